@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything ghharvest needs to build, test and run on a bare Debian 12:
+# the toolchain too. Idempotent; uses sudo only when not root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake make ninja-build pkg-config ccache clang-format git
+  # libraries (see README, "Why each library is here")
+  libcurl4-openssl-dev   # HTTP client (multi-socket API)
+  libsimdjson-dev        # JSON parsing, On-Demand
+  libsqlite3-dev sqlite3 # store; sqlite3 CLI for the demo and analysts
+  libboost-dev           # Asio (event loop, timers, signals) and Beast (test GitHub server)
+  doctest-dev            # unit tests
+  libtomlplusplus-dev    # config file
+  libcli11-dev           # command line
+  libfmt-dev             # formatting
+  libsystemd-dev         # sd_notify
+  zlib1g-dev             # GH Archive .json.gz
+  systemd                # systemd-analyze for the unit tests
+  python3 jq             # demo output
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
