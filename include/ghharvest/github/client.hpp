@@ -1,0 +1,113 @@
+// The GitHub REST client: asynchronous GETs on the daemon's single io_context thread
+// (libcurl's multi-socket API bridged to Boost.Asio), with the ETag cache, pagination
+// links, the per-resource rate-limit governor and retries of shared/spec/github-api.md.
+// Not thread-safe: create, call and destroy it on the io_context's thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/status.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace ghharvest::store {
+class Database;
+}
+
+namespace ghharvest::github {
+
+struct RateLimit {
+  std::string resource;     // "core", "search", ...
+  std::int64_t limit = -1;  // -1: header absent
+  std::int64_t remaining = -1;
+  std::int64_t used = -1;
+  std::int64_t reset = 0;  // UTC epoch seconds
+};
+
+struct ApiResponse {
+  enum class Kind {
+    kOk,           // 2xx with a body
+    kNotModified,  // 304: the cached meaning, "unchanged"; body empty, next_url from cache
+    kGone,         // 404 or 410: the user or repository is gone or private
+    kClientError,  // other 4xx (e.g. 422): a typed result, not retried
+  };
+  Kind kind = Kind::kOk;
+  int status = 0;
+  std::string url;        // the URL requested
+  std::string final_url;  // after redirects (a renamed repository)
+  // The body. Its capacity() is at least size() + 64 so simdjson can parse it in place.
+  std::string body;
+  std::optional<std::string> next_url;  // link rel="next", exactly as given
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  RateLimit rate;
+  std::optional<int> poll_interval;  // X-Poll-Interval (Events API), seconds
+};
+
+struct ClientOptions {
+  std::string api_url = "https://api.github.com";
+  std::string token;  // may be empty (60 requests/hour)
+  std::string accept = "application/vnd.github+json";
+  std::string auth_scheme = "Bearer";
+  std::string user_agent = "ghharvest/" GHHARVEST_VERSION;
+  int concurrency = 4;
+  int reserve = 200;
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds stall_timeout{60};
+  int max_retries = 5;  // tries after the first, for 5xx, resets, timeouts, bad bodies
+  std::chrono::milliseconds retry_base{1000};  // first backoff (5xx etc.)
+  std::chrono::seconds secondary_base{60};     // first backoff, secondary limit
+  std::chrono::seconds max_backoff{15 * 60};
+  int search_per_minute = 30;
+};
+
+struct ClientStats {
+  std::int64_t requests = 0;      // sent over the wire, including retries
+  std::int64_t not_modified = 0;  // 304s
+  std::int64_t retries = 0;
+  std::int64_t failures = 0;      // requests given up
+  std::int64_t points_spent = 0;  // primary points (non-304 responses)
+};
+
+using ResponseCallback = std::function<void(Result<ApiResponse>)>;
+
+class Client {
+ public:
+  // `db` holds the ETag cache (table http_cache); it may be null (no cache).
+  Client(boost::asio::io_context& io, const Clock& clock, store::Database* db,
+         ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Queues a GET of `url_or_path` (absolute, or a path like "/repos/o/r" under api_url).
+  // The callback runs on the io_context thread exactly once: with an ApiResponse for 2xx,
+  // 304, 404/410 and other 4xx; with a failed Status after retries are exhausted
+  // (kUnavailable, naming the URL but never the token) or on 401 (kUnauthorized: every
+  // queued and later request fails too, until the client is destroyed).
+  void Get(const std::string& url_or_path, ResponseCallback callback);
+
+  // Drops queued requests (their callbacks get kCancelled) and aborts those in flight.
+  void CancelAll();
+  // True when nothing is queued or in flight.
+  bool Idle() const;
+  const ClientStats& stats() const;
+  // The last rate-limit state seen for `resource` (nullopt before any response).
+  std::optional<RateLimit> rate_limit(const std::string& resource) const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A hash of the token that keys the ETag cache (never the token itself).
+std::string TokenIdentity(const std::string& token);
+
+}  // namespace ghharvest::github
