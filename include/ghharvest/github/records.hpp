@@ -12,7 +12,9 @@ namespace ghharvest::github {
 struct UserRef {
   std::int64_t id = 0;
   std::string login;
-  std::string type = "User";  // "User", "Bot", "Organization"
+  // "User", "Bot", "Organization"; empty when the source does not say (event actors):
+  // the store then keeps what it knew, or guesses "Bot" from a login ending in "[bot]".
+  std::string type = "User";
 };
 
 // GitHub's `reactions` rollup on issues, pull requests and comments.
@@ -56,6 +58,11 @@ struct IssueRecord {
   std::optional<std::string> merged_at;  // pull requests only
   std::int64_t comments = 0;
   ReactionRollup reactions;
+  // True when this came from a pull-request object (PullRequestEvent, review events) rather
+  // than the issues list: `id` is then the pull request's id, not the issue's, and
+  // `comments`/`reactions` are unknown. The store matches such records by (repo, number)
+  // and never overwrites an issue's id, rollup or comment count with them.
+  bool from_pull_object = false;
 };
 
 // An issue comment (number = the issue's, from issue_url) or a review comment
@@ -73,6 +80,7 @@ struct CommentRecord {
 
 struct ReviewRecord {
   std::int64_t id = 0;
+  std::int64_t pull_number = 0;  // from pull_request_url (0 when absent)
   std::optional<UserRef> user;
   std::string state;  // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
   std::string html_url;

@@ -1,0 +1,37 @@
+// GH Archive backfill (`ghharvest import-archive FILE...`): hourly .json.gz dumps of the
+// public event stream, read as a gzip stream (never whole in memory), normalized by
+// github/events.hpp and stored through store::Ingest, one transaction per batch of events.
+// Bad lines are counted and reported as file:line, never failing the whole import.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/util/status.hpp"
+
+namespace ghharvest::store {
+
+struct ImportOptions {
+  int events_per_transaction = 5000;
+  int max_reported_errors = 20;  // bad lines listed in `errors` (all are counted)
+};
+
+struct ImportStats {
+  std::int64_t lines = 0;
+  std::int64_t events = 0;     // parsed events
+  std::int64_t bad_lines = 0;  // unparsable lines (skipped)
+  std::int64_t issues = 0;     // rows upserted from payloads
+  std::int64_t issue_comments = 0;
+  std::int64_t review_comments = 0;
+  std::int64_t reviews = 0;
+  std::vector<std::string> errors;  // "file:line: message", at most max_reported_errors
+};
+
+// Imports one .json.gz (or plain .json) file into `db`, adding to `stats`. Fails (IOError)
+// when the file cannot be opened or read or a transaction fails; bad lines only count.
+Status ImportArchiveFile(Database& db, const std::string& path, const ImportOptions& opts,
+                         ImportStats* stats);
+
+}  // namespace ghharvest::store

@@ -1,0 +1,120 @@
+// Storing what the GitHub parsers produce: idempotent upserts keyed by GitHub ids, sync
+// watermarks, watches, errors.
+//
+// Transactions: no method opens one. The caller wraps one fetched page (its upserts and the
+// watermark it advances) in a store::Transaction, so a crash loses at most that page:
+//
+//   store::Transaction tx(db);
+//   if (!tx.status().ok()) return tx.status();
+//   if (auto s = ingest.UpsertIssues(repo_id, page); !s.ok()) return s;
+//   if (auto s = ingest.SetWatermark("issues", scope, newest, next_url); !s.ok()) return s;
+//   return tx.Commit();
+//
+// Replaying a page changes nothing: every upsert is INSERT ... ON CONFLICT DO UPDATE and
+// only writes rows whose values differ. Embedded users (authors, commenters, reviewers) are
+// upserted with the rows that name them. Statements are prepared once per Ingest.
+// Not thread-safe: one Ingest per Database, on the Database's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ghharvest/github/records.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/util/status.hpp"
+
+namespace ghharvest::store {
+
+struct Watermark {
+  std::optional<std::string> watermark;  // ISO 8601 (updated_at or commit date)
+  std::optional<std::string> cursor;     // e.g. a next-page URL or an ETag
+};
+
+struct WatchRow {
+  std::string writer;
+  std::string repo_name;
+  std::optional<std::int64_t> repo_id;
+  std::string source;  // 'config', 'search', 'user_repos', 'events'
+  std::string status;  // 'active', 'gone'
+  std::optional<std::string> gone_at;
+};
+
+// What one event stored (for import statistics).
+struct EventIngestCounts {
+  std::int64_t issues = 0, issue_comments = 0, review_comments = 0, reviews = 0;
+};
+
+class Ingest {
+ public:
+  explicit Ingest(Database& db);
+  ~Ingest();
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // A user by GitHub id; login follows renames. An empty `type` keeps the stored type (new
+  // rows then get "Bot" for logins ending in "[bot]", else "User").
+  Status UpsertUser(const github::UserRef& user);
+
+  // A repository by GitHub id; full_name follows renames. Another row that still holds this
+  // full_name (a repository deleted or renamed away, whose name was reused) is renamed to
+  // "<full_name>#<its id>" so its history stays but no longer answers to the name.
+  // The owner is upserted as a user.
+  Status UpsertRepo(const github::RepoRecord& repo);
+  // Inserts a repository row only if neither the id nor the name is known yet (events and
+  // archives carry names of their time; they must not rename a repository backwards).
+  Status EnsureRepo(std::int64_t repo_id, std::string_view full_name);
+
+  Status UpsertCommits(std::int64_t repo_id, const std::vector<github::CommitRecord>& commits);
+  // Issues and pull requests of one repository, with their authors.
+  Status UpsertIssues(std::int64_t repo_id, const std::vector<github::IssueRecord>& issues);
+  Status UpsertIssue(std::int64_t repo_id, const github::IssueRecord& issue);
+  Status UpsertIssueComments(std::int64_t repo_id,
+                             const std::vector<github::CommentRecord>& comments);
+  Status UpsertReviewComments(std::int64_t repo_id,
+                              const std::vector<github::CommentRecord>& comments);
+  // Reviews of pull request `pull_number` (a review's own pull_number, when set, wins).
+  Status UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
+                       const std::vector<github::ReviewRecord>& reviews);
+
+  // Everything an event carries: its actor, its repository (EnsureRepo), and the payload's
+  // issue / comment / review. Events without repo id are skipped (counts all zero).
+  Status UpsertEvent(const github::EventRecord& event, EventIngestCounts* counts = nullptr);
+
+  // Watermarks per (endpoint, scope); nullopt when never set.
+  Result<std::optional<Watermark>> GetWatermark(std::string_view endpoint, std::string_view scope);
+  Status SetWatermark(std::string_view endpoint, std::string_view scope,
+                      const std::optional<std::string>& watermark,
+                      const std::optional<std::string>& cursor);
+
+  // The writers table mirrors the config; login compares case-insensitively.
+  Status UpsertWriter(std::string_view login);
+  // Records the GitHub id of a writer once known (no-op for an unknown login).
+  Status ResolveWriterUser(std::string_view login, std::int64_t user_id);
+
+  // Adds a watch (writer, repo_name) unless present; an existing row keeps its source and
+  // status (use ReactivateWatch when the config changed).
+  Status AddWatch(std::string_view writer, std::string_view repo_name, std::string_view source);
+  Status ResolveWatch(std::string_view writer, std::string_view repo_name, std::int64_t repo_id);
+  // 404/410: status 'gone', gone_at now; rows kept, no longer polled.
+  Status MarkWatchGone(std::string_view writer, std::string_view repo_name);
+  Status ReactivateWatch(std::string_view writer, std::string_view repo_name);
+  // All watches, ordered by writer then repo_name.
+  Result<std::vector<WatchRow>> ListWatches();
+
+  // A failure worth showing in `ghharvest status` (sync_errors).
+  Status RecordError(std::string_view scope, std::string_view url, std::string_view message);
+
+  Database& db() { return db_; }
+
+ private:
+  struct Statements;
+  Result<Statement*> Stmt(int which);
+  Database& db_;
+  std::unique_ptr<Statements> st_;
+};
+
+}  // namespace ghharvest::store
