@@ -1,0 +1,20 @@
+// GitHub's own rules for account and repository names. The config refuses anything else,
+// and the reports use the same checks before a name becomes part of a file path, so no
+// name from data can climb out of the reports folder.
+#pragma once
+
+#include <string_view>
+
+namespace ghharvest {
+
+// A user or organization login: 1-39 letters, digits and single hyphens, neither first nor
+// last; an app's login may end in "[bot]" ("dependabot[bot]").
+bool IsValidLogin(std::string_view login);
+
+// One half of "owner/repo" on the repository side: 1-100 of [A-Za-z0-9._-], never "." or "..".
+bool IsValidRepoPart(std::string_view repo);
+
+// "owner/repo": the owner follows the login rules (without "[bot]"), the repo IsValidRepoPart.
+bool IsValidRepoName(std::string_view full_name);
+
+}  // namespace ghharvest
