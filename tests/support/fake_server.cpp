@@ -1,7 +1,37 @@
-// Work in progress: the Beast server lands in the next commit; this keeps the library linking.
+// Beast HTTP/1.1 server for tests. Each connection is a session on its own strand; the
+// handler runs on whichever of the io threads picked the request up, so with N threads up to
+// N handlers run at once, and requests waiting out an injected `delay` do not hold a thread
+// (that is what lets a test see 100 slow requests in flight with 4 threads).
+//
+// Responses are serialized by hand rather than with http::write: the fault modes need to lie
+// about Content-Length or stop half-way, which Beast's serializer rightly refuses to do.
 #include "fake_server.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
 namespace ghharvest::testing {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
 
 std::string HttpRequest::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -13,24 +43,372 @@ std::string HttpRequest::query_param(const std::string& name, const std::string&
   return it == query.end() ? fallback : it->second;
 }
 
-struct FakeServer::Impl {};
+namespace {
 
-FakeServer::FakeServer(Handler, int, unsigned short) : impl_(std::make_unique<Impl>()) {}
-FakeServer::~FakeServer() = default;
-unsigned short FakeServer::port() const { return 0; }
-std::string FakeServer::base_url() const { return "http://127.0.0.1:0"; }
-void FakeServer::set_handler(Handler) {}
-ServerStats FakeServer::stats() const { return {}; }
-std::vector<RequestLogEntry> FakeServer::log() const { return {}; }
-void FakeServer::reset_stats() {}
-int FakeServer::in_flight() const { return 0; }
+// Requests carrying large conditional headers or long links must not be refused by Beast's
+// 8 KiB default; 1 MiB is far beyond anything a client sends but still bounded.
+constexpr std::uint32_t kHeaderLimit = 1u << 20;
+constexpr std::uint64_t kBodyLimit = 64u << 20;
 
-Handler MakeFixtureReplay(const std::string&, std::function<std::string()>, bool) {
-  return [](const HttpRequest&) {
-    HttpResponse r;
-    r.status = 404;
-    return r;
-  };
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
 }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
+               HexValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::multimap<std::string, std::string> ParseQuery(std::string_view q) {
+  std::multimap<std::string, std::string> out;
+  while (!q.empty()) {
+    std::size_t amp = q.find('&');
+    std::string_view part = q.substr(0, amp);
+    if (!part.empty()) {
+      std::size_t eq = part.find('=');
+      if (eq == std::string_view::npos) {
+        out.emplace(PercentDecode(part), "");
+      } else {
+        out.emplace(PercentDecode(part.substr(0, eq)), PercentDecode(part.substr(eq + 1)));
+      }
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+bool BodyForbidden(int status, const std::string& method) {
+  return method == "HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
+}
+
+// Status line and headers; Content-Length is ours (the handler's copy, if any, is dropped so
+// that fault modes control it), everything else is sent as the handler gave it.
+std::string SerializeHead(const HttpResponse& r, std::optional<std::size_t> content_length,
+                          bool keep_alive) {
+  std::string reason(http::obsolete_reason(static_cast<http::status>(r.status)));
+  if (reason == "<unknown-status>") reason = "Status";
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason + "\r\n";
+  bool has_connection = false;
+  for (const auto& [name, value] : r.headers) {
+    std::string lower = Lower(name);
+    if (lower == "content-length" || lower == "transfer-encoding") continue;
+    if (lower == "connection") has_connection = true;
+    out += name + ": " + value + "\r\n";
+  }
+  if (content_length) out += "Content-Length: " + std::to_string(*content_length) + "\r\n";
+  if (!has_connection && !keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  return out;
+}
+
+}  // namespace
+
+namespace fake_server_detail {
+
+// Everything the sessions share with the server object.
+struct ServerCore {
+  // Declared before the io_context: sessions still queued in it when it is destroyed report
+  // to these from their destructors.
+  mutable std::mutex handler_mu;
+  std::shared_ptr<const Handler> handler;
+  std::atomic<int> in_flight{0};
+  mutable std::mutex stats_mu;
+  ServerStats stats;
+  std::vector<RequestLogEntry> log;
+
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  unsigned short port = 0;
+
+  std::shared_ptr<const Handler> current_handler() const {
+    std::lock_guard lock(handler_mu);
+    return handler;
+  }
+
+  void enter() {
+    int now = in_flight.fetch_add(1) + 1;
+    std::lock_guard lock(stats_mu);
+    stats.max_in_flight = std::max(stats.max_in_flight, now);
+  }
+  void leave() { in_flight.fetch_sub(1); }
+
+  void record(const HttpRequest& req, int status, std::chrono::steady_clock::time_point at,
+              std::chrono::system_clock::time_point wall) {
+    std::lock_guard lock(stats_mu);
+    ++stats.requests;
+    if (status == 304) ++stats.not_modified;
+    ++stats.per_path[req.path];
+    log.push_back(RequestLogEntry{at, wall, req.method, req.target, status, req.headers});
+  }
+
+  void do_accept();
+};
+
+}  // namespace fake_server_detail
+
+using fake_server_detail::ServerCore;
+
+struct FakeServer::Impl : ServerCore {};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerCore* server)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), server_(server) {}
+
+  void start() { read_next(); }
+
+ private:
+  void read_next() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(kBodyLimit);
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(error_code ec) {
+    if (ec) return on_read_error(ec);
+    // curl waits up to a second for this before sending a large POST body.
+    auto expect = parser_->get().find(http::field::expect);
+    if (expect != parser_->get().end() && Lower(std::string(expect->value())) == "100-continue" &&
+        !parser_->is_done()) {
+      out_ = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(socket_, asio::buffer(out_),
+                        [self = shared_from_this()](error_code ec2, std::size_t) {
+                          if (ec2) return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
+  }
+
+  void on_read_error(error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return close();
+    }
+    // A malformed or oversized request gets an answer the client can understand, then the
+    // connection ends (the stream position is unknown after a parse error).
+    HttpResponse r;
+    r.status = ec == http::error::header_limit ? 431 : (ec == http::error::body_limit ? 413 : 400);
+    r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+    r.body = R"({"message":"bad request: )" + ec.message() + R"("})";
+    out_ = SerializeHead(r, r.body.size(), false) + r.body;
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](error_code, std::size_t) { self->close(); });
+  }
+
+  void on_request(error_code ec) {
+    if (ec) return on_read_error(ec);
+    auto at = std::chrono::steady_clock::now();
+    auto wall = std::chrono::system_clock::now();
+    const auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    std::size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = ParseQuery(std::string_view(req.target).substr(q + 1));
+    for (const auto& field : msg) {
+      std::string name = Lower(std::string(field.name_string()));
+      auto [it, inserted] = req.headers.emplace(name, std::string(field.value()));
+      if (!inserted) it->second += ", " + std::string(field.value());
+    }
+    req.body = msg.body();
+
+    server_->enter();
+    entered_ = true;
+    HttpResponse resp;
+    try {
+      auto handler = server_->current_handler();
+      resp = (*handler)(req);
+    } catch (const std::exception& e) {
+      resp = HttpResponse{};
+      resp.status = 500;
+      resp.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+      resp.body = std::string(R"({"message":"test handler threw: )") + e.what() + R"("})";
+    }
+    server_->record(req, resp.reset_connection ? 0 : resp.status, at, wall);
+    method_ = req.method;
+    resp_ = std::move(resp);
+
+    if (resp_.delay.count() > 0) {
+      timer_.expires_after(resp_.delay);
+      timer_.async_wait([self = shared_from_this()](error_code ec2) {
+        if (ec2) return self->close();
+        self->respond();
+      });
+      return;
+    }
+    respond();
+  }
+
+  void respond() {
+    if (resp_.reset_connection) {
+      // SO_LINGER with a zero timeout turns close() into an RST.
+      error_code ignored;
+      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+      return close();
+    }
+    const bool no_body = BodyForbidden(resp_.status, method_);
+    std::string body = no_body ? std::string() : resp_.body;
+    bool close_after = !keep_alive_;
+    if (resp_.close_mid_body && !no_body) {
+      out_ = SerializeHead(resp_, body.size(), keep_alive_) + body.substr(0, body.size() / 2);
+      close_after = true;
+    } else {
+      if (resp_.truncate_at && *resp_.truncate_at < body.size()) body.resize(*resp_.truncate_at);
+      std::optional<std::size_t> length;
+      if (!(resp_.status == 204 || resp_.status == 304 || resp_.status < 200)) length = body.size();
+      out_ = SerializeHead(resp_, length, keep_alive_) + body;
+    }
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this(), close_after](error_code ec, std::size_t) {
+                        self->done_request();
+                        if (ec || close_after) return self->close();
+                        self->read_next();
+                      });
+  }
+
+  void done_request() {
+    if (entered_) {
+      entered_ = false;
+      server_->leave();
+    }
+  }
+
+  void close() {
+    done_request();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+  }
+
+ public:
+  ~Session() {
+    // Abandoned mid-request by a server shutdown: keep the in-flight count honest anyway.
+    done_request();
+  }
+
+ private:
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  ServerCore* server_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpResponse resp_;
+  std::string method_;
+  std::string out_;
+  bool keep_alive_ = true;
+  bool entered_ = false;
+};
+
+}  // namespace
+
+void ServerCore::do_accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      {
+        std::lock_guard lock(stats_mu);
+        ++stats.connections;
+      }
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), this)->start();
+    }
+    do_accept();
+  });
+}
+
+FakeServer::FakeServer(Handler handler, int threads, unsigned short port)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->handler = std::make_shared<const Handler>(std::move(handler));
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  impl_->port = impl_->acceptor.local_endpoint().port();
+  impl_->do_accept();
+  const int n = std::max(1, threads);
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+FakeServer::~FakeServer() {
+  // Stopping the io_context abandons open connections and pending delays; the sessions (and
+  // their sockets) go when the io_context destroys its queued handlers, in ~Impl.
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+unsigned short FakeServer::port() const { return impl_->port; }
+
+std::string FakeServer::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port);
+}
+
+void FakeServer::set_handler(Handler handler) {
+  auto h = std::make_shared<const Handler>(std::move(handler));
+  std::lock_guard lock(impl_->handler_mu);
+  impl_->handler = std::move(h);
+}
+
+ServerStats FakeServer::stats() const {
+  std::lock_guard lock(impl_->stats_mu);
+  return impl_->stats;
+}
+
+std::vector<RequestLogEntry> FakeServer::log() const {
+  std::lock_guard lock(impl_->stats_mu);
+  return impl_->log;
+}
+
+void FakeServer::reset_stats() {
+  std::lock_guard lock(impl_->stats_mu);
+  impl_->stats = ServerStats{};
+  impl_->stats.max_in_flight = impl_->in_flight.load();
+  impl_->log.clear();
+}
+
+int FakeServer::in_flight() const { return impl_->in_flight.load(); }
 
 }  // namespace ghharvest::testing
