@@ -1,0 +1,19 @@
+// systemd's notification protocol (sd_notify through libsystemd): READY=1, STATUS=...,
+// WATCHDOG=1, STOPPING=1. Without $NOTIFY_SOCKET (not under systemd) every call is a no-op.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace ghharvest::daemon {
+
+// Sends one notification (e.g. "READY=1\nSTATUS=harvesting"). Returns true when it was
+// delivered, false when there is no socket or sending failed (logged at debug).
+bool Notify(std::string_view state);
+
+// The interval at which WATCHDOG=1 must be sent: half of WatchdogSec when the service
+// manager enabled the watchdog for this process, nullopt otherwise.
+std::optional<std::chrono::microseconds> WatchdogInterval();
+
+}  // namespace ghharvest::daemon
