@@ -113,6 +113,7 @@ class Ingest {
  private:
   struct Statements;
   Result<Statement*> Stmt(int which);
+  Status IssueRow(std::int64_t repo_id, const github::IssueRecord& issue);  // without its user
   Database& db_;
   std::unique_ptr<Statements> st_;
 };

@@ -1,0 +1,235 @@
+// The event normalizer. GH Archive lines and Events API pages share one object reader
+// (Reader::Event), so both sources yield identical records for identical events.
+#include "ghharvest/github/events.hpp"
+
+#include <fmt/format.h>
+
+#include "github/parse_internal.hpp"
+
+namespace ghharvest::github {
+namespace internal {
+
+bool Reader::Event(od::object obj, EventRecord* out) {
+  bool ok = Fields(obj, "", [&](std::string_view key, od::value val) {
+    if (key == "id") return IdText(val, "id", &out->id);
+    if (key == "type") return Str(val, "type", &out->type);
+    if (key == "created_at") return Str(val, "created_at", &out->created_at);
+    if (key == "actor") {
+      od::object actor;
+      if (!Object(val, "actor", &actor)) return false;
+      out->actor.type.clear();  // actors never say; the store keeps what it knows
+      return UserObject(actor, "actor", &out->actor);
+    }
+    if (key == "repo") {
+      od::object repo;
+      if (!Object(val, "repo", &repo)) return false;
+      return Fields(repo, "repo", [&](std::string_view rkey, od::value rval) {
+        if (rkey == "id") return Int(rval, "repo.id", &out->repo_id);
+        if (rkey == "name") return Str(rval, "repo.name", &out->repo_name);
+        return true;
+      });
+    }
+    if (key != "payload") return true;
+    od::object payload;
+    if (!Object(val, "payload", &payload)) return false;
+    return Fields(payload, "payload", [&](std::string_view pkey, od::value pval) {
+      if (pkey == "action") return Str(pval, "payload.action", &out->action);
+      if (pkey == "issue") {
+        IssueRecord issue;
+        if (!Issue(pval, "payload.issue", &issue, false)) return false;
+        out->issue = std::move(issue);  // an issue object wins over a pull-request one
+        return true;
+      }
+      if (pkey == "pull_request") {
+        bool null = false;
+        if (!IsNull(pval, "payload.pull_request", &null)) return false;
+        if (null || out->issue) return true;
+        IssueRecord pull;
+        if (!Issue(pval, "payload.pull_request", &pull, true)) return false;
+        out->issue = std::move(pull);
+        return true;
+      }
+      if (pkey == "comment") {
+        CommentRecord comment;
+        if (!Comment(pval, "payload.comment", &comment)) return false;
+        out->comment = std::move(comment);
+        return true;
+      }
+      if (pkey == "review") {
+        ReviewRecord review;
+        if (!Review(pval, "payload.review", &review)) return false;
+        out->review = std::move(review);
+        return true;
+      }
+      return true;
+    });
+  });
+  if (!ok) return false;
+  if (out->id.empty()) return FailText("missing", "id", nullptr);
+  if (out->type.empty()) return FailText("missing", "type", nullptr);
+  if (out->created_at.empty()) return FailText("missing", "created_at", nullptr);
+
+  // Keep only what this event type means; other types may carry look-alike keys.
+  const std::string& t = out->type;
+  bool wants_issue = t == "IssuesEvent" || t == "IssueCommentEvent" || t == "PullRequestEvent" ||
+                     t == "PullRequestReviewEvent" || t == "PullRequestReviewCommentEvent";
+  bool wants_comment = t == "IssueCommentEvent" || t == "PullRequestReviewCommentEvent";
+  bool wants_review = t == "PullRequestReviewEvent";
+  if (!wants_issue) out->issue.reset();
+  if (!wants_comment) out->comment.reset();
+  if (!wants_review) out->review.reset();
+  if (out->issue && out->issue->repository_url.empty() && !out->repo_name.empty()) {
+    out->issue->repository_url = "https://api.github.com/repos/" + out->repo_name;
+  }
+  if (out->issue && out->issue->number == 0) out->issue.reset();  // nothing to key it by
+  if (out->comment && out->comment->number == 0 && out->issue) {
+    out->comment->number = out->issue->number;
+  }
+  if (out->comment && (out->comment->id == 0 || out->comment->number == 0)) out->comment.reset();
+  if (out->review && out->review->pull_number == 0 && out->issue) {
+    out->review->pull_number = out->issue->number;
+  }
+  if (out->review && (out->review->id == 0 || out->review->pull_number == 0)) out->review.reset();
+  return true;
+}
+
+}  // namespace internal
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using internal::Reader;
+
+Result<EventRecord> ReadOne(simdjson::padded_string_view view, std::string what) {
+  Reader r(view.data(), std::move(what));
+  od::document doc;
+  if (auto err = internal::ThreadParser().iterate(view).get(doc); err) {
+    r.Fail(err, "", nullptr);
+    return r.status();
+  }
+  r.set_document(&doc);
+  od::object obj;
+  if (auto err = doc.get_object().get(obj); err) {
+    r.Fail(err, "(top level, expected an object)", internal::Location(doc));
+    return r.status();
+  }
+  EventRecord ev;
+  if (!r.Event(obj, &ev)) return r.status();
+  if (const char* loc = internal::Location(doc)) {
+    r.Fail(simdjson::TRAILING_CONTENT, "(after the event)", loc);
+    return r.status();
+  }
+  return ev;
+}
+
+std::string_view TrimLine(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  return line;
+}
+
+// The slow, exact path: one iterate per line, so a bad line costs only itself.
+void ParseLineByLine(std::string_view chunk, std::int64_t first_line, std::vector<EventRecord>* out,
+                     std::vector<EventLineError>* errors) {
+  std::int64_t line_no = first_line;
+  std::size_t pos = 0;
+  while (pos < chunk.size()) {
+    std::size_t nl = chunk.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? chunk.size() : nl;
+    std::string_view line = TrimLine(chunk.substr(pos, end - pos));
+    if (!line.empty()) {
+      auto ev = ReadOne(internal::PaddedCopy(line), "event");
+      if (ev.ok()) {
+        out->push_back(std::move(ev).value());
+      } else {
+        errors->push_back({line_no, ev.status().message()});
+      }
+    }
+    ++line_no;
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+}
+
+}  // namespace
+
+Result<EventRecord> ParseEvent(std::string_view json) {
+  return ReadOne(internal::PaddedCopy(json), "event");
+}
+
+Result<std::vector<EventRecord>> ParseEventsPage(const std::string& body) {
+  simdjson::padded_string_view view = internal::PaddedView(body);
+  Reader r(view.data(), "events page");
+  od::document doc;
+  if (auto err = internal::ThreadParser().iterate(view).get(doc); err) {
+    r.Fail(err, "", nullptr);
+    return r.status();
+  }
+  r.set_document(&doc);
+  std::vector<EventRecord> out;
+  Status s = internal::ForEachItem(doc, r, [&](od::value v, std::int64_t) {
+    od::object obj;
+    if (!r.Object(v, "", &obj)) return false;
+    EventRecord ev;
+    if (!r.Event(obj, &ev)) return false;
+    out.push_back(std::move(ev));
+    return true;
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+void ParseEventLines(std::string_view chunk, std::int64_t first_line, std::vector<EventRecord>* out,
+                     std::vector<EventLineError>* errors) {
+  if (chunk.empty()) return;
+  simdjson::padded_string_view view = internal::PaddedCopy(chunk);
+  const std::size_t kept = out->size();
+  const std::size_t kept_errors = errors->size();
+  // One batch for the whole chunk: its documents are whole lines, so none straddles a batch.
+  std::size_t batch = std::max<std::size_t>(view.size() + 1, simdjson::dom::MINIMAL_BATCH_SIZE);
+  od::document_stream stream;
+  bool stream_failed =
+      internal::ThreadParser().iterate_many(view.data(), view.size(), batch).get(stream) !=
+      simdjson::SUCCESS;
+  std::int64_t line_no = first_line;
+  std::size_t counted_to = 0;  // newlines before this offset are in line_no
+  if (!stream_failed) {
+    for (auto it = stream.begin(); it != stream.end(); ++it) {
+      od::document_reference doc;
+      if ((*it).get(doc) != simdjson::SUCCESS) {
+        stream_failed = true;
+        break;
+      }
+      std::size_t at = it.current_index();
+      for (; counted_to < at && counted_to < view.size(); ++counted_to) {
+        if (view.data()[counted_to] == '\n') ++line_no;
+      }
+      Reader r(nullptr, "event");
+      od::object obj;
+      EventRecord ev;
+      if (auto err = doc.get_object().get(obj); err) {
+        r.Fail(err, "(top level, expected an object)", nullptr);
+      } else {
+        r.Event(obj, &ev);
+      }
+      if (r.ok()) {
+        out->push_back(std::move(ev));
+      } else if (r.shape_error()) {
+        errors->push_back({line_no, r.status().message()});  // well-formed, wrong shape
+      } else {
+        stream_failed = true;  // malformed JSON: the stream cannot be trusted past here
+        break;
+      }
+    }
+    if (!stream_failed && stream.truncated_bytes() > 0) stream_failed = true;
+  }
+  if (stream_failed) {
+    out->resize(kept);
+    errors->resize(kept_errors);
+    ParseLineByLine(chunk, first_line, out, errors);
+  }
+}
+
+}  // namespace ghharvest::github

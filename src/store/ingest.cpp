@@ -1,0 +1,560 @@
+#include "ghharvest/store/ingest.hpp"
+
+#include <array>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+namespace ghharvest::store {
+namespace {
+
+enum Which : int {
+  kUser,
+  kRepoFreeName,
+  kRepo,
+  kEnsureRepo,
+  kCommit,
+  kIssue,
+  kPullObject,
+  kIssueComment,
+  kReviewComment,
+  kReview,
+  kGetWatermark,
+  kSetWatermark,
+  kWriter,
+  kResolveWriter,
+  kAddWatch,
+  kResolveWatch,
+  kWatchGone,
+  kWatchActive,
+  kListWatches,
+  kError,
+  kCount,
+};
+
+// Every upsert's DO UPDATE has a WHERE that is false when nothing differs, so a replayed
+// page writes no row; rows whose stored updated_at is newer are left alone, since events
+// and archives may arrive out of order.
+constexpr std::array<const char*, kCount> kSql = {
+    // kUser: an empty type (event actors) keeps what is known.
+    "INSERT INTO users(id, login, type) VALUES(?1, ?2, COALESCE(NULLIF(?3, ''),"
+    " CASE WHEN lower(?2) LIKE '%[bot]' THEN 'Bot' ELSE 'User' END))"
+    " ON CONFLICT(id) DO UPDATE SET login = excluded.login,"
+    " type = CASE WHEN ?3 = '' THEN users.type ELSE excluded.type END,"
+    " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+    " WHERE users.login IS NOT excluded.login OR (?3 <> '' AND users.type IS NOT excluded.type)",
+    // kRepoFreeName: another id still holding the name gives it up, keeping its rows.
+    "UPDATE repos SET full_name = full_name || '#' || id WHERE full_name = ?1 AND id <> ?2",
+    // kRepo
+    "INSERT INTO repos(id, full_name, default_branch, html_url, updated_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT(id) DO UPDATE SET full_name = excluded.full_name,"
+    " default_branch = COALESCE(excluded.default_branch, repos.default_branch),"
+    " html_url = COALESCE(excluded.html_url, repos.html_url),"
+    " updated_at = COALESCE(excluded.updated_at, repos.updated_at)"
+    " WHERE (repos.full_name COLLATE BINARY, repos.default_branch, repos.html_url,"
+    " repos.updated_at) IS NOT (excluded.full_name,"
+    " COALESCE(excluded.default_branch, repos.default_branch),"
+    " COALESCE(excluded.html_url, repos.html_url),"
+    " COALESCE(excluded.updated_at, repos.updated_at))",
+    // kEnsureRepo
+    "INSERT INTO repos(id, full_name) VALUES(?1, ?2) ON CONFLICT DO NOTHING",
+    // kCommit
+    "INSERT INTO commits(repo_id, sha, author_id, committed_at, authored_at, html_url)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT(repo_id, sha) DO UPDATE SET author_id = excluded.author_id,"
+    " committed_at = excluded.committed_at, authored_at = excluded.authored_at,"
+    " html_url = excluded.html_url"
+    " WHERE (commits.author_id, commits.committed_at, commits.authored_at, commits.html_url)"
+    " IS NOT (excluded.author_id, excluded.committed_at, excluded.authored_at,"
+    " excluded.html_url)",
+    // kIssue: by id; or by (repo, number) over a row first seen as a pull-request object.
+    "INSERT INTO issues(id, repo_id, number, user_id, is_pull, state, title, html_url,"
+    " created_at, updated_at, closed_at, merged_at, comments, reactions_total,"
+    " reactions_plus1, reactions_minus1, reactions_laugh, reactions_hooray, reactions_confused,"
+    " reactions_heart, reactions_rocket, reactions_eyes)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19, ?20, ?21, ?22)"
+    " ON CONFLICT(id) DO UPDATE SET repo_id = excluded.repo_id, number = excluded.number,"
+    " user_id = excluded.user_id, is_pull = excluded.is_pull, state = excluded.state,"
+    " title = excluded.title, html_url = excluded.html_url, created_at = excluded.created_at,"
+    " updated_at = COALESCE(excluded.updated_at, issues.updated_at),"
+    " closed_at = excluded.closed_at, merged_at = excluded.merged_at,"
+    " comments = excluded.comments, reactions_total = excluded.reactions_total,"
+    " reactions_plus1 = excluded.reactions_plus1, reactions_minus1 = excluded.reactions_minus1,"
+    " reactions_laugh = excluded.reactions_laugh, reactions_hooray = excluded.reactions_hooray,"
+    " reactions_confused = excluded.reactions_confused,"
+    " reactions_heart = excluded.reactions_heart, reactions_rocket = excluded.reactions_rocket,"
+    " reactions_eyes = excluded.reactions_eyes"
+    " WHERE COALESCE(excluded.updated_at, issues.updated_at, '') >= COALESCE(issues.updated_at,"
+    " '') AND (issues.repo_id, issues.number, issues.user_id, issues.is_pull, issues.state,"
+    " issues.title, issues.html_url, issues.created_at, issues.updated_at, issues.closed_at,"
+    " issues.merged_at, issues.comments, issues.reactions_total, issues.reactions_plus1,"
+    " issues.reactions_minus1, issues.reactions_laugh, issues.reactions_hooray,"
+    " issues.reactions_confused, issues.reactions_heart, issues.reactions_rocket,"
+    " issues.reactions_eyes) IS NOT (excluded.repo_id, excluded.number, excluded.user_id,"
+    " excluded.is_pull, excluded.state, excluded.title, excluded.html_url,"
+    " excluded.created_at, COALESCE(excluded.updated_at, issues.updated_at),"
+    " excluded.closed_at, excluded.merged_at, excluded.comments, excluded.reactions_total,"
+    " excluded.reactions_plus1, excluded.reactions_minus1, excluded.reactions_laugh,"
+    " excluded.reactions_hooray, excluded.reactions_confused, excluded.reactions_heart,"
+    " excluded.reactions_rocket, excluded.reactions_eyes)"
+    " ON CONFLICT(repo_id, number) DO UPDATE SET id = excluded.id, user_id = excluded.user_id,"
+    " is_pull = excluded.is_pull, state = excluded.state, title = excluded.title,"
+    " html_url = excluded.html_url, created_at = excluded.created_at,"
+    " updated_at = COALESCE(excluded.updated_at, issues.updated_at),"
+    " closed_at = excluded.closed_at, merged_at = excluded.merged_at,"
+    " comments = excluded.comments, reactions_total = excluded.reactions_total,"
+    " reactions_plus1 = excluded.reactions_plus1, reactions_minus1 = excluded.reactions_minus1,"
+    " reactions_laugh = excluded.reactions_laugh, reactions_hooray = excluded.reactions_hooray,"
+    " reactions_confused = excluded.reactions_confused,"
+    " reactions_heart = excluded.reactions_heart, reactions_rocket = excluded.reactions_rocket,"
+    " reactions_eyes = excluded.reactions_eyes"
+    " WHERE issues.id < 0 OR COALESCE(excluded.updated_at, issues.updated_at, '') >="
+    " COALESCE(issues.updated_at, '')",
+    // kPullObject: a pull request known only from a pull object (events). Stored under the
+    // negated pull id until the issues list brings the issue id; never touches the rollup.
+    "INSERT INTO issues(id, repo_id, number, user_id, is_pull, state, title, html_url,"
+    " created_at, updated_at, closed_at, merged_at)"
+    " VALUES(-?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " ON CONFLICT(repo_id, number) DO UPDATE SET is_pull = 1,"
+    " user_id = COALESCE(excluded.user_id, issues.user_id),"
+    " state = COALESCE(excluded.state, issues.state),"
+    " title = COALESCE(excluded.title, issues.title),"
+    " created_at = COALESCE(issues.created_at, excluded.created_at),"
+    " updated_at = COALESCE(excluded.updated_at, issues.updated_at),"
+    " closed_at = excluded.closed_at,"
+    " merged_at = COALESCE(excluded.merged_at, issues.merged_at)"
+    " WHERE COALESCE(excluded.updated_at, '') > COALESCE(issues.updated_at, '')",
+    // kIssueComment
+    "INSERT INTO issue_comments(id, repo_id, issue_number, user_id, html_url, created_at,"
+    " updated_at, reactions_total, reactions_plus1, reactions_minus1, reactions_laugh,"
+    " reactions_hooray, reactions_confused, reactions_heart, reactions_rocket, reactions_eyes)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    " ON CONFLICT(id) DO UPDATE SET repo_id = excluded.repo_id,"
+    " issue_number = excluded.issue_number, user_id = excluded.user_id,"
+    " html_url = excluded.html_url, created_at = excluded.created_at,"
+    " updated_at = COALESCE(excluded.updated_at, issue_comments.updated_at),"
+    " reactions_total = excluded.reactions_total, reactions_plus1 = excluded.reactions_plus1,"
+    " reactions_minus1 = excluded.reactions_minus1, reactions_laugh = excluded.reactions_laugh,"
+    " reactions_hooray = excluded.reactions_hooray,"
+    " reactions_confused = excluded.reactions_confused,"
+    " reactions_heart = excluded.reactions_heart, reactions_rocket = excluded.reactions_rocket,"
+    " reactions_eyes = excluded.reactions_eyes"
+    " WHERE COALESCE(excluded.updated_at, issue_comments.updated_at, '') >="
+    " COALESCE(issue_comments.updated_at, '') AND (issue_comments.repo_id,"
+    " issue_comments.issue_number, issue_comments.user_id, issue_comments.html_url,"
+    " issue_comments.created_at, issue_comments.updated_at, issue_comments.reactions_total,"
+    " issue_comments.reactions_plus1, issue_comments.reactions_minus1,"
+    " issue_comments.reactions_laugh, issue_comments.reactions_hooray,"
+    " issue_comments.reactions_confused, issue_comments.reactions_heart,"
+    " issue_comments.reactions_rocket, issue_comments.reactions_eyes) IS NOT"
+    " (excluded.repo_id, excluded.issue_number, excluded.user_id, excluded.html_url,"
+    " excluded.created_at, COALESCE(excluded.updated_at, issue_comments.updated_at),"
+    " excluded.reactions_total, excluded.reactions_plus1, excluded.reactions_minus1,"
+    " excluded.reactions_laugh, excluded.reactions_hooray, excluded.reactions_confused,"
+    " excluded.reactions_heart, excluded.reactions_rocket, excluded.reactions_eyes)",
+    // kReviewComment
+    "INSERT INTO review_comments(id, repo_id, pull_number, user_id, review_id, html_url,"
+    " created_at, updated_at, reactions_total, reactions_plus1, reactions_minus1,"
+    " reactions_laugh, reactions_hooray, reactions_confused, reactions_heart, reactions_rocket,"
+    " reactions_eyes)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    " ON CONFLICT(id) DO UPDATE SET repo_id = excluded.repo_id,"
+    " pull_number = excluded.pull_number, user_id = excluded.user_id,"
+    " review_id = COALESCE(excluded.review_id, review_comments.review_id),"
+    " html_url = excluded.html_url, created_at = excluded.created_at,"
+    " updated_at = COALESCE(excluded.updated_at, review_comments.updated_at),"
+    " reactions_total = excluded.reactions_total, reactions_plus1 = excluded.reactions_plus1,"
+    " reactions_minus1 = excluded.reactions_minus1, reactions_laugh = excluded.reactions_laugh,"
+    " reactions_hooray = excluded.reactions_hooray,"
+    " reactions_confused = excluded.reactions_confused,"
+    " reactions_heart = excluded.reactions_heart, reactions_rocket = excluded.reactions_rocket,"
+    " reactions_eyes = excluded.reactions_eyes"
+    " WHERE COALESCE(excluded.updated_at, review_comments.updated_at, '') >="
+    " COALESCE(review_comments.updated_at, '') AND (review_comments.repo_id,"
+    " review_comments.pull_number, review_comments.user_id, review_comments.review_id,"
+    " review_comments.html_url, review_comments.created_at, review_comments.updated_at,"
+    " review_comments.reactions_total, review_comments.reactions_plus1,"
+    " review_comments.reactions_minus1, review_comments.reactions_laugh,"
+    " review_comments.reactions_hooray, review_comments.reactions_confused,"
+    " review_comments.reactions_heart, review_comments.reactions_rocket,"
+    " review_comments.reactions_eyes) IS NOT (excluded.repo_id, excluded.pull_number,"
+    " excluded.user_id, COALESCE(excluded.review_id, review_comments.review_id),"
+    " excluded.html_url, excluded.created_at,"
+    " COALESCE(excluded.updated_at, review_comments.updated_at), excluded.reactions_total,"
+    " excluded.reactions_plus1, excluded.reactions_minus1, excluded.reactions_laugh,"
+    " excluded.reactions_hooray, excluded.reactions_confused, excluded.reactions_heart,"
+    " excluded.reactions_rocket, excluded.reactions_eyes)",
+    // kReview
+    "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    " ON CONFLICT(id) DO UPDATE SET repo_id = excluded.repo_id,"
+    " pull_number = excluded.pull_number, user_id = excluded.user_id, state = excluded.state,"
+    " html_url = excluded.html_url,"
+    " submitted_at = COALESCE(excluded.submitted_at, reviews.submitted_at)"
+    " WHERE (reviews.repo_id, reviews.pull_number, reviews.user_id, reviews.state,"
+    " reviews.html_url, reviews.submitted_at) IS NOT (excluded.repo_id, excluded.pull_number,"
+    " excluded.user_id, excluded.state, excluded.html_url,"
+    " COALESCE(excluded.submitted_at, reviews.submitted_at))",
+    // kGetWatermark
+    "SELECT watermark, cursor FROM sync_state WHERE endpoint = ?1 AND scope = ?2",
+    // kSetWatermark
+    "INSERT INTO sync_state(endpoint, scope, watermark, cursor) VALUES(?1, ?2, ?3, ?4)"
+    " ON CONFLICT(endpoint, scope) DO UPDATE SET watermark = excluded.watermark,"
+    " cursor = excluded.cursor, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+    // kWriter
+    "INSERT INTO writers(login) VALUES(?1) ON CONFLICT(login) DO NOTHING",
+    // kResolveWriter
+    "UPDATE writers SET user_id = ?2 WHERE login = ?1 AND user_id IS NOT ?2",
+    // kAddWatch
+    "INSERT INTO watches(writer, repo_name, source) VALUES(?1, ?2, ?3)"
+    " ON CONFLICT(writer, repo_name) DO NOTHING",
+    // kResolveWatch
+    "UPDATE watches SET repo_id = ?3 WHERE writer = ?1 AND repo_name = ?2"
+    " AND repo_id IS NOT ?3",
+    // kWatchGone
+    "UPDATE watches SET status = 'gone', gone_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+    " WHERE writer = ?1 AND repo_name = ?2 AND status <> 'gone'",
+    // kWatchActive
+    "UPDATE watches SET status = 'active', gone_at = NULL"
+    " WHERE writer = ?1 AND repo_name = ?2 AND status <> 'active'",
+    // kListWatches
+    "SELECT writer, repo_name, repo_id, source, status, gone_at FROM watches"
+    " ORDER BY writer COLLATE NOCASE, repo_name COLLATE NOCASE",
+    // kError
+    "INSERT INTO sync_errors(scope, url, message) VALUES(?1, ?2, ?3)",
+};
+
+// Empty text from the parsers means "absent": stored as NULL.
+Statement& BindText(Statement& st, int index, const std::string& s) {
+  return s.empty() ? st.BindNull(index) : st.Bind(index, std::string_view(s));
+}
+
+Statement& BindReactions(Statement& st, int first, const github::ReactionRollup& r) {
+  return st.Bind(first, r.total)
+      .Bind(first + 1, r.plus1)
+      .Bind(first + 2, r.minus1)
+      .Bind(first + 3, r.laugh)
+      .Bind(first + 4, r.hooray)
+      .Bind(first + 5, r.confused)
+      .Bind(first + 6, r.heart)
+      .Bind(first + 7, r.rocket)
+      .Bind(first + 8, r.eyes);
+}
+
+Statement& BindUserId(Statement& st, int index, const std::optional<github::UserRef>& u) {
+  return u && u->id != 0 ? st.Bind(index, u->id) : st.BindNull(index);
+}
+
+}  // namespace
+
+struct Ingest::Statements {
+  std::array<Statement*, kCount> st{};
+};
+
+Ingest::Ingest(Database& db) : db_(db), st_(std::make_unique<Statements>()) {}
+Ingest::~Ingest() = default;
+
+Result<Statement*> Ingest::Stmt(int which) {
+  Statement*& slot = st_->st[static_cast<std::size_t>(which)];
+  if (!slot) {
+    auto p = db_.Prepare(kSql[static_cast<std::size_t>(which)]);
+    if (!p.ok()) return p.status();
+    slot = *p;
+  }
+  return slot;
+}
+
+#define GHH_STMT(var, which)                  \
+  auto var##_r = Stmt(which);                 \
+  if (!var##_r.ok()) return var##_r.status(); \
+  StatementGuard var(**var##_r)
+
+Status Ingest::UpsertUser(const github::UserRef& user) {
+  if (user.id == 0) return Status::Ok();  // nothing to key it by
+  GHH_STMT(g, kUser);
+  g->Bind(1, user.id).Bind(2, user.login).Bind(3, user.type);
+  return g->Run();
+}
+
+namespace {
+// Users already written in this call, so a page by one author upserts them once.
+class SeenUsers {
+ public:
+  bool FirstTime(const std::optional<github::UserRef>& u) {
+    return u && u->id != 0 && seen_.insert(u->id).second;
+  }
+
+ private:
+  std::unordered_set<std::int64_t> seen_;
+};
+}  // namespace
+
+Status Ingest::UpsertRepo(const github::RepoRecord& repo) {
+  if (repo.id == 0 || repo.full_name.empty()) {
+    return Status::InvalidArgument("repository without id or full_name");
+  }
+  if (repo.owner) {
+    if (Status s = UpsertUser(*repo.owner); !s.ok()) return s;
+  }
+  {
+    GHH_STMT(g, kRepoFreeName);
+    g->Bind(1, repo.full_name).Bind(2, repo.id);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  GHH_STMT(g, kRepo);
+  g->Bind(1, repo.id).Bind(2, repo.full_name);
+  BindText(*g, 3, repo.default_branch);
+  BindText(*g, 4, repo.html_url);
+  BindText(*g, 5, repo.updated_at);
+  return g->Run();
+}
+
+Status Ingest::EnsureRepo(std::int64_t repo_id, std::string_view full_name) {
+  if (repo_id == 0 || full_name.empty()) return Status::Ok();
+  GHH_STMT(g, kEnsureRepo);
+  g->Bind(1, repo_id).Bind(2, full_name);
+  return g->Run();
+}
+
+Status Ingest::UpsertCommits(std::int64_t repo_id,
+                             const std::vector<github::CommitRecord>& commits) {
+  SeenUsers seen;
+  for (const auto& c : commits) {
+    if (c.sha.empty()) continue;
+    if (seen.FirstTime(c.author)) {
+      if (Status s = UpsertUser(*c.author); !s.ok()) return s;
+    }
+    GHH_STMT(g, kCommit);
+    g->Bind(1, repo_id).Bind(2, c.sha);
+    BindUserId(*g, 3, c.author);
+    BindText(*g, 4, c.committed_at);
+    BindText(*g, 5, c.authored_at);
+    BindText(*g, 6, c.html_url);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Ingest::UpsertIssue(std::int64_t repo_id, const github::IssueRecord& i) {
+  if (i.number == 0) return Status::Ok();
+  if (i.user) {
+    if (Status s = UpsertUser(*i.user); !s.ok()) return s;
+  }
+  return IssueRow(repo_id, i);
+}
+
+Status Ingest::IssueRow(std::int64_t repo_id, const github::IssueRecord& i) {
+  if (i.number == 0) return Status::Ok();
+  if (i.from_pull_object) {
+    GHH_STMT(g, kPullObject);
+    g->Bind(1, i.id).Bind(2, repo_id).Bind(3, i.number);
+    BindUserId(*g, 4, i.user);
+    BindText(*g, 5, i.state);
+    BindText(*g, 6, i.title);
+    BindText(*g, 7, i.html_url);
+    BindText(*g, 8, i.created_at);
+    BindText(*g, 9, i.updated_at);
+    g->Bind(10, i.closed_at).Bind(11, i.merged_at);
+    return g->Run();
+  }
+  if (i.id == 0) return Status::Ok();
+  GHH_STMT(g, kIssue);
+  g->Bind(1, i.id).Bind(2, repo_id).Bind(3, i.number);
+  BindUserId(*g, 4, i.user);
+  g->Bind(5, i.is_pull ? 1 : 0);
+  BindText(*g, 6, i.state);
+  BindText(*g, 7, i.title);
+  BindText(*g, 8, i.html_url);
+  BindText(*g, 9, i.created_at);
+  BindText(*g, 10, i.updated_at);
+  g->Bind(11, i.closed_at).Bind(12, i.merged_at).Bind(13, i.comments);
+  BindReactions(*g, 14, i.reactions);
+  return g->Run();
+}
+
+Status Ingest::UpsertIssues(std::int64_t repo_id, const std::vector<github::IssueRecord>& issues) {
+  SeenUsers seen;
+  for (const auto& i : issues) {
+    if (seen.FirstTime(i.user)) {
+      if (Status s = UpsertUser(*i.user); !s.ok()) return s;
+    }
+    if (Status s = IssueRow(repo_id, i); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+namespace {
+template <typename Upsert>
+Status ForComments(const std::vector<github::CommentRecord>& comments, Ingest& ingest,
+                   Upsert&& one) {
+  SeenUsers seen;
+  for (const auto& c : comments) {
+    if (c.id == 0 || c.number == 0) continue;
+    if (seen.FirstTime(c.user)) {
+      if (Status s = ingest.UpsertUser(*c.user); !s.ok()) return s;
+    }
+    if (Status s = one(c); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+Status Ingest::UpsertIssueComments(std::int64_t repo_id,
+                                   const std::vector<github::CommentRecord>& comments) {
+  return ForComments(comments, *this, [&](const github::CommentRecord& c) -> Status {
+    GHH_STMT(g, kIssueComment);
+    g->Bind(1, c.id).Bind(2, repo_id).Bind(3, c.number);
+    BindUserId(*g, 4, c.user);
+    BindText(*g, 5, c.html_url);
+    BindText(*g, 6, c.created_at);
+    BindText(*g, 7, c.updated_at);
+    BindReactions(*g, 8, c.reactions);
+    return g->Run();
+  });
+}
+
+Status Ingest::UpsertReviewComments(std::int64_t repo_id,
+                                    const std::vector<github::CommentRecord>& comments) {
+  return ForComments(comments, *this, [&](const github::CommentRecord& c) -> Status {
+    GHH_STMT(g, kReviewComment);
+    g->Bind(1, c.id).Bind(2, repo_id).Bind(3, c.number);
+    BindUserId(*g, 4, c.user);
+    g->Bind(5, c.review_id);
+    BindText(*g, 6, c.html_url);
+    BindText(*g, 7, c.created_at);
+    BindText(*g, 8, c.updated_at);
+    BindReactions(*g, 9, c.reactions);
+    return g->Run();
+  });
+}
+
+Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
+                             const std::vector<github::ReviewRecord>& reviews) {
+  SeenUsers seen;
+  for (const auto& r : reviews) {
+    std::int64_t number = r.pull_number != 0 ? r.pull_number : pull_number;
+    if (r.id == 0 || number == 0) continue;
+    if (seen.FirstTime(r.user)) {
+      if (Status s = UpsertUser(*r.user); !s.ok()) return s;
+    }
+    GHH_STMT(g, kReview);
+    g->Bind(1, r.id).Bind(2, repo_id).Bind(3, number);
+    BindUserId(*g, 4, r.user);
+    g->Bind(5, r.state.empty() ? std::string_view("COMMENTED") : std::string_view(r.state));
+    BindText(*g, 6, r.html_url);
+    BindText(*g, 7, r.submitted_at);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Ingest::UpsertEvent(const github::EventRecord& e, EventIngestCounts* counts) {
+  if (e.repo_id == 0) return Status::Ok();
+  if (Status s = UpsertUser(e.actor); !s.ok()) return s;
+  if (Status s = EnsureRepo(e.repo_id, e.repo_name); !s.ok()) return s;
+  EventIngestCounts local;
+  if (e.issue) {
+    if (Status s = UpsertIssue(e.repo_id, *e.issue); !s.ok()) return s;
+    ++local.issues;
+  }
+  if (e.comment) {
+    std::vector<github::CommentRecord> one{*e.comment};
+    if (e.type == "PullRequestReviewCommentEvent") {
+      if (Status s = UpsertReviewComments(e.repo_id, one); !s.ok()) return s;
+      ++local.review_comments;
+    } else {
+      if (Status s = UpsertIssueComments(e.repo_id, one); !s.ok()) return s;
+      ++local.issue_comments;
+    }
+  }
+  if (e.review) {
+    if (Status s = UpsertReviews(e.repo_id, e.review->pull_number, {*e.review}); !s.ok()) {
+      return s;
+    }
+    ++local.reviews;
+  }
+  if (counts) {
+    counts->issues += local.issues;
+    counts->issue_comments += local.issue_comments;
+    counts->review_comments += local.review_comments;
+    counts->reviews += local.reviews;
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<Watermark>> Ingest::GetWatermark(std::string_view endpoint,
+                                                      std::string_view scope) {
+  GHH_STMT(g, kGetWatermark);
+  g->Bind(1, endpoint).Bind(2, scope);
+  std::optional<Watermark> out;
+  if (g->Step()) out = Watermark{g->OptText(0), g->OptText(1)};
+  if (!g->status().ok()) return g->status();
+  return out;
+}
+
+Status Ingest::SetWatermark(std::string_view endpoint, std::string_view scope,
+                            const std::optional<std::string>& watermark,
+                            const std::optional<std::string>& cursor) {
+  GHH_STMT(g, kSetWatermark);
+  g->Bind(1, endpoint).Bind(2, scope).Bind(3, watermark).Bind(4, cursor);
+  return g->Run();
+}
+
+Status Ingest::UpsertWriter(std::string_view login) {
+  GHH_STMT(g, kWriter);
+  g->Bind(1, login);
+  return g->Run();
+}
+
+Status Ingest::ResolveWriterUser(std::string_view login, std::int64_t user_id) {
+  GHH_STMT(g, kResolveWriter);
+  g->Bind(1, login).Bind(2, user_id);
+  return g->Run();
+}
+
+Status Ingest::AddWatch(std::string_view writer, std::string_view repo_name,
+                        std::string_view source) {
+  GHH_STMT(g, kAddWatch);
+  g->Bind(1, writer).Bind(2, repo_name).Bind(3, source);
+  return g->Run();
+}
+
+Status Ingest::ResolveWatch(std::string_view writer, std::string_view repo_name,
+                            std::int64_t repo_id) {
+  GHH_STMT(g, kResolveWatch);
+  g->Bind(1, writer).Bind(2, repo_name).Bind(3, repo_id);
+  return g->Run();
+}
+
+Status Ingest::MarkWatchGone(std::string_view writer, std::string_view repo_name) {
+  GHH_STMT(g, kWatchGone);
+  g->Bind(1, writer).Bind(2, repo_name);
+  return g->Run();
+}
+
+Status Ingest::ReactivateWatch(std::string_view writer, std::string_view repo_name) {
+  GHH_STMT(g, kWatchActive);
+  g->Bind(1, writer).Bind(2, repo_name);
+  return g->Run();
+}
+
+Result<std::vector<WatchRow>> Ingest::ListWatches() {
+  GHH_STMT(g, kListWatches);
+  std::vector<WatchRow> out;
+  while (g->Step()) {
+    out.push_back(
+        WatchRow{g->Text(0), g->Text(1), g->OptInt(2), g->Text(3), g->Text(4), g->OptText(5)});
+  }
+  if (!g->status().ok()) return g->status();
+  return out;
+}
+
+Status Ingest::RecordError(std::string_view scope, std::string_view url, std::string_view message) {
+  GHH_STMT(g, kError);
+  g->Bind(1, scope).Bind(2, url).Bind(3, message);
+  return g->Run();
+}
+
+}  // namespace ghharvest::store
