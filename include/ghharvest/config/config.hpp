@@ -2,11 +2,13 @@
 // key). Plain data: LoadConfig validates everything, so users of Config can trust it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ghharvest/util/status.hpp"
@@ -42,10 +44,15 @@ struct ScheduleConfig {
   std::chrono::seconds score_interval{60 * 60};
 };
 
+// The columns of the writer_project_counts view, the keys [scoring.weights] accepts.
+inline constexpr std::array<std::string_view, 10> kCountColumns = {
+    "commits",         "issues_opened", "prs_opened",         "prs_merged",        "issue_comments",
+    "review_comments", "reviews",       "reactions_received", "feedback_received", "blog_posts"};
+
 struct ScoringConfig {
   double default_k = 0.5;
-  std::map<std::string, double> k;        // per project 'owner/repo'
-  std::map<std::string, double> weights;  // per count column name, default 1
+  std::map<std::string, double> k;        // per project 'owner/repo' as written; see KFor
+  std::map<std::string, double> weights;  // per count column name, default 1; see WeightFor
   std::optional<int> window_days;         // count only activity of the last N days
   std::optional<double> half_life_days;   // decay 2^(-age/half_life)
   int keep_runs = 100;                    // score runs retained
@@ -58,8 +65,9 @@ struct HarvestConfig {
 };
 
 struct WriterConfig {
-  std::string login;
-  std::vector<std::string> repos;  // empty: discovered
+  std::string login;               // as written; GitHub compares logins case-insensitively
+  std::vector<std::string> repos;  // 'owner/repo'; empty: discovered
+  int line = 0;                    // where the [[writers]] entry starts, for messages
 };
 
 struct Config {
@@ -73,11 +81,27 @@ struct Config {
   std::vector<WriterConfig> writers;
 };
 
-// Loads and validates `path`. Errors name the file, line and key:
+// Loads and validates `path`. Errors (Status::InvalidArgument, or NotFound for a missing
+// file) name the file as given, the line and the key, one error per line:
 // "ghharvest.toml:12: [github] concurrency: must be between 1 and 100".
+// Relative paths in the file resolve against the file's folder. When [storage] database or
+// [reports] dir is not set, they default to "ghharvest.db" and "reports" in
+// $STATE_DIRECTORY (systemd's StateDirectory=) or else the config file's folder.
 Result<Config> LoadConfig(const std::string& path);
 
-// A stable hash of the settings that change scores (for score_runs.config_fingerprint).
+// Parses "90s", "15m", "1h", "1h30m", "2d" (units d, h, m, s, largest first, each once).
+bool ParseDuration(std::string_view text, std::chrono::seconds* out);
+// "1h30m" for 5400 s; "0s" for zero.
+std::string FormatDuration(std::chrono::seconds d);
+
+// k(p) for a project, matching [scoring.k] keys case-insensitively; default_k otherwise.
+double KFor(const ScoringConfig& scoring, std::string_view project);
+// The weight of a count column (kCountColumns); 1 unless configured.
+double WeightFor(const ScoringConfig& scoring, std::string_view column);
+
+// A stable hash (16 hex digits) of the settings that change scores, for
+// score_runs.config_fingerprint: default_k, k, weights, window_days, half_life_days.
+// Equal settings give equal fingerprints whatever their spelling in the file.
 std::string ScoringFingerprint(const Config& config);
 
 }  // namespace ghharvest::config

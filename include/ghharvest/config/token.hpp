@@ -1,0 +1,27 @@
+// The GitHub token, read at start-up from the first source that has one. The token never
+// appears in a Status, a log line or an error message.
+#pragma once
+
+#include <string>
+
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/util/status.hpp"
+
+namespace ghharvest::config {
+
+// Where the token came from, for check-config and logs (never the token itself).
+struct Token {
+  std::string value;
+  std::string
+      source;  // e.g. "$CREDENTIALS_DIRECTORY/github-token", "token_file /x", "$GITHUB_TOKEN"
+};
+
+// Tries, in order: $CREDENTIALS_DIRECTORY/github-token (systemd LoadCredential=) when that
+// variable is set, then github.token_file, then the variable named by github.token_env.
+// Surrounding whitespace (a trailing newline) is stripped. A token file readable by group
+// or others is used but logged as a warning. NotFound when no source has a token;
+// InvalidArgument for a token with whitespace or control characters inside.
+Result<Token> LoadTokenWithSource(const GithubConfig& github);
+Result<std::string> LoadToken(const GithubConfig& github);
+
+}  // namespace ghharvest::config

@@ -1,0 +1,118 @@
+#include "ghharvest/config/token.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ghharvest/util/log.hpp"
+
+namespace ghharvest::config {
+namespace {
+
+std::string Trim(std::string s) {
+  const char* ws = " \t\r\n\f\v";
+  auto end = s.find_last_not_of(ws);
+  if (end == std::string::npos) return {};
+  s.erase(end + 1);
+  s.erase(0, s.find_first_not_of(ws));
+  return s;
+}
+
+// A token goes into an HTTP header: anything but visible ASCII would corrupt the request.
+Status CheckToken(const std::string& token, const std::string& source) {
+  for (char c : token) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      return Status::InvalidArgument(
+          fmt::format("the token from {} contains whitespace or control characters", source));
+    }
+  }
+  return Status::Ok();
+}
+
+enum class FileResult { kFound, kMissing, kEmpty };
+
+Status ReadTokenFile(const std::string& path, const std::string& source, std::string* out,
+                     FileResult* result) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      *result = FileResult::kMissing;
+      return Status::Ok();
+    }
+    return Status::IOError(fmt::format("{}: {}", source, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(fmt::format("{}: not a regular file", source));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError(fmt::format("{}: cannot read (permissions?)", source));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  *out = Trim(buf.str());
+  if (out->empty()) {
+    *result = FileResult::kEmpty;
+    return Status::Ok();
+  }
+  if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    log::Warning("token file is readable by group or others; chmod 600 it path={} mode={:o}", path,
+                 st.st_mode & 0777);
+  }
+  *result = FileResult::kFound;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Token> LoadTokenWithSource(const GithubConfig& github) {
+  std::vector<std::string> tried;
+  auto try_file = [&](const std::string& path, const std::string& source) -> Result<Token> {
+    std::string value;
+    FileResult r = FileResult::kMissing;
+    if (Status s = ReadTokenFile(path, source, &value, &r); !s.ok()) return s;
+    if (r == FileResult::kFound) {
+      if (Status s = CheckToken(value, source); !s.ok()) return s;
+      return Token{std::move(value), source};
+    }
+    tried.push_back(fmt::format("{} ({})", source, r == FileResult::kEmpty ? "empty" : "missing"));
+    return Status::NotFound("");
+  };
+
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir && *dir) {
+    auto t = try_file(std::string(dir) + "/github-token", "$CREDENTIALS_DIRECTORY/github-token");
+    if (t.ok() || t.status().code() != Status::Code::kNotFound) return t;
+  }
+  if (github.token_file) {
+    auto t = try_file(*github.token_file, "token_file " + *github.token_file);
+    if (t.ok() || t.status().code() != Status::Code::kNotFound) return t;
+  }
+  if (github.token_env) {
+    const std::string source = "$" + *github.token_env;
+    const char* v = std::getenv(github.token_env->c_str());
+    std::string value = v ? Trim(v) : std::string();
+    if (!value.empty()) {
+      if (Status s = CheckToken(value, source); !s.ok()) return s;
+      return Token{std::move(value), source};
+    }
+    tried.push_back(fmt::format("{} ({})", source, v ? "empty" : "unset"));
+  }
+  std::string list;
+  for (const std::string& t : tried) list += (list.empty() ? "" : ", ") + t;
+  if (list.empty()) list = "no token_file or token_env configured";
+  return Status::NotFound(fmt::format("no GitHub token: tried {}", list));
+}
+
+Result<std::string> LoadToken(const GithubConfig& github) {
+  auto t = LoadTokenWithSource(github);
+  if (!t.ok()) return t.status();
+  return std::move(t->value);
+}
+
+}  // namespace ghharvest::config
