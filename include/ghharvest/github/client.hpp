@@ -66,6 +66,7 @@ struct ClientOptions {
   std::chrono::seconds secondary_base{60};     // first backoff, secondary limit
   std::chrono::seconds max_backoff{15 * 60};
   int search_per_minute = 30;
+  int max_redirects = 5;  // 301/302/307 (renamed repositories)
 };
 
 struct ClientStats {
@@ -93,6 +94,12 @@ class Client {
   // (kUnavailable, naming the URL but never the token) or on 401 (kUnauthorized: every
   // queued and later request fails too, until the client is destroyed).
   void Get(const std::string& url_or_path, ResponseCallback callback);
+
+  // Validators (ETag/Last-Modified) of a 2xx are written to the cache only after its
+  // callback returned, so a crash while handling a page makes the next run fetch it again.
+  // A caller that could not commit what a page carried calls Forget() for that URL, so the
+  // next request is unconditional and cannot get a 304 for data that was never stored.
+  Status Forget(const std::string& url_or_path);
 
   // Drops queued requests (their callbacks get kCancelled) and aborts those in flight.
   void CancelAll();

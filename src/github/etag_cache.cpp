@@ -1,0 +1,44 @@
+#include "github/etag_cache.hpp"
+
+#include "ghharvest/store/database.hpp"
+
+namespace ghharvest::github {
+
+std::optional<CacheEntry> EtagCache::Lookup(const std::string& url) {
+  if (!db_) return std::nullopt;
+  auto stmt = db_->Prepare(
+      "SELECT etag, last_modified, next_url FROM http_cache WHERE url = ?1 AND token_id = ?2");
+  if (!stmt.ok()) return std::nullopt;
+  store::StatementGuard g(**stmt);
+  g->Bind(1, url).Bind(2, token_id_);
+  if (!g->Step()) return std::nullopt;
+  CacheEntry e{g->OptText(0), g->OptText(1), g->OptText(2)};
+  if (!e.etag && !e.last_modified) return std::nullopt;
+  return e;
+}
+
+Status EtagCache::Store(const std::string& url, const CacheEntry& entry) {
+  if (!db_) return Status::Ok();
+  auto stmt = db_->Prepare(
+      "INSERT INTO http_cache (url, token_id, etag, last_modified, next_url, stored_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ','now')) "
+      "ON CONFLICT (url, token_id) DO UPDATE SET etag = excluded.etag, "
+      "last_modified = excluded.last_modified, next_url = excluded.next_url, "
+      "stored_at = excluded.stored_at");
+  if (!stmt.ok()) return stmt.status();
+  store::StatementGuard g(**stmt);
+  g->Bind(1, url).Bind(2, token_id_).Bind(3, entry.etag).Bind(4, entry.last_modified);
+  g->Bind(5, entry.next_url);
+  return g->Run();
+}
+
+Status EtagCache::Forget(const std::string& url) {
+  if (!db_) return Status::Ok();
+  auto stmt = db_->Prepare("DELETE FROM http_cache WHERE url = ?1 AND token_id = ?2");
+  if (!stmt.ok()) return stmt.status();
+  store::StatementGuard g(**stmt);
+  g->Bind(1, url).Bind(2, token_id_);
+  return g->Run();
+}
+
+}  // namespace ghharvest::github
