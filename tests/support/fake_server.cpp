@@ -81,7 +81,9 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
-std::multimap<std::string, std::string> ParseQuery(std::string_view q) {
+}  // namespace
+
+std::multimap<std::string, std::string> ParseQueryString(std::string_view q) {
   std::multimap<std::string, std::string> out;
   while (!q.empty()) {
     std::size_t amp = q.find('&');
@@ -99,6 +101,8 @@ std::multimap<std::string, std::string> ParseQuery(std::string_view q) {
   }
   return out;
 }
+
+namespace {
 
 bool BodyForbidden(int status, const std::string& method) {
   return method == "HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
@@ -244,7 +248,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.target = std::string(msg.target());
     std::size_t q = req.target.find('?');
     req.path = req.target.substr(0, q);
-    if (q != std::string::npos) req.query = ParseQuery(std::string_view(req.target).substr(q + 1));
+    if (q != std::string::npos)
+      req.query = ParseQueryString(std::string_view(req.target).substr(q + 1));
     for (const auto& field : msg) {
       std::string name = Lower(std::string(field.name_string()));
       auto [it, inserted] = req.headers.emplace(name, std::string(field.value()));

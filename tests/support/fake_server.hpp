@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,9 @@ class FakeServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Decodes "a=1&b=x%20y" ('+' is a space), as the server does for HttpRequest::query.
+std::multimap<std::string, std::string> ParseQueryString(std::string_view query);
 
 // Plays a recorded octokit fixture (raw-fixture.json): requests are matched by method+path
 // (+query) in order; "https://api.github.com" in bodies and headers is rewritten to the
