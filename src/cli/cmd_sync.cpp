@@ -1,13 +1,142 @@
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
 
+#include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
+#include "ghharvest/config/token.hpp"
+#include "ghharvest/github/client.hpp"
+#include "ghharvest/harvest/harvester.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/writers.hpp"
+#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/log.hpp"
 
 namespace ghharvest::cli {
+namespace {
 
-// Not built yet: says so and exits EX_UNAVAILABLE rather than pretend to work.
-int CmdSyncOnce(const CommonOptions&) {
-  std::fputs("ghharvest: 'sync' is not implemented yet\n", stderr);
-  return kExitUnavailable;
+github::ClientOptions ClientOptionsFrom(const config::Config& cfg, std::string token) {
+  github::ClientOptions o;
+  o.api_url = cfg.github.api_url;
+  o.token = std::move(token);
+  o.accept = cfg.github.accept;
+  o.auth_scheme = cfg.github.auth_scheme;
+  if (!cfg.github.user_agent.empty()) o.user_agent = cfg.github.user_agent;
+  o.concurrency = cfg.github.concurrency;
+  o.reserve = cfg.github.reserve;
+  o.connect_timeout = cfg.github.connect_timeout;
+  o.stall_timeout = cfg.github.request_timeout;
+  o.max_retries = cfg.github.max_retries;
+  return o;
+}
+
+std::string Summary(const harvest::HarvestStats& s) {
+  std::string out = fmt::format(
+      "sync: {} requests, {} not modified (304), {} primary points, {} pages, {} items stored, "
+      "{} projects{}{}\n",
+      s.requests, s.not_modified, s.points_spent, s.pages, s.items_upserted, s.projects,
+      s.projects_gone ? fmt::format(", {} gone", s.projects_gone) : std::string(),
+      s.counts_changed ? ", counts changed" : ", counts unchanged");
+  for (const auto& [name, e] : s.per_endpoint) {
+    out += fmt::format("  {:<16} requests={} not_modified={} pages={} items={} failures={}\n", name,
+                       e.requests, e.not_modified, e.pages, e.items, e.failures);
+  }
+  if (s.scopes_failed) {
+    out += fmt::format(
+        "  {} lists failed; they are retried next cycle (ghharvest status shows "
+        "why)\n",
+        s.scopes_failed);
+  }
+  return out;
+}
+
+}  // namespace
+
+// One harvest cycle for every configured writer, then exit. Exit codes:
+//   0  everything synced;
+//   75 (EX_TEMPFAIL) some lists failed (network or API trouble): the rest is stored, run again;
+//   69 (EX_UNAVAILABLE) nothing got through (GitHub unreachable);
+//   77 (EX_NOPERM) GitHub answered 401: the token is bad;
+//   78 (EX_CONFIG) bad config or token file; 65 database newer than this ghharvest; 74 I/O.
+int CmdSyncOnce(const CommonOptions& common) {
+  config::Config cfg;
+  int code = kExitOk;
+  if (!LoadConfigOrReport(common, &cfg, &code)) return code;
+
+  std::string token;
+  if (auto t = config::LoadTokenWithSource(cfg.github); t.ok()) {
+    token = t->value;
+    log::Info("token loaded source=\"{}\"", t->source);
+  } else if (t.status().code() == Status::Code::kNotFound) {
+    log::Warning("no GitHub token configured: unauthenticated, 60 requests per hour");
+  } else {
+    std::fprintf(stderr, "ghharvest: %s\n", t.status().ToString().c_str());
+    return kExitConfig;
+  }
+
+  const std::string& path = cfg.storage.database;
+  if (path != ":memory:") {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  }
+  auto opened = store::Database::Open(path);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
+    return opened.status().code() == Status::Code::kTooNew ? kExitDataErr : kExitIOErr;
+  }
+  store::Database& db = **opened;
+  if (auto s = store::SyncWritersFromConfig(db, cfg); !s.ok()) {
+    std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
+    return kExitIOErr;
+  }
+
+  boost::asio::io_context io;
+  SystemClock clock;
+  github::Client client(io, clock, &db, ClientOptionsFrom(cfg, std::move(token)));
+  harvest::Harvester harvester(io, clock, db, client, cfg);
+
+  // SIGINT/SIGTERM: stop after the page in flight; everything committed stays.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) harvester.Cancel();
+  });
+
+  std::optional<Status> result;
+  harvest::HarvestStats stats;
+  harvester.SyncAll([&](Status s, harvest::HarvestStats st) {
+    result = std::move(s);
+    stats = std::move(st);
+    signals.cancel();
+  });
+  io.run();
+
+  std::fputs(Summary(stats).c_str(), stdout);
+  if (!result) {
+    std::fputs("ghharvest: the sync ended without a result\n", stderr);
+    return kExitSoftware;
+  }
+  const Status& s = *result;
+  if (s.ok()) return kExitOk;
+  std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
+  switch (s.code()) {
+    case Status::Code::kUnauthorized:
+      return kExitNoPerm;
+    case Status::Code::kUnavailable:
+      // Nothing at all got through: GitHub (or the network) is unavailable.
+      return stats.requests == 0 ? kExitUnavailable : kExitTempFail;
+    case Status::Code::kCancelled:
+      return kExitTempFail;
+    case Status::Code::kIOError:
+      return kExitIOErr;
+    default:
+      return kExitSoftware;
+  }
 }
 
 }  // namespace ghharvest::cli

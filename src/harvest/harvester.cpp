@@ -1,0 +1,1041 @@
+#include "ghharvest/harvest/harvester.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/github/client.hpp"
+#include "ghharvest/github/events.hpp"
+#include "ghharvest/github/parse.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/writers.hpp"
+#include "ghharvest/util/log.hpp"
+#include "ghharvest/util/names.hpp"
+#include "harvest/plan.hpp"
+
+namespace ghharvest::harvest {
+namespace {
+
+using github::ApiResponse;
+using Kind = github::ApiResponse::Kind;
+
+// A page whose body would not parse (a truncated or garbled answer) is asked for again this
+// many times before its scope is given up for the cycle.
+constexpr int kMaxBodyRetries = 4;
+// Fixpoint passes of one list (see EndPass).
+constexpr int kMaxPasses = 3;
+constexpr const char* kWalking = "walking";
+// Events API: at most 300 events, 100 per page.
+constexpr int kMaxEventPages = 3;
+// Search: at most 1,000 results per query, 100 per page.
+constexpr int kMaxSearchPages = 10;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+struct Project {
+  std::int64_t id = 0;
+  std::string full_name;
+};
+
+struct Writer {
+  std::string config_login;  // as the config spells it (key of writers / watches)
+  std::string login;         // as GitHub spells it, once known; else the config's
+  bool discover = false;     // no repos in the config
+  bool gone = false;         // /users/LOGIN said 404
+};
+
+// One list walked page by page (commits, issues, issue or review comments).
+struct ListWalk {
+  ListKind kind;
+  Project project;
+  std::string login;  // per-writer lists
+  std::string scope;
+  std::optional<std::string> w_start;  // `since` of the current pass
+  std::optional<std::string> w_cur;    // the watermark as stored
+  std::optional<std::string> newest;   // newest timestamp seen in this pass
+  int pass = 0;
+  int pages = 0;
+  bool multi = false;  // the pass had more than one page
+};
+
+// The pulls list (updated_at desc, down to the watermark) and the reviews of what changed.
+struct PullsWalk {
+  Project project;
+  std::string scope;
+  std::optional<std::string> w_start;
+  std::optional<std::string> newest;
+  std::vector<std::int64_t> numbers;
+  bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
+  bool marked = false;     // sync_state says 'walking'
+  bool failed = false;
+  int reviews_pending = 0;
+};
+
+}  // namespace
+
+class Harvester::Impl {
+ public:
+  Impl(boost::asio::io_context& io, const Clock& clock, store::Database& db, github::Client& client,
+       const config::Config& config)
+      : io_(io), clock_(clock), db_(db), client_(client), config_(config), ingest_(db) {}
+
+  ~Impl() {
+    *alive_ = false;
+    if (cycle_) client_.CancelAll();
+  }
+
+  struct Job {
+    std::optional<std::string> writer;
+    SyncCallback done;
+  };
+
+  void Enqueue(Job job) {
+    queue_.push_back(std::move(job));
+    if (!cycle_) StartNext();
+  }
+
+  void Cancel();
+
+  bool Busy() const { return cycle_ != nullptr || !queue_.empty(); }
+
+ private:
+  class Cycle;
+  void StartNext();
+
+  boost::asio::io_context& io_;
+  const Clock& clock_;
+  store::Database& db_;
+  github::Client& client_;
+  const config::Config& config_;
+  store::Ingest ingest_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::deque<Job> queue_;
+  std::shared_ptr<Cycle> cycle_;
+};
+
+// One sync: phases run one after the other, each a set of concurrent request chains.
+// `pending_` counts callbacks still to come; when it reaches zero the next phase starts.
+class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
+ public:
+  Cycle(Impl& h, Job job) : h_(h), alive_(h.alive_), job_(std::move(job)) {
+    rule_.overlap_seconds = h.config_.harvest.overlap.count();
+    rule_.refresh_reactions_days = h.config_.harvest.refresh_reactions_days;
+  }
+
+  void Start() {
+    client_start_ = h_.client_.stats();
+    if (auto s = store::SyncWritersFromConfig(h_.db_, h_.config_); !s.ok()) return Abort(s);
+    auto digest = CountsDigest();
+    if (!digest.ok()) return Abort(digest.status());
+    counts_before_ = *digest;
+    bool found = false;
+    for (const auto& wc : h_.config_.writers) {
+      Writer w;
+      w.config_login = wc.login;
+      w.login = wc.login;
+      w.discover = wc.repos.empty();
+      if (auto known = KnownLogin(wc.login)) w.login = *known;
+      bool in_job = !job_.writer || Lower(*job_.writer) == Lower(wc.login);
+      found = found || in_job;
+      writers_.push_back(std::move(w));
+      in_job_.push_back(in_job);
+    }
+    if (!found) return Abort(Status::NotFound("no writer '" + *job_.writer + "' in the config"));
+    log::Info("sync started writers={}", job_.writer ? *job_.writer : std::string("all"));
+    auto self = shared_from_this();
+    RunPhase([self] { self->PhaseWriters(); },
+             [self] {
+               self->RunPhase([self] { self->PhaseRepos(); },
+                              [self] { self->RunPhase([self] { self->PhaseLists(); }, nullptr); });
+             });
+  }
+
+  // Stops the cycle with `status` (first one wins); requests in flight come back cancelled.
+  void Abort(const Status& status) {
+    if (fatal_.ok()) {
+      fatal_ = status;
+      if (status.code() != Status::Code::kNotFound) h_.client_.CancelAll();
+    }
+    if (pending_ == 0 && !finished_) Finish();
+  }
+
+ private:
+  // ---- phases ------------------------------------------------------------------------
+
+  void RunPhase(const std::function<void()>& launch, std::function<void()> next) {
+    if (!fatal_.ok()) return Finish();
+    next_ = std::move(next);
+    ++pending_;  // held while launching, so a synchronous callback cannot end the phase
+    launch();
+    Release();
+  }
+
+  void Release() {
+    if (--pending_ > 0) return;
+    if (!fatal_.ok()) return Finish();
+    if (auto next = std::move(next_); next) {
+      next_ = nullptr;
+      next();
+    } else {
+      Finish();
+    }
+  }
+
+  // Resolves each writer's GitHub id and spelling; discovers projects where none are listed.
+  void PhaseWriters() {
+    for (std::size_t i = 0; i < writers_.size(); ++i) {
+      if (!in_job_[i]) continue;
+      FetchUser(i, false);
+      if (writers_[i].discover) Discover(i);
+    }
+  }
+
+  // GET /repos/o/r for every watched project: its id, default branch and current name.
+  void PhaseRepos() {
+    auto watches = h_.ingest_.ListWatches();
+    if (!watches.ok()) return Abort(watches.status());
+    std::map<std::string, std::vector<store::WatchRow>> by_name;  // lower-cased name
+    for (const auto& w : *watches) {
+      if (w.status != "active") continue;
+      const Writer* writer = FindWriter(w.writer);
+      if (!writer || !in_job_[static_cast<std::size_t>(writer - writers_.data())]) continue;
+      // Listed repos switch discovery off; SyncWritersFromConfig keeps watches consistent,
+      // this only guards against a watch of the wrong kind.
+      if (!writer->discover && w.source != "config") continue;
+      if (!IsValidRepoName(w.repo_name)) continue;
+      by_name[Lower(w.repo_name)].push_back(w);
+    }
+    for (auto& [name, rows] : by_name) FetchRepo(rows, false);
+  }
+
+  // The lists of every project: per writer, then repository-wide.
+  void PhaseLists() {
+    stats_.projects = static_cast<std::int64_t>(projects_.size());
+    for (const auto& [id, project] : projects_) {
+      // Every configured writer's own lists are read in every crawled project, since the
+      // repository-wide comment and review lists bring their activity there anyway: a row
+      // of writer_project_counts is then complete, never half-harvested.
+      for (const auto& w : writers_) {
+        if (w.gone) continue;
+        StartList(ListKind::kCommits, project, w.login);
+        StartList(ListKind::kIssues, project, w.login);
+      }
+      StartList(ListKind::kIssueComments, project, "");
+      StartList(ListKind::kReviewComments, project, "");
+      StartPulls(project);
+    }
+  }
+
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (fatal_.ok() || fatal_.code() == Status::Code::kUnavailable) {
+      if (auto digest = CountsDigest(); digest.ok()) {
+        stats_.counts_changed = *digest != counts_before_;
+      }
+    }
+    RecordRateLimits();
+    const auto& cs = h_.client_.stats();
+    stats_.points_spent = cs.points_spent - client_start_.points_spent;
+    Status status = fatal_;
+    if (status.ok() && stats_.scopes_failed > 0) {
+      status = Status::Unavailable(
+          fmt::format("{} of the sync's lists failed and will be retried next cycle (see "
+                      "sync_errors)",
+                      stats_.scopes_failed));
+    }
+    log::Info(
+        "sync finished status=\"{}\" requests={} not_modified={} points={} pages={} items={} "
+        "failed_scopes={} counts_changed={}",
+        status.ok() ? std::string("ok") : status.ToString(), stats_.requests, stats_.not_modified,
+        stats_.points_spent, stats_.pages, stats_.items_upserted, stats_.scopes_failed,
+        stats_.counts_changed);
+    auto done = std::move(job_.done);
+    auto stats = std::move(stats_);
+    Impl& h = h_;
+    auto alive = alive_;
+    boost::asio::post(h.io_, [&h, alive, done = std::move(done), status, stats]() mutable {
+      if (!*alive) return;  // the Harvester is gone: nobody to tell
+      h.cycle_.reset();
+      if (done) done(status, std::move(stats));
+      if (*alive && !h.cycle_) h.StartNext();
+    });
+  }
+
+  // ---- requests ----------------------------------------------------------------------
+
+  using OnOk = std::function<void(ApiResponse&)>;
+  using OnFail = std::function<void()>;
+
+  // One GET through the client. `on_ok` gets every ApiResponse (200, 304, 404/410, 4xx);
+  // `on_fail` runs when the client gave up (the error is recorded first) or the cycle stopped.
+  void Fetch(const std::string& endpoint, const std::string& scope, const std::string& url,
+             OnOk on_ok, OnFail on_fail) {
+    if (!fatal_.ok()) {
+      if (on_fail) on_fail();
+      return;
+    }
+    ++pending_;
+    auto self = shared_from_this();
+    h_.client_.Get(url, [self, endpoint, scope, url, on_ok = std::move(on_ok),
+                         on_fail = std::move(on_fail)](Result<ApiResponse> r) mutable {
+      if (!*self->alive_) return;
+      self->OnResponse(endpoint, scope, url, r, on_ok, on_fail);
+      self->Release();
+    });
+  }
+
+  void OnResponse(const std::string& endpoint, const std::string& scope, const std::string& url,
+                  Result<ApiResponse>& r, OnOk& on_ok, OnFail& on_fail) {
+    auto& es = stats_.per_endpoint[endpoint];
+    if (!r.ok()) {
+      const Status& st = r.status();
+      if (st.code() == Status::Code::kUnauthorized) {
+        Abort(Status::Unauthorized(
+            "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
+            "the sync stopped (" +
+            st.message() + ")"));
+      } else if (st.code() != Status::Code::kCancelled) {
+        ++es.failures;
+        ++stats_.failures;
+        RecordError(scope, url, st.ToString());
+      }
+      if (on_fail) on_fail();
+      return;
+    }
+    ++es.requests;
+    ++stats_.requests;
+    if (r->kind == Kind::kNotModified) {
+      ++es.not_modified;
+      ++stats_.not_modified;
+    }
+    if (!fatal_.ok()) {
+      if (on_fail) on_fail();
+      return;
+    }
+    on_ok(*r);
+  }
+
+  // A 2xx whose rows were not stored must not be answered by a 304 next time. The client
+  // writes validators after the callback returns, so forgetting is posted behind it (and a
+  // request posted after this one goes out unconditionally).
+  void PostForget(const std::string& url) {
+    ++pending_;
+    auto self = shared_from_this();
+    boost::asio::post(h_.io_, [self, url]() {
+      if (!*self->alive_) return;
+      (void)self->h_.client_.Forget(url);
+      self->Release();
+    });
+  }
+
+  // Runs `f` on a later turn of the io_context (after a posted Forget), within the phase.
+  void Later(std::function<void()> f) {
+    ++pending_;
+    auto self = shared_from_this();
+    boost::asio::post(h_.io_, [self, f = std::move(f)]() {
+      if (!*self->alive_) return;
+      if (self->fatal_.ok()) f();
+      self->Release();
+    });
+  }
+
+  // A body that did not parse: try again a few times, then give the scope up.
+  void BadBody(const std::string& endpoint, const std::string& scope, const std::string& url,
+               const Status& why, int tries, const std::function<void(int)>& refetch,
+               OnFail on_fail) {
+    log::Warning("unparsable response url={} try={} error=\"{}\"", url, tries + 1, why.ToString());
+    PostForget(url);
+    if (refetch && tries + 1 < kMaxBodyRetries) {
+      Later([refetch, tries] { refetch(tries + 1); });
+      return;
+    }
+    ++stats_.per_endpoint[endpoint].failures;
+    ++stats_.failures;
+    RecordError(scope, url, why.ToString());
+    if (on_fail) on_fail();
+  }
+
+  void RecordError(const std::string& scope, const std::string& url, const std::string& msg) {
+    log::Warning("sync error scope={} url={} error=\"{}\"", scope, url, msg);
+    if (auto s = h_.ingest_.RecordError(scope, url, msg); !s.ok()) Abort(s);
+  }
+
+  // Runs `body` in one transaction; a failure stops the cycle (the database is unwell).
+  bool InTransaction(const std::function<Status()>& body) {
+    store::Transaction tx(h_.db_);
+    if (!tx.status().ok()) {
+      Abort(tx.status());
+      return false;
+    }
+    Status s = body();
+    if (s.ok()) s = tx.Commit();
+    if (!s.ok()) {
+      Abort(s);
+      return false;
+    }
+    return true;
+  }
+
+  // ---- writers and discovery ---------------------------------------------------------
+
+  void FetchUser(std::size_t i, bool retried) {
+    const std::string login = writers_[i].config_login;
+    const std::string url = UserPath(login);
+    auto self = shared_from_this();
+    Fetch(
+        "users", login, url,
+        [self, i, url, retried](ApiResponse& r) {
+          Writer& w = self->writers_[i];
+          if (r.kind == Kind::kGone) {
+            w.gone = true;
+            self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
+            return;
+          }
+          if (r.kind == Kind::kClientError) {
+            self->RecordError(w.config_login, url, fmt::format("HTTP {}", r.status));
+            return;
+          }
+          if (r.kind == Kind::kNotModified) {
+            if (!self->KnownLogin(w.config_login) && !retried) {
+              self->PostForget(url);
+              self->Later([self, i] { self->FetchUser(i, true); });
+            }
+            return;
+          }
+          auto user = github::ParseUser(r.body);
+          if (!user.ok()) {
+            self->BadBody("users", w.config_login, url, user.status(), kMaxBodyRetries - 1, nullptr,
+                          nullptr);
+            return;
+          }
+          bool ok = self->InTransaction([&]() -> Status {
+            if (auto s = self->h_.ingest_.UpsertUser(*user); !s.ok()) return s;
+            return self->h_.ingest_.ResolveWriterUser(w.config_login, user->id);
+          });
+          if (ok) w.login = user->login;
+        },
+        nullptr);
+  }
+
+  // The GitHub spelling of a writer's login, when its id was resolved before.
+  std::optional<std::string> KnownLogin(const std::string& config_login) {
+    auto st = h_.db_.Prepare(
+        "SELECT u.login FROM writers w JOIN users u ON u.id = w.user_id WHERE w.login = ?1");
+    if (!st.ok()) return std::nullopt;
+    store::StatementGuard g(**st);
+    g->Bind(1, config_login);
+    if (g->Step()) return g->Text(0);
+    return std::nullopt;
+  }
+
+  const Writer* FindWriter(const std::string& config_login) const {
+    for (const auto& w : writers_) {
+      if (Lower(w.config_login) == Lower(config_login)) return &w;
+    }
+    return nullptr;
+  }
+
+  // Repositories a writer touched: the search API, its own repositories and its recent
+  // events. Each page's finds become watches at once (in the page's transaction), so a
+  // crash never leaves a 304 hiding a find that was not stored.
+  void Discover(std::size_t i) {
+    const std::string login = writers_[i].config_login;
+    DiscoverPages("search", i, SearchInvolvesPath(login), 0, 0);
+    DiscoverPages("user_repos", i, UserReposPath(login), 0, 0);
+    // Events: honour X-Poll-Interval between cycles.
+    auto wm = h_.ingest_.GetWatermark("events", Lower(login));
+    if (!wm.ok()) return Abort(wm.status());
+    if (*wm && (*wm)->watermark) {
+      Clock::TimePoint next;
+      if (ParseIso8601(*(*wm)->watermark, &next) && h_.clock_.Now() < next) return;
+    }
+    DiscoverPages("events", i, UserEventsPath(login), 0, 0);
+  }
+
+  void DiscoverPages(const std::string& source, std::size_t i, const std::string& url, int page,
+                     int tries) {
+    auto self = shared_from_this();
+    const std::string login = writers_[i].config_login;
+    Fetch(
+        source, login, url,
+        [self, source, i, url, page, tries, login](ApiResponse& r) {
+          if (source == "events" && (r.kind == Kind::kOk || r.kind == Kind::kNotModified)) {
+            int wait = r.poll_interval.value_or(60);
+            auto next = FormatIso8601(self->h_.clock_.Now() + std::chrono::seconds(wait));
+            if (auto s = self->h_.ingest_.SetWatermark("events", Lower(login), next, std::nullopt);
+                !s.ok()) {
+              return self->Abort(s);
+            }
+          }
+          if (r.kind == Kind::kGone || r.kind == Kind::kClientError) {
+            self->RecordError(login, url, fmt::format("discovery: HTTP {}", r.status));
+            return;
+          }
+          int max_pages = source == "search"   ? kMaxSearchPages
+                          : source == "events" ? kMaxEventPages
+                                               : 100;
+          if (r.kind == Kind::kOk) {
+            std::vector<std::string> found;
+            Status parsed;
+            if (source == "search") {
+              auto page_r = github::ParseSearchIssues(r.body);
+              if (page_r.ok()) {
+                // Most-touched repositories first.
+                std::map<std::string, int> hits;
+                for (const auto& it : page_r->items) ++hits[it.repo_full_name];
+                std::vector<std::pair<int, std::string>> order;
+                for (auto& [name, n] : hits) order.emplace_back(-n, name);
+                std::sort(order.begin(), order.end());
+                for (auto& [n, name] : order) found.push_back(name);
+              } else {
+                parsed = page_r.status();
+              }
+            } else if (source == "user_repos") {
+              auto repos = github::ParseRepoList(r.body);
+              if (repos.ok()) {
+                for (const auto& repo : *repos) found.push_back(repo.full_name);
+              } else {
+                parsed = repos.status();
+              }
+            } else {
+              auto events = github::ParseEventsPage(r.body);
+              if (events.ok()) {
+                for (const auto& e : *events) found.push_back(e.repo_name);
+              } else {
+                parsed = events.status();
+              }
+            }
+            if (!parsed.ok()) {
+              self->BadBody(
+                  source, login, url, parsed, tries,
+                  [self, source, i, url, page](int t) {
+                    self->DiscoverPages(source, i, url, page, t);
+                  },
+                  nullptr);
+              return;
+            }
+            if (!self->AddDiscovered(self->writers_[i].config_login, found, source)) return;
+            ++self->stats_.per_endpoint[source].pages;
+            ++self->stats_.pages;
+          }
+          if (r.next_url && page + 1 < max_pages) {
+            self->DiscoverPages(source, i, *r.next_url, page + 1, 0);
+          }
+        },
+        nullptr);
+  }
+
+  bool AddDiscovered(const std::string& writer, const std::vector<std::string>& names,
+                     const std::string& source) {
+    return InTransaction([&]() -> Status {
+      auto st =
+          h_.db_.Prepare("SELECT repo_name FROM watches WHERE writer = ?1 AND source <> 'config'");
+      if (!st.ok()) return st.status();
+      std::set<std::string> have;
+      {
+        store::StatementGuard g(**st);
+        g->Bind(1, writer);
+        while (g->Step()) have.insert(Lower(g->Text(0)));
+        if (!g->status().ok()) return g->status();
+      }
+      int cap = h_.config_.harvest.max_discovered_repos;
+      for (const auto& name : names) {
+        if (!IsValidRepoName(name) || have.count(Lower(name))) continue;
+        if (static_cast<int>(have.size()) >= cap) break;
+        if (auto s = h_.ingest_.AddWatch(writer, name, source); !s.ok()) return s;
+        have.insert(Lower(name));
+        ++stats_.per_endpoint[source].items;
+      }
+      return Status::Ok();
+    });
+  }
+
+  // ---- repositories ------------------------------------------------------------------
+
+  void FetchRepo(const std::vector<store::WatchRow>& rows, bool retried) {
+    const std::string name = rows.front().repo_name;
+    const std::string url = RepoPath(name);
+    auto self = shared_from_this();
+    Fetch(
+        "repos", name, url,
+        [self, rows, url, name, retried](ApiResponse& r) {
+          switch (r.kind) {
+            case Kind::kGone: {
+              ++self->stats_.projects_gone;
+              log::Notice("project gone, no longer polled repo={} status={}", name, r.status);
+              self->InTransaction([&]() -> Status {
+                for (const auto& w : rows) {
+                  if (auto s = self->h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) {
+                    return s;
+                  }
+                }
+                return self->h_.ingest_.RecordError(name, url,
+                                                    fmt::format("gone (HTTP {})", r.status));
+              });
+              return;
+            }
+            case Kind::kClientError:
+              ++self->stats_.scopes_failed;
+              self->RecordError(name, url, fmt::format("HTTP {}", r.status));
+              return;
+            case Kind::kNotModified: {
+              // Unchanged: the stored row is the answer.
+              std::optional<Project> p;
+              if (rows.front().repo_id) p = self->StoredProject(*rows.front().repo_id);
+              if (p) {
+                self->AddProject(*p);
+              } else if (!retried) {
+                self->PostForget(url);
+                self->Later([self, rows] { self->FetchRepo(rows, true); });
+              }
+              return;
+            }
+            case Kind::kOk:
+              break;
+          }
+          auto repo = github::ParseRepo(r.body);
+          if (!repo.ok() || repo->id == 0 || !IsValidRepoName(repo->full_name)) {
+            Status why =
+                repo.ok() ? Status::Corruption("repository without id or name") : repo.status();
+            self->BadBody(
+                "repos", name, url, why, retried ? kMaxBodyRetries - 1 : 0,
+                [self, rows](int) { self->FetchRepo(rows, true); },
+                [self] { ++self->stats_.scopes_failed; });
+            return;
+          }
+          if (Lower(repo->full_name) != Lower(name)) {
+            log::Notice("project renamed from={} to={}", name, repo->full_name);
+          }
+          bool ok = self->InTransaction([&]() -> Status {
+            if (auto s = self->h_.ingest_.UpsertRepo(*repo); !s.ok()) return s;
+            for (const auto& w : rows) {
+              if (auto s = self->h_.ingest_.ResolveWatch(w.writer, w.repo_name, repo->id);
+                  !s.ok()) {
+                return s;
+              }
+            }
+            return Status::Ok();
+          });
+          if (ok) self->AddProject(Project{repo->id, repo->full_name});
+        },
+        [self] { ++self->stats_.scopes_failed; });
+  }
+
+  std::optional<Project> StoredProject(std::int64_t id) {
+    auto st = h_.db_.Prepare("SELECT full_name FROM repos WHERE id = ?1");
+    if (!st.ok()) return std::nullopt;
+    store::StatementGuard g(**st);
+    g->Bind(1, id);
+    if (g->Step()) return Project{id, g->Text(0)};
+    return std::nullopt;
+  }
+
+  void AddProject(const Project& p) { projects_.emplace(p.id, p); }
+
+  // ---- lists -------------------------------------------------------------------------
+
+  void StartList(ListKind kind, const Project& project, const std::string& login) {
+    auto w = std::make_shared<ListWalk>();
+    w->kind = kind;
+    w->project = project;
+    w->login = login;
+    w->scope = login.empty() ? RepoScope(project.full_name) : WriterScope(login, project.full_name);
+    auto wm = h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
+    if (!wm.ok()) return Abort(wm.status());
+    if (*wm) w->w_cur = (*wm)->watermark;
+    BeginPass(w);
+  }
+
+  void BeginPass(const std::shared_ptr<ListWalk>& w) {
+    w->w_start = w->w_cur;
+    w->pages = 0;
+    w->multi = false;
+    w->newest.reset();
+    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->login, w->w_start), 0);
+  }
+
+  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url, int tries) {
+    auto self = shared_from_this();
+    const std::string endpoint = ListEndpoint(w->kind);
+    Fetch(
+        endpoint, w->scope, url,
+        [self, w, url, tries, endpoint](ApiResponse& r) {
+          switch (r.kind) {
+            case Kind::kGone:
+            case Kind::kClientError:
+              // 409: a repository with no commits at all; nothing to read.
+              if (w->kind == ListKind::kCommits && r.status == 409) return self->EndPass(w);
+              ++self->stats_.scopes_failed;
+              self->RecordError(w->scope, url, fmt::format("HTTP {}", r.status));
+              return;
+            case Kind::kNotModified:
+              ++w->pages;
+              if (r.next_url) w->multi = true;
+              if (r.next_url) return self->FetchListPage(w, *r.next_url, 0);
+              return self->EndPass(w);
+            case Kind::kOk:
+              break;
+          }
+          ++w->pages;
+          if (r.next_url) w->multi = true;
+          Status s = self->StoreListPage(w, r);
+          if (s.code() == Status::Code::kCorruption) {
+            self->BadBody(
+                endpoint, w->scope, url, s, tries,
+                [self, w, url](int t) { self->FetchListPage(w, url, t); },
+                [self] { ++self->stats_.scopes_failed; });
+            --w->pages;
+            return;
+          }
+          if (!s.ok()) return;  // the cycle was aborted
+          if (r.next_url) return self->FetchListPage(w, *r.next_url, 0);
+          self->EndPass(w);
+        },
+        [self] { ++self->stats_.scopes_failed; });
+  }
+
+  // Parses and stores one page with, for lists read oldest-first, the watermark it earns.
+  Status StoreListPage(const std::shared_ptr<ListWalk>& w, ApiResponse& r) {
+    const std::string endpoint = ListEndpoint(w->kind);
+    std::optional<std::string> page_newest;
+    std::size_t n = 0;
+    std::vector<github::CommitRecord> commits;
+    std::vector<github::IssueRecord> issues;
+    std::vector<github::CommentRecord> comments;
+    switch (w->kind) {
+      case ListKind::kCommits: {
+        auto v = github::ParseCommitList(r.body);
+        if (!v.ok()) return v.status();
+        commits = std::move(*v);
+        for (const auto& c : commits) page_newest = LaterOf(page_newest, c.committed_at);
+        n = commits.size();
+        break;
+      }
+      case ListKind::kIssues: {
+        auto v = github::ParseIssueList(r.body);
+        if (!v.ok()) return v.status();
+        issues = std::move(*v);
+        for (const auto& i : issues) page_newest = LaterOf(page_newest, i.updated_at);
+        n = issues.size();
+        break;
+      }
+      case ListKind::kIssueComments:
+      case ListKind::kReviewComments: {
+        auto v = w->kind == ListKind::kIssueComments ? github::ParseIssueCommentList(r.body)
+                                                     : github::ParseReviewCommentList(r.body);
+        if (!v.ok()) return v.status();
+        comments = std::move(*v);
+        for (const auto& c : comments) page_newest = LaterOf(page_newest, c.updated_at);
+        n = comments.size();
+        break;
+      }
+    }
+    if (page_newest && page_newest->empty()) page_newest.reset();
+    bool ordered_by_update = w->kind != ListKind::kCommits;
+    std::optional<std::string> w_next = w->w_cur;
+    // A single-page list keeps its `since`, so its URL, ETag and 304 stay the same while
+    // nothing changes; longer lists move their watermark up to what they hold.
+    if (ordered_by_update && w->multi && page_newest) {
+      w_next = LaterOf(w->w_cur, NextWatermark(w->kind, *page_newest, rule_));
+    }
+    Status s;
+    InTransaction([&]() -> Status {
+      auto& in = h_.ingest_;
+      std::int64_t repo = w->project.id;
+      switch (w->kind) {
+        case ListKind::kCommits:
+          s = in.UpsertCommits(repo, commits);
+          break;
+        case ListKind::kIssues:
+          s = in.UpsertIssues(repo, issues);
+          break;
+        case ListKind::kIssueComments:
+          s = in.UpsertIssueComments(repo, comments);
+          break;
+        case ListKind::kReviewComments:
+          s = in.UpsertReviewComments(repo, comments);
+          break;
+      }
+      if (!s.ok()) return s;
+      if (w_next != w->w_cur) s = in.SetWatermark(endpoint, w->scope, w_next, std::nullopt);
+      return s;
+    });
+    if (!fatal_.ok()) return fatal_;
+    w->w_cur = w_next;
+    if (!ordered_by_update) w->newest = LaterOf(w->newest, page_newest);
+    auto& es = stats_.per_endpoint[endpoint];
+    ++es.pages;
+    es.items += static_cast<std::int64_t>(n);
+    ++stats_.pages;
+    stats_.items_upserted += static_cast<std::int64_t>(n);
+    return Status::Ok();
+  }
+
+  // End of one pass over a list. Commits come newest first, so their watermark can only move
+  // once the whole pass is stored. When the watermark moved, the list is read once more
+  // from it: that short pass (usually one page, the overlap) leaves the validators of the
+  // very URL the next cycle will ask for, so an unchanged world answers it with a 304.
+  void EndPass(const std::shared_ptr<ListWalk>& w) {
+    if (w->kind == ListKind::kCommits && w->multi && w->newest) {
+      auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, rule_));
+      if (next != w->w_cur) {
+        if (auto s = h_.ingest_.SetWatermark(ListEndpoint(w->kind), w->scope, next, std::nullopt);
+            !s.ok()) {
+          return Abort(s);
+        }
+        w->w_cur = next;
+      }
+    }
+    if (w->w_cur != w->w_start && w->pass + 1 < kMaxPasses) {
+      ++w->pass;
+      BeginPass(w);
+    }
+  }
+
+  // Pull requests changed since the watermark (newest first), then their reviews. The
+  // watermark moves only when every review list was stored; until then sync_state says
+  // 'walking' and the next cycle refuses 304s on the pulls list, which would hide PRs.
+  void StartPulls(const Project& project) {
+    auto pw = std::make_shared<PullsWalk>();
+    pw->project = project;
+    pw->scope = RepoScope(project.full_name);
+    auto wm = h_.ingest_.GetWatermark("pulls", pw->scope);
+    if (!wm.ok()) return Abort(wm.status());
+    if (*wm) {
+      pw->w_start = (*wm)->watermark;
+      pw->need_body = pw->marked = (*wm)->cursor == std::optional<std::string>(kWalking);
+    }
+    FetchPullsPage(pw, PullsPath(project.full_name), 0);
+  }
+
+  void FetchPullsPage(const std::shared_ptr<PullsWalk>& pw, const std::string& url, int tries) {
+    auto self = shared_from_this();
+    Fetch(
+        "pulls", pw->scope, url,
+        [self, pw, url, tries](ApiResponse& r) {
+          switch (r.kind) {
+            case Kind::kGone:
+            case Kind::kClientError:
+              ++self->stats_.scopes_failed;
+              self->RecordError(pw->scope, url, fmt::format("HTTP {}", r.status));
+              return;
+            case Kind::kNotModified:
+              if (pw->need_body && tries < 2) {
+                // A 304 here would hide PRs whose reviews were never read: ask again.
+                self->PostForget(url);
+                self->Later([self, pw, url, tries] { self->FetchPullsPage(pw, url, tries + 1); });
+                return;
+              }
+              // Newest first: an unchanged page means nothing after it changed either.
+              return self->LaunchReviews(pw);
+            case Kind::kOk:
+              break;
+          }
+          auto items = github::ParseIssueList(r.body);
+          if (!items.ok()) {
+            self->BadBody(
+                "pulls", pw->scope, url, items.status(), tries,
+                [self, pw, url](int t) { self->FetchPullsPage(pw, url, t); },
+                [self] { ++self->stats_.scopes_failed; });
+            return;
+          }
+          if (!pw->marked) {
+            if (auto s = self->h_.ingest_.SetWatermark("pulls", pw->scope, pw->w_start, kWalking);
+                !s.ok()) {
+              return self->Abort(s);
+            }
+            pw->marked = true;
+          }
+          ++self->stats_.per_endpoint["pulls"].pages;
+          ++self->stats_.pages;
+          bool reached = false;
+          for (const auto& pr : *items) {
+            pw->newest = LaterOf(pw->newest, pr.updated_at);
+            if (pw->w_start && pr.updated_at < *pw->w_start) {
+              reached = true;
+              continue;
+            }
+            pw->numbers.push_back(pr.number);
+          }
+          if (!reached && r.next_url) return self->FetchPullsPage(pw, *r.next_url, 0);
+          self->LaunchReviews(pw);
+        },
+        [self] { ++self->stats_.scopes_failed; });
+  }
+
+  void LaunchReviews(const std::shared_ptr<PullsWalk>& pw) {
+    std::sort(pw->numbers.begin(), pw->numbers.end());
+    pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
+    if (pw->numbers.empty()) return FinishPulls(pw);
+    pw->reviews_pending = static_cast<int>(pw->numbers.size());
+    for (auto n : pw->numbers) FetchReviewsPage(pw, n, ReviewsPath(pw->project.full_name, n), 0);
+  }
+
+  void FetchReviewsPage(const std::shared_ptr<PullsWalk>& pw, std::int64_t number,
+                        const std::string& url, int tries) {
+    auto self = shared_from_this();
+    Fetch(
+        "reviews", pw->scope, url,
+        [self, pw, number, url, tries](ApiResponse& r) {
+          switch (r.kind) {
+            case Kind::kGone:
+            case Kind::kClientError:
+              // A PR deleted in between is not a failure; anything else is.
+              if (r.kind == Kind::kClientError) {
+                pw->failed = true;
+                self->RecordError(pw->scope, url, fmt::format("HTTP {}", r.status));
+              }
+              return self->ReviewDone(pw);
+            case Kind::kNotModified:
+              if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url, 0);
+              return self->ReviewDone(pw);
+            case Kind::kOk:
+              break;
+          }
+          auto reviews = github::ParseReviewList(r.body);
+          if (!reviews.ok()) {
+            self->BadBody(
+                "reviews", pw->scope, url, reviews.status(), tries,
+                [self, pw, number, url](int t) { self->FetchReviewsPage(pw, number, url, t); },
+                [self, pw] {
+                  pw->failed = true;
+                  self->ReviewDone(pw);
+                });
+            return;
+          }
+          bool ok = self->InTransaction([&]() -> Status {
+            return self->h_.ingest_.UpsertReviews(pw->project.id, number, *reviews);
+          });
+          if (!ok) return;
+          auto& es = self->stats_.per_endpoint["reviews"];
+          ++es.pages;
+          es.items += static_cast<std::int64_t>(reviews->size());
+          ++self->stats_.pages;
+          self->stats_.items_upserted += static_cast<std::int64_t>(reviews->size());
+          if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url, 0);
+          self->ReviewDone(pw);
+        },
+        [self, pw] {
+          pw->failed = true;
+          self->ReviewDone(pw);
+        });
+  }
+
+  void ReviewDone(const std::shared_ptr<PullsWalk>& pw) {
+    if (--pw->reviews_pending == 0) FinishPulls(pw);
+  }
+
+  void FinishPulls(const std::shared_ptr<PullsWalk>& pw) {
+    if (pw->failed) {
+      ++stats_.scopes_failed;
+      return;
+    }
+    std::optional<std::string> next = pw->w_start;
+    if (pw->newest) {
+      next = LaterOf(pw->w_start, ShiftIso(*pw->newest, -rule_.overlap_seconds));
+    }
+    if (next == pw->w_start && !pw->marked) return;
+    if (auto s = h_.ingest_.SetWatermark("pulls", pw->scope, next, std::nullopt); !s.ok()) {
+      Abort(s);
+    }
+  }
+
+  // For `ghharvest status`: the budget left per resource, as last seen.
+  void RecordRateLimits() {
+    for (const char* resource : {"core", "search"}) {
+      auto rl = h_.client_.rate_limit(resource);
+      if (!rl || rl->limit < 0) continue;
+      auto reset = FormatIso8601(Clock::TimePoint(std::chrono::seconds(rl->reset)));
+      (void)h_.ingest_.SetWatermark("rate_limit", resource, reset,
+                                    fmt::format("{}/{} remaining", rl->remaining, rl->limit));
+    }
+  }
+
+  // ---- counts ------------------------------------------------------------------------
+
+  Result<std::string> CountsDigest() {
+    auto st = h_.db_.Prepare(
+        "SELECT writer || '|' || project || '|' || commits || '|' || issues_opened || '|' || "
+        "prs_opened || '|' || prs_merged || '|' || issue_comments || '|' || review_comments || "
+        "'|' || reviews || '|' || reactions_received || '|' || feedback_received FROM "
+        "writer_project_counts ORDER BY 1");
+    if (!st.ok()) return st.status();
+    store::StatementGuard g(**st);
+    std::string out;
+    while (g->Step()) {
+      out += g->Text(0);
+      out += '\n';
+    }
+    if (!g->status().ok()) return g->status();
+    return out;
+  }
+
+  Impl& h_;
+  std::shared_ptr<bool> alive_;
+  Job job_;
+  WatermarkRule rule_;
+  HarvestStats stats_;
+  Status fatal_;
+  int pending_ = 0;
+  bool finished_ = false;
+  std::function<void()> next_;
+  github::ClientStats client_start_;
+  std::string counts_before_;
+  std::vector<Writer> writers_;
+  std::vector<bool> in_job_;
+  std::map<std::int64_t, Project> projects_;
+
+  friend class Harvester::Impl;
+};
+
+void Harvester::Impl::Cancel() {
+  auto queued = std::move(queue_);
+  queue_.clear();
+  for (auto& job : queued) {
+    boost::asio::post(io_, [done = std::move(job.done)] {
+      done(Status::Cancelled("sync cancelled"), HarvestStats{});
+    });
+  }
+  if (cycle_) cycle_->Abort(Status::Cancelled("sync cancelled"));
+}
+
+void Harvester::Impl::StartNext() {
+  if (cycle_ || queue_.empty()) return;
+  Job job = std::move(queue_.front());
+  queue_.pop_front();
+  cycle_ = std::make_shared<Cycle>(*this, std::move(job));
+  cycle_->Start();
+}
+
+Harvester::Harvester(boost::asio::io_context& io, const Clock& clock, store::Database& db,
+                     github::Client& client, const config::Config& config)
+    : impl_(std::make_unique<Impl>(io, clock, db, client, config)) {}
+
+Harvester::~Harvester() = default;
+
+void Harvester::SyncAll(SyncCallback done) { impl_->Enqueue({std::nullopt, std::move(done)}); }
+
+void Harvester::SyncWriter(const std::string& login, SyncCallback done) {
+  impl_->Enqueue({login, std::move(done)});
+}
+
+void Harvester::Cancel() { impl_->Cancel(); }
+
+bool Harvester::Busy() const { return impl_->Busy(); }
+
+}  // namespace ghharvest::harvest

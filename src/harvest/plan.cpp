@@ -1,0 +1,111 @@
+#include "harvest/plan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "ghharvest/util/clock.hpp"
+
+namespace ghharvest::harvest {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string SinceParam(const std::optional<std::string>& since) {
+  return since ? "&since=" + *since : std::string();
+}
+
+}  // namespace
+
+const char* ListEndpoint(ListKind kind) {
+  switch (kind) {
+    case ListKind::kCommits:
+      return "commits";
+    case ListKind::kIssues:
+      return "issues";
+    case ListKind::kIssueComments:
+      return "issue_comments";
+    case ListKind::kReviewComments:
+      return "review_comments";
+  }
+  return "?";
+}
+
+std::string ListPath(ListKind kind, std::string_view full_name, std::string_view login,
+                     const std::optional<std::string>& since) {
+  switch (kind) {
+    case ListKind::kCommits:
+      return fmt::format("/repos/{}/commits?author={}&per_page=100{}", full_name, login,
+                         SinceParam(since));
+    case ListKind::kIssues:
+      return fmt::format(
+          "/repos/{}/issues?creator={}&state=all&sort=updated&direction=asc&per_page=100{}",
+          full_name, login, SinceParam(since));
+    case ListKind::kIssueComments:
+      return fmt::format("/repos/{}/issues/comments?sort=updated&direction=asc&per_page=100{}",
+                         full_name, SinceParam(since));
+    case ListKind::kReviewComments:
+      return fmt::format("/repos/{}/pulls/comments?sort=updated&direction=asc&per_page=100{}",
+                         full_name, SinceParam(since));
+  }
+  return {};
+}
+
+std::string RepoPath(std::string_view full_name) { return fmt::format("/repos/{}", full_name); }
+std::string UserPath(std::string_view login) { return fmt::format("/users/{}", login); }
+std::string PullsPath(std::string_view full_name) {
+  return fmt::format("/repos/{}/pulls?state=all&sort=updated&direction=desc&per_page=100",
+                     full_name);
+}
+std::string ReviewsPath(std::string_view full_name, std::int64_t number) {
+  return fmt::format("/repos/{}/pulls/{}/reviews?per_page=100", full_name, number);
+}
+std::string SearchInvolvesPath(std::string_view login) {
+  return fmt::format("/search/issues?q=involves:{}&per_page=100", login);
+}
+std::string UserReposPath(std::string_view login) {
+  return fmt::format("/users/{}/repos?per_page=100", login);
+}
+std::string UserEventsPath(std::string_view login) {
+  return fmt::format("/users/{}/events/public?per_page=100", login);
+}
+
+std::string RepoScope(std::string_view full_name) { return std::string(full_name); }
+std::string WriterScope(std::string_view login, std::string_view full_name) {
+  return fmt::format("{}@{}", Lower(login), full_name);
+}
+
+std::optional<std::string> ShiftIso(const std::string& iso, std::int64_t seconds) {
+  Clock::TimePoint t;
+  if (!ParseIso8601(iso, &t)) return std::nullopt;
+  return FormatIso8601(t + std::chrono::seconds(seconds));
+}
+
+std::optional<std::string> NextWatermark(ListKind kind, const std::string& newest,
+                                         const WatermarkRule& rule) {
+  Clock::TimePoint t;
+  if (!ParseIso8601(newest, &t)) return std::nullopt;
+  auto since = t - std::chrono::seconds(rule.overlap_seconds);
+  if (kind != ListKind::kCommits && rule.refresh_reactions_days > 0) {
+    auto day = std::chrono::floor<std::chrono::days>(t);
+    auto refresh = day - std::chrono::days(rule.refresh_reactions_days);
+    since = std::min<Clock::TimePoint>(since, refresh);
+  }
+  return FormatIso8601(since);
+}
+
+std::optional<std::string> LaterOf(const std::optional<std::string>& a,
+                                   const std::optional<std::string>& b) {
+  if (!a) return b;
+  if (!b) return a;
+  return *a < *b ? b : a;
+}
+
+}  // namespace ghharvest::harvest
