@@ -1,13 +1,25 @@
-#include <cstdio>
-
 #include "ghharvest/cli/commands.hpp"
+#include "ghharvest/daemon/real_actions.hpp"
+#include "ghharvest/daemon/service.hpp"
+#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/log.hpp"
 
 namespace ghharvest::cli {
 
-// Not built yet: says so and exits EX_UNAVAILABLE rather than pretend to work.
-int CmdRun(const CommonOptions&) {
-  std::fputs("ghharvest: 'run' is not implemented yet\n", stderr);
-  return kExitUnavailable;
+// The daemon. Exit codes: 0 after SIGTERM/SIGINT, 78 when the config or token cannot be used
+// at start, 74 on a fatal storage error (systemd's Restart=on-failure restarts it).
+int CmdRun(const CommonOptions& common) {
+  log::Level level;
+  if (log::ParseLevel(common.log_level, &level)) log::SetLevel(level);
+  SystemClock clock;
+  daemon::ServiceOptions o;
+  o.config_path = common.config_path;
+  o.clock = &clock;
+  o.make_actions = daemon::MakeRealActions;
+  // The harvester runs one sync at a time; more would only queue behind it.
+  o.max_concurrent_harvests = 1;
+  daemon::Service service(std::move(o));
+  return service.Run();
 }
 
 }  // namespace ghharvest::cli

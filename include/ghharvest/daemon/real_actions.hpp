@@ -1,0 +1,18 @@
+// The daemon's real work for one configuration: the token, the database (migrations and the
+// writers mirror), the GitHub client, the harvester (one scope per configured writer) and
+// the scorer with its reporter. Built at start and again on every accepted config reload.
+#pragma once
+
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/daemon/service.hpp"
+#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/status.hpp"
+
+namespace ghharvest::daemon {
+
+// Fails with kIOError/kCorruption/kTooNew when the database cannot be opened or migrated,
+// kInvalidArgument for an unusable token file or reports folder.
+Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_context& io,
+                                const Clock& clock);
+
+}  // namespace ghharvest::daemon
