@@ -109,7 +109,20 @@ Status ImportArchiveFile(Database& db, const std::string& path, const ImportOpti
       return Status::IOError(
           fmt::format("{}: read error after line {}: {}", path, next_line - 1, msg));
     }
-    if (n == 0) break;
+    if (n == 0) {
+      // zlib reports a cut-off stream as end of input with Z_BUF_ERROR set.
+      int code = Z_OK;
+      const char* msg = gzerror(file.get(), &code);
+      if (code != Z_OK) {
+        Status s = drain(true);
+        Status f = flush_tx();
+        if (!s.ok()) return s;
+        if (!f.ok()) return f;
+        return Status::IOError(fmt::format("{}: truncated or corrupt after line {}: {}", path,
+                                           next_line - 1, msg ? msg : "?"));
+      }
+      break;
+    }
     buf.append(block.data(), static_cast<std::size_t>(n));
     if (Status s = drain(false); !s.ok()) return s;
   }

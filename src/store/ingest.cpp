@@ -125,7 +125,8 @@ constexpr std::array<const char*, kCount> kSql = {
     " updated_at = COALESCE(excluded.updated_at, issues.updated_at),"
     " closed_at = excluded.closed_at,"
     " merged_at = COALESCE(excluded.merged_at, issues.merged_at)"
-    " WHERE COALESCE(excluded.updated_at, '') > COALESCE(issues.updated_at, '')",
+    " WHERE COALESCE(excluded.updated_at, '') > COALESCE(issues.updated_at, '')"
+    " ON CONFLICT DO NOTHING",
     // kIssueComment
     "INSERT INTO issue_comments(id, repo_id, issue_number, user_id, html_url, created_at,"
     " updated_at, reactions_total, reactions_plus1, reactions_minus1, reactions_laugh,"

@@ -1,0 +1,223 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ghharvest/github/events.hpp"
+#include "test_paths.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::github;
+
+namespace {
+
+std::string ReadFixture(const std::string& rel) {
+  std::ifstream in(ghharvest::testing::FixturePath(rel), std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "missing fixture " << rel);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Minimal but real-shaped events, one per line as GH Archive stores them.
+const char* kIssuesEvent =
+    R"({"id":"101","type":"IssuesEvent","actor":{"id":5,"login":"Alice"},)"
+    R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"opened","issue":{"id":9001,)"
+    R"("number":3,"user":{"id":5,"login":"Alice","type":"User"},"state":"open",)"
+    R"("created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z",)"
+    R"("reactions":{"total_count":2,"+1":2}}},"public":true,"created_at":"2024-01-01T00:00:01Z"})";
+const char* kCommentEvent =
+    R"({"id":"102","type":"IssueCommentEvent","actor":{"id":6,"login":"bob"},)"
+    R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"created","issue":{"id":9001,)"
+    R"("number":3,"user":{"id":5,"login":"Alice"},"pull_request":{"merged_at":null}},)"
+    R"("comment":{"id":555,"user":{"id":6,"login":"bob"},)"
+    R"("issue_url":"https://api.github.com/repos/o/r/issues/3",)"
+    R"("created_at":"2024-01-02T00:00:00Z","updated_at":"2024-01-02T00:00:00Z"}},)"
+    R"("created_at":"2024-01-02T00:00:01Z"})";
+const char* kPullEvent =
+    R"({"id":"103","type":"PullRequestEvent","actor":{"id":5,"login":"Alice"},)"
+    R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"closed","number":4,)"
+    R"("pull_request":{"id":424242,"number":4,"user":{"id":5,"login":"Alice"},)"
+    R"("state":"closed","merged_at":"2024-01-03T00:00:00Z","updated_at":"2024-01-03T00:00:00Z"}},)"
+    R"("created_at":"2024-01-03T00:00:01Z"})";
+const char* kReviewEvent =
+    R"({"id":"104","type":"PullRequestReviewEvent","actor":{"id":6,"login":"bob"},)"
+    R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"created","review":{"id":31,)"
+    R"("user":{"id":6,"login":"bob"},"state":"approved","submitted_at":"2024-01-03T00:00:00Z"},)"
+    R"("pull_request":{"id":424242,"number":4,"user":{"id":5,"login":"Alice"}}},)"
+    R"("created_at":"2024-01-03T00:00:02Z"})";
+const char* kReviewCommentEvent =
+    R"({"id":"105","type":"PullRequestReviewCommentEvent","actor":{"id":6,"login":"bob"},)"
+    R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"created","comment":{"id":777,)"
+    R"("pull_request_review_id":31,"user":{"id":6,"login":"bob"},)"
+    R"("pull_request_url":"https://api.github.com/repos/o/r/pulls/4"},)"
+    R"("pull_request":{"id":424242,"number":4}},"created_at":"2024-01-03T00:00:03Z"})";
+
+}  // namespace
+
+TEST_CASE("the Events API examples normalize: who, where, what, when") {
+  auto r = ParseEventsPage(ReadFixture("openapi/example-user-events-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 2);
+  const EventRecord& e = (*r)[0];
+  CHECK(e.id == "22249084947");
+  CHECK(e.type == "WatchEvent");
+  CHECK(e.actor.login == "octocat");
+  CHECK(e.actor.id == 583231);
+  CHECK(e.actor.type.empty());
+  CHECK(e.repo_name == "octocat/Hello-World");
+  CHECK(e.repo_id == 1296269);
+  CHECK(e.created_at == "2022-06-09T12:47:28Z");
+  CHECK(e.action == "started");
+  CHECK_FALSE(e.issue);
+  CHECK_FALSE(e.comment);
+  CHECK_FALSE(e.review);
+
+  auto pub = ParseEventsPage(ReadFixture("openapi/example-user-public-events-items.json"));
+  REQUIRE_MESSAGE(pub.ok(), pub.status().ToString());
+  REQUIRE(pub->size() == 2);
+  CHECK((*pub)[1].type == "PushEvent");
+  CHECK_FALSE((*pub)[1].issue);
+}
+
+TEST_CASE("payloads give the issue, comment, pull request and review they carry") {
+  auto issue = ParseEvent(kIssuesEvent);
+  REQUIRE_MESSAGE(issue.ok(), issue.status().ToString());
+  REQUIRE(issue->issue);
+  CHECK(issue->issue->id == 9001);
+  CHECK(issue->issue->number == 3);
+  CHECK_FALSE(issue->issue->is_pull);
+  CHECK(issue->issue->reactions.total == 2);
+  CHECK(issue->issue->repository_url == "https://api.github.com/repos/o/r");
+
+  auto comment = ParseEvent(kCommentEvent);
+  REQUIRE_MESSAGE(comment.ok(), comment.status().ToString());
+  REQUIRE(comment->comment);
+  CHECK(comment->comment->id == 555);
+  CHECK(comment->comment->number == 3);
+  REQUIRE(comment->issue);
+  CHECK(comment->issue->is_pull);
+  CHECK_FALSE(comment->issue->from_pull_object);
+
+  auto pull = ParseEvent(kPullEvent);
+  REQUIRE_MESSAGE(pull.ok(), pull.status().ToString());
+  REQUIRE(pull->issue);
+  CHECK(pull->issue->from_pull_object);
+  CHECK(pull->issue->is_pull);
+  CHECK(pull->issue->id == 424242);
+  CHECK(pull->issue->number == 4);
+  CHECK(pull->issue->merged_at == std::optional<std::string>("2024-01-03T00:00:00Z"));
+  CHECK(pull->action == "closed");
+
+  auto review = ParseEvent(kReviewEvent);
+  REQUIRE_MESSAGE(review.ok(), review.status().ToString());
+  REQUIRE(review->review);
+  CHECK(review->review->id == 31);
+  CHECK(review->review->pull_number == 4);  // from the pull request beside it
+  CHECK(review->review->state == "approved");
+
+  auto rc = ParseEvent(kReviewCommentEvent);
+  REQUIRE_MESSAGE(rc.ok(), rc.status().ToString());
+  REQUIRE(rc->comment);
+  CHECK(rc->comment->number == 4);
+  CHECK(rc->comment->review_id == std::optional<std::int64_t>(31));
+}
+
+TEST_CASE("an Events API page and GH Archive lines give identical records") {
+  std::string page = std::string("[") + kIssuesEvent + "," + kCommentEvent + "," + kPullEvent +
+                     "," + kReviewEvent + "," + kReviewCommentEvent + "]";
+  auto api = ParseEventsPage(page);
+  REQUIRE_MESSAGE(api.ok(), api.status().ToString());
+  std::string lines = std::string(kIssuesEvent) + "\n" + kCommentEvent + "\n" + kPullEvent + "\n" +
+                      kReviewEvent + "\n" + kReviewCommentEvent + "\n";
+  std::vector<EventRecord> archive;
+  std::vector<EventLineError> errors;
+  ParseEventLines(lines, 1, &archive, &errors);
+  CHECK(errors.empty());
+  REQUIRE(archive.size() == api->size());
+  for (std::size_t k = 0; k < archive.size(); ++k) {
+    CHECK(archive[k].id == (*api)[k].id);
+    CHECK(archive[k].type == (*api)[k].type);
+    CHECK(archive[k].repo_id == (*api)[k].repo_id);
+    CHECK(archive[k].issue.has_value() == (*api)[k].issue.has_value());
+    CHECK(archive[k].comment.has_value() == (*api)[k].comment.has_value());
+    CHECK(archive[k].review.has_value() == (*api)[k].review.has_value());
+  }
+}
+
+TEST_CASE("a payload key that does not belong to the event type is ignored") {
+  auto e = ParseEvent(
+      R"({"id":"1","type":"PushEvent","actor":{"id":1,"login":"a"},"repo":{"id":2,"name":"o/r"},)"
+      R"("payload":{"issue":{"id":3,"number":4}},"created_at":"2024-01-01T00:00:00Z"})");
+  REQUIRE(e.ok());
+  CHECK_FALSE(e->issue);
+}
+
+TEST_CASE("bad archive lines are reported with their line numbers and the rest survive") {
+  SUBCASE("malformed JSON in the middle") {
+    std::string lines = std::string(kIssuesEvent) + "\n{\"id\":\"x\",\"type\":\n" + kCommentEvent +
+                        "\n\n" + kPullEvent + "\n";
+    std::vector<EventRecord> out;
+    std::vector<EventLineError> errors;
+    ParseEventLines(lines, 10, &out, &errors);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == 11);
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].id == "101");
+    CHECK(out[1].id == "102");
+    CHECK(out[2].id == "103");
+  }
+  SUBCASE("well-formed JSON of the wrong shape") {
+    std::string lines = std::string(kIssuesEvent) + "\n" +
+                        R"({"id":"7","type":"IssuesEvent","actor":{"id":"five"},)"
+                        R"("created_at":"2024-01-01T00:00:00Z"})" +
+                        "\n[1,2]\n" + kPullEvent + "\n";
+    std::vector<EventRecord> out;
+    std::vector<EventLineError> errors;
+    ParseEventLines(lines, 1, &out, &errors);
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].line == 2);
+    CHECK_MESSAGE(errors[0].message.find("id") != std::string::npos, errors[0].message);
+    CHECK(errors[1].line == 3);
+    REQUIRE(out.size() == 2);
+    CHECK(out[1].id == "103");
+  }
+  SUBCASE("a missing required field") {
+    std::vector<EventRecord> out;
+    std::vector<EventLineError> errors;
+    ParseEventLines(R"({"id":"1","actor":{"id":1,"login":"a"}})", 5, &out, &errors);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == 5);
+    CHECK(errors[0].message.find("type") != std::string::npos);
+    CHECK(out.empty());
+  }
+  SUBCASE("a truncated last line without a newline") {
+    std::string lines = std::string(kIssuesEvent) + "\n" + std::string(kPullEvent).substr(0, 40);
+    std::vector<EventRecord> out;
+    std::vector<EventLineError> errors;
+    ParseEventLines(lines, 1, &out, &errors);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].line == 2);
+    CHECK(out.size() == 1);
+  }
+}
+
+TEST_CASE("a malformed Events API page is Corruption naming the event") {
+  auto r = ParseEventsPage(std::string("[") + kIssuesEvent + R"(,{"id":"2","type":5}])");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kCorruption);
+  CHECK_MESSAGE(r.status().message().find("item 1") != std::string::npos, r.status().message());
+  CHECK_MESSAGE(r.status().message().find("'type'") != std::string::npos, r.status().message());
+  CHECK_FALSE(ParseEventsPage(std::string("[") + kIssuesEvent).ok());
+  CHECK_FALSE(ParseEvent("{}").ok());
+}
+
+TEST_CASE("archive event ids given as numbers are read as text") {
+  auto e = ParseEvent(
+      R"({"id":1234567890123,"type":"WatchEvent","actor":{"id":1,"login":"a"},)"
+      R"("repo":{"id":2,"name":"o/r"},"payload":{},"created_at":"2015-01-01T00:00:00Z"})");
+  REQUIRE_MESSAGE(e.ok(), e.status().ToString());
+  CHECK(e->id == "1234567890123");
+}

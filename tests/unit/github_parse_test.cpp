@@ -1,0 +1,306 @@
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ghharvest/github/parse.hpp"
+#include "test_paths.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::github;
+
+namespace {
+
+std::string ReadFixture(const std::string& rel) {
+  std::ifstream in(ghharvest::testing::FixturePath(rel), std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "missing fixture " << rel);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The response bodies of GET requests in an octokit recording, in order.
+std::vector<std::string> RecordedBodies(const std::string& rel, const std::string& path_part) {
+  std::string text = ReadFixture(rel);
+  simdjson::dom::parser parser;
+  simdjson::dom::element root = parser.parse(text);
+  std::vector<std::string> out;
+  for (simdjson::dom::element ex : root.get_array()) {
+    std::string_view method = ex["method"].get_string();
+    std::string_view path = ex["path"].get_string();
+    if (method != "get" || path.find(path_part) == std::string_view::npos) continue;
+    out.push_back(simdjson::minify(ex["response"]));
+  }
+  return out;
+}
+
+bool IsCorruption(const Status& s) { return s.code() == Status::Code::kCorruption; }
+
+}  // namespace
+
+TEST_CASE("the issues list example parses into a pull request with its merged_at") {
+  auto r = ParseIssueList(ReadFixture("openapi/example-issue-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 1);
+  const IssueRecord& i = (*r)[0];
+  CHECK(i.id == 1);
+  CHECK(i.number == 1347);
+  CHECK(i.is_pull);
+  CHECK_FALSE(i.from_pull_object);
+  CHECK(i.state == "open");
+  CHECK(i.title == "Found a bug");
+  REQUIRE(i.user);
+  CHECK(i.user->login == "octocat");
+  CHECK(i.user->id == 1);
+  CHECK(i.user->type == "User");
+  CHECK(i.repository_url == "https://api.github.com/repos/octocat/Hello-World");
+  CHECK(i.created_at == "2011-04-22T13:33:48Z");
+  CHECK_FALSE(i.closed_at);
+  CHECK(i.comments == 0);
+}
+
+TEST_CASE("the octokit paginate-issues recording gives all 13 issues, none a pull request") {
+  auto pages = RecordedBodies("octokit/paginate-issues/raw-fixture.json", "/issues?per_page=3");
+  REQUIRE(pages.size() == 5);
+  std::vector<std::int64_t> numbers;
+  for (const auto& body : pages) {
+    auto r = ParseIssueList(body);
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    for (const auto& i : *r) {
+      numbers.push_back(i.number);
+      CHECK_FALSE(i.is_pull);
+      CHECK_FALSE(i.merged_at);
+      REQUIRE(i.user);
+      CHECK(i.user->login == "octokit-fixture-user-a");
+      CHECK(i.user->id == 31898046);
+      CHECK(i.reactions.total == 0);
+    }
+  }
+  REQUIRE(numbers.size() == 13);
+  CHECK(numbers.front() == 13);
+  CHECK(numbers.back() == 1);
+  auto first = ParseIssueList(pages[0]);
+  CHECK((*first)[0].id == 1308969059);
+}
+
+TEST_CASE("an issue's reactions rollup and a merged pull request are read") {
+  std::string body = R"([{"id":7,"number":3,"user":{"login":"Alice","id":5,"type":"User"},
+    "state":"closed","title":"t","closed_at":"2024-01-02T00:00:00Z","comments":4,
+    "pull_request":{"url":"u","merged_at":"2024-01-02T00:00:00Z"},
+    "reactions":{"url":"x","total_count":6,"+1":1,"-1":2,"laugh":0,"hooray":0,"confused":0,
+                 "heart":3,"rocket":0,"eyes":0}},
+    {"id":8,"number":4,"user":{"login":"b","id":6},"pull_request":{"merged_at":null}},
+    {"id":9,"number":5,"user":{"login":"c","id":7}}])";
+  auto r = ParseIssueList(body);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 3);
+  CHECK((*r)[0].is_pull);
+  CHECK((*r)[0].merged_at == std::optional<std::string>("2024-01-02T00:00:00Z"));
+  CHECK((*r)[0].closed_at == std::optional<std::string>("2024-01-02T00:00:00Z"));
+  CHECK((*r)[0].comments == 4);
+  CHECK((*r)[0].reactions.total == 6);
+  CHECK((*r)[0].reactions.plus1 == 1);
+  CHECK((*r)[0].reactions.minus1 == 2);
+  CHECK((*r)[0].reactions.heart == 3);
+  CHECK((*r)[1].is_pull);
+  CHECK_FALSE((*r)[1].merged_at);
+  CHECK_FALSE((*r)[2].is_pull);
+}
+
+TEST_CASE("a null user (a deleted account) becomes nullopt, not an error") {
+  auto r = ParseIssueList(R"([{"id":1,"number":2,"user":null}])");
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK_FALSE((*r)[0].user);
+  auto c =
+      ParseIssueCommentList(R"([{"id":1,"user":null,"issue_url":"https://h/repos/o/r/issues/9"}])");
+  REQUIRE(c.ok());
+  CHECK_FALSE((*c)[0].user);
+  CHECK((*c)[0].number == 9);
+  auto commits = ParseCommitList(R"([{"sha":"abc","author":null,"commit":{"author":null}}])");
+  REQUIRE_MESSAGE(commits.ok(), commits.status().ToString());
+  CHECK_FALSE((*commits)[0].author);
+  CHECK((*commits)[0].authored_at.empty());
+}
+
+TEST_CASE("the commits list example gives sha, author and both dates") {
+  auto r = ParseCommitList(ReadFixture("openapi/example-commit-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0].sha == "6dcb09b5b57875f334f61aebed695e2e4193db5e");
+  REQUIRE((*r)[0].author);
+  CHECK((*r)[0].author->login == "octocat");
+  CHECK((*r)[0].authored_at == "2011-04-14T16:00:49Z");
+  CHECK((*r)[0].committed_at == "2011-04-14T16:00:49Z");
+}
+
+TEST_CASE("issue comments take their number from issue_url") {
+  auto r = ParseIssueCommentList(ReadFixture("openapi/example-issue-comment-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0].id == 1);
+  CHECK((*r)[0].number == 1347);
+  CHECK_FALSE((*r)[0].review_id);
+  REQUIRE((*r)[0].user);
+  CHECK((*r)[0].user->login == "octocat");
+}
+
+TEST_CASE("review comments take their number from pull_request_url and their review id") {
+  auto r =
+      ParseReviewCommentList(ReadFixture("openapi/example-pull-request-review-comment-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0].id == 10);
+  CHECK((*r)[0].number == 1);
+  CHECK((*r)[0].review_id == std::optional<std::int64_t>(42));
+}
+
+TEST_CASE("reviews carry state, submitted_at and their pull number") {
+  auto r = ParseReviewList(ReadFixture("openapi/example-pull-request-review-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0].id == 80);
+  CHECK((*r)[0].state == "APPROVED");
+  CHECK((*r)[0].submitted_at == "2019-11-17T17:43:43Z");
+  CHECK((*r)[0].pull_number == 12);
+}
+
+TEST_CASE("a search page gives total, repositories and pull-request flags") {
+  auto r =
+      ParseSearchIssues(ReadFixture("openapi/example-issue-search-result-item-paginated.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->total_count == 280);
+  CHECK_FALSE(r->incomplete_results);
+  REQUIRE(r->items.size() == 1);
+  CHECK(r->items[0].repo_full_name == "batterseapower/pinyin-toolkit");
+  CHECK(r->items[0].number == 132);
+  CHECK(r->items[0].is_pull);
+
+  auto pages = RecordedBodies("octokit/search-issues/raw-fixture.json", "/search/issues");
+  REQUIRE(pages.size() == 1);
+  auto rec = ParseSearchIssues(pages[0]);
+  REQUIRE_MESSAGE(rec.ok(), rec.status().ToString());
+  CHECK(rec->total_count == 2);
+  REQUIRE(rec->items.size() == 2);
+  CHECK(rec->items[0].number == 2);
+  CHECK_FALSE(rec->items[0].is_pull);
+  CHECK(rec->items[0].repo_full_name.rfind("octokit-fixture-org/tmp-scenario-search-issues", 0) ==
+        0);
+}
+
+TEST_CASE("a repository and its owner parse from the get-repository recording") {
+  auto bodies = RecordedBodies("octokit/get-repository/raw-fixture.json", "/repos/");
+  REQUIRE(bodies.size() == 1);
+  auto r = ParseRepo(bodies[0]);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->id == 103703892);
+  CHECK(r->full_name == "octokit-fixture-org/hello-world");
+  CHECK(r->default_branch == "master");
+  CHECK_FALSE(r->fork);
+  REQUIRE(r->owner);
+  CHECK(r->owner->type == "Organization");
+  CHECK(r->owner->id == 31898100);
+
+  auto list = ParseRepoList("[" + bodies[0] + "," + bodies[0] + "]");
+  REQUIRE(list.ok());
+  CHECK(list->size() == 2);
+}
+
+TEST_CASE("a user object parses with its type, and a bot is seen as one") {
+  auto u =
+      ParseUser(R"({"login":"dependabot[bot]","id":49699333,"type":"Bot","site_admin":false})");
+  REQUIRE_MESSAGE(u.ok(), u.status().ToString());
+  CHECK(u->id == 49699333);
+  CHECK(u->login == "dependabot[bot]");
+  CHECK(u->type == "Bot");
+}
+
+TEST_CASE("a body parses in place when it has padding and by copy when it has none") {
+  std::string tight = R"([{"id":1,"number":2}])";
+  tight.shrink_to_fit();
+  auto a = ParseIssueList(tight);
+  REQUIRE(a.ok());
+  std::string padded = tight;
+  ReservePadding(padded);
+  CHECK(padded.capacity() >= padded.size() + kJsonPadding);
+  auto b = ParseIssueList(padded);
+  REQUIRE(b.ok());
+  CHECK((*a)[0].number == (*b)[0].number);
+}
+
+TEST_CASE("malformed, truncated and wrong-type JSON are Corruption naming what was wrong") {
+  SUBCASE("truncated array") {
+    auto r = ParseIssueList(R"([{"id":1,"number":2},{"id":3,"numb)");
+    REQUIRE_FALSE(r.ok());
+    CHECK(IsCorruption(r.status()));
+    CHECK(r.status().message().find("issues list") != std::string::npos);
+  }
+  SUBCASE("truncated inside an object") {
+    auto r = ParseIssueCommentList(R"([{"id":1,"user":{"login":"a")");
+    REQUIRE_FALSE(r.ok());
+    CHECK(IsCorruption(r.status()));
+  }
+  SUBCASE("wrong type for a number names the field and the byte offset") {
+    auto r = ParseIssueList(R"([{"id":1,"number":2},{"id":3,"number":"four"}])");
+    REQUIRE_FALSE(r.ok());
+    CHECK(IsCorruption(r.status()));
+    const std::string& m = r.status().message();
+    CHECK_MESSAGE(m.find("item 1") != std::string::npos, m);
+    CHECK_MESSAGE(m.find("'number'") != std::string::npos, m);
+    CHECK_MESSAGE(m.find("wrong type") != std::string::npos, m);
+    CHECK_MESSAGE(m.find("at byte") != std::string::npos, m);
+  }
+  SUBCASE("wrong type for a nested user field") {
+    auto r = ParseReviewList(R"([{"id":1,"user":{"login":"a","id":"x"}}])");
+    REQUIRE_FALSE(r.ok());
+    CHECK_MESSAGE(r.status().message().find("'id'") != std::string::npos, r.status().message());
+  }
+  SUBCASE("wrong type for a reactions count") {
+    auto r = ParseIssueList(R"([{"id":1,"reactions":{"total_count":true}}])");
+    REQUIRE_FALSE(r.ok());
+    CHECK_MESSAGE(r.status().message().find("reactions.total_count") != std::string::npos,
+                  r.status().message());
+  }
+  SUBCASE("an object where a list belongs (GitHub's error body)") {
+    auto r = ParseCommitList(R"({"message":"Not Found","documentation_url":"x"})");
+    REQUIRE_FALSE(r.ok());
+    CHECK(IsCorruption(r.status()));
+    CHECK_MESSAGE(r.status().message().find("expected an array") != std::string::npos,
+                  r.status().message());
+  }
+  SUBCASE("a list where an object belongs") {
+    auto r = ParseRepo("[]");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("expected an object") != std::string::npos);
+  }
+  SUBCASE("garbage and empty bodies") {
+    CHECK(IsCorruption(ParseIssueList("not json").status()));
+    CHECK(IsCorruption(ParseIssueList("").status()));
+    CHECK(IsCorruption(
+        ParseSearchIssues(R"({"total_count":1,"items":[{"repository_url":5}]})").status()));
+  }
+  SUBCASE("trailing content after the array") {
+    auto r = ParseIssueList(R"([{"id":1}] [])");
+    REQUIRE_FALSE(r.ok());
+    CHECK(IsCorruption(r.status()));
+  }
+  SUBCASE("a comment URL without a number") {
+    auto r = ParseIssueCommentList(R"([{"id":1,"issue_url":"https://h/repos/o/r/issues/"}])");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("issue_url") != std::string::npos);
+  }
+}
+
+TEST_CASE("URL helpers find the repository name and the trailing number") {
+  CHECK(RepoFullNameFromUrl("https://api.github.com/repos/o/r") ==
+        std::optional<std::string>("o/r"));
+  CHECK(RepoFullNameFromUrl("https://api.github.com/repos/o/r.js/issues/3") ==
+        std::optional<std::string>("o/r.js"));
+  CHECK_FALSE(RepoFullNameFromUrl("https://api.github.com/users/o"));
+  CHECK_FALSE(RepoFullNameFromUrl("https://api.github.com/repos/o"));
+  CHECK(TrailingNumber("https://x/repos/o/r/pulls/42") == std::optional<std::int64_t>(42));
+  CHECK_FALSE(TrailingNumber("https://x/repos/o/r/pulls/"));
+  CHECK_FALSE(TrailingNumber(""));
+}

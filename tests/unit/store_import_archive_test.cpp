@@ -1,0 +1,181 @@
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/import_archive.hpp"
+#include "ghharvest/store/ingest.hpp"
+#include "test_paths.hpp"
+
+using namespace ghharvest;
+
+namespace {
+
+void WriteGz(const std::string& path, const std::string& text) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  REQUIRE(gzwrite(f, text.data(), static_cast<unsigned>(text.size())) ==
+          static_cast<int>(text.size()));
+  REQUIRE(gzclose(f) == Z_OK);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::int64_t Int(store::Database& db, const std::string& sql) {
+  auto v = db.QueryInt(sql);
+  REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+  REQUIRE(v->has_value());
+  return **v;
+}
+
+std::string IssuesEvent(int n, const std::string& login, int user_id) {
+  return "{\"id\":\"" + std::to_string(1000 + n) +
+         "\",\"type\":\"IssuesEvent\",\"actor\":{\"id\":" + std::to_string(user_id) +
+         ",\"login\":\"" + login +
+         "\"},\"repo\":{\"id\":77,\"name\":\"o/r\"},\"payload\":{\"action\":\"opened\","
+         "\"issue\":{\"id\":" +
+         std::to_string(5000 + n) + ",\"number\":" + std::to_string(n) +
+         ",\"user\":{\"id\":" + std::to_string(user_id) + ",\"login\":\"" + login +
+         "\",\"type\":\"User\"},\"state\":\"open\",\"created_at\":\"2024-01-01T00:00:00Z\","
+         "\"updated_at\":\"2024-01-01T00:00:00Z\"}},\"created_at\":\"2024-01-01T00:00:00Z\"}\n";
+}
+
+std::string CommentEvent(int id, int number, const std::string& login, int user_id) {
+  return "{\"id\":\"c" + std::to_string(id) +
+         "\",\"type\":\"IssueCommentEvent\",\"actor\":{\"id\":" + std::to_string(user_id) +
+         ",\"login\":\"" + login +
+         "\"},\"repo\":{\"id\":77,\"name\":\"o/r\"},\"payload\":{\"action\":\"created\","
+         "\"comment\":{\"id\":" +
+         std::to_string(id) + ",\"user\":{\"id\":" + std::to_string(user_id) + ",\"login\":\"" +
+         login + "\"},\"issue_url\":\"https://api.github.com/repos/o/r/issues/" +
+         std::to_string(number) +
+         "\",\"created_at\":\"2024-01-02T00:00:00Z\",\"updated_at\":\"2024-01-02T00:00:00Z\"}},"
+         "\"created_at\":\"2024-01-02T00:00:00Z\"}\n";
+}
+
+// 3 issues by alice, 2 comments by bob on #1, a push, one broken line and one of the wrong
+// shape, in GH Archive's one-event-per-line form.
+std::string SmallArchive() {
+  std::string text;
+  text += IssuesEvent(1, "alice", 1);
+  text += IssuesEvent(2, "alice", 1);
+  text += "{\"id\":\"9\",\"type\":\"IssuesEvent\",\"actor\":{\"id\":1,\n";  // line 3: broken
+  text += IssuesEvent(3, "alice", 1);
+  text += CommentEvent(700, 1, "bob", 2);
+  text += CommentEvent(701, 1, "bob", 2);
+  text += "[\"not an event\"]\n";  // line 7: wrong shape
+  text +=
+      "{\"id\":\"p\",\"type\":\"PushEvent\",\"actor\":{\"id\":1,\"login\":\"alice\"},"
+      "\"repo\":{\"id\":77,\"name\":\"o/"
+      "r\"},\"payload\":{},\"created_at\":\"2024-01-03T00:00:00Z\"}";
+  return text;  // the last line has no newline, as a cut file may not
+}
+
+}  // namespace
+
+TEST_CASE("a small .json.gz imports its events, skipping and reporting the bad lines") {
+  ghharvest::testing::TempDir dir;
+  std::string gz = dir.file("2024-01-01-0.json.gz");
+  WriteGz(gz, SmallArchive());
+  auto db = store::Database::Open(dir.file("db.sqlite"));
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Exec("INSERT INTO writers(login) VALUES('Alice')").ok());
+
+  store::ImportStats stats;
+  store::ImportOptions opts;
+  opts.events_per_transaction = 2;  // several transactions in one small file
+  Status s = store::ImportArchiveFile(**db, gz, opts, &stats);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(stats.lines == 8);
+  CHECK(stats.events == 6);
+  CHECK(stats.bad_lines == 2);
+  CHECK(stats.issues == 3);
+  CHECK(stats.issue_comments == 2);
+  REQUIRE(stats.errors.size() == 2);
+  CHECK_MESSAGE(stats.errors[0].find(gz + ":3:") == 0, stats.errors[0]);
+  CHECK_MESSAGE(stats.errors[1].find(gz + ":7:") == 0, stats.errors[1]);
+
+  CHECK(Int(**db, "SELECT count(*) FROM issues WHERE repo_id = 77") == 3);
+  CHECK(Int(**db, "SELECT count(*) FROM issue_comments") == 2);
+  CHECK(Int(**db, "SELECT count(*) FROM repos WHERE id = 77 AND full_name = 'o/r'") == 1);
+  CHECK(Int(**db, "SELECT issues_opened FROM writer_project_counts WHERE writer = 'alice'") == 3);
+  CHECK(Int(**db, "SELECT feedback_received FROM writer_project_counts WHERE writer = 'alice'") ==
+        2);
+
+  // A second import of the same hour changes nothing.
+  int changes = sqlite3_total_changes((*db)->raw());
+  store::ImportStats again;
+  REQUIRE(store::ImportArchiveFile(**db, gz, opts, &again).ok());
+  CHECK(again.events == 6);
+  CHECK(sqlite3_total_changes((*db)->raw()) == changes);
+}
+
+TEST_CASE("an uncompressed archive file imports the same way") {
+  ghharvest::testing::TempDir dir;
+  std::string path = dir.file("plain.json");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << SmallArchive();
+  }
+  auto db = store::Database::Open(":memory:");
+  REQUIRE(db.ok());
+  store::ImportStats stats;
+  REQUIRE(store::ImportArchiveFile(**db, path, {}, &stats).ok());
+  CHECK(stats.events == 6);
+  CHECK(stats.bad_lines == 2);
+}
+
+TEST_CASE("many events stream through without loading the file whole") {
+  ghharvest::testing::TempDir dir;
+  std::string gz = dir.file("big.json.gz");
+  std::string text;
+  for (int n = 1; n <= 20000; ++n) text += IssuesEvent(n, n % 2 ? "alice" : "bob", n % 2 ? 1 : 2);
+  WriteGz(gz, text);
+  auto db = store::Database::Open(dir.file("db.sqlite"));
+  REQUIRE(db.ok());
+  store::ImportStats stats;
+  REQUIRE(store::ImportArchiveFile(**db, gz, {}, &stats).ok());
+  CHECK(stats.lines == 20000);
+  CHECK(stats.events == 20000);
+  CHECK(stats.bad_lines == 0);
+  CHECK(Int(**db, "SELECT count(*) FROM issues") == 20000);
+  CHECK(Int(**db, "SELECT count(*) FROM users") == 2);
+}
+
+TEST_CASE("a missing file is an IOError naming it") {
+  auto db = store::Database::Open(":memory:");
+  REQUIRE(db.ok());
+  store::ImportStats stats;
+  Status s = store::ImportArchiveFile(**db, "/nonexistent/x.json.gz", {}, &stats);
+  CHECK(s.code() == Status::Code::kIOError);
+  CHECK(s.message().find("/nonexistent/x.json.gz") != std::string::npos);
+}
+
+TEST_CASE("a truncated gzip keeps the events before the cut and reports the read error") {
+  ghharvest::testing::TempDir dir;
+  std::string whole = dir.file("whole.json.gz");
+  std::string text;
+  for (int n = 1; n <= 3000; ++n) text += IssuesEvent(n, "alice", 1);
+  WriteGz(whole, text);
+  std::string bytes = ReadAll(whole);
+  std::string cut = dir.file("cut.json.gz");
+  {
+    std::ofstream out(cut, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  }
+  auto db = store::Database::Open(":memory:");
+  REQUIRE(db.ok());
+  store::ImportStats stats;
+  Status s = store::ImportArchiveFile(**db, cut, {}, &stats);
+  CHECK(s.code() == Status::Code::kIOError);
+  CHECK(stats.events > 0);
+  CHECK(stats.events < 3000);
+  CHECK(Int(**db, "SELECT count(*) FROM issues") == stats.events);
+}

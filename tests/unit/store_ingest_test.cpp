@@ -1,0 +1,388 @@
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ghharvest/github/parse.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::github;
+
+namespace {
+
+std::unique_ptr<store::Database> OpenDb() {
+  auto db = store::Database::Open(":memory:");
+  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
+  return std::move(db).value();
+}
+
+UserRef U(std::int64_t id, std::string login, std::string type = "User") {
+  return UserRef{id, std::move(login), std::move(type)};
+}
+
+IssueRecord Issue(std::int64_t id, std::int64_t number, std::optional<UserRef> user,
+                  bool pull = false, std::string updated = "2024-01-01T00:00:00Z") {
+  IssueRecord i;
+  i.id = id;
+  i.number = number;
+  i.user = std::move(user);
+  i.is_pull = pull;
+  i.state = "open";
+  i.title = "t" + std::to_string(number);
+  i.created_at = "2024-01-01T00:00:00Z";
+  i.updated_at = std::move(updated);
+  return i;
+}
+
+CommentRecord Comment(std::int64_t id, std::int64_t number, std::optional<UserRef> user,
+                      std::int64_t reactions = 0) {
+  CommentRecord c;
+  c.id = id;
+  c.number = number;
+  c.user = std::move(user);
+  c.created_at = "2024-01-02T00:00:00Z";
+  c.updated_at = "2024-01-02T00:00:00Z";
+  c.reactions.total = reactions;
+  c.reactions.heart = reactions;
+  return c;
+}
+
+ReviewRecord Review(std::int64_t id, std::optional<UserRef> user, std::string state) {
+  ReviewRecord r;
+  r.id = id;
+  r.user = std::move(user);
+  r.submitted_at = state == "PENDING" ? "" : "2024-01-03T00:00:00Z";
+  r.state = std::move(state);
+  return r;
+}
+
+RepoRecord Repo(std::int64_t id, std::string name) {
+  RepoRecord r;
+  r.id = id;
+  r.full_name = std::move(name);
+  r.default_branch = "main";
+  r.owner = U(900, "o", "Organization");
+  return r;
+}
+
+std::int64_t Int(store::Database& db, const std::string& sql) {
+  auto v = db.QueryInt(sql);
+  REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+  REQUIRE_MESSAGE(v->has_value(), sql);
+  return **v;
+}
+
+using CountsRow = std::vector<std::int64_t>;
+// writer_project_counts as {(writer, project) -> columns commits..feedback_received}.
+std::map<std::pair<std::string, std::string>, CountsRow> Counts(store::Database& db) {
+  auto st = db.Prepare(
+      "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, issue_comments,"
+      " review_comments, reviews, reactions_received, feedback_received FROM "
+      "writer_project_counts");
+  REQUIRE(st.ok());
+  store::StatementGuard g(**st);
+  std::map<std::pair<std::string, std::string>, CountsRow> out;
+  while (g->Step()) {
+    CountsRow row;
+    for (int c = 2; c <= 10; ++c) row.push_back(g->Int(c));
+    out[{g->Text(0), g->Text(1)}] = row;
+  }
+  REQUIRE(g->status().ok());
+  return out;
+}
+
+// A small project, with every kind of row the counts view distinguishes.
+void LoadWorld(store::Ingest& in) {
+  const UserRef alice = U(1, "alice"), bob = U(2, "bob"), bot = U(3, "ci[bot]", "Bot"),
+                carol = U(4, "Carol");
+  REQUIRE(in.UpsertRepo(Repo(100, "o/r")).ok());
+  REQUIRE(in.UpsertRepo(Repo(200, "o/other")).ok());
+
+  CommitRecord c1{"a1", alice, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", ""};
+  CommitRecord c2{"a2", alice, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", ""};
+  CommitRecord c3{"n1", std::nullopt, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", ""};
+  CommitRecord c4{"b1", bob, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", ""};
+  REQUIRE(in.UpsertCommits(100, {c1, c2, c3, c4}).ok());
+
+  auto i1 = Issue(1001, 1, alice);  // issue, 3 reactions
+  i1.reactions.total = 3;
+  i1.reactions.plus1 = 3;
+  auto i2 = Issue(1002, 2, alice, true);  // merged PR
+  i2.merged_at = "2024-01-05T00:00:00Z";
+  auto i3 = Issue(1003, 3, alice, true);   // open PR
+  auto i4 = Issue(1004, 4, bob);           // someone else's issue
+  auto i5 = Issue(1005, 5, std::nullopt);  // deleted account's issue
+  REQUIRE(in.UpsertIssues(100, {i1, i2, i3, i4, i5}).ok());
+
+  // On alice's #1: bob (feedback), the bot (not), alice herself (not), a deleted user
+  // (feedback), and carol with 2 reactions (feedback). alice on bob's #4 (her comment,
+  // 1 reaction received).
+  REQUIRE(in.UpsertIssueComments(100, {Comment(5001, 1, bob), Comment(5002, 1, bot),
+                                       Comment(5003, 1, alice), Comment(5004, 1, std::nullopt),
+                                       Comment(5005, 1, carol, 2), Comment(5006, 4, alice, 1)})
+              .ok());
+  // Review comments on alice's PR #2: bob (feedback); alice's own on bob's... #2 by alice.
+  auto rc1 = Comment(6001, 2, bob);
+  rc1.review_id = 71;
+  auto rc2 = Comment(6002, 2, alice, 4);
+  REQUIRE(in.UpsertReviewComments(100, {rc1, rc2}).ok());
+  // Reviews: alice reviewed bob's... PR #3 is alice's; count is per reviewer.
+  REQUIRE(in.UpsertReviews(100, 3,
+                           {Review(71, alice, "APPROVED"), Review(72, alice, "PENDING"),
+                            Review(73, bob, "COMMENTED")})
+              .ok());
+  // Activity in the other project.
+  REQUIRE(in.UpsertIssues(200, {Issue(2001, 1, alice)}).ok());
+  REQUIRE(in.UpsertWriter("Alice").ok());
+  REQUIRE(in.UpsertWriter("bob").ok());
+}
+
+}  // namespace
+
+TEST_CASE("the counts view after ingest equals the hand-computed numbers") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  LoadWorld(in);
+  auto counts = Counts(*db);
+  // columns: commits, issues, prs, merged, issue_comments, review_comments, reviews,
+  //          reactions_received, feedback_received
+  // alice/o/r: 2 commits; issue #1; PRs #2 #3; #2 merged; comments 5003 5006; review
+  // comment 6002; review 71 (72 pending); reactions 3 (#1) + 1 (5006) + 4 (6002) = 8;
+  // feedback on #1: bob, deleted, carol = 3, plus bob's review comment on #2 = 4.
+  CHECK(counts[{"alice", "o/r"}] == CountsRow{2, 1, 2, 1, 2, 1, 1, 8, 4});
+  CHECK(counts[{"alice", "o/other"}] == CountsRow{0, 1, 0, 0, 0, 0, 0, 0, 0});
+  // bob: 1 commit, issue #4, comment 5001, review comment 6001, review 73; feedback on #4:
+  // alice's comment = 1.
+  CHECK(counts[{"bob", "o/r"}] == CountsRow{1, 1, 0, 0, 1, 1, 1, 0, 1});
+  CHECK(counts.size() == 3);
+}
+
+TEST_CASE("upserting the same pages twice changes nothing") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  LoadWorld(in);
+  auto before = Counts(*db);
+  int total_before = sqlite3_total_changes(db->raw());
+  LoadWorld(in);
+  CHECK(sqlite3_total_changes(db->raw()) == total_before);
+  CHECK(Counts(*db) == before);
+  CHECK(Int(*db, "SELECT count(*) FROM issues") == 6);
+  CHECK(Int(*db, "SELECT count(*) FROM issue_comments") == 6);
+  CHECK(Int(*db, "SELECT count(*) FROM users") == 5);
+}
+
+TEST_CASE("a changed item is updated in place, and an older copy never overwrites it") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(in.UpsertRepo(Repo(100, "o/r")).ok());
+  auto i = Issue(1, 1, U(1, "alice"), false, "2024-02-01T00:00:00Z");
+  REQUIRE(in.UpsertIssues(100, {i}).ok());
+  auto newer = i;
+  newer.state = "closed";
+  newer.updated_at = "2024-03-01T00:00:00Z";
+  newer.reactions.total = 5;
+  REQUIRE(in.UpsertIssues(100, {newer}).ok());
+  CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE id = 1") == 5);
+  auto older = i;
+  older.state = "open";
+  REQUIRE(in.UpsertIssues(100, {older}).ok());
+  CHECK(Int(*db, "SELECT state = 'closed' FROM issues WHERE id = 1") == 1);
+  // Same updated_at, new reactions (reactions need not bump updated_at): taken.
+  auto reacted = newer;
+  reacted.reactions.total = 7;
+  REQUIRE(in.UpsertIssues(100, {reacted}).ok());
+  CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE id = 1") == 7);
+}
+
+TEST_CASE("a renamed repository keeps its history under the new name") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  LoadWorld(in);
+  auto before = Counts(*db);
+  REQUIRE(in.UpsertRepo(Repo(100, "o/renamed")).ok());
+  auto after = Counts(*db);
+  CHECK(after[{"alice", "o/renamed"}] == before[{"alice", "o/r"}]);
+  CHECK(after.count({"alice", "o/r"}) == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM repos WHERE id = 100") == 1);
+
+  // The old name reused by a new repository: both keep their rows.
+  REQUIRE(in.UpsertRepo(Repo(300, "o/r")).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM repos") == 3);
+  // A name still held by another id (e.g. deleted and re-created) moves to the new id; the
+  // old row keeps its history under "name#id".
+  REQUIRE(in.UpsertRepo(Repo(400, "o/renamed")).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM repos WHERE full_name = 'o/renamed#100'") == 1);
+  CHECK(Int(*db, "SELECT id FROM repos WHERE full_name = 'o/renamed'") == 400);
+  CHECK(Counts(*db)[{"alice", "o/renamed#100"}] == before[{"alice", "o/r"}]);
+  // Names compare case-insensitively, as GitHub's do.
+  REQUIRE(in.UpsertRepo(Repo(400, "O/Renamed")).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM repos WHERE id = 400 AND full_name = 'O/Renamed'") == 1);
+  CHECK_FALSE(in.UpsertRepo(RepoRecord{}).ok());
+}
+
+TEST_CASE("events never rename a repository backwards") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(in.UpsertRepo(Repo(100, "o/new")).ok());
+  REQUIRE(in.EnsureRepo(100, "o/old").ok());
+  CHECK(Int(*db, "SELECT count(*) FROM repos WHERE full_name = 'o/new'") == 1);
+  REQUIRE(in.EnsureRepo(101, "o/new").ok());  // a name taken by another id: nothing
+  CHECK(Int(*db, "SELECT count(*) FROM repos") == 1);
+  REQUIRE(in.EnsureRepo(102, "o/x").ok());
+  CHECK(Int(*db, "SELECT count(*) FROM repos") == 2);
+}
+
+TEST_CASE("a pull request first seen in an event takes its issue id from the issues list") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  EventRecord e;
+  e.id = "1";
+  e.type = "PullRequestEvent";
+  e.actor = U(1, "alice", "");
+  e.repo_id = 100;
+  e.repo_name = "o/r";
+  IssueRecord pull = Issue(424242, 7, U(1, "alice", ""), true, "2024-01-03T00:00:00Z");
+  pull.from_pull_object = true;
+  pull.merged_at = "2024-01-03T00:00:00Z";
+  e.issue = pull;
+  store::EventIngestCounts counts;
+  REQUIRE(in.UpsertEvent(e, &counts).ok());
+  CHECK(counts.issues == 1);
+  CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == -424242);
+  REQUIRE(in.UpsertEvent(e).ok());  // replay
+  CHECK(Int(*db, "SELECT count(*) FROM issues") == 1);
+
+  auto from_list = Issue(9007, 7, U(1, "alice"), true, "2024-01-03T00:00:00Z");
+  from_list.merged_at = "2024-01-03T00:00:00Z";
+  from_list.reactions.total = 2;
+  REQUIRE(in.UpsertIssues(100, {from_list}).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM issues") == 1);
+  CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == 9007);
+  CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE number = 7") == 2);
+  // A later pull object leaves the issue id and rollup alone.
+  pull.updated_at = "2024-02-01T00:00:00Z";
+  pull.state = "closed";
+  e.issue = pull;
+  REQUIRE(in.UpsertEvent(e).ok());
+  CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == 9007);
+  CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE number = 7") == 2);
+  CHECK(Int(*db, "SELECT state = 'closed' FROM issues WHERE number = 7") == 1);
+}
+
+TEST_CASE("user types: actors without a type keep a known Bot, [bot] logins start as bots") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(in.UpsertUser(U(1, "helper", "Bot")).ok());
+  REQUIRE(in.UpsertUser(U(1, "helper", "")).ok());
+  CHECK(Int(*db, "SELECT is_bot FROM users WHERE id = 1") == 1);
+  REQUIRE(in.UpsertUser(U(2, "renovate[bot]", "")).ok());
+  CHECK(Int(*db, "SELECT type = 'Bot' FROM users WHERE id = 2") == 1);
+  REQUIRE(in.UpsertUser(U(3, "dave", "")).ok());
+  CHECK(Int(*db, "SELECT type = 'User' FROM users WHERE id = 3") == 1);
+  REQUIRE(in.UpsertUser(U(3, "Dave2", "User")).ok());  // a login rename
+  CHECK(Int(*db, "SELECT login = 'Dave2' FROM users WHERE id = 3") == 1);
+  REQUIRE(in.UpsertUser(U(0, "nobody")).ok());  // no id: nothing to key by
+  CHECK(Int(*db, "SELECT count(*) FROM users") == 3);
+}
+
+TEST_CASE("watermarks round-trip and are absent until set") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  auto none = in.GetWatermark("issues", "alice@o/r");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  REQUIRE(in.SetWatermark("issues", "alice@o/r", "2024-01-01T00:00:00Z", std::nullopt).ok());
+  auto w = in.GetWatermark("issues", "alice@o/r");
+  REQUIRE(w.ok());
+  REQUIRE(w->has_value());
+  CHECK((*w)->watermark == std::optional<std::string>("2024-01-01T00:00:00Z"));
+  CHECK_FALSE((*w)->cursor);
+  REQUIRE(in.SetWatermark("issues", "alice@o/r", "2024-02-01T00:00:00Z", "etag-1").ok());
+  w = in.GetWatermark("issues", "alice@o/r");
+  CHECK((*w)->watermark == std::optional<std::string>("2024-02-01T00:00:00Z"));
+  CHECK((*w)->cursor == std::optional<std::string>("etag-1"));
+  CHECK_FALSE(in.GetWatermark("issues", "bob@o/r")->has_value());
+  CHECK(Int(*db, "SELECT count(*) FROM sync_state") == 1);
+}
+
+TEST_CASE("a watermark set in a rolled-back page transaction is not kept") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  {
+    store::Transaction tx(*db);
+    REQUIRE(tx.status().ok());
+    REQUIRE(in.UpsertIssues(100, {Issue(1, 1, U(1, "a"))}).ok());
+    REQUIRE(in.SetWatermark("issues", "s", "2024-01-01T00:00:00Z", std::nullopt).ok());
+  }  // no Commit: a crash mid-page
+  CHECK_FALSE(in.GetWatermark("issues", "s")->has_value());
+  CHECK(Int(*db, "SELECT count(*) FROM issues") == 0);
+}
+
+TEST_CASE("watches: added once, resolved, marked gone, reactivated, listed") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(in.AddWatch("Alice", "o/r", "config").ok());
+  REQUIRE(in.AddWatch("alice", "O/R", "search").ok());  // same watch, case-insensitively
+  REQUIRE(in.AddWatch("alice", "o/x", "events").ok());
+  REQUIRE(in.ResolveWatch("alice", "o/r", 100).ok());
+  REQUIRE(in.MarkWatchGone("alice", "o/x").ok());
+  auto list = in.ListWatches();
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[0].writer == "Alice");
+  CHECK((*list)[0].source == "config");
+  CHECK((*list)[0].repo_id == std::optional<std::int64_t>(100));
+  CHECK((*list)[0].status == "active");
+  CHECK((*list)[1].status == "gone");
+  CHECK((*list)[1].gone_at.has_value());
+  CHECK_FALSE((*list)[1].repo_id);
+  REQUIRE(in.ReactivateWatch("alice", "o/x").ok());
+  list = in.ListWatches();
+  CHECK((*list)[1].status == "active");
+  CHECK_FALSE((*list)[1].gone_at);
+}
+
+TEST_CASE("writers resolve to user ids; errors are recorded for status") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(in.UpsertWriter("Alice").ok());
+  REQUIRE(in.UpsertWriter("alice").ok());
+  CHECK(Int(*db, "SELECT count(*) FROM writers") == 1);
+  REQUIRE(in.ResolveWriterUser("ALICE", 42).ok());
+  CHECK(Int(*db, "SELECT user_id FROM writers") == 42);
+  REQUIRE(in.ResolveWriterUser("nobody", 43).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM writers WHERE user_id = 43") == 0);
+  REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/x", "boom").ok());
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors WHERE message = 'boom'") == 1);
+}
+
+TEST_CASE("parsed fixture pages store and count through the view") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  auto issues = ParseIssueList(
+      R"([{"id":11,"number":1,"user":{"id":1,"login":"alice","type":"User"},"created_at":"2024-01-01T00:00:00Z",
+          "updated_at":"2024-01-01T00:00:00Z","pull_request":{"merged_at":"2024-01-02T00:00:00Z"},
+          "reactions":{"total_count":2,"+1":1,"heart":1}}])");
+  REQUIRE(issues.ok());
+  REQUIRE(in.UpsertRepo(Repo(100, "o/r")).ok());
+  REQUIRE(in.UpsertWriter("alice").ok());
+  REQUIRE(in.UpsertIssues(100, *issues).ok());
+  auto counts = Counts(*db);
+  CHECK(counts[{"alice", "o/r"}] == CountsRow{0, 0, 1, 1, 0, 0, 0, 2, 0});
+}
+
+TEST_CASE("storage failures come back as Status, not crashes") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(db->Exec("DROP VIEW writer_activity; DROP VIEW writer_project_counts;"
+                   " DROP TABLE issues")
+              .ok());
+  Status s = in.UpsertIssues(100, {Issue(1, 1, U(1, "a"))});
+  CHECK_FALSE(s.ok());
+  CHECK(s.code() == Status::Code::kIOError);
+}
