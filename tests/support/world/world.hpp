@@ -1,0 +1,221 @@
+// A synthetic GitHub: a deterministic, seeded world of users, repositories, commits, issues,
+// pull requests, comments, reviews and reactions, with a clock the test controls. The world
+// computes its own ground-truth `writer_project_counts` straight from this model, independently
+// of the harvester and of SQL, so a harvest can be checked row by row.
+//
+// Thread-safety: every public method may be called from any thread; readers (the HTTP
+// handler, TruthCounts) share a lock, Advance takes it exclusively.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace ghharvest::testing {
+
+// All times are UTC epoch seconds (the world clock); formatted as "2026-01-31T12:00:00Z".
+using WorldTime = std::int64_t;
+
+struct WorldSpec {
+  std::uint64_t seed = 1;
+  int writers = 6;       // watched writers (names with mixed case, see WorldUser)
+  int projects = 10;     // repositories
+  int items = 20000;     // commits + issues + PRs + comments + review comments + reviews
+  int other_users = 40;  // people who are not watched
+  int bots = 3;          // type "Bot", logins ending "[bot]" (one with type Bot only)
+  double null_author_commit_share = 0.05;  // commits with no GitHub account
+  double ghost_comment_share = 0.01;       // comments by a deleted account (user null)
+  double writer_share = 0.35;              // share of activity by watched writers
+  double bot_share = 0.08;                 // share of comments by bots
+  double pr_share = 0.45;                  // of the issues list, pull requests
+  double merged_share = 0.6;               // of pull requests, merged
+  double pending_review_share = 0.08;      // reviews left PENDING (never counted)
+  double reacted_share = 0.3;              // items and comments with any reaction
+  int history_days = 400;                  // activity spread over this many days before now
+  WorldTime now = 1767225600;              // 2026-01-01T00:00:00Z: the world clock
+};
+
+// The 8 kinds, in GitHub's rollup order.
+inline constexpr std::array<const char*, 8> kReactionKinds = {
+    "+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"};
+
+struct Reactions {
+  std::array<std::int64_t, 8> n{};
+  std::int64_t total() const {
+    std::int64_t t = 0;
+    for (auto v : n) t += v;
+    return t;
+  }
+};
+
+struct WorldUser {
+  std::int64_t id = 0;
+  std::string login;          // as GitHub spells it
+  std::string config_login;   // for writers: the spelling the config uses (case differs)
+  std::string type = "User";  // "User", "Bot", "Organization"
+  bool writer = false;
+  bool IsBot() const;
+};
+
+struct WorldCommit {
+  std::string sha;
+  std::int64_t author = 0;  // user id; 0: no GitHub account (author null)
+  std::string author_name, author_email;
+  WorldTime date = 0;  // authored = committed
+};
+
+// An issue or a pull request: one number sequence per repository.
+struct WorldIssue {
+  std::int64_t id = 0;     // the issue id
+  std::int64_t pr_id = 0;  // the pull-request id (pulls endpoints), pull requests only
+  std::int64_t number = 0;
+  std::int64_t user = 0;  // user id; 0: deleted account
+  bool is_pull = false;
+  std::string title;
+  WorldTime created = 0, updated = 0;
+  std::optional<WorldTime> closed, merged;
+  int comments = 0;  // issue comments on it
+  Reactions reactions;
+};
+
+struct WorldComment {
+  std::int64_t id = 0;
+  std::int64_t number = 0;     // issue or pull request number
+  std::int64_t user = 0;       // 0: deleted account (user null)
+  std::int64_t review_id = 0;  // review comments: their review
+  WorldTime created = 0, updated = 0;
+  Reactions reactions;
+};
+
+struct WorldReview {
+  std::int64_t id = 0;
+  std::int64_t number = 0;
+  std::int64_t user = 0;
+  std::string state;        // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+  WorldTime submitted = 0;  // 0 for PENDING
+};
+
+struct WorldRepo {
+  std::int64_t id = 0;
+  std::string owner, name;             // as GitHub spells them
+  std::vector<std::string> old_names;  // full names before renames (301 to the current one)
+  bool deleted = false;                // 404 (frozen: its history stays in the truth)
+  std::string default_branch = "main";
+  WorldTime created = 0, pushed = 0;
+  std::vector<WorldCommit> commits;                           // oldest first
+  std::vector<WorldIssue> issues;                             // by number (index = number - 1)
+  std::vector<WorldComment> issue_comments, review_comments;  // by id (creation order)
+  std::vector<WorldReview> reviews;
+  std::string full_name() const { return owner + "/" + name; }
+};
+
+struct WorldModel {
+  WorldSpec spec;
+  WorldTime now = 0;
+  std::vector<WorldUser> users;  // index by id via user_index
+  std::map<std::int64_t, std::size_t> user_index;
+  std::vector<WorldRepo> repos;
+  std::int64_t next_id = 0;
+  std::uint64_t rng_state = 0;
+  int advances = 0;
+
+  const WorldUser* User(std::int64_t id) const;
+  const WorldUser* UserByLogin(const std::string& login) const;  // case-insensitive
+  // The repository answering to `full_name` (case-insensitive), current or old name.
+  // *renamed is set when it answered by an old name.
+  const WorldRepo* Repo(const std::string& full_name, bool* renamed = nullptr) const;
+  const WorldRepo* RepoById(std::int64_t id) const;
+};
+
+// One row of writer_project_counts (shared/spec/counts-and-scoring.md).
+struct CountsRow {
+  std::string writer;   // as GitHub spells it
+  std::string project;  // owner/repo, current name
+  std::int64_t commits = 0, issues_opened = 0, prs_opened = 0, prs_merged = 0, issue_comments = 0,
+               review_comments = 0, reviews = 0, reactions_received = 0, feedback_received = 0,
+               blog_posts = 0;
+  bool operator==(const CountsRow&) const = default;
+  std::string ToString() const;  // "alice-dev octo-org/x commits=3 ..." for test messages
+};
+
+struct TruthOptions {
+  // When set, only these projects count per writer (config login -> repos as configured,
+  // old names of renamed repositories accepted). Unset: every project.
+  std::optional<std::map<std::string, std::vector<std::string>>> repos_per_writer;
+  bool include_deleted = true;  // a gone repository's rows are kept by the harvester
+};
+
+struct AdvanceSpec {
+  std::int64_t seconds = 3600;  // the world clock moves this much
+  int new_items = 500;          // new commits, issues, PRs, comments, reviews
+  int edits = 100;              // updated_at bumps on existing issues and comments
+  int new_reactions = 200;      // reactions added to recent items (updated_at unchanged)
+  int merges = 10;              // open pull requests merged (updated_at bumped)
+  int recent_days = 30;         // "recent" for new reactions
+  bool reactions_bump_updated = false;
+  bool rename_repo = false;                  // rename one repository (301 from its old name)
+  bool delete_repo = false;                  // delete one repository (404 from then on)
+  std::optional<std::string> rename_target;  // full name; default: chosen by the seed
+  std::optional<std::string> delete_target;
+};
+
+struct AdvanceResult {
+  std::optional<std::string> renamed_from, renamed_to, deleted;
+  int items_added = 0, edits = 0, reactions_added = 0, merges = 0;
+};
+
+class World {
+ public:
+  explicit World(const WorldSpec& spec);
+  // A hand-built world (tests of the truth itself).
+  explicit World(WorldModel model);
+
+  WorldTime Now() const;
+  AdvanceResult Advance(const AdvanceSpec& spec = {});
+  // Moves the clock only (e.g. to age items out of the events window).
+  void SetNow(WorldTime t);
+
+  // The truth for the watched logins (any case); rows sorted by writer then project,
+  // case-insensitively; only rows with any non-zero count.
+  std::vector<CountsRow> TruthCounts(const std::vector<std::string>& writer_logins_from_config,
+                                     const TruthOptions& options = {}) const;
+
+  // Writers' logins as a config would spell them (case differs from GitHub on purpose).
+  std::vector<std::string> WriterConfigLogins() const;
+  // Per writer (config spelling): the current full names of projects it is active in.
+  std::map<std::string, std::vector<std::string>> WriterProjects() const;
+  // Total of commits, issues, PRs, comments, review comments and reviews.
+  std::int64_t ItemCount() const;
+
+  // Read access to the model under the shared lock.
+  template <typename F>
+  auto Read(F&& f) const {
+    std::shared_lock lock(mu_);
+    return f(static_cast<const WorldModel&>(model_));
+  }
+  // Write access under the exclusive lock (tests that hand-edit the world).
+  template <typename F>
+  auto Write(F&& f) {
+    std::unique_lock lock(mu_);
+    return f(model_);
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  WorldModel model_;
+};
+
+std::string WorldTimeIso(WorldTime t);
+bool ParseWorldTime(const std::string& iso, WorldTime* out);
+// Truth rows as TSV with a header line (writer, project, then the count columns).
+std::string CountsToTsv(const std::vector<CountsRow>& rows);
+std::string CountsToJson(const std::vector<CountsRow>& rows);
+
+}  // namespace ghharvest::testing
