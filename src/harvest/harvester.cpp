@@ -199,7 +199,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   void PhaseWriters() {
     for (std::size_t i = 0; i < writers_.size(); ++i) {
       if (!in_job_[i]) continue;
-      FetchUser(i, false);
+      FetchUser(i, 0);
       if (writers_[i].discover) Discover(i);
     }
   }
@@ -219,7 +219,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       if (!IsValidRepoName(w.repo_name)) continue;
       by_name[Lower(w.repo_name)].push_back(w);
     }
-    for (auto& [name, rows] : by_name) FetchRepo(rows, false);
+    for (auto& [name, rows] : by_name) FetchRepo(rows, 0);
   }
 
   // The lists of every project: per writer, then repository-wide.
@@ -355,11 +355,13 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
   // A body that did not parse: try again a few times, then give the scope up.
-  void BadBody(const std::string& endpoint, const std::string& scope, const std::string& url,
-               const Status& why, int tries, const std::function<void(int)>& refetch,
-               OnFail on_fail) {
+  // A body without validators (a cut-off answer) leaves the cached ones in place, so the
+  // retry stays conditional; one with validators is forgotten, since the client stores them.
+  void BadBody(const ApiResponse& r, const std::string& endpoint, const std::string& scope,
+               const std::string& url, const Status& why, int tries,
+               const std::function<void(int)>& refetch, OnFail on_fail) {
     log::Warning("unparsable response url={} try={} error=\"{}\"", url, tries + 1, why.ToString());
-    PostForget(url);
+    if (r.etag || r.last_modified) PostForget(url);
     if (refetch && tries + 1 < kMaxBodyRetries) {
       Later([refetch, tries] { refetch(tries + 1); });
       return;
@@ -393,13 +395,13 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // ---- writers and discovery ---------------------------------------------------------
 
-  void FetchUser(std::size_t i, bool retried) {
+  void FetchUser(std::size_t i, int attempt) {
     const std::string login = writers_[i].config_login;
     const std::string url = UserPath(login);
     auto self = shared_from_this();
     Fetch(
         "users", login, url,
-        [self, i, url, retried](ApiResponse& r) {
+        [self, i, url, attempt](ApiResponse& r) {
           Writer& w = self->writers_[i];
           if (r.kind == Kind::kGone) {
             w.gone = true;
@@ -411,16 +413,17 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             return;
           }
           if (r.kind == Kind::kNotModified) {
-            if (!self->KnownLogin(w.config_login) && !retried) {
+            if (!self->KnownLogin(w.config_login) && attempt == 0) {
               self->PostForget(url);
-              self->Later([self, i] { self->FetchUser(i, true); });
+              self->Later([self, i] { self->FetchUser(i, 1); });
             }
             return;
           }
           auto user = github::ParseUser(r.body);
           if (!user.ok()) {
-            self->BadBody("users", w.config_login, url, user.status(), kMaxBodyRetries - 1, nullptr,
-                          nullptr);
+            self->BadBody(
+                r, "users", w.config_login, url, user.status(), attempt,
+                [self, i](int t) { self->FetchUser(i, t); }, nullptr);
             return;
           }
           bool ok = self->InTransaction([&]() -> Status {
@@ -522,7 +525,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             }
             if (!parsed.ok()) {
               self->BadBody(
-                  source, login, url, parsed, tries,
+                  r, source, login, url, parsed, tries,
                   [self, source, i, url, page](int t) {
                     self->DiscoverPages(source, i, url, page, t);
                   },
@@ -567,13 +570,13 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // ---- repositories ------------------------------------------------------------------
 
-  void FetchRepo(const std::vector<store::WatchRow>& rows, bool retried) {
+  void FetchRepo(const std::vector<store::WatchRow>& rows, int attempt) {
     const std::string name = rows.front().repo_name;
     const std::string url = RepoPath(name);
     auto self = shared_from_this();
     Fetch(
         "repos", name, url,
-        [self, rows, url, name, retried](ApiResponse& r) {
+        [self, rows, url, name, attempt](ApiResponse& r) {
           switch (r.kind) {
             case Kind::kGone: {
               ++self->stats_.projects_gone;
@@ -599,9 +602,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
               if (rows.front().repo_id) p = self->StoredProject(*rows.front().repo_id);
               if (p) {
                 self->AddProject(*p);
-              } else if (!retried) {
+              } else if (attempt == 0) {
                 self->PostForget(url);
-                self->Later([self, rows] { self->FetchRepo(rows, true); });
+                self->Later([self, rows] { self->FetchRepo(rows, 1); });
               }
               return;
             }
@@ -613,8 +616,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             Status why =
                 repo.ok() ? Status::Corruption("repository without id or name") : repo.status();
             self->BadBody(
-                "repos", name, url, why, retried ? kMaxBodyRetries - 1 : 0,
-                [self, rows](int) { self->FetchRepo(rows, true); },
+                r, "repos", name, url, why, attempt,
+                [self, rows](int t) { self->FetchRepo(rows, t); },
                 [self] { ++self->stats_.scopes_failed; });
             return;
           }
@@ -696,7 +699,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           Status s = self->StoreListPage(w, r);
           if (s.code() == Status::Code::kCorruption) {
             self->BadBody(
-                endpoint, w->scope, url, s, tries,
+                r, endpoint, w->scope, url, s, tries,
                 [self, w, url](int t) { self->FetchListPage(w, url, t); },
                 [self] { ++self->stats_.scopes_failed; });
             --w->pages;
@@ -849,7 +852,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           auto items = github::ParseIssueList(r.body);
           if (!items.ok()) {
             self->BadBody(
-                "pulls", pw->scope, url, items.status(), tries,
+                r, "pulls", pw->scope, url, items.status(), tries,
                 [self, pw, url](int t) { self->FetchPullsPage(pw, url, t); },
                 [self] { ++self->stats_.scopes_failed; });
             return;
@@ -910,7 +913,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           auto reviews = github::ParseReviewList(r.body);
           if (!reviews.ok()) {
             self->BadBody(
-                "reviews", pw->scope, url, reviews.status(), tries,
+                r, "reviews", pw->scope, url, reviews.status(), tries,
                 [self, pw, number, url](int t) { self->FetchReviewsPage(pw, number, url, t); },
                 [self, pw] {
                   pw->failed = true;

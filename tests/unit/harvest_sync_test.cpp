@@ -1,0 +1,319 @@
+// The harvester against the synthetic GitHub (tests/support/world): after a sync,
+// writer_project_counts must equal the world's own truth, row by row and column by column.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fake_server.hpp"
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/github/client.hpp"
+#include "ghharvest/harvest/harvester.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/writers.hpp"
+#include "ghharvest/util/clock.hpp"
+#include "test_paths.hpp"
+#include "world/github_handler.hpp"
+#include "world/world.hpp"
+
+namespace gh = ghharvest;
+using gh::testing::CountsRow;
+using gh::testing::World;
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+struct SyncResult {
+  gh::Status status;
+  gh::harvest::HarvestStats stats;
+};
+
+// A world served over loopback, a database in a temp dir, and a config naming the writers.
+class Harness {
+ public:
+  struct Options {
+    gh::testing::WorldSpec spec;
+    bool discovery = false;  // writers list no repos
+    double fault_rate = 0;
+    std::uint64_t fault_seed = 7;
+  };
+
+  explicit Harness(Options o) : opts_(std::move(o)) {
+    world_ = std::make_shared<World>(opts_.spec);
+    gh::testing::GitHubHandlerOptions ho;
+    ho.core_limit = 100000000;
+    ho.search_limit = 100000000;
+    handler_ = std::make_unique<gh::testing::GitHubHandler>(
+        world_, [base = base_] { return *base; }, ho);
+    gh::testing::Handler h = *handler_;
+    if (opts_.fault_rate > 0) {
+      h = gh::testing::WithFaults(h, opts_.fault_rate, opts_.fault_seed);
+    }
+    server_ = std::make_unique<gh::testing::FakeServer>(h, 4);
+    *base_ = server_->base_url();
+
+    cfg_.path = dir_.file("ghharvest.toml");
+    cfg_.storage.database = dir_.file("ghharvest.db");
+    cfg_.github.api_url = server_->base_url();
+    auto projects = world_->WriterProjects();
+    for (const auto& login : world_->WriterConfigLogins()) {
+      gh::config::WriterConfig w;
+      w.login = login;
+      if (!opts_.discovery) {
+        w.repos = projects[login];
+        for (const auto& r : w.repos) listed_.insert(Lower(r));
+      }
+      cfg_.writers.push_back(w);
+    }
+    auto db = gh::store::Database::Open(cfg_.storage.database);
+    REQUIRE(db.ok());
+    db_ = std::move(*db);
+    REQUIRE(gh::store::SyncWritersFromConfig(*db_, cfg_).ok());
+  }
+
+  SyncResult Sync() {
+    boost::asio::io_context io;
+    gh::github::ClientOptions co;
+    co.api_url = server_->base_url();
+    co.token = "test-token";
+    co.retry_base = std::chrono::milliseconds(1);
+    co.secondary_base = std::chrono::seconds(1);
+    co.max_retries = 10;
+    gh::github::Client client(io, clock_, db_.get(), co);
+    gh::harvest::Harvester harvester(io, clock_, *db_, client, cfg_);
+    SyncResult out;
+    bool called = false;
+    harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats st) {
+      out.status = s;
+      out.stats = std::move(st);
+      called = true;
+    });
+    io.run();
+    REQUIRE(called);
+    return out;
+  }
+
+  // The harvested counts, shaped like the world's truth.
+  std::vector<CountsRow> Stored() {
+    auto st = db_->Prepare(
+        "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, "
+        "issue_comments, review_comments, reviews, reactions_received, feedback_received, "
+        "blog_posts FROM writer_project_counts");
+    REQUIRE(st.ok());
+    gh::store::StatementGuard g(**st);
+    std::vector<CountsRow> rows;
+    while (g->Step()) {
+      CountsRow r;
+      r.writer = g->Text(0);
+      r.project = g->Text(1);
+      std::int64_t* cols[] = {&r.commits,    &r.issues_opened,      &r.prs_opened,
+                              &r.prs_merged, &r.issue_comments,     &r.review_comments,
+                              &r.reviews,    &r.reactions_received, &r.feedback_received,
+                              &r.blog_posts};
+      for (int i = 0; i < 10; ++i) *cols[i] = g->Int(i + 2);
+      rows.push_back(r);
+    }
+    REQUIRE(g->status().ok());
+    Sort(rows);
+    return rows;
+  }
+
+  // Every configured writer is harvested in every crawled project, so with listed repos the
+  // truth covers, for each writer, the union of all listed projects.
+  std::vector<CountsRow> Truth() const {
+    gh::testing::TruthOptions opt;
+    if (!opts_.discovery) {
+      std::map<std::string, std::vector<std::string>> per;
+      for (const auto& w : cfg_.writers) per[w.login] = {listed_.begin(), listed_.end()};
+      opt.repos_per_writer = per;
+    }
+    auto rows = world_->TruthCounts(world_->WriterConfigLogins(), opt);
+    Sort(rows);
+    return rows;
+  }
+
+  static void Sort(std::vector<CountsRow>& rows) {
+    std::sort(rows.begin(), rows.end(), [](const CountsRow& a, const CountsRow& b) {
+      return std::make_pair(Lower(a.writer), Lower(a.project)) <
+             std::make_pair(Lower(b.writer), Lower(b.project));
+    });
+  }
+
+  // The fewest requests that can read every list the counts need: ceil(items / 100) per list.
+  std::int64_t Floor() const {
+    std::set<std::string> logins;
+    for (const auto& w : cfg_.writers) logins.insert(Lower(w.login));
+    return world_->Read([&](const gh::testing::WorldModel& m) {
+      auto pages = [](std::int64_t n) { return (n + 99) / 100; };
+      std::int64_t floor = 0;
+      for (const auto& repo : m.repos) {
+        if (repo.deleted) continue;
+        if (!opts_.discovery && !listed_.count(Lower(repo.full_name()))) continue;
+        for (const auto& u : m.users) {
+          if (!logins.count(Lower(u.login))) continue;
+          std::int64_t c = 0, i = 0;
+          for (const auto& x : repo.commits) c += x.author == u.id;
+          for (const auto& x : repo.issues) i += x.user == u.id;
+          floor += pages(c) + pages(i);
+        }
+        std::int64_t prs = 0;
+        for (const auto& x : repo.issues) prs += x.is_pull;
+        floor += pages(static_cast<std::int64_t>(repo.issue_comments.size())) +
+                 pages(static_cast<std::int64_t>(repo.review_comments.size())) + pages(prs);
+        std::map<std::int64_t, std::int64_t> per_pr;
+        for (const auto& v : repo.reviews) per_pr[v.number]++;
+        for (auto& [n, k] : per_pr) floor += pages(k);
+      }
+      return floor;
+    });
+  }
+
+  std::int64_t DuplicateRows() {
+    const char* sql[] = {
+        "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
+        "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
+        "SELECT count(*) - count(DISTINCT id) FROM review_comments",
+        "SELECT count(*) - count(DISTINCT id) FROM reviews",
+        "SELECT count(*) - count(DISTINCT repo_id || ':' || sha) FROM commits",
+    };
+    std::int64_t dup = 0;
+    for (const char* q : sql) {
+      auto v = db_->QueryInt(q);
+      REQUIRE(v.ok());
+      dup += v->value_or(0);
+    }
+    return dup;
+  }
+
+  World& world() { return *world_; }
+  gh::testing::GitHubHandler& handler() { return *handler_; }
+  gh::store::Database& db() { return *db_; }
+  gh::config::Config& config() { return cfg_; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string base_url() const { return server_->base_url(); }
+
+ private:
+  Options opts_;
+  gh::testing::TempDir dir_;
+  std::shared_ptr<std::string> base_ = std::make_shared<std::string>();
+  std::shared_ptr<World> world_;
+  std::unique_ptr<gh::testing::GitHubHandler> handler_;
+  std::unique_ptr<gh::testing::FakeServer> server_;
+  gh::config::Config cfg_;
+  std::set<std::string> listed_;
+  std::unique_ptr<gh::store::Database> db_;
+  gh::ScaledClock clock_{1000.0};
+};
+
+void CheckCounts(Harness& h, const char* when) {
+  auto stored = h.Stored();
+  auto truth = h.Truth();
+  INFO(when);
+  CHECK(stored.size() == truth.size());
+  std::size_t shown = 0;
+  for (std::size_t i = 0, j = 0; (i < stored.size() || j < truth.size()) && shown < 10;) {
+    if (i < stored.size() && j < truth.size() && stored[i] == truth[j]) {
+      ++i, ++j;
+      continue;
+    }
+    ++shown;
+    if (i < stored.size()) MESSAGE("stored: " << stored[i].ToString());
+    if (j < truth.size()) MESSAGE("truth:  " << truth[j].ToString());
+    ++i, ++j;
+  }
+  CHECK(stored == truth);
+}
+
+void Report(const char* what, const SyncResult& r, std::int64_t floor) {
+  MESSAGE(std::string(what)
+          << ": requests=" << r.stats.requests << " not_modified=" << r.stats.not_modified
+          << " points=" << r.stats.points_spent << " items=" << r.stats.items_upserted
+          << " floor=" << floor << " ratio="
+          << (floor ? static_cast<double>(r.stats.requests) / static_cast<double>(floor) : 0.0));
+}
+
+gh::testing::WorldSpec BigWorld() {
+  gh::testing::WorldSpec spec;
+  spec.seed = 42;
+  spec.writers = 6;
+  spec.projects = 10;
+  spec.items = 20000;
+  return spec;
+}
+
+// Sync, advance, sync, sync again unchanged: exact counts each time, and the last sync costs
+// nothing (only conditional requests, all 304, zero points on the server's counters).
+void SyncAdvanceSyncIdle(Harness& h) {
+  auto floor = h.Floor();
+  auto first = h.Sync();
+  CHECK_MESSAGE(first.status.ok(), first.status.ToString());
+  Report("first sync", first, floor);
+  CheckCounts(h, "after the first sync");
+  CHECK(h.DuplicateRows() == 0);
+
+  h.world().Advance();
+  auto second = h.Sync();
+  CHECK_MESSAGE(second.status.ok(), second.status.ToString());
+  Report("second sync (after Advance)", second, 0);
+  CheckCounts(h, "after advancing the world");
+
+  h.handler().ResetCounters();
+  auto third = h.Sync();
+  CHECK_MESSAGE(third.status.ok(), third.status.ToString());
+  auto c = h.handler().counters();
+  MESSAGE("idle sync: server requests=" << c.requests << " 304=" << c.not_modified
+                                        << " points=" << c.primary_points());
+  CHECK(c.requests > 0);
+  CHECK(c.not_modified == c.requests);
+  CHECK(c.primary_points() == 0);
+  CHECK_FALSE(third.stats.counts_changed);
+  CheckCounts(h, "after an idle sync");
+}
+
+}  // namespace
+
+TEST_CASE("listed repos: counts equal the world's truth after sync, advance and idle sync") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  Harness h(o);
+  REQUIRE(h.world().ItemCount() >= 20000);
+  SyncAdvanceSyncIdle(h);
+}
+
+TEST_CASE("with 20% injected faults the counts are still exact and an idle sync costs nothing") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 6000;
+  o.fault_rate = 0.2;
+  Harness h(o);
+  SyncAdvanceSyncIdle(h);
+}
+
+TEST_CASE("discovery finds the writers' projects and the counts equal the truth") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 6000;
+  o.discovery = true;
+  Harness h(o);
+  SyncAdvanceSyncIdle(h);
+  auto watches = h.db().QueryInt(
+      "SELECT count(*) FROM watches WHERE source IN ('search', 'user_repos', 'events')");
+  REQUIRE(watches.ok());
+  CHECK(watches->value_or(0) > 0);
+}
