@@ -82,9 +82,6 @@ inline double Opportunity(double k, double p, double i, double c, double t) {
   return k * p + i + c + t;
 }
 
-// k for `project`: [scoring.k] matched case-insensitively, else default_k.
-double KFor(const config::ScoringConfig& cfg, std::string_view project);
-
 // Fills k, P, I, C, T and O of `ps` from its counts and the configured weights.
 void ScoreProject(const config::ScoringConfig& cfg, ProjectScore& ps);
 

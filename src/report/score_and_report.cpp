@@ -1,0 +1,41 @@
+#include "ghharvest/report/score_and_report.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "ghharvest/score/scorer.hpp"
+#include "ghharvest/util/log.hpp"
+
+namespace ghharvest::report {
+
+std::string FormatSummary(const ScoreSummary& s) {
+  return fmt::format(
+      "run {}: {} writers, {} projects scored in {:.2f}s; {} files written, {} JSONL lines, "
+      "{} blog drafts written, {} edited drafts kept, {} refused",
+      s.run, s.writers, s.rows, s.score_seconds + s.report_seconds, s.emit.files_written,
+      s.emit.jsonl_lines, s.emit.blogs_written, s.emit.blogs_kept_edited, s.emit.refused);
+}
+
+Result<ScoreSummary> ScoreAndReport(store::Database& db, const config::Config& config,
+                                    const Clock& clock, Reporter& reporter) {
+  ScoreSummary sum;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto run = score::RunScoring(db, config, clock);
+  if (!run.ok()) return run.status();
+  const auto t1 = std::chrono::steady_clock::now();
+  auto emitted = reporter.Emit(db, *run, clock);
+  if (!emitted.ok()) return emitted.status();
+  const auto t2 = std::chrono::steady_clock::now();
+  sum.run = run->run;
+  sum.writers = run->writers.size();
+  sum.rows = run->rows;
+  sum.emit = *emitted;
+  sum.score_seconds = std::chrono::duration<double>(t1 - t0).count();
+  sum.report_seconds = std::chrono::duration<double>(t2 - t1).count();
+  log::Info("score and report run={} writers={} rows={} files_written={} jsonl_lines={}", sum.run,
+            sum.writers, sum.rows, sum.emit.files_written, sum.emit.jsonl_lines);
+  return sum;
+}
+
+}  // namespace ghharvest::report

@@ -1,0 +1,303 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "ghharvest/score/scorer.hpp"
+#include "ghharvest/store/database.hpp"
+#include "score_test_world.hpp"
+
+using namespace ghharvest;
+using ghharvest::testing::FixedClock;
+using ghharvest::testing::World;
+using score::Count;
+
+namespace {
+
+score::ProjectScore Given(const std::string& project, double k, double p, double i, double c,
+                          double t) {
+  score::ProjectScore ps;
+  ps.project = project;
+  ps.k = k;
+  ps.p = p;
+  ps.i = i;
+  ps.c = c;
+  ps.t = t;
+  ps.o = score::Opportunity(k, p, i, c, t);
+  return ps;
+}
+
+// alice on octo/alpha, with every kind of activity once or twice (see the counts below).
+void BuildAlice(World& w) {
+  w.User(1, "alice");
+  w.User(2, "carol");
+  w.User(3, "ci[bot]", "Bot");
+  w.Writer("Alice");  // the config may spell a login in any case
+  w.Repo(10, "octo/alpha");
+  w.Commit(10, "c1", 1, "2026-01-10T00:00:00Z");
+  w.Commit(10, "c2", 1, "2025-06-01T00:00:00Z");
+  w.Commit(10, "c3", 2, "2026-01-10T00:00:00Z");  // carol's: not alice's
+  w.Issue(100, 10, 1, 1, false, "Bug", "2026-01-05T00:00:00Z", "", 4);
+  w.Issue(101, 10, 2, 1, true, "Fix", "2026-01-06T00:00:00Z", "2026-01-07T00:00:00Z", 1);
+  w.Issue(102, 10, 3, 1, true, "Open PR", "2026-01-08T00:00:00Z");
+  w.Issue(103, 10, 4, 2, false, "Carol's issue", "2026-01-08T00:00:00Z", "", 9);
+  w.IssueComment(200, 10, 1, 1, "2026-01-09T00:00:00Z", 2);  // alice on her own issue
+  w.IssueComment(201, 10, 2, 2, "2026-01-09T00:00:00Z");     // carol: feedback
+  w.IssueComment(202, 10, 2, 3, "2026-01-09T00:00:00Z");     // a bot: not feedback
+  w.ReviewComment(300, 10, 2, 2, "2026-01-09T00:00:00Z");    // carol: feedback
+  w.ReviewComment(301, 10, 3, 1, "2026-01-09T00:00:00Z");    // alice on her own PR
+  w.Review(400, 10, 3, 1, "COMMENTED", "2026-01-09T00:00:00Z");
+  w.Review(401, 10, 3, 1, "PENDING", "2026-01-09T00:00:00Z");  // never counted
+  w.BlogPost("https://blog.test/1", "alice", "octo/alpha", "2026-01-11T00:00:00Z");
+}
+
+const score::ProjectScore& Only(const std::vector<score::WriterScore>& ws) {
+  REQUIRE(ws.size() == 1);
+  REQUIRE(ws[0].projects.size() == 1);
+  return ws[0].projects[0];
+}
+
+}  // namespace
+
+TEST_CASE("the seed's worked example gives O 45 and 56, O(Alice) 56 and best project P2") {
+  score::WriterScore alice;
+  alice.writer = "Alice";
+  alice.projects.push_back(Given("P2", 0.3, 20, 25, 15, 10));
+  alice.projects.push_back(Given("P1", 0.5, 20, 20, 10, 5));
+  CHECK(score::Opportunity(0.5, 20, 20, 10, 5) == doctest::Approx(45));
+  CHECK(score::Opportunity(0.3, 20, 25, 15, 10) == doctest::Approx(56));
+  score::FinishWriter(alice);
+  REQUIRE(alice.projects.size() == 2);
+  CHECK(alice.projects[0].project == "P1");
+  CHECK(alice.projects[0].o == doctest::Approx(45));
+  CHECK(alice.projects[1].o == doctest::Approx(56));
+  CHECK(alice.opportunity == doctest::Approx(56));
+  CHECK(alice.best_project == "P2");
+  CHECK(alice.total_influence == doctest::Approx((20 + 10) + (25 + 15)));
+}
+
+TEST_CASE("equal opportunity scores go to the byte-smallest project name") {
+  score::WriterScore w;
+  w.writer = "bob";
+  w.projects.push_back(Given("zeta/z", 0.5, 2, 1, 1, 1));
+  w.projects.push_back(Given("Alpha/a", 0.5, 2, 1, 1, 1));
+  w.projects.push_back(Given("alpha/a", 0.5, 2, 1, 1, 1));
+  score::FinishWriter(w);
+  CHECK(w.best_project == "Alpha/a");
+  CHECK(w.opportunity == doctest::Approx(4));
+}
+
+TEST_CASE("a writer with no projects has O 0, Total 0 and no best project") {
+  score::WriterScore w;
+  score::FinishWriter(w);
+  CHECK(w.opportunity == 0);
+  CHECK(w.total_influence == 0);
+  CHECK(w.best_project.empty());
+}
+
+TEST_CASE("counts become P, T, C and I as the model defines them") {
+  config::ScoringConfig cfg;
+  score::ProjectScore ps;
+  ps.project = "o/r";
+  // Distinct powers of two: each sum below identifies exactly which counts it used.
+  for (int i = 0; i < score::kNumCounts; ++i) ps.counts.v[i] = std::ldexp(1.0, i);
+  score::ScoreProject(cfg, ps);
+  const auto v = [&](Count c) { return ps.counts[c]; };
+  CHECK(ps.p == v(Count::kCommits) + v(Count::kPrsOpened) + v(Count::kIssuesOpened) +
+                    v(Count::kIssueComments) + v(Count::kReviewComments) + v(Count::kReviews));
+  CHECK(ps.t == v(Count::kCommits) + v(Count::kPrsOpened) + v(Count::kBlogPosts));
+  CHECK(ps.c == v(Count::kIssuesOpened) + v(Count::kIssueComments) + v(Count::kReviewComments) +
+                    v(Count::kReviews));
+  CHECK(ps.i == v(Count::kFeedbackReceived) + v(Count::kReactionsReceived));
+  CHECK(ps.k == 0.5);
+  CHECK(ps.o == doctest::Approx(0.5 * ps.p + ps.i + ps.c + ps.t));
+}
+
+TEST_CASE("weights multiply each count and k comes from [scoring.k] case-insensitively") {
+  config::ScoringConfig cfg;
+  cfg.default_k = 0.5;
+  cfg.k["Octo/Alpha"] = 0.25;
+  cfg.weights["commits"] = 3;
+  cfg.weights["reactions_received"] = 0.5;
+  score::ProjectScore ps;
+  ps.project = "octo/alpha";
+  ps.counts[Count::kCommits] = 2;
+  ps.counts[Count::kReactionsReceived] = 4;
+  ps.counts[Count::kFeedbackReceived] = 1;
+  score::ScoreProject(cfg, ps);
+  CHECK(ps.k == 0.25);
+  CHECK(ps.p == 6);
+  CHECK(ps.t == 6);
+  CHECK(ps.i == 3);
+  CHECK(ps.c == 0);
+  CHECK(ps.o == doctest::Approx(0.25 * 6 + 3 + 0 + 6));
+  CHECK(ps.counts[Count::kCommits] == 2);  // recorded unweighted
+
+  score::ProjectScore other;
+  other.project = "octo/beta";
+  score::ScoreProject(cfg, other);
+  CHECK(other.k == 0.5);
+}
+
+TEST_CASE("count names round-trip and unknown names are refused") {
+  for (int i = 0; i < score::kNumCounts; ++i) {
+    Count c;
+    REQUIRE(score::ParseCountName(score::CountName(static_cast<Count>(i)), &c));
+    CHECK(static_cast<int>(c) == i);
+  }
+  Count c;
+  CHECK_FALSE(score::ParseCountName("likes", &c));
+}
+
+TEST_CASE("scores read from the database use every counted activity exactly once") {
+  World w;
+  BuildAlice(w);
+  config::ScoringConfig cfg;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto res = score::ComputeScores(w.db(), cfg, clock.Now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  REQUIRE(res->size() == 1);
+  CHECK((*res)[0].writer == "alice");
+  const score::ProjectScore& ps = Only(*res);
+  CHECK(ps.project == "octo/alpha");
+  CHECK(ps.counts[Count::kCommits] == 2);
+  CHECK(ps.counts[Count::kIssuesOpened] == 1);
+  CHECK(ps.counts[Count::kPrsOpened] == 2);
+  CHECK(ps.counts[Count::kPrsMerged] == 1);
+  CHECK(ps.counts[Count::kIssueComments] == 1);
+  CHECK(ps.counts[Count::kReviewComments] == 1);
+  CHECK(ps.counts[Count::kReviews] == 1);
+  CHECK(ps.counts[Count::kReactionsReceived] == 7);
+  CHECK(ps.counts[Count::kFeedbackReceived] == 2);
+  CHECK(ps.counts[Count::kBlogPosts] == 1);
+  CHECK(ps.p == 8);
+  CHECK(ps.t == 5);
+  CHECK(ps.c == 4);
+  CHECK(ps.i == 9);
+  CHECK(ps.o == doctest::Approx(22));
+}
+
+TEST_CASE("a time window drops activity older than window_days and undated activity") {
+  World w;
+  BuildAlice(w);
+  w.Exec("INSERT INTO commits (repo_id, sha, author_id) VALUES (10, 'undated', 1)");
+  config::ScoringConfig cfg;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto all = score::ComputeScores(w.db(), cfg, clock.Now());
+  REQUIRE(all.ok());
+  CHECK(Only(*all).counts[Count::kCommits] == 3);
+
+  cfg.window_days = 30;
+  auto res = score::ComputeScores(w.db(), cfg, clock.Now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  const score::ProjectScore& ps = Only(*res);
+  CHECK(ps.counts[Count::kCommits] == 1);
+  CHECK(ps.counts[Count::kReactionsReceived] == 7);
+  CHECK(ps.counts[Count::kBlogPosts] == 1);
+
+  cfg.window_days = 1;  // nothing in the last day: no rows at all
+  auto none = score::ComputeScores(w.db(), cfg, clock.Now());
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("half-life decay counts an item of age a days as 2^(-a/half_life)") {
+  World w;
+  w.User(1, "alice");
+  w.Writer("alice");
+  w.Repo(10, "octo/alpha");
+  w.Commit(10, "c1", 1, "2026-01-10T00:00:00Z");  // 10 days old: 0.5
+  w.Commit(10, "c2", 1, "2025-12-31T00:00:00Z");  // 20 days old: 0.25
+  w.Commit(10, "c3", 1, "2026-01-25T00:00:00Z");  // in the future: counts 1, never more
+  w.Issue(100, 10, 1, 1, false, "Bug", "2026-01-20T00:00:00Z", "", 4);  // today: 1 and 4
+  config::ScoringConfig cfg;
+  cfg.half_life_days = 10;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto res = score::ComputeScores(w.db(), cfg, clock.Now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  const score::ProjectScore& ps = Only(*res);
+  CHECK(ps.counts[Count::kCommits] == doctest::Approx(1.75));
+  CHECK(ps.counts[Count::kIssuesOpened] == doctest::Approx(1));
+  CHECK(ps.counts[Count::kReactionsReceived] == doctest::Approx(4));
+
+  cfg.window_days = 15;  // both at once: the window first, then decay
+  auto both = score::ComputeScores(w.db(), cfg, clock.Now());
+  REQUIRE(both.ok());
+  CHECK(Only(*both).counts[Count::kCommits] == doctest::Approx(1.5));
+}
+
+TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned by keep_runs") {
+  World w;
+  BuildAlice(w);
+  config::Config cfg;
+  cfg.scoring.keep_runs = 2;
+  cfg.scoring.k["octo/alpha"] = 0.3;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto run = score::RunScoring(w.db(), cfg, clock);
+  REQUIRE_MESSAGE(run.ok(), run.status().ToString());
+  CHECK(run->run == 1);
+  CHECK(run->rows == 1);
+  CHECK(run->started_at == "2026-01-20T00:00:00Z");
+  CHECK(run->finished_at == "2026-01-20T00:00:00Z");
+  CHECK(run->fingerprint == config::ScoringFingerprint(cfg));
+
+  auto st = w.db().Prepare(
+      "SELECT run, writer, project, commits, reactions_received, k, P, I, C, T, O"
+      " FROM writer_project_scores");
+  REQUIRE(st.ok());
+  {
+    store::StatementGuard g(**st);
+    REQUIRE(g->Step());
+    CHECK(g->Int(0) == 1);
+    CHECK(g->Text(1) == "alice");
+    CHECK(g->Text(2) == "octo/alpha");
+    CHECK(g->Double(3) == 2);
+    CHECK(g->Double(4) == 7);
+    CHECK(g->Double(5) == doctest::Approx(0.3));
+    CHECK(g->Double(6) == 8);
+    CHECK(g->Double(7) == 9);
+    CHECK(g->Double(8) == 4);
+    CHECK(g->Double(9) == 5);
+    CHECK(g->Double(10) == doctest::Approx(0.3 * 8 + 9 + 4 + 5));
+    CHECK_FALSE(g->Step());
+  }
+  auto inf = w.db().Prepare("SELECT run, writer, O, total, best_project FROM writer_influence");
+  REQUIRE(inf.ok());
+  {
+    store::StatementGuard g(**inf);
+    REQUIRE(g->Step());
+    CHECK(g->Text(1) == "alice");
+    CHECK(g->Double(2) == doctest::Approx(20.4));
+    CHECK(g->Double(3) == 13);
+    CHECK(g->Text(4) == "octo/alpha");
+  }
+  auto params = w.db().Prepare("SELECT config_fingerprint, params FROM score_runs WHERE run = 1");
+  REQUIRE(params.ok());
+  {
+    store::StatementGuard g(**params);
+    REQUIRE(g->Step());
+    CHECK(g->Text(0) == run->fingerprint);
+    CHECK(g->Text(1).find("\"octo/alpha\":0.3") != std::string::npos);
+  }
+
+  for (int i = 0; i < 3; ++i) REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  auto runs = w.db().QueryInt("SELECT COUNT(*) FROM score_runs");
+  REQUIRE(runs.ok());
+  CHECK(**runs == 2);
+  auto oldest = w.db().QueryInt("SELECT MIN(run) FROM score_rows");
+  REQUIRE(oldest.ok());
+  CHECK(**oldest == 3);
+  auto latest = w.db().QueryInt("SELECT MAX(run) FROM writer_influence");
+  REQUIRE(latest.ok());
+  CHECK(**latest == 4);
+}
+
+TEST_CASE("scoring fails with an error, not a crash, when the schema is missing") {
+  auto db = store::Database::Open(":memory:", store::OpenOptions{.apply_migrations = false});
+  REQUIRE(db.ok());
+  config::Config cfg;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto run = score::RunScoring(**db, cfg, clock);
+  CHECK_FALSE(run.ok());
+  cfg.scoring.window_days = 3;
+  CHECK_FALSE(score::ComputeScores(**db, cfg.scoring, clock.Now()).ok());
+}
