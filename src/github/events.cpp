@@ -24,8 +24,8 @@ bool Reader::Event(od::object obj, EventRecord* out) {
       od::object repo;
       if (!Object(val, "repo", &repo)) return false;
       return Fields(repo, "repo", [&](std::string_view rkey, od::value rval) {
-        if (rkey == "id") return Int(rval, "repo.id", &out->repo_id);
-        if (rkey == "name") return Str(rval, "repo.name", &out->repo_name);
+        if (rkey == "id") return Int(rval, "id", &out->repo_id);
+        if (rkey == "name") return Str(rval, "name", &out->repo_name);
         return true;
       });
     }
@@ -33,31 +33,31 @@ bool Reader::Event(od::object obj, EventRecord* out) {
     od::object payload;
     if (!Object(val, "payload", &payload)) return false;
     return Fields(payload, "payload", [&](std::string_view pkey, od::value pval) {
-      if (pkey == "action") return Str(pval, "payload.action", &out->action);
+      if (pkey == "action") return Str(pval, "action", &out->action);
       if (pkey == "issue") {
         IssueRecord issue;
-        if (!Issue(pval, "payload.issue", &issue, false)) return false;
+        if (!Issue(pval, "issue", &issue, false)) return false;
         out->issue = std::move(issue);  // an issue object wins over a pull-request one
         return true;
       }
       if (pkey == "pull_request") {
         bool null = false;
-        if (!IsNull(pval, "payload.pull_request", &null)) return false;
+        if (!IsNull(pval, "pull_request", &null)) return false;
         if (null || out->issue) return true;
         IssueRecord pull;
-        if (!Issue(pval, "payload.pull_request", &pull, true)) return false;
+        if (!Issue(pval, "pull_request", &pull, true)) return false;
         out->issue = std::move(pull);
         return true;
       }
       if (pkey == "comment") {
         CommentRecord comment;
-        if (!Comment(pval, "payload.comment", &comment)) return false;
+        if (!Comment(pval, "comment", &comment)) return false;
         out->comment = std::move(comment);
         return true;
       }
       if (pkey == "review") {
         ReviewRecord review;
-        if (!Review(pval, "payload.review", &review)) return false;
+        if (!Review(pval, "review", &review)) return false;
         out->review = std::move(review);
         return true;
       }

@@ -79,11 +79,19 @@ class Reader {
   // (after recording a failure). Unvisited values are skipped by simdjson.
   template <typename F>
   bool Fields(od::object& obj, std::string_view field, F&& f) {
+    // Nested objects name their fields by path ("user.id") in messages.
+    const std::size_t depth = path_.size();
+    if (!field.empty() && field.front() != '(') path_.append(field).push_back('.');
+    struct Pop {
+      std::string& path;
+      std::size_t size;
+      ~Pop() { path.resize(size); }
+    } pop{path_, depth};
     for (auto result : obj) {
       od::field fld;
-      if (auto err = std::move(result).get(fld); err) return Fail(err, field, nullptr);
+      if (auto err = std::move(result).get(fld); err) return Fail(err, "", nullptr);
       std::string_view key;
-      if (auto err = fld.unescaped_key().get(key); err) return Fail(err, field, nullptr);
+      if (auto err = fld.unescaped_key().get(key); err) return Fail(err, "", nullptr);
       if (!f(key, fld.value())) return false;
     }
     return true;
@@ -97,6 +105,7 @@ class Reader {
   const char* base_;
   std::string what_;
   std::int64_t item_ = -1;
+  std::string path_;  // "user." while reading the fields of a user object
   od::document* doc_ = nullptr;
   simdjson::error_code code_ = simdjson::SUCCESS;
   Status status_;

@@ -28,7 +28,13 @@ simdjson::padded_string_view PaddedView(const std::string& body) {
 std::string Reader::Where(std::string_view field, const char* location) const {
   std::string out = what_;
   if (item_ >= 0) out += fmt::format(": item {}", item_);
-  if (!field.empty()) out += fmt::format(": field '{}'", field);
+  if (!field.empty() && field.front() == '(') {
+    out += fmt::format(": {}", field);
+  } else if (!field.empty() || !path_.empty()) {
+    std::string name = path_ + std::string(field);
+    if (name.back() == '.') name.pop_back();
+    out += fmt::format(": field '{}'", name);
+  }
   if (location && base_ && location >= base_) {
     out += fmt::format(" at byte {}", location - base_);
   }
@@ -187,7 +193,7 @@ bool Reader::Reactions(od::value v, std::string_view field, ReactionRollup* out)
                             : key == "rocket"    ? &out->rocket
                             : key == "eyes"      ? &out->eyes
                                                  : nullptr;
-        if (dst && !Int(val, "reactions." + std::string(key), dst)) return false;
+        if (dst && !Int(val, key, dst)) return false;
         return true;
       }))
     return false;
@@ -233,8 +239,7 @@ bool Reader::IssueObject(od::object obj, std::string_view field, IssueRecord* ou
           od::object pr;
           if (!Object(val, "pull_request", &pr)) return false;
           if (!Fields(pr, "pull_request", [&](std::string_view pkey, od::value pval) {
-                if (pkey == "merged_at" &&
-                    !OptStr(pval, "pull_request.merged_at", &out->merged_at)) {
+                if (pkey == "merged_at" && !OptStr(pval, "merged_at", &out->merged_at)) {
                   return false;
                 }
                 return true;
@@ -361,14 +366,14 @@ bool Reader::Commit(od::value v, std::string_view field, CommitRecord* out) {
                                    : ckey == "committer" ? &out->committed_at
                                                          : nullptr;
                 if (!dst) return true;
-                std::string name = "commit." + std::string(ckey);
+                std::string name(ckey);
                 bool null = false;
                 if (!IsNull(cval, name, &null)) return false;
                 if (null) return true;
                 od::object person;
                 if (!Object(cval, name, &person)) return false;
                 if (!Fields(person, name, [&](std::string_view pkey, od::value pval) {
-                      if (pkey == "date" && !Str(pval, name + ".date", dst)) return false;
+                      if (pkey == "date" && !Str(pval, "date", dst)) return false;
                       return true;
                     }))
                   return false;

@@ -179,7 +179,7 @@ TEST_CASE("bad archive lines are reported with their line numbers and the rest s
     ParseEventLines(lines, 1, &out, &errors);
     REQUIRE(errors.size() == 2);
     CHECK(errors[0].line == 2);
-    CHECK_MESSAGE(errors[0].message.find("id") != std::string::npos, errors[0].message);
+    CHECK_MESSAGE(errors[0].message.find("'actor.id'") != std::string::npos, errors[0].message);
     CHECK(errors[1].line == 3);
     REQUIRE(out.size() == 2);
     CHECK(out[1].id == "103");
