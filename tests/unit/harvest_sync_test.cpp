@@ -1,6 +1,7 @@
 // The harvester against the synthetic GitHub (tests/support/world): after a sync,
 // writer_project_counts must equal the world's own truth, row by row and column by column.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/log.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
@@ -55,6 +57,7 @@ class Harness {
   };
 
   explicit Harness(Options o) : opts_(std::move(o)) {
+    gh::log::SetLevel(gh::log::Level::kError);
     world_ = std::make_shared<World>(opts_.spec);
     gh::testing::GitHubHandlerOptions ho;
     ho.core_limit = 100000000;
@@ -201,6 +204,24 @@ class Harness {
     return dup;
   }
 
+  // A config file for the real binary, naming the same server, database and writers.
+  std::string WriteConfigFile() const {
+    std::string path = dir_.file("ghharvest.toml");
+    std::ofstream f(path);
+    f << "[github]\napi_url = \"" << server_->base_url() << "\"\n"
+      << "token_env = \"GHH_HARVEST_TEST_TOKEN\"\nmax_retries = 2\n"
+      << "[storage]\ndatabase = \"" << cfg_.storage.database << "\"\n"
+      << "[reports]\ndir = \"" << dir_.file("reports") << "\"\n";
+    for (const auto& w : cfg_.writers) {
+      f << "[[writers]]\nlogin = \"" << w.login << "\"\nrepos = [";
+      for (std::size_t i = 0; i < w.repos.size(); ++i) {
+        f << (i ? ", " : "") << "\"" << w.repos[i] << "\"";
+      }
+      f << "]\n";
+    }
+    return path;
+  }
+
   World& world() { return *world_; }
   gh::testing::GitHubHandler& handler() { return *handler_; }
   gh::store::Database& db() { return *db_; }
@@ -316,4 +337,77 @@ TEST_CASE("discovery finds the writers' projects and the counts equal the truth"
       "SELECT count(*) FROM watches WHERE source IN ('search', 'user_repos', 'events')");
   REQUIRE(watches.ok());
   CHECK(watches->value_or(0) > 0);
+}
+
+namespace {
+
+// Starts `ghharvest sync --once -c config` (the real binary); returns its pid.
+pid_t SpawnSync(const std::string& config) {
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    setenv("GHH_HARVEST_TEST_TOKEN", "test-token", 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) {
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+    execl(GHH_BINARY, GHH_BINARY, "--log-level", "error", "sync", "--once", "-c", config.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact counts") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 6000;
+  Harness h(o);
+  std::string config = h.WriteConfigFile();
+
+  // How long a whole sync takes here, to spread the kills over it.
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    Harness probe(o);
+    std::string probe_config = probe.WriteConfigFile();
+    REQUIRE(WaitExit(SpawnSync(probe_config)) == 0);
+  }
+  auto full =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  MESSAGE("one full sync of the binary: " << full << " ms");
+
+  // Kills at random moments until 20 of them landed mid-sync; the world changes every few
+  // runs so that later runs have work to be interrupted in (an idle sync is short).
+  std::mt19937 rng(12345);
+  int killed = 0, runs = 0;
+  std::uniform_int_distribution<long> when(1, std::max<long>(full / 2, 40));
+  while (killed < 20 && runs < 100) {
+    if (runs % 4 == 3) h.world().Advance();
+    pid_t pid = SpawnSync(config);
+    std::this_thread::sleep_for(std::chrono::milliseconds(when(rng)));
+    ::kill(pid, SIGKILL);
+    int code = WaitExit(pid);
+    killed += code == 128 + SIGKILL;
+    ++runs;
+  }
+  MESSAGE("runs killed mid-sync: " << killed << " of " << runs);
+  CHECK(killed >= 20);
+  // The killed runs did store work (the final run resumes rather than starts over).
+  auto stored = h.db().QueryInt("SELECT count(*) FROM commits");
+  REQUIRE(stored.ok());
+  CHECK(stored->value_or(0) > 0);
+
+  REQUIRE(WaitExit(SpawnSync(config)) == 0);
+  CheckCounts(h, "after the kills and one normal sync");
+  CHECK(h.DuplicateRows() == 0);
 }
