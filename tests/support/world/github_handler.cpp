@@ -249,7 +249,16 @@ std::string WithPage(const std::string& target, std::int64_t page) {
     }
   }
   out += fmt::format("{}page={}", out.empty() ? "" : "&", page);
-  return path + "?" + out;
+  // A raw '<', '>', '"' or space would break the link header's syntax.
+  std::string url;
+  for (char c : path + "?" + out) {
+    if (c == '<' || c == '>' || c == '"' || c == ' ') {
+      url += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      url.push_back(c);
+    }
+  }
+  return url;
 }
 
 struct Paging {

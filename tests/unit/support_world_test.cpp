@@ -1,0 +1,813 @@
+// The synthetic GitHub: determinism, its truth on a hand-counted world, and GitHub's
+// semantics as served by the handler (paging, since, ETags, rate limits, caps, renames).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fake_server.hpp"
+#include "world/github_handler.hpp"
+#include "world/world.hpp"
+
+using namespace ghharvest::testing;
+
+namespace {
+
+HttpRequest Get(const std::string& target, std::map<std::string, std::string> headers = {}) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = target;
+  auto q = target.find('?');
+  r.path = target.substr(0, q);
+  if (q != std::string::npos) r.query = ParseQueryString(std::string_view(target).substr(q + 1));
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::string Header(const HttpResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "";
+}
+
+// The URL of rel="next" in a link header, made relative to the server ("" when none).
+std::string NextLink(const HttpResponse& r, const std::string& base, const char* rel = "next") {
+  std::string link = Header(r, "link");
+  std::string want = std::string("rel=\"") + rel + "\"";
+  std::size_t pos = 0;
+  while (pos < link.size()) {
+    auto open = link.find('<', pos), close = link.find('>', pos);
+    if (open == std::string::npos || close == std::string::npos) break;
+    std::string url = link.substr(open + 1, close - open - 1);
+    auto end = link.find(',', close);
+    std::string params =
+        link.substr(close, end == std::string::npos ? std::string::npos : end - close);
+    if (params.find(want) != std::string::npos) {
+      REQUIRE(url.rfind(base, 0) == 0);
+      return url.substr(base.size());
+    }
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return "";
+}
+
+std::size_t Len(simdjson::dom::element e) {
+  simdjson::dom::array a = e;
+  return a.size();
+}
+
+struct Parsed {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  explicit Parsed(const std::string& body) { doc = parser.parse(body); }
+};
+
+// Follows rel="next" from `target`, returning every page's array elements' `key` (int).
+std::vector<std::int64_t> CollectIds(const GitHubHandler& h, const std::string& base,
+                                     std::string target, const char* key = "id",
+                                     int* pages = nullptr) {
+  std::vector<std::int64_t> ids;
+  int n = 0;
+  while (!target.empty()) {
+    auto resp = h(Get(target));
+    REQUIRE(resp.status == 200);
+    Parsed p(resp.body);
+    for (auto item : p.doc.get_array()) ids.push_back(int64_t(item[key]));
+    target = NextLink(resp, base);
+    REQUIRE(++n < 1000);
+  }
+  if (pages) *pages = n;
+  return ids;
+}
+
+WorldSpec Small(std::uint64_t seed = 5) {
+  WorldSpec s;
+  s.seed = seed;
+  s.writers = 6;
+  s.projects = 10;
+  s.items = 4000;
+  s.now = 1767225600;
+  return s;
+}
+
+const std::string kBase = "http://127.0.0.1:1";
+
+// A world small enough to count by hand.
+//   repo octo-org/hello_world-2; users alice (config "ALICE"), bob, dependabot[bot] (Bot),
+//   ci-helper (type Bot); #1 issue by alice, #2 merged PR by alice, #3 PR by bob, #4 open PR
+//   by alice.
+WorldModel HandBuilt() {
+  WorldModel m;
+  m.spec.now = m.now = 1767225600;
+  auto user = [&](std::int64_t id, const char* login, const char* type, bool writer,
+                  const char* config = nullptr) {
+    WorldUser u;
+    u.id = id;
+    u.login = login;
+    u.type = type;
+    u.writer = writer;
+    u.config_login = config ? config : login;
+    m.users.push_back(u);
+  };
+  user(1, "alice", "User", true, "ALICE");
+  user(2, "bob", "User", false);
+  user(3, "dependabot[bot]", "Bot", false);
+  user(4, "ci-helper", "Bot", false);
+  user(5, "Carol-X", "User", true, "carol-x");  // watched, never active
+  user(9, "octo-org", "Organization", false);
+  WorldRepo r;
+  r.id = 100;
+  r.owner = "octo-org";
+  r.name = "hello_world-2";
+  WorldTime t = 1767000000;
+  auto commit = [&](const char* sha, std::int64_t author) {
+    WorldCommit c;
+    c.sha = sha;
+    c.author = author;
+    c.author_name = "x";
+    c.author_email = "x@example";
+    c.date = t += 60;
+    r.commits.push_back(c);
+  };
+  commit("a1", 1);
+  commit("a2", 1);
+  commit("a3", 0);  // no GitHub account: nobody's
+  commit("a4", 2);
+  auto issue = [&](std::int64_t number, std::int64_t user_id, bool pull, bool merged,
+                   std::int64_t reactions) {
+    WorldIssue i;
+    i.id = 1000 + number;
+    i.pr_id = pull ? 2000 + number : 0;
+    i.number = number;
+    i.user = user_id;
+    i.is_pull = pull;
+    i.created = i.updated = t += 60;
+    if (merged) i.merged = i.closed = t;
+    i.reactions.n[0] = reactions;
+    r.issues.push_back(i);
+  };
+  issue(1, 1, false, false, 3);
+  issue(2, 1, true, true, 2);
+  issue(3, 2, true, false, 7);  // bob's: his reactions are not alice's
+  issue(4, 1, true, false, 0);
+  std::int64_t cid = 5000;
+  auto comment = [&](std::vector<WorldComment>& list, std::int64_t number, std::int64_t user_id,
+                     std::int64_t heart) {
+    WorldComment c;
+    c.id = ++cid;
+    c.number = number;
+    c.user = user_id;
+    c.created = c.updated = t += 60;
+    c.reactions.n[5] = heart;
+    c.review_id = &list == &r.review_comments ? 7000 : 0;
+    list.push_back(c);
+  };
+  comment(r.issue_comments, 1, 2, 0);   // bob on alice's issue: feedback
+  comment(r.issue_comments, 1, 1, 4);   // alice on her own: a comment, not feedback
+  comment(r.issue_comments, 1, 3, 0);   // a bot: not feedback
+  comment(r.issue_comments, 2, 0, 0);   // a deleted account: feedback
+  comment(r.issue_comments, 3, 1, 1);   // alice on bob's PR
+  comment(r.review_comments, 2, 2, 0);  // bob reviews alice's PR: feedback
+  comment(r.review_comments, 3, 1, 0);  // alice on bob's PR
+  comment(r.review_comments, 4, 4, 0);  // type-Bot login without [bot]: not feedback
+  auto review = [&](std::int64_t id, std::int64_t number, std::int64_t user_id, const char* state) {
+    WorldReview v;
+    v.id = id;
+    v.number = number;
+    v.user = user_id;
+    v.state = state;
+    v.submitted = std::string(state) == "PENDING" ? 0 : (t += 60);
+    r.reviews.push_back(v);
+  };
+  review(7001, 3, 1, "APPROVED");
+  review(7002, 3, 1, "PENDING");
+  review(7003, 2, 2, "COMMENTED");
+  m.repos.push_back(r);
+  WorldRepo quiet;
+  quiet.id = 101;
+  quiet.owner = "octo-org";
+  quiet.name = "lib.core";
+  m.repos.push_back(quiet);
+  m.next_id = 100000;
+  return m;
+}
+
+// One GET over a real socket to the loopback server; returns the raw response.
+std::string RawGet(unsigned short port, const std::string& target) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the same seed builds the same world and truth; another seed builds another") {
+  World a(Small(5)), b(Small(5)), c(Small(6));
+  auto logins = a.WriterConfigLogins();
+  CHECK(a.TruthCounts(logins) == b.TruthCounts(logins));
+  CHECK(a.TruthCounts(logins) != c.TruthCounts(logins));
+  GitHubHandler ha(std::make_shared<World>(Small(5)), [] { return kBase; });
+  GitHubHandler hb(std::make_shared<World>(Small(5)), [] { return kBase; });
+  auto target = "/repos/octo-org/hello_world-2/issues?state=all&per_page=100";
+  CHECK(ha(Get(target)).body == hb(Get(target)).body);
+  // Advancing both the same way keeps them equal.
+  a.Advance();
+  b.Advance();
+  CHECK(a.TruthCounts(logins) == b.TruthCounts(logins));
+}
+
+TEST_CASE("a default world has the size the harvest tests need") {
+  WorldSpec spec;  // 6 writers, 10 projects, 20000 items
+  World w(spec);
+  CHECK(w.ItemCount() >= 20000);
+  auto logins = w.WriterConfigLogins();
+  REQUIRE(logins.size() == 6);
+  auto rows = w.TruthCounts(logins);
+  std::set<std::string> writers, projects;
+  for (const auto& r : rows) {
+    writers.insert(r.writer);
+    projects.insert(r.project);
+  }
+  CHECK(writers.size() == 6);
+  CHECK(projects.size() == 10);
+  // Config spellings differ from GitHub's, and names use '.', '_' and '-'.
+  CHECK(logins[0] == "Alice-Dev");
+  CHECK(writers.count("alice-dev") == 1);
+  CHECK(projects.count("octo-org/hello_world-2") == 1);
+  CHECK(projects.count("AcmeLabs/lib.core") == 1);
+  // Bots, deleted accounts and authorless commits all occur.
+  w.Read([](const WorldModel& m) {
+    int null_commits = 0, ghost_comments = 0, bot_comments = 0, pending = 0, prs = 0, merged = 0;
+    for (const auto& r : m.repos) {
+      for (const auto& c : r.commits) null_commits += c.author == 0;
+      for (const auto& c : r.issue_comments) {
+        ghost_comments += c.user == 0;
+        bot_comments += m.User(c.user) && m.User(c.user)->IsBot();
+      }
+      for (const auto& v : r.reviews) pending += v.state == "PENDING";
+      for (const auto& i : r.issues) {
+        prs += i.is_pull;
+        merged += i.merged.has_value();
+      }
+    }
+    CHECK(null_commits > 0);
+    CHECK(ghost_comments > 0);
+    CHECK(bot_comments > 0);
+    CHECK(pending > 0);
+    CHECK(merged > 0);
+    CHECK(merged < prs);
+    return 0;
+  });
+}
+
+TEST_CASE("the truth of a hand-built world equals the hand count") {
+  World w(HandBuilt());
+  auto rows = w.TruthCounts({"ALICE", "carol-x", "nobody-at-all"});
+  REQUIRE(rows.size() == 1);  // carol is watched but idle; lib.core has no activity
+  const auto& r = rows[0];
+  CHECK(r.writer == "alice");  // as GitHub spells it
+  CHECK(r.project == "octo-org/hello_world-2");
+  CHECK(r.commits == 2);
+  CHECK(r.issues_opened == 1);
+  CHECK(r.prs_opened == 2);
+  CHECK(r.prs_merged == 1);
+  CHECK(r.issue_comments == 2);
+  CHECK(r.review_comments == 1);
+  CHECK(r.reviews == 1);  // the PENDING one does not count
+  CHECK(r.reactions_received == 3 + 2 + 4 + 1);
+  CHECK(r.feedback_received == 3);  // bob, the deleted account, bob's review comment
+  CHECK(r.blog_posts == 0);
+  // bob watched too: his PR, his comments on alice's items, alice's comments are his feedback.
+  auto both = w.TruthCounts({"alice", "BOB"});
+  REQUIRE(both.size() == 2);
+  CHECK(both[1].writer == "bob");
+  CHECK(both[1].commits == 1);
+  CHECK(both[1].prs_opened == 1);
+  CHECK(both[1].issue_comments == 1);
+  CHECK(both[1].review_comments == 1);
+  CHECK(both[1].reviews == 1);
+  CHECK(both[1].reactions_received == 7);
+  CHECK(both[1].feedback_received == 2);
+}
+
+TEST_CASE("the truth can be restricted to the configured repositories, by old names too") {
+  World w(HandBuilt());
+  TruthOptions none;
+  none.repos_per_writer =
+      std::map<std::string, std::vector<std::string>>{{"alice", {"octo-org/lib.core"}}};
+  CHECK(w.TruthCounts({"alice"}, none).empty());
+  AdvanceSpec a;
+  a.new_items = a.edits = a.new_reactions = a.merges = 0;
+  a.rename_repo = true;
+  a.rename_target = "octo-org/hello_world-2";
+  auto res = w.Advance(a);
+  REQUIRE(res.renamed_to);
+  TruthOptions old_name;
+  old_name.repos_per_writer =
+      std::map<std::string, std::vector<std::string>>{{"Alice", {"OCTO-ORG/hello_world-2"}}};
+  auto rows = w.TruthCounts({"alice"}, old_name);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].project == *res.renamed_to);  // history kept under the new name
+  CHECK(rows[0].commits == 2);
+}
+
+TEST_CASE("listings page with link headers that reach every item exactly once") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  auto [repo, expected_issues, expected_comments] = world->Read([](const WorldModel& m) {
+    return std::make_tuple(m.repos[0].full_name(), m.repos[0].issues.size(),
+                           m.repos[0].issue_comments.size());
+  });
+  int pages = 0;
+  auto ids = CollectIds(h, kBase, "/repos/" + repo + "/issues?state=all&per_page=7", "id", &pages);
+  CHECK(ids.size() == expected_issues);
+  CHECK(std::set<std::int64_t>(ids.begin(), ids.end()).size() == ids.size());
+  CHECK(pages == static_cast<int>((expected_issues + 6) / 7));
+  // Default order: created, newest first.
+  CHECK(std::is_sorted(ids.rbegin(), ids.rend()));
+  auto cids = CollectIds(h, kBase, "/repos/" + repo + "/issues/comments?per_page=100");
+  CHECK(cids.size() == expected_comments);
+  CHECK(std::is_sorted(cids.begin(), cids.end()));  // ascending by default
+
+  auto first = h(Get("/repos/" + repo + "/issues?state=all"));
+  Parsed p(first.body);
+  CHECK(Len(p.doc) == 30);  // the default page size
+  auto big = h(Get("/repos/" + repo + "/issues?state=all&per_page=500"));
+  Parsed pb(big.body);
+  CHECK(Len(pb.doc) == 100);  // capped
+  // Links keep the request's own parameters and base.
+  std::string last = NextLink(first, kBase, "last");
+  CHECK(last.find("state=all") != std::string::npos);
+  CHECK(last.rfind("/repos/" + repo + "/issues?", 0) == 0);
+  CHECK(NextLink(first, kBase, "prev").empty());
+  auto second = h(Get(NextLink(first, kBase)));
+  CHECK(!NextLink(second, kBase, "prev").empty());
+  CHECK(!NextLink(second, kBase, "first").empty());
+  auto final_page = h(Get(last));
+  CHECK(NextLink(final_page, kBase).empty());
+}
+
+TEST_CASE("issues mix pull requests in, filtered by creator case-insensitively and by state") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  auto [repo, login, n_all, n_pulls, n_open] = world->Read([](const WorldModel& m) {
+    const auto& r = m.repos[1];
+    const WorldUser* w = nullptr;
+    for (const auto& u : m.users)
+      if (u.writer) {
+        w = &u;
+        break;
+      }
+    std::size_t all = 0, pulls = 0, open = 0;
+    for (const auto& i : r.issues) {
+      if (i.user != w->id) continue;
+      all++;
+      pulls += i.is_pull;
+      open += !i.closed;
+    }
+    return std::make_tuple(r.full_name(), w->login, all, pulls, open);
+  });
+  REQUIRE(n_all > 0);
+  std::string upper = login;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string base = "/repos/" + repo + "/issues?per_page=100&creator=" + upper;
+  auto all = h(Get(base + "&state=all"));
+  Parsed p(all.body);
+  std::size_t pulls = 0, merged_keys = 0;
+  for (auto item : p.doc.get_array()) {
+    simdjson::dom::element pr;
+    if (item["pull_request"].get(pr) == simdjson::SUCCESS) {
+      pulls++;
+      simdjson::dom::element merged;
+      merged_keys += pr["merged_at"].get(merged) == simdjson::SUCCESS;
+    }
+    CHECK(std::string_view(item["user"]["login"]) == login);
+    CHECK(int64_t(item["reactions"]["total_count"]) >= 0);
+  }
+  CHECK(Len(p.doc) == n_all);
+  CHECK(pulls == n_pulls);
+  CHECK(merged_keys == n_pulls);  // merged_at is present (maybe null) on every PR
+  CHECK(CollectIds(h, kBase, base).size() == n_open);  // state defaults to open
+  CHECK(h(Get(base + "&state=bogus")).status == 422);
+}
+
+TEST_CASE("since filters issues and comments on updated_at, commits on their date") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  WorldTime since = world->Now() - 40 * 86400;
+  auto [repo, n_issues, n_comments, n_review, n_commits, n_commits_until] =
+      world->Read([&](const WorldModel& m) {
+        const auto& r = m.repos[2];
+        std::size_t a = 0, b = 0, c = 0, d = 0, e = 0;
+        for (const auto& i : r.issues) a += i.updated >= since;
+        for (const auto& x : r.issue_comments) b += x.updated >= since;
+        for (const auto& x : r.review_comments) c += x.updated >= since;
+        for (const auto& x : r.commits) {
+          d += x.date >= since;
+          e += x.date >= since && x.date <= since + 10 * 86400;
+        }
+        return std::make_tuple(r.full_name(), a, b, c, d, e);
+      });
+  std::string s = WorldTimeIso(since);
+  std::string prefix = "/repos/" + repo;
+  CHECK(CollectIds(h, kBase, prefix + "/issues?state=all&per_page=100&since=" + s).size() ==
+        n_issues);
+  CHECK(CollectIds(h, kBase, prefix + "/issues/comments?per_page=100&since=" + s).size() ==
+        n_comments);
+  CHECK(CollectIds(h, kBase, prefix + "/pulls/comments?per_page=100&since=" + s).size() ==
+        n_review);
+  auto commits = [&](const std::string& target) {
+    std::size_t n = 0;
+    std::string t = target;
+    while (!t.empty()) {
+      auto r = h(Get(t));
+      REQUIRE(r.status == 200);
+      Parsed p(r.body);
+      n += Len(p.doc);
+      t = NextLink(r, kBase);
+    }
+    return n;
+  };
+  CHECK(commits(prefix + "/commits?per_page=100&since=" + s) == n_commits);
+  CHECK(commits(prefix + "/commits?per_page=100&since=" + s +
+                "&until=" + WorldTimeIso(since + 10 * 86400)) == n_commits_until);
+  CHECK(h(Get(prefix + "/issues?since=yesterday")).status == 422);
+  CHECK(n_issues > 0);
+  CHECK(n_comments > 0);
+}
+
+TEST_CASE("the commits author filter ignores case and never matches an authorless commit") {
+  auto world = std::make_shared<World>(HandBuilt());
+  GitHubHandler h(world, [] { return kBase; });
+  auto r = h(Get("/repos/OCTO-ORG/Hello_World-2/commits?author=ALICE"));
+  REQUIRE(r.status == 200);
+  Parsed p(r.body);
+  std::vector<std::string> shas;
+  for (auto c : p.doc.get_array()) shas.emplace_back(std::string_view(c["sha"]));
+  CHECK(shas == std::vector<std::string>{"a2", "a1"});  // newest first
+  auto all = h(Get("/repos/octo-org/hello_world-2/commits"));
+  Parsed pa(all.body);
+  int nulls = 0;
+  for (auto c : pa.doc.get_array()) nulls += c["author"].is_null();
+  CHECK(nulls == 1);
+}
+
+TEST_CASE("reviews list PENDING without submitted_at, and pull endpoints 404 on issues") {
+  auto world = std::make_shared<World>(HandBuilt());
+  GitHubHandler h(world, [] { return kBase; });
+  auto r = h(Get("/repos/octo-org/hello_world-2/pulls/3/reviews"));
+  REQUIRE(r.status == 200);
+  Parsed p(r.body);
+  int pending = 0, submitted = 0;
+  for (auto v : p.doc.get_array()) {
+    simdjson::dom::element s;
+    bool has = v["submitted_at"].get(s) == simdjson::SUCCESS;
+    if (std::string_view(v["state"]) == "PENDING") {
+      pending++;
+      CHECK_FALSE(has);
+    } else {
+      submitted += has;
+    }
+  }
+  CHECK(pending == 1);
+  CHECK(submitted == 1);
+  CHECK(h(Get("/repos/octo-org/hello_world-2/pulls/1/reviews")).status == 404);
+  CHECK(h(Get("/repos/octo-org/hello_world-2/pulls/99/reviews")).status == 404);
+  auto pulls = h(Get("/repos/octo-org/hello_world-2/pulls?state=all&sort=updated&direction=desc"));
+  Parsed pp(pulls.body);
+  CHECK(Len(pp.doc) == 3);
+  auto rc = h(Get("/repos/octo-org/hello_world-2/pulls/comments"));
+  Parsed prc(rc.body);
+  for (auto c : prc.doc.get_array()) {
+    CHECK(int64_t(c["pull_request_review_id"]) > 0);
+    CHECK(std::string_view(c["pull_request_url"]).find("/pulls/") != std::string_view::npos);
+  }
+}
+
+TEST_CASE("a matching If-None-Match answers 304 without a body and costs no points") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string target = "/repos/octo-org/hello_world-2/issues?state=all&per_page=100";
+  auto first = h(Get(target));
+  REQUIRE(first.status == 200);
+  std::string etag = Header(first, "etag");
+  REQUIRE(etag.size() > 2);
+  CHECK(etag.front() == '"');  // strong
+  CHECK(Header(first, "x-ratelimit-remaining") == "4999");
+  auto again = h(Get(target, {{"if-none-match", etag}}));
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(Header(again, "x-ratelimit-remaining") == "4999");
+  CHECK(h(Get(target, {{"if-none-match", "W/" + etag}})).status == 304);
+  CHECK(h(Get(target, {{"if-none-match", "\"other\""}})).status == 200);
+  auto c = h.counters();
+  CHECK(c.not_modified == 2);
+  CHECK(c.points["core"] == 2);
+  CHECK(c.per_route_304["/repos/{o}/{r}/issues"] == 2);
+  // A change in the world changes the tag.
+  AdvanceSpec a;
+  a.new_items = 2000;
+  world->Advance(a);
+  auto changed = h(Get(target, {{"if-none-match", etag}}));
+  CHECK(changed.status == 200);
+  CHECK(Header(changed, "etag") != etag);
+}
+
+TEST_CASE("an empty bucket answers 403 with remaining 0; /rate_limit stays free") {
+  auto world = std::make_shared<World>(HandBuilt());
+  GitHubHandlerOptions o;
+  o.core_limit = 3;
+  o.search_limit = 1;
+  std::int64_t clock = 1000000;
+  o.now = [&] { return clock; };
+  GitHubHandler h(
+      world, [] { return kBase; }, o);
+  for (int i = 0; i < 3; ++i) CHECK(h(Get("/repos/octo-org/hello_world-2")).status == 200);
+  auto over = h(Get("/repos/octo-org/hello_world-2"));
+  CHECK(over.status == 403);
+  CHECK(Header(over, "x-ratelimit-remaining") == "0");
+  CHECK(Header(over, "x-ratelimit-reset") == std::to_string(1000000 + 3600));
+  CHECK(over.body.find("rate limit") != std::string::npos);
+  // Search is its own bucket.
+  CHECK(h(Get("/search/issues?q=involves:alice")).status == 200);
+  auto search_over = h(Get("/search/issues?q=involves:alice"));
+  CHECK(search_over.status == 403);
+  CHECK(Header(search_over, "x-ratelimit-resource") == "search");
+  auto rl = h(Get("/rate_limit"));
+  CHECK(rl.status == 200);
+  Parsed p(rl.body);
+  CHECK(int64_t(p.doc["resources"]["core"]["remaining"]) == 0);
+  CHECK(int64_t(p.doc["resources"]["search"]["used"]) == 1);
+  CHECK(h.counters().points["core"] == 3);
+  CHECK(h.counters().rate_limited == 2);
+  clock += 3600;  // the window resets
+  CHECK(h(Get("/repos/octo-org/hello_world-2")).status == 200);
+}
+
+TEST_CASE("search finds issues by involvement, caps at 1000 results, answers 422 beyond") {
+  WorldSpec spec = Small();
+  spec.items = 12000;
+  auto world = std::make_shared<World>(spec);
+  GitHubHandler h(world, [] { return kBase; });
+  auto wide = h(Get("/search/issues?q=created:>2020-01-01&per_page=100"));
+  REQUIRE(wide.status == 200);
+  Parsed p(wide.body);
+  std::int64_t total = int64_t(p.doc["total_count"]);
+  CHECK(total > 1000);
+  CHECK(!bool(p.doc["incomplete_results"]));
+  CHECK(Header(wide, "x-ratelimit-resource") == "search");
+  std::string last = NextLink(wide, kBase, "last");
+  CHECK(last.find("page=10") != std::string::npos);
+  CHECK(h(Get("/search/issues?q=created:>2020-01-01&per_page=100&page=11")).status == 422);
+  // involves: = author or commenter; every item names its repository.
+  auto [login, expected] = world->Read([](const WorldModel& m) {
+    const WorldUser* w = &m.users[0];
+    std::size_t n = 0;
+    for (const auto& r : m.repos) {
+      std::set<std::int64_t> touched;
+      for (const auto& c : r.issue_comments)
+        if (c.user == w->id) touched.insert(c.number);
+      for (const auto& c : r.review_comments)
+        if (c.user == w->id) touched.insert(c.number);
+      for (const auto& i : r.issues)
+        if (i.user == w->id || touched.count(i.number)) n++;
+    }
+    return std::make_pair(w->login, n);
+  });
+  auto inv = h(Get("/search/issues?q=involves:" + login + "&per_page=100"));
+  Parsed pi(inv.body);
+  CHECK(std::size_t(int64_t(pi.doc["total_count"])) == expected);
+  for (auto item : pi.doc["items"].get_array())
+    CHECK(std::string_view(item["repository_url"]).find("/repos/") != std::string_view::npos);
+  auto author = h(Get("/search/issues?q=author:" + login + "+is:issue&per_page=5"));
+  Parsed pa(author.body);
+  for (auto item : pa.doc["items"].get_array()) {
+    CHECK(std::string_view(item["user"]["login"]) == login);
+    simdjson::dom::element pr;
+    CHECK(item["pull_request"].get(pr) != simdjson::SUCCESS);
+  }
+  CHECK(h(Get("/search/issues")).status == 422);
+}
+
+TEST_CASE("a user's events keep at most 300 of the last 30 days, with a poll interval") {
+  WorldSpec spec = Small();
+  spec.items = 20000;
+  spec.history_days = 60;
+  auto world = std::make_shared<World>(spec);
+  GitHubHandler h(world, [] { return kBase; });
+  std::string login = world->Read([](const WorldModel& m) { return m.users[0].login; });
+  std::string target = "/users/" + login + "/events/public?per_page=100";
+  auto first = h(Get(target));
+  REQUIRE(first.status == 200);
+  CHECK(Header(first, "x-poll-interval") == "60");
+  CHECK(!Header(first, "etag").empty());
+  std::size_t n = 0;
+  std::string t = target;
+  WorldTime oldest = world->Now();
+  while (!t.empty()) {
+    auto r = h(Get(t));
+    REQUIRE(r.status == 200);
+    Parsed p(r.body);
+    for (auto e : p.doc.get_array()) {
+      n++;
+      WorldTime at;
+      REQUIRE(ParseWorldTime(std::string(std::string_view(e["created_at"])), &at));
+      oldest = std::min(oldest, at);
+      CHECK(std::string_view(e["actor"]["login"]) == login);
+    }
+    t = NextLink(r, kBase);
+  }
+  CHECK(n == 300);  // this writer did more than 300 things in 30 days
+  CHECK(oldest >= world->Now() - 30 * 86400);
+  CHECK(h(Get(target + "&page=4")).status == 422);
+  CHECK(h(Get("/users/no-such-user/events/public")).status == 404);
+}
+
+TEST_CASE("advancing adds activity, bumps updated_at, and adds reactions without bumping it") {
+  auto world = std::make_shared<World>(Small());
+  auto logins = world->WriterConfigLogins();
+  auto before = world->TruthCounts(logins);
+  auto snapshot = world->Read([](const WorldModel& m) { return m.repos; });
+  WorldTime t0 = world->Now();
+  AdvanceSpec a;
+  a.seconds = 7200;
+  a.new_items = 400;
+  a.new_reactions = 300;
+  auto res = world->Advance(a);
+  CHECK(world->Now() == t0 + 7200);
+  CHECK(res.items_added > 0);
+  CHECK(res.reactions_added > 0);
+  CHECK(res.edits > 0);
+  CHECK(world->TruthCounts(logins) != before);
+  int silent_reactions = 0, bumped = 0;
+  world->Read([&](const WorldModel& m) {
+    for (std::size_t r = 0; r < m.repos.size(); ++r) {
+      const auto& old = snapshot[r].issues;
+      for (std::size_t i = 0; i < old.size(); ++i) {
+        const auto& now = m.repos[r].issues[i];
+        if (now.reactions.total() > old[i].reactions.total() && now.updated == old[i].updated)
+          silent_reactions++;
+        if (now.updated > old[i].updated) {
+          bumped++;
+          CHECK(now.updated > t0);
+        }
+      }
+      for (std::size_t i = old.size(); i < m.repos[r].issues.size(); ++i)
+        CHECK(m.repos[r].issues[i].created > t0);
+    }
+    return 0;
+  });
+  CHECK(silent_reactions > 0);
+  CHECK(bumped > 0);
+}
+
+TEST_CASE("a renamed repository answers 301 to its id URL; a deleted one answers 404") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  auto logins = world->WriterConfigLogins();
+  AdvanceSpec a;
+  a.new_items = 0;
+  a.rename_repo = true;
+  a.delete_repo = true;
+  a.rename_target = "octo-org/hello_world-2";
+  a.delete_target = "AcmeLabs/lib.core";
+  auto before = world->TruthCounts(logins);
+  auto res = world->Advance(a);
+  REQUIRE(res.renamed_from);
+  REQUIRE(res.deleted);
+  CHECK(*res.deleted == "AcmeLabs/lib.core");
+  auto moved = h(Get("/repos/octo-org/hello_world-2/issues?state=all&per_page=5"));
+  CHECK(moved.status == 301);
+  std::string location = Header(moved, "location");
+  REQUIRE(location.rfind(kBase + "/repositories/", 0) == 0);
+  CHECK(location.find("/issues?state=all&per_page=5") != std::string::npos);
+  auto there = h(Get(location.substr(kBase.size())));
+  CHECK(there.status == 200);
+  CHECK(NextLink(there, kBase).rfind("/repositories/", 0) == 0);
+  auto repo = h(Get("/repos/" + *res.renamed_to));
+  REQUIRE(repo.status == 200);
+  Parsed p(repo.body);
+  CHECK(std::string_view(p.doc["full_name"]) == *res.renamed_to);
+  CHECK(h(Get("/repos/AcmeLabs/lib.core")).status == 404);
+  CHECK(h(Get("/repos/AcmeLabs/lib.core/commits")).status == 404);
+  Parsed nf(h(Get("/repos/AcmeLabs/lib.core")).body);
+  CHECK(std::string_view(nf.doc["message"]) == "Not Found");
+  CHECK(h.counters().redirects == 1);
+  // The deleted project's rows stay in the truth (a harvester keeps them), or can be dropped.
+  auto kept = world->TruthCounts(logins);
+  TruthOptions live;
+  live.include_deleted = false;
+  auto dropped = world->TruthCounts(logins, live);
+  auto has = [](const std::vector<CountsRow>& rows, const std::string& project) {
+    for (const auto& r : rows)
+      if (r.project == project) return true;
+    return false;
+  };
+  CHECK(has(kept, "AcmeLabs/lib.core"));
+  CHECK_FALSE(has(dropped, "AcmeLabs/lib.core"));
+  CHECK(has(kept, *res.renamed_to));
+  CHECK_FALSE(has(kept, "octo-org/hello_world-2"));
+}
+
+TEST_CASE("users, their repositories and unknown paths") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  auto u = h(Get("/users/ALICE-DEV"));
+  REQUIRE(u.status == 200);
+  Parsed p(u.body);
+  CHECK(std::string_view(p.doc["login"]) == "alice-dev");
+  CHECK(std::string_view(p.doc["type"]) == "User");
+  auto bot = h(Get("/users/dependabot%5Bbot%5D"));
+  REQUIRE(bot.status == 200);
+  Parsed pb(bot.body);
+  CHECK(std::string_view(pb.doc["type"]) == "Bot");
+  auto repos = h(Get("/users/alice-dev/repos"));
+  REQUIRE(repos.status == 200);
+  Parsed pr(repos.body);
+  CHECK(Len(pr.doc) >= 1);
+  for (auto r : pr.doc.get_array()) CHECK(std::string_view(r["owner"]["login"]) == "alice-dev");
+  CHECK(h(Get("/nope")).status == 404);
+  CHECK(h(Get("/repos/octo-org/nope")).status == 404);
+  CHECK(h(Get("/repos/octo-org/hello_world-2/issues/999999")).status == 404);
+}
+
+TEST_CASE("faults hit about the given share of attempts, cost no points, and retries succeed") {
+  auto world = std::make_shared<World>(HandBuilt());
+  GitHubHandler h(world, [] { return kBase; });
+  Handler faulty = WithFaults(h, 0.2, 42);
+  Handler same = WithFaults(GitHubHandler(world, [] { return kBase; }), 0.2, 42);
+  int faults = 0, ok = 0, mismatched = 0;
+  std::set<int> kinds;
+  for (int i = 0; i < 500; ++i) {
+    std::string target =
+        "/repos/octo-org/hello_world-2/issues?state=all&page=" + std::to_string(i % 50 + 1);
+    auto r = faulty(Get(target));
+    auto r2 = same(Get(target));
+    mismatched += r.status != r2.status || r.reset_connection != r2.reset_connection;
+    bool fault = r.status != 200 || r.reset_connection || r.truncate_at || r.close_mid_body;
+    if (fault) {
+      faults++;
+      kinds.insert(r.reset_connection ? 1 : r.truncate_at ? 2 : r.close_mid_body ? 3 : r.status);
+      if (r.status == 403) CHECK(Header(r, "retry-after") == "1");
+    } else {
+      ok++;
+    }
+  }
+  CHECK(mismatched == 0);  // the same seed faults the same attempts
+  CHECK(faults > 60);
+  CHECK(faults < 140);
+  CHECK(kinds.size() == 6);  // 500, 502, 403, reset, truncated, closed mid-body
+  CHECK(h.counters().points["core"] == ok);
+  // Each target was asked 10 times: at 20 %, every one succeeded at least once.
+  int retried_ok = 0;
+  for (int page = 1; page <= 50; ++page) {
+    std::string target =
+        "/repos/octo-org/hello_world-2/issues?state=all&page=" + std::to_string(page);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      auto r = faulty(Get(target));
+      if (r.status == 200 && !r.reset_connection && !r.truncate_at && !r.close_mid_body) {
+        retried_ok++;
+        break;
+      }
+    }
+  }
+  CHECK(retried_ok == 50);
+  CHECK(WithFaults(h, 0.99, 1)(Get("/rate_limit")).status == 200);
+}
+
+TEST_CASE("the handler serves a world over the loopback server") {
+  auto world = std::make_shared<World>(HandBuilt());
+  std::string base;
+  GitHubHandler h(world, [&base] { return base; });
+  FakeServer server(h, 2);
+  base = server.base_url();
+  std::string raw =
+      RawGet(server.port(), "/repos/octo-org/hello_world-2/issues?state=all&per_page=2");
+  CHECK(raw.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(raw.find("rel=\"next\"") != std::string::npos);
+  CHECK(raw.find(base + "/repos/octo-org/hello_world-2/issues?state=all&per_page=2&page=2") !=
+        std::string::npos);
+  CHECK(raw.find("\"number\":4") != std::string::npos);
+  CHECK(h.counters().ok == 1);
+}
