@@ -1,0 +1,733 @@
+// The GitHub client against the local GitHub on loopback: real recordings, scripted faults,
+// rate limits in scaled time (an hour of GitHub time passes in a fraction of a second).
+#include "ghharvest/github/client.hpp"
+
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <mutex>
+#include <vector>
+
+#include "fake_server.hpp"
+#include "fixture_replay.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/util/log.hpp"
+#include "github/link_header.hpp"
+#include "test_paths.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::github;
+using namespace ghharvest::testing;
+using std::chrono::seconds;
+
+namespace {
+
+const std::string kToken = "ghp_T0PSECRETt0kenValue1234567890abcd";
+const std::string kFixtureToken = "0000000000000000000000000000000000000001";
+const std::string kPaginateStart =
+    "/repos/octokit-fixture-org/tmp-scenario-paginate-issues-20220719043836917-izyoe/"
+    "issues?per_page=3";
+const std::string kRenamed =
+    "/repos/octokit-fixture-org/tmp-scenario-rename-repository-20220719044033126-ukeod";
+const std::string kProtection =
+    "/repos/octokit-fixture-org/tmp-scenario-branch-protection-20220719043700727-wbo1k/branches/"
+    "main/protection";
+
+// Log lines captured to prove the token never reaches them.
+std::mutex g_log_mu;
+std::vector<std::string> g_log_lines;
+void CaptureLog(log::Level, std::string_view line) {
+  std::lock_guard lock(g_log_mu);
+  g_log_lines.emplace_back(line);
+}
+
+struct LogCapture {
+  LogCapture() {
+    std::lock_guard lock(g_log_mu);
+    g_log_lines.clear();
+    log::SetSink(&CaptureLog);
+  }
+  ~LogCapture() { log::SetSink(nullptr); }
+  bool Contains(const std::string& s) {
+    std::lock_guard lock(g_log_mu);
+    for (const auto& l : g_log_lines) {
+      if (l.find(s) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+ClientOptions FastOptions(const std::string& base) {
+  ClientOptions o;
+  o.api_url = base;
+  o.token = kToken;
+  o.reserve = 2;
+  o.max_retries = 3;
+  o.retry_base = std::chrono::milliseconds(1000);
+  o.secondary_base = seconds(60);
+  o.connect_timeout = seconds(5);
+  o.stall_timeout = seconds(5);
+  return o;
+}
+
+// Runs the io_context until `done` holds; a real-time guard turns a hang into a failure.
+template <typename Pred>
+bool RunUntil(boost::asio::io_context& io, Pred done,
+              std::chrono::milliseconds guard = std::chrono::milliseconds(20000)) {
+  auto deadline = std::chrono::steady_clock::now() + guard;
+  io.restart();
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    io.run_for(std::chrono::milliseconds(10));
+    io.restart();
+  }
+  return true;
+}
+
+Result<ApiResponse> Fetch(boost::asio::io_context& io, Client& client, const std::string& url) {
+  std::optional<Result<ApiResponse>> out;
+  client.Get(url, [&](Result<ApiResponse> r) { out.emplace(std::move(r)); });
+  REQUIRE(RunUntil(io, [&] { return out.has_value(); }));
+  return std::move(*out);
+}
+
+std::size_t ArrayLength(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array a;
+  REQUIRE(parser.parse(body).get_array().get(a) == simdjson::SUCCESS);
+  return a.size();
+}
+
+HttpResponse Json(int status, std::string body,
+                  std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  return r;
+}
+
+// Answers 304 when the client presents the ETag the wrapped handler would send.
+Handler WithConditional(Handler inner) {
+  return [inner](const HttpRequest& req) {
+    HttpResponse r = inner(req);
+    std::string inm = req.header("if-none-match");
+    for (const auto& [name, value] : r.headers) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "etag" && !inm.empty() && inm == value && r.status == 200) {
+        r.status = 304;
+        r.body.clear();
+        break;
+      }
+    }
+    return r;
+  };
+}
+
+// The fixtures were recorded with the v3 media type and the "token" scheme.
+ClientOptions FixtureOptions(const std::string& base) {
+  ClientOptions o = FastOptions(base);
+  o.token = kFixtureToken;
+  o.accept = "application/vnd.github.v3+json";
+  o.auth_scheme = "token";
+  return o;
+}
+
+// A server whose handler is set after it knows its own address.
+struct ReplayServer {
+  explicit ReplayServer(const std::string& scenario, bool conditional = false)
+      : server([](const HttpRequest&) { return HttpResponse{}; }) {
+    Handler h = MakeFixtureReplay(OctokitFixture(scenario), [this] { return server.base_url(); });
+    server.set_handler(conditional ? WithConditional(h) : h);
+  }
+  FakeServer server;
+};
+
+}  // namespace
+
+TEST_CASE("the paginate-issues recording is read page by page to the end following next links") {
+  ReplayServer rs("paginate-issues");
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FixtureOptions(rs.server.base_url()));
+
+  std::string url = kPaginateStart;
+  int pages = 0;
+  std::size_t items = 0;
+  std::vector<std::string> seen;
+  while (true) {
+    auto r = Fetch(io, client, url);
+    REQUIRE(r.ok());
+    CHECK(r->kind == ApiResponse::Kind::kOk);
+    CHECK(r->status == 200);
+    CHECK(r->body.capacity() >= r->body.size() + 64);
+    CHECK(r->rate.resource == "core");
+    CHECK(r->rate.limit == 5000);
+    items += ArrayLength(r->body);
+    pages++;
+    if (!r->next_url) break;
+    url = *r->next_url;
+    seen.push_back(url);
+    REQUIRE(pages < 10);
+  }
+  CHECK(pages == 5);
+  CHECK(items == 13);
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[0] == rs.server.base_url() + "/repositories/515435940/issues?per_page=3&page=2");
+  CHECK(seen[3] == rs.server.base_url() + "/repositories/515435940/issues?per_page=3&page=5");
+  CHECK(client.stats().requests == 5);
+  CHECK(client.stats().points_spent == 5);
+  CHECK(client.rate_limit("core").has_value());
+
+  auto log = rs.server.log();
+  REQUIRE(log.size() == 5);
+  for (const auto& e : log) CHECK(e.status == 200);
+  CHECK(log[0].headers.at("authorization") == "token " + kFixtureToken);
+  CHECK(log[0].headers.at("accept") == "application/vnd.github.v3+json");
+  CHECK(log[0].headers.at("x-github-api-version") == "2022-11-28");
+  CHECK(log[0].headers.at("user-agent").rfind("ghharvest/", 0) == 0);
+  CHECK(log[0].headers.at("accept-encoding").find("gzip") != std::string::npos);
+}
+
+TEST_CASE("the default headers are the documented ones: Bearer token and the github+json type") {
+  FakeServer server([](const HttpRequest&) { return Json(200, "{}"); });
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FastOptions(server.base_url()));
+  auto r = Fetch(io, client, "/user");
+  REQUIRE(r.ok());
+  auto log = server.log();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].headers.at("authorization") == "Bearer " + kToken);
+  CHECK(log[0].headers.at("accept") == "application/vnd.github+json");
+  CHECK(log[0].target == "/user");
+}
+
+TEST_CASE("a renamed repository's 301 is followed and final_url names the new location") {
+  ReplayServer rs("rename-repository");
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FixtureOptions(rs.server.base_url()));
+  auto r = Fetch(io, client, kRenamed);
+  REQUIRE(r.ok());
+  CHECK(r->kind == ApiResponse::Kind::kOk);
+  CHECK(r->status == 200);
+  CHECK(r->url == rs.server.base_url() + kRenamed);
+  CHECK(r->final_url == rs.server.base_url() + "/repositories/515436299");
+  simdjson::dom::parser parser;
+  std::string_view name;
+  REQUIRE(parser.parse(r->body)["name"].get_string().get(name) == simdjson::SUCCESS);
+  CHECK(name.find("rename-repository") != std::string_view::npos);
+  auto log = rs.server.log();
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].status == 301);
+  CHECK(log[1].target == "/repositories/515436299");
+}
+
+TEST_CASE("a recorded 422 is a client error and a recorded 404 is gone, neither retried") {
+  // The 422 was recorded for a POST; the client only GETs, so its answer is served for a GET.
+  RecordedExchange unprocessable;
+  for (auto& x : LoadRecording(OctokitFixture("errors"))) {
+    if (x.status == 422) unprocessable = x;
+  }
+  REQUIRE(unprocessable.status == 422);
+  ReplayServer rs("branch-protection");
+  Handler replay =
+      MakeFixtureReplay(OctokitFixture("branch-protection"), [&] { return rs.server.base_url(); });
+  rs.server.set_handler([&](const HttpRequest& req) {
+    if (req.path == "/labels") {
+      HttpResponse r;
+      r.status = unprocessable.status;
+      for (auto& [n, v] : unprocessable.headers) {
+        if (n != "Content-Length" && n != "connection") r.headers.emplace_back(n, v);
+      }
+      r.body = unprocessable.body;
+      return r;
+    }
+    return replay(req);
+  });
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FixtureOptions(rs.server.base_url()));
+
+  auto e = Fetch(io, client, "/labels");
+  REQUIRE(e.ok());
+  CHECK(e->kind == ApiResponse::Kind::kClientError);
+  CHECK(e->status == 422);
+  CHECK(e->body.find("Validation Failed") != std::string::npos);
+
+  auto g = Fetch(io, client, kProtection);
+  REQUIRE(g.ok());
+  CHECK(g->kind == ApiResponse::Kind::kGone);
+  CHECK(g->status == 404);
+  CHECK(client.stats().retries == 0);
+  CHECK(rs.server.stats().requests == 2);
+}
+
+TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache survives a restart") {
+  TempDir dir;
+  ReplayServer rs("paginate-issues", /*conditional=*/true);
+  boost::asio::io_context io;
+  SystemClock clock;
+  std::optional<std::string> first_next;
+  {
+    auto db = store::Database::Open(dir.file("cache.db"));
+    REQUIRE(db.ok());
+    Client client(io, clock, db->get(), FixtureOptions(rs.server.base_url()));
+    auto a = Fetch(io, client, kPaginateStart);
+    REQUIRE(a.ok());
+    REQUIRE(a->kind == ApiResponse::Kind::kOk);
+    REQUIRE(a->etag.has_value());
+    first_next = a->next_url;
+    REQUIRE(first_next.has_value());
+
+    auto b = Fetch(io, client, kPaginateStart);
+    REQUIRE(b.ok());
+    CHECK(b->kind == ApiResponse::Kind::kNotModified);
+    CHECK(b->status == 304);
+    CHECK(b->body.empty());
+    CHECK(b->next_url == first_next);  // pagination keeps walking on a 304
+    CHECK(b->etag == a->etag);
+    CHECK(client.stats().not_modified == 1);
+    CHECK(client.stats().points_spent == 1);
+    CHECK(rs.server.stats().not_modified == 1);
+    auto log = rs.server.log();
+    REQUIRE(log.size() == 2);
+    CHECK(log[0].headers.count("if-none-match") == 0);
+    CHECK(log[1].headers.at("if-none-match") == *a->etag);
+
+    // The cache keys on a hash of the token, never the token.
+    auto stmt = (*db)->Prepare("SELECT token_id FROM http_cache");
+    REQUIRE(stmt.ok());
+    store::StatementGuard g(**stmt);
+    REQUIRE(g->Step());
+    CHECK(g->Text(0) == TokenIdentity(kFixtureToken));
+    CHECK(g->Text(0).find(kFixtureToken) == std::string::npos);
+  }
+  {
+    auto db = store::Database::Open(dir.file("cache.db"));
+    REQUIRE(db.ok());
+    Client client(io, clock, db->get(), FixtureOptions(rs.server.base_url()));
+    auto c = Fetch(io, client, kPaginateStart);
+    REQUIRE(c.ok());
+    CHECK(c->kind == ApiResponse::Kind::kNotModified);
+    CHECK(c->next_url == first_next);
+    CHECK(client.stats().not_modified == 1);
+
+    // Forget() makes the next request unconditional.
+    REQUIRE(client.Forget(kPaginateStart).ok());
+    auto d = Fetch(io, client, kPaginateStart);
+    REQUIRE(d.ok());
+    CHECK(d->kind == ApiResponse::Kind::kOk);
+  }
+  {
+    // Another token does not see the first token's validators.
+    auto db = store::Database::Open(dir.file("cache.db"));
+    REQUIRE(db.ok());
+    ClientOptions other = FixtureOptions(rs.server.base_url());
+    other.token = "another-token";
+    Client client(io, clock, db->get(), other);
+    auto e = Fetch(io, client, kPaginateStart);
+    REQUIRE(e.ok());
+    CHECK(e->kind == ApiResponse::Kind::kOk);
+  }
+}
+
+namespace {
+
+// A GitHub-like primary limit in scaled time: windows of an hour, `limit` points each.
+struct PrimaryLimitWorld {
+  PrimaryLimitWorld(const Clock& c, int limit) : clock(c), limit(limit), start(c.Now()) {}
+  HttpResponse operator()(const HttpRequest&) {
+    std::lock_guard lock(mu);
+    auto now = clock.Now();
+    auto window = (now - start) / std::chrono::hours(1);
+    auto reset = start + std::chrono::hours(window + 1);
+    int& used = used_per_window[window];
+    times.push_back(now);
+    windows.push_back(window);
+    HttpResponse r;
+    std::int64_t reset_s = std::chrono::duration_cast<seconds>(reset.time_since_epoch()).count();
+    if (used >= limit) {
+      primary_403s++;
+      r = Json(403, R"({"message":"API rate limit exceeded for user ID 1."})");
+      r.headers.emplace_back("x-ratelimit-remaining", "0");
+    } else {
+      used++;
+      r = Json(200, "[]");
+      r.headers.emplace_back("x-ratelimit-remaining", std::to_string(limit - used));
+    }
+    r.headers.emplace_back("x-ratelimit-limit", std::to_string(limit));
+    r.headers.emplace_back("x-ratelimit-used", std::to_string(used));
+    r.headers.emplace_back("x-ratelimit-reset", std::to_string(reset_s));
+    r.headers.emplace_back("x-ratelimit-resource", "core");
+    resets.push_back(reset);
+    return r;
+  }
+  const Clock& clock;
+  int limit;
+  Clock::TimePoint start;
+  std::mutex mu;
+  std::map<std::int64_t, int> used_per_window;
+  std::vector<Clock::TimePoint> times, resets;
+  std::vector<std::int64_t> windows;
+  int primary_403s = 0;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "after remaining falls to the reserve nothing is sent before the reset, then work resumes") {
+  ScaledClock clock(20000);  // an hour in 0.18 s
+  PrimaryLimitWorld world(clock, 10);
+  FakeServer server([&](const HttpRequest& r) { return world(r); }, 8);
+  boost::asio::io_context io;
+  ClientOptions o = FastOptions(server.base_url());
+  o.reserve = 3;
+  o.concurrency = 4;
+  Client client(io, clock, nullptr, o);
+
+  int ok = 0, failed = 0;
+  for (int i = 0; i < 20; ++i) {
+    client.Get("/repos/o/r/issues?page=" + std::to_string(i), [&](Result<ApiResponse> r) {
+      (r.ok() && r->kind == ApiResponse::Kind::kOk) ? ok++ : failed++;
+    });
+  }
+  REQUIRE(RunUntil(io, [&] { return ok + failed == 20; }));
+  CHECK(ok == 20);
+  CHECK(failed == 0);
+  std::lock_guard lock(world.mu);
+  CHECK(world.primary_403s == 0);
+  // Each hour at most limit - reserve points were spent: the reserve stayed unused...
+  for (auto& [window, used] : world.used_per_window) CHECK(used <= 10 - 3);
+  // ...and work resumed after the reset: 20 requests need three windows.
+  CHECK(world.used_per_window.size() >= 3);
+  // No request was sent between exhausting a window down to the reserve and its reset.
+  for (std::size_t i = 0; i + 1 < world.times.size(); ++i) {
+    if (world.windows[i + 1] != world.windows[i]) {
+      CHECK(world.times[i + 1] >= world.resets[i]);
+    }
+  }
+  CHECK(client.rate_limit("core")->limit == 10);
+  CHECK(client.Idle());
+}
+
+TEST_CASE("a primary-limit 403 with remaining 0 holds the resource until the reset, then retries") {
+  ScaledClock clock(20000);
+  std::mutex mu;
+  std::vector<Clock::TimePoint> times;
+  Clock::TimePoint reset = std::chrono::time_point_cast<seconds>(clock.Now()) + seconds(1800);
+  std::int64_t reset_s = std::chrono::duration_cast<seconds>(reset.time_since_epoch()).count();
+  FakeServer server([&](const HttpRequest&) {
+    std::lock_guard lock(mu);
+    times.push_back(clock.Now());
+    HttpResponse r;
+    if (times.size() == 1) {
+      r = Json(403, R"({"message":"API rate limit exceeded"})");
+      r.headers.emplace_back("x-ratelimit-remaining", "0");
+    } else {
+      r = Json(200, "{}");
+      r.headers.emplace_back("x-ratelimit-remaining", "4999");
+    }
+    r.headers.emplace_back("x-ratelimit-limit", "5000");
+    r.headers.emplace_back("x-ratelimit-reset", std::to_string(reset_s));
+    r.headers.emplace_back("x-ratelimit-resource", "core");
+    return r;
+  });
+  boost::asio::io_context io;
+  ClientOptions o = FastOptions(server.base_url());
+  o.reserve = 0;
+  Client client(io, clock, nullptr, o);
+  auto r = Fetch(io, client, "/users/alice");
+  REQUIRE(r.ok());
+  CHECK(r->kind == ApiResponse::Kind::kOk);
+  std::lock_guard lock(mu);
+  REQUIRE(times.size() == 2);
+  CHECK(times[1] >= reset);
+  CHECK(client.stats().retries == 1);
+  CHECK(client.stats().failures == 0);
+}
+
+TEST_CASE(
+    "a secondary limit with retry-after is waited out, without retry-after backed off >= 60 s") {
+  ScaledClock clock(2000);  // a minute in 30 ms
+  ScriptedHandler script;
+  HttpResponse secondary = Json(
+      403,
+      R"({"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})");
+  HttpResponse with_retry_after = secondary;
+  with_retry_after.status = 429;
+  with_retry_after.headers.emplace_back("retry-after", "120");
+  script.push("/a", with_retry_after);
+  script.push("/a", Json(200, "{}"));
+  script.push("/b", secondary);
+  script.push("/b", Json(200, "{}"));
+  std::mutex mu;
+  std::map<std::string, std::vector<Clock::TimePoint>> times;
+  FakeServer server([&](const HttpRequest& req) {
+    {
+      std::lock_guard lock(mu);
+      times[req.path].push_back(clock.Now());
+    }
+    return script(req);
+  });
+  boost::asio::io_context io;
+  Client client(io, clock, nullptr, FastOptions(server.base_url()));
+
+  auto a = Fetch(io, client, "/a");
+  REQUIRE(a.ok());
+  CHECK(a->kind == ApiResponse::Kind::kOk);
+  auto b = Fetch(io, client, "/b");
+  REQUIRE(b.ok());
+  CHECK(b->kind == ApiResponse::Kind::kOk);
+  std::lock_guard lock(mu);
+  REQUIRE(times["/a"].size() == 2);
+  CHECK(times["/a"][1] - times["/a"][0] >= seconds(120));
+  REQUIRE(times["/b"].size() == 2);
+  CHECK(times["/b"][1] - times["/b"][0] >= seconds(60));
+  CHECK(client.stats().retries == 2);
+}
+
+TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then succeed") {
+  ScaledClock clock(1000);
+  const std::string good = R"([{"id":1,"title":"a long enough title to cut in half"}])";
+  auto fault = [&](const char* kind) {
+    HttpResponse r = Json(200, good);
+    std::string k = kind;
+    if (k == "500") r = Json(500, R"({"message":"Server Error"})");
+    if (k == "502") r = Json(502, "<html>Bad Gateway</html>");
+    if (k == "reset") r.reset_connection = true;
+    if (k == "close") r.close_mid_body = true;
+    if (k == "truncate") r.truncate_at = good.size() / 2;
+    if (k == "malformed") r.body = R"([{"id":1,"title":)";
+    return r;
+  };
+  const char* kinds[] = {"500", "502", "reset", "close", "truncate", "malformed"};
+  for (const char* kind : kinds) {
+    CAPTURE(kind);
+    ScriptedHandler script;
+    script.push("/x", fault(kind));
+    script.push("/x", fault(kind));
+    script.push("/x", Json(200, good));
+    FakeServer server(script.handler());
+    boost::asio::io_context io;
+    Client client(io, clock, nullptr, FastOptions(server.base_url()));
+    auto r = Fetch(io, client, "/x");
+    REQUIRE(r.ok());
+    CHECK(r->kind == ApiResponse::Kind::kOk);
+    CHECK(r->body == good);
+    CHECK(client.stats().retries == 2);
+    CHECK(client.stats().requests == 3);
+    CHECK(client.stats().failures == 0);
+    CHECK(script.served("/x") == 3);
+  }
+}
+
+TEST_CASE("a persistent failure gives up after max_retries naming the URL and never the token") {
+  LogCapture logs;
+  ScaledClock clock(1000);
+  ScriptedHandler script;
+  script.set("/repos/o/r/issues", Json(503, R"({"message":"Service Unavailable"})"));
+  script.set("/bad", Json(200, "{not json"));
+  FakeServer server(script.handler());
+  boost::asio::io_context io;
+  ClientOptions o = FastOptions(server.base_url());
+  o.max_retries = 3;
+  Client client(io, clock, nullptr, o);
+
+  auto r = Fetch(io, client, "/repos/o/r/issues?per_page=100");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message().find(server.base_url() + "/repos/o/r/issues?per_page=100") !=
+        std::string::npos);
+  CHECK(r.status().message().find(kToken) == std::string::npos);
+  CHECK(r.status().ToString().find(kToken) == std::string::npos);
+  CHECK(script.served("/repos/o/r/issues") == 4);
+  CHECK(client.stats().failures == 1);
+  CHECK(client.stats().retries == 3);
+
+  auto bad = Fetch(io, client, "/bad");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("not valid JSON") != std::string::npos);
+  CHECK(script.served("/bad") == 4);
+
+  CHECK(logs.Contains("giving up"));
+  CHECK_FALSE(logs.Contains(kToken));
+}
+
+TEST_CASE("a connection refused is retried and then reported as unavailable") {
+  ScaledClock clock(1000);
+  unsigned short port;
+  {
+    FakeServer gone([](const HttpRequest&) { return HttpResponse{}; });
+    port = gone.port();
+  }
+  boost::asio::io_context io;
+  ClientOptions o = FastOptions("http://127.0.0.1:" + std::to_string(port));
+  o.max_retries = 1;
+  Client client(io, clock, nullptr, o);
+  auto r = Fetch(io, client, "/users/alice");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message().find("/users/alice") != std::string::npos);
+  CHECK(client.stats().requests == 2);
+}
+
+TEST_CASE("a 401 fails the request, everything queued, and everything after, without sending") {
+  LogCapture logs;
+  ScriptedHandler script;
+  script.set_default(Json(401, R"({"message":"Bad credentials"})"));
+  FakeServer server(script.handler());
+  boost::asio::io_context io;
+  SystemClock clock;
+  ClientOptions o = FastOptions(server.base_url());
+  o.concurrency = 1;
+  Client client(io, clock, nullptr, o);
+
+  std::vector<Status> results;
+  for (int i = 0; i < 5; ++i) {
+    client.Get("/users/u" + std::to_string(i), [&](Result<ApiResponse> r) {
+      results.push_back(r.ok() ? Status::Ok() : r.status());
+    });
+  }
+  REQUIRE(RunUntil(io, [&] { return results.size() == 5; }));
+  for (const auto& s : results) {
+    CHECK(s.code() == Status::Code::kUnauthorized);
+    CHECK(s.message().find(kToken) == std::string::npos);
+  }
+  CHECK(results[0].message().find("/users/u0") != std::string::npos);
+  CHECK(server.stats().requests == 1);
+
+  auto later = Fetch(io, client, "/users/late");
+  REQUIRE_FALSE(later.ok());
+  CHECK(later.status().code() == Status::Code::kUnauthorized);
+  CHECK(server.stats().requests == 1);
+  CHECK(client.Idle());
+  CHECK(logs.Contains("401"));
+  CHECK_FALSE(logs.Contains(kToken));
+}
+
+TEST_CASE("with 100 requests queued the server never sees more than `concurrency` at once") {
+  FakeServer server(
+      [&](const HttpRequest&) {
+        HttpResponse r = Json(200, "[]");
+        r.delay = std::chrono::milliseconds(5);
+        return r;
+      },
+      16);
+  boost::asio::io_context io;
+  SystemClock clock;
+  ClientOptions o = FastOptions(server.base_url());
+  o.concurrency = 4;
+  Client client(io, clock, nullptr, o);
+  int done = 0, ok = 0;
+  std::vector<int> order;
+  for (int i = 0; i < 100; ++i) {
+    client.Get("/n/" + std::to_string(i), [&, i](Result<ApiResponse> r) {
+      done++;
+      if (r.ok() && r->kind == ApiResponse::Kind::kOk) ok++;
+      order.push_back(i);
+    });
+  }
+  CHECK_FALSE(client.Idle());
+  REQUIRE(RunUntil(io, [&] { return done == 100; }));
+  CHECK(ok == 100);
+  CHECK(server.stats().requests == 100);
+  CHECK(server.stats().max_in_flight <= 4);
+  CHECK(server.stats().max_in_flight >= 2);  // it did run requests side by side
+  // FIFO: requests are sent in the order they were queued.
+  auto log = server.log();
+  std::vector<std::string> targets;
+  for (auto& e : log) targets.push_back(e.target);
+  CHECK(targets.front() == "/n/0");
+  CHECK(client.Idle());
+}
+
+TEST_CASE("search requests are paced to search_per_minute") {
+  // 2 s of pacing in 67 ms; the server notes arrivals, which trail the client's sends by a
+  // varying latency (a new connection), so the check leaves 0.5 s (17 ms real) of slack.
+  ScaledClock clock(30);
+  std::mutex mu;
+  std::vector<Clock::TimePoint> times;
+  FakeServer server([&](const HttpRequest&) {
+    std::lock_guard lock(mu);
+    times.push_back(clock.Now());
+    auto r = Json(200, R"({"total_count":0,"items":[]})");
+    r.headers.emplace_back("x-ratelimit-resource", "search");
+    return r;
+  });
+  boost::asio::io_context io;
+  ClientOptions o = FastOptions(server.base_url());
+  o.search_per_minute = 30;
+  Client client(io, clock, nullptr, o);
+  int done = 0;
+  for (int i = 0; i < 4; ++i) {
+    client.Get("/search/issues?q=involves:alice&page=" + std::to_string(i),
+               [&](Result<ApiResponse> r) {
+                 CHECK(r.ok());
+                 done++;
+               });
+  }
+  REQUIRE(RunUntil(io, [&] { return done == 4; }));
+  std::lock_guard lock(mu);
+  REQUIRE(times.size() == 4);
+  for (std::size_t i = 1; i < times.size(); ++i) {
+    CHECK(times[i] - times[i - 1] >= std::chrono::milliseconds(1500));
+  }
+}
+
+TEST_CASE("CancelAll fails queued and in-flight requests with kCancelled") {
+  FakeServer server([](const HttpRequest&) {
+    HttpResponse r = Json(200, "{}");
+    r.delay = std::chrono::milliseconds(300);
+    return r;
+  });
+  boost::asio::io_context io;
+  SystemClock clock;
+  ClientOptions o = FastOptions(server.base_url());
+  o.concurrency = 2;
+  Client client(io, clock, nullptr, o);
+  std::vector<Status::Code> codes;
+  for (int i = 0; i < 5; ++i) {
+    client.Get("/slow/" + std::to_string(i), [&](Result<ApiResponse> r) {
+      codes.push_back(r.ok() ? Status::Code::kOk : r.status().code());
+    });
+  }
+  // (curl may hold the second transfer until the first connection shows whether it can
+  // multiplex, so the first answer can arrive before two are in flight.)
+  REQUIRE(RunUntil(io, [&] { return server.in_flight() == 2; }));
+  std::size_t answered = codes.size();
+  CHECK(answered <= 1);
+  client.CancelAll();
+  REQUIRE(RunUntil(io, [&] { return codes.size() == 5; }));
+  for (std::size_t i = answered; i < codes.size(); ++i) CHECK(codes[i] == Status::Code::kCancelled);
+  CHECK(client.Idle());
+  io.restart();
+  io.run_for(std::chrono::milliseconds(400));  // the aborted answers would have come by now
+  CHECK(codes.size() == 5);
+}
+
+TEST_CASE("the link header's rel=next is found exactly as given") {
+  CHECK(
+      FindLink(R"(<https://x/a?page=2&per_page=100>; rel="next", <https://x/a?page=9>; rel="last")",
+               "next") == "https://x/a?page=2&per_page=100");
+  CHECK(FindLink(R"(<https://x/a?page=1>; rel="prev", <https://x/a?after=Y3Vy,c29y>; rel="next")",
+                 "next") == "https://x/a?after=Y3Vy,c29y");
+  CHECK(FindLink(R"(<https://x/a?page=1>; rel="first", <https://x/b>; rel="prev")", "next") ==
+        std::nullopt);
+  CHECK(FindLink(R"(<https://x/c>; title="a, b"; rel="next")", "next") == "https://x/c");
+  CHECK(FindLink(R"(<https://x/d>; rel=next)", "next") == "https://x/d");
+  CHECK(FindLink("", "next") == std::nullopt);
+  CHECK(FindLink("garbage <unterminated", "next") == std::nullopt);
+}
+
+TEST_CASE("the token identity is stable, distinct per token, and does not contain the token") {
+  CHECK(TokenIdentity(kToken) == TokenIdentity(kToken));
+  CHECK(TokenIdentity(kToken) != TokenIdentity(kToken + "x"));
+  CHECK(TokenIdentity(kToken).find(kToken) == std::string::npos);
+  CHECK(TokenIdentity("") == "anonymous");
+}
