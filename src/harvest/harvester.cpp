@@ -208,7 +208,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   void PhaseRepos() {
     auto watches = h_.ingest_.ListWatches();
     if (!watches.ok()) return Abort(watches.status());
-    std::map<std::string, std::vector<store::WatchRow>> by_name;  // lower-cased name
+    // Grouped by the name to ask for: a resolved watch asks by the repository's current
+    // name, so a renamed repository costs no redirect (and keeps its 304s) after the first.
+    std::map<std::string, std::pair<std::string, std::vector<store::WatchRow>>> groups;
     for (const auto& w : *watches) {
       if (w.status != "active") continue;
       const Writer* writer = FindWriter(w.writer);
@@ -217,9 +219,17 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       // this only guards against a watch of the wrong kind.
       if (!writer->discover && w.source != "config") continue;
       if (!IsValidRepoName(w.repo_name)) continue;
-      by_name[Lower(w.repo_name)].push_back(w);
+      std::string ask = w.repo_name;
+      if (w.repo_id) {
+        if (auto p = StoredProject(*w.repo_id); p && IsValidRepoName(p->full_name)) {
+          ask = p->full_name;
+        }
+      }
+      auto& g = groups[Lower(ask)];
+      g.first = ask;
+      g.second.push_back(w);
     }
-    for (auto& [name, rows] : by_name) FetchRepo(rows, 0);
+    for (auto& [key, g] : groups) FetchRepo(g.first, g.second, 0);
   }
 
   // The lists of every project: per writer, then repository-wide.
@@ -570,8 +580,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // ---- repositories ------------------------------------------------------------------
 
-  void FetchRepo(const std::vector<store::WatchRow>& rows, int attempt) {
-    const std::string name = rows.front().repo_name;
+  void FetchRepo(const std::string& name, const std::vector<store::WatchRow>& rows, int attempt) {
     const std::string url = RepoPath(name);
     auto self = shared_from_this();
     Fetch(
@@ -599,12 +608,14 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             case Kind::kNotModified: {
               // Unchanged: the stored row is the answer.
               std::optional<Project> p;
-              if (rows.front().repo_id) p = self->StoredProject(*rows.front().repo_id);
+              for (const auto& w : rows) {
+                if (w.repo_id && !p) p = self->StoredProject(*w.repo_id);
+              }
               if (p) {
                 self->AddProject(*p);
               } else if (attempt == 0) {
                 self->PostForget(url);
-                self->Later([self, rows] { self->FetchRepo(rows, 1); });
+                self->Later([self, name, rows] { self->FetchRepo(name, rows, 1); });
               }
               return;
             }
@@ -617,13 +628,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
                 repo.ok() ? Status::Corruption("repository without id or name") : repo.status();
             self->BadBody(
                 r, "repos", name, url, why, attempt,
-                [self, rows](int t) { self->FetchRepo(rows, t); },
+                [self, name, rows](int t) { self->FetchRepo(name, rows, t); },
                 [self] { ++self->stats_.scopes_failed; });
             return;
           }
-          if (Lower(repo->full_name) != Lower(name)) {
-            log::Notice("project renamed from={} to={}", name, repo->full_name);
-          }
+          bool renamed = Lower(repo->full_name) != Lower(name);
+          if (renamed) log::Notice("project renamed from={} to={}", name, repo->full_name);
           bool ok = self->InTransaction([&]() -> Status {
             if (auto s = self->h_.ingest_.UpsertRepo(*repo); !s.ok()) return s;
             for (const auto& w : rows) {
@@ -634,7 +644,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             }
             return Status::Ok();
           });
-          if (ok) self->AddProject(Project{repo->id, repo->full_name});
+          if (!ok) return;
+          self->AddProject(Project{repo->id, repo->full_name});
+          // Ask once by the new name, so next cycle's request has validators to send.
+          if (renamed && attempt == 0) {
+            self->Later([self, rows, full = repo->full_name] { self->FetchRepo(full, rows, 1); });
+          }
         },
         [self] { ++self->stats_.scopes_failed; });
   }

@@ -1,0 +1,60 @@
+// The harvester's pure rules: request paths and how a watermark follows from the data.
+#include <doctest/doctest.h>
+
+#include "harvest/plan.hpp"
+
+namespace hv = ghharvest::harvest;
+
+TEST_CASE("list paths ask for 100 per page, oldest update first where the API can sort") {
+  CHECK(hv::ListPath(hv::ListKind::kIssues, "o/r.x", "Alice", std::nullopt) ==
+        "/repos/o/r.x/issues?creator=Alice&state=all&sort=updated&direction=asc&per_page=100");
+  CHECK(hv::ListPath(hv::ListKind::kCommits, "o/r", "alice", std::string("2026-01-01T00:00:00Z")) ==
+        "/repos/o/r/commits?author=alice&per_page=100&since=2026-01-01T00:00:00Z");
+  CHECK(hv::ListPath(hv::ListKind::kIssueComments, "o/r", "", std::nullopt) ==
+        "/repos/o/r/issues/comments?sort=updated&direction=asc&per_page=100");
+  CHECK(hv::ListPath(hv::ListKind::kReviewComments, "o/r", "", std::string("X")) ==
+        "/repos/o/r/pulls/comments?sort=updated&direction=asc&per_page=100&since=X");
+  CHECK(hv::PullsPath("o/r") ==
+        "/repos/o/r/pulls?state=all&sort=updated&direction=desc&per_page=100");
+  CHECK(hv::ReviewsPath("o/r", 42) == "/repos/o/r/pulls/42/reviews?per_page=100");
+  CHECK(hv::SearchInvolvesPath("bob") == "/search/issues?q=involves:bob&per_page=100");
+}
+
+TEST_CASE("scopes name the project, and the writer in lower case for per-writer lists") {
+  CHECK(hv::RepoScope("Octo/Repo") == "Octo/Repo");
+  CHECK(hv::WriterScope("Alice", "Octo/Repo") == "alice@Octo/Repo");
+  CHECK(std::string(hv::ListEndpoint(hv::ListKind::kReviewComments)) == "review_comments");
+}
+
+TEST_CASE("the watermark is the newest timestamp minus the overlap") {
+  hv::WatermarkRule rule;
+  rule.overlap_seconds = 600;
+  CHECK(hv::NextWatermark(hv::ListKind::kCommits, "2026-03-10T12:00:00Z", rule) ==
+        "2026-03-10T11:50:00Z");
+  CHECK(hv::NextWatermark(hv::ListKind::kIssues, "2026-03-10T00:05:00Z", rule) ==
+        "2026-03-09T23:55:00Z");
+  CHECK_FALSE(hv::NextWatermark(hv::ListKind::kIssues, "not a time", rule).has_value());
+}
+
+TEST_CASE("lists with reaction rollups keep a refresh window anchored to a UTC day") {
+  hv::WatermarkRule rule;
+  rule.overlap_seconds = 600;
+  rule.refresh_reactions_days = 30;
+  // Two different newest times on the same day give the same `since` (a stable URL).
+  auto a = hv::NextWatermark(hv::ListKind::kIssueComments, "2026-03-10T12:00:00Z", rule);
+  auto b = hv::NextWatermark(hv::ListKind::kIssueComments, "2026-03-10T23:59:59Z", rule);
+  CHECK(a == "2026-02-08T00:00:00Z");
+  CHECK(a == b);
+  // Commits carry no reactions: overlap only.
+  CHECK(hv::NextWatermark(hv::ListKind::kCommits, "2026-03-10T12:00:00Z", rule) ==
+        "2026-03-10T11:50:00Z");
+}
+
+TEST_CASE("timestamps shift and compare as text") {
+  CHECK(hv::ShiftIso("2026-01-01T00:00:00Z", -1) == "2025-12-31T23:59:59Z");
+  CHECK_FALSE(hv::ShiftIso("garbage", 5).has_value());
+  CHECK(hv::LaterOf(std::nullopt, std::string("A")) == "A");
+  CHECK(hv::LaterOf(std::string("2026-01-02T00:00:00Z"), std::string("2026-01-01T00:00:00Z")) ==
+        "2026-01-02T00:00:00Z");
+  CHECK_FALSE(hv::LaterOf(std::nullopt, std::nullopt).has_value());
+}
