@@ -159,10 +159,11 @@ std::string CountersJson(const ApiCounters& c) {
   };
   return fmt::format(
       "{{\"requests\":{},\"ok\":{},\"not_modified\":{},\"redirects\":{},\"not_found\":{},"
-      "\"rate_limited\":{},\"other\":{},\"points\":{},\"per_route\":{},\"per_route_ok\":{},"
+      "\"rate_limited\":{},\"unauthorized\":{},\"other\":{},\"points\":{},\"per_route\":{},\"per_"
+      "route_ok\":{},"
       "\"per_route_304\":{}}}\n",
-      c.requests, c.ok, c.not_modified, c.redirects, c.not_found, c.rate_limited, c.other,
-      map(c.points), map(c.per_route), map(c.per_route_ok), map(c.per_route_304));
+      c.requests, c.ok, c.not_modified, c.redirects, c.not_found, c.rate_limited, c.unauthorized,
+      c.other, map(c.points), map(c.per_route), map(c.per_route_ok), map(c.per_route_304));
 }
 
 std::string ConfigToml(const Options& o, const World& world, const std::string& base) {

@@ -237,6 +237,39 @@ TEST_CASE("the same seed builds the same world and truth; another seed builds an
   CHECK(a.TruthCounts(logins) == b.TruthCounts(logins));
 }
 
+TEST_CASE("the request floor sums ceil(items/100) over the lists a first harvest must read") {
+  World w(HandBuilt());
+  auto f = w.Floor();
+  CHECK(f.commits == 1);
+  CHECK(f.issues == 1);
+  CHECK(f.issue_comments == 1);
+  CHECK(f.review_comments == 1);
+  CHECK(f.pulls == 1);
+  CHECK(f.reviews == 2);  // PRs #2 and #3 have reviews
+  CHECK(f.total() == 7);
+  auto none = w.Floor(std::map<std::string, std::vector<std::string>>{{"ALICE", {}}});
+  CHECK(none.total() == 0);
+  World big(Small());
+  auto fb = big.Floor();
+  CHECK(fb.total() > 0);
+  CHECK(fb.commits >= 10);  // every (writer, project) pair reads at least one page
+}
+
+TEST_CASE("with a token configured, other credentials get 401 and cost nothing") {
+  auto world = std::make_shared<World>(HandBuilt());
+  GitHubHandlerOptions o;
+  o.token = "s3cret";
+  GitHubHandler h(
+      world, [] { return kBase; }, o);
+  CHECK(h(Get("/repos/octo-org/hello_world-2")).status == 401);
+  CHECK(h(Get("/repos/octo-org/hello_world-2", {{"authorization", "Bearer wrong"}})).status == 401);
+  CHECK(h(Get("/repos/octo-org/hello_world-2", {{"authorization", "Bearer s3cret"}})).status ==
+        200);
+  CHECK(h(Get("/repos/octo-org/hello_world-2", {{"authorization", "token s3cret"}})).status == 200);
+  CHECK(h.counters().unauthorized == 2);
+  CHECK(h.counters().primary_points() == 2);
+}
+
 TEST_CASE("a default world has the size the harvest tests need") {
   WorldSpec spec;  // 6 writers, 10 projects, 20000 items
   World w(spec);

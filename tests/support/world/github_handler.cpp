@@ -280,10 +280,12 @@ Paging ReadPaging(const HttpRequest& req) {
 
 // A page of `items` (already JSON), with GitHub's link header. `reachable` caps how many
 // items can be paged to (search: 1000, events: 300).
-Reply Page(const HttpRequest& req, const std::string& base, const std::vector<std::string>& items,
-           const Paging& p, std::optional<std::int64_t> reachable = std::nullopt,
+// Only the page's items are rendered: listings are long, pages short.
+Reply Page(const HttpRequest& req, const std::string& base, std::size_t count,
+           const std::function<std::string(std::size_t)>& render, const Paging& p,
+           std::optional<std::int64_t> reachable = std::nullopt,
            const std::string& wrap_prefix = "", const std::string& wrap_suffix = "") {
-  auto n = static_cast<std::int64_t>(items.size());
+  auto n = static_cast<std::int64_t>(count);
   if (reachable) n = std::min(n, *reachable);
   std::int64_t last = std::max<std::int64_t>(1, (n + p.per_page - 1) / p.per_page);
   Reply r;
@@ -291,7 +293,7 @@ Reply Page(const HttpRequest& req, const std::string& base, const std::vector<st
   std::int64_t from = (p.page - 1) * p.per_page;
   for (std::int64_t i = from; i < std::min(n, from + p.per_page); ++i) {
     if (i > from) body += ",";
-    body += items[static_cast<std::size_t>(i)];
+    body += render(static_cast<std::size_t>(i));
   }
   body += "]" + wrap_suffix;
   r.body = std::move(body);
@@ -540,9 +542,8 @@ Reply GitHubHandler::State::Route(const HttpRequest& req, const Ctx& ctx, std::s
         if (!r.deleted && EqualsNoCase(r.owner, u->login)) repos.push_back(&r);
       SortBy<WorldRepo>(
           repos, [](const WorldRepo& r) { return Lower(r.full_name()); }, false);
-      std::vector<std::string> items;
-      for (const auto* r : repos) items.push_back(ctx.Repo(*r));
-      return Page(req, ctx.base, items, p);
+      return Page(
+          req, ctx.base, repos.size(), [&](std::size_t i) { return ctx.Repo(*repos[i]); }, p);
     }
     if ((parts.size() == 4 && parts[2] == "events" && parts[3] == "public") ||
         (parts.size() == 3 && parts[2] == "events")) {
@@ -596,9 +597,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     std::reverse(list.begin(), list.end());  // newest first (stored oldest first)
     SortBy<WorldCommit>(
         list, [](const WorldCommit& c) { return c.date; }, true);
-    std::vector<std::string> items;
-    for (const auto* c : list) items.push_back(ctx.Commit(repo, *c));
-    return Page(req, ctx.base, items, p);
+    return Page(
+        req, ctx.base, list.size(), [&](std::size_t i) { return ctx.Commit(repo, *list[i]); }, p);
   }
   if (rest.size() == 1 && rest[0] == "issues") {
     *route = "/repos/{o}/{r}/issues";
@@ -629,9 +629,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       SortBy<WorldIssue>(
           list, [](const WorldIssue& i) { return std::make_pair(i.created, i.id); }, desc);
     }
-    std::vector<std::string> items;
-    for (const auto* i : list) items.push_back(ctx.Issue(repo, *i));
-    return Page(req, ctx.base, items, p);
+    return Page(
+        req, ctx.base, list.size(), [&](std::size_t i) { return ctx.Issue(repo, *list[i]); }, p);
   }
   // Comment listings: repository-wide, or one issue's / pull request's.
   auto comments = [&](const std::vector<WorldComment>& all, std::optional<std::int64_t> number,
@@ -653,10 +652,12 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       SortBy<WorldComment>(
           list, [](const WorldComment& c) { return std::make_pair(c.created, c.id); }, desc);
     }
-    std::vector<std::string> items;
-    for (const auto* c : list)
-      items.push_back(review ? ctx.ReviewComment(repo, *c) : ctx.IssueComment(repo, *c));
-    return Page(req, ctx.base, items, p);
+    return Page(
+        req, ctx.base, list.size(),
+        [&](std::size_t i) {
+          return review ? ctx.ReviewComment(repo, *list[i]) : ctx.IssueComment(repo, *list[i]);
+        },
+        p);
   };
   if (rest.size() == 2 && rest[0] == "issues" && rest[1] == "comments") {
     *route = "/repos/{o}/{r}/issues/comments";
@@ -700,9 +701,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       SortBy<WorldIssue>(
           list, [](const WorldIssue& i) { return std::make_pair(i.created, i.id); }, desc);
     }
-    std::vector<std::string> items;
-    for (const auto* i : list) items.push_back(ctx.Pull(repo, *i));
-    return Page(req, ctx.base, items, p);
+    return Page(
+        req, ctx.base, list.size(), [&](std::size_t i) { return ctx.Pull(repo, *list[i]); }, p);
   }
   if (rest.size() >= 2 && rest[0] == "pulls") {
     const WorldIssue* i = issue_at(rest[1]);
@@ -714,10 +714,11 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     if (rest.size() == 3 && rest[2] == "reviews") {
       *route = "/repos/{o}/{r}/pulls/{n}/reviews";
       if (!i || !i->is_pull) return NotFound();
-      std::vector<std::string> items;
+      std::vector<const WorldReview*> list;
       for (const auto& v : repo.reviews)
-        if (v.number == i->number) items.push_back(ctx.Review(repo, v));
-      return Page(req, ctx.base, items, p);
+        if (v.number == i->number) list.push_back(&v);
+      return Page(
+          req, ctx.base, list.size(), [&](std::size_t k) { return ctx.Review(repo, *list[k]); }, p);
     }
     if (rest.size() == 3 && rest[2] == "comments") {
       *route = "/repos/{o}/{r}/pulls/{n}/comments";
@@ -808,16 +809,13 @@ Reply GitHubHandler::State::Search(const HttpRequest& req, const Ctx& ctx) {
     };
     return desc ? key(b) < key(a) : key(a) < key(b);
   });
-  std::vector<std::string> items;
-  std::int64_t cap = options.search_cap;
-  for (const auto& h : hits) {
-    if (static_cast<std::int64_t>(items.size()) >= cap) break;
-    std::string item = ctx.Issue(*h.repo, *h.issue);
+  auto render = [&](std::size_t k) {
+    std::string item = ctx.Issue(*hits[k].repo, *hits[k].issue);
     item.pop_back();
-    items.push_back(item + ",\"score\":1.0}");
-  }
+    return item + ",\"score\":1.0}";
+  };
   return Page(
-      req, ctx.base, items, p, cap,
+      req, ctx.base, hits.size(), render, p, options.search_cap,
       fmt::format("{{\"total_count\":{},\"incomplete_results\":false,\"items\":", hits.size()),
       "}");
 }
@@ -832,78 +830,103 @@ Reply GitHubHandler::State::Events(const HttpRequest& req, const Ctx& ctx, const
                  "resource.");
   }
   WorldTime from = m.now - static_cast<WorldTime>(options.events_days) * 86400;
+  // Found first, rendered only for the page asked for.
   struct Ev {
     WorldTime at;
     std::int64_t order;
-    std::string json;
+    int kind;  // 1 push, 2 PR opened, 3 issue opened, 4 comment, 5 review comment, 6 review
+    const WorldRepo* repo;
+    const void* item;
+    std::int64_t id;
   };
   std::vector<Ev> evs;
-  std::string actor =
-      fmt::format("{{\"id\":{},\"login\":{},\"display_login\":{},\"gravatar_id\":\"\",\"url\":{}}}",
-                  u.id, Q(u.login), Q(u.login), Q(ctx.base + "/users/" + u.login));
-  auto add = [&](const WorldRepo& r, WorldTime at, std::int64_t id, int kind, const char* type,
-                 const std::string& payload) {
+  auto add = [&](const WorldRepo& r, WorldTime at, std::int64_t id, int kind, const void* item) {
     if (at < from || at > m.now) return;
-    std::string eid = fmt::format("{}{}", id, kind);
-    evs.push_back({at, id * 10 + kind,
-                   fmt::format("{{\"id\":{},\"type\":{},\"actor\":{},\"repo\":{{\"id\":{},"
-                               "\"name\":{},\"url\":{}}},\"payload\":{},\"public\":true,"
-                               "\"created_at\":{}}}",
-                               Q(eid), Q(type), actor, r.id, Q(r.full_name()), Q(ctx.RepoUrl(r)),
-                               payload, Time(at))});
+    evs.push_back({at, id * 10 + kind, kind, &r, item, id});
   };
   for (const auto& r : m.repos) {
     if (r.deleted) continue;
     for (std::size_t k = 0; k < r.commits.size(); ++k) {
       const auto& c = r.commits[k];
-      if (c.author != u.id || c.date < from) continue;
-      add(r, c.date, static_cast<std::int64_t>(k) + r.id * 1000000, 1, "PushEvent",
-          fmt::format("{{\"repository_id\":{},\"push_id\":{},\"size\":1,\"ref\":{},\"head\":{},"
-                      "\"commits\":[{{\"sha\":{},\"message\":\"change\",\"distinct\":true}}]}}",
-                      r.id, k + 1, Q("refs/heads/" + r.default_branch), Q(c.sha), Q(c.sha)));
+      if (c.author == u.id) add(r, c.date, static_cast<std::int64_t>(k) + r.id * 1000000, 1, &c);
     }
-    for (const auto& i : r.issues) {
-      if (i.user != u.id || i.created < from) continue;
-      if (i.is_pull) {
-        add(r, i.created, i.id, 2, "PullRequestEvent",
-            fmt::format("{{\"action\":\"opened\",\"number\":{},\"pull_request\":{}}}", i.number,
-                        ctx.Pull(r, i)));
-      } else {
-        add(r, i.created, i.id, 3, "IssuesEvent",
-            fmt::format("{{\"action\":\"opened\",\"issue\":{}}}", ctx.Issue(r, i)));
-      }
-    }
-    for (const auto& c : r.issue_comments) {
-      if (c.user != u.id || c.created < from) continue;
-      add(r, c.created, c.id, 4, "IssueCommentEvent",
-          fmt::format("{{\"action\":\"created\",\"issue\":{},\"comment\":{}}}",
-                      ctx.Issue(r, r.issues[static_cast<std::size_t>(c.number - 1)]),
-                      ctx.IssueComment(r, c)));
-    }
-    for (const auto& c : r.review_comments) {
-      if (c.user != u.id || c.created < from) continue;
-      add(r, c.created, c.id, 5, "PullRequestReviewCommentEvent",
-          fmt::format("{{\"action\":\"created\",\"pull_request\":{},\"comment\":{}}}",
-                      ctx.Pull(r, r.issues[static_cast<std::size_t>(c.number - 1)]),
-                      ctx.ReviewComment(r, c)));
-    }
-    for (const auto& v : r.reviews) {
-      if (v.user != u.id || v.state == "PENDING" || v.submitted < from) continue;
-      add(r, v.submitted, v.id, 6, "PullRequestReviewEvent",
-          fmt::format("{{\"action\":\"created\",\"pull_request\":{},\"review\":{}}}",
-                      ctx.Pull(r, r.issues[static_cast<std::size_t>(v.number - 1)]),
-                      ctx.Review(r, v)));
-    }
+    for (const auto& i : r.issues)
+      if (i.user == u.id) add(r, i.created, i.id, i.is_pull ? 2 : 3, &i);
+    for (const auto& c : r.issue_comments)
+      if (c.user == u.id) add(r, c.created, c.id, 4, &c);
+    for (const auto& c : r.review_comments)
+      if (c.user == u.id) add(r, c.created, c.id, 5, &c);
+    for (const auto& v : r.reviews)
+      if (v.user == u.id && v.state != "PENDING") add(r, v.submitted, v.id, 6, &v);
   }
   std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
     return std::make_pair(a.at, a.order) > std::make_pair(b.at, b.order);
   });
-  std::vector<std::string> items;
-  for (auto& e : evs) {
-    if (static_cast<int>(items.size()) >= options.events_cap) break;
-    items.push_back(std::move(e.json));
-  }
-  Reply r = Page(req, ctx.base, items, p, options.events_cap);
+  if (static_cast<int>(evs.size()) > options.events_cap)
+    evs.resize(static_cast<std::size_t>(options.events_cap));
+  std::string actor =
+      fmt::format("{{\"id\":{},\"login\":{},\"display_login\":{},\"gravatar_id\":\"\",\"url\":{}}}",
+                  u.id, Q(u.login), Q(u.login), Q(ctx.base + "/users/" + u.login));
+  auto render = [&](std::size_t k) {
+    const Ev& e = evs[k];
+    const WorldRepo& r = *e.repo;
+    auto issue_of = [&](std::int64_t number) -> const WorldIssue& {
+      return r.issues[static_cast<std::size_t>(number - 1)];
+    };
+    const char* type = "";
+    std::string payload;
+    switch (e.kind) {
+      case 1: {
+        const auto& c = *static_cast<const WorldCommit*>(e.item);
+        type = "PushEvent";
+        payload = fmt::format(
+            "{{\"repository_id\":{},\"push_id\":{},\"size\":1,\"ref\":{},\"head\":{},"
+            "\"commits\":[{{\"sha\":{},\"message\":\"change\",\"distinct\":true}}]}}",
+            r.id, e.id, Q("refs/heads/" + r.default_branch), Q(c.sha), Q(c.sha));
+        break;
+      }
+      case 2: {
+        const auto& i = *static_cast<const WorldIssue*>(e.item);
+        type = "PullRequestEvent";
+        payload = fmt::format("{{\"action\":\"opened\",\"number\":{},\"pull_request\":{}}}",
+                              i.number, ctx.Pull(r, i));
+        break;
+      }
+      case 3: {
+        const auto& i = *static_cast<const WorldIssue*>(e.item);
+        type = "IssuesEvent";
+        payload = fmt::format("{{\"action\":\"opened\",\"issue\":{}}}", ctx.Issue(r, i));
+        break;
+      }
+      case 4: {
+        const auto& c = *static_cast<const WorldComment*>(e.item);
+        type = "IssueCommentEvent";
+        payload = fmt::format("{{\"action\":\"created\",\"issue\":{},\"comment\":{}}}",
+                              ctx.Issue(r, issue_of(c.number)), ctx.IssueComment(r, c));
+        break;
+      }
+      case 5: {
+        const auto& c = *static_cast<const WorldComment*>(e.item);
+        type = "PullRequestReviewCommentEvent";
+        payload = fmt::format("{{\"action\":\"created\",\"pull_request\":{},\"comment\":{}}}",
+                              ctx.Pull(r, issue_of(c.number)), ctx.ReviewComment(r, c));
+        break;
+      }
+      default: {
+        const auto& v = *static_cast<const WorldReview*>(e.item);
+        type = "PullRequestReviewEvent";
+        payload = fmt::format("{{\"action\":\"created\",\"pull_request\":{},\"review\":{}}}",
+                              ctx.Pull(r, issue_of(v.number)), ctx.Review(r, v));
+        break;
+      }
+    }
+    return fmt::format(
+        "{{\"id\":{},\"type\":{},\"actor\":{},\"repo\":{{\"id\":{},\"name\":{},\"url\":{}}},"
+        "\"payload\":{},\"public\":true,\"created_at\":{}}}",
+        Q(fmt::format("{}{}", e.id, e.kind)), Q(type), actor, r.id, Q(r.full_name()),
+        Q(ctx.RepoUrl(r)), payload, Time(e.at));
+  };
+  Reply r = Page(req, ctx.base, evs.size(), render, p, options.events_cap);
   r.headers.emplace_back("x-poll-interval", std::to_string(options.poll_interval));
   return r;
 }
@@ -926,6 +949,18 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   std::string resource = req.path.rfind("/search/", 0) == 0 ? "search" : "core";
   bool free = req.path == "/rate_limit";
 
+  if (!s.options.token.empty()) {
+    std::string auth = req.header("authorization");
+    if (auth != "Bearer " + s.options.token && auth != "token " + s.options.token) {
+      std::lock_guard lock(s.mu);
+      s.counters.requests++;
+      s.counters.unauthorized++;
+      out.status = 401;
+      out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+      out.body = Error(401, "Bad credentials").body;
+      return out;
+    }
+  }
   {
     std::lock_guard lock(s.mu);
     s.counters.requests++;

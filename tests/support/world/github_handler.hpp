@@ -32,6 +32,9 @@ struct GitHubHandlerOptions {
   int events_days = 30;    // and only this recent (world clock)
   int search_cap = 1000;   // results a search query can reach
   int poll_interval = 60;  // X-Poll-Interval of the events feed
+  // When set, a request whose Authorization is not "Bearer <token>" or "token <token>" gets
+  // 401 Bad credentials (no points, counted in `unauthorized`).
+  std::string token;
 };
 
 struct ApiCounters {
@@ -41,6 +44,7 @@ struct ApiCounters {
   std::int64_t redirects = 0;                  // 301
   std::int64_t not_found = 0;                  // 404
   std::int64_t rate_limited = 0;               // 403 because a bucket was empty
+  std::int64_t unauthorized = 0;               // 401
   std::int64_t other = 0;                      // anything else (422, ...)
   std::map<std::string, std::int64_t> points;  // per resource ("core", "search")
   // Per route template, e.g. "/repos/{o}/{r}/issues", "/search/issues".

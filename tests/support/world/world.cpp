@@ -738,6 +738,43 @@ std::map<std::string, std::vector<std::string>> World::WriterProjects() const {
   return out;
 }
 
+RequestFloor World::Floor(
+    const std::optional<std::map<std::string, std::vector<std::string>>>& repos_per_writer) const {
+  auto per_writer = repos_per_writer ? *repos_per_writer : WriterProjects();
+  std::shared_lock lock(mu_);
+  const auto& m = model_;
+  auto pages = [](std::int64_t n) { return (n + 99) / 100; };
+  RequestFloor f;
+  std::set<std::int64_t> projects;
+  for (const auto& [login, names] : per_writer) {
+    const WorldUser* u = m.UserByLogin(login);
+    std::set<std::int64_t> seen;
+    for (const auto& name : names) {
+      const WorldRepo* r = m.Repo(name);
+      if (!r || r->deleted || !seen.insert(r->id).second) continue;
+      projects.insert(r->id);
+      if (!u) continue;
+      std::int64_t commits = 0, issues = 0;
+      for (const auto& c : r->commits) commits += c.author == u->id;
+      for (const auto& i : r->issues) issues += i.user == u->id;
+      f.commits += pages(commits);
+      f.issues += pages(issues);
+    }
+  }
+  for (auto id : projects) {
+    const WorldRepo* r = m.RepoById(id);
+    f.issue_comments += pages(static_cast<std::int64_t>(r->issue_comments.size()));
+    f.review_comments += pages(static_cast<std::int64_t>(r->review_comments.size()));
+    std::int64_t pulls = 0;
+    std::map<std::int64_t, std::int64_t> reviews;
+    for (const auto& i : r->issues) pulls += i.is_pull;
+    for (const auto& v : r->reviews) reviews[v.number]++;
+    f.pulls += pages(pulls);
+    for (const auto& [number, n] : reviews) f.reviews += pages(n);
+  }
+  return f;
+}
+
 std::int64_t World::ItemCount() const {
   std::shared_lock lock(mu_);
   std::int64_t n = 0;

@@ -171,6 +171,18 @@ struct AdvanceResult {
   int items_added = 0, edits = 0, reactions_added = 0, merges = 0;
 };
 
+// The fewest requests a first full harvest can make (page size 100): the sum of
+// ceil(items/100) over the lists that must be read. Per (writer, project): commits?author=
+// and issues?creator=; per watched project: issue comments, review comments, the pulls list;
+// per pull request in a watched project: its reviews (one page when it has any).
+struct RequestFloor {
+  std::int64_t commits = 0, issues = 0, issue_comments = 0, review_comments = 0, pulls = 0,
+               reviews = 0;
+  std::int64_t total() const {
+    return commits + issues + issue_comments + review_comments + pulls + reviews;
+  }
+};
+
 class World {
  public:
   explicit World(const WorldSpec& spec);
@@ -186,6 +198,11 @@ class World {
   // case-insensitively; only rows with any non-zero count.
   std::vector<CountsRow> TruthCounts(const std::vector<std::string>& writer_logins_from_config,
                                      const TruthOptions& options = {}) const;
+
+  // The request floor for watching `repos_per_writer` (config login -> full names, old names
+  // accepted); unset: every writer on every project it is active in.
+  RequestFloor Floor(const std::optional<std::map<std::string, std::vector<std::string>>>&
+                         repos_per_writer = std::nullopt) const;
 
   // Writers' logins as a config would spell them (case differs from GitHub on purpose).
   std::vector<std::string> WriterConfigLogins() const;
