@@ -93,7 +93,7 @@ class Harness {
   SyncResult Sync() {
     boost::asio::io_context io;
     gh::github::ClientOptions co;
-    co.api_url = server_->base_url();
+    co.api_url = cfg_.github.api_url;
     co.token = "test-token";
     co.retry_base = std::chrono::milliseconds(1);
     co.secondary_base = std::chrono::seconds(1);
@@ -209,7 +209,7 @@ class Harness {
     std::string path = dir_.file("ghharvest.toml");
     std::ofstream f(path);
     f << "[github]\napi_url = \"" << server_->base_url() << "\"\n"
-      << "token_env = \"GHH_HARVEST_TEST_TOKEN\"\nmax_retries = 2\n"
+      << "token_env = \"GHH_HARVEST_TEST_TOKEN\"\nmax_retries = 0\n"
       << "[storage]\ndatabase = \"" << cfg_.storage.database << "\"\n"
       << "[reports]\ndir = \"" << dir_.file("reports") << "\"\n";
     for (const auto& w : cfg_.writers) {
@@ -410,4 +410,150 @@ TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact c
   REQUIRE(WaitExit(SpawnSync(config)) == 0);
   CheckCounts(h, "after the kills and one normal sync");
   CHECK(h.DuplicateRows() == 0);
+}
+
+TEST_CASE(
+    "a renamed project keeps its history under the new name; a gone one is kept, not polled") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 4000;
+  Harness h(o);
+  auto first = h.Sync();
+  REQUIRE(first.status.ok());
+  gh::testing::AdvanceSpec a;
+  a.rename_repo = true;
+  a.delete_repo = true;
+  auto changed = h.world().Advance(a);
+  REQUIRE(changed.renamed_to);
+  REQUIRE(changed.deleted);
+  auto second = h.Sync();
+  CHECK_MESSAGE(second.status.ok(), second.status.ToString());
+  CHECK(second.stats.projects_gone == 1);
+  CheckCounts(h, "after a rename and a deletion");
+  auto gone = h.db().QueryInt("SELECT count(*) FROM watches WHERE status = 'gone'");
+  REQUIRE(gone.ok());
+  CHECK(gone->value_or(0) > 0);
+  auto renamed =
+      h.db().QueryInt("SELECT count(*) FROM repos WHERE full_name = '" + *changed.renamed_to + "'");
+  REQUIRE(renamed.ok());
+  CHECK(renamed->value_or(0) == 1);
+
+  // The next cycle asks nothing of the gone project and no redirect of the renamed one.
+  h.handler().ResetCounters();
+  auto third = h.Sync();
+  CHECK(third.status.ok());
+  auto c = h.handler().counters();
+  CHECK(c.not_found == 0);
+  CHECK(c.redirects == 0);
+  CHECK(c.not_modified == c.requests);
+  CHECK(c.primary_points() == 0);
+  CheckCounts(h, "after an idle sync past the rename");
+}
+
+TEST_CASE("a config login in another case watches the GitHub account and records its id") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 2000;
+  Harness h(o);
+  REQUIRE(h.Sync().status.ok());
+  auto unresolved = h.db().QueryInt("SELECT count(*) FROM writers WHERE user_id IS NULL");
+  REQUIRE(unresolved.ok());
+  CHECK(unresolved->value_or(-1) == 0);
+  // Config spellings differ from GitHub's somewhere in the world, and the rows use GitHub's.
+  auto differ = h.db().QueryInt(
+      "SELECT count(*) FROM writers w JOIN users u ON u.id = w.user_id WHERE w.login <> u.login "
+      "COLLATE BINARY");
+  REQUIRE(differ.ok());
+  CHECK(differ->value_or(0) > 0);
+  CheckCounts(h, "with mixed-case config logins");
+}
+
+TEST_CASE("a 401 stops the cycle with kUnauthorized, and sync --once exits 77") {
+  gh::testing::FakeServer server([](const gh::testing::HttpRequest&) {
+    gh::testing::HttpResponse r;
+    r.status = 401;
+    r.body = R"({"message":"Bad credentials"})";
+    return r;
+  });
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 500;
+  Harness h(o);
+  h.config().github.api_url = server.base_url();
+  auto r = h.Sync();
+  CHECK(r.status.code() == gh::Status::Code::kUnauthorized);
+  CHECK(r.status.message().find("401") != std::string::npos);
+  // One request told us; the rest were never sent.
+  CHECK(server.stats().requests <= 4);
+}
+
+TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreachable, 0 when fine") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 500;
+  Harness h(o);
+  std::string good = h.WriteConfigFile();
+  CHECK(WaitExit(SpawnSync(good)) == 0);
+
+  gh::testing::FakeServer deny([](const gh::testing::HttpRequest&) {
+    gh::testing::HttpResponse r;
+    r.status = 401;
+    r.body = R"({"message":"Bad credentials"})";
+    return r;
+  });
+  h.config().github.api_url = deny.base_url();
+  auto write = [&](const std::string& api) {
+    std::string text;
+    {
+      std::ifstream in(good);
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    auto at = text.find(h.base_url());
+    REQUIRE(at != std::string::npos);
+    text.replace(at, h.base_url().size(), api);
+    std::string path = h.dir() + "/other.toml";
+    std::ofstream(path) << text;
+    return path;
+  };
+  CHECK(WaitExit(SpawnSync(write(deny.base_url()))) == 77);
+
+  // A port nobody listens on: bind one, note it, close it.
+  std::string closed;
+  {
+    gh::testing::FakeServer gone(
+        [](const gh::testing::HttpRequest&) { return gh::testing::HttpResponse{}; });
+    closed = gone.base_url();
+  }
+  CHECK(WaitExit(SpawnSync(write(closed))) == 69);
+}
+
+TEST_CASE("SyncWriter syncs one writer's projects; an unknown login is kNotFound") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 2000;
+  Harness h(o);
+  boost::asio::io_context io;
+  gh::ScaledClock clock(1000.0);
+  gh::github::ClientOptions co;
+  co.api_url = h.base_url();
+  co.token = "t";
+  gh::github::Client client(io, clock, &h.db(), co);
+  gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
+  std::vector<gh::Status> got;
+  gh::harvest::HarvestStats one;
+  std::string login = Lower(h.config().writers.front().login);
+  harvester.SyncWriter(login, [&](gh::Status s, gh::harvest::HarvestStats st) {
+    got.push_back(s);
+    one = st;
+  });
+  harvester.SyncWriter("nobody-here",
+                       [&](gh::Status s, gh::harvest::HarvestStats) { got.push_back(s); });
+  CHECK(harvester.Busy());
+  io.run();
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].ok());
+  CHECK(got[1].code() == gh::Status::Code::kNotFound);
+  CHECK(one.projects == static_cast<std::int64_t>(h.config().writers.front().repos.size()));
+  CHECK(one.counts_changed);
+  CHECK_FALSE(harvester.Busy());
 }
