@@ -7,6 +7,7 @@
 // Besides GitHub's routes it answers two of its own, which cost no rate-limit points:
 //   GET /_fakehub/counters  the handler's counters (requests, 304s, points per resource)
 //   GET /_fakehub/truth     the current truth counts (JSON)
+//   GET /_fakehub/floor     the request floor of a first harvest of the listed repos
 #include <signal.h>
 
 #include <cerrno>
@@ -231,6 +232,16 @@ int main(int argc, char** argv) {
   Handler served = github;
   if (o.fault_rate > 0) served = WithFaults(served, o.fault_rate, o.spec.seed);
   Handler top = [served, github, world](const HttpRequest& req) -> HttpResponse {
+    if (req.path == "/_fakehub/floor") {
+      auto f = world->Floor();
+      HttpResponse r;
+      r.headers.emplace_back("content-type", "application/json");
+      r.body = fmt::format(
+          "{{\"commits\":{},\"issues\":{},\"issue_comments\":{},\"review_comments\":{},"
+          "\"pulls\":{},\"reviews\":{},\"total\":{}}}\n",
+          f.commits, f.issues, f.issue_comments, f.review_comments, f.pulls, f.reviews, f.total());
+      return r;
+    }
     if (req.path == "/_fakehub/counters" || req.path == "/_fakehub/truth") {
       HttpResponse r;
       r.headers.emplace_back("content-type", "application/json");
