@@ -2,6 +2,8 @@
 // (Reader::Event), so both sources yield identical records for identical events.
 #include "ghharvest/github/events.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "github/parse_internal.hpp"
@@ -203,8 +205,9 @@ void ParseEventLines(std::string_view chunk, std::int64_t first_line, std::vecto
         break;
       }
       std::size_t at = it.current_index();
-      for (; counted_to < at && counted_to < view.size(); ++counted_to) {
-        if (view.data()[counted_to] == '\n') ++line_no;
+      if (at > counted_to && at <= view.size()) {
+        line_no += std::count(view.data() + counted_to, view.data() + at, '\n');
+        counted_to = at;
       }
       Reader r(nullptr, "event");
       od::object obj;
