@@ -255,6 +255,7 @@ class Client::Impl {
       RetryOrFail(std::move(p), why, std::nullopt);
       return;
     }
+    log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
     RateLimit rate = ParseRate(r);
     if (rate.resource.empty()) rate.resource = p->resource;
     governor_.OnResponse(p->resource, rate);

@@ -527,6 +527,44 @@ TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then
   }
 }
 
+TEST_CASE("a stalled response is abandoned after stall_timeout and retried") {
+  ScriptedHandler script;
+  HttpResponse slow = Json(200, "{}");
+  slow.delay = std::chrono::milliseconds(4000);
+  script.push("/stall", slow);
+  script.push("/stall", Json(200, R"({"ok":true})"));
+  FakeServer server(script.handler());
+  boost::asio::io_context io;
+  ScaledClock clock(1000);  // the backoff is scaled; curl's stall timer runs in real time
+  ClientOptions o = FastOptions(server.base_url());
+  o.stall_timeout = seconds(1);
+  Client client(io, clock, nullptr, o);
+  auto r = Fetch(io, client, "/stall");
+  REQUIRE(r.ok());
+  CHECK(r->body == R"({"ok":true})");
+  CHECK(client.stats().retries == 1);
+  CHECK(script.served("/stall") == 2);
+}
+
+TEST_CASE("a 403 that is no rate limit is a client error, not a wait") {
+  ScriptedHandler script;
+  HttpResponse forbidden = Json(403, R"({"message":"Resource not accessible by integration"})");
+  forbidden.headers.emplace_back("x-ratelimit-remaining", "4000");
+  forbidden.headers.emplace_back("x-ratelimit-limit", "5000");
+  forbidden.headers.emplace_back("x-ratelimit-reset", "4102444800");
+  script.set("/forbidden", forbidden);
+  FakeServer server(script.handler());
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FastOptions(server.base_url()));
+  auto r = Fetch(io, client, "/forbidden");
+  REQUIRE(r.ok());
+  CHECK(r->kind == ApiResponse::Kind::kClientError);
+  CHECK(r->status == 403);
+  CHECK(client.stats().retries == 0);
+  CHECK(script.served("/forbidden") == 1);
+}
+
 TEST_CASE("a persistent failure gives up after max_retries naming the URL and never the token") {
   LogCapture logs;
   ScaledClock clock(1000);
