@@ -1,0 +1,110 @@
+// `ghharvest import-archive` as an operator runs it: the built binary, a config, .json.gz files.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "ghharvest/store/database.hpp"
+#include "test_paths.hpp"
+
+using ghharvest::testing::TempDir;
+
+namespace {
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+Ran Run(const TempDir& dir, const std::string& args) {
+  std::string cmd =
+      "env -u CONFIGURATION_DIRECTORY -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY"
+      " timeout -k 5 60 '" +
+      std::string(GHH_BINARY) + "' " + args + " >'" + dir.file("out") + "' 2>'" + dir.file("err") +
+      "' </dev/null";
+  int status = std::system(cmd.c_str());
+  Ran r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = Slurp(dir.file("out"));
+  r.err = Slurp(dir.file("err"));
+  return r;
+}
+
+bool Has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+void WriteGz(const std::string& path, const std::string& text) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  REQUIRE(gzwrite(f, text.data(), static_cast<unsigned>(text.size())) ==
+          static_cast<int>(text.size()));
+  REQUIRE(gzclose(f) == Z_OK);
+}
+
+std::string PullEvent(int number, bool merged) {
+  return "{\"id\":\"" + std::to_string(number) +
+         "\",\"type\":\"PullRequestEvent\",\"actor\":{\"id\":1,\"login\":\"alice\"},"
+         "\"repo\":{\"id\":77,\"name\":\"octo-org/hello-world\"},\"payload\":{\"action\":\"" +
+         (merged ? "closed" : "opened") + "\",\"number\":" + std::to_string(number) +
+         ",\"pull_request\":{\"id\":" + std::to_string(9000 + number) +
+         ",\"number\":" + std::to_string(number) +
+         ",\"user\":{\"id\":1,\"login\":\"alice\"},\"state\":\"" + (merged ? "closed" : "open") +
+         "\",\"created_at\":\"2024-01-01T00:00:00Z\",\"updated_at\":\"2024-01-0" +
+         (merged ? "2" : "1") +
+         "T00:00:00Z\",\"merged_at\":" + (merged ? "\"2024-01-02T00:00:00Z\"" : "null") +
+         "}},\"created_at\":\"2024-01-01T00:00:00Z\"}\n";
+}
+
+std::int64_t Int(const std::string& db_path, const std::string& sql) {
+  auto db = ghharvest::store::Database::Open(db_path);
+  REQUIRE(db.ok());
+  auto v = (*db)->QueryInt(sql);
+  REQUIRE_MESSAGE(v.ok(), v.status().ToString());
+  REQUIRE(v->has_value());
+  return **v;
+}
+
+}  // namespace
+
+TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0") {
+  TempDir dir;
+  std::string cfg = dir.file("ghharvest.toml");
+  std::ofstream(cfg) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n[storage]\ndatabase = "
+                        "\"state/ghharvest.db\"\n"
+                        "[[writers]]\nlogin = \"Alice\"\nrepos = [\"octo-org/hello-world\"]\n";
+  WriteGz(dir.file("h0.json.gz"), PullEvent(1, false) + "{oops\n" + PullEvent(2, false));
+  WriteGz(dir.file("h1.json.gz"), PullEvent(1, true));
+
+  Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("h0.json.gz") + "' '" +
+                       dir.file("h1.json.gz") + "'");
+  CHECK_MESSAGE(r.code == 0, r.err);
+  CHECK_MESSAGE(Has(r.err, dir.file("h0.json.gz") + ":2:"), r.err);
+  CHECK_MESSAGE(Has(r.out, "2 files (0 failed), 4 lines, 3 events, 1 bad lines"), r.out);
+  std::string db = dir.file("state/ghharvest.db");
+  CHECK(Int(db, "SELECT prs_opened FROM writer_project_counts WHERE writer = 'alice'") == 2);
+  CHECK(Int(db, "SELECT prs_merged FROM writer_project_counts WHERE writer = 'alice'") == 1);
+}
+
+TEST_CASE("import-archive exits 74 for an unreadable file but still imports the others") {
+  TempDir dir;
+  std::string cfg = dir.file("ghharvest.toml");
+  std::ofstream(cfg) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n[storage]\ndatabase = "
+                        "\"state/ghharvest.db\"\n"
+                        "[[writers]]\nlogin = \"alice\"\n";
+  WriteGz(dir.file("ok.json.gz"), PullEvent(5, false));
+  Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("absent.json.gz") + "' '" +
+                       dir.file("ok.json.gz") + "'");
+  CHECK(r.code == 74);
+  CHECK_MESSAGE(Has(r.err, "absent.json.gz: cannot open"), r.err);
+  CHECK(Int(dir.file("state/ghharvest.db"), "SELECT count(*) FROM issues") == 1);
+}
