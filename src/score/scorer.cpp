@@ -51,40 +51,55 @@ bool KindToCount(std::string_view kind, Count* out) {
   return false;
 }
 
-// Groups rows by writer (case-insensitively, as the views do) and project.
+// Groups rows by writer and project, both case-insensitively as the views do. Names are
+// interned once into slots, so the per-row work is integer hashing.
 class Accumulator {
  public:
-  Counts& At(const std::string& writer, const std::string& project) {
-    std::string key = Lower(writer);
-    key.push_back('\0');
-    key += Lower(project);
-    auto [it, inserted] = index_.try_emplace(std::move(key), rows_.size());
+  int WriterSlot(const std::string& login) {
+    auto [it, inserted] = writer_slots_.try_emplace(Lower(login), writers_.size());
+    if (inserted) {
+      writers_.push_back(login);
+    } else if (login < writers_[it->second]) {
+      // Several spellings of one login (a renamed account): show the byte-smallest, so the
+      // result does not depend on row order.
+      writers_[it->second] = login;
+    }
+    return static_cast<int>(it->second);
+  }
+  // The first spelling seen wins: callers register repos before blog posts.
+  int ProjectSlot(const std::string& project) {
+    auto [it, inserted] = project_slots_.try_emplace(Lower(project), projects_.size());
+    if (inserted) projects_.push_back(project);
+    return static_cast<int>(it->second);
+  }
+  Counts& At(int writer, int project) {
+    const std::uint64_t key =
+        (static_cast<std::uint64_t>(writer) << 32) | static_cast<std::uint32_t>(project);
+    auto [it, inserted] = index_.try_emplace(key, rows_.size());
     if (inserted) rows_.push_back(Row{writer, project, {}});
-    Row& row = rows_[it->second];
-    // Several spellings of one login (a renamed account): show the byte-smallest, so the
-    // result does not depend on row order.
-    if (writer < row.writer) row.writer = writer;
-    return row.counts;
+    return rows_[it->second].counts;
+  }
+  Counts& At(const std::string& writer, const std::string& project) {
+    return At(WriterSlot(writer), ProjectSlot(project));
   }
 
   std::vector<WriterScore> Finish(const config::ScoringConfig& cfg) {
-    std::unordered_map<std::string, std::size_t> by_writer;
-    std::vector<WriterScore> writers;
-    for (Row& row : rows_) {
-      auto [it, inserted] = by_writer.try_emplace(Lower(row.writer), writers.size());
-      if (inserted) {
-        writers.emplace_back();
-        writers.back().writer = row.writer;
-      }
-      WriterScore& ws = writers[it->second];
-      if (row.writer < ws.writer) ws.writer = row.writer;
+    std::vector<WriterScore> by_slot(writers_.size());
+    for (const Row& row : rows_) {
       ProjectScore ps;
-      ps.project = std::move(row.project);
+      ps.project = projects_[row.project];
       ps.counts = row.counts;
       ScoreProject(cfg, ps);
-      ws.projects.push_back(std::move(ps));
+      by_slot[row.writer].projects.push_back(std::move(ps));
     }
-    for (WriterScore& ws : writers) FinishWriter(ws);
+    std::vector<WriterScore> writers;
+    writers.reserve(by_slot.size());
+    for (std::size_t i = 0; i < by_slot.size(); ++i) {
+      if (by_slot[i].projects.empty()) continue;
+      by_slot[i].writer = writers_[i];
+      FinishWriter(by_slot[i]);
+      writers.push_back(std::move(by_slot[i]));
+    }
     std::sort(writers.begin(), writers.end(),
               [](const WriterScore& a, const WriterScore& b) { return a.writer < b.writer; });
     return writers;
@@ -92,25 +107,116 @@ class Accumulator {
 
  private:
   struct Row {
-    std::string writer, project;
+    int writer, project;
     Counts counts;
   };
-  std::unordered_map<std::string, std::size_t> index_;
+  std::unordered_map<std::string, std::size_t> writer_slots_, project_slots_;
+  std::vector<std::string> writers_, projects_;
+  std::unordered_map<std::uint64_t, std::size_t> index_;
   std::vector<Row> rows_;
 };
 
+// Reads the same numbers as writer_project_counts, but table by table: each query is grouped
+// by (user, repo) along an index and filtered to watched users, where the view must
+// materialize the union of every activity row and sort it (about 10x slower at 1M pairs).
+// score_scorer_test checks that both agree.
 Status ReadCounts(store::Database& db, Accumulator& acc) {
-  auto stmt = db.Prepare(
-      "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, issue_comments, "
-      "review_comments, reviews, reactions_received, feedback_received, blog_posts "
-      "FROM writer_project_counts");
-  if (!stmt.ok()) return stmt.status();
-  store::StatementGuard g(**stmt);
-  while (g->Step()) {
-    Counts& c = acc.At(g->Text(0), g->Text(1));
-    for (int i = 0; i < kNumCounts; ++i) c.v[i] += g->Double(2 + i);
+  constexpr std::string_view kWatched =
+      "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE)";
+  std::unordered_map<std::int64_t, int> writer_of, project_of;  // GitHub id -> slot
+  {
+    auto st = db.Prepare(
+        "SELECT u.id, u.login FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE");
+    if (!st.ok()) return st.status();
+    store::StatementGuard g(**st);
+    while (g->Step()) writer_of[g->Int(0)] = acc.WriterSlot(g->Text(1));
+    if (!g->status().ok()) return g->status();
   }
-  return g->status();
+  {
+    auto st = db.Prepare("SELECT id, full_name FROM repos ORDER BY id");
+    if (!st.ok()) return st.status();
+    store::StatementGuard g(**st);
+    while (g->Step()) project_of[g->Int(0)] = acc.ProjectSlot(g->Text(1));
+    if (!g->status().ok()) return g->status();
+  }
+  struct Query {
+    std::string sql;
+    std::vector<Count> columns;  // the counts filled by columns 2, 3, ...
+  };
+  const Query queries[] = {
+      {fmt::format("SELECT author_id, repo_id, COUNT(*) FROM commits WHERE author_id IN {} "
+                   "GROUP BY author_id, repo_id",
+                   kWatched),
+       {Count::kCommits}},
+      {fmt::format("SELECT user_id, repo_id, SUM(NOT is_pull), SUM(is_pull <> 0), "
+                   "SUM(is_pull <> 0 AND merged_at IS NOT NULL), SUM(reactions_total) "
+                   "FROM issues WHERE user_id IN {} GROUP BY user_id, repo_id",
+                   kWatched),
+       {Count::kIssuesOpened, Count::kPrsOpened, Count::kPrsMerged, Count::kReactionsReceived}},
+      {fmt::format("SELECT user_id, repo_id, COUNT(*), SUM(reactions_total) FROM issue_comments "
+                   "WHERE user_id IN {} GROUP BY user_id, repo_id",
+                   kWatched),
+       {Count::kIssueComments, Count::kReactionsReceived}},
+      {fmt::format("SELECT user_id, repo_id, COUNT(*), SUM(reactions_total) FROM review_comments "
+                   "WHERE user_id IN {} GROUP BY user_id, repo_id",
+                   kWatched),
+       {Count::kReviewComments, Count::kReactionsReceived}},
+      {fmt::format("SELECT user_id, repo_id, COUNT(*) FROM reviews WHERE user_id IN {} AND "
+                   "state <> 'PENDING' GROUP BY user_id, repo_id",
+                   kWatched),
+       {Count::kReviews}},
+      // Feedback: others' comments (not the author, not bots) on the writer's items.
+      {fmt::format(
+           "SELECT i.user_id, i.repo_id, COUNT(*) FROM issues i "
+           "JOIN issue_comments ic ON ic.repo_id = i.repo_id AND ic.issue_number = i.number "
+           "LEFT JOIN users cu ON cu.id = ic.user_id WHERE i.user_id IN {} AND "
+           "ic.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0 "
+           "GROUP BY i.user_id, i.repo_id",
+           kWatched),
+       {Count::kFeedbackReceived}},
+      {fmt::format(
+           "SELECT i.user_id, i.repo_id, COUNT(*) FROM issues i "
+           "JOIN review_comments rc ON rc.repo_id = i.repo_id AND rc.pull_number = i.number "
+           "LEFT JOIN users cu ON cu.id = rc.user_id WHERE i.user_id IN {} AND "
+           "rc.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0 "
+           "GROUP BY i.user_id, i.repo_id",
+           kWatched),
+       {Count::kFeedbackReceived}},
+  };
+  for (const Query& q : queries) {
+    auto st = db.Prepare(q.sql);
+    if (!st.ok()) return st.status();
+    store::StatementGuard g(**st);
+    // Rows come grouped by user: remember the last lookup.
+    std::int64_t last_user = 0;
+    int writer = -1;
+    while (g->Step()) {
+      const std::int64_t user = g->Int(0);
+      if (writer < 0 || user != last_user) {
+        auto w = writer_of.find(user);
+        writer = w == writer_of.end() ? -1 : w->second;
+        last_user = user;
+      }
+      auto p = project_of.find(g->Int(1));
+      if (writer < 0 || p == project_of.end()) continue;  // the view's joins drop these
+      Counts& c = acc.At(writer, p->second);
+      for (std::size_t i = 0; i < q.columns.size(); ++i) {
+        c[q.columns[i]] += g->Double(static_cast<int>(2 + i));
+      }
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  {
+    auto st = db.Prepare(
+        "SELECT COALESCE((SELECT u.login FROM users u WHERE u.login = w.login COLLATE NOCASE "
+        "LIMIT 1), w.login), b.project, COUNT(*) FROM blog_posts b "
+        "JOIN writers w ON w.login = b.writer COLLATE NOCASE GROUP BY 1, 2");
+    if (!st.ok()) return st.status();
+    store::StatementGuard g(**st);
+    while (g->Step()) acc.At(g->Text(0), g->Text(1))[Count::kBlogPosts] += g->Double(2);
+    if (!g->status().ok()) return g->status();
+  }
+  return Status::Ok();
 }
 
 Status ReadActivity(store::Database& db, const config::ScoringConfig& cfg, Clock::TimePoint now,

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <map>
 
 #include "ghharvest/score/scorer.hpp"
 #include "ghharvest/store/database.hpp"
@@ -174,6 +175,59 @@ TEST_CASE("scores read from the database use every counted activity exactly once
   CHECK(ps.c == 4);
   CHECK(ps.i == 9);
   CHECK(ps.o == doctest::Approx(22));
+}
+
+TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
+  World w;
+  BuildAlice(w);
+  w.User(5, "Bob");
+  w.User(6, "stranger");
+  w.Writer("bob");
+  w.Repo(11, "octo/beta");
+  w.Commit(11, "b1", 5, "2026-01-02T00:00:00Z");
+  w.Commit(11, "s1", 6, "2026-01-02T00:00:00Z");  // not watched
+  w.Exec("INSERT INTO commits (repo_id, sha, author_id) VALUES (11, 'nobody', NULL)");
+  w.Issue(110, 11, 1, 5, true, "Bob's PR", "2026-01-03T00:00:00Z", "", 2);
+  w.IssueComment(210, 11, 1, 6, "2026-01-04T00:00:00Z", 1);  // stranger: feedback for bob
+  w.Exec(
+      "INSERT INTO issue_comments (id, repo_id, issue_number, user_id, created_at)"
+      " VALUES (211, 11, 1, NULL, '2026-01-04T00:00:00Z')");  // a deleted account: feedback
+  w.ReviewComment(310, 11, 1, 1, "2026-01-04T00:00:00Z");     // alice reviews bob
+  w.Review(410, 11, 1, 1, "APPROVED", "2026-01-04T00:00:00Z");
+  w.Issue(120, 99, 1, 5, false, "In an unknown repo", "2026-01-03T00:00:00Z");
+  w.BlogPost("https://blog.test/2", "BOB", "Octo/Beta", "2026-01-05T00:00:00Z");
+  w.BlogPost("https://blog.test/3", "bob", "octo/gamma", "2026-01-05T00:00:00Z");
+
+  config::ScoringConfig cfg;
+  auto res = score::ComputeScores(w.db(), cfg, std::chrono::system_clock::now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  std::map<std::string, score::Counts> mine;
+  for (const auto& ws : *res) {
+    for (const auto& ps : ws.projects) mine[ws.writer + " " + ps.project] = ps.counts;
+  }
+  std::map<std::string, score::Counts> view;
+  auto st = w.db().Prepare("SELECT * FROM writer_project_counts");
+  REQUIRE(st.ok());
+  store::StatementGuard g(**st);
+  while (g->Step()) {
+    score::Counts& c = view[g->Text(0) + " " + g->Text(1)];
+    for (int i = 0; i < score::kNumCounts; ++i) c.v[i] = g->Double(2 + i);
+  }
+  REQUIRE(g->status().ok());
+  CHECK(view.size() == 4);
+  REQUIRE(mine.size() == view.size());
+  for (const auto& [key, counts] : view) {
+    INFO(key);
+    REQUIRE(mine.count(key) == 1);
+    for (int i = 0; i < score::kNumCounts; ++i) {
+      INFO(score::CountName(static_cast<Count>(i)));
+      CHECK(mine[key].v[i] == counts.v[i]);
+    }
+  }
+  CHECK(mine["Bob octo/beta"][Count::kFeedbackReceived] == 3);  // stranger, deleted, alice
+  CHECK(mine["Bob octo/beta"][Count::kBlogPosts] == 1);
+  CHECK(mine["Bob octo/beta"][Count::kReactionsReceived] == 2);
+  CHECK(mine["alice octo/beta"][Count::kReviews] == 1);
 }
 
 TEST_CASE("a time window drops activity older than window_days and undated activity") {
