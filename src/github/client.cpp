@@ -321,6 +321,8 @@ class Client::Impl {
               "primary rate limit hit resource={} status={} wait_s={}", rate.resource, status,
               std::chrono::duration_cast<std::chrono::seconds>(reset - clock_.Now()).count());
           stats_.retries++;
+          // Also under the guessed bucket, in case GitHub charged the request to another.
+          governor_.BlockUntil(p->resource, reset);
           queue_.push_front(std::move(p));
           return;
         }

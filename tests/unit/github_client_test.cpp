@@ -14,6 +14,7 @@
 #include "fixture_replay.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/util/log.hpp"
+#include "github/governor.hpp"
 #include "github/link_header.hpp"
 #include "test_paths.hpp"
 
@@ -768,4 +769,42 @@ TEST_CASE("the token identity is stable, distinct per token, and does not contai
   CHECK(TokenIdentity(kToken) != TokenIdentity(kToken + "x"));
   CHECK(TokenIdentity(kToken).find(kToken) == std::string::npos);
   CHECK(TokenIdentity("") == "anonymous");
+}
+
+TEST_CASE(
+    "the governor keeps the reserve, counts points in flight, and frees the bucket at reset") {
+  ScaledClock clock(1.0);
+  Governor g(clock, 200, 30);
+  auto now_s = std::chrono::duration_cast<seconds>(clock.Now().time_since_epoch()).count();
+  RateLimit rl{"core", 5000, 203, 4797, now_s + 600};
+  g.OnSend("core");
+  g.OnResponse("core", rl);
+  CHECK(g.NextAllowed("core") <= clock.Now());
+  g.OnSend("core");
+  g.OnSend("core");
+  g.OnSend("core");  // 203 - 3 in flight = the reserve
+  CHECK(g.NextAllowed("core") >= Clock::TimePoint(seconds(now_s + 600)));
+  g.OnAbort("core");
+  CHECK(g.NextAllowed("core") <= clock.Now());
+  // An older window's answer arriving late does not undo a newer one.
+  g.OnResponse("core", RateLimit{"core", 5000, 100, 4900, now_s + 600});
+  g.OnResponse("core", RateLimit{"core", 5000, 4000, 1000, now_s - 10});
+  CHECK(g.Last("core")->remaining == 100);
+  // A reset in the past frees the bucket even before a fresh answer.
+  g.OnResponse("core", RateLimit{"core", 5000, 0, 5000, now_s + 900});
+  CHECK(g.NextAllowed("core") > clock.Now());
+  Governor h(clock, 200, 30);
+  h.OnResponse("core", RateLimit{"core", 5000, 0, 5000, now_s - 1});
+  CHECK(h.NextAllowed("core") <= clock.Now());
+  // Other buckets are independent; search's 30 points keep a quarter, not 200.
+  CHECK(g.NextAllowed("search") <= clock.Now());
+  CHECK(g.EffectiveReserve(30) == 7);
+  CHECK(g.EffectiveReserve(5000) == 200);
+  CHECK(Governor::ResourceFor("https://api.github.com/search/issues?q=x") == "search");
+  CHECK(Governor::ResourceFor("/search/code?q=x") == "code_search");
+  CHECK(Governor::ResourceFor("http://127.0.0.1:8080/api/v3/search/commits?q=x") == "search");
+  CHECK(Governor::ResourceFor("/repos/o/r/issues") == "core");
+  // A secondary-limit block holds only its bucket.
+  g.BlockUntil("search", clock.Now() + seconds(60));
+  CHECK(g.NextAllowed("search") >= clock.Now() + seconds(59));
 }
