@@ -43,6 +43,7 @@ struct Options {
   int threads = 4;
   std::int64_t core_limit = 5000, search_limit = 30;
   bool discovery = false;  // config without repos lists
+  std::string token_env;   // when set, only this variable's token is accepted (else 401)
   std::string poll_interval = "1m", score_interval = "5m";
 };
 
@@ -53,7 +54,8 @@ struct Options {
                "         [--fault-rate X] [--advance-every SECONDS] [--advance-items N]\n"
                "         [--truth-file PATH(.json|.tsv)] [--config-out PATH] [--discovery]\n"
                "         [--poll-interval DUR] [--score-interval DUR] [--core-limit N]\n"
-               "         [--search-limit N] [--counters-file PATH] [--threads N]\n";
+               "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
+               "         [--token-env VAR]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -130,6 +132,8 @@ Options Parse(int argc, char** argv) {
       o.search_limit = number();
     else if (a == "--threads")
       o.threads = static_cast<int>(number());
+    else if (a == "--token-env")
+      o.token_env = value();
     else
       Usage("unknown option " + a);
   }
@@ -159,12 +163,14 @@ std::string CountersJson(const ApiCounters& c) {
     return s + "}";
   };
   return fmt::format(
-      "{{\"requests\":{},\"ok\":{},\"not_modified\":{},\"redirects\":{},\"not_found\":{},"
+      "{{\"requests\":{},\"conditional\":{},\"ok\":{},\"not_modified\":{},\"redirects\":{},\"not_"
+      "found\":{},"
       "\"rate_limited\":{},\"unauthorized\":{},\"other\":{},\"points\":{},\"per_route\":{},\"per_"
       "route_ok\":{},"
       "\"per_route_304\":{}}}\n",
-      c.requests, c.ok, c.not_modified, c.redirects, c.not_found, c.rate_limited, c.unauthorized,
-      c.other, map(c.points), map(c.per_route), map(c.per_route_ok), map(c.per_route_304));
+      c.requests, c.conditional, c.ok, c.not_modified, c.redirects, c.not_found, c.rate_limited,
+      c.unauthorized, c.other, map(c.points), map(c.per_route), map(c.per_route_ok),
+      map(c.per_route_304));
 }
 
 std::string ConfigToml(const Options& o, const World& world, const std::string& base) {
@@ -228,6 +234,11 @@ int main(int argc, char** argv) {
   hopt.latency = std::chrono::milliseconds(o.latency_ms);
   hopt.core_limit = o.core_limit;
   hopt.search_limit = o.search_limit;
+  if (!o.token_env.empty()) {
+    const char* token = std::getenv(o.token_env.c_str());
+    if (!token || !*token) Usage("--token-env: " + o.token_env + " is not set");
+    hopt.token = token;
+  }
   GitHubHandler github(world, base_url, hopt);
   Handler served = github;
   if (o.fault_rate > 0) served = WithFaults(served, o.fault_rate, o.spec.seed);

@@ -556,6 +556,7 @@ TEST_CASE("a matching If-None-Match answers 304 without a body and costs no poin
   CHECK(h(Get(target, {{"if-none-match", "\"other\""}})).status == 200);
   auto c = h.counters();
   CHECK(c.not_modified == 2);
+  CHECK(c.conditional == 3);
   CHECK(c.points["core"] == 2);
   CHECK(c.per_route_304["/repos/{o}/{r}/issues"] == 2);
   // A change in the world changes the tag.

@@ -1021,6 +1021,7 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   std::lock_guard lock(s.mu);
   auto& c = s.counters;
   c.per_route[route]++;
+  if (!req.header("if-none-match").empty()) c.conditional++;
   if (not_modified) {
     out.status = 304;
     out.body.clear();

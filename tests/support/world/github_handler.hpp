@@ -39,6 +39,7 @@ struct GitHubHandlerOptions {
 
 struct ApiCounters {
   std::int64_t requests = 0;                   // every request the handler saw
+  std::int64_t conditional = 0;                // of which carried If-None-Match
   std::int64_t ok = 0;                         // 200
   std::int64_t not_modified = 0;               // 304
   std::int64_t redirects = 0;                  // 301

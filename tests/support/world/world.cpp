@@ -310,8 +310,10 @@ struct Generator {
     c.date = t;
     if (!rng.Chance(m.spec.null_author_commit_share)) c.author = Author(r, false, false);
     const WorldUser* u = m.User(c.author);
-    c.author_name = u ? u->login : fmt::format("Unlinked Person {}", rng.Range(1, 50));
-    c.author_email = Lower(c.author_name) + "@users.example";
+    std::int64_t stranger = rng.Range(1, 50);
+    c.author_name = u ? u->login : fmt::format("Unlinked Person {}", stranger);
+    c.author_email =
+        u ? Lower(u->login) + "@users.example" : fmt::format("unlinked-{}@mail.example", stranger);
     repo.pushed = std::max(repo.pushed, t);
     repo.commits.push_back(std::move(c));
   }
