@@ -158,33 +158,14 @@ class Harness {
     });
   }
 
-  // The fewest requests that can read every list the counts need: ceil(items / 100) per list.
+  // The fewest requests that can read every list the counts need (the world's own count:
+  // ceil(items / 100) per list), for every writer in every project the harvest crawls.
   std::int64_t Floor() const {
-    std::set<std::string> logins;
-    for (const auto& w : cfg_.writers) logins.insert(Lower(w.login));
-    return world_->Read([&](const gh::testing::WorldModel& m) {
-      auto pages = [](std::int64_t n) { return (n + 99) / 100; };
-      std::int64_t floor = 0;
-      for (const auto& repo : m.repos) {
-        if (repo.deleted) continue;
-        if (!opts_.discovery && !listed_.count(Lower(repo.full_name()))) continue;
-        for (const auto& u : m.users) {
-          if (!logins.count(Lower(u.login))) continue;
-          std::int64_t c = 0, i = 0;
-          for (const auto& x : repo.commits) c += x.author == u.id;
-          for (const auto& x : repo.issues) i += x.user == u.id;
-          floor += pages(c) + pages(i);
-        }
-        std::int64_t prs = 0;
-        for (const auto& x : repo.issues) prs += x.is_pull;
-        floor += pages(static_cast<std::int64_t>(repo.issue_comments.size())) +
-                 pages(static_cast<std::int64_t>(repo.review_comments.size())) + pages(prs);
-        std::map<std::int64_t, std::int64_t> per_pr;
-        for (const auto& v : repo.reviews) per_pr[v.number]++;
-        for (auto& [n, k] : per_pr) floor += pages(k);
-      }
-      return floor;
-    });
+    std::set<std::string> all;
+    for (const auto& [w, repos] : world_->WriterProjects()) all.insert(repos.begin(), repos.end());
+    std::map<std::string, std::vector<std::string>> per;
+    for (const auto& w : cfg_.writers) per[w.login] = {all.begin(), all.end()};
+    return world_->Floor(per).total();
   }
 
   std::int64_t DuplicateRows() {
@@ -262,11 +243,16 @@ void CheckCounts(Harness& h, const char* when) {
 }
 
 void Report(const char* what, const SyncResult& r, std::int64_t floor) {
+  std::string per;
+  for (const auto& [name, e] : r.stats.per_endpoint) {
+    per += " " + name + "=" + std::to_string(e.requests);
+  }
   MESSAGE(std::string(what)
           << ": requests=" << r.stats.requests << " not_modified=" << r.stats.not_modified
           << " points=" << r.stats.points_spent << " items=" << r.stats.items_upserted
           << " floor=" << floor << " ratio="
-          << (floor ? static_cast<double>(r.stats.requests) / static_cast<double>(floor) : 0.0));
+          << (floor ? static_cast<double>(r.stats.requests) / static_cast<double>(floor) : 0.0)
+          << " per endpoint:" << per);
 }
 
 gh::testing::WorldSpec BigWorld() {
