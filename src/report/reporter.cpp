@@ -311,10 +311,13 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
       if (Status s = write(dir + "/contributions/" + rel, ContributionFile(ps)); !s.ok()) return s;
       if (Status s = write(dir + "/influences/" + rel, InfluenceFile(ps)); !s.ok()) return s;
     }
+    // Refused projects are left out of every report, so no unsafe name is echoed anywhere.
     score::WriterScore shown = ws;
-    if (!ws.best_project.empty() && !IsValidRepoName(ws.best_project)) {
-      shown.best_project = "-";  // never echo an unsafe name into a report
+    shown.projects.clear();
+    for (const score::ProjectScore& ps : ws.projects) {
+      if (IsValidRepoName(ps.project)) shown.projects.push_back(ps);
     }
+    if (!ws.best_project.empty() && !IsValidRepoName(ws.best_project)) shown.best_project = "-";
     if (Status s = write(total_path, TotalFile(shown)); !s.ok()) return s;
 
     // The blog draft for the best project.

@@ -430,6 +430,10 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   // The hostile best project is not echoed into the total file.
   CHECK(**report::ReadWholeFile(dir + "/total_influences/alice.txt") ==
         "Total Influence Count: 0\nOpportunity Score: 7.5\nBest Project: -\n");
+  CHECK(
+      **report::ReadWholeFile(dir + "/influence.jsonl") ==
+      R"({"ts":"2026-02-01T00:00:00Z","run":1,"writer":"alice","opportunity":7.5,"best_project":"-","total_influence":0,"projects":[{"project":"octo/alpha","k":0.5,"P":1,"I":0,"C":0,"T":1,"O":1.5}]})"
+      "\n");
 }
 
 TEST_CASE("the reporter refuses an empty folder and a folder path that is a file") {
