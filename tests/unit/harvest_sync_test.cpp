@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <set>
@@ -54,6 +56,9 @@ class Harness {
     bool discovery = false;  // writers list no repos
     double fault_rate = 0;
     std::uint64_t fault_seed = 7;
+    // While *failing is true, requests matching `fail_if` get a 500 every time.
+    std::function<bool(const gh::testing::HttpRequest&)> fail_if;
+    std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
   };
 
   explicit Harness(Options o) : opts_(std::move(o)) {
@@ -67,6 +72,17 @@ class Harness {
     gh::testing::Handler h = *handler_;
     if (opts_.fault_rate > 0) {
       h = gh::testing::WithFaults(h, opts_.fault_rate, opts_.fault_seed);
+    }
+    if (opts_.fail_if) {
+      h = [h, fail_if = opts_.fail_if, failing = opts_.failing](const gh::testing::HttpRequest& r) {
+        if (*failing && fail_if(r)) {
+          gh::testing::HttpResponse out;
+          out.status = 500;
+          out.body = R"({"message":"Server Error"})";
+          return out;
+        }
+        return h(r);
+      };
     }
     server_ = std::make_unique<gh::testing::FakeServer>(h, 4);
     *base_ = server_->base_url();
@@ -542,4 +558,58 @@ TEST_CASE("SyncWriter syncs one writer's projects; an unknown login is kNotFound
   CHECK(one.projects == static_cast<std::int64_t>(h.config().writers.front().repos.size()));
   CHECK(one.counts_changed);
   CHECK_FALSE(harvester.Busy());
+}
+
+TEST_CASE("a list that keeps failing is recorded and skipped; the next cycle completes it") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 3000;
+  // One project's issue comments, and the reviews of some pull requests, fail for a cycle.
+  o.fail_if = [](const gh::testing::HttpRequest& r) {
+    bool reviews = r.path.find("/reviews") != std::string::npos &&
+                   r.path.find("1/reviews") != std::string::npos;
+    bool comments = r.path.find("/issues/comments") != std::string::npos &&
+                    r.path.rfind("/repos/", 0) == 0 && r.path.find(Lower("x")) != std::string::npos;
+    return reviews || comments;
+  };
+  *o.failing = true;
+  Harness h(o);
+  auto first = h.Sync();
+  CHECK(first.status.code() == gh::Status::Code::kUnavailable);
+  CHECK(first.stats.scopes_failed > 0);
+  auto errors = h.db().QueryInt("SELECT count(*) FROM sync_errors");
+  REQUIRE(errors.ok());
+  CHECK(errors->value_or(0) > 0);
+  // The pulls walk whose reviews failed says so, and its watermark did not move.
+  auto walking = h.db().QueryInt(
+      "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND cursor = 'walking'");
+  REQUIRE(walking.ok());
+  CHECK(walking->value_or(0) > 0);
+  // Everything else was stored: some counts are there already.
+  CHECK_FALSE(h.Stored().empty());
+
+  *o.failing = false;
+  auto second = h.Sync();
+  CHECK_MESSAGE(second.status.ok(), second.status.ToString());
+  CheckCounts(h, "after the failing lists recovered");
+  walking = h.db().QueryInt(
+      "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND cursor = 'walking'");
+  REQUIRE(walking.ok());
+  CHECK(walking->value_or(-1) == 0);
+}
+
+TEST_CASE("discovery stops at max_discovered_repos per writer") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 2000;
+  o.discovery = true;
+  Harness h(o);
+  h.config().harvest.max_discovered_repos = 2;
+  auto r = h.Sync();
+  CHECK(r.status.ok());
+  auto most = h.db().QueryInt(
+      "SELECT max(n) FROM (SELECT count(*) AS n FROM watches WHERE source <> 'config' GROUP BY "
+      "writer)");
+  REQUIRE(most.ok());
+  CHECK(most->value_or(0) == 2);
 }
