@@ -101,6 +101,12 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
   std::unique_ptr<Database> db(new Database(raw, path));
   sqlite3_busy_timeout(raw, opts.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
+  // Refuse a newer database before the journal_mode pragma, which would rewrite its header.
+  if (opts.apply_migrations && db->UserVersion() > LatestSchemaVersion()) {
+    return Status::TooNew(fmt::format(
+        "{}: schema version {} is newer than this ghharvest knows ({}); upgrade ghharvest", path,
+        db->UserVersion(), LatestSchemaVersion()));
+  }
   if (!opts.read_only) {
     if (Status s = db->Exec("PRAGMA journal_mode=WAL"); !s.ok()) {
       return Status::IOError(fmt::format("database {}: {}", path, s.message()));
