@@ -62,7 +62,7 @@ class Loader {
     CheckKeys(root, "",
               {"github", "storage", "reports", "schedule", "scoring", "harvest", "writers"});
     const toml::table* github = Table(root, "github");
-    LoadGithub(github, &cfg->github);
+    if (github || !root.get("github")) LoadGithub(github, &cfg->github);
     LoadStorage(Table(root, "storage"), &cfg->storage);
     LoadReports(Table(root, "reports"), &cfg->reports);
     if (const toml::table* t = Table(root, "schedule")) {
@@ -83,7 +83,16 @@ class Loader {
     LoadWriters(root, &cfg->writers);
   }
 
-  const std::vector<std::string>& errors() const { return errors_; }
+  // In file order (toml++ hands out keys sorted by name, not by line).
+  std::vector<std::string> errors() const {
+    std::vector<std::pair<std::size_t, std::string>> sorted;
+    for (std::size_t i = 0; i < errors_.size(); ++i) sorted.emplace_back(lines_[i], errors_[i]);
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto& [line, e] : sorted) out.push_back(std::move(e));
+    return out;
+  }
 
  private:
   void Fail(const toml::node* at, std::string_view section, std::string_view key,
@@ -94,6 +103,7 @@ class Loader {
     if (!section.empty()) what = fmt::format("[{}]", section);
     if (!key.empty()) what += what.empty() ? std::string(key) : fmt::format(" {}", key);
     errors_.push_back(fmt::format("{}{}: {}", where, what, msg));
+    lines_.push_back(line);
   }
 
   void CheckKeys(const toml::table& t, std::string_view section,
@@ -282,9 +292,16 @@ class Loader {
       Number(*n, "scoring", "default_k", 0, 1000, &s->default_k);
     }
     if (const toml::table* k = Table(*t, "k", "scoring")) {
+      // toml++ iterates keys sorted; walk them in file order so "listed twice" points at
+      // the second occurrence.
+      std::vector<std::pair<std::string, const toml::node*>> entries;
+      for (auto&& [key, v] : *k) entries.emplace_back(std::string(key.str()), &v);
+      std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        return a.second->source().begin.line < b.second->source().begin.line;
+      });
       std::set<std::string> seen;
-      for (auto&& [key, v] : *k) {
-        std::string name(key.str());
+      for (const auto& [name, node] : entries) {
+        const toml::node& v = *node;
         if (!IsValidRepoName(name)) {
           Fail(&v, "scoring.k", fmt::format("\"{}\"", name),
                "not a repository name (\"owner/repo\")");
@@ -410,6 +427,7 @@ class Loader {
                   std::string_view msg) {
     std::size_t line = at ? at->source().begin.line : 0;
     errors_.push_back(fmt::format("{}:{}: [[writers]] #{} {}: {}", file_, line, index, key, msg));
+    lines_.push_back(line);
   }
 
   void CheckKeysWriter(const toml::table& t, std::size_t index) {
@@ -421,6 +439,7 @@ class Loader {
   std::string file_;
   fs::path folder_;
   std::vector<std::string> errors_;
+  std::vector<std::size_t> lines_;  // of each error, for sorting
 };
 
 std::string FormatNumber(double v) { return fmt::format("{}", v); }
@@ -537,9 +556,9 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   Loader loader(path, abs.parent_path());
   loader.Load(root, &cfg);
-  if (!loader.errors().empty()) {
+  if (const auto errors = loader.errors(); !errors.empty()) {
     std::string all;
-    for (const std::string& e : loader.errors()) {
+    for (const std::string& e : errors) {
       if (!all.empty()) all += '\n';
       all += e;
     }
