@@ -1,0 +1,199 @@
+// Runs the built ghharvest binary as an operator would, checking exit codes and output.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "ghharvest/store/database.hpp"
+#include "test_paths.hpp"
+
+using ghharvest::testing::TempDir;
+
+namespace {
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// `args` is shell text; the environment is cleared of systemd's variables first.
+Ran Run(const std::string& args, const std::string& env = "") {
+  TempDir dir;
+  std::string cmd = "env -u CONFIGURATION_DIRECTORY -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY " +
+                    env + " timeout -k 5 60 '" + GHH_BINARY + "' " + args + " >'" +
+                    dir.file("out") + "' 2>'" + dir.file("err") + "' </dev/null";
+  int status = std::system(cmd.c_str());
+  Ran r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = Slurp(dir.file("out"));
+  r.err = Slurp(dir.file("err"));
+  return r;
+}
+
+bool Has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+std::string Example() { return std::string(GHH_SOURCE_DIR) + "/examples/ghharvest.toml"; }
+
+// A config whose database lives in `dir`.
+std::string WriteConfig(const TempDir& dir, const std::string& extra = "") {
+  std::string path = dir.file("ghharvest.toml");
+  std::ofstream(path) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n"
+                         "[storage]\ndatabase = \"state/ghharvest.db\"\n"
+                         "[[writers]]\nlogin = \"alice\"\nrepos = [\"octo-org/hello-world\"]\n"
+                      << extra;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("--version and --help exit 0 and print to stdout") {
+  Ran v = Run("--version");
+  CHECK(v.code == 0);
+  CHECK(v.out == "ghharvest " GHHARVEST_VERSION "\n");
+  Ran h = Run("--help");
+  CHECK(h.code == 0);
+  for (std::string sub : std::vector<std::string>{"run", "sync", "score", "check-config", "status",
+                                                  "import-archive", "--config", "--log-level"}) {
+    CAPTURE(sub);
+    CHECK(Has(h.out, sub));
+  }
+  CHECK(Run("status --help").code == 0);
+}
+
+TEST_CASE("usage errors exit 64") {
+  CHECK(Run("").code == 64);
+  CHECK(Run("frobnicate").code == 64);
+  CHECK(Run("--no-such-flag status").code == 64);
+  CHECK(Run("--log-level loud status").code == 64);
+  CHECK(Run("import-archive").code == 64);  // needs FILE...
+  Ran sync = Run("sync -c '" + Example() + "'");
+  CHECK(sync.code == 64);
+  CHECK(Has(sync.err, "--once"));
+}
+
+TEST_CASE("check-config accepts the example and summarizes it, never printing the token") {
+  Ran r = Run("check-config -c '" + Example() + "'", "GITHUB_TOKEN=ghp_secret_for_test");
+  CHECK(r.code == 0);
+  CHECK(Has(r.out, "(ok)"));
+  CHECK(Has(r.out, "token:     found ($GITHUB_TOKEN)"));
+  CHECK(Has(r.out, "database:  /var/lib/ghharvest/ghharvest.db"));
+  CHECK(Has(r.out, "alice: octo-org/hello-world"));
+  CHECK_FALSE(Has(r.out + r.err, "ghp_secret_for_test"));
+  // The global option also works before the subcommand; a missing token is reported, not fatal.
+  Ran n = Run("-c '" + Example() + "' check-config", "-u GITHUB_TOKEN");
+  CHECK(n.code == 0);
+  CHECK(Has(n.out, "token:     not found: no GitHub token: tried $GITHUB_TOKEN (unset)"));
+}
+
+TEST_CASE("a bad config exits 78 with file:line and key on stderr") {
+  TempDir dir;
+  std::string path = WriteConfig(dir, "[schedule]\npoll_interval = \"soon\"\n");
+  for (std::string sub : std::vector<std::string>{"check-config", "status"}) {
+    CAPTURE(sub);
+    Ran r = Run(std::string(sub) + " -c '" + path + "'");
+    CHECK(r.code == 78);
+    CHECK(Has(r.err, path + ":9: [schedule] poll_interval: \"soon\" is not a duration"));
+  }
+  // Every subcommand reads the config first and refuses to start on a bad one.
+  for (std::string sub :
+       std::vector<std::string>{"run", "sync --once", "score", "import-archive x.json.gz"}) {
+    CAPTURE(sub);
+    CHECK(Run(std::string(sub) + " -c '" + path + "'").code == 78);
+  }
+  Ran missing = Run("check-config -c '" + dir.file("absent.toml") + "'");
+  CHECK(missing.code == 78);
+  CHECK(Has(missing.err, "absent.toml: cannot read config: no such file"));
+}
+
+TEST_CASE("the default config path follows $CONFIGURATION_DIRECTORY") {
+  TempDir dir;
+  WriteConfig(dir);
+  Ran r = Run("check-config", "CONFIGURATION_DIRECTORY='" + dir.path() + "'");
+  CHECK(r.code == 0);
+  CHECK(Has(r.out, dir.file("ghharvest.toml")));
+}
+
+TEST_CASE("status works on a missing database: it is created, and shows what is watched") {
+  TempDir dir;
+  std::string path = WriteConfig(dir);
+  Ran r = Run("status -c '" + path + "'");
+  CHECK(r.code == 0);
+  CHECK(Has(r.out, "database: " + dir.file("state/ghharvest.db") + " (schema version"));
+  CHECK(Has(r.out, "alice (not yet synced; repos configured)"));
+  CHECK(Has(r.out, "watermarks:\n  none yet"));
+  CHECK(Has(r.out, "rate limit:\n  not recorded yet"));
+  CHECK(Has(r.out, "last errors (newest first):\n  none"));
+  std::ifstream db(dir.file("state/ghharvest.db"));
+  CHECK(db.good());
+}
+
+TEST_CASE("status shows watches, watermarks, the rate-limit budget and the last errors") {
+  TempDir dir;
+  std::string path = WriteConfig(dir);
+  REQUIRE(Run("status -c '" + path + "'").code == 0);  // creates the schema
+  std::string db = dir.file("state/ghharvest.db");
+  std::string sql =
+      "INSERT INTO writers(login, user_id) VALUES ('alice', 583231);"
+      "INSERT INTO watches(writer, repo_name, source, status, gone_at) VALUES "
+      " ('alice', 'octo-org/hello-world', 'config', 'active', NULL),"
+      " ('alice', 'octo-org/old', 'search', 'gone', '2026-01-02T00:00:00Z');"
+      "INSERT INTO sync_state(endpoint, scope, watermark) VALUES "
+      " ('issues', 'octo-org/hello-world', '2026-01-03T00:00:00Z');"
+      "INSERT INTO sync_state(endpoint, scope, watermark, cursor) VALUES "
+      " ('rate_limit', 'core', '2026-01-03T01:00:00Z', 'remaining=4200 limit=5000');"
+      "INSERT INTO sync_errors(scope, url, message) VALUES ('octo-org/old', "
+      " 'https://api.github.com/repos/octo-org/old', 'HTTP 404');";
+  {
+    auto opened = ghharvest::store::Database::Open(db);
+    REQUIRE(opened.ok());
+    REQUIRE((*opened)->Exec(sql).ok());
+  }
+  Ran r = Run("status -c '" + path + "'");
+  CHECK(r.code == 0);
+  CHECK(Has(r.out, "alice (GitHub id 583231; repos configured)"));
+  CHECK(Has(r.out, "octo-org/hello-world"));
+  CHECK(Has(r.out, "gone    search     since"));
+  CHECK(Has(r.out, "gone at 2026-01-02T00:00:00Z"));
+  CHECK(Has(r.out, "issues           octo-org/hello-world"));
+  CHECK(Has(r.out, "2026-01-03T00:00:00Z (updated"));
+  CHECK(Has(r.out, "core: remaining=4200 limit=5000 (resets 2026-01-03T01:00:00Z"));
+  CHECK(Has(r.out, "octo-org/old https://api.github.com/repos/octo-org/old: HTTP 404"));
+}
+
+TEST_CASE("status refuses a database written by a newer ghharvest with exit 65, untouched") {
+  TempDir dir;
+  std::string path = WriteConfig(dir);
+  REQUIRE(Run("status -c '" + path + "'").code == 0);
+  std::string db = dir.file("state/ghharvest.db");
+  {
+    auto opened = ghharvest::store::Database::Open(db);
+    REQUIRE(opened.ok());
+    REQUIRE((*opened)->Exec("PRAGMA user_version = 9999").ok());
+  }
+  std::string before = Slurp(db);
+  Ran r = Run("status -c '" + path + "'");
+  CHECK(r.code == 65);
+  CHECK(Has(r.err, "schema version 9999 is newer than this ghharvest knows"));
+  CHECK(Slurp(db) == before);
+}
+
+TEST_CASE("status on an unwritable database path exits 74") {
+  TempDir dir;
+  std::string path = WriteConfig(dir);
+  std::ofstream(dir.file("state")) << "a file where the folder should be";
+  Ran r = Run("status -c '" + path + "'");
+  CHECK(r.code == 74);
+  CHECK(Has(r.err, "ghharvest.db"));
+}

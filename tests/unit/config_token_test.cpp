@@ -1,0 +1,161 @@
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "ghharvest/config/token.hpp"
+#include "ghharvest/util/log.hpp"
+#include "test_paths.hpp"
+
+using namespace ghharvest;
+using ghharvest::testing::TempDir;
+
+namespace {
+
+std::vector<std::string> g_lines;
+void Capture(log::Level, std::string_view line) { g_lines.emplace_back(line); }
+
+// Captures log lines for the scope, and keeps the environment clean between cases.
+struct Env {
+  Env() {
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    ::unsetenv("GHH_TEST_TOKEN");
+    g_lines.clear();
+    log::SetSink(&Capture);
+  }
+  ~Env() {
+    log::SetSink(nullptr);
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    ::unsetenv("GHH_TEST_TOKEN");
+  }
+};
+
+std::string WriteFile(const std::string& path, const std::string& text, mode_t mode) {
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("a token file is read with its trailing newline and spaces stripped") {
+  Env env;
+  TempDir dir;
+  config::GithubConfig gh;
+  gh.token_file = WriteFile(dir.file("tok"), "  ghp_abc123\n\n", 0600);
+  auto t = config::LoadTokenWithSource(gh);
+  REQUIRE(t.ok());
+  CHECK(t->value == "ghp_abc123");
+  CHECK(t->source == "token_file " + dir.file("tok"));
+  CHECK(g_lines.empty());
+}
+
+TEST_CASE("$CREDENTIALS_DIRECTORY/github-token wins over token_file and token_env") {
+  Env env;
+  TempDir dir;
+  WriteFile(dir.file("github-token"), "from-credentials\n", 0400);
+  ::setenv("CREDENTIALS_DIRECTORY", dir.path().c_str(), 1);
+  ::setenv("GHH_TEST_TOKEN", "from-env", 1);
+  config::GithubConfig gh;
+  gh.token_file = WriteFile(dir.file("other"), "from-file", 0600);
+  gh.token_env = "GHH_TEST_TOKEN";
+  auto t = config::LoadToken(gh);
+  REQUIRE(t.ok());
+  CHECK(*t == "from-credentials");
+}
+
+TEST_CASE("without a credential file, token_file comes before token_env") {
+  Env env;
+  TempDir dir;
+  ::setenv("CREDENTIALS_DIRECTORY", dir.path().c_str(), 1);  // set, but no github-token in it
+  ::setenv("GHH_TEST_TOKEN", "from-env", 1);
+  config::GithubConfig gh;
+  gh.token_file = WriteFile(dir.file("tok"), "from-file", 0600);
+  gh.token_env = "GHH_TEST_TOKEN";
+  auto t = config::LoadToken(gh);
+  REQUIRE(t.ok());
+  CHECK(*t == "from-file");
+}
+
+TEST_CASE("a missing or empty token file falls through to token_env") {
+  Env env;
+  TempDir dir;
+  ::setenv("GHH_TEST_TOKEN", " from-env\n", 1);
+  config::GithubConfig gh;
+  gh.token_env = "GHH_TEST_TOKEN";
+  gh.token_file = dir.file("absent");
+  auto t = config::LoadTokenWithSource(gh);
+  REQUIRE(t.ok());
+  CHECK(t->value == "from-env");
+  CHECK(t->source == "$GHH_TEST_TOKEN");
+  gh.token_file = WriteFile(dir.file("empty"), "\n", 0600);
+  t = config::LoadTokenWithSource(gh);
+  REQUIRE(t.ok());
+  CHECK(t->value == "from-env");
+}
+
+TEST_CASE("no token anywhere is NotFound and lists what was tried") {
+  Env env;
+  TempDir dir;
+  config::GithubConfig gh;
+  gh.token_file = dir.file("absent");
+  gh.token_env = "GHH_TEST_TOKEN";
+  auto t = config::LoadToken(gh);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().code() == Status::Code::kNotFound);
+  CHECK(t.status().message() == "no GitHub token: tried token_file " + dir.file("absent") +
+                                    " (missing), $GHH_TEST_TOKEN (unset)");
+  config::GithubConfig none;
+  auto n = config::LoadToken(none);
+  REQUIRE_FALSE(n.ok());
+  CHECK(n.status().message() == "no GitHub token: tried no token_file or token_env configured");
+}
+
+TEST_CASE("a token file readable by group or others is used, with a warning without the token") {
+  Env env;
+  TempDir dir;
+  config::GithubConfig gh;
+  gh.token_file = WriteFile(dir.file("tok"), "s3cret-value\n", 0644);
+  auto t = config::LoadToken(gh);
+  REQUIRE(t.ok());
+  CHECK(*t == "s3cret-value");
+  REQUIRE(g_lines.size() == 1);
+  CHECK(g_lines[0].find("readable by group or others") != std::string::npos);
+  CHECK(g_lines[0].find("mode=644") != std::string::npos);
+  CHECK(g_lines[0].find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("a token with inner whitespace is refused, and the error never shows the token") {
+  Env env;
+  TempDir dir;
+  config::GithubConfig gh;
+  gh.token_file = WriteFile(dir.file("tok"), "s3cret part2\n", 0600);
+  auto t = config::LoadToken(gh);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().code() == Status::Code::kInvalidArgument);
+  CHECK(t.status().message().find("s3cret") == std::string::npos);
+  CHECK(t.status().message().find("whitespace or control characters") != std::string::npos);
+
+  ::setenv("GHH_TEST_TOKEN", "s3cret\x01", 1);
+  config::GithubConfig ge;
+  ge.token_env = "GHH_TEST_TOKEN";
+  auto e = config::LoadToken(ge);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.status().message().find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("a token_file that is a directory is an error, not a silent fall-through") {
+  Env env;
+  TempDir dir;
+  ::setenv("GHH_TEST_TOKEN", "from-env", 1);
+  config::GithubConfig gh;
+  gh.token_file = dir.path();
+  gh.token_env = "GHH_TEST_TOKEN";
+  auto t = config::LoadToken(gh);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().message() == "token_file " + dir.path() + ": not a regular file");
+}
