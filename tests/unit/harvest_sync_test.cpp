@@ -322,7 +322,6 @@ TEST_CASE("listed repos: counts equal the world's truth after sync, advance and 
 TEST_CASE("with 20% injected faults the counts are still exact and an idle sync costs nothing") {
   Harness::Options o;
   o.spec = BigWorld();
-  o.spec.items = 6000;
   o.fault_rate = 0.2;
   Harness h(o);
   SyncAdvanceSyncIdle(h);
@@ -331,7 +330,6 @@ TEST_CASE("with 20% injected faults the counts are still exact and an idle sync 
 TEST_CASE("discovery finds the writers' projects and the counts equal the truth") {
   Harness::Options o;
   o.spec = BigWorld();
-  o.spec.items = 6000;
   o.discovery = true;
   Harness h(o);
   SyncAdvanceSyncIdle(h);
