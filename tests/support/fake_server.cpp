@@ -45,9 +45,9 @@ std::string HttpRequest::query_param(const std::string& name, const std::string&
 
 namespace {
 
-// Requests carrying large conditional headers or long links must not be refused by Beast's
-// 8 KiB default; 1 MiB is far beyond anything a client sends but still bounded.
-constexpr std::uint32_t kHeaderLimit = 1u << 20;
+// Beast's 8 KiB default would refuse a client that sends long conditional headers or cookies;
+// 256 KiB is far beyond any sane request yet bounded (over it: 431).
+constexpr std::uint32_t kHeaderLimit = 256u << 10;
 constexpr std::uint64_t kBodyLimit = 64u << 20;
 
 std::string Lower(std::string s) {
@@ -289,7 +289,9 @@ class Session : public std::enable_shared_from_this<Session> {
       // SO_LINGER with a zero timeout turns close() into an RST.
       error_code ignored;
       socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-      return close();
+      done_request();
+      socket_.close(ignored);  // no shutdown first: that would send a FIN, not the RST
+      return;
     }
     const bool no_body = BodyForbidden(resp_.status, method_);
     std::string body = no_body ? std::string() : resp_.body;
@@ -303,9 +305,11 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!(resp_.status == 204 || resp_.status == 304 || resp_.status < 200)) length = body.size();
       out_ = SerializeHead(resp_, length, keep_alive_) + body;
     }
+    // The request stops counting as in flight once its answer is handed to the socket, so a
+    // client that got its response never finds it still counted.
+    done_request();
     asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this(), close_after](error_code ec, std::size_t) {
-                        self->done_request();
                         if (ec || close_after) return self->close();
                         self->read_next();
                       });
