@@ -1,7 +1,13 @@
 // The harvester's pure rules: request paths and how a watermark follows from the data.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "ghharvest/github/parse.hpp"
 #include "harvest/plan.hpp"
+#include "test_paths.hpp"
 
 namespace hv = ghharvest::harvest;
 
@@ -57,4 +63,20 @@ TEST_CASE("timestamps shift and compare as text") {
   CHECK(hv::LaterOf(std::string("2026-01-02T00:00:00Z"), std::string("2026-01-01T00:00:00Z")) ==
         "2026-01-02T00:00:00Z");
   CHECK_FALSE(hv::LaterOf(std::nullopt, std::nullopt).has_value());
+}
+
+// The harvester reads the pulls list with the issues-list parser (it needs only number and
+// updated_at): GitHub's own example of that list must parse.
+TEST_CASE("GitHub's pulls list example parses with the issues-list parser") {
+  std::ifstream in(
+      ghharvest::testing::FixturePath("openapi/example-pull-request-simple-items.json"));
+  REQUIRE(in);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto items = ghharvest::github::ParseIssueList(body);
+  REQUIRE_MESSAGE(items.ok(), items.status().ToString());
+  REQUIRE_FALSE(items->empty());
+  for (const auto& pr : *items) {
+    CHECK(pr.number > 0);
+    CHECK_FALSE(pr.updated_at.empty());
+  }
 }
