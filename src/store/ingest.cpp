@@ -10,6 +10,7 @@ namespace {
 
 enum Which : int {
   kUser,
+  kUserIfNew,
   kRepoFreeName,
   kRepo,
   kEnsureRepo,
@@ -19,6 +20,7 @@ enum Which : int {
   kIssueComment,
   kReviewComment,
   kReview,
+  kReviewIfNew,
   kGetWatermark,
   kSetWatermark,
   kWriter,
@@ -35,7 +37,7 @@ enum Which : int {
 // Every upsert's DO UPDATE has a WHERE that is false when nothing differs, so a replayed
 // page writes no row; rows whose stored updated_at is newer are left alone, since events
 // and archives may arrive out of order.
-constexpr std::array<const char*, kCount> kSql = {
+constexpr const char* kSql[] = {
     // kUser: an empty type (event actors) keeps what is known.
     "INSERT INTO users(id, login, type) VALUES(?1, ?2, COALESCE(NULLIF(?3, ''),"
     " CASE WHEN lower(?2) LIKE '%[bot]' THEN 'Bot' ELSE 'User' END))"
@@ -43,6 +45,10 @@ constexpr std::array<const char*, kCount> kSql = {
     " type = CASE WHEN ?3 = '' THEN users.type ELSE excluded.type END,"
     " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
     " WHERE users.login IS NOT excluded.login OR (?3 <> '' AND users.type IS NOT excluded.type)",
+    // kUserIfNew: events carry logins of their time; a later rename must not be undone.
+    "INSERT INTO users(id, login, type) VALUES(?1, ?2, COALESCE(NULLIF(?3, ''),"
+    " CASE WHEN lower(?2) LIKE '%[bot]' THEN 'Bot' ELSE 'User' END))"
+    " ON CONFLICT(id) DO NOTHING",
     // kRepoFreeName: another id still holding the name gives it up, keeping its rows.
     "UPDATE repos SET full_name = full_name || '#' || id WHERE full_name = ?1 AND id <> ?2",
     // kRepo
@@ -198,6 +204,9 @@ constexpr std::array<const char*, kCount> kSql = {
     " reviews.html_url, reviews.submitted_at) IS NOT (excluded.repo_id, excluded.pull_number,"
     " excluded.user_id, excluded.state, excluded.html_url,"
     " COALESCE(excluded.submitted_at, reviews.submitted_at))",
+    // kReviewIfNew: a review's state in an event may be older than what the API said.
+    "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
     // kGetWatermark
     "SELECT watermark, cursor FROM sync_state WHERE endpoint = ?1 AND scope = ?2",
     // kSetWatermark
@@ -226,6 +235,8 @@ constexpr std::array<const char*, kCount> kSql = {
     // kError
     "INSERT INTO sync_errors(scope, url, message) VALUES(?1, ?2, ?3)",
 };
+
+static_assert(std::size(kSql) == kCount, "one SQL text per statement id");
 
 // Empty text from the parsers means "absent": stored as NULL.
 Statement& BindText(Statement& st, int index, const std::string& s) {
@@ -260,7 +271,7 @@ Ingest::~Ingest() = default;
 Result<Statement*> Ingest::Stmt(int which) {
   Statement*& slot = st_->st[static_cast<std::size_t>(which)];
   if (!slot) {
-    auto p = db_.Prepare(kSql[static_cast<std::size_t>(which)]);
+    auto p = db_.Prepare(kSql[which]);
     if (!p.ok()) return p.status();
     slot = *p;
   }
@@ -274,7 +285,7 @@ Result<Statement*> Ingest::Stmt(int which) {
 
 Status Ingest::UpsertUser(const github::UserRef& user) {
   if (user.id == 0) return Status::Ok();  // nothing to key it by
-  GHH_STMT(g, kUser);
+  GHH_STMT(g, from_event_ ? kUserIfNew : kUser);
   g->Bind(1, user.id).Bind(2, user.login).Bind(3, user.type);
   return g->Run();
 }
@@ -440,7 +451,7 @@ Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
     if (seen.FirstTime(r.user)) {
       if (Status s = UpsertUser(*r.user); !s.ok()) return s;
     }
-    GHH_STMT(g, kReview);
+    GHH_STMT(g, from_event_ ? kReviewIfNew : kReview);
     g->Bind(1, r.id).Bind(2, repo_id).Bind(3, number);
     BindUserId(*g, 4, r.user);
     g->Bind(5, r.state.empty() ? std::string_view("COMMENTED") : std::string_view(r.state));
@@ -453,6 +464,12 @@ Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
 
 Status Ingest::UpsertEvent(const github::EventRecord& e, EventIngestCounts* counts) {
   if (e.repo_id == 0) return Status::Ok();
+  // Users and reviews from events only fill gaps (see kUserIfNew, kReviewIfNew).
+  struct EventMode {
+    bool& flag;
+    explicit EventMode(bool& f) : flag(f) { flag = true; }
+    ~EventMode() { flag = false; }
+  } mode(from_event_);
   if (Status s = UpsertUser(e.actor); !s.ok()) return s;
   if (Status s = EnsureRepo(e.repo_id, e.repo_name); !s.ok()) return s;
   EventIngestCounts local;

@@ -386,3 +386,33 @@ TEST_CASE("storage failures come back as Status, not crashes") {
   CHECK_FALSE(s.ok());
   CHECK(s.code() == Status::Code::kIOError);
 }
+
+TEST_CASE("old events never undo a login rename or a review's newer state") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  REQUIRE(in.UpsertUser(U(1, "alice-renamed")).ok());
+  REQUIRE(in.UpsertReviews(100, 4, {Review(31, U(2, "bob"), "DISMISSED")}).ok());
+  EventRecord e;
+  e.id = "1";
+  e.type = "PullRequestReviewEvent";
+  e.actor = U(2, "bob", "");
+  e.repo_id = 100;
+  e.repo_name = "o/r";
+  auto pull = Issue(9, 4, U(1, "alice-old"), true);
+  pull.from_pull_object = true;
+  e.issue = pull;
+  auto review = Review(31, U(2, "bob"), "APPROVED");
+  review.pull_number = 4;
+  e.review = review;
+  e.created_at = "2020-01-01T00:00:00Z";
+  REQUIRE(in.UpsertEvent(e).ok());
+  CHECK(Int(*db, "SELECT login = 'alice-renamed' FROM users WHERE id = 1") == 1);
+  CHECK(Int(*db, "SELECT state = 'DISMISSED' FROM reviews WHERE id = 31") == 1);
+  // Outside events, the API's word wins again.
+  REQUIRE(in.UpsertUser(U(1, "alice3")).ok());
+  CHECK(Int(*db, "SELECT login = 'alice3' FROM users WHERE id = 1") == 1);
+  // A review first seen in an event is stored.
+  e.review->id = 32;
+  REQUIRE(in.UpsertEvent(e).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM reviews WHERE id = 32 AND pull_number = 4") == 1);
+}

@@ -82,6 +82,9 @@ class Ingest {
 
   // Everything an event carries: its actor, its repository (EnsureRepo), and the payload's
   // issue / comment / review. Events without repo id are skipped (counts all zero).
+  // Events may be old (archives): users and reviews they name are only inserted when new,
+  // never updated (a login renamed since stays renamed), and issues and comments only
+  // replace stored rows whose updated_at is not newer.
   Status UpsertEvent(const github::EventRecord& event, EventIngestCounts* counts = nullptr);
 
   // Watermarks per (endpoint, scope); nullopt when never set.
@@ -116,6 +119,7 @@ class Ingest {
   Status IssueRow(std::int64_t repo_id, const github::IssueRecord& issue);  // without its user
   Database& db_;
   std::unique_ptr<Statements> st_;
+  bool from_event_ = false;  // inside UpsertEvent
 };
 
 }  // namespace ghharvest::store
