@@ -234,7 +234,8 @@ Status ReadActivity(store::Database& db, const config::ScoringConfig& cfg, Clock
   store::StatementGuard g(**stmt);
   if (cfg.window_days) g->Bind(1, cutoff);
   const double half_life = cfg.half_life_days.value_or(0);
-  // Decay weights by day: many items share a day, and exp2 is the costly part.
+  // Weights cached by timestamp: items often share one (a push, an import), and parsing
+  // plus exp2 is the costly part.
   std::unordered_map<std::string, double> day_weight;
   while (g->Step()) {
     Count c;
