@@ -611,3 +611,23 @@ TEST_CASE("discovery stops at max_discovered_repos per writer") {
   REQUIRE(most.ok());
   CHECK(most->value_or(0) == 2);
 }
+
+TEST_CASE("sync --once exits 75 when some lists failed, and 0 once they recover") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 500;
+  o.fail_if = [](const gh::testing::HttpRequest& r) {
+    return r.path.find("/pulls/comments") != std::string::npos;
+  };
+  *o.failing = true;
+  Harness h(o);
+  std::string config = h.WriteConfigFile();
+  CHECK(WaitExit(SpawnSync(config)) == 75);
+  auto errors =
+      h.db().QueryInt("SELECT count(*) FROM sync_errors WHERE url LIKE '%/pulls/comments%'");
+  REQUIRE(errors.ok());
+  CHECK(errors->value_or(0) > 0);
+  *o.failing = false;
+  CHECK(WaitExit(SpawnSync(config)) == 0);
+  CheckCounts(h, "after the failed lists recovered");
+}
