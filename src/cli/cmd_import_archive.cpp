@@ -13,11 +13,45 @@
 #include "ghharvest/util/log.hpp"
 
 namespace ghharvest::cli {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// What the harvester would count: the writers' own events anywhere, and everything in the
+// projects watched for them (configured, or discovered by earlier syncs).
+Result<store::ImportOptions::Filter> WatchedFilter(store::Database& db, const config::Config& cfg) {
+  store::ImportOptions::Filter f;
+  for (const auto& w : cfg.writers) {
+    f.actors.insert(Lower(w.login));
+    for (const auto& r : w.repos) f.repo_names.insert(Lower(r));
+  }
+  auto st = db.Prepare(
+      "SELECT w.repo_name, w.repo_id, r.full_name FROM watches w"
+      " LEFT JOIN repos r ON r.id = w.repo_id");
+  if (!st.ok()) return st.status();
+  store::StatementGuard g(**st);
+  while (g->Step()) {
+    f.repo_names.insert(Lower(g->Text(0)));
+    if (auto id = g->OptInt(1)) f.repo_ids.insert(*id);
+    if (auto name = g->OptText(2)) f.repo_names.insert(Lower(*name));
+  }
+  if (!g->status().ok()) return g->status();
+  return f;
+}
+
+}  // namespace
 
 // Backfills from GH Archive hourly dumps into the configured database. Every file is tried;
 // bad lines are skipped and listed as file:line. Exit codes: 0 all files read (bad lines
 // only reported); 74 (EX_IOERR) a file could not be read or the database failed (the other
 // files are still imported); 65 database newer than this ghharvest; 78 bad config.
+// Only events by the configured writers, or in projects watched for them, are stored: an
+// hour of GH Archive is all of public GitHub.
 int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>& files) {
   config::Config cfg;
   int code = kExitOk;
@@ -41,6 +75,12 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
   }
 
   store::ImportOptions opts;
+  auto filter = WatchedFilter(db, cfg);
+  if (!filter.ok()) {
+    std::fprintf(stderr, "ghharvest: %s\n", filter.status().ToString().c_str());
+    return kExitIOErr;
+  }
+  opts.filter = std::move(filter).value();
   store::ImportStats total;
   int failed_files = 0;
   for (const auto& file : files) {
@@ -60,16 +100,18 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
     total.lines += stats.lines;
     total.events += stats.events;
     total.bad_lines += stats.bad_lines;
+    total.skipped += stats.skipped;
     total.issues += stats.issues;
     total.issue_comments += stats.issue_comments;
     total.review_comments += stats.review_comments;
     total.reviews += stats.reviews;
   }
   std::fputs(fmt::format("import-archive: {} files ({} failed), {} lines, {} events, {} bad lines "
-                         "skipped; stored {} issues/PRs, {} issue comments, {} review comments, "
-                         "{} reviews\n",
+                         "skipped, {} events outside the watched writers and projects; stored {} "
+                         "issues/PRs, {} issue comments, {} review comments, {} reviews\n",
                          files.size(), failed_files, total.lines, total.events, total.bad_lines,
-                         total.issues, total.issue_comments, total.review_comments, total.reviews)
+                         total.skipped, total.issues, total.issue_comments, total.review_comments,
+                         total.reviews)
                  .c_str(),
              stdout);
   return failed_files ? kExitIOErr : kExitOk;

@@ -22,6 +22,19 @@ using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 // Bytes read per gzread; the line buffer holds at most one partial line beyond this.
 constexpr unsigned kReadSize = 1 << 20;
 
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool Wanted(const ImportOptions::Filter& f, const github::EventRecord& e) {
+  return f.repo_ids.count(e.repo_id) || f.repo_names.count(Lower(e.repo_name)) ||
+         f.actors.count(Lower(e.actor.login));
+}
+
 }  // namespace
 
 Status ImportArchiveFile(Database& db, const std::string& path, const ImportOptions& opts,
@@ -58,6 +71,11 @@ Status ImportArchiveFile(Database& db, const std::string& path, const ImportOpti
     }
     errors.clear();
     for (const auto& ev : events) {
+      ++stats->events;
+      if (opts.filter && !Wanted(*opts.filter, ev)) {
+        ++stats->skipped;
+        continue;
+      }
       if (!tx) {
         tx = std::make_unique<Transaction>(db);
         if (!tx->status().ok()) return tx->status();
@@ -66,7 +84,6 @@ Status ImportArchiveFile(Database& db, const std::string& path, const ImportOpti
       if (Status s = ingest.UpsertEvent(ev, &counts); !s.ok()) {
         return Status::IOError(fmt::format("{}: storing event {}: {}", path, ev.id, s.message()));
       }
-      ++stats->events;
       stats->issues += counts.issues;
       stats->issue_comments += counts.issue_comments;
       stats->review_comments += counts.review_comments;

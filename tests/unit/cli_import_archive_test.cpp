@@ -51,11 +51,12 @@ void WriteGz(const std::string& path, const std::string& text) {
   REQUIRE(gzclose(f) == Z_OK);
 }
 
-std::string PullEvent(int number, bool merged) {
+std::string PullEvent(int number, bool merged, const std::string& actor = "alice",
+                      const std::string& repo = "\"id\":77,\"name\":\"octo-org/hello-world\"") {
   return "{\"id\":\"" + std::to_string(number) +
-         "\",\"type\":\"PullRequestEvent\",\"actor\":{\"id\":1,\"login\":\"alice\"},"
-         "\"repo\":{\"id\":77,\"name\":\"octo-org/hello-world\"},\"payload\":{\"action\":\"" +
-         (merged ? "closed" : "opened") + "\",\"number\":" + std::to_string(number) +
+         "\",\"type\":\"PullRequestEvent\",\"actor\":{\"id\":1,\"login\":\"" + actor +
+         "\"},\"repo\":{" + repo + "},\"payload\":{\"action\":\"" + (merged ? "closed" : "opened") +
+         "\",\"number\":" + std::to_string(number) +
          ",\"pull_request\":{\"id\":" + std::to_string(9000 + number) +
          ",\"number\":" + std::to_string(number) +
          ",\"user\":{\"id\":1,\"login\":\"alice\"},\"state\":\"" + (merged ? "closed" : "open") +
@@ -83,16 +84,22 @@ TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0
                         "\"state/ghharvest.db\"\n"
                         "[[writers]]\nlogin = \"Alice\"\nrepos = [\"octo-org/hello-world\"]\n";
   WriteGz(dir.file("h0.json.gz"), PullEvent(1, false) + "{oops\n" + PullEvent(2, false));
-  WriteGz(dir.file("h1.json.gz"), PullEvent(1, true));
+  // Someone else, in a project nobody watches: not stored.
+  std::string elsewhere = PullEvent(3, false, "zed", "\"id\":88,\"name\":\"other/elsewhere\"");
+  WriteGz(dir.file("h1.json.gz"), PullEvent(1, true) + elsewhere);
 
   Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("h0.json.gz") + "' '" +
                        dir.file("h1.json.gz") + "'");
   CHECK_MESSAGE(r.code == 0, r.err);
   CHECK_MESSAGE(Has(r.err, dir.file("h0.json.gz") + ":2:"), r.err);
-  CHECK_MESSAGE(Has(r.out, "2 files (0 failed), 4 lines, 3 events, 1 bad lines"), r.out);
+  CHECK_MESSAGE(Has(r.out,
+                    "2 files (0 failed), 5 lines, 4 events, 1 bad lines skipped, 1 events "
+                    "outside the watched writers and projects"),
+                r.out);
   std::string db = dir.file("state/ghharvest.db");
   CHECK(Int(db, "SELECT prs_opened FROM writer_project_counts WHERE writer = 'alice'") == 2);
   CHECK(Int(db, "SELECT prs_merged FROM writer_project_counts WHERE writer = 'alice'") == 1);
+  CHECK(Int(db, "SELECT count(*) FROM issues WHERE repo_id = 88") == 0);
 }
 
 TEST_CASE("import-archive exits 74 for an unreadable file but still imports the others") {

@@ -179,3 +179,32 @@ TEST_CASE("a truncated gzip keeps the events before the cut and reports the read
   CHECK(stats.events < 3000);
   CHECK(Int(**db, "SELECT count(*) FROM issues") == stats.events);
 }
+
+TEST_CASE("a filter keeps the watched projects' and writers' events and counts the rest") {
+  ghharvest::testing::TempDir dir;
+  std::string gz = dir.file("f.json.gz");
+  auto move_to = [](std::string event, const std::string& repo) {
+    const std::string from = "\"id\":77,\"name\":\"o/r\"";
+    return event.replace(event.find(from), from.size(), repo);
+  };
+  std::string other = move_to(IssuesEvent(9, "zed", 9), "\"id\":88,\"name\":\"x/y\"");
+  std::string by_alice_elsewhere =
+      move_to(IssuesEvent(10, "Alice", 1), "\"id\":99,\"name\":\"p/q\"");
+  WriteGz(gz, IssuesEvent(1, "bob", 2) + other + by_alice_elsewhere);
+
+  auto run = [&](const store::ImportOptions::Filter& f) {
+    auto db = store::Database::Open(":memory:");
+    REQUIRE(db.ok());
+    store::ImportOptions opts;
+    opts.filter = f;
+    store::ImportStats stats;
+    REQUIRE(store::ImportArchiveFile(**db, gz, opts, &stats).ok());
+    CHECK(stats.events == 3);
+    CHECK(Int(**db, "SELECT count(*) FROM issues") == stats.events - stats.skipped);
+    return stats.skipped;
+  };
+  CHECK(run({{77}, {}, {}}) == 2);            // by repository id
+  CHECK(run({{}, {"o/r", "x/y"}, {}}) == 1);  // by lowercase name
+  CHECK(run({{}, {}, {"alice"}}) == 2);       // by actor, case-insensitively
+  CHECK(run({{}, {}, {}}) == 3);              // an empty filter keeps nothing
+}

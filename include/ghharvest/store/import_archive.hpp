@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ghharvest/store/database.hpp"
@@ -16,12 +18,22 @@ namespace ghharvest::store {
 struct ImportOptions {
   int events_per_transaction = 5000;
   int max_reported_errors = 20;  // bad lines listed in `errors` (all are counted)
+  // An hour of GH Archive holds all of public GitHub. When `filter` is set, only events in
+  // the given repositories (by id, or by lowercase "owner/repo") or by the given actors
+  // (lowercase logins) are stored; the rest are counted in `skipped`.
+  struct Filter {
+    std::unordered_set<std::int64_t> repo_ids;
+    std::unordered_set<std::string> repo_names;
+    std::unordered_set<std::string> actors;
+  };
+  std::optional<Filter> filter;
 };
 
 struct ImportStats {
   std::int64_t lines = 0;
   std::int64_t events = 0;     // parsed events
   std::int64_t bad_lines = 0;  // unparsable lines (skipped)
+  std::int64_t skipped = 0;    // parsed events outside the filter
   std::int64_t issues = 0;     // rows upserted from payloads
   std::int64_t issue_comments = 0;
   std::int64_t review_comments = 0;
