@@ -556,22 +556,28 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   bool AddDiscovered(const std::string& writer, const std::vector<std::string>& names,
                      const std::string& source) {
     return InTransaction([&]() -> Status {
-      auto st =
-          h_.db_.Prepare("SELECT repo_name FROM watches WHERE writer = ?1 AND source <> 'config'");
+      // Gone watches are remembered (never re-added) but leave their place to new finds.
+      auto st = h_.db_.Prepare(
+          "SELECT repo_name, status FROM watches WHERE writer = ?1 AND source <> 'config'");
       if (!st.ok()) return st.status();
       std::set<std::string> have;
+      int active = 0;
       {
         store::StatementGuard g(**st);
         g->Bind(1, writer);
-        while (g->Step()) have.insert(Lower(g->Text(0)));
+        while (g->Step()) {
+          have.insert(Lower(g->Text(0)));
+          active += g->Text(1) == "active";
+        }
         if (!g->status().ok()) return g->status();
       }
       int cap = h_.config_.harvest.max_discovered_repos;
       for (const auto& name : names) {
         if (!IsValidRepoName(name) || have.count(Lower(name))) continue;
-        if (static_cast<int>(have.size()) >= cap) break;
+        if (active >= cap) break;
         if (auto s = h_.ingest_.AddWatch(writer, name, source); !s.ok()) return s;
         have.insert(Lower(name));
+        ++active;
         ++stats_.per_endpoint[source].items;
       }
       return Status::Ok();
