@@ -305,3 +305,16 @@ TEST_CASE("URL helpers find the repository name and the trailing number") {
   CHECK_FALSE(TrailingNumber("https://x/repos/o/r/pulls/"));
   CHECK_FALSE(TrailingNumber(""));
 }
+
+TEST_CASE("a pulls list page reads through ParseIssueList with top-level merged_at") {
+  // The harvester walks /pulls?sort=updated for numbers and updated_at; pull objects carry
+  // merged_at at the top and no pull_request key.
+  auto r = ParseIssueList(ReadFixture("openapi/example-pull-request-simple-items.json"));
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0].number == 1347);
+  CHECK((*r)[0].updated_at == "2011-01-26T19:01:12Z");
+  CHECK((*r)[0].merged_at == std::optional<std::string>("2011-01-26T19:01:12Z"));
+  REQUIRE((*r)[0].user);
+  CHECK((*r)[0].user->login == "octocat");
+}
