@@ -69,7 +69,10 @@ class Ingest {
   Status EnsureRepo(std::int64_t repo_id, std::string_view full_name);
 
   Status UpsertCommits(std::int64_t repo_id, const std::vector<github::CommitRecord>& commits);
-  // Issues and pull requests of one repository, with their authors.
+  // Issues and pull requests of one repository, with their authors. A record with
+  // from_pull_object (events) is matched by (repo, number); when no row exists yet it is
+  // stored under the negated pull-request id until the issues list brings the issue id.
+  // Items without number (or, for issues-list records, without id) are skipped.
   Status UpsertIssues(std::int64_t repo_id, const std::vector<github::IssueRecord>& issues);
   Status UpsertIssue(std::int64_t repo_id, const github::IssueRecord& issue);
   Status UpsertIssueComments(std::int64_t repo_id,
