@@ -631,3 +631,96 @@ TEST_CASE("sync --once exits 75 when some lists failed, and 0 once they recover"
   CHECK(WaitExit(SpawnSync(config)) == 0);
   CheckCounts(h, "after the failed lists recovered");
 }
+
+namespace {
+
+// Reactions only, none of them touching updated_at.
+gh::testing::AdvanceSpec ReactionsOnly() {
+  gh::testing::AdvanceSpec a;
+  a.new_items = 0;
+  a.edits = 0;
+  a.merges = 0;
+  a.new_reactions = 300;
+  a.reactions_bump_updated = false;
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("new reactions that leave updated_at alone are picked up by the refresh window") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 20000;
+  Harness h(o);
+  REQUIRE(h.Sync().status.ok());
+  auto added = h.world().Advance(ReactionsOnly());
+  REQUIRE(added.reactions_added > 0);
+  auto r = h.Sync();
+  CHECK(r.status.ok());
+  CHECK(r.stats.counts_changed);
+  CheckCounts(h, "after reactions only");
+}
+
+TEST_CASE("without the refresh window, such reactions on long lists are missed (control)") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 20000;
+  Harness h(o);
+  h.config().harvest.refresh_reactions_days = 0;
+  REQUIRE(h.Sync().status.ok());
+  h.world().Advance(ReactionsOnly());
+  REQUIRE(h.Sync().status.ok());
+  // The lists longer than a page moved their `since` past the reacted items.
+  CHECK(h.Stored() != h.Truth());
+}
+
+TEST_CASE("Cancel stops a running sync with kCancelled; the next sync completes exactly") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 6000;
+  Harness h(o);
+  {
+    boost::asio::io_context io;
+    gh::ScaledClock clock(1000.0);
+    gh::github::ClientOptions co;
+    co.api_url = h.base_url();
+    co.token = "t";
+    gh::github::Client client(io, clock, &h.db(), co);
+    gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
+    std::vector<gh::Status> got;
+    harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats) { got.push_back(s); });
+    harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats) { got.push_back(s); });
+    // Let it get going, then cancel from the io thread.
+    int turns = 0;
+    while (io.run_one() && ++turns < 200) {
+    }
+    harvester.Cancel();
+    io.run();
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].code() == gh::Status::Code::kCancelled);
+    CHECK(got[1].code() == gh::Status::Code::kCancelled);
+    CHECK_FALSE(harvester.Busy());
+  }
+  {
+    // Destroying a Harvester mid-sync runs no callback and leaves nothing dangling.
+    boost::asio::io_context io;
+    gh::ScaledClock clock(1000.0);
+    gh::github::ClientOptions co;
+    co.api_url = h.base_url();
+    co.token = "t";
+    gh::github::Client client(io, clock, &h.db(), co);
+    bool called = false;
+    {
+      gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
+      harvester.SyncAll([&](gh::Status, gh::harvest::HarvestStats) { called = true; });
+      int turns = 0;
+      while (io.run_one() && ++turns < 100) {
+      }
+    }
+    io.run();
+    CHECK_FALSE(called);
+  }
+  auto r = h.Sync();
+  CHECK(r.status.ok());
+  CheckCounts(h, "after a cancelled sync");
+}
