@@ -1,9 +1,15 @@
 // The synthetic GitHub: determinism, its truth on a hand-counted world, and GitHub's
 // semantics as served by the handler (paging, since, ETags, rate limits, caps, renames).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
@@ -14,6 +20,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
 
@@ -844,4 +851,69 @@ TEST_CASE("the handler serves a world over the loopback server") {
         std::string::npos);
   CHECK(raw.find("\"number\":4") != std::string::npos);
   CHECK(h.counters().ok == 1);
+}
+
+TEST_CASE("ghharvest-fakehub serves a world and writes its port, config and truth") {
+  // Built beside this test (tests/CMakeLists.txt builds it from tests/support/fakehub_main.cpp).
+  char self[4096];
+  ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  REQUIRE(len > 0);
+  std::string dir(self, static_cast<std::size_t>(len));
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string exe = dir + "/ghharvest-fakehub";
+  INFO("built beside the tests: ", exe);
+  REQUIRE(::access(exe.c_str(), X_OK) == 0);
+  TempDir tmp;
+  std::string port_file = tmp.file("port"), config = tmp.file("ghharvest.toml"),
+              truth = tmp.file("truth.tsv");
+  std::vector<std::string> args = {
+      exe,      "--seed", "9",           "--items", "3000",         "--now", "2026-01-01T00:00:00Z",
+      "--port", "0",      "--port-file", port_file, "--config-out", config,  "--truth-file",
+      truth};
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int log = ::open(tmp.file("hub.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (log >= 0) ::dup2(log, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(exe.c_str(), argv.data());
+    ::_exit(127);
+  }
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  std::string port;
+  for (int i = 0; i < 400 && port.empty(); ++i) {
+    port = slurp(port_file);
+    if (port.empty()) ::usleep(50 * 1000);
+  }
+  REQUIRE(!port.empty());
+  auto p = static_cast<unsigned short>(std::stoi(port));
+
+  WorldSpec spec;
+  spec.seed = 9;
+  spec.items = 3000;
+  REQUIRE(ParseWorldTime("2026-01-01T00:00:00Z", &spec.now));
+  World same(spec);
+  CHECK(slurp(truth) == CountsToTsv(same.TruthCounts(same.WriterConfigLogins())));
+  std::string toml = slurp(config);
+  CHECK(toml.find("api_url = \"http://127.0.0.1:" + std::to_string(p) + "\"") != std::string::npos);
+  CHECK(toml.find("token_env = \"GITHUB_TOKEN\"") != std::string::npos);
+  CHECK(toml.find("login = \"Alice-Dev\"") != std::string::npos);
+  CHECK(toml.find("\"octo-org/hello_world-2\"") != std::string::npos);
+
+  std::string raw = RawGet(p, "/repos/octo-org/hello_world-2/issues?state=all");
+  CHECK(raw.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(raw.find("x-ratelimit-remaining: 4999") != std::string::npos);
+  std::string counters = RawGet(p, "/_fakehub/counters");
+  CHECK(counters.find("\"ok\":1") != std::string::npos);
+
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
