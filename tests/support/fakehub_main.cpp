@@ -40,6 +40,8 @@ struct Options {
   double fault_rate = 0;
   double advance_every = 0;  // seconds; 0: never
   int advance_items = 100;
+  int rename_on = 0, delete_on = 0;  // the advance (1-based) that renames / deletes a repo
+  int advances = 0;
   int threads = 4;
   std::int64_t core_limit = 5000, search_limit = 30;
   bool discovery = false;  // config without repos lists
@@ -55,7 +57,7 @@ struct Options {
                "         [--truth-file PATH(.json|.tsv)] [--config-out PATH] [--discovery]\n"
                "         [--poll-interval DUR] [--score-interval DUR] [--core-limit N]\n"
                "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
-               "         [--token-env VAR]\n";
+               "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -114,6 +116,10 @@ Options Parse(int argc, char** argv) {
       o.advance_every = real();
     else if (a == "--advance-items")
       o.advance_items = static_cast<int>(number());
+    else if (a == "--rename-on-advance")
+      o.rename_on = static_cast<int>(number());
+    else if (a == "--delete-on-advance")
+      o.delete_on = static_cast<int>(number());
     else if (a == "--truth-file")
       o.truth_file = value();
     else if (a == "--config-out")
@@ -320,7 +326,14 @@ int main(int argc, char** argv) {
       a.edits = o.advance_items / 5;
       a.new_reactions = o.advance_items / 2;
       a.merges = std::max(1, o.advance_items / 50);
+      ++o.advances;
+      a.rename_repo = o.advances == o.rename_on;
+      a.delete_repo = o.advances == o.delete_on;
       auto r = world->Advance(a);
+      if (r.renamed_from)
+        std::cerr << "ghharvest-fakehub: renamed " << *r.renamed_from << " to " << *r.renamed_to
+                  << "\n";
+      if (r.deleted) std::cerr << "ghharvest-fakehub: deleted " << *r.deleted << "\n";
       write_outputs();
       std::cerr << fmt::format("ghharvest-fakehub: advanced: {} items, {} edits, {} reactions\n",
                                r.items_added, r.edits, r.reactions_added);
