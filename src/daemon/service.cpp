@@ -289,8 +289,8 @@ void Service::Impl::StartReload() {
   if (!loaded.ok()) {
     log::Error("config reload refused, the running config stays in force error=\"{}\"",
                loaded.status().ToString());
-    Emit(Event::Kind::kReloadFailed, {}, loaded.status());
     ReopenLogs();
+    Emit(Event::Kind::kReloadFailed, {}, loaded.status());
     return;
   }
   pending_config_ = std::move(loaded.value());
@@ -308,8 +308,8 @@ void Service::Impl::ApplyReload() {
     log::Error("config reload refused, the running config stays in force error=\"{}\"",
                built.status().ToString());
     pending_config_.reset();
-    Emit(Event::Kind::kReloadFailed, {}, built.status());
     ReopenLogs();
+    Emit(Event::Kind::kReloadFailed, {}, built.status());
   } else {
     Actions old = std::move(actions_);
     actions_ = std::move(built.value());

@@ -1,0 +1,538 @@
+// The daemon's service loop with scripted actions, real config files, real signals, a
+// ScaledClock (one real second is a minute) and systemd's notify socket played by the test.
+#include <doctest/doctest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "ghharvest/daemon/service.hpp"
+#include "ghharvest/util/log.hpp"
+#include "test_paths.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::daemon;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+std::string ConfigText(const testing::TempDir& dir, const std::vector<std::string>& writers,
+                       const std::string& poll = "60s", const std::string& score = "10m") {
+  std::string t = "[github]\ntoken_env = \"GHH_TEST_UNSET_TOKEN\"\n";
+  t += "[storage]\ndatabase = \"" + dir.file("db.sqlite") + "\"\n";
+  t += "[reports]\ndir = \"" + dir.file("reports") + "\"\n";
+  t += "[schedule]\npoll_interval = \"" + poll + "\"\nscore_interval = \"" + score + "\"\n";
+  for (const auto& w : writers) t += "[[writers]]\nlogin = \"" + w + "\"\n";
+  return t;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+// Records what the service did and lets the test wait for it.
+struct Recorder {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Event> events;
+  std::map<std::string, std::vector<Clock::TimePoint>> starts;
+  std::map<std::string, int> in_flight;
+  int overlaps = 0;
+  int scores = 0;
+  int reopens = 0;
+  int cancels = 0;
+  std::vector<std::vector<std::string>> built_scopes;
+
+  void Add(const Event& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(e);
+    cv.notify_all();
+  }
+  int Count(Event::Kind k) {
+    int n = 0;
+    for (const auto& e : events) n += e.kind == k ? 1 : 0;
+    return n;
+  }
+  // Only inside WaitFor predicates (the lock is held there).
+  int N(const std::string& scope) { return static_cast<int>(starts[scope].size()); }
+  int Harvests(const std::string& scope) {
+    std::lock_guard<std::mutex> lock(mu);
+    return N(scope);
+  }
+  template <typename Pred>
+  bool WaitFor(Pred pred, std::chrono::milliseconds limit = 10s) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, limit, [&] { return pred(); });
+  }
+};
+
+// Scripted work: a harvest takes `harvest_time` of scaled time and reports `outcome`.
+struct Script {
+  std::chrono::nanoseconds harvest_time = 20s;
+  HarvestOutcome outcome{Status::Ok(), true, false, std::nullopt};
+  Status score_status;
+  bool honour_cancel = true;
+  bool hang = false;  // harvests never finish by themselves
+  Status build_status;
+};
+
+ActionsFactory MakeFactory(Recorder& rec, Script& script) {
+  return [&rec, &script](const config::Config& cfg, asio::io_context& io,
+                         const Clock& clock) -> Result<Actions> {
+    if (!script.build_status.ok()) return script.build_status;
+    Actions a;
+    for (const auto& w : cfg.writers) a.scopes.push_back(w.login);
+    {
+      std::lock_guard<std::mutex> lock(rec.mu);
+      rec.built_scopes.push_back(a.scopes);
+    }
+    struct Pending {
+      std::vector<std::pair<std::shared_ptr<asio::steady_timer>, HarvestDone>> items;
+    };
+    auto pending = std::make_shared<Pending>();
+    a.harvest = [&rec, &script, &io, &clock, pending](const std::string& scope, HarvestDone done) {
+      {
+        std::lock_guard<std::mutex> lock(rec.mu);
+        rec.starts[scope].push_back(clock.Now());
+        if (rec.in_flight[scope]++ > 0) ++rec.overlaps;
+        rec.cv.notify_all();
+      }
+      auto finish = [&rec, scope, done](HarvestOutcome o) {
+        {
+          std::lock_guard<std::mutex> lock(rec.mu);
+          --rec.in_flight[scope];
+        }
+        done(std::move(o));
+      };
+      auto timer = std::make_shared<asio::steady_timer>(io);
+      pending->items.emplace_back(timer, finish);
+      if (script.hang) return;
+      timer->expires_after(clock.RealDelay(script.harvest_time));
+      timer->async_wait([timer, finish, &script, pending](const boost::system::error_code& ec) {
+        if (ec) return;
+        for (auto it = pending->items.begin(); it != pending->items.end(); ++it) {
+          if (it->first == timer) {
+            pending->items.erase(it);
+            break;
+          }
+        }
+        finish(script.outcome);
+      });
+    };
+    a.score = [&rec, &script] {
+      std::lock_guard<std::mutex> lock(rec.mu);
+      ++rec.scores;
+      return script.score_status;
+    };
+    a.cancel = [&rec, &script, pending] {
+      {
+        std::lock_guard<std::mutex> lock(rec.mu);
+        ++rec.cancels;
+      }
+      if (!script.honour_cancel) return;
+      auto items = std::move(pending->items);
+      pending->items.clear();
+      for (auto& [timer, finish] : items) {
+        timer->cancel();
+        finish(HarvestOutcome{Status::Cancelled("stopping"), false, false, std::nullopt});
+      }
+    };
+    a.reopen_logs = [&rec] {
+      std::lock_guard<std::mutex> lock(rec.mu);
+      ++rec.reopens;
+      return Status::Ok();
+    };
+    a.budget = [] { return std::string("4990/5000"); };
+    a.keep_alive = pending;
+    return a;
+  };
+}
+
+// Runs a Service on its own thread; the destructor stops it if the test did not.
+struct Running {
+  ScaledClock clock{60.0};
+  std::unique_ptr<Service> service;
+  std::thread thread;
+  std::atomic<int> exit_code{-1};
+  std::atomic<bool> done{false};
+
+  Running(const std::string& config_path, Recorder& rec, Script& script,
+          std::chrono::milliseconds grace = 3000ms) {
+    ServiceOptions o;
+    o.config_path = config_path;
+    o.clock = &clock;
+    o.make_actions = MakeFactory(rec, script);
+    o.on_event = [&rec](const Event& e) { rec.Add(e); };
+    o.stop_grace = grace;
+    o.score_debounce = 2s;
+    service = std::make_unique<Service>(std::move(o));
+    thread = std::thread([this, &rec] {
+      exit_code = service->Run();
+      done = true;
+      rec.cv.notify_all();
+    });
+  }
+  int Join() {
+    thread.join();
+    return exit_code;
+  }
+  ~Running() {
+    if (thread.joinable()) {
+      service->Stop();
+      thread.join();
+    }
+  }
+};
+
+bool WaitReady(Recorder& rec, Running& run) {
+  return rec.WaitFor([&] { return run.done || rec.Count(Event::Kind::kReady) > 0; });
+}
+
+}  // namespace
+
+TEST_CASE("writers are harvested in their own phases, never overlapping, with no drift") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob", "carol"}));
+  Recorder rec;
+  Script script;
+  script.outcome.changed = false;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  // Four cycles of 60 s (scaled) each for every writer.
+  REQUIRE(rec.WaitFor(
+      [&] {
+        for (const char* w : {"alice", "bob", "carol"})
+          if (rec.starts[w].size() < 4) return false;
+        return true;
+      },
+      20s));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+
+  std::lock_guard<std::mutex> lock(rec.mu);
+  CHECK(rec.overlaps == 0);
+  // Splay: the three writers start at different moments within the first quarter interval.
+  std::set<std::int64_t> first;
+  for (const char* w : {"alice", "bob", "carol"}) {
+    first.insert(
+        std::chrono::duration_cast<std::chrono::seconds>(rec.starts[w][0] - rec.events.front().at)
+            .count());
+  }
+  CHECK(first.size() >= 2);
+  // Drift compensation: harvests take 20 s, yet the k-th start stays near first + k*60 s
+  // (uncompensated it would be k*80 s). The tolerance only absorbs timer lateness.
+  for (const char* w : {"alice", "bob", "carol"}) {
+    const auto& s = rec.starts[w];
+    for (size_t k = 1; k < s.size(); ++k) {
+      auto off =
+          std::chrono::duration_cast<std::chrono::seconds>(s[k] - s[0] - static_cast<int>(k) * 60s);
+      CHECK(off.count() < 12);
+      CHECK(off.count() > -2);
+    }
+  }
+}
+
+TEST_CASE("a harvest that changed counts is followed by a scoring run") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "60s", "24h"));
+  Recorder rec;
+  Script script;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kHarvestFinished) >= 1; }));
+  // One score at start, then one after the changed harvest (debounced), before the next day.
+  REQUIRE(rec.WaitFor([&] { return rec.scores >= 2; }));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+  std::lock_guard<std::mutex> lock(rec.mu);
+  bool harvest_then_score = false;
+  bool seen_harvest = false;
+  for (const auto& e : rec.events) {
+    if (e.kind == Event::Kind::kHarvestFinished) seen_harvest = true;
+    if (e.kind == Event::Kind::kScored && seen_harvest) harvest_then_score = true;
+  }
+  CHECK(harvest_then_score);
+}
+
+TEST_CASE("a harvest that changed nothing does not trigger scoring") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "60s", "24h"));
+  Recorder rec;
+  Script script;
+  script.outcome.changed = false;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 3; }, 20s));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+  CHECK(rec.scores == 1);  // the one at start only
+}
+
+TEST_CASE("SIGHUP with a broken config keeps the old one running; a good one is applied") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
+  Recorder rec;
+  Script script;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 1; }));
+
+  WriteFile(dir.file("c.toml"), "[schedule\npoll_interval = \n");
+  ::kill(::getpid(), SIGHUP);
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloadFailed) == 1; }));
+  CHECK(rec.reopens == 1);  // logrotate's SIGHUP still reopens the JSONL log
+  // Still harvesting with the old config.
+  int before = rec.Harvests("bob");
+  REQUIRE(rec.WaitFor([&] { return rec.starts["bob"].size() > static_cast<size_t>(before); }));
+  CHECK(rec.built_scopes.size() == 1);
+
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob", "carol"}));
+  ::kill(::getpid(), SIGHUP);
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloaded) == 1; }));
+  REQUIRE(rec.WaitFor([&] { return rec.starts["carol"].size() >= 1; }));
+  ::kill(::getpid(), SIGTERM);
+  CHECK(run.Join() == 0);
+  std::lock_guard<std::mutex> lock(rec.mu);
+  REQUIRE(rec.built_scopes.size() == 2);
+  CHECK(rec.built_scopes[1] == std::vector<std::string>{"alice", "bob", "carol"});
+  CHECK(rec.overlaps == 0);
+}
+
+TEST_CASE("a reload whose actions cannot be built keeps the old actions") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  Recorder rec;
+  Script script;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  script.build_status = Status::InvalidArgument("token file unreadable");
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
+  run.service->Reload();
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloadFailed) == 1; }));
+  int before = rec.Harvests("alice");
+  REQUIRE(rec.WaitFor([&] { return rec.starts["alice"].size() > static_cast<size_t>(before); }));
+  CHECK(rec.Harvests("bob") == 0);
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+}
+
+TEST_CASE("SIGTERM with a harvest in flight abandons it and exits 0 within 5 seconds") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "1s"));
+  Recorder rec;
+  Script script;
+  script.hang = true;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 1; }));
+  auto t0 = std::chrono::steady_clock::now();
+  ::kill(::getpid(), SIGTERM);
+  CHECK(run.Join() == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(rec.cancels == 1);
+  CHECK(rec.Count(Event::Kind::kStopping) == 1);
+}
+
+TEST_CASE("a harvest that ignores cancellation cannot hold up shutdown past the grace period") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "1s"));
+  Recorder rec;
+  Script script;
+  script.hang = true;
+  script.honour_cancel = false;
+  Running run(dir.file("c.toml"), rec, script, 300ms);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 1; }));
+  auto t0 = std::chrono::steady_clock::now();
+  ::kill(::getpid(), SIGINT);
+  CHECK(run.Join() == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+}
+
+TEST_CASE("network errors never stop the daemon") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "10s"));
+  Recorder rec;
+  Script script;
+  script.harvest_time = 1s;
+  script.outcome = HarvestOutcome{Status::Unavailable("connection refused"), false, false, {}};
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 4; }, 20s));
+  CHECK_FALSE(run.done);
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+}
+
+TEST_CASE("a rejected token pauses harvesting until a reload") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "5s"));
+  Recorder rec;
+  Script script;
+  script.harvest_time = 1s;
+  script.outcome = HarvestOutcome{Status::Unauthorized("401 Bad credentials"), false, false, {}};
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kHarvestFinished) >= 1; }));
+  // Ten scaled poll intervals later, no second attempt.
+  std::this_thread::sleep_for(1s);
+  CHECK(rec.Harvests("alice") == 1);
+  script.outcome = HarvestOutcome{Status::Ok(), false, false, {}};
+  run.service->Reload();
+  REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 2; }));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+}
+
+TEST_CASE("a fatal storage error in a harvest exits non-zero for a restart") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "5s"));
+  Recorder rec;
+  Script script;
+  script.harvest_time = 1s;
+  script.outcome = HarvestOutcome{Status::IOError("database or disk is full"), false, true, {}};
+  Running run(dir.file("c.toml"), rec, script);
+  CHECK(run.Join() == kServiceIOErr);
+}
+
+TEST_CASE("a fatal storage error in scoring exits non-zero for a restart") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  Recorder rec;
+  Script script;
+  script.score_status = Status::Corruption("database disk image is malformed");
+  Running run(dir.file("c.toml"), rec, script);
+  CHECK(run.Join() == kServiceIOErr);
+}
+
+TEST_CASE("a scoring failure that is not about storage is logged and the daemon goes on") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "30s"));
+  Recorder rec;
+  Script script;
+  script.score_status = Status::InvalidArgument("unsafe project name skipped");
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.scores >= 2; }));
+  CHECK_FALSE(run.done);
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+}
+
+TEST_CASE("a config that cannot be loaded at start exits 78") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), "[schedule]\npoll_interval = \"never\"\n");
+  Recorder rec;
+  Script script;
+  Running run(dir.file("c.toml"), rec, script);
+  CHECK(run.Join() == kServiceConfig);
+  CHECK(rec.Count(Event::Kind::kReady) == 0);
+}
+
+TEST_CASE("a database that cannot be opened at start exits 74") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  Recorder rec;
+  Script script;
+  script.build_status = Status::IOError("unable to open database file");
+  Running run(dir.file("c.toml"), rec, script);
+  CHECK(run.Join() == kServiceIOErr);
+}
+
+TEST_CASE("systemd hears READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 on its notify socket") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
+  std::string sock_path = dir.file("notify.sock");
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(sock_path.size() < sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  timeval tv{0, 100000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+  std::mutex mu;
+  std::vector<std::string> messages;
+  std::atomic<bool> stop_reader{false};
+  std::thread reader([&] {
+    char buf[4096];
+    while (!stop_reader) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) {
+        std::lock_guard<std::mutex> lock(mu);
+        messages.emplace_back(buf, static_cast<size_t>(n));
+      }
+    }
+  });
+  ::setenv("NOTIFY_SOCKET", sock_path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "200000", 1);
+  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+
+  Recorder rec;
+  Script script;
+  {
+    Running run(dir.file("c.toml"), rec, script);
+    REQUIRE(WaitReady(rec, run));
+    std::this_thread::sleep_for(500ms);  // a few watchdog periods (100 ms each)
+    ::kill(::getpid(), SIGTERM);
+    CHECK(run.Join() == 0);
+  }
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  ::unsetenv("WATCHDOG_PID");
+  std::this_thread::sleep_for(200ms);
+  stop_reader = true;
+  reader.join();
+  ::close(fd);
+
+  std::lock_guard<std::mutex> lock(mu);
+  auto count = [&](const std::string& needle) {
+    int n = 0;
+    for (const auto& m : messages) n += m.find(needle) != std::string::npos ? 1 : 0;
+    return n;
+  };
+  CHECK(count("READY=1") == 1);
+  CHECK(count("STATUS=writers=2") >= 1);
+  CHECK(count("budget=4990/5000") >= 1);
+  CHECK(count("WATCHDOG=1") >= 2);
+  CHECK(count("STOPPING=1") == 1);
+  // READY comes after the first STATUS (the schedule is made) and STOPPING last of the three.
+  size_t ready = 0, stopping = 0, first_status = messages.size();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].find("READY=1") != std::string::npos) ready = i;
+    if (messages[i].find("STOPPING=1") != std::string::npos) stopping = i;
+    if (messages[i].find("STATUS=writers") != std::string::npos && first_status == messages.size())
+      first_status = i;
+  }
+  CHECK(first_status < ready);
+  CHECK(ready < stopping);
+}
+
+TEST_CASE("without a notify socket, notifications are quietly skipped") {
+  ::unsetenv("NOTIFY_SOCKET");
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  Recorder rec;
+  Script script;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+}
