@@ -1,0 +1,142 @@
+// The curl multi-socket / Asio bridge on its own: many transfers at once over loopback,
+// cancellation, and destruction with transfers in flight.
+#include "http/curl_multi.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <string>
+#include <vector>
+
+#include "fake_server.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::testing;
+
+namespace {
+
+template <typename Pred>
+bool RunUntil(boost::asio::io_context& io, Pred done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    io.restart();
+    io.run_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+HttpResponse Echo(const HttpRequest& req) {
+  HttpResponse r;
+  // Bodies large enough to need several reads, different per request.
+  r.body = req.target + std::string(64 * 1024, 'x') + req.target;
+  r.headers = {{"X-Echo-Target", req.target}, {"X-Mixed-Case", "Value"}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("two hundred transfers, sixty-four at a time, all complete with their own bodies") {
+  FakeServer server(&Echo, 8);
+  boost::asio::io_context io;
+  http::CurlMulti multi(io);
+  int started = 0, finished = 0, bad = 0;
+  std::function<void()> start_one = [&] {
+    int n = started++;
+    http::HttpGet get;
+    get.url = server.base_url() + "/t/" + std::to_string(n);
+    get.headers = {"X-Test: yes"};
+    multi.Start(get, [&, n](http::HttpResult r) {
+      finished++;
+      std::string target = "/t/" + std::to_string(n);
+      if (r.curl_code != 0 || r.status != 200 || r.truncated ||
+          r.body != target + std::string(64 * 1024, 'x') + target ||
+          r.body.capacity() < r.body.size() + 64 || !r.header("x-echo-target") ||
+          *r.header("x-echo-target") != target || !r.header("x-mixed-case") ||
+          r.final_url != server.base_url() + target) {
+        bad++;
+      }
+      if (started < 200) start_one();
+    });
+  };
+  for (int i = 0; i < 64; ++i) start_one();
+  CHECK(multi.in_flight() == 64);
+  REQUIRE(RunUntil(io, [&] { return finished == 200; }));
+  CHECK(bad == 0);
+  CHECK(multi.in_flight() == 0);
+  CHECK(server.stats().max_in_flight <= 64);
+  // Keep-alive: far fewer connections than requests.
+  CHECK(server.stats().connections <= 64);
+}
+
+TEST_CASE("a cancelled transfer reports cancelled once and never completes") {
+  FakeServer server([](const HttpRequest&) {
+    HttpResponse r;
+    r.body = "{}";
+    r.delay = std::chrono::milliseconds(300);
+    return r;
+  });
+  boost::asio::io_context io;
+  http::CurlMulti multi(io);
+  int calls = 0;
+  bool cancelled = false;
+  http::HttpGet get;
+  get.url = server.base_url() + "/slow";
+  auto id = multi.Start(get, [&](http::HttpResult r) {
+    calls++;
+    cancelled = r.cancelled;
+  });
+  REQUIRE(RunUntil(io, [&] { return server.in_flight() == 1; }));
+  multi.Cancel(id);
+  CHECK(calls == 0);  // never from inside Cancel
+  REQUIRE(RunUntil(io, [&] { return calls == 1; }));
+  CHECK(cancelled);
+  io.restart();
+  io.run_for(std::chrono::milliseconds(400));
+  CHECK(calls == 1);
+  multi.Cancel(id);  // unknown by now: a no-op
+  io.restart();
+  io.run_for(std::chrono::milliseconds(20));
+  CHECK(calls == 1);
+}
+
+TEST_CASE("destroying the multi handle with transfers in flight runs no callback") {
+  FakeServer server([](const HttpRequest&) {
+    HttpResponse r;
+    r.body = "{}";
+    r.delay = std::chrono::milliseconds(200);
+    return r;
+  });
+  boost::asio::io_context io;
+  int calls = 0;
+  {
+    http::CurlMulti multi(io);
+    for (int i = 0; i < 4; ++i) {
+      http::HttpGet get;
+      get.url = server.base_url() + "/d/" + std::to_string(i);
+      multi.Start(get, [&](http::HttpResult) { calls++; });
+    }
+    REQUIRE(RunUntil(io, [&] { return server.in_flight() >= 1; }));
+  }
+  io.restart();
+  io.run_for(std::chrono::milliseconds(300));
+  CHECK(calls == 0);
+}
+
+TEST_CASE("a refused connection is a curl error, not an HTTP status") {
+  unsigned short port;
+  {
+    FakeServer gone([](const HttpRequest&) { return HttpResponse{}; });
+    port = gone.port();
+  }
+  boost::asio::io_context io;
+  http::CurlMulti multi(io);
+  std::optional<http::HttpResult> out;
+  http::HttpGet get;
+  get.url = "http://127.0.0.1:" + std::to_string(port) + "/x";
+  multi.Start(get, [&](http::HttpResult r) { out = std::move(r); });
+  REQUIRE(RunUntil(io, [&] { return out.has_value(); }));
+  CHECK(out->curl_code != 0);
+  CHECK(out->status == 0);
+  CHECK_FALSE(out->error.empty());
+}
