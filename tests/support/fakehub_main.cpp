@@ -57,7 +57,8 @@ struct Options {
                "         [--truth-file PATH(.json|.tsv)] [--config-out PATH] [--discovery]\n"
                "         [--poll-interval DUR] [--score-interval DUR] [--core-limit N]\n"
                "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
-               "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n";
+               "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n"
+               "         [--time-quantum SECONDS]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -116,6 +117,8 @@ Options Parse(int argc, char** argv) {
       o.advance_every = real();
     else if (a == "--advance-items")
       o.advance_items = static_cast<int>(number());
+    else if (a == "--time-quantum")
+      o.spec.time_quantum = number();
     else if (a == "--rename-on-advance")
       o.rename_on = static_cast<int>(number());
     else if (a == "--delete-on-advance")
@@ -326,6 +329,7 @@ int main(int argc, char** argv) {
       a.edits = o.advance_items / 5;
       a.new_reactions = o.advance_items / 2;
       a.merges = std::max(1, o.advance_items / 50);
+      a.removed_reactions = o.advance_items / 10;
       ++o.advances;
       a.rename_repo = o.advances == o.rename_on;
       a.delete_repo = o.advances == o.delete_on;

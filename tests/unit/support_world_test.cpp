@@ -723,6 +723,51 @@ TEST_CASE("advancing adds activity, bumps updated_at, and adds reactions without
   CHECK(bumped > 0);
 }
 
+TEST_CASE("taking reactions back shrinks rollups without touching updated_at") {
+  auto world = std::make_shared<World>(Small());
+  auto sum = [&] {
+    return world->Read([](const WorldModel& m) {
+      std::int64_t total = 0, stamp = 0;
+      for (const auto& r : m.repos) {
+        for (const auto& i : r.issues) total += i.reactions.total(), stamp += i.updated;
+        for (const auto& c : r.issue_comments) total += c.reactions.total(), stamp += c.updated;
+        for (const auto& c : r.review_comments) total += c.reactions.total(), stamp += c.updated;
+      }
+      return std::make_pair(total, stamp);
+    });
+  };
+  auto before = sum();
+  AdvanceSpec a;
+  a.new_items = a.edits = a.new_reactions = a.merges = 0;
+  a.removed_reactions = 50;
+  auto res = world->Advance(a);
+  CHECK(res.reactions_removed > 0);
+  auto after = sum();
+  CHECK(after.first == before.first - res.reactions_removed);
+  CHECK(after.second == before.second);
+}
+
+TEST_CASE("a coarse time quantum makes many items share a timestamp") {
+  WorldSpec spec = Small();
+  spec.time_quantum = 7 * 86400;
+  World w(spec);
+  w.Read([&](const WorldModel& m) {
+    std::set<WorldTime> created;
+    std::size_t n = 0, aligned = 0;
+    for (const auto& r : m.repos)
+      for (const auto& i : r.issues) {
+        created.insert(i.created);
+        n++;
+        aligned += i.created % spec.time_quantum == 0;
+        CHECK(i.updated >= i.created);
+      }
+    CHECK(created.size() * 4 < n);
+    CHECK(aligned == n);
+    return 0;
+  });
+  CHECK(!w.TruthCounts(w.WriterConfigLogins()).empty());
+}
+
 TEST_CASE("a renamed repository answers 301 to its id URL; a deleted one answers 404") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });

@@ -125,7 +125,16 @@ struct Generator {
     return rng.Pick(repo_others[r]);
   }
 
-  WorldTime TimeIn(WorldTime lo, WorldTime hi) { return rng.Range(lo, hi); }
+  // With a coarse time_quantum many items share a timestamp, as bursts do on GitHub: a
+  // harvester's watermarks must not lose or double-count items that tie.
+  WorldTime TimeIn(WorldTime lo, WorldTime hi) {
+    WorldTime t = rng.Range(lo, hi);
+    std::int64_t q = std::max<std::int64_t>(1, m.spec.time_quantum);
+    if (q == 1) return t;
+    WorldTime aligned = t - t % q;
+    if (aligned < lo) aligned += q;
+    return aligned <= hi ? aligned : t;  // a window shorter than the quantum: no tie possible
+  }
 
   void Users() {
     const auto& spec = m.spec;
@@ -578,26 +587,46 @@ AdvanceResult World::Advance(const AdvanceSpec& spec) {
     }
 
     WorldTime recent = t1 - static_cast<std::int64_t>(spec.recent_days) * kDay;
-    for (int i = 0; i < spec.new_reactions; ++i) {
-      auto& repo = m.repos[rng.Pick(live)];
-      std::vector<Reactions*> cands;
-      std::vector<WorldTime*> updated;
+    // Recent items and comments of a repository: their rollups and updated_at.
+    auto recent_of = [&](WorldRepo& repo, std::vector<Reactions*>* cands,
+                         std::vector<WorldTime*>* updated) {
       for (auto it = repo.issues.rbegin(); it != repo.issues.rend() && it->created >= recent;
            ++it) {
-        cands.push_back(&it->reactions);
-        updated.push_back(&it->updated);
+        cands->push_back(&it->reactions);
+        updated->push_back(&it->updated);
       }
       for (auto* list : {&repo.issue_comments, &repo.review_comments}) {
         for (auto it = list->rbegin(); it != list->rend() && it->created >= recent; ++it) {
-          cands.push_back(&it->reactions);
-          updated.push_back(&it->updated);
+          cands->push_back(&it->reactions);
+          updated->push_back(&it->updated);
         }
       }
+    };
+    for (int i = 0; i < spec.new_reactions; ++i) {
+      std::vector<Reactions*> cands;
+      std::vector<WorldTime*> updated;
+      recent_of(m.repos[rng.Pick(live)], &cands, &updated);
       if (cands.empty()) continue;
       auto k = static_cast<std::size_t>(rng.Range(0, static_cast<std::int64_t>(cands.size()) - 1));
       cands[k]->n[static_cast<std::size_t>(rng.Range(0, 7))]++;
       if (spec.reactions_bump_updated) *updated[k] = std::max(*updated[k], t1);
       result.reactions_added++;
+    }
+    // Someone takes a reaction back: the rollup shrinks, updated_at stays.
+    for (int i = 0; i < spec.removed_reactions; ++i) {
+      std::vector<Reactions*> all, cands;
+      std::vector<WorldTime*> updated;
+      recent_of(m.repos[rng.Pick(live)], &all, &updated);
+      for (auto* r : all)
+        if (r->total() > 0) cands.push_back(r);
+      if (cands.empty()) continue;
+      auto* r = cands[static_cast<std::size_t>(
+          rng.Range(0, static_cast<std::int64_t>(cands.size()) - 1))];
+      std::vector<std::size_t> kinds;
+      for (std::size_t k = 0; k < r->n.size(); ++k)
+        if (r->n[k] > 0) kinds.push_back(k);
+      r->n[rng.Pick(kinds)]--;
+      result.reactions_removed++;
     }
 
     for (int i = 0; i < spec.merges; ++i) {

@@ -39,6 +39,7 @@ struct WorldSpec {
   double pending_review_share = 0.08;      // reviews left PENDING (never counted)
   double reacted_share = 0.3;              // items and comments with any reaction
   int history_days = 400;                  // activity spread over this many days before now
+  std::int64_t time_quantum = 1;           // timestamps are multiples of this (ties when > 1)
   WorldTime now = 1767225600;              // 2026-01-01T00:00:00Z: the world clock
 };
 
@@ -157,6 +158,7 @@ struct AdvanceSpec {
   int new_items = 500;          // new commits, issues, PRs, comments, reviews
   int edits = 100;              // updated_at bumps on existing issues and comments
   int new_reactions = 200;      // reactions added to recent items (updated_at unchanged)
+  int removed_reactions = 20;   // reactions taken back from recent items (updated_at unchanged)
   int merges = 10;              // open pull requests merged (updated_at bumped)
   int recent_days = 30;         // "recent" for new reactions
   bool reactions_bump_updated = false;
@@ -168,7 +170,7 @@ struct AdvanceSpec {
 
 struct AdvanceResult {
   std::optional<std::string> renamed_from, renamed_to, deleted;
-  int items_added = 0, edits = 0, reactions_added = 0, merges = 0;
+  int items_added = 0, edits = 0, reactions_added = 0, reactions_removed = 0, merges = 0;
 };
 
 // The fewest requests a first full harvest can make (page size 100): the sum of
