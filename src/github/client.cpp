@@ -91,8 +91,19 @@ class Client::Impl {
         "User-Agent: " + opts_.user_agent,
     };
     if (!opts_.token.empty()) {
-      base_headers_.push_back("Authorization: " + opts_.auth_scheme + " " + opts_.token);
+      auth_header_ = "Authorization: " + opts_.auth_scheme + " " + opts_.token;
     }
+    api_origin_ = Origin(opts_.api_url);
+  }
+
+  // "scheme://host[:port]" of an absolute URL, lower-cased; "" when it has none.
+  static std::string Origin(const std::string& url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) return "";
+    auto end = url.find_first_of("/?#", scheme + 3);
+    std::string o = url.substr(0, end);
+    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return o;
   }
 
   ~Impl() {
@@ -214,6 +225,9 @@ class Client::Impl {
     http::HttpGet req;
     req.url = p->url;
     req.headers = base_headers_;
+    // The token goes only to the configured API origin, never to a host named by an
+    // absolute URL from elsewhere.
+    if (!auth_header_.empty() && Origin(p->url) == api_origin_) req.headers.push_back(auth_header_);
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
@@ -464,6 +478,8 @@ class Client::Impl {
   std::mt19937_64 rng_;
   simdjson::dom::parser parser_;
   std::vector<std::string> base_headers_;
+  std::string auth_header_;
+  std::string api_origin_;
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
   std::uint64_t next_id_ = 1;

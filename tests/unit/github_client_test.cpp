@@ -208,6 +208,21 @@ TEST_CASE("the default headers are the documented ones: Bearer token and the git
   CHECK(log[0].target == "/user");
 }
 
+TEST_CASE("the token is sent to the configured API origin only") {
+  FakeServer api([](const HttpRequest&) { return Json(200, "{}"); });
+  FakeServer other([](const HttpRequest&) { return Json(200, "{}"); });
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FastOptions(api.base_url()));
+  REQUIRE(Fetch(io, client, api.base_url() + "/users/alice").ok());
+  REQUIRE(Fetch(io, client, other.base_url() + "/elsewhere").ok());
+  REQUIRE(api.log().size() == 1);
+  CHECK(api.log()[0].headers.at("authorization") == "Bearer " + kToken);
+  REQUIRE(other.log().size() == 1);
+  CHECK(other.log()[0].headers.count("authorization") == 0);
+  CHECK(other.log()[0].headers.at("accept") == "application/vnd.github+json");
+}
+
 TEST_CASE("a renamed repository's 301 is followed and final_url names the new location") {
   ReplayServer rs("rename-repository");
   boost::asio::io_context io;
