@@ -222,7 +222,10 @@ struct Generator {
   }
 
   void FillRepo(std::size_t r, std::int64_t n, WorldTime lo, WorldTime hi) {
-    auto n_commits = n * 25 / 100, n_issues = std::max<std::int64_t>(n * 20 / 100, 1);
+    // At least one issue per active writer (see below), even in tiny worlds.
+    auto n_commits = n * 25 / 100,
+         n_issues = std::max<std::int64_t>(
+             {n * 20 / 100, static_cast<std::int64_t>(repo_writers[r].size()), 1});
     auto n_reviews = n * 8 / 100, n_review_comments = n * 12 / 100;
     auto n_comments = n - n_commits - n_issues - n_reviews - n_review_comments;
 
