@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include <doctest/doctest.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "ghharvest/store/database.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
@@ -961,4 +963,120 @@ TEST_CASE("ghharvest-fakehub serves a world and writes its port, config and trut
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+namespace {
+
+// Loads the whole world straight into the schema (no harvester) and reads the counts view.
+std::vector<CountsRow> ViewCounts(const World& world) {
+  auto opened = ghharvest::store::Database::Open(":memory:");
+  REQUIRE(opened.ok());
+  auto& db = **opened;
+  auto run = [&](const std::string& sql,
+                 const std::function<void(ghharvest::store::Statement&)>& bind) {
+    auto st = db.Prepare(sql);
+    REQUIRE(st.ok());
+    ghharvest::store::StatementGuard g(**st);
+    bind(*g);
+    auto s = g->Run();
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+  };
+  auto opt_user = [](std::int64_t id) {
+    return id == 0 ? std::optional<std::int64_t>() : std::optional<std::int64_t>(id);
+  };
+  REQUIRE(db.Exec("BEGIN").ok());
+  world.Read([&](const WorldModel& m) {
+    for (const auto& u : m.users) {
+      run("INSERT INTO users (id, login, type) VALUES (?, ?, ?)",
+          [&](auto& s) { s.Bind(1, u.id).Bind(2, u.login).Bind(3, u.type); });
+      if (u.writer)
+        run("INSERT INTO writers (login) VALUES (?)", [&](auto& s) { s.Bind(1, u.config_login); });
+    }
+    for (const auto& r : m.repos) {
+      run("INSERT INTO repos (id, full_name) VALUES (?, ?)",
+          [&](auto& s) { s.Bind(1, r.id).Bind(2, r.full_name()); });
+      for (const auto& c : r.commits)
+        run("INSERT INTO commits (repo_id, sha, author_id, authored_at) VALUES (?, ?, ?, ?)",
+            [&](auto& s) {
+              s.Bind(1, r.id)
+                  .Bind(2, c.sha)
+                  .Bind(3, opt_user(c.author))
+                  .Bind(4, WorldTimeIso(c.date));
+            });
+      for (const auto& i : r.issues)
+        run("INSERT INTO issues (id, repo_id, number, user_id, is_pull, created_at, merged_at,"
+            " reactions_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [&](auto& s) {
+              s.Bind(1, i.id).Bind(2, r.id).Bind(3, i.number).Bind(4, opt_user(i.user));
+              s.Bind(5, i.is_pull ? 1 : 0).Bind(6, WorldTimeIso(i.created));
+              if (i.merged) {
+                s.Bind(7, WorldTimeIso(*i.merged));
+              } else {
+                s.BindNull(7);
+              }
+              s.Bind(8, i.reactions.total());
+            });
+      for (const auto& c : r.issue_comments)
+        run("INSERT INTO issue_comments (id, repo_id, issue_number, user_id, created_at,"
+            " reactions_total) VALUES (?, ?, ?, ?, ?, ?)",
+            [&](auto& s) {
+              s.Bind(1, c.id).Bind(2, r.id).Bind(3, c.number).Bind(4, opt_user(c.user));
+              s.Bind(5, WorldTimeIso(c.created)).Bind(6, c.reactions.total());
+            });
+      for (const auto& c : r.review_comments)
+        run("INSERT INTO review_comments (id, repo_id, pull_number, user_id, review_id,"
+            " created_at, reactions_total) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [&](auto& s) {
+              s.Bind(1, c.id).Bind(2, r.id).Bind(3, c.number).Bind(4, opt_user(c.user));
+              s.Bind(5, c.review_id).Bind(6, WorldTimeIso(c.created)).Bind(7, c.reactions.total());
+            });
+      for (const auto& v : r.reviews)
+        run("INSERT INTO reviews (id, repo_id, pull_number, user_id, state, submitted_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [&](auto& s) {
+              s.Bind(1, v.id).Bind(2, r.id).Bind(3, v.number).Bind(4, opt_user(v.user));
+              s.Bind(5, v.state).Bind(6, WorldTimeIso(v.submitted));
+            });
+    }
+    return 0;
+  });
+  REQUIRE(db.Exec("COMMIT").ok());
+  std::vector<CountsRow> rows;
+  auto st = db.Prepare(
+      "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, issue_comments,"
+      " review_comments, reviews, reactions_received, feedback_received, blog_posts"
+      " FROM writer_project_counts ORDER BY lower(writer), lower(project)");
+  REQUIRE(st.ok());
+  ghharvest::store::StatementGuard g(**st);
+  while (g->Step()) {
+    CountsRow r;
+    r.writer = g->Text(0);
+    r.project = g->Text(1);
+    std::int64_t* cols[] = {&r.commits,    &r.issues_opened,      &r.prs_opened,
+                            &r.prs_merged, &r.issue_comments,     &r.review_comments,
+                            &r.reviews,    &r.reactions_received, &r.feedback_received,
+                            &r.blog_posts};
+    for (int k = 0; k < 10; ++k) *cols[k] = g->Int(k + 2);
+    rows.push_back(r);
+  }
+  REQUIRE(g->status().ok());
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("the truth equals the schema's counts view over the whole world loaded into SQLite") {
+  // Two independent statements of the same definitions must agree; a harvest is then checked
+  // against the truth alone.
+  World hand(HandBuilt());
+  CHECK(ViewCounts(hand) == hand.TruthCounts(hand.WriterConfigLogins()));
+  World w(Small(11));
+  AdvanceSpec a;
+  a.rename_repo = true;
+  a.delete_repo = true;
+  w.Advance(a);
+  auto truth = w.TruthCounts(w.WriterConfigLogins());
+  auto view = ViewCounts(w);
+  REQUIRE(view.size() == truth.size());
+  for (std::size_t i = 0; i < view.size(); ++i) CHECK(view[i].ToString() == truth[i].ToString());
 }
