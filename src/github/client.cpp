@@ -264,6 +264,13 @@ class Client::Impl {
     }
     if (r.curl_code != 0 || r.truncated) {
       governor_.OnAbort(p->resource);
+      if (r.permanent) {
+        stats_.failures++;
+        log::Error("request failed url={} error=\"{}\"", p->url, r.error);
+        Status s = Status::Unavailable(fmt::format("GET {} failed: {}", p->url, r.error));
+        Fail(std::move(p), std::move(s));
+        return;
+      }
       std::string why = r.truncated ? "truncated body" : r.error;
       if (r.truncated && r.curl_code != 0) why += " (" + r.error + ")";
       RetryOrFail(std::move(p), why, std::nullopt);

@@ -342,6 +342,8 @@ class CurlMulti::Impl : public std::enable_shared_from_this<Impl> {
     if (rc != CURLE_OK) {
       r.error = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
       if (rc == CURLE_PARTIAL_FILE) r.truncated = true;
+      r.permanent = rc == CURLE_TOO_MANY_REDIRECTS || rc == CURLE_URL_MALFORMAT ||
+                    rc == CURLE_UNSUPPORTED_PROTOCOL;
     } else if (!r.header("content-encoding")) {
       // curl checks this too, but a server that closes early on a keep-alive connection
       // can slip through; a short body must never reach the JSON parser as complete.

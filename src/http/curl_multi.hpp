@@ -39,6 +39,8 @@ struct HttpResult {
   // Body of the final response; capacity() >= size() + 64 (simdjson padding).
   std::string body;
   bool truncated = false;  // Content-Length announced more than arrived
+  // The failure will not go away by trying again (a redirect loop, a bad URL or protocol).
+  bool permanent = false;
 
   const std::string* header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

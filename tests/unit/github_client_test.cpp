@@ -631,6 +631,26 @@ TEST_CASE("a connection refused is retried and then reported as unavailable") {
   CHECK(client.stats().requests == 2);
 }
 
+TEST_CASE("a redirect loop fails at once after max_redirects, without retries") {
+  FakeServer server([](const HttpRequest& req) {
+    HttpResponse r = Json(301, R"({"message":"Moved Permanently"})");
+    r.headers.emplace_back("Location", req.path == "/a" ? "/b" : "/a");
+    return r;
+  });
+  boost::asio::io_context io;
+  SystemClock clock;
+  ClientOptions o = FastOptions(server.base_url());
+  o.max_redirects = 3;
+  Client client(io, clock, nullptr, o);
+  auto r = Fetch(io, client, "/a");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message().find("/a") != std::string::npos);
+  CHECK(server.stats().requests == 4);
+  CHECK(client.stats().retries == 0);
+  CHECK(client.stats().failures == 1);
+}
+
 TEST_CASE("a 401 fails the request, everything queued, and everything after, without sending") {
   LogCapture logs;
   ScriptedHandler script;
