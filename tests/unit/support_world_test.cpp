@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_server.hpp"
@@ -1079,4 +1081,40 @@ TEST_CASE("the truth equals the schema's counts view over the whole world loaded
   auto view = ViewCounts(w);
   REQUIRE(view.size() == truth.size());
   for (std::size_t i = 0; i < view.size(); ++i) CHECK(view[i].ToString() == truth[i].ToString());
+}
+
+TEST_CASE("requests served while the world advances all get whole, valid answers") {
+  auto world = std::make_shared<World>(Small(12));
+  std::string base;
+  GitHubHandler h(world, [&base] { return base; });
+  FakeServer server(h, 4);
+  base = server.base_url();
+  std::atomic<int> bad{0}, good{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        std::string raw = RawGet(server.port(),
+                                 "/repos/octo-org/hello_world-2/issues?state=all&"
+                                 "per_page=50&page=" +
+                                     std::to_string(i % 5 + t + 1));
+        auto body = raw.find("\r\n\r\n");
+        simdjson::dom::parser parser;
+        simdjson::dom::element doc;
+        if (raw.rfind("HTTP/1.1 200", 0) != 0 || body == std::string::npos ||
+            parser.parse(raw.substr(body + 4)).get(doc) != simdjson::SUCCESS) {
+          bad++;
+        } else {
+          good++;
+        }
+      }
+    });
+  }
+  AdvanceSpec a;
+  a.new_items = 300;
+  for (int i = 0; i < 5; ++i) world->Advance(a);
+  for (auto& c : clients) c.join();
+  CHECK(bad == 0);
+  CHECK(good == 120);
+  CHECK(h.counters().ok == 120);
 }
