@@ -377,6 +377,7 @@ struct PrimaryLimitWorld {
       r = Json(200, "[]");
       r.headers.emplace_back("x-ratelimit-remaining", std::to_string(limit - used));
     }
+    remaining.push_back(limit - used);
     r.headers.emplace_back("x-ratelimit-limit", std::to_string(limit));
     r.headers.emplace_back("x-ratelimit-used", std::to_string(used));
     r.headers.emplace_back("x-ratelimit-reset", std::to_string(reset_s));
@@ -391,6 +392,7 @@ struct PrimaryLimitWorld {
   std::map<std::int64_t, int> used_per_window;
   std::vector<Clock::TimePoint> times, resets;
   std::vector<std::int64_t> windows;
+  std::vector<int> remaining;  // as answered, per request in arrival order
   int primary_403s = 0;
 };
 
@@ -422,12 +424,15 @@ TEST_CASE(
   for (auto& [window, used] : world.used_per_window) CHECK(used <= 10 - 3);
   // ...and work resumed after the reset: 20 requests need three windows.
   CHECK(world.used_per_window.size() >= 3);
-  // No request was sent between exhausting a window down to the reserve and its reset.
+  // After an answer that left only the reserve, the next request arrived after the reset.
+  int at_reserve = 0;
   for (std::size_t i = 0; i + 1 < world.times.size(); ++i) {
-    if (world.windows[i + 1] != world.windows[i]) {
+    if (world.remaining[i] <= 3) {
+      at_reserve++;
       CHECK(world.times[i + 1] >= world.resets[i]);
     }
   }
+  CHECK(at_reserve >= 2);
   CHECK(client.rate_limit("core")->limit == 10);
   CHECK(client.Idle());
 }
