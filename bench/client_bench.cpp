@@ -4,6 +4,9 @@
 //
 //   client_bench [requests=2000] [body_kb=20]
 //
+// Rows for bench/run.sh: req/s and client CPU per request per case; at 50 ms the rate is
+// compared with its ceiling, concurrency / latency.
+//
 // CPU is the io_context thread's own CPU time (CLOCK_THREAD_CPUTIME_ID), so the in-process
 // server's threads are not counted.
 #include <time.h>
@@ -16,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "common.hpp"
 #include "fake_server.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/store/database.hpp"
@@ -109,8 +113,8 @@ Row Run(int latency_ms, int concurrency, bool cache, int requests, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
-  int requests = argc > 1 ? std::atoi(argv[1]) : 2000;
-  std::size_t body_kb = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 20;
+  int requests = static_cast<int>(bench::ArgOr(argc, argv, 1, bench::Quick() ? 300 : 2000));
+  std::size_t body_kb = static_cast<std::size_t>(bench::ArgOr(argc, argv, 2, 20));
   log::SetLevel(log::Level::kWarning);
   std::string body = PageBody(body_kb);
   fmt::print("client_bench: {} KiB JSON bodies, loopback HTTP/1.1 keep-alive\n",
@@ -130,6 +134,17 @@ int main(int argc, char** argv) {
     fmt::print("{:>8}ms {:>11} {:>6} {:>9} {:>10.0f} {:>12.1f} {:>13.0f}%\n", r.latency_ms,
                r.concurrency, r.cache ? "yes" : "no", r.requests, r.requests / r.seconds,
                r.cpu_seconds / r.requests * 1e6, r.cpu_seconds / r.seconds * 100);
+    std::string name =
+        fmt::format("client {}ms c={}{}", r.latency_ms, r.concurrency, r.cache ? " +cache" : "");
+    double rate = r.requests / r.seconds;
+    if (r.latency_ms > 0) {
+      double ceiling = r.concurrency * 1000.0 / r.latency_ms;
+      bench::Row(name + " req/s", rate, "req/s", ceiling, "concurrency/latency",
+                 bench::Better::kHigher, 1.25);
+    } else {
+      bench::Info(name + " req/s", rate, "req/s");
+    }
+    bench::Info(name + " client cpu/req", r.cpu_seconds / r.requests * 1e6, "us");
   }
   return 0;
 }
