@@ -1118,3 +1118,24 @@ TEST_CASE("requests served while the world advances all get whole, valid answers
   CHECK(good == 120);
   CHECK(h.counters().ok == 120);
 }
+
+TEST_CASE("events name a renamed repository as it was called when they happened") {
+  auto world = std::make_shared<World>(HandBuilt());
+  GitHubHandler h(world, [] { return kBase; });
+  AdvanceSpec a;
+  a.new_items = a.edits = a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.rename_repo = true;
+  a.rename_target = "octo-org/hello_world-2";
+  auto res = world->Advance(a);
+  REQUIRE(res.renamed_to);
+  auto r = h(Get("/users/alice/events/public?per_page=100"));
+  REQUIRE(r.status == 200);
+  Parsed p(r.body);
+  std::size_t n = 0;
+  for (auto e : p.doc.get_array()) {
+    n++;
+    CHECK(std::string_view(e["repo"]["name"]) == "octo-org/hello_world-2");
+  }
+  CHECK(n == 2 + 3 + 2 + 1 + 1);  // commits, issues/PRs, comments, review comment, review
+  CHECK(h(Get("/repos/octo-org/hello_world-2")).status == 301);
+}

@@ -830,7 +830,8 @@ Reply GitHubHandler::State::Events(const HttpRequest& req, const Ctx& ctx, const
                  "resource.");
   }
   WorldTime from = m.now - static_cast<WorldTime>(options.events_days) * 86400;
-  // Found first, rendered only for the page asked for.
+  // Found first, rendered only for the page asked for. As on GitHub, an event names the
+  // repository as it was called when the event happened (a renamed one answers 301 later).
   struct Ev {
     WorldTime at;
     std::int64_t order;
@@ -923,8 +924,8 @@ Reply GitHubHandler::State::Events(const HttpRequest& req, const Ctx& ctx, const
     return fmt::format(
         "{{\"id\":{},\"type\":{},\"actor\":{},\"repo\":{{\"id\":{},\"name\":{},\"url\":{}}},"
         "\"payload\":{},\"public\":true,\"created_at\":{}}}",
-        Q(fmt::format("{}{}", e.id, e.kind)), Q(type), actor, r.id, Q(r.full_name()),
-        Q(ctx.RepoUrl(r)), payload, Time(e.at));
+        Q(fmt::format("{}{}", e.id, e.kind)), Q(type), actor, r.id, Q(r.name_at(e.at)),
+        Q(ctx.base + "/repos/" + r.name_at(e.at)), payload, Time(e.at));
   };
   Reply r = Page(req, ctx.base, evs.size(), render, p, options.events_cap);
   r.headers.emplace_back("x-poll-interval", std::to_string(options.poll_interval));

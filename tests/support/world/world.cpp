@@ -650,6 +650,7 @@ AdvanceResult World::Advance(const AdvanceSpec& spec) {
     auto& repo = m.repos[*ren];
     result.renamed_from = repo.full_name();
     repo.old_names.push_back(repo.full_name());
+    repo.renamed_at.push_back(t1);
     repo.name = fmt::format("{}.renamed-{}", repo.name, m.advances);
     result.renamed_to = repo.full_name();
   }

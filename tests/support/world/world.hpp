@@ -107,7 +107,14 @@ struct WorldRepo {
   std::int64_t id = 0;
   std::string owner, name;             // as GitHub spells them
   std::vector<std::string> old_names;  // full names before renames (301 to the current one)
-  bool deleted = false;                // 404 (frozen: its history stays in the truth)
+  std::vector<WorldTime> renamed_at;   // when each old name stopped being the name
+  // The full name the repository had at time t (events keep the name of their day).
+  std::string name_at(WorldTime t) const {
+    for (std::size_t k = 0; k < old_names.size() && k < renamed_at.size(); ++k)
+      if (t < renamed_at[k]) return old_names[k];
+    return full_name();
+  }
+  bool deleted = false;  // 404 (frozen: its history stays in the truth)
   std::string default_branch = "main";
   WorldTime created = 0, pushed = 0;
   std::vector<WorldCommit> commits;                           // oldest first
