@@ -1,0 +1,111 @@
+// The synthetic GitHub wired to the real harvester in one process: a World served over
+// loopback by the GitHubHandler, a SQLite database in a temporary folder, a config listing
+// every writer with the projects it is active in, and a fresh io_context + Client + Harvester
+// per sync (as `ghharvest sync --once` does). For benchmarks, and for harvest tests that want
+// less wiring than tests/unit/harvest_sync_test.cpp does by hand.
+//
+// Setup failures throw std::runtime_error (no test framework here).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fake_server.hpp"
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/harvest/harvester.hpp"
+#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/status.hpp"
+#include "test_paths.hpp"
+#include "world/github_handler.hpp"
+#include "world/world.hpp"
+
+namespace ghharvest::store {
+class Database;
+}
+
+namespace ghharvest::testing {
+
+struct HarvestHarnessOptions {
+  WorldSpec spec;
+  std::chrono::milliseconds latency{0};  // added by the server to every response
+  int concurrency = 4;                   // the client's requests in flight
+  int server_threads = 4;                // must be >= concurrency for latency to overlap
+  double fault_rate = 0;
+  std::uint64_t fault_seed = 7;
+};
+
+struct HarvestRun {
+  Status status;
+  harvest::HarvestStats stats;
+  ApiCounters server;  // what the server saw during this sync only
+  double seconds = 0;  // wall time of the sync (io_context run)
+};
+
+// What a later change must be measured against: every item's version when it was taken.
+struct WorldSnapshot {
+  // Keyed by kind + id (sha for commits): updated_at, reaction total, merged/closed state.
+  std::map<std::string, std::int64_t> versions;
+  WorldTime now = 0;
+};
+
+class HarvestHarness {
+ public:
+  explicit HarvestHarness(HarvestHarnessOptions options);
+  ~HarvestHarness();
+  HarvestHarness(const HarvestHarness&) = delete;
+  HarvestHarness& operator=(const HarvestHarness&) = delete;
+
+  // One full cycle (Harvester::SyncAll) on `clock`; the server's counters are reset first.
+  HarvestRun Sync(const Clock& clock);
+
+  // writer_project_counts as stored, in the truth's order.
+  Result<std::vector<CountsRow>> Stored();
+  // The world's truth for what the config watches: every configured writer in every listed
+  // project (the harvester reads each writer's lists in every crawled project).
+  std::vector<CountsRow> Truth() const;
+
+  // The fewest requests of a first harvest of the listed projects (the world's own count).
+  RequestFloor Floor() const;
+  WorldSnapshot Snapshot() const;
+  // The fewest requests that can read what changed since `before`: per list, ceil(changed
+  // items / 100), where changed means new, a different updated_at, reaction rollup or merge
+  // state; per pull request whose reviews changed, one page per 100 of its reviews. Lists
+  // that did not change cost a 304 (no points) and are not counted.
+  RequestFloor ChangeFloor(const WorldSnapshot& before) const;
+
+  // A TOML config for the real binary naming the same server, database and writers; the
+  // token is read from `token_env`.
+  std::string WriteConfigFile(const std::string& token_env) const;
+
+  World& world() { return *world_; }
+  GitHubHandler& handler() { return *handler_; }
+  store::Database& db() { return *db_; }
+  const config::Config& config() const { return cfg_; }
+  const std::string& dir() const { return dir_.path(); }
+
+ private:
+  std::map<std::string, std::vector<std::string>> EveryWriterEveryListed() const;
+
+  HarvestHarnessOptions opts_;
+  TempDir dir_;
+  std::shared_ptr<std::string> base_ = std::make_shared<std::string>();
+  std::shared_ptr<World> world_;
+  std::unique_ptr<GitHubHandler> handler_;
+  std::unique_ptr<FakeServer> server_;
+  config::Config cfg_;
+  std::set<std::string> listed_;  // lower-cased full names
+  std::unique_ptr<store::Database> db_;
+};
+
+// Sorts rows as TruthCounts does (writer, then project, case-insensitively).
+void SortCounts(std::vector<CountsRow>& rows);
+// "" when equal; else the row count and the first differing rows.
+std::string DiffCounts(const std::vector<CountsRow>& stored, const std::vector<CountsRow>& truth);
+
+}  // namespace ghharvest::testing
