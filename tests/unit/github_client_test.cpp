@@ -194,6 +194,54 @@ TEST_CASE("the paginate-issues recording is read page by page to the end followi
   CHECK(log[0].headers.at("accept-encoding").find("gzip") != std::string::npos);
 }
 
+TEST_CASE("pages can be chained from inside callbacks, the way the harvester walks them") {
+  ReplayServer rs("paginate-issues");
+  boost::asio::io_context io;
+  SystemClock clock;
+  Client client(io, clock, nullptr, FixtureOptions(rs.server.base_url()));
+  int pages = 0;
+  bool done = false, failed = false;
+  std::function<void(Result<ApiResponse>)> on_page = [&](Result<ApiResponse> r) {
+    if (!r.ok() || r->kind != ApiResponse::Kind::kOk) {
+      failed = true;
+      done = true;
+      return;
+    }
+    pages++;
+    if (r->next_url) {
+      client.Get(*r->next_url, on_page);
+    } else {
+      done = true;
+    }
+  };
+  client.Get(kPaginateStart, on_page);
+  REQUIRE(RunUntil(io, [&] { return done; }));
+  CHECK_FALSE(failed);
+  CHECK(pages == 5);
+  CHECK(client.Idle());
+}
+
+TEST_CASE("destroying the client with requests queued and in flight runs none of their callbacks") {
+  FakeServer server([](const HttpRequest&) {
+    HttpResponse r = Json(200, "{}");
+    r.delay = std::chrono::milliseconds(200);
+    return r;
+  });
+  boost::asio::io_context io;
+  SystemClock clock;
+  int calls = 0;
+  {
+    ClientOptions o = FastOptions(server.base_url());
+    o.concurrency = 2;
+    Client client(io, clock, nullptr, o);
+    for (int i = 0; i < 6; ++i) client.Get("/q/" + std::to_string(i), [&](auto) { calls++; });
+    REQUIRE(RunUntil(io, [&] { return server.in_flight() >= 1; }));
+  }
+  io.restart();
+  io.run_for(std::chrono::milliseconds(300));
+  CHECK(calls == 0);
+}
+
 TEST_CASE("the default headers are the documented ones: Bearer token and the github+json type") {
   FakeServer server([](const HttpRequest&) { return Json(200, "{}"); });
   boost::asio::io_context io;
