@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -141,7 +143,8 @@ struct ServerCore {
   std::atomic<int> in_flight{0};
   mutable std::mutex stats_mu;
   ServerStats stats;
-  std::vector<RequestLogEntry> log;
+  std::deque<RequestLogEntry> log;
+  std::size_t log_capacity = std::numeric_limits<std::size_t>::max();
 
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
@@ -166,6 +169,8 @@ struct ServerCore {
     ++stats.requests;
     if (status == 304) ++stats.not_modified;
     ++stats.per_path[req.path];
+    if (log_capacity == 0) return;
+    if (log.size() >= log_capacity) log.pop_front();
     log.push_back(RequestLogEntry{at, wall, req.method, req.target, status, req.headers});
   }
 
@@ -408,7 +413,7 @@ ServerStats FakeServer::stats() const {
 
 std::vector<RequestLogEntry> FakeServer::log() const {
   std::lock_guard lock(impl_->stats_mu);
-  return impl_->log;
+  return std::vector<RequestLogEntry>(impl_->log.begin(), impl_->log.end());
 }
 
 void FakeServer::reset_stats() {
@@ -419,5 +424,11 @@ void FakeServer::reset_stats() {
 }
 
 int FakeServer::in_flight() const { return impl_->in_flight.load(); }
+
+void FakeServer::set_log_capacity(std::size_t max_entries) {
+  std::lock_guard lock(impl_->stats_mu);
+  impl_->log_capacity = max_entries;
+  while (impl_->log.size() > max_entries) impl_->log.pop_front();
+}
 
 }  // namespace ghharvest::testing

@@ -78,6 +78,9 @@ class FakeServer {
   std::vector<RequestLogEntry> log() const;
   void reset_stats();  // clears stats and log
   int in_flight() const;
+  // Keeps only the latest `max_entries` log entries (0: no log; stats are always kept), so a
+  // long benchmark's own memory is not dominated by the server's bookkeeping.
+  void set_log_capacity(std::size_t max_entries);
 
  private:
   struct Impl;

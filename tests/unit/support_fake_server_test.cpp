@@ -214,6 +214,22 @@ TEST_CASE("keep-alive serves several requests on one connection, and stats count
   CHECK(server.log().empty());
 }
 
+TEST_CASE("the log keeps only the latest entries when given a capacity; stats keep counting") {
+  FakeServer server([](const HttpRequest&) { return Text(200, ""); });
+  server.set_log_capacity(2);
+  CURL* curl = curl_easy_init();
+  for (int i = 0; i < 4; ++i) FetchWith(curl, server.base_url() + "/n/" + std::to_string(i));
+  auto log = server.log();
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].target == "/n/2");
+  CHECK(log[1].target == "/n/3");
+  server.set_log_capacity(0);
+  FetchWith(curl, server.base_url() + "/n/4");
+  curl_easy_cleanup(curl);
+  CHECK(server.log().empty());
+  CHECK(server.stats().requests == 5);
+}
+
 TEST_CASE("a connection: close request gets its answer and then the connection ends") {
   FakeServer server([](const HttpRequest&) { return Text(200, "bye"); });
   Fetched f = Fetch(server.base_url() + "/x", Headers({"Connection: close"}));
