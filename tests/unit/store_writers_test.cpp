@@ -74,7 +74,7 @@ TEST_CASE("a writer dropped from the config loses its row and watches, not its a
   CHECK(**commits == 1);
 }
 
-TEST_CASE("logins match case-insensitively; the config's spelling wins") {
+TEST_CASE("logins match case-insensitively and the config's spelling wins") {
   auto db = OpenDb();
   REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
   REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"Alice", {"O/A"}, 0}})).ok());
@@ -82,7 +82,7 @@ TEST_CASE("logins match case-insensitively; the config's spelling wins") {
   CHECK(Watches(*db) == std::vector<std::string>{"Alice O/A config active"});
 }
 
-TEST_CASE("a repo removed from a writer's list is unwatched; discovered watches follow repos") {
+TEST_CASE("a repo removed from a writer's list is unwatched and discovered watches follow repos") {
   auto db = OpenDb();
   REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
   REQUIRE(db->Exec("INSERT INTO watches(writer, repo_name, source) VALUES "

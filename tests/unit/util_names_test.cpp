@@ -25,7 +25,7 @@ TEST_CASE("logins follow GitHub's rules: alnum and single inner hyphens, 39 at m
   }
 }
 
-TEST_CASE("repository parts allow letters, digits, dot, underscore, hyphen; never . or ..") {
+TEST_CASE("repository parts allow letters, digits, dot, underscore, hyphen but never . or ..") {
   for (std::string ok :
        std::vector<std::string>{"r", "hello-world", "a.b_c", ".github", "..x", "_"}) {
     CAPTURE(ok);
