@@ -89,10 +89,13 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Queues a GET of `url_or_path` (absolute, or a path like "/repos/o/r" under api_url).
-  // The callback runs on the io_context thread exactly once: with an ApiResponse for 2xx,
-  // 304, 404/410 and other 4xx; with a failed Status after retries are exhausted
-  // (kUnavailable, naming the URL but never the token) or on 401 (kUnauthorized: every
-  // queued and later request fails too, until the client is destroyed).
+  // The callback runs on the io_context thread exactly once (never from inside Get): with an
+  // ApiResponse for 2xx, 304, 404/410 and other 4xx; with a failed Status after retries are
+  // exhausted or for a redirect loop (kUnavailable, naming the URL but never the token), on
+  // 401 (kUnauthorized: every queued and later request fails too, until the client is
+  // destroyed) or after CancelAll (kCancelled). Callbacks still pending when the client is
+  // destroyed never run. The token is sent only to api_url's scheme://host:port.
+  // Pagination: ask for per_page=100 in the URL and follow next_url as given.
   void Get(const std::string& url_or_path, ResponseCallback callback);
 
   // Validators (ETag/Last-Modified) of a 2xx are written to the cache only after its
