@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The main job, end to end: run the real daemon (`ghharvest run`) and show what it made.
+#
+#   bash scripts/demo.sh BUILD_DIR        (what `make demo` / `bash run.sh demo` call)
+#
+# With GITHUB_TOKEN set and GitHub reachable, the daemon harvests the writers of
+# examples/ghharvest.toml for one cycle. Otherwise it runs against ghharvest-fakehub, a
+# synthetic GitHub on 127.0.0.1 with a generated world that keeps changing, for a few
+# cycles. Either way it is stopped with SIGTERM (as systemd does) and the reports, a few
+# sqlite3 queries on the views and the influence.jsonl lines are shown. Output: ./demo-out/
+set -euo pipefail
+
+build=${1:-build}
+bin="$build/ghharvest"
+hub="$build/tests/ghharvest-fakehub"
+out="$PWD/demo-out"
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+[[ -x $bin ]] || { echo "demo: $bin not built (run: make build)" >&2; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# Waits until the daemon's log has at least $1 "scored" lines, or $2 seconds pass.
+wait_for_scores() {
+  local want=$1 limit=$2 start=$SECONDS
+  while ((SECONDS - start < limit)); do
+    local n
+    n=$(grep -c 'scored elapsed_ms' "$out/daemon.log" 2>/dev/null || true)
+    ((${n:-0} >= want)) && return 0
+    kill -0 "$daemon" 2>/dev/null || return 1
+    sleep 1
+  done
+  return 0
+}
+
+mode=fakehub
+if [[ -n ${GITHUB_TOKEN:-} ]] && command -v curl >/dev/null &&
+  curl -fsS -m 5 -o /dev/null -H "Authorization: Bearer $GITHUB_TOKEN" \
+    https://api.github.com/rate_limit 2>/dev/null; then
+  mode=github
+fi
+
+if [[ $mode == github ]]; then
+  say "GitHub is reachable with your token: harvesting the writers of examples/ghharvest.toml"
+  # The example's paths point at /var/lib; keep the demo's data here, and poll quickly.
+  sed -e "s|^database = .*|database = \"$out/ghharvest.db\"|" \
+    -e "s|^dir = .*|dir = \"$out/reports\"|" \
+    -e 's|^poll_interval = .*|poll_interval = "2m"|' \
+    -e 's|^score_interval = .*|score_interval = "2m"|' \
+    "$src/examples/ghharvest.toml" >"$out/ghharvest.toml"
+  cycle_scores=2
+  limit=100
+else
+  [[ -x $hub ]] || { echo "demo: $hub not built (run: make build)" >&2; exit 1; }
+  say "No GitHub token (or GitHub unreachable): starting the synthetic GitHub on 127.0.0.1"
+  "$hub" --seed 7 --writers 4 --projects 6 --items 3000 \
+    --port-file "$out/fakehub.port" --config-out "$out/ghharvest.toml" \
+    --truth-file "$out/truth.tsv" --advance-every 12 --advance-items 60 \
+    --poll-interval 8s --score-interval 20s 2>"$out/fakehub.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do [[ -s $out/fakehub.port ]] && break; sleep 0.1; done
+  [[ -s $out/fakehub.port ]] || { cat "$out/fakehub.log" >&2; exit 1; }
+  cat "$out/fakehub.log"
+  export GITHUB_TOKEN=fakehub-demo-token  # the synthetic GitHub accepts any token
+  cycle_scores=4
+  limit=75
+fi
+
+say "The config ($out/ghharvest.toml)"
+grep -v '^#' "$out/ghharvest.toml" | sed -n '1,30p'
+
+say "Running the daemon: ghharvest run -c demo-out/ghharvest.toml (log: demo-out/daemon.log)"
+t0=$SECONDS
+"$bin" run -c "$out/ghharvest.toml" --log-level info 2>"$out/daemon.log" &
+daemon=$!
+pids+=("$daemon")
+wait_for_scores "$cycle_scores" "$limit" || true
+grep -E 'ghharvest started|harvest finished|run [0-9]+:|failed|error' "$out/daemon.log" | sed -n '1,25p'
+
+say "SIGTERM, as systemctl stop sends it"
+stop_t=$SECONDS
+kill -TERM "$daemon" 2>/dev/null || true
+rc=0
+wait "$daemon" || rc=$?
+echo "ghharvest exited with status $rc after $((SECONDS - stop_t)) s (ran $((SECONDS - t0)) s)"
+tail -2 "$out/daemon.log"
+cleanup
+
+reports="$out/reports"
+say "Report files ($reports)"
+(cd "$reports" && find . -type f | sort | sed -n '1,40p')
+total=$(find "$reports" -type f | wc -l)
+echo "... $total files"
+
+first_total=$(find "$reports/total_influences" -type f 2>/dev/null | sort | sed -n 1p)
+if [[ -n $first_total ]]; then
+  say "${first_total#"$out"/}"
+  cat "$first_total"
+fi
+first_contrib=$(find "$reports/contributions" -type f 2>/dev/null | sort | sed -n 1p)
+if [[ -n $first_contrib ]]; then
+  say "${first_contrib#"$out"/}"
+  cat "$first_contrib"
+fi
+first_blog=$(find "$reports/blogs" -type f 2>/dev/null | sort | sed -n 1p)
+if [[ -n $first_blog ]]; then
+  say "${first_blog#"$out"/} (first lines)"
+  head -15 "$first_blog"
+fi
+
+db="$out/ghharvest.db"
+if command -v sqlite3 >/dev/null && [[ -f $db ]]; then
+  say "sqlite3 demo-out/ghharvest.db: the counts (writer_project_counts)"
+  sqlite3 -header -column "$db" \
+    "SELECT writer, project, commits, issues_opened AS issues, prs_opened AS prs,
+            prs_merged AS merged, issue_comments + review_comments AS comments, reviews,
+            reactions_received AS reactions, feedback_received AS feedback
+       FROM writer_project_counts ORDER BY writer, project LIMIT 12;"
+  say "The influence of each writer (writer_influence, latest run)"
+  sqlite3 -header -column "$db" \
+    "SELECT run, writer, round(O, 3) AS opportunity, round(total, 3) AS total_influence,
+            best_project FROM writer_influence ORDER BY total DESC;"
+  say "Scoring runs so far (score_runs)"
+  sqlite3 -header -column "$db" "SELECT run, started_at, finished_at FROM score_runs ORDER BY run;" \
+    2>/dev/null || sqlite3 -header -column "$db" "SELECT * FROM score_runs ORDER BY run;"
+fi
+
+if [[ $mode == fakehub && -f $out/truth.tsv ]]; then
+  say "The synthetic world's own truth (first rows of demo-out/truth.tsv)"
+  head -5 "$out/truth.tsv"
+fi
+
+jsonl="$reports/influence.jsonl"
+if [[ -f $jsonl ]]; then
+  say "influence.jsonl ($(wc -l <"$jsonl") lines; a line per writer whose numbers changed)"
+  if command -v jq >/dev/null; then
+    tail -n 4 "$jsonl" | jq -c '{ts, run, writer, opportunity, total_influence, best_project}'
+  else
+    tail -n 4 "$jsonl"
+  fi
+fi
+
+say "Done in $SECONDS s. Everything is in ./demo-out/ (reports/, ghharvest.db, daemon.log)"
+exit "$rc"

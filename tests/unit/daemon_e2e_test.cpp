@@ -1,0 +1,385 @@
+// The whole product as an operator runs it: the synthetic GitHub on loopback (in this
+// process, so the test can advance the world and read its truth) and `ghharvest run` as a
+// separate process. Counts and reports are checked against the world's truth, the world
+// advances and the reports follow, SIGHUP with a broken then a good config, SIGTERM, and
+// finally kill -9 in the middle of a harvest and a restart: nothing lost, no duplicates.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fake_server.hpp"
+#include "ghharvest/store/database.hpp"
+#include "test_paths.hpp"
+#include "world/github_handler.hpp"
+#include "world/world.hpp"
+
+namespace gh = ghharvest;
+namespace fs = std::filesystem;
+using gh::testing::CountsRow;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::int64_t RealNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// `ghharvest run` as a child process, its stderr in a file.
+class Daemon {
+ public:
+  Daemon(std::string config, std::string log) : config_(std::move(config)), log_(std::move(log)) {}
+  ~Daemon() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  void Start() {
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) ::dup2(fd, 2);
+      ::setenv("GHH_E2E_TOKEN", "e2e-token", 1);
+      ::unsetenv("NOTIFY_SOCKET");
+      ::execl(GHH_BINARY, GHH_BINARY, "run", "-c", config_.c_str(), "--log-level", "info",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  bool Alive() {
+    if (pid_ <= 0) return false;
+    int status;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_status_ = status;
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+  void Signal(int sig) { ::kill(pid_, sig); }
+  // Waits up to `limit` for the process to end; its exit code, or -1 (killed by a signal or
+  // still running after the limit).
+  int WaitExit(std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (!Alive()) {
+        return WIFEXITED(exit_status_) ? WEXITSTATUS(exit_status_) : -1;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  int CountInLog(const std::string& needle) const {
+    std::string text = ReadFile(log_);
+    int n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      ++n;
+    return n;
+  }
+  const std::string& log() const { return log_; }
+
+ private:
+  std::string config_, log_;
+  pid_t pid_ = -1;
+  int exit_status_ = 0;
+};
+
+template <typename Pred>
+bool WaitUntil(Pred pred, std::chrono::seconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+class World {
+ public:
+  World() {
+    gh::testing::WorldSpec spec;
+    spec.seed = 23;
+    spec.writers = 3;
+    spec.projects = 4;
+    spec.items = 2500;
+    spec.now = RealNow();
+    world_ = std::make_shared<gh::testing::World>(spec);
+    gh::testing::GitHubHandlerOptions ho;
+    ho.core_limit = 100000000;
+    ho.search_limit = 100000000;
+    handler_ = std::make_unique<gh::testing::GitHubHandler>(
+        world_, [base = base_] { return *base; }, ho);
+    server_ = std::make_unique<gh::testing::FakeServer>(*handler_, 4);
+    *base_ = server_->base_url();
+    auto projects = world_->WriterProjects();
+    for (const auto& login : world_->WriterConfigLogins()) {
+      writers_.emplace_back(login, projects[login]);
+      for (const auto& r : projects[login]) listed_.insert(Lower(r));
+    }
+  }
+
+  std::string Config(const std::string& poll = "2s") const {
+    std::string t = "[github]\napi_url = \"" + server_->base_url() +
+                    "\"\ntoken_env = \"GHH_E2E_TOKEN\"\n"
+                    "[storage]\ndatabase = \"" +
+                    dir_.file("ghharvest.db") + "\"\n[reports]\ndir = \"" + dir_.file("reports") +
+                    "\"\n[schedule]\npoll_interval = \"" + poll + "\"\nscore_interval = \"4s\"\n";
+    for (const auto& [login, repos] : writers_) {
+      t += "[[writers]]\nlogin = \"" + login + "\"\nrepos = [";
+      for (size_t i = 0; i < repos.size(); ++i) t += (i ? ", \"" : "\"") + repos[i] + "\"";
+      t += "]\n";
+    }
+    return t;
+  }
+
+  // Every configured writer is counted in every crawled project (see harvest_sync_test).
+  std::vector<CountsRow> Truth() const {
+    gh::testing::TruthOptions opt;
+    std::map<std::string, std::vector<std::string>> per;
+    for (const auto& [login, repos] : writers_) per[login] = {listed_.begin(), listed_.end()};
+    opt.repos_per_writer = per;
+    auto rows = world_->TruthCounts(world_->WriterConfigLogins(), opt);
+    Sort(rows);
+    return rows;
+  }
+
+  std::vector<CountsRow> Stored() const {
+    std::vector<CountsRow> rows;
+    gh::store::OpenOptions o;
+    o.read_only = true;
+    o.apply_migrations = false;
+    auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
+    if (!db.ok()) return rows;
+    auto st = (*db)->Prepare(
+        "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, "
+        "issue_comments, review_comments, reviews, reactions_received, feedback_received, "
+        "blog_posts FROM writer_project_counts");
+    if (!st.ok()) return rows;
+    gh::store::StatementGuard g(**st);
+    while (g->Step()) {
+      CountsRow r;
+      r.writer = g->Text(0);
+      r.project = g->Text(1);
+      std::int64_t* cols[] = {&r.commits,    &r.issues_opened,      &r.prs_opened,
+                              &r.prs_merged, &r.issue_comments,     &r.review_comments,
+                              &r.reviews,    &r.reactions_received, &r.feedback_received,
+                              &r.blog_posts};
+      for (int i = 0; i < 10; ++i) *cols[i] = g->Int(i + 2);
+      rows.push_back(r);
+    }
+    Sort(rows);
+    return rows;
+  }
+
+  static bool SameCounts(const std::vector<CountsRow>& a, const std::vector<CountsRow>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      CountsRow x = a[i], y = b[i];
+      x.writer = Lower(x.writer);
+      y.writer = Lower(y.writer);
+      x.project = Lower(x.project);
+      y.project = Lower(y.project);
+      if (!(x == y)) return false;
+    }
+    return true;
+  }
+
+  std::int64_t DuplicateRows() const {
+    gh::store::OpenOptions o;
+    o.read_only = true;
+    o.apply_migrations = false;
+    auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
+    REQUIRE(db.ok());
+    const char* sql[] = {
+        "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
+        "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
+        "SELECT count(*) - count(DISTINCT id) FROM review_comments",
+        "SELECT count(*) - count(DISTINCT id) FROM reviews",
+        "SELECT count(*) - count(DISTINCT repo_id || ':' || sha) FROM commits",
+    };
+    std::int64_t dup = 0;
+    for (const char* q : sql) {
+      auto v = (*db)->QueryInt(q);
+      REQUIRE(v.ok());
+      dup += v->value_or(0);
+    }
+    return dup;
+  }
+
+  void Advance(int items) {
+    gh::testing::AdvanceSpec a;
+    a.seconds = std::max<std::int64_t>(1, RealNow() - world_->Now());
+    a.new_items = items;
+    a.edits = items / 5;
+    a.new_reactions = items / 2;
+    a.removed_reactions = items / 10;
+    a.merges = std::max(1, items / 50);
+    world_->Advance(a);
+  }
+
+  static void Sort(std::vector<CountsRow>& rows) {
+    std::sort(rows.begin(), rows.end(), [](const CountsRow& a, const CountsRow& b) {
+      return std::make_pair(Lower(a.writer), Lower(a.project)) <
+             std::make_pair(Lower(b.writer), Lower(b.project));
+    });
+  }
+
+  const gh::testing::TempDir& dir() const { return dir_; }
+  std::string reports() const { return dir_.file("reports"); }
+  const std::vector<std::pair<std::string, std::vector<std::string>>>& writers() const {
+    return writers_;
+  }
+
+ private:
+  gh::testing::TempDir dir_;
+  std::shared_ptr<std::string> base_ = std::make_shared<std::string>();
+  std::shared_ptr<gh::testing::World> world_;
+  std::unique_ptr<gh::testing::GitHubHandler> handler_;
+  std::unique_ptr<gh::testing::FakeServer> server_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> writers_;
+  std::set<std::string> listed_;
+};
+
+// "Feedback Count" per (writer, project) from contributions/<owner>/<repo>/<writer>_<repo>.txt
+std::map<std::pair<std::string, std::string>, std::int64_t> ContributionFeedback(
+    const std::string& reports) {
+  std::map<std::pair<std::string, std::string>, std::int64_t> out;
+  fs::path root = fs::path(reports) / "contributions";
+  if (!fs::exists(root)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file() || e.path().extension() != ".txt") continue;
+    std::string name = e.path().filename().string();
+    std::string writer = name.substr(0, name.find('_'));  // logins have no '_'
+    std::string text = ReadFile(e.path().string());
+    std::string project;
+    std::int64_t feedback = -1;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("Project: ", 0) == 0) project = line.substr(9);
+      if (line.rfind("Feedback Count: ", 0) == 0) feedback = std::stoll(line.substr(16));
+    }
+    out[{Lower(writer), Lower(project)}] = feedback;
+  }
+  return out;
+}
+
+std::string Snapshot(const std::string& reports) {
+  std::string all;
+  fs::path root = fs::path(reports) / "total_influences";
+  if (!fs::exists(root)) return all;
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(root)) files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) all += f + "\n" + ReadFile(f);
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "ghharvest run keeps reports equal to the synthetic GitHub through changes, reloads, "
+    "SIGTERM and kill -9") {
+  World world;
+  const std::string config = world.dir().file("ghharvest.toml");
+  std::ofstream(config) << world.Config();
+  Daemon daemon(config, world.dir().file("daemon.log"));
+  daemon.Start();
+
+  // 1. The first cycles: counts equal the truth, and the reports say the same.
+  bool equal = WaitUntil([&] { return World::SameCounts(world.Stored(), world.Truth()); }, 90s);
+  if (!equal) MESSAGE(ReadFile(daemon.log()));
+  REQUIRE(equal);
+  auto truth = world.Truth();
+  REQUIRE(
+      WaitUntil([&] { return ContributionFeedback(world.reports()).size() >= truth.size(); }, 30s));
+  auto feedback = ContributionFeedback(world.reports());
+  for (const auto& row : truth) {
+    CAPTURE(row.ToString());
+    auto it = feedback.find({Lower(row.writer), Lower(row.project)});
+    REQUIRE(it != feedback.end());
+    CHECK(it->second == row.feedback_received + row.reactions_received);
+  }
+  for (const auto& [login, repos] : world.writers()) {
+    bool found = false;
+    for (const auto& e : fs::directory_iterator(fs::path(world.reports()) / "total_influences"))
+      found = found || Lower(e.path().stem().string()) == Lower(login);
+    CHECK(found);
+  }
+  REQUIRE(fs::exists(fs::path(world.reports()) / "influence.jsonl"));
+
+  // 2. The world moves on; the daemon's next cycles bring counts and reports along.
+  std::string before = Snapshot(world.reports());
+  world.Advance(300);
+  REQUIRE(WaitUntil([&] { return World::SameCounts(world.Stored(), world.Truth()); }, 60s));
+  REQUIRE(WaitUntil([&] { return Snapshot(world.reports()) != before; }, 30s));
+
+  // 3. SIGHUP with a broken config: refused, still running with the old one.
+  std::ofstream(config, std::ios::trunc) << "[schedule\npoll_interval = \"2s\n";
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitUntil([&] { return daemon.CountInLog("config reload refused") == 1; }, 20s));
+  int finished = daemon.CountInLog("harvest finished");
+  REQUIRE(WaitUntil([&] { return daemon.CountInLog("harvest finished") > finished; }, 20s));
+  CHECK(daemon.Alive());
+
+  // 4. SIGHUP with a good config: applied (a new poll interval, the same writers).
+  std::ofstream(config, std::ios::trunc) << world.Config("3s");
+  daemon.Signal(SIGHUP);
+  REQUIRE(WaitUntil([&] { return daemon.CountInLog("config reloaded") == 1; }, 20s));
+  CHECK(daemon.CountInLog("poll_interval_s=3") == 1);
+  CHECK(daemon.Alive());
+
+  // 5. SIGTERM: exit 0 within 5 s.
+  auto t0 = std::chrono::steady_clock::now();
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.WaitExit(5s) == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+
+  // 6. kill -9 in the middle of a harvest, then a restart: nothing lost, no duplicates.
+  world.Advance(1500);
+  Daemon crashed(config, world.dir().file("daemon2.log"));
+  crashed.Start();
+  REQUIRE(WaitUntil([&] { return crashed.CountInLog("harvest started") >= 1; }, 30s));
+  std::this_thread::sleep_for(150ms);
+  crashed.Signal(SIGKILL);
+  CHECK(crashed.WaitExit(5s) == -1);  // died by the signal
+
+  Daemon restarted(config, world.dir().file("daemon3.log"));
+  restarted.Start();
+  equal = WaitUntil([&] { return World::SameCounts(world.Stored(), world.Truth()); }, 90s);
+  if (!equal) MESSAGE(ReadFile(restarted.log()));
+  CHECK(equal);
+  CHECK(world.DuplicateRows() == 0);
+  restarted.Signal(SIGTERM);
+  CHECK(restarted.WaitExit(5s) == 0);
+}
