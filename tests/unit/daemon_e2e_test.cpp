@@ -138,6 +138,9 @@ class World {
     gh::testing::GitHubHandlerOptions ho;
     ho.core_limit = 100000000;
     ho.search_limit = 100000000;
+    // Slow enough that a harvest of new activity spans many round trips (kill -9 lands
+    // inside one), fast enough for the whole test to take seconds.
+    ho.latency = 15ms;
     handler_ = std::make_unique<gh::testing::GitHubHandler>(
         world_, [base = base_] { return *base; }, ho);
     server_ = std::make_unique<gh::testing::FakeServer>(*handler_, 4);
@@ -370,9 +373,11 @@ TEST_CASE(
   Daemon crashed(config, world.dir().file("daemon2.log"));
   crashed.Start();
   REQUIRE(WaitUntil([&] { return crashed.CountInLog("harvest started") >= 1; }, 30s));
-  std::this_thread::sleep_for(150ms);
+  std::this_thread::sleep_for(60ms);
   crashed.Signal(SIGKILL);
   CHECK(crashed.WaitExit(5s) == -1);  // died by the signal
+  // It really died mid-harvest: no harvest had finished (some pages were committed).
+  CHECK(crashed.CountInLog("harvest finished") == 0);
 
   Daemon restarted(config, world.dir().file("daemon3.log"));
   restarted.Start();
