@@ -165,14 +165,15 @@ ActionsFactory MakeFactory(Recorder& rec, Script& script) {
 
 // Runs a Service on its own thread; the destructor stops it if the test did not.
 struct Running {
-  ScaledClock clock{60.0};
+  ScaledClock clock;
   std::unique_ptr<Service> service;
   std::thread thread;
   std::atomic<int> exit_code{-1};
   std::atomic<bool> done{false};
 
   Running(const std::string& config_path, Recorder& rec, Script& script,
-          std::chrono::milliseconds grace = 3000ms) {
+          std::chrono::milliseconds grace = 3000ms, double speedup = 60.0)
+      : clock(speedup) {
     ServiceOptions o;
     o.config_path = config_path;
     o.clock = &clock;
@@ -211,7 +212,8 @@ TEST_CASE("writers are harvested in their own phases, never overlapping, with no
   Recorder rec;
   Script script;
   script.outcome.changed = false;
-  Running run(dir.file("c.toml"), rec, script);
+  // 30x: a timer late by up to 400 ms real still fits the tolerance below.
+  Running run(dir.file("c.toml"), rec, script, 3000ms, 30.0);
   REQUIRE(WaitReady(rec, run));
   // Four cycles of 60 s (scaled) each for every writer.
   REQUIRE(rec.WaitFor(
@@ -242,7 +244,7 @@ TEST_CASE("writers are harvested in their own phases, never overlapping, with no
       auto off =
           std::chrono::duration_cast<std::chrono::seconds>(s[k] - s[0] - static_cast<int>(k) * 60s);
       CHECK(off.count() < 12);
-      CHECK(off.count() > -2);
+      CHECK(off.count() > -12);  // the first start may itself have been late
     }
   }
 }
