@@ -3,10 +3,10 @@
 // concurrency. The ratio shows what the harvester loses to its own dependencies (a list's
 // next page waits for the previous one; reviews wait for the pulls list) and to local work.
 //
-//   harvest_time_bench [items=3000] [latency_ms=50]     (BENCH_QUICK=1: 1,000 items)
+//   harvest_time_bench [items=2000] [latency_ms=50]     (BENCH_QUICK=1: 1,000 items)
 //
-// The world is smaller than api_economy_bench's (6 writers, 10 projects, 3,000 items: about
-// 500 requests for a first sync) so that concurrency 1 finishes in about half a minute; the
+// The world is smaller than api_economy_bench's (6 writers, 10 projects, 2,000 items: about
+// 300 requests for a first sync) so that concurrency 1 finishes in about 15 seconds; the
 // cost per request is what this measures, and it does not depend on the world's size.
 #include <cstdio>
 #include <string>
@@ -23,7 +23,7 @@ namespace b = ghharvest::bench;
 
 int main(int argc, char** argv) {
   gh::log::SetLevel(gh::log::Level::kError);
-  const int items = static_cast<int>(b::ArgOr(argc, argv, 1, b::Quick() ? 1000 : 3000));
+  const int items = static_cast<int>(b::ArgOr(argc, argv, 1, b::Quick() ? 1000 : 2000));
   const int latency_ms = static_cast<int>(b::ArgOr(argc, argv, 2, 50));
   gh::ScaledClock clock(1000.0);
   bool wrong = false;

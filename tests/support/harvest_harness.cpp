@@ -127,8 +127,10 @@ HarvestRun HarvestHarness::Sync(const Clock& clock) {
   return out;
 }
 
-Result<std::vector<CountsRow>> HarvestHarness::Stored() {
-  auto st = db_->Prepare(
+Result<std::vector<CountsRow>> HarvestHarness::Stored() { return StoredCounts(*db_); }
+
+Result<std::vector<CountsRow>> StoredCounts(store::Database& db) {
+  auto st = db.Prepare(
       "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, "
       "issue_comments, review_comments, reviews, reactions_received, feedback_received, "
       "blog_posts FROM writer_project_counts");

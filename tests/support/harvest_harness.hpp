@@ -103,6 +103,8 @@ class HarvestHarness {
   std::unique_ptr<store::Database> db_;
 };
 
+// writer_project_counts of any database, sorted as the truth is.
+Result<std::vector<CountsRow>> StoredCounts(store::Database& db);
 // Sorts rows as TruthCounts does (writer, then project, case-insensitively).
 void SortCounts(std::vector<CountsRow>& rows);
 // "" when equal; else the row count and the first differing rows.
