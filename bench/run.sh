@@ -28,14 +28,15 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
   echo "run.sh: $build is not a configured build directory (run 'make build' first)" >&2
   exit 2
 fi
-if ! cmake --build "$build" --target benches >/dev/null; then
-  echo "run.sh: building the bench programs failed; run 'cmake --build $build --target benches'" >&2
-  exit 2
-fi
-
 bench_dir="$build/bench"
 logs="$bench_dir/logs"
 mkdir -p "$logs"
+if ! cmake --build "$build" --target benches >"$logs/build.log" 2>&1; then
+  tail -n 30 "$logs/build.log" >&2
+  echo "run.sh: building the bench programs failed (full output: $logs/build.log)" >&2
+  exit 2
+fi
+
 tsv="$bench_dir/results.tsv"
 : >"$tsv"
 
@@ -66,7 +67,7 @@ for prog in "${programs[@]}"; do
   fi
   if [[ $rows -eq 0 ]]; then
     # A program that predates the row format still shows its numbers: the tail of its log.
-    printf '%s\t(no @bench rows: see %s)\t-\t-\t-\t-\t-\t-\t-\n' "$name" "$log" >>"$tsv"
+    printf '%s\t(no @bench rows; see its log)\t-\t-\t-\t-\t-\t-\t-\n' "$name" >>"$tsv"
     tail -n 15 "$log" | sed "s/^/  $name| /" >&2
   else
     grep $'^@bench\t' "$log" | cut -f2- | sed "s/^/$name\t/" >>"$tsv"
@@ -74,14 +75,16 @@ for prog in "${programs[@]}"; do
   printf '%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\n' "$name" "wall time of this program" "$secs" "s" >>"$tsv"
 done
 total=$(( $(date +%s) - started ))
+# Issue #7 asks for the whole suite in under 10 minutes on 2 cores (only a full run says).
+[[ "$filter" == . ]] && awk -v t="$total" 'BEGIN { printf "run.sh\tall programs: wall time\t%d\ts\t600\t10 minutes (issue #7)\t%.4f\t1\t%s\n", t, t / 600, (t <= 600 ? "ok" : "MISS") }' >>"$tsv"
 
 # The table: program, what, measured unit, limit (label), ratio, target, verdict.
 echo
 awk -F'\t' '
   function fmtnum(x) { if (x == "-" || x == "") return "-"; if (x + 0 == x) return (x >= 10000 || x <= -10000) ? sprintf("%.0f", x) : sprintf("%.4g", x); return x }
-  BEGIN { printf "%-15s %-50s %14s %-10s %14s %-28s %8s %7s %s\n", "program", "measured", "value", "unit", "limit/floor", "(what)", "ratio", "target", "verdict"
+  BEGIN { printf "%-18s %-50s %14s %-10s %14s %-28s %8s %7s %s\n", "program", "measured", "value", "unit", "limit/floor", "(what)", "ratio", "target", "verdict"
           printf "%s\n", "------------------------------------------------------------------------------------------------------------------------------------------------------------------" }
-  { printf "%-15s %-50s %14s %-10s %14s %-28s %8s %7s %s\n", $1, substr($2, 1, 50), fmtnum($3), $4, fmtnum($5), substr($6, 1, 28), fmtnum($7), fmtnum($8), $9 }
+  { printf "%-18s %-50s %14s %-10s %14s %-28s %8s %7s %s\n", $1, substr($2, 1, 50), fmtnum($3), $4, fmtnum($5), substr($6, 1, 28), fmtnum($7), fmtnum($8), $9 }
 ' "$tsv"
 
 {
