@@ -85,7 +85,9 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
   auto db = store::Database::Open(path);
   if (!db.ok()) {
     const Status& s = db.status();
-    std::string msg = "database " + path + ": " + s.message();
+    std::string msg = s.message().find(path) == std::string::npos
+                          ? "database " + path + ": " + s.message()
+                          : s.message();
     if (s.code() == Status::Code::kTooNew) return Status::TooNew(msg);
     if (s.code() == Status::Code::kCorruption) return Status::Corruption(msg);
     return Status::IOError(msg);

@@ -388,3 +388,43 @@ TEST_CASE(
   restarted.Signal(SIGTERM);
   CHECK(restarted.WaitExit(5s) == 0);
 }
+
+TEST_CASE("a database file that is not a database stops ghharvest run with exit status 74") {
+  gh::testing::TempDir dir;
+  {
+    std::ofstream db(dir.file("ghharvest.db"), std::ios::binary);
+    db << std::string("SQLite format 3") << '\0';
+    for (int i = 0; i < 4096; ++i) db << static_cast<char>((i * 131 + 7) & 0xff);
+  }
+  std::ofstream(dir.file("c.toml"))
+      << "[github]\napi_url = \"http://127.0.0.1:9\"\n"
+         "token_env = \"GHH_E2E_TOKEN\"\n"
+         "[storage]\ndatabase = \""
+      << dir.file("ghharvest.db") << "\"\n[reports]\ndir = \"" << dir.file("reports")
+      << "\"\n[[writers]]\nlogin = \"alice\"\n";
+  Daemon daemon(dir.file("c.toml"), dir.file("daemon.log"));
+  daemon.Start();
+  CHECK(daemon.WaitExit(10s) == 74);
+  CHECK(daemon.CountInLog("not a database") == 1);
+}
+
+TEST_CASE("an unreachable GitHub never stops ghharvest run") {
+  gh::testing::TempDir dir;
+  std::ofstream(dir.file("c.toml"))
+      << "[github]\napi_url = \"http://127.0.0.1:9\"\n"
+         "token_env = \"GHH_E2E_TOKEN\"\nmax_retries = 0\n"
+         "[storage]\ndatabase = \""
+      << dir.file("ghharvest.db") << "\"\n[reports]\ndir = \"" << dir.file("reports")
+      << "\"\n[schedule]\npoll_interval = \"1s\"\n"
+         "[[writers]]\nlogin = \"alice\"\n";
+  Daemon daemon(dir.file("c.toml"), dir.file("daemon.log"));
+  daemon.Start();
+  REQUIRE(WaitUntil(
+      [&] {
+        return daemon.CountInLog("harvest finished") + daemon.CountInLog("harvest failed") >= 3;
+      },
+      30s));
+  CHECK(daemon.Alive());
+  daemon.Signal(SIGTERM);
+  CHECK(daemon.WaitExit(5s) == 0);
+}
