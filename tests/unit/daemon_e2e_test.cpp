@@ -347,10 +347,14 @@ TEST_CASE(
   REQUIRE(WaitUntil([&] { return World::SameCounts(world.Stored(), world.Truth()); }, 60s));
   REQUIRE(WaitUntil([&] { return Snapshot(world.reports()) != before; }, 30s));
 
-  // 3. SIGHUP with a broken config: refused, still running with the old one.
+  // 3. SIGHUP with a broken config: refused, still running with the old one. The JSONL log,
+  // moved away as logrotate does, is reopened all the same.
+  const fs::path jsonl = fs::path(world.reports()) / "influence.jsonl";
+  fs::rename(jsonl, jsonl.string() + ".1");
   std::ofstream(config, std::ios::trunc) << "[schedule\npoll_interval = \"2s\n";
   daemon.Signal(SIGHUP);
   REQUIRE(WaitUntil([&] { return daemon.CountInLog("config reload refused") == 1; }, 20s));
+  CHECK(WaitUntil([&] { return fs::exists(jsonl); }, 10s));
   int finished = daemon.CountInLog("harvest finished");
   REQUIRE(WaitUntil([&] { return daemon.CountInLog("harvest finished") > finished; }, 20s));
   CHECK(daemon.Alive());
