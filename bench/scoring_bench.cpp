@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   const int report_projects = argc > 4 ? std::atoi(argv[4]) : 5;
   log::SetLevel(log::Level::kWarning);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows while a long phase runs
+  CpuLap();                                  // start the CPU clock
   const fs::path dir = fs::temp_directory_path() / fmt::format("ghharvest-bench-{}", ::getpid());
   fs::create_directories(dir);
   SystemClock clock;
