@@ -285,7 +285,7 @@ TEST_CASE("a harvest that changed nothing does not trigger scoring") {
   CHECK(rec.scores == 1);  // the one at start only
 }
 
-TEST_CASE("SIGHUP with a broken config keeps the old one running; a good one is applied") {
+TEST_CASE("SIGHUP with a broken config keeps the old one running, a good one is applied") {
   testing::TempDir dir;
   WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
   Recorder rec;

@@ -527,7 +527,7 @@ TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreacha
   CHECK(WaitExit(SpawnSync(write(closed))) == 69);
 }
 
-TEST_CASE("SyncWriter syncs one writer's projects; an unknown login is kNotFound") {
+TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound") {
   Harness::Options o;
   o.spec = BigWorld();
   o.spec.items = 2000;
@@ -558,7 +558,7 @@ TEST_CASE("SyncWriter syncs one writer's projects; an unknown login is kNotFound
   CHECK_FALSE(harvester.Busy());
 }
 
-TEST_CASE("a list that keeps failing is recorded and skipped; the next cycle completes it") {
+TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle completes it") {
   Harness::Options o;
   o.spec = BigWorld();
   o.spec.items = 3000;
@@ -674,7 +674,7 @@ TEST_CASE("without the refresh window, such reactions on long lists are missed (
   CHECK(h.Stored() != h.Truth());
 }
 
-TEST_CASE("Cancel stops a running sync with kCancelled; the next sync completes exactly") {
+TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes exactly") {
   Harness::Options o;
   o.spec = BigWorld();
   o.spec.items = 6000;

@@ -347,7 +347,7 @@ TEST_CASE("watches: added once, resolved, marked gone, reactivated, listed") {
   CHECK_FALSE((*list)[1].gone_at);
 }
 
-TEST_CASE("writers resolve to user ids; errors are recorded for status") {
+TEST_CASE("writers resolve to user ids, errors are recorded for status") {
   auto db = OpenDb();
   store::Ingest in(*db);
   REQUIRE(in.UpsertWriter("Alice").ok());

@@ -233,7 +233,7 @@ std::string RawGet(unsigned short port, const std::string& target) {
 
 }  // namespace
 
-TEST_CASE("the same seed builds the same world and truth; another seed builds another") {
+TEST_CASE("the same seed builds the same world and truth, another seed builds another") {
   World a(Small(5)), b(Small(5)), c(Small(6));
   auto logins = a.WriterConfigLogins();
   CHECK(a.TruthCounts(logins) == b.TruthCounts(logins));
@@ -579,7 +579,7 @@ TEST_CASE("a matching If-None-Match answers 304 without a body and costs no poin
   CHECK(Header(changed, "etag") != etag);
 }
 
-TEST_CASE("an empty bucket answers 403 with remaining 0; /rate_limit stays free") {
+TEST_CASE("an empty bucket answers 403 with remaining 0, /rate_limit stays free") {
   auto world = std::make_shared<World>(HandBuilt());
   GitHubHandlerOptions o;
   o.core_limit = 3;
@@ -772,7 +772,7 @@ TEST_CASE("a coarse time quantum makes many items share a timestamp") {
   CHECK(!w.TruthCounts(w.WriterConfigLogins()).empty());
 }
 
-TEST_CASE("a renamed repository answers 301 to its id URL; a deleted one answers 404") {
+TEST_CASE("a renamed repository answers 301 to its id URL, a deleted one answers 404") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });
   auto logins = world->WriterConfigLogins();
