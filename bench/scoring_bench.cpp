@@ -2,7 +2,7 @@
 // commit and one issue comment per pair, plus a merged PR with reactions for every tenth pair),
 // then times: reading writer_project_counts, ComputeScores, RunScoring (compute + record),
 // and report emission (first, then with nothing changed) on a smaller set of writers.
-//   scoring_bench [writers=10000] [projects=100] [report_writers=2000] [report_projects=5]
+//   scoring_bench [writers=10000] [projects=100] [report_writers=200] [report_projects=5]
 // (10,000 x 100 = a million (writer, project) pairs.)
 #include <chrono>
 #include <cstdio>
@@ -108,7 +108,7 @@ void Populate(store::Database& db, int writers, int projects) {
 int main(int argc, char** argv) {
   const int writers = argc > 1 ? std::atoi(argv[1]) : 10000;
   const int projects = argc > 2 ? std::atoi(argv[2]) : 100;
-  const int report_writers = argc > 3 ? std::atoi(argv[3]) : 2000;
+  const int report_writers = argc > 3 ? std::atoi(argv[3]) : 200;
   const int report_projects = argc > 4 ? std::atoi(argv[4]) : 5;
   log::SetLevel(log::Level::kWarning);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows while a long phase runs
