@@ -4,6 +4,7 @@
 // and report emission (first, then with nothing changed) on a smaller set of writers.
 //   scoring_bench [writers=10000] [projects=100] [report_writers=200] [report_projects=5]
 // (10,000 x 100 = a million (writer, project) pairs.)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "common.hpp"
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/report/score_and_report.hpp"
@@ -106,10 +108,12 @@ void Populate(store::Database& db, int writers, int projects) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int writers = argc > 1 ? std::atoi(argv[1]) : 10000;
-  const int projects = argc > 2 ? std::atoi(argv[2]) : 100;
-  const int report_writers = argc > 3 ? std::atoi(argv[3]) : 200;
-  const int report_projects = argc > 4 ? std::atoi(argv[4]) : 5;
+  const bool quick = bench::Quick();
+  const int writers = static_cast<int>(bench::ArgOr(argc, argv, 1, quick ? 1000 : 10000));
+  const int projects = static_cast<int>(bench::ArgOr(argc, argv, 2, quick ? 20 : 100));
+  const int report_writers = static_cast<int>(bench::ArgOr(argc, argv, 3, quick ? 20 : 200));
+  const int report_projects = static_cast<int>(bench::ArgOr(argc, argv, 4, 5));
+  double view_cpu = 0, compute_cpu = 0;
   log::SetLevel(log::Level::kWarning);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows while a long phase runs
   CpuLap();                                  // start the CPU clock
@@ -128,16 +132,20 @@ int main(int argc, char** argv) {
     t0 = std::chrono::steady_clock::now();
     auto n = (*db)->QueryInt("SELECT COUNT(*) FROM (SELECT * FROM writer_project_counts)");
     Check(n.status(), "count");
+    view_cpu = CpuLap();
     std::printf("read writer_project_counts (%lld rows): %.2f s (cpu %.2f s)\n",
-                static_cast<long long>(n->value_or(0)), Since(t0), CpuLap());
+                static_cast<long long>(n->value_or(0)), Since(t0), view_cpu);
 
     config::Config cfg;
     cfg.scoring.keep_runs = 2;
     t0 = std::chrono::steady_clock::now();
     auto scores = score::ComputeScores(**db, cfg.scoring, clock.Now());
     Check(scores.status(), "compute");
+    compute_cpu = CpuLap();
     std::printf("ComputeScores (per-table count read + model): %.2f s (cpu %.2f s)\n", Since(t0),
-                CpuLap());
+                compute_cpu);
+    bench::Row("score: count read + model, CPU", compute_cpu, "s", view_cpu,
+               "reading the counts view alone", bench::Better::kLower, 1.0);
 
     // The model alone, over counts already in memory.
     t0 = std::chrono::steady_clock::now();
@@ -153,6 +161,9 @@ int main(int argc, char** argv) {
       t0 = std::chrono::steady_clock::now();
       auto run = score::RunScoring(**db, cfg, clock);
       Check(run.status(), "run");
+      bench::Info(
+          fmt::format("score: RunScoring (compute + record {} rows) #{}", run->rows, run->run),
+          Since(t0), "s");
       std::printf(
           "RunScoring #%lld (compute + record %zu rows, keep_runs 2): %.2f s (cpu %.2f s)\n",
           static_cast<long long>(run->run), run->rows, Since(t0), CpuLap());
@@ -185,6 +196,14 @@ int main(int argc, char** argv) {
           report_writers, report_projects, i + 1, sum->score_seconds, sum->report_seconds,
           sum->emit.files_written, sum->emit.jsonl_lines);
       (void)t0;
+      if (i == 0) {
+        bench::Info("reports: first emission, per file",
+                    sum->report_seconds / std::max(1, sum->emit.files_written), "s");
+      } else if (i == 2) {
+        bench::Row("reports: files rewritten with nothing changed", sum->emit.files_written,
+                   "files", 0, "nothing changed", bench::Better::kLower, 1);
+        bench::Info("reports: emission with nothing changed", sum->report_seconds, "s");
+      }
     }
   }
   if (std::getenv("GHH_BENCH_KEEP") == nullptr) {
