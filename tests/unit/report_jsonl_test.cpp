@@ -169,7 +169,7 @@ TEST_CASE("with jsonl_keep 0 a full influence.jsonl starts over") {
   CHECK_FALSE(fs::exists(rc.dir + "/influence.jsonl.1"));
 }
 
-TEST_CASE("Reopen lets logrotate move influence.jsonl away; new lines go to a new file") {
+TEST_CASE("Reopen lets logrotate move influence.jsonl away, new lines go to a new file") {
   TempDir tmp;
   World w;
   config::ReportsConfig rc;

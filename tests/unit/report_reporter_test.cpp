@@ -289,7 +289,7 @@ TEST_CASE("a deleted report file is written again even when the numbers did not 
   CHECK(again->emit.jsonl_lines == 0);
 }
 
-TEST_CASE("a blog draft the writer edited is kept; an untouched one follows the data") {
+TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the data") {
   TempDir tmp;
   World w;
   BuildWorld(w);
