@@ -56,6 +56,7 @@ struct Writer {
   std::string login;         // as GitHub spells it, once known; else the config's
   bool discover = false;     // no repos in the config
   bool gone = false;         // /users/LOGIN said 404
+  bool resolved = false;     // GitHub's spelling known from an earlier sync
 };
 
 // One list walked page by page (commits, issues, issue or review comments).
@@ -125,6 +126,8 @@ class Harvester::Impl {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<Job> queue_;
   std::shared_ptr<Cycle> cycle_;
+  // When each project's lists were last read completely (by any sync), by repository id.
+  std::map<std::int64_t, Clock::TimePoint> crawled_at_;
 };
 
 // One sync: phases run one after the other, each a set of concurrent request chains.
@@ -139,16 +142,16 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   void Start() {
     client_start_ = h_.client_.stats();
     if (auto s = store::SyncWritersFromConfig(h_.db_, h_.config_); !s.ok()) return Abort(s);
-    auto digest = CountsDigest();
-    if (!digest.ok()) return Abort(digest.status());
-    counts_before_ = *digest;
     bool found = false;
     for (const auto& wc : h_.config_.writers) {
       Writer w;
       w.config_login = wc.login;
       w.login = wc.login;
       w.discover = wc.repos.empty();
-      if (auto known = KnownLogin(wc.login)) w.login = *known;
+      if (auto known = KnownLogin(wc.login)) {
+        w.login = *known;
+        w.resolved = true;
+      }
       bool in_job = !job_.writer || Lower(*job_.writer) == Lower(wc.login);
       found = found || in_job;
       writers_.push_back(std::move(w));
@@ -198,7 +201,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   // Resolves each writer's GitHub id and spelling; discovers projects where none are listed.
   void PhaseWriters() {
     for (std::size_t i = 0; i < writers_.size(); ++i) {
-      if (!in_job_[i]) continue;
+      if (!in_job_[i]) {
+        // Other writers' lists are read in this writer's projects too: learn their GitHub
+        // spelling now, so those URLs (and their cached ETags) never change afterwards.
+        if (!writers_[i].resolved) FetchUser(i, 0);
+        continue;
+      }
       FetchUser(i, 0);
       if (writers_[i].discover) Discover(i);
     }
@@ -234,8 +242,20 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // The lists of every project: per writer, then repository-wide.
   void PhaseLists() {
-    stats_.projects = static_cast<std::int64_t>(projects_.size());
+    // A one-writer sync skips projects that another writer's sync crawled within half a
+    // poll interval: the daemon syncs writers one by one, and writers share projects, so
+    // without this a project shared by N writers would be crawled N times per interval.
+    lists_started_at_ = h_.clock_.Now();
+    const auto fresh_for = h_.config_.schedule.poll_interval / 2;
     for (const auto& [id, project] : projects_) {
+      if (job_.writer) {
+        auto it = h_.crawled_at_.find(id);
+        if (it != h_.crawled_at_.end() && lists_started_at_ - it->second < fresh_for) {
+          ++stats_.projects_fresh;
+          continue;
+        }
+      }
+      crawled_.push_back(id);
       // Every configured writer's own lists are read in every crawled project, since the
       // repository-wide comment and review lists bring their activity there anyway: a row
       // of writer_project_counts is then complete, never half-harvested.
@@ -253,10 +273,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   void Finish() {
     if (finished_) return;
     finished_ = true;
-    if (fatal_.ok() || fatal_.code() == Status::Code::kUnavailable) {
+    stats_.projects = static_cast<std::int64_t>(crawled_.size());
+    // No transaction ran: nothing was stored, so the counts cannot have changed.
+    if (counts_before_ && (fatal_.ok() || fatal_.code() == Status::Code::kUnavailable)) {
       if (auto digest = CountsDigest(); digest.ok()) {
-        stats_.counts_changed = *digest != counts_before_;
+        stats_.counts_changed = *digest != *counts_before_;
       }
+    }
+    if (fatal_.ok() && stats_.scopes_failed == 0) {
+      for (std::int64_t id : crawled_) h_.crawled_at_[id] = lists_started_at_;
     }
     RecordRateLimits();
     const auto& cs = h_.client_.stats();
@@ -389,6 +414,16 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // Runs `body` in one transaction; a failure stops the cycle (the database is unwell).
   bool InTransaction(const std::function<Status()>& body) {
+    // The counts before the sync's first write, taken lazily: an all-304 sync stores
+    // nothing and so never pays for evaluating the counts view.
+    if (!counts_before_) {
+      auto digest = CountsDigest();
+      if (!digest.ok()) {
+        Abort(digest.status());
+        return false;
+      }
+      counts_before_ = std::move(*digest);
+    }
     store::Transaction tx(h_.db_);
     if (!tx.status().ok()) {
       Abort(tx.status());
@@ -1019,7 +1054,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   bool finished_ = false;
   std::function<void()> next_;
   github::ClientStats client_start_;
-  std::string counts_before_;
+  std::optional<std::string> counts_before_;
+  Clock::TimePoint lists_started_at_;
+  std::vector<std::int64_t> crawled_;  // projects whose lists this sync read
   std::vector<Writer> writers_;
   std::vector<bool> in_job_;
   std::map<std::int64_t, Project> projects_;

@@ -558,6 +558,61 @@ TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound
   CHECK_FALSE(harvester.Busy());
 }
 
+TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, counts exact") {
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 3000;
+  Harness h(o);
+  // A long poll interval keeps every crawl fresh however slowly the test runs.
+  gh::config::Config cfg = h.config();
+  cfg.schedule.poll_interval = std::chrono::hours(24 * 30);
+  boost::asio::io_context io;
+  gh::SystemClock clock;
+  gh::github::ClientOptions co;
+  co.api_url = h.base_url();
+  co.token = "t";
+  gh::github::Client client(io, clock, &h.db(), co);
+  gh::harvest::Harvester harvester(io, clock, h.db(), client, cfg);
+
+  std::set<std::string> seen;  // projects crawled by earlier writers' syncs
+  std::int64_t skipped_total = 0;
+  for (const auto& w : cfg.writers) {
+    std::set<std::string> mine;
+    for (const auto& r : w.repos) mine.insert(Lower(r));
+    std::int64_t shared = 0;
+    for (const auto& r : mine) shared += seen.count(r);
+    gh::Status status;
+    gh::harvest::HarvestStats st;
+    harvester.SyncWriter(w.login, [&](gh::Status s, gh::harvest::HarvestStats x) {
+      status = s;
+      st = x;
+    });
+    io.run();
+    io.restart();
+    REQUIRE(status.ok());
+    CHECK(st.projects_fresh == shared);
+    CHECK(st.projects == static_cast<std::int64_t>(mine.size()) - shared);
+    skipped_total += st.projects_fresh;
+    seen.insert(mine.begin(), mine.end());
+  }
+  CHECK(skipped_total > 0);  // the world's writers do share projects
+  CheckCounts(h, "after one sync per writer");
+
+  // A full sync is never skipped: every project is read (all 304s now).
+  gh::Status status;
+  gh::harvest::HarvestStats all;
+  harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats x) {
+    status = s;
+    all = x;
+  });
+  io.run();
+  REQUIRE(status.ok());
+  CHECK(all.projects == static_cast<std::int64_t>(seen.size()));
+  CHECK(all.projects_fresh == 0);
+  CHECK_FALSE(all.counts_changed);
+  CHECK(all.points_spent == 0);
+}
+
 TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle completes it") {
   Harness::Options o;
   o.spec = BigWorld();

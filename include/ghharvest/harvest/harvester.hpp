@@ -51,12 +51,13 @@ struct HarvestStats {
   std::int64_t not_modified = 0;
   std::int64_t pages = 0;
   std::int64_t items_upserted = 0;
-  std::int64_t failures = 0;       // requests given up
-  std::int64_t scopes_failed = 0;  // lists skipped this cycle (watermark kept)
-  std::int64_t points_spent = 0;   // primary points (client's count, during this sync)
-  std::int64_t projects = 0;       // projects crawled
-  std::int64_t projects_gone = 0;  // projects found gone (404/410) this cycle
-  bool counts_changed = false;     // writer_project_counts differs from before the sync
+  std::int64_t failures = 0;        // requests given up
+  std::int64_t scopes_failed = 0;   // lists skipped this cycle (watermark kept)
+  std::int64_t points_spent = 0;    // primary points (client's count, during this sync)
+  std::int64_t projects = 0;        // projects crawled
+  std::int64_t projects_fresh = 0;  // skipped by a one-writer sync: crawled < poll_interval/2 ago
+  std::int64_t projects_gone = 0;   // projects found gone (404/410) this cycle
+  bool counts_changed = false;      // writer_project_counts differs from before the sync
   std::map<std::string, EndpointStats> per_endpoint;
 };
 
