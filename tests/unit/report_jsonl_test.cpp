@@ -12,13 +12,13 @@
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/format.hpp"
 #include "ghharvest/report/reporter.hpp"
-#include "score_test_world.hpp"
+#include "score_test_db.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
+using ghharvest::testing::CountsDb;
 using ghharvest::testing::FixedClock;
 using ghharvest::testing::TempDir;
-using ghharvest::testing::World;
 namespace fs = std::filesystem;
 
 namespace {
@@ -118,7 +118,7 @@ TEST_CASE("blog titles from data cannot break the Markdown or its front matter")
 
 TEST_CASE("influence.jsonl rotates by size and keeps jsonl_keep old files") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   config::ReportsConfig rc;
   rc.dir = tmp.file("reports");
   rc.jsonl_max_bytes = 1000;
@@ -156,7 +156,7 @@ TEST_CASE("influence.jsonl rotates by size and keeps jsonl_keep old files") {
 
 TEST_CASE("with jsonl_keep 0 a full influence.jsonl starts over") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   config::ReportsConfig rc;
   rc.dir = tmp.file("reports");
   rc.jsonl_max_bytes = 300;
@@ -171,7 +171,7 @@ TEST_CASE("with jsonl_keep 0 a full influence.jsonl starts over") {
 
 TEST_CASE("Reopen lets logrotate move influence.jsonl away, new lines go to a new file") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   config::ReportsConfig rc;
   rc.dir = tmp.file("reports");
   auto reporter = report::Reporter::Open(rc);
@@ -202,7 +202,7 @@ TEST_CASE("Reopen fails cleanly when the reports folder is gone") {
 
 TEST_CASE("readers tailing influence.jsonl get whole lines, readers of total files whole files") {
   FastDir tmp;
-  World w;
+  CountsDb w;
   config::ReportsConfig rc;
   rc.dir = tmp.path() + "/reports";
   rc.jsonl_max_bytes = 1 << 30;

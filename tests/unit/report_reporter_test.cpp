@@ -12,13 +12,13 @@
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/report/score_and_report.hpp"
 #include "ghharvest/util/log.hpp"
-#include "score_test_world.hpp"
+#include "score_test_db.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
+using ghharvest::testing::CountsDb;
 using ghharvest::testing::FixedClock;
 using ghharvest::testing::TempDir;
-using ghharvest::testing::World;
 namespace fs = std::filesystem;
 
 namespace {
@@ -68,7 +68,7 @@ void CaptureLog(log::Level level, std::string_view line) {
 }
 
 // Two writers, two projects (see the expected numbers in the first test).
-void BuildWorld(World& w) {
+void BuildWorld(CountsDb& w) {
   w.User(1, "alice");
   w.User(2, "bob");
   w.User(3, "carol");
@@ -179,7 +179,7 @@ Opportunity score O = k·P + I + C + T = 0.3·1 + 0 + 0 + 1 = 1.3.
 TEST_CASE(
     "score emits every report byte for byte, rewrites nothing unchanged, and only what changed") {
   TempDir tmp;
-  World w(tmp.file("ghharvest.db"));
+  CountsDb w(tmp.file("ghharvest.db"));
   BuildWorld(w);
   const std::string dir = tmp.file("reports");
   config::Config cfg = MakeConfig(dir);
@@ -273,7 +273,7 @@ TEST_CASE(
 
 TEST_CASE("a deleted report file is written again even when the numbers did not change") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
@@ -291,7 +291,7 @@ TEST_CASE("a deleted report file is written again even when the numbers did not 
 
 TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the data") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
@@ -321,7 +321,7 @@ TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the 
 
 TEST_CASE("a draft that exists before ghharvest ever wrote it is never overwritten") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   const std::string dir = tmp.file("reports/blogs/octo/beta/bob");
@@ -338,7 +338,7 @@ TEST_CASE("a draft that exists before ghharvest ever wrote it is never overwritt
 
 TEST_CASE("hostile writer and project names are refused with a logged error, nothing escapes") {
   TempDir tmp;
-  World w;
+  CountsDb w;
   const std::string dir = tmp.file("out/reports");
   config::ReportsConfig rc;
   rc.dir = dir;

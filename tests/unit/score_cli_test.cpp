@@ -9,12 +9,12 @@
 
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/report/files.hpp"
-#include "score_test_world.hpp"
+#include "score_test_db.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
+using ghharvest::testing::CountsDb;
 using ghharvest::testing::TempDir;
-using ghharvest::testing::World;
 
 namespace {
 
@@ -52,7 +52,7 @@ std::string WriteConfig(const TempDir& tmp, const std::string& reports_dir) {
 TEST_CASE("ghharvest score scores the database, writes the reports and prints one line") {
   TempDir tmp;
   {
-    World w(tmp.file("ghharvest.db"));
+    CountsDb w(tmp.file("ghharvest.db"));
     w.User(1, "alice");
     w.Writer("alice");
     w.Repo(1, "octo/alpha");

@@ -5,11 +5,11 @@
 
 #include "ghharvest/score/scorer.hpp"
 #include "ghharvest/store/database.hpp"
-#include "score_test_world.hpp"
+#include "score_test_db.hpp"
 
 using namespace ghharvest;
+using ghharvest::testing::CountsDb;
 using ghharvest::testing::FixedClock;
-using ghharvest::testing::World;
 using score::Count;
 
 namespace {
@@ -28,7 +28,7 @@ score::ProjectScore Given(const std::string& project, double k, double p, double
 }
 
 // alice on octo/alpha, with every kind of activity once or twice (see the counts below).
-void BuildAlice(World& w) {
+void BuildAlice(CountsDb& w) {
   w.User(1, "alice");
   w.User(2, "carol");
   w.User(3, "ci[bot]", "Bot");
@@ -150,7 +150,7 @@ TEST_CASE("count names round-trip and unknown names are refused") {
 }
 
 TEST_CASE("scores read from the database use every counted activity exactly once") {
-  World w;
+  CountsDb w;
   BuildAlice(w);
   config::ScoringConfig cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
@@ -178,7 +178,7 @@ TEST_CASE("scores read from the database use every counted activity exactly once
 }
 
 TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
-  World w;
+  CountsDb w;
   BuildAlice(w);
   w.User(5, "Bob");
   w.User(6, "stranger");
@@ -231,7 +231,7 @@ TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
 }
 
 TEST_CASE("a time window drops activity older than window_days and undated activity") {
-  World w;
+  CountsDb w;
   BuildAlice(w);
   w.Exec("INSERT INTO commits (repo_id, sha, author_id) VALUES (10, 'undated', 1)");
   config::ScoringConfig cfg;
@@ -255,7 +255,7 @@ TEST_CASE("a time window drops activity older than window_days and undated activ
 }
 
 TEST_CASE("half-life decay counts an item of age a days as 2^(-a/half_life)") {
-  World w;
+  CountsDb w;
   w.User(1, "alice");
   w.Writer("alice");
   w.Repo(10, "octo/alpha");
@@ -280,7 +280,7 @@ TEST_CASE("half-life decay counts an item of age a days as 2^(-a/half_life)") {
 }
 
 TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned by keep_runs") {
-  World w;
+  CountsDb w;
   BuildAlice(w);
   config::Config cfg;
   cfg.scoring.keep_runs = 2;

@@ -220,3 +220,11 @@ TEST_CASE("upserts keyed by GitHub ids are idempotent: the same rows twice chang
   REQUIRE((*db)->Exec(kUpsert).ok());
   CHECK(snapshot() == once);
 }
+
+TEST_CASE("embedded migrations are numbered 1, 2, 3... with no gap, so none is ever skipped") {
+  const auto& all = ghharvest::store::EmbeddedMigrations();
+  REQUIRE_FALSE(all.empty());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    CHECK_MESSAGE(all[i].version == static_cast<int>(i) + 1, all[i].name);
+  }
+}

@@ -214,7 +214,7 @@ TEST_CASE("keep-alive serves several requests on one connection, and stats count
   CHECK(server.log().empty());
 }
 
-TEST_CASE("the log keeps only the latest entries when given a capacity; stats keep counting") {
+TEST_CASE("the log keeps only the latest entries when given a capacity, stats keep counting") {
   FakeServer server([](const HttpRequest&) { return Text(200, ""); });
   server.set_log_capacity(2);
   CURL* curl = curl_easy_init();
@@ -315,7 +315,7 @@ TEST_CASE("the rename-repository redirect leads a following client to the new lo
   CHECK(followed.body.find("\"id\":515436299") != std::string::npos);
 }
 
-TEST_CASE("recordings load with statuses, headers and bodies; a missing file throws") {
+TEST_CASE("recordings load with statuses, headers and bodies, a missing file throws") {
   auto errors = LoadRecording(OctokitFixture("errors"));
   REQUIRE(errors.size() == 3);
   CHECK(errors[1].method == "POST");

@@ -1,4 +1,4 @@
--- Scoring and reports, version 3.
+-- Scoring and reports, version 2.
 -- What the reporter last emitted per (reports dir, writer), so a run where nothing changed
 -- touches no report file and appends no influence.jsonl line. Internal: not a public view.
 CREATE TABLE report_state (

@@ -35,9 +35,9 @@ inline std::string Q(const std::string& s) {
   return out + "'";
 }
 
-class World {
+class CountsDb {
  public:
-  explicit World(const std::string& path = ":memory:") {
+  explicit CountsDb(const std::string& path = ":memory:") {
     auto db = store::Database::Open(path);
     REQUIRE_MESSAGE(db.ok(), db.status().ToString());
     db_ = std::move(db).value();
