@@ -1,5 +1,4 @@
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -57,17 +56,9 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
 
-  const std::string& path = cfg.storage.database;
-  if (path != ":memory:") {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  }
-  auto opened = store::Database::Open(path);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
-    return opened.status().code() == Status::Code::kTooNew ? kExitDataErr : kExitIOErr;
-  }
-  store::Database& db = **opened;
+  auto opened = OpenDatabaseOrReport(cfg, &code);
+  if (!opened) return code;
+  store::Database& db = *opened;
   // The counts views join on writers: mirror the config first, as sync does.
   if (auto s = store::SyncWritersFromConfig(db, cfg); !s.ok()) {
     std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());

@@ -1,5 +1,4 @@
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,16 +46,9 @@ int CmdStatus(const CommonOptions& common) {
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
 
   const std::string& path = cfg.storage.database;
-  if (path != ":memory:") {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  }
-  auto opened = store::Database::Open(path);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
-    return opened.status().code() == Status::Code::kTooNew ? kExitDataErr : kExitIOErr;
-  }
-  store::Database& db = **opened;
+  auto opened = OpenDatabaseOrReport(cfg, &code);
+  if (!opened) return code;
+  store::Database& db = *opened;
 
   std::string out = fmt::format("database: {} (schema version {})\n", path, db.UserVersion());
 

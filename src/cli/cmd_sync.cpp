@@ -1,6 +1,5 @@
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -20,21 +19,6 @@
 
 namespace ghharvest::cli {
 namespace {
-
-github::ClientOptions ClientOptionsFrom(const config::Config& cfg, std::string token) {
-  github::ClientOptions o;
-  o.api_url = cfg.github.api_url;
-  o.token = std::move(token);
-  o.accept = cfg.github.accept;
-  o.auth_scheme = cfg.github.auth_scheme;
-  if (!cfg.github.user_agent.empty()) o.user_agent = cfg.github.user_agent;
-  o.concurrency = cfg.github.concurrency;
-  o.reserve = cfg.github.reserve;
-  o.connect_timeout = cfg.github.connect_timeout;
-  o.stall_timeout = cfg.github.request_timeout;
-  o.max_retries = cfg.github.max_retries;
-  return o;
-}
 
 std::string Summary(const harvest::HarvestStats& s) {
   std::string out = fmt::format(
@@ -69,28 +53,15 @@ int CmdSyncOnce(const CommonOptions& common) {
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
 
-  std::string token;
-  if (auto t = config::LoadTokenWithSource(cfg.github); t.ok()) {
-    token = t->value;
-    log::Info("token loaded source=\"{}\"", t->source);
-  } else if (t.status().code() == Status::Code::kNotFound) {
-    log::Warning("no GitHub token configured: unauthenticated, 60 requests per hour");
-  } else {
-    std::fprintf(stderr, "ghharvest: %s\n", t.status().ToString().c_str());
+  auto token = config::LoadTokenOrAnonymous(cfg.github);
+  if (!token.ok()) {
+    std::fprintf(stderr, "ghharvest: %s\n", token.status().ToString().c_str());
     return kExitConfig;
   }
 
-  const std::string& path = cfg.storage.database;
-  if (path != ":memory:") {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  }
-  auto opened = store::Database::Open(path);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
-    return opened.status().code() == Status::Code::kTooNew ? kExitDataErr : kExitIOErr;
-  }
-  store::Database& db = **opened;
+  auto opened = OpenDatabaseOrReport(cfg, &code);
+  if (!opened) return code;
+  store::Database& db = *opened;
   if (auto s = store::SyncWritersFromConfig(db, cfg); !s.ok()) {
     std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
     return kExitIOErr;
@@ -98,7 +69,8 @@ int CmdSyncOnce(const CommonOptions& common) {
 
   boost::asio::io_context io;
   SystemClock clock;
-  github::Client client(io, clock, &db, ClientOptionsFrom(cfg, std::move(token)));
+  github::Client client(io, clock, &db,
+                        github::ClientOptionsFromConfig(cfg.github, std::move(*token)));
   harvest::Harvester harvester(io, clock, db, client, cfg);
 
   // SIGINT/SIGTERM: stop after the page in flight; everything committed stays.

@@ -17,4 +17,14 @@ bool LoadConfigOrReport(const CommonOptions& common, config::Config* out, int* e
   return true;
 }
 
+std::unique_ptr<store::Database> OpenDatabaseOrReport(const config::Config& cfg, int* exit_code) {
+  auto opened = store::Database::Open(cfg.storage.database);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
+    *exit_code = opened.status().code() == Status::Code::kTooNew ? kExitDataErr : kExitIOErr;
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
 }  // namespace ghharvest::cli

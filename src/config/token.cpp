@@ -115,4 +115,17 @@ Result<std::string> LoadToken(const GithubConfig& github) {
   return std::move(t->value);
 }
 
+Result<std::string> LoadTokenOrAnonymous(const GithubConfig& github) {
+  auto t = LoadTokenWithSource(github);
+  if (t.ok()) {
+    log::Info("token loaded source=\"{}\"", t->source);
+    return std::move(t->value);
+  }
+  if (t.status().code() == Status::Code::kNotFound) {
+    log::Warning("no GitHub token configured: unauthenticated, 60 requests per hour");
+    return std::string();
+  }
+  return t.status();
+}
+
 }  // namespace ghharvest::config

@@ -1,6 +1,5 @@
 #include "ghharvest/daemon/real_actions.hpp"
 
-#include <filesystem>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
@@ -28,21 +27,6 @@ struct Bundle {
   std::unique_ptr<harvest::Harvester> harvester;
 };
 
-github::ClientOptions ClientOptionsFrom(const config::Config& cfg, std::string token) {
-  github::ClientOptions o;
-  o.api_url = cfg.github.api_url;
-  o.token = std::move(token);
-  o.accept = cfg.github.accept;
-  o.auth_scheme = cfg.github.auth_scheme;
-  if (!cfg.github.user_agent.empty()) o.user_agent = cfg.github.user_agent;
-  o.concurrency = cfg.github.concurrency;
-  o.reserve = cfg.github.reserve;
-  o.connect_timeout = cfg.github.connect_timeout;
-  o.stall_timeout = cfg.github.request_timeout;
-  o.max_retries = cfg.github.max_retries;
-  return o;
-}
-
 // The harvester reports database failures as "other" codes; everything it names as network
 // or API trouble (or a config mismatch) keeps the daemon running.
 bool HarvestFatal(const Status& s) {
@@ -67,21 +51,10 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
   auto b = std::make_shared<Bundle>();
   b->config = config;
 
-  std::string token;
-  if (auto t = config::LoadTokenWithSource(config.github); t.ok()) {
-    token = t->value;
-    log::Info("token loaded source=\"{}\"", t->source);
-  } else if (t.status().code() == Status::Code::kNotFound) {
-    log::Warning("no GitHub token configured: unauthenticated, 60 requests per hour");
-  } else {
-    return Status::InvalidArgument(t.status().ToString());
-  }
+  auto token = config::LoadTokenOrAnonymous(config.github);
+  if (!token.ok()) return Status::InvalidArgument(token.status().ToString());
 
   const std::string& path = config.storage.database;
-  if (path != ":memory:") {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  }
   auto db = store::Database::Open(path);
   if (!db.ok()) {
     const Status& s = db.status();
@@ -101,8 +74,8 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
     return Status::IOError("reports " + b->config.reports.dir + ": " + reporter.status().message());
   }
   b->reporter = std::move(reporter.value());
-  b->client = std::make_unique<github::Client>(io, clock, b->db.get(),
-                                               ClientOptionsFrom(b->config, std::move(token)));
+  b->client = std::make_unique<github::Client>(
+      io, clock, b->db.get(), github::ClientOptionsFromConfig(b->config.github, std::move(*token)));
   b->harvester = std::make_unique<harvest::Harvester>(io, clock, *b->db, *b->client, b->config);
 
   Actions a;

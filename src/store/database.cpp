@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "ghharvest/store/migrations.hpp"
@@ -89,6 +91,12 @@ std::optional<std::int64_t> Statement::OptInt(int col) const {
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOptions opts) {
+  if (!opts.read_only && path != ":memory:" && path.rfind("file:", 0) != 0) {
+    // A fresh install has no state folder yet; an error here shows up in sqlite3_open_v2.
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  }
   sqlite3* raw = nullptr;
   int flags = opts.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <sqlite3.h>
 
 #include <fstream>
@@ -227,4 +229,12 @@ TEST_CASE("embedded migrations are numbered 1, 2, 3... with no gap, so none is e
   for (std::size_t i = 0; i < all.size(); ++i) {
     CHECK_MESSAGE(all[i].version == static_cast<int>(i) + 1, all[i].name);
   }
+}
+
+TEST_CASE("Open creates the database's missing parent folders, as on a fresh install") {
+  TempDir dir;
+  const std::string path = dir.file("state/ghharvest/ghharvest.db");
+  auto db = store::Database::Open(path);
+  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
+  CHECK(std::filesystem::exists(path));
 }

@@ -23,5 +23,8 @@ struct Token {
 // InvalidArgument for a token with whitespace or control characters inside.
 Result<Token> LoadTokenWithSource(const GithubConfig& github);
 Result<std::string> LoadToken(const GithubConfig& github);
+// For sync and the daemon: the token (its source logged), or "" with a warning when no
+// source has one (unauthenticated, 60 requests per hour); an error for a bad token.
+Result<std::string> LoadTokenOrAnonymous(const GithubConfig& github);
 
 }  // namespace ghharvest::config

@@ -21,6 +21,10 @@ namespace ghharvest::store {
 class Database;
 }
 
+namespace ghharvest::config {
+struct GithubConfig;
+}
+
 namespace ghharvest::github {
 
 struct RateLimit {
@@ -116,6 +120,9 @@ class Client {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The client settings of a config's [github] table, with the token to send.
+ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github, std::string token);
 
 // A hash of the token that keys the ETag cache (never the token itself).
 std::string TokenIdentity(const std::string& token);

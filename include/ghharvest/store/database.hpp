@@ -85,7 +85,8 @@ struct OpenOptions {
 
 class Database {
  public:
-  // Opens (creating when needed) the file at `path` (":memory:" works), sets WAL,
+  // Opens (creating it and its parent folder when needed) the file at `path` (":memory:"
+  // works), sets WAL,
   // synchronous=NORMAL, foreign_keys=ON and the busy timeout, then applies pending
   // migrations. Refuses a database whose user_version is newer than this code knows.
   static Result<std::unique_ptr<Database>> Open(const std::string& path, OpenOptions opts = {});
