@@ -24,6 +24,7 @@
 
 #include "fake_server.hpp"
 #include "ghharvest/store/database.hpp"
+#include "harvest_harness.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
@@ -173,36 +174,18 @@ class World {
     for (const auto& [login, repos] : writers_) per[login] = {listed_.begin(), listed_.end()};
     opt.repos_per_writer = per;
     auto rows = world_->TruthCounts(world_->WriterConfigLogins(), opt);
-    Sort(rows);
+    gh::testing::SortCounts(rows);
     return rows;
   }
 
   std::vector<CountsRow> Stored() const {
-    std::vector<CountsRow> rows;
     gh::store::OpenOptions o;
     o.read_only = true;
     o.apply_migrations = false;
     auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
-    if (!db.ok()) return rows;
-    auto st = (*db)->Prepare(
-        "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, "
-        "issue_comments, review_comments, reviews, reactions_received, feedback_received, "
-        "blog_posts FROM writer_project_counts");
-    if (!st.ok()) return rows;
-    gh::store::StatementGuard g(**st);
-    while (g->Step()) {
-      CountsRow r;
-      r.writer = g->Text(0);
-      r.project = g->Text(1);
-      std::int64_t* cols[] = {&r.commits,    &r.issues_opened,      &r.prs_opened,
-                              &r.prs_merged, &r.issue_comments,     &r.review_comments,
-                              &r.reviews,    &r.reactions_received, &r.feedback_received,
-                              &r.blog_posts};
-      for (int i = 0; i < 10; ++i) *cols[i] = g->Int(i + 2);
-      rows.push_back(r);
-    }
-    Sort(rows);
-    return rows;
+    if (!db.ok()) return {};
+    auto rows = gh::testing::StoredCounts(**db);
+    return rows.ok() ? *rows : std::vector<CountsRow>{};
   }
 
   static bool SameCounts(const std::vector<CountsRow>& a, const std::vector<CountsRow>& b) {
@@ -249,13 +232,6 @@ class World {
     a.removed_reactions = items / 10;
     a.merges = std::max(1, items / 50);
     world_->Advance(a);
-  }
-
-  static void Sort(std::vector<CountsRow>& rows) {
-    std::sort(rows.begin(), rows.end(), [](const CountsRow& a, const CountsRow& b) {
-      return std::make_pair(Lower(a.writer), Lower(a.project)) <
-             std::make_pair(Lower(b.writer), Lower(b.project));
-    });
   }
 
   const gh::testing::TempDir& dir() const { return dir_; }

@@ -28,6 +28,7 @@
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
+#include "harvest_harness.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
@@ -130,27 +131,9 @@ class Harness {
 
   // The harvested counts, shaped like the world's truth.
   std::vector<CountsRow> Stored() {
-    auto st = db_->Prepare(
-        "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, "
-        "issue_comments, review_comments, reviews, reactions_received, feedback_received, "
-        "blog_posts FROM writer_project_counts");
-    REQUIRE(st.ok());
-    gh::store::StatementGuard g(**st);
-    std::vector<CountsRow> rows;
-    while (g->Step()) {
-      CountsRow r;
-      r.writer = g->Text(0);
-      r.project = g->Text(1);
-      std::int64_t* cols[] = {&r.commits,    &r.issues_opened,      &r.prs_opened,
-                              &r.prs_merged, &r.issue_comments,     &r.review_comments,
-                              &r.reviews,    &r.reactions_received, &r.feedback_received,
-                              &r.blog_posts};
-      for (int i = 0; i < 10; ++i) *cols[i] = g->Int(i + 2);
-      rows.push_back(r);
-    }
-    REQUIRE(g->status().ok());
-    Sort(rows);
-    return rows;
+    auto rows = gh::testing::StoredCounts(*db_);
+    REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
+    return *rows;
   }
 
   // Every configured writer is harvested in every crawled project, so with listed repos the
@@ -163,15 +146,8 @@ class Harness {
       opt.repos_per_writer = per;
     }
     auto rows = world_->TruthCounts(world_->WriterConfigLogins(), opt);
-    Sort(rows);
+    gh::testing::SortCounts(rows);
     return rows;
-  }
-
-  static void Sort(std::vector<CountsRow>& rows) {
-    std::sort(rows.begin(), rows.end(), [](const CountsRow& a, const CountsRow& b) {
-      return std::make_pair(Lower(a.writer), Lower(a.project)) <
-             std::make_pair(Lower(b.writer), Lower(b.project));
-    });
   }
 
   // The fewest requests that can read every list the counts need (the world's own count:

@@ -24,6 +24,7 @@
 
 #include "fake_server.hpp"
 #include "ghharvest/store/database.hpp"
+#include "harvest_harness.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
@@ -1043,26 +1044,9 @@ std::vector<CountsRow> ViewCounts(const World& world) {
     return 0;
   });
   REQUIRE(db.Exec("COMMIT").ok());
-  std::vector<CountsRow> rows;
-  auto st = db.Prepare(
-      "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, issue_comments,"
-      " review_comments, reviews, reactions_received, feedback_received, blog_posts"
-      " FROM writer_project_counts ORDER BY lower(writer), lower(project)");
-  REQUIRE(st.ok());
-  ghharvest::store::StatementGuard g(**st);
-  while (g->Step()) {
-    CountsRow r;
-    r.writer = g->Text(0);
-    r.project = g->Text(1);
-    std::int64_t* cols[] = {&r.commits,    &r.issues_opened,      &r.prs_opened,
-                            &r.prs_merged, &r.issue_comments,     &r.review_comments,
-                            &r.reviews,    &r.reactions_received, &r.feedback_received,
-                            &r.blog_posts};
-    for (int k = 0; k < 10; ++k) *cols[k] = g->Int(k + 2);
-    rows.push_back(r);
-  }
-  REQUIRE(g->status().ok());
-  return rows;
+  auto rows = ghharvest::testing::StoredCounts(db);
+  REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
+  return *rows;
 }
 
 }  // namespace
