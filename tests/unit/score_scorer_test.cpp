@@ -230,6 +230,41 @@ TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
   CHECK(mine["alice octo/beta"][Count::kReviews] == 1);
 }
 
+TEST_CASE("one login on two GitHub accounts is one writer, with both accounts' counts") {
+  CountsDb w;
+  w.User(1, "alice");
+  w.User(7, "Alice");  // an older account whose login was later taken by id 1
+  w.Writer("alice");
+  w.Repo(10, "octo/alpha");
+  w.Repo(11, "octo/beta");
+  w.Commit(10, "c1", 1, "2026-01-02T00:00:00Z");
+  w.Commit(10, "c2", 7, "2026-01-02T00:00:00Z");
+  w.Commit(11, "c3", 7, "2026-01-02T00:00:00Z");
+  w.IssueComment(200, 10, 1, 1, "2026-01-04T00:00:00Z", 3);
+  w.BlogPost("https://blog.test/1", "ALICE", "OCTO/ALPHA", "2026-01-05T00:00:00Z");
+  config::ScoringConfig cfg;
+  auto res = score::ComputeScores(w.db(), cfg, std::chrono::system_clock::now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  REQUIRE(res->size() == 1);
+  const score::WriterScore& ws = (*res)[0];
+  CHECK(ws.writer == "Alice");  // the byte-smallest spelling, whatever the row order
+  REQUIRE(ws.projects.size() == 2);
+  CHECK(ws.projects[0].project == "octo/alpha");  // the repository's spelling, not the blog's
+  CHECK(ws.projects[0].counts[Count::kCommits] == 2);
+  CHECK(ws.projects[0].counts[Count::kIssueComments] == 1);
+  CHECK(ws.projects[0].counts[Count::kReactionsReceived] == 3);
+  CHECK(ws.projects[0].counts[Count::kBlogPosts] == 1);
+  CHECK(ws.projects[1].project == "octo/beta");
+  CHECK(ws.projects[1].counts[Count::kCommits] == 1);
+  // The view groups the same way (case-insensitively); its sums agree.
+  auto commits = w.db().QueryInt("SELECT SUM(commits) FROM writer_project_counts");
+  REQUIRE(commits.ok());
+  CHECK(**commits == 3);
+  auto rows = w.db().QueryInt("SELECT COUNT(*) FROM writer_project_counts");
+  REQUIRE(rows.ok());
+  CHECK(**rows == 2);
+}
+
 TEST_CASE("a time window drops activity older than window_days and undated activity") {
   CountsDb w;
   BuildAlice(w);
@@ -337,7 +372,7 @@ TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned
   auto runs = w.db().QueryInt("SELECT COUNT(*) FROM score_runs");
   REQUIRE(runs.ok());
   CHECK(**runs == 2);
-  auto oldest = w.db().QueryInt("SELECT MIN(run) FROM score_rows");
+  auto oldest = w.db().QueryInt("SELECT MIN(run) FROM writer_project_score_history");
   REQUIRE(oldest.ok());
   CHECK(**oldest == 3);
   auto latest = w.db().QueryInt("SELECT MAX(run) FROM writer_influence");

@@ -1,6 +1,6 @@
 // The seed's influence model (shared/spec/counts-and-scoring.md), computed over one read of
-// the counts and recorded as a scoring run (score_runs / score_rows / score_writers), so
-// writer_project_scores and writer_influence explain every number with one query.
+// the counts and recorded as a scoring run (score_runs, score_pair_spans, score_writer_spans),
+// so writer_project_scores and writer_influence explain every number with one query.
 //
 //   P = commits + prs_opened + issues_opened + issue_comments + review_comments + reviews
 //   T = commits + prs_opened + blog_posts
@@ -75,6 +75,9 @@ struct ScoreRun {
   std::string fingerprint;
   std::vector<WriterScore> writers;  // sorted by writer, byte-wise
   std::size_t rows = 0;              // (writer, project) pairs
+  // What recording wrote: only writers whose numbers differ from the previous run (or who
+  // left it) are rewritten; the rest keep their stored rows.
+  std::size_t writers_changed = 0, rows_written = 0;
 };
 
 // O = k·P + I + C + T (the seed's formula, §4.2 step 5).
@@ -82,7 +85,13 @@ inline double Opportunity(double k, double p, double i, double c, double t) {
   return k * p + i + c + t;
 }
 
-// Fills k, P, I, C, T and O of `ps` from its counts and the configured weights.
+// The weight of each count, by Count: [scoring.weights], default 1.
+using Weights = std::array<double, kNumCounts>;
+Weights WeightsOf(const config::ScoringConfig& cfg);
+
+// Fills k, P, I, C, T and O of `ps` from its counts, the weights and the project's k.
+void ScoreProject(const Weights& weights, double k, ProjectScore& ps);
+// The same with the configured weights and k (config::KFor).
 void ScoreProject(const config::ScoringConfig& cfg, ProjectScore& ps);
 
 // Fills O(w), Total(w) and the best project from already-scored projects (sorts them).
@@ -99,6 +108,8 @@ std::string ParamsJson(const config::ScoringConfig& cfg);
 
 // Computes, then records the run in one transaction (run number, started/finished times,
 // ScoringFingerprint(config), every input per row) and prunes runs beyond keep_runs.
+// Rows are stored as spans of runs (score_pair_spans, score_writer_spans): a writer whose
+// numbers did not change since the previous run costs no write.
 Result<ScoreRun> RunScoring(store::Database& db, const config::Config& config, const Clock& clock);
 
 }  // namespace ghharvest::score

@@ -50,6 +50,7 @@ class Statement {
   Status status() const { return status_; }
   void Reset();
 
+  int ColumnCount() const;  // of the result rows
   bool IsNull(int col) const;
   std::int64_t Int(int col) const;
   double Double(int col) const;

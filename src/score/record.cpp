@@ -1,0 +1,219 @@
+// RunScoring: computes the scores, then records the run. Rows are spans of runs: a writer
+// whose numbers are the same as in the previous run keeps its stored rows, so a run in which
+// few writers changed writes little (schema/0004_score_spans.sql).
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "ghharvest/score/scorer.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/util/log.hpp"
+
+namespace ghharvest::score {
+
+namespace {
+
+// A 64-bit hash fed field by field, a word at a time (a million rows are about 150 MB of
+// numbers, so a byte-wise hash would cost more than the rest of an unchanged run).
+// For change detection, not security.
+class Digest {
+ public:
+  void Add(std::string_view s) {
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      Mix(w);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, s.data() + i, s.size() - i);
+    Mix(tail);
+    Mix(s.size());  // so ("ab","c") and ("a","bc") differ
+  }
+  void Add(double v) {
+    std::uint64_t w;
+    std::memcpy(&w, &v, 8);
+    Mix(w);
+  }
+  std::int64_t value() const { return static_cast<std::int64_t>(h_); }
+
+ private:
+  void Mix(std::uint64_t w) {
+    h_ = (h_ ^ w) * 0x9E3779B97F4A7C15ULL;
+    h_ ^= h_ >> 29;
+  }
+  std::uint64_t h_ = 0x243F6A8885A308D3ULL;
+};
+
+// Every number a writer's rows show: equal digests mean the stored rows are still right.
+std::int64_t WriterDigest(const WriterScore& ws) {
+  Digest d;
+  d.Add(ws.writer);
+  for (const ProjectScore& ps : ws.projects) {
+    d.Add(ps.project);
+    for (double v : ps.counts.v) d.Add(v);
+    for (double v : {ps.k, ps.p, ps.i, ps.c, ps.t, ps.o}) d.Add(v);
+  }
+  d.Add(ws.opportunity);
+  d.Add(ws.total_influence);
+  d.Add(ws.best_project);
+  return d.value();
+}
+
+// The digest of each writer's current rows (to_run IS NULL).
+Result<std::unordered_map<std::string, std::int64_t>> CurrentDigests(store::Database& db) {
+  std::unordered_map<std::string, std::int64_t> current;
+  auto st = db.Prepare("SELECT writer, digest FROM score_writer_spans WHERE to_run IS NULL");
+  if (!st.ok()) return st.status();
+  store::StatementGuard g(**st);
+  while (g->Step()) current.emplace(g->Text(0), g->Int(1));
+  if (!g->status().ok()) return g->status();
+  return current;
+}
+
+class SpanWriter {
+ public:
+  static Result<SpanWriter> Prepare(store::Database& db, std::int64_t run) {
+    SpanWriter w;
+    w.run_ = run;
+    store::Statement** slots[] = {&w.close_pairs_, &w.close_writer_, &w.insert_pair_,
+                                  &w.insert_writer_};
+    const char* sql[] = {
+        "UPDATE score_pair_spans SET to_run = ?1 WHERE writer = ?2 AND to_run IS NULL",
+        "UPDATE score_writer_spans SET to_run = ?1 WHERE writer = ?2 AND to_run IS NULL",
+        "INSERT INTO score_pair_spans (writer, project, from_run, commits, issues_opened, "
+        "prs_opened, prs_merged, issue_comments, review_comments, reviews, reactions_received, "
+        "feedback_received, blog_posts, k, p, i, c, t, o) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        "INSERT INTO score_writer_spans (writer, from_run, opportunity, total_influence, "
+        "best_project, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    };
+    for (int i = 0; i < 4; ++i) {
+      auto st = db.Prepare(sql[i]);
+      if (!st.ok()) return st.status();
+      *slots[i] = *st;
+    }
+    return w;
+  }
+
+  // Ends the writer's current rows with this run.
+  Status Close(const std::string& writer) {
+    for (store::Statement* st : {close_pairs_, close_writer_}) {
+      store::StatementGuard g(*st);
+      g->Bind(1, run_).Bind(2, writer);
+      if (Status s = g->Run(); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  Status Insert(const WriterScore& ws, std::int64_t digest) {
+    for (const ProjectScore& ps : ws.projects) {
+      store::StatementGuard g(*insert_pair_);
+      g->Bind(1, ws.writer).Bind(2, ps.project).Bind(3, run_);
+      for (int i = 0; i < kNumCounts; ++i) g->Bind(4 + i, ps.counts.v[i]);
+      g->Bind(14, ps.k).Bind(15, ps.p).Bind(16, ps.i).Bind(17, ps.c).Bind(18, ps.t);
+      g->Bind(19, ps.o);
+      if (Status s = g->Run(); !s.ok()) return s;
+    }
+    store::StatementGuard g(*insert_writer_);
+    g->Bind(1, ws.writer).Bind(2, run_).Bind(3, ws.opportunity).Bind(4, ws.total_influence);
+    if (ws.best_project.empty()) {
+      g->BindNull(5);
+    } else {
+      g->Bind(5, ws.best_project);
+    }
+    g->Bind(6, digest);
+    return g->Run();
+  }
+
+ private:
+  std::int64_t run_ = 0;
+  store::Statement* close_pairs_ = nullptr;
+  store::Statement* close_writer_ = nullptr;
+  store::Statement* insert_pair_ = nullptr;
+  store::Statement* insert_writer_ = nullptr;
+};
+
+Status Record(store::Database& db, const config::Config& config, ScoreRun& run,
+              const Clock& clock) {
+  store::Transaction tx(db);
+  if (!tx.status().ok()) return tx.status();
+  {
+    auto ins = db.Prepare(
+        "INSERT INTO score_runs (started_at, config_fingerprint, params) VALUES (?1, ?2, ?3)");
+    if (!ins.ok()) return ins.status();
+    store::StatementGuard g(**ins);
+    g->Bind(1, run.started_at).Bind(2, run.fingerprint).Bind(3, ParamsJson(config.scoring));
+    if (Status s = g->Run(); !s.ok()) return s;
+    run.run = db.LastInsertRowId();
+  }
+  auto current = CurrentDigests(db);
+  if (!current.ok()) return current.status();
+  auto spans = SpanWriter::Prepare(db, run.run);
+  if (!spans.ok()) return spans.status();
+  for (const WriterScore& ws : run.writers) {
+    const std::int64_t digest = WriterDigest(ws);
+    if (auto it = current->find(ws.writer); it != current->end()) {
+      const bool same = it->second == digest;
+      current->erase(it);
+      if (same) continue;
+      if (Status s = spans->Close(ws.writer); !s.ok()) return s;
+    }
+    if (Status s = spans->Insert(ws, digest); !s.ok()) return s;
+    ++run.writers_changed;
+    run.rows_written += ws.projects.size();
+  }
+  // Writers the previous run scored and this one did not (no longer watched, or no
+  // activity left in the window): their rows end here.
+  for (const auto& [writer, digest] : *current) {
+    if (Status s = spans->Close(writer); !s.ok()) return s;
+    ++run.writers_changed;
+  }
+
+  run.finished_at = FormatIso8601(clock.Now());
+  {
+    auto upd = db.Prepare("UPDATE score_runs SET finished_at = ?1 WHERE run = ?2");
+    if (!upd.ok()) return upd.status();
+    store::StatementGuard g(**upd);
+    g->Bind(1, run.finished_at).Bind(2, run.run);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  // Keep the last keep_runs runs: a span that ended at or before the oldest kept run
+  // belongs to no kept run.
+  const int keep = std::max(1, config.scoring.keep_runs);
+  const std::int64_t oldest_kept = run.run - keep + 1;
+  for (const char* sql :
+       {"DELETE FROM score_pair_spans WHERE to_run IS NOT NULL AND to_run <= ?1",
+        "DELETE FROM score_writer_spans WHERE to_run IS NOT NULL AND to_run <= ?1",
+        "DELETE FROM score_runs WHERE run < ?1"}) {
+    auto del = db.Prepare(sql);
+    if (!del.ok()) return del.status();
+    store::StatementGuard g(**del);
+    g->Bind(1, oldest_kept);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
+}  // namespace
+
+Result<ScoreRun> RunScoring(store::Database& db, const config::Config& config, const Clock& clock) {
+  ScoreRun run;
+  const Clock::TimePoint now = clock.Now();
+  run.started_at = FormatIso8601(now);
+  run.fingerprint = config::ScoringFingerprint(config);
+  auto writers = ComputeScores(db, config.scoring, now);
+  if (!writers.ok()) return writers.status();
+  run.writers = std::move(writers).value();
+  for (const WriterScore& ws : run.writers) run.rows += ws.projects.size();
+  if (Status s = Record(db, config, run, clock); !s.ok()) {
+    return Status::IOError("recording score run: " + s.message());
+  }
+  log::Info("score run recorded run={} writers={} rows={} writers_changed={} rows_written={}",
+            run.run, run.writers.size(), run.rows, run.writers_changed, run.rows_written);
+  return run;
+}
+
+}  // namespace ghharvest::score
