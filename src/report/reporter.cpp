@@ -31,42 +31,10 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// A quick fingerprint of everything a writer's files are made of (raw doubles, names), so an
-// unchanged writer costs a hash and a map lookup, not a file read.
-class Mixer {
- public:
-  void Add(std::string_view s) {
-    for (char ch : s) Step(static_cast<unsigned char>(ch));
-    Step(0x100);  // separator: "ab","c" differs from "a","bc"
-  }
-  void Add(double d) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &d, sizeof bits);
-    Step(bits);
-  }
-  std::string Hex() const { return fmt::format("{:016x}", h_); }
-
- private:
-  void Step(std::uint64_t v) {
-    h_ ^= v;
-    h_ *= 0x100000001b3ULL;
-    h_ ^= h_ >> 29;
-  }
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
-};
-
+// Everything a writer's files are made of, so an unchanged writer costs a hash and a map
+// lookup, not a file read.
 std::string InputsHash(const score::WriterScore& ws) {
-  Mixer m;
-  m.Add(ws.writer);
-  m.Add(ws.best_project);
-  m.Add(ws.opportunity);
-  m.Add(ws.total_influence);
-  for (const score::ProjectScore& ps : ws.projects) {
-    m.Add(ps.project);
-    for (double v : ps.counts.v) m.Add(v);
-    for (double v : {ps.k, ps.p, ps.i, ps.c, ps.t, ps.o}) m.Add(v);
-  }
-  return m.Hex();
+  return fmt::format("{:016x}", score::WriterDigest(ws));
 }
 
 struct PriorState {

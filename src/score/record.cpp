@@ -3,7 +3,6 @@
 // few writers changed writes little (schema/0004_score_spans.sql).
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -14,53 +13,6 @@
 namespace ghharvest::score {
 
 namespace {
-
-// A 64-bit hash fed field by field, a word at a time (a million rows are about 150 MB of
-// numbers, so a byte-wise hash would cost more than the rest of an unchanged run).
-// For change detection, not security.
-class Digest {
- public:
-  void Add(std::string_view s) {
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      Mix(w);
-    }
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, s.data() + i, s.size() - i);
-    Mix(tail);
-    Mix(s.size());  // so ("ab","c") and ("a","bc") differ
-  }
-  void Add(double v) {
-    std::uint64_t w;
-    std::memcpy(&w, &v, 8);
-    Mix(w);
-  }
-  std::int64_t value() const { return static_cast<std::int64_t>(h_); }
-
- private:
-  void Mix(std::uint64_t w) {
-    h_ = (h_ ^ w) * 0x9E3779B97F4A7C15ULL;
-    h_ ^= h_ >> 29;
-  }
-  std::uint64_t h_ = 0x243F6A8885A308D3ULL;
-};
-
-// Every number a writer's rows show: equal digests mean the stored rows are still right.
-std::int64_t WriterDigest(const WriterScore& ws) {
-  Digest d;
-  d.Add(ws.writer);
-  for (const ProjectScore& ps : ws.projects) {
-    d.Add(ps.project);
-    for (double v : ps.counts.v) d.Add(v);
-    for (double v : {ps.k, ps.p, ps.i, ps.c, ps.t, ps.o}) d.Add(v);
-  }
-  d.Add(ws.opportunity);
-  d.Add(ws.total_influence);
-  d.Add(ws.best_project);
-  return d.value();
-}
 
 // The digest of each writer's current rows (to_run IS NULL).
 Result<std::unordered_map<std::string, std::int64_t>> CurrentDigests(store::Database& db) {
@@ -154,7 +106,7 @@ Status Record(store::Database& db, const config::Config& config, ScoreRun& run,
   auto spans = SpanWriter::Prepare(db, run.run);
   if (!spans.ok()) return spans.status();
   for (const WriterScore& ws : run.writers) {
-    const std::int64_t digest = WriterDigest(ws);
+    const auto digest = static_cast<std::int64_t>(WriterDigest(ws));
     if (auto it = current->find(ws.writer); it != current->end()) {
       const bool same = it->second == digest;
       current->erase(it);

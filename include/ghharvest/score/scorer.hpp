@@ -97,6 +97,10 @@ void ScoreProject(const config::ScoringConfig& cfg, ProjectScore& ps);
 // Fills O(w), Total(w) and the best project from already-scored projects (sorts them).
 void FinishWriter(WriterScore& ws);
 
+// A hash of every name and number of a writer's scores: equal digests mean the stored rows
+// and reports of the writer are still right. For change detection, not security.
+std::uint64_t WriterDigest(const WriterScore& ws);
+
 // Reads the counts (writer_project_counts, or writer_activity when window_days or
 // half_life_days is set, relative to `now`) and scores every (writer, project).
 Result<std::vector<WriterScore>> ComputeScores(store::Database& db,
