@@ -128,9 +128,15 @@ if command -v sqlite3 >/dev/null && [[ -f $db ]]; then
   sqlite3 -header -column "$db" \
     "SELECT run, writer, round(O, 3) AS opportunity, round(total, 3) AS total_influence,
             best_project FROM writer_influence ORDER BY total DESC;"
-  say "Scoring runs so far (score_runs)"
-  sqlite3 -header -column "$db" "SELECT run, started_at, finished_at FROM score_runs ORDER BY run;" \
-    2>/dev/null || sqlite3 -header -column "$db" "SELECT * FROM score_runs ORDER BY run;"
+  say "Scoring runs so far: how many writers each run rewrote (score_runs, score_writer_spans)"
+  sqlite3 -header -column "$db" \
+    "SELECT r.run, r.finished_at,
+            (SELECT COUNT(*) FROM score_writer_spans s WHERE s.from_run = r.run) AS writers_rewritten
+       FROM score_runs r ORDER BY r.run;"
+  say "One writer's O over the runs (writer_influence_history)"
+  sqlite3 -header -column "$db" \
+    "SELECT run, writer, round(O, 3) AS opportunity, best_project FROM writer_influence_history
+      WHERE writer = (SELECT writer FROM writer_influence ORDER BY O DESC LIMIT 1) ORDER BY run;"
 fi
 
 if [[ $mode == fakehub && -f $out/truth.tsv ]]; then
