@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -27,6 +29,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include <zlib.h>
 
 namespace ghharvest::testing {
 
@@ -83,7 +87,53 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
+std::string_view TrimSpace(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
 }  // namespace
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  // RFC 9110 12.5.3: an explicit "gzip" entry decides; otherwise "*" does; q=0 refuses.
+  std::optional<bool> gzip, star;
+  while (!accept_encoding.empty()) {
+    std::size_t comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding.remove_prefix(comma == std::string_view::npos ? accept_encoding.size()
+                                                                  : comma + 1);
+    std::size_t semi = item.find(';');
+    std::string name = Lower(std::string(TrimSpace(item.substr(0, semi))));
+    bool allowed = true;
+    if (semi != std::string_view::npos) {
+      std::string params = Lower(std::string(item.substr(semi + 1)));
+      std::size_t q = params.find("q=");
+      if (q != std::string::npos) allowed = std::strtod(params.c_str() + q + 2, nullptr) > 0;
+    }
+    if (name == "gzip" || name == "x-gzip") gzip = allowed;
+    if (name == "*") star = allowed;
+  }
+  return gzip.value_or(star.value_or(false));
+}
+
+std::string GzipCompress(std::string_view data) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip wrapper (header and CRC-32 trailer) instead of zlib's.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate did not finish the gzip stream");
+  return out;
+}
 
 std::multimap<std::string, std::string> ParseQueryString(std::string_view q) {
   std::multimap<std::string, std::string> out;
@@ -163,15 +213,17 @@ struct ServerCore {
   }
   void leave() { in_flight.fetch_sub(1); }
 
-  void record(const HttpRequest& req, int status, std::chrono::steady_clock::time_point at,
+  void record(const HttpRequest& req, int status, bool gzip,
+              std::chrono::steady_clock::time_point at,
               std::chrono::system_clock::time_point wall) {
     std::lock_guard lock(stats_mu);
     ++stats.requests;
     if (status == 304) ++stats.not_modified;
+    if (gzip) ++stats.gzip_responses;
     ++stats.per_path[req.path];
     if (log_capacity == 0) return;
     if (log.size() >= log_capacity) log.pop_front();
-    log.push_back(RequestLogEntry{at, wall, req.method, req.target, status, req.headers});
+    log.push_back(RequestLogEntry{at, wall, req.method, req.target, status, req.headers, gzip});
   }
 
   void do_accept();
@@ -274,7 +326,9 @@ class Session : public std::enable_shared_from_this<Session> {
       resp.headers = {{"Content-Type", "application/json; charset=utf-8"}};
       resp.body = std::string(R"({"message":"test handler threw: )") + e.what() + R"("})";
     }
-    server_->record(req, resp.reset_connection ? 0 : resp.status, at, wall);
+    gzip_ = resp.gzip && !resp.reset_connection && !BodyForbidden(resp.status, req.method) &&
+            AcceptsGzip(req.header("accept-encoding"));
+    server_->record(req, resp.reset_connection ? 0 : resp.status, gzip_, at, wall);
     method_ = req.method;
     resp_ = std::move(resp);
 
@@ -300,6 +354,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     const bool no_body = BodyForbidden(resp_.status, method_);
     std::string body = no_body ? std::string() : resp_.body;
+    if (gzip_) Encode(body);
     bool close_after = !keep_alive_;
     if (resp_.close_mid_body && !no_body) {
       out_ = SerializeHead(resp_, body.size(), keep_alive_) + body.substr(0, body.size() / 2);
@@ -318,6 +373,18 @@ class Session : public std::enable_shared_from_this<Session> {
                         if (ec || close_after) return self->close();
                         self->read_next();
                       });
+  }
+
+  // Compresses `body` and names the encoding; the faults of respond() then cut the compressed
+  // bytes, as a network would.
+  void Encode(std::string& body) {
+    body = GzipCompress(body);
+    // The trailer is CRC-32 then ISIZE, 4 bytes each.
+    if (resp_.corrupt_gzip && body.size() >= 8) body[body.size() - 8] ^= 0x5a;
+    std::erase_if(resp_.headers,
+                  [](const auto& h) { return Lower(h.first) == "content-encoding"; });
+    resp_.headers.emplace_back("Content-Encoding", "gzip");
+    resp_.headers.emplace_back("Vary", "Accept-Encoding");
   }
 
   void done_request() {
@@ -351,6 +418,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string out_;
   bool keep_alive_ = true;
   bool entered_ = false;
+  bool gzip_ = false;  // this response's body goes out gzip-encoded
 };
 
 }  // namespace

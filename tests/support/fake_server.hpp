@@ -35,6 +35,10 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // sent as given
   std::string body;
+  // Send the body with Content-Encoding: gzip when the request's Accept-Encoding allows gzip
+  // (plain otherwise, as GitHub does). The faults below then act on the compressed bytes, as
+  // they would on the wire: truncate_at counts compressed bytes.
+  bool gzip = false;
   // Fault injection, applied by the server:
   std::chrono::milliseconds delay{0};  // sleep before answering (slow response)
   bool close_mid_body = false;  // send headers (full Content-Length) + half the body, then close
@@ -42,6 +46,9 @@ struct HttpResponse {
   // well-formed response carrying truncated JSON).
   std::optional<std::size_t> truncate_at;
   bool reset_connection = false;  // close the socket without any response (RST)
+  // With gzip: a wrong CRC-32 in the gzip trailer, so the body inflates to every byte of
+  // `body` and only then fails its integrity check.
+  bool corrupt_gzip = false;
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -52,6 +59,7 @@ struct RequestLogEntry {
   std::string method, target;
   int status = 0;  // status the handler chose (0 if the connection was reset)
   std::map<std::string, std::string> headers;  // request headers, keys lower-cased
+  bool gzip = false;                           // the response body was sent gzip-encoded
 };
 
 struct ServerStats {
@@ -60,6 +68,7 @@ struct ServerStats {
   int max_in_flight = 0;                         // most requests being handled at once
   std::map<std::string, std::int64_t> per_path;  // by request path
   std::int64_t connections = 0;                  // TCP connections accepted
+  std::int64_t gzip_responses = 0;               // bodies sent with Content-Encoding: gzip
 };
 
 class FakeServer {
@@ -86,6 +95,11 @@ class FakeServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether an Accept-Encoding value admits gzip ("gzip" or "*" without q=0).
+bool AcceptsGzip(std::string_view accept_encoding);
+// `data` as one gzip member (zlib deflate, windowBits 15+16), as the server sends it.
+std::string GzipCompress(std::string_view data);
 
 // Decodes "a=1&b=x%20y" ('+' is a space), as the server does for HttpRequest::query.
 std::multimap<std::string, std::string> ParseQueryString(std::string_view query);

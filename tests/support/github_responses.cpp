@@ -107,6 +107,17 @@ HttpResponse Truncated(HttpResponse r, std::size_t keep_bytes) {
   return r;
 }
 
+HttpResponse Gzipped(HttpResponse r) {
+  r.gzip = true;
+  return r;
+}
+
+HttpResponse CorruptGzip(HttpResponse r) {
+  r.gzip = true;
+  r.corrupt_gzip = true;
+  return r;
+}
+
 HttpResponse ConnectionReset() {
   HttpResponse r;
   r.reset_connection = true;

@@ -59,6 +59,9 @@ HttpResponse Slow(HttpResponse r, std::chrono::milliseconds delay);
 HttpResponse ClosedMidBody(HttpResponse r);
 HttpResponse Truncated(HttpResponse r, std::size_t keep_bytes);
 HttpResponse ConnectionReset();
+// Sent gzip-encoded to clients that accept it; CorruptGzip also breaks the trailer's CRC-32.
+HttpResponse Gzipped(HttpResponse r);
+HttpResponse CorruptGzip(HttpResponse r);
 // 200 whose body is not JSON at all, with a JSON content type.
 HttpResponse MalformedJson(const RateLimit& rl = {});
 

@@ -358,6 +358,92 @@ TEST_CASE("close_mid_body makes the client see a partial transfer error") {
   CHECK(f.body.size() == 5000);
 }
 
+// curl with CURLOPT_ACCEPT_ENCODING "" (what the client sets): asks for and decodes gzip.
+Fetched FetchDecoded(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+  Fetched f = FetchWith(curl, url);
+  curl_easy_cleanup(curl);
+  return f;
+}
+
+TEST_CASE("a gzip response is encoded only for clients that accept gzip") {
+  const std::string body = R"([{"id":1,"title":"gzip me"},{"id":2,"title":"gzip me too"}])";
+  FakeServer server([&](const HttpRequest&) { return Gzipped(JsonResponse(200, body)); });
+
+  Fetched decoded = FetchDecoded(server.base_url() + "/g");
+  CHECK(decoded.code == CURLE_OK);
+  CHECK(decoded.headers["content-encoding"] == "gzip");
+  CHECK(decoded.body == body);
+
+  // Undecoded, the bytes on the wire are GzipCompress's and Content-Length counts them.
+  Fetched raw = Fetch(server.base_url() + "/g", Headers({"Accept-Encoding: gzip"}));
+  CHECK(raw.body == GzipCompress(body));
+  CHECK(raw.headers["content-length"] == std::to_string(raw.body.size()));
+  CHECK(raw.body.substr(0, 2) == "\x1f\x8b");
+
+  for (const char* refusing : {"", "identity", "gzip;q=0", "br, *;q=0", "*, gzip; q=0"}) {
+    CAPTURE(refusing);
+    std::vector<std::string> headers;
+    if (*refusing) headers.push_back(std::string("Accept-Encoding: ") + refusing);
+    Fetched plain = Fetch(server.base_url() + "/p", Headers(headers));
+    CHECK(plain.body == body);
+    CHECK(plain.headers.count("content-encoding") == 0);
+  }
+  CHECK(AcceptsGzip("deflate, gzip, br, zstd"));
+  CHECK(AcceptsGzip("br;q=1.0, *;q=0.5"));
+  CHECK(AcceptsGzip("x-gzip"));
+  CHECK(AcceptsGzip("GZIP;Q=0.1"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=0.0"));
+
+  auto log = server.log();
+  REQUIRE(log.size() == 7);
+  CHECK(log[0].gzip);
+  CHECK(log[1].gzip);
+  CHECK_FALSE(log[2].gzip);
+  CHECK(server.stats().gzip_responses == 2);
+}
+
+TEST_CASE("a gzip 304 carries no body and no content-encoding") {
+  FakeServer server([](const HttpRequest&) { return Gzipped(NotModified("\"e1\"")); });
+  Fetched f = FetchDecoded(server.base_url() + "/n");
+  CHECK(f.code == CURLE_OK);
+  CHECK(f.status == 304);
+  CHECK(f.body.empty());
+  CHECK(f.headers.count("content-encoding") == 0);
+  CHECK(server.stats().gzip_responses == 0);
+}
+
+TEST_CASE("gzip faults cut or corrupt the compressed bytes as a network would") {
+  const std::string body = std::string("[") + std::string(4000, ' ') + R"({"id":1}])";
+  const std::size_t packed = GzipCompress(body).size();
+
+  SUBCASE("corrupt_gzip inflates every byte, then curl rejects the checksum") {
+    FakeServer server([&](const HttpRequest&) { return CorruptGzip(JsonResponse(200, body)); });
+    Fetched f = FetchDecoded(server.base_url() + "/c");
+    CHECK(f.code == CURLE_BAD_CONTENT_ENCODING);
+  }
+  SUBCASE("close_mid_body sends half the compressed bytes under the full Content-Length") {
+    FakeServer server(
+        [&](const HttpRequest&) { return ClosedMidBody(Gzipped(JsonResponse(200, body))); });
+    Fetched f = FetchDecoded(server.base_url() + "/m");
+    CHECK(f.code == CURLE_PARTIAL_FILE);
+  }
+  SUBCASE("truncate_at counts compressed bytes, with an honest Content-Length") {
+    FakeServer server([&](const HttpRequest&) {
+      return Truncated(Gzipped(JsonResponse(200, body)), packed - 12);
+    });
+    Fetched raw = Fetch(server.base_url() + "/t", Headers({"Accept-Encoding: gzip"}));
+    CHECK(raw.code == CURLE_OK);
+    CHECK(raw.body == GzipCompress(body).substr(0, packed - 12));
+    // What libcurl itself makes of a gzip stream that stops early: recorded, not assumed.
+    Fetched f = FetchDecoded(server.base_url() + "/t");
+    MESSAGE("libcurl on a truncated gzip stream: code=" << f.code << " decoded=" << f.body.size()
+                                                        << " of " << body.size());
+    CHECK(f.body.size() < body.size());
+  }
+}
+
 TEST_CASE("reset_connection gives the client a transport error and no status") {
   FakeServer server([](const HttpRequest&) { return ConnectionReset(); });
   Fetched f = Fetch(server.base_url() + "/r");
