@@ -1,5 +1,6 @@
 #include "ghharvest/github/client.hpp"
 
+#include <curl/curl.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <charconv>
+#include <ctime>
 #include <deque>
 #include <random>
 #include <unordered_map>
@@ -31,6 +33,21 @@ std::optional<std::int64_t> ParseInt(const std::string* text) {
   auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc() || p != text->data() + text->size()) return std::nullopt;
   return v;
+}
+
+// Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date. A date is turned into a wait
+// from `now`; one already past means retry at once, like "0". nullopt when absent or neither.
+std::optional<Clock::TimePoint::duration> ParseRetryAfter(const std::string* text,
+                                                          Clock::TimePoint now) {
+  if (!text) return std::nullopt;
+  if (auto delta = ParseInt(text)) {
+    return std::chrono::seconds(std::max<std::int64_t>(0, *delta));
+  }
+  // curl_getdate reads the three forms RFC 9110 allows (IMF-fixdate, RFC 850, asctime).
+  const std::time_t at = curl_getdate(text->c_str(), nullptr);
+  if (at == -1) return std::nullopt;
+  const Clock::TimePoint when = Clock::TimePoint(std::chrono::seconds(at));
+  return std::max(Clock::TimePoint::duration::zero(), when - now);
 }
 
 RateLimit ParseRate(const http::HttpResult& r) {
@@ -282,7 +299,8 @@ class Client::Impl {
     governor_.OnResponse(p->resource, rate);
     const long status = r.status;
     if (status != 304 && p->url.find("/rate_limit") == std::string::npos) stats_.points_spent++;
-    std::optional<std::int64_t> retry_after = ParseInt(r.header("retry-after"));
+    std::optional<Clock::TimePoint::duration> retry_after =
+        ParseRetryAfter(r.header("retry-after"), clock_.Now());
 
     if (status == 304) {
       stats_.not_modified++;
@@ -329,8 +347,7 @@ class Client::Impl {
     if (status == 403 || status == 429) {
       bool secondary = retry_after.has_value() || ContainsNoCase(r.body, "secondary rate limit");
       if (secondary) {
-        auto wait = retry_after ? std::chrono::seconds(std::max<std::int64_t>(0, *retry_after))
-                                : Backoff(opts_.secondary_base, p->limit_retries);
+        auto wait = retry_after ? *retry_after : Backoff(opts_.secondary_base, p->limit_retries);
         LimitWait(std::move(p), wait, "secondary rate limit", status);
         return;
       }
@@ -354,9 +371,7 @@ class Client::Impl {
       }
     }
     if (status >= 500) {
-      std::optional<Clock::TimePoint::duration> hint;
-      if (retry_after) hint = std::chrono::seconds(std::max<std::int64_t>(0, *retry_after));
-      RetryOrFail(std::move(p), fmt::format("HTTP {}", status), hint);
+      RetryOrFail(std::move(p), fmt::format("HTTP {}", status), retry_after);
       return;
     }
     ApiResponse resp = BaseResponse(*p, r, rate);

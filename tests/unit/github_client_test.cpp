@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <ctime>
 #include <mutex>
 #include <vector>
 
@@ -558,6 +559,68 @@ TEST_CASE(
   CHECK(times["/a"][1] - times["/a"][0] >= seconds(120));
   REQUIRE(times["/b"].size() == 2);
   CHECK(times["/b"][1] - times["/b"][0] >= seconds(60));
+  CHECK(client.stats().retries == 2);
+}
+
+namespace {
+
+// `t` as an HTTP-date in strftime `format` (always GMT).
+std::string HttpDate(Clock::TimePoint t, const char* format) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  REQUIRE(std::strftime(buf, sizeof buf, format, &tm) > 0);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a retry-after given as an HTTP date is waited out to that date; a past date retries now") {
+  ScaledClock clock(2000);  // a minute in 30 ms
+  std::mutex mu;
+  std::map<std::string, std::vector<Clock::TimePoint>> times;
+  Clock::TimePoint future_date;
+  FakeServer server([&](const HttpRequest& req) {
+    std::lock_guard lock(mu);
+    auto& seen = times[req.path];
+    const Clock::TimePoint now = clock.Now();
+    seen.push_back(now);
+    if (seen.size() > 1) return Json(200, "{}");
+    if (req.path == "/future") {
+      // Whole seconds, as a date can only say; ten minutes from now.
+      future_date = std::chrono::time_point_cast<seconds>(now) + seconds(601);
+      HttpResponse r = Json(429, R"({"message":"You have exceeded a secondary rate limit."})");
+      r.headers.emplace_back("retry-after", HttpDate(future_date, "%a, %d %b %Y %H:%M:%S GMT"));
+      return r;
+    }
+    // An hour ago, in RFC 850's obsolete form, on a 5xx.
+    HttpResponse r = Json(503, R"({"message":"Service Unavailable"})");
+    r.headers.emplace_back("retry-after",
+                           HttpDate(now - seconds(3600), "%A, %d-%b-%y %H:%M:%S GMT"));
+    return r;
+  });
+  boost::asio::io_context io;
+  ClientOptions o = FastOptions(server.base_url());
+  // Any backoff would wait at least an hour: a shorter wait came from the date.
+  o.secondary_base = seconds(3600);
+  o.retry_base = seconds(3600);
+  o.max_backoff = seconds(7200);
+  Client client(io, clock, nullptr, o);
+
+  auto future = Fetch(io, client, "/future");
+  REQUIRE(future.ok());
+  CHECK(future->kind == ApiResponse::Kind::kOk);
+  auto past = Fetch(io, client, "/past");
+  REQUIRE(past.ok());
+  CHECK(past->kind == ApiResponse::Kind::kOk);
+  std::lock_guard lock(mu);
+  REQUIRE(times["/future"].size() == 2);
+  CHECK(times["/future"][1] >= future_date);
+  CHECK(times["/future"][1] - times["/future"][0] < seconds(3600));
+  REQUIRE(times["/past"].size() == 2);
+  CHECK(times["/past"][1] - times["/past"][0] < seconds(600));
   CHECK(client.stats().retries == 2);
 }
 
