@@ -409,7 +409,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   void RecordError(const std::string& scope, const std::string& url, const std::string& msg) {
     log::Warning("sync error scope={} url={} error=\"{}\"", scope, url, msg);
-    if (auto s = h_.ingest_.RecordError(scope, url, msg); !s.ok()) Abort(s);
+    if (auto s = h_.ingest_.RecordError(scope, url, msg, h_.clock_.Now()); !s.ok()) Abort(s);
   }
 
   // Runs `body` in one transaction; a failure stops the cycle (the database is unwell).
@@ -637,8 +637,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
                     return s;
                   }
                 }
-                return self->h_.ingest_.RecordError(name, url,
-                                                    fmt::format("gone (HTTP {})", r.status));
+                return self->h_.ingest_.RecordError(
+                    name, url, fmt::format("gone (HTTP {})", r.status), self->h_.clock_.Now());
               });
               return;
             }

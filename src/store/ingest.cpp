@@ -1,9 +1,12 @@
 #include "ghharvest/store/ingest.hpp"
 
 #include <array>
+#include <chrono>
 #include <unordered_set>
 
 #include <fmt/format.h>
+
+#include "ghharvest/util/clock.hpp"
 
 namespace ghharvest::store {
 namespace {
@@ -31,6 +34,8 @@ enum Which : int {
   kWatchActive,
   kListWatches,
   kError,
+  kPruneErrorsByCount,
+  kPruneErrorsByAge,
   kCount,
 };
 
@@ -232,8 +237,18 @@ constexpr const char* kSql[] = {
     // kListWatches
     "SELECT writer, repo_name, repo_id, source, status, gone_at FROM watches"
     " ORDER BY writer COLLATE NOCASE, repo_name COLLATE NOCASE",
-    // kError
-    "INSERT INTO sync_errors(scope, url, message) VALUES(?1, ?2, ?3)",
+    // kError: `at` from the Clock when there is one, else SQLite's now (the column default).
+    "INSERT INTO sync_errors(at, scope, url, message)"
+    " VALUES(COALESCE(?4, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?1, ?2, ?3)",
+    // kPruneErrorsByCount: ids only grow (AUTOINCREMENT), so the newest ?1 rows are those
+    // above max(id) - ?1; max(id) and the range are rowid b-tree lookups, not a scan.
+    "DELETE FROM sync_errors WHERE id <= (SELECT max(id) FROM sync_errors) - ?1",
+    // kPruneErrorsByAge: rows are inserted in time order, so the old ones are the lowest ids.
+    // The subquery walks ids upward and stops at the first row not older than the cutoff,
+    // touching only the rows about to go; the DELETE is an id range.
+    "DELETE FROM sync_errors WHERE id < COALESCE((SELECT id FROM sync_errors"
+    " WHERE at >= COALESCE(?1, strftime('%Y-%m-%dT%H:%M:%SZ','now','-30 days'))"
+    " ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM sync_errors))",
 };
 
 static_assert(std::size(kSql) == kCount, "one SQL text per statement id");
@@ -569,10 +584,40 @@ Result<std::vector<WatchRow>> Ingest::ListWatches() {
   return out;
 }
 
-Status Ingest::RecordError(std::string_view scope, std::string_view url, std::string_view message) {
-  GHH_STMT(g, kError);
-  g->Bind(1, scope).Bind(2, url).Bind(3, message);
-  return g->Run();
+Status Ingest::RecordError(std::string_view scope, std::string_view url, std::string_view message,
+                           std::optional<TimePoint> now) {
+  {
+    GHH_STMT(g, kError);
+    g->Bind(1, scope).Bind(2, url).Bind(3, message);
+    if (now) {
+      g->Bind(4, FormatIso8601(*now));
+    } else {
+      g->BindNull(4);
+    }
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  {
+    GHH_STMT(g, kPruneErrorsByCount);
+    g->Bind(1, kSyncErrorsKept);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  // Age is checked at most once per kSyncErrorsPruneEvery of time, and on the first error of
+  // an Ingest (a restart), so a burst of failures costs one insert and one id range each.
+  // Without `now` the throttle reads the system clock; the cutoff stays SQLite's, like `at`.
+  const TimePoint t = now.value_or(std::chrono::system_clock::now());
+  if (errors_pruned_at_ && t >= *errors_pruned_at_ &&
+      t - *errors_pruned_at_ < kSyncErrorsPruneEvery) {
+    return Status::Ok();
+  }
+  GHH_STMT(g, kPruneErrorsByAge);
+  if (now) {
+    g->Bind(1, FormatIso8601(*now - kSyncErrorsMaxAge));
+  } else {
+    g->BindNull(1);
+  }
+  if (Status s = g->Run(); !s.ok()) return s;
+  errors_pruned_at_ = t;
+  return Status::Ok();
 }
 
 }  // namespace ghharvest::store

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <map>
@@ -9,6 +10,7 @@
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/util/clock.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
@@ -359,6 +361,90 @@ TEST_CASE("writers resolve to user ids, errors are recorded for status") {
   CHECK(Int(*db, "SELECT count(*) FROM writers WHERE user_id = 43") == 0);
   REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/x", "boom").ok());
   CHECK(Int(*db, "SELECT count(*) FROM sync_errors WHERE message = 'boom'") == 1);
+}
+
+namespace {
+
+// A clock the test moves by hand.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(const std::string& iso) { REQUIRE(ParseIso8601(iso, &now_)); }
+  TimePoint Now() const override { return now_; }
+  std::chrono::nanoseconds RealDelay(std::chrono::nanoseconds d) const override { return d; }
+  void Advance(Clock::TimePoint::duration d) { now_ += d; }
+
+ private:
+  TimePoint now_;
+};
+
+std::string Text(store::Database& db, const std::string& sql) {
+  auto st = db.Prepare(sql);
+  REQUIRE_MESSAGE(st.ok(), st.status().ToString());
+  store::StatementGuard g(**st);
+  REQUIRE_MESSAGE(g->Step(), sql);
+  return g->Text(0);
+}
+
+// `n` rows dated `at`, inserted the way a long-running daemon would have left them.
+void FillErrors(store::Database& db, int n, const std::string& at, const std::string& message) {
+  REQUIRE(db.Exec(fmt::format("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+                              "WHERE i < {}) INSERT INTO sync_errors(at, scope, url, message) "
+                              "SELECT '{}', 'o/r', 'https://api.github.com/x', '{}' FROM k",
+                              n, at, message))
+              .ok());
+}
+
+}  // namespace
+
+TEST_CASE("sync_errors keeps no row older than 30 days by the Clock, dating new rows by it") {
+  auto db = OpenDb();
+  ManualClock clock("2026-03-01T12:00:00Z");  // 30 days before: 2026-01-30T12:00:00Z
+  FillErrors(*db, 3, "2025-12-01T00:00:00Z", "ancient");
+  FillErrors(*db, 2, "2026-01-30T11:59:59Z", "just over 30 days");
+  FillErrors(*db, 2, "2026-01-30T12:00:00Z", "exactly 30 days");
+  FillErrors(*db, 2, "2026-02-20T00:00:00Z", "recent");
+  store::Ingest in(*db);
+  REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/y", "new", clock.Now()).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 5);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM sync_errors WHERE message IN ('ancient', "
+            "'just over 30 days')") == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors WHERE message = 'exactly 30 days'") == 2);
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors WHERE message = 'recent'") == 2);
+  CHECK(Text(*db, "SELECT at FROM sync_errors WHERE message = 'new'") == "2026-03-01T12:00:00Z");
+
+  // Rows age out as the Clock moves on: 30 days and a minute later only the newest is left.
+  clock.Advance(std::chrono::hours(24 * 30) + std::chrono::minutes(1));
+  REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/y", "newer", clock.Now()).ok());
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 1);
+  CHECK(Text(*db, "SELECT message FROM sync_errors") == "newer");
+}
+
+TEST_CASE("sync_errors keeps the newest 10,000 rows after every insert") {
+  auto db = OpenDb();
+  ManualClock clock("2026-03-01T12:00:00Z");
+  FillErrors(*db, 10050, "2026-02-28T00:00:00Z", "fresh");
+  const std::int64_t last_filled = Int(*db, "SELECT max(id) FROM sync_errors");
+  store::Ingest in(*db);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(in.RecordError("o/r", "https://api.github.com/x", fmt::format("new {}", i), clock.Now())
+                .ok());
+    CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 10000);
+  }
+  // The oldest went, by id: the kept rows are exactly the newest 10,000.
+  CHECK(Int(*db, "SELECT min(id) FROM sync_errors") == last_filled + 3 - 9999);
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors WHERE message LIKE 'new %'") == 3);
+}
+
+TEST_CASE("without a Clock sync_errors rows are dated and aged by SQLite's now") {
+  auto db = OpenDb();
+  FillErrors(*db, 2, "2000-01-01T00:00:00Z", "ancient");
+  store::Ingest in(*db);
+  REQUIRE(in.RecordError("o/r", "https://api.github.com/x", "new").ok());
+  CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 1);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM sync_errors WHERE message = 'new' AND "
+            "at >= strftime('%Y-%m-%dT%H:%M:%SZ','now','-1 minute')") == 1);
 }
 
 TEST_CASE("parsed fixture pages store and count through the view") {

@@ -16,6 +16,7 @@
 // Not thread-safe: one Ingest per Database, on the Database's thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -50,6 +51,13 @@ struct EventIngestCounts {
 
 class Ingest {
  public:
+  using TimePoint = std::chrono::system_clock::time_point;  // a Clock's time
+
+  // sync_errors retention (see RecordError).
+  static constexpr std::int64_t kSyncErrorsKept = 10000;
+  static constexpr std::chrono::hours kSyncErrorsMaxAge{24 * 30};
+  static constexpr std::chrono::hours kSyncErrorsPruneEvery{1};
+
   explicit Ingest(Database& db);
   ~Ingest();
   Ingest(const Ingest&) = delete;
@@ -111,8 +119,14 @@ class Ingest {
   // All watches, ordered by writer then repo_name.
   Result<std::vector<WatchRow>> ListWatches();
 
-  // A failure worth showing in `ghharvest status` (sync_errors).
-  Status RecordError(std::string_view scope, std::string_view url, std::string_view message);
+  // A failure worth showing in `ghharvest status` (sync_errors), dated `now`: the caller's
+  // Clock time, or SQLite's now when not given. Then prunes, so a daemon failing for months
+  // keeps a bounded table: at most the newest kSyncErrorsKept rows after every insert, and
+  // rows older than kSyncErrorsMaxAge before `now` deleted on the first insert of this Ingest
+  // and then at most once per kSyncErrorsPruneEvery. Both deletes are id ranges (rows are
+  // assumed to be dated in id order), never a scan of the table.
+  Status RecordError(std::string_view scope, std::string_view url, std::string_view message,
+                     std::optional<TimePoint> now = std::nullopt);
 
   Database& db() { return db_; }
 
@@ -122,7 +136,8 @@ class Ingest {
   Status IssueRow(std::int64_t repo_id, const github::IssueRecord& issue);  // without its user
   Database& db_;
   std::unique_ptr<Statements> st_;
-  bool from_event_ = false;  // inside UpsertEvent
+  std::optional<TimePoint> errors_pruned_at_;  // last age prune of sync_errors
+  bool from_event_ = false;                    // inside UpsertEvent
 };
 
 }  // namespace ghharvest::store
