@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -70,7 +69,7 @@ class ScoreTable {
     }
     return it->second;
   }
-  // The first spelling seen wins: callers register repos before blog posts.
+  // The first spelling registered wins (see RegisterNames).
   int ProjectSlot(std::string_view project) {
     auto [it, inserted] = project_slots_.try_emplace(Lower(project), projects_.size());
     if (inserted) projects_.emplace_back(project);
@@ -145,10 +144,13 @@ struct Source {
   std::int64_t user = 0, repo = 0;
 
   void Next() {
-    live = rows->Step();
-    if (live) {
+    while ((live = rows->Step())) {
+      // A repo id that is not an integer never joins `repos` (the view drops it); Int()
+      // would turn it into another repository's id.
+      if (!rows->IsInteger(1)) continue;
       user = rows->Int(0);
       repo = rows->Int(1);
+      return;
     }
   }
 };
@@ -215,8 +217,14 @@ std::vector<SourceQuery> SourceQueries() {
   };
 }
 
-Status ReadCounts(store::Database& db, ScoreTable& table) {
-  std::unordered_map<std::int64_t, int> writer_of, project_of;  // GitHub id -> slot
+// Registers every name before any count, so that each writer and project is spelled the same
+// way whatever the order of the rows, and as writer_project_counts spells it: a writer as the
+// byte-smallest login of the accounts matching it (one login can be on two accounts, an old
+// one and the one that took the name), a project as `repos` spells it, else as the
+// byte-smallest spelling among the blog posts tagged with it.
+Status RegisterNames(store::Database& db, ScoreTable& table,
+                     std::unordered_map<std::int64_t, int>& writer_of,
+                     std::unordered_map<std::int64_t, int>& project_of) {
   {
     auto st = db.Prepare(
         "SELECT u.id, u.login FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE");
@@ -232,8 +240,21 @@ Status ReadCounts(store::Database& db, ScoreTable& table) {
     while (g->Step()) project_of[g->Int(0)] = table.ProjectSlot(g->Text(1));
     if (!g->status().ok()) return g->status();
   }
+  {
+    // After the repositories: the first spelling registered wins.
+    auto st = db.Prepare("SELECT MIN(project) FROM blog_posts GROUP BY project COLLATE NOCASE");
+    if (!st.ok()) return st.status();
+    store::StatementGuard g(**st);
+    while (g->Step()) table.ProjectSlot(g->Text(0));
+    if (!g->status().ok()) return g->status();
+  }
+  return Status::Ok();
+}
 
-  // All sources are open at once, so they read one snapshot of the database.
+Status ReadCounts(store::Database& db, ScoreTable& table) {
+  std::unordered_map<std::int64_t, int> writer_of, project_of;  // GitHub id -> slot
+  if (Status s = RegisterNames(db, table, writer_of, project_of); !s.ok()) return s;
+
   const std::vector<SourceQuery> queries = SourceQueries();
   std::vector<Source> sources(queries.size());
   std::vector<std::unique_ptr<store::StatementGuard>> guards;
@@ -246,18 +267,19 @@ Status ReadCounts(store::Database& db, ScoreTable& table) {
     sources[i].Next();
   }
 
-  constexpr std::int64_t kEnd = std::numeric_limits<std::int64_t>::max();
   std::int64_t last_user = 0;
   int writer = -1;
   for (;;) {
-    std::int64_t user = kEnd, repo = kEnd;
+    // The smallest (user, repo) among the sources' current rows.
+    const Source* first = nullptr;
     for (const Source& s : sources) {
-      if (s.live && (s.user < user || (s.user == user && s.repo < repo))) {
-        user = s.user;
-        repo = s.repo;
+      if (s.live && (first == nullptr || s.user < first->user ||
+                     (s.user == first->user && s.repo < first->repo))) {
+        first = &s;
       }
     }
-    if (user == kEnd) break;
+    if (first == nullptr) break;
+    const std::int64_t user = first->user, repo = first->repo;
     Counts counts;
     for (Source& s : sources) {
       while (s.live && s.user == user && s.repo == repo) {
@@ -338,6 +360,8 @@ Status ReadActivity(store::Database& db, const config::ScoringConfig& cfg, Clock
   // plus exp2 is the costly part.
   std::unordered_map<std::string, double> day_weight;
   ActivitySums sums;
+  std::unordered_map<std::int64_t, int> writer_of, project_of;  // unused here: rows have names
+  if (Status s = RegisterNames(db, table, writer_of, project_of); !s.ok()) return s;
   while (g->Step()) {
     Count c;
     if (!KindToCount(g->Text(2), &c)) continue;
@@ -369,9 +393,14 @@ Result<std::vector<WriterScore>> ComputeScores(store::Database& db,
                                                const config::ScoringConfig& cfg,
                                                Clock::TimePoint now) {
   ScoreTable table;
-  Status s = (cfg.window_days || cfg.half_life_days) ? ReadActivity(db, cfg, now, table)
-                                                     : ReadCounts(db, table);
-  if (!s.ok()) return s;
+  {
+    // One snapshot for every query, even while another process harvests.
+    store::ReadSnapshot snapshot(db);
+    if (!snapshot.status().ok()) return snapshot.status();
+    Status s = (cfg.window_days || cfg.half_life_days) ? ReadActivity(db, cfg, now, table)
+                                                       : ReadCounts(db, table);
+    if (!s.ok()) return s;
+  }
   return table.Finish(cfg);
 }
 

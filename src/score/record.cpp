@@ -133,9 +133,19 @@ Status Record(store::Database& db, const config::Config& config, ScoreRun& run,
     if (Status s = g->Run(); !s.ok()) return s;
   }
   // Keep the last keep_runs runs: a span that ended at or before the oldest kept run
-  // belongs to no kept run.
-  const int keep = std::max(1, config.scoring.keep_runs);
-  const std::int64_t oldest_kept = run.run - keep + 1;
+  // belongs to no kept run. Counted, not computed from run numbers: those have gaps (a
+  // migration drops unfinished runs).
+  std::int64_t oldest_kept = run.run;
+  {
+    auto q = db.Prepare(
+        "SELECT MIN(run) FROM (SELECT run FROM score_runs WHERE finished_at IS NOT NULL "
+        "ORDER BY run DESC LIMIT ?1)");
+    if (!q.ok()) return q.status();
+    store::StatementGuard g(**q);
+    g->Bind(1, std::max(1, config.scoring.keep_runs));
+    if (g->Step()) oldest_kept = g->Int(0);
+    if (!g->status().ok()) return g->status();
+  }
   for (const char* sql :
        {"DELETE FROM score_pair_spans WHERE to_run IS NOT NULL AND to_run <= ?1",
         "DELETE FROM score_writer_spans WHERE to_run IS NOT NULL AND to_run <= ?1",

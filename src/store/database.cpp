@@ -70,6 +70,9 @@ void Statement::Reset() {
 }
 
 int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+bool Statement::IsInteger(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_INTEGER;
+}
 bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 std::int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 double Statement::Double(int col) const { return sqlite3_column_double(stmt_, col); }
@@ -196,6 +199,17 @@ Status Transaction::Commit() {
   Status s = db_.Exec("COMMIT");
   if (s.ok()) done_ = true;
   return s;
+}
+
+ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
+  if (sqlite3_get_autocommit(db_.raw()) == 0) return;  // inside a transaction already
+  status_ = db_.Exec("BEGIN DEFERRED");
+  began_ = status_.ok();
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  // COMMIT ends a read-only transaction; ROLLBACK if that fails (a statement left open).
+  if (began_ && !db_.Exec("COMMIT").ok()) db_.Exec("ROLLBACK");
 }
 
 }  // namespace ghharvest::store

@@ -275,3 +275,85 @@ TEST_CASE("migration 4 turns version 3's per-run rows into spans the views read 
   CHECK(Int(**db, "SELECT COUNT(*) FROM writer_influence") == 0);
   CHECK(Int(**db, "SELECT COUNT(*) FROM writer_influence_history WHERE run = 9") == 2);
 }
+
+TEST_CASE("after migration 4 the next run rewrites every writer once, then only changes") {
+  auto db = store::Database::Open(":memory:", store::OpenOptions{.apply_migrations = false});
+  REQUIRE(db.ok());
+  const auto& all = store::EmbeddedMigrations();
+  REQUIRE(store::ApplyMigrations(**db, {all.begin(), all.begin() + 3}).ok());
+  // Runs 1 and 2 finished, run 3 did not (migration 4 drops it, leaving a gap in numbers).
+  REQUIRE((*db)
+              ->Exec(R"sql(
+    INSERT INTO users (id, login) VALUES (1, 'alice'), (2, 'bob');
+    INSERT INTO writers (login) VALUES ('alice'), ('bob');
+    INSERT INTO repos (id, full_name) VALUES (10, 'octo/alpha');
+    INSERT INTO commits (repo_id, sha, author_id) VALUES (10, 'a', 1), (10, 'b', 2);
+    INSERT INTO score_runs (run, started_at, finished_at, config_fingerprint) VALUES
+      (1, 't1', 'f1', 'fp'), (2, 't2', 'f2', 'fp'), (3, 't3', NULL, 'fp');
+    INSERT INTO score_rows VALUES
+      (1, 'alice', 'octo/alpha', 1,0,0,0,0,0,0,0,0,0, 0.5, 1,0,0,1, 1.5),
+      (2, 'alice', 'octo/alpha', 1,0,0,0,0,0,0,0,0,0, 0.5, 1,0,0,1, 1.5),
+      (2, 'bob',   'octo/alpha', 1,0,0,0,0,0,0,0,0,0, 0.5, 1,0,0,1, 1.5);
+    INSERT INTO score_writers VALUES
+      (1, 'alice', 1.5, 0, 'octo/alpha'), (2, 'alice', 1.5, 0, 'octo/alpha'),
+      (2, 'bob', 1.5, 0, 'octo/alpha');
+  )sql")
+              .ok());
+  REQUIRE(store::ApplyMigrations(**db, all).ok());
+  CHECK(
+      Rows(**db, "SELECT run, writer, O FROM writer_project_score_history ORDER BY run, writer") ==
+      std::vector<std::string>{"1|alice|1.5", "2|alice|1.5", "2|bob|1.5"});
+
+  config::Config cfg;
+  cfg.scoring.keep_runs = 2;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto first = score::RunScoring(**db, cfg, clock);
+  REQUIRE_MESSAGE(first.ok(), first.status().ToString());
+  CHECK(first->run == 4);
+  CHECK(first->writers_changed == 2);  // migrated rows carry no digest
+  // keep_runs counts runs, not run numbers: runs 2 and 4 stay (3 never finished).
+  CHECK(Rows(**db, "SELECT run FROM score_runs ORDER BY run") ==
+        std::vector<std::string>{"2", "4"});
+  CHECK(Rows(**db, "SELECT run, writer, O FROM writer_influence_history ORDER BY run, writer") ==
+        std::vector<std::string>{"2|alice|1.5", "2|bob|1.5", "4|alice|1.5", "4|bob|1.5"});
+  auto second = score::RunScoring(**db, cfg, clock);
+  REQUIRE(second.ok());
+  CHECK(second->writers_changed == 0);
+  CHECK(Rows(**db, "SELECT run FROM score_runs ORDER BY run") ==
+        std::vector<std::string>{"4", "5"});
+}
+
+TEST_CASE("a login that GitHub now spells differently ends the old rows and starts new ones") {
+  CountsDb w;
+  Build(w);
+  config::Config cfg;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  w.Exec("UPDATE users SET login = 'Bob' WHERE id = 2");  // the account changed its case
+  auto run = score::RunScoring(w.db(), cfg, clock);
+  REQUIRE(run.ok());
+  CHECK(run->writers_changed == 2);  // 'bob' ended, 'Bob' begun
+  CHECK(Rows(w.db(), "SELECT writer FROM writer_influence ORDER BY writer") ==
+        std::vector<std::string>{"Bob", "alice", "carol"});
+  CHECK(Rows(w.db(), "SELECT writer FROM writer_influence_history WHERE run = 1 ORDER BY writer") ==
+        std::vector<std::string>{"alice", "bob", "carol"});
+}
+
+TEST_CASE("with decay every run's numbers move with time, so every writer is rewritten") {
+  CountsDb w;
+  Build(w);
+  config::Config cfg;
+  cfg.scoring.half_life_days = 30;
+  FixedClock clock("2026-01-20T00:00:00Z");
+  auto first = score::RunScoring(w.db(), cfg, clock);
+  REQUIRE(first.ok());
+  CHECK(first->writers_changed == 3);
+  auto same_time = score::RunScoring(w.db(), cfg, clock);
+  REQUIRE(same_time.ok());
+  CHECK(same_time->writers_changed == 0);
+  clock.Set("2026-01-21T00:00:00Z");
+  auto next_day = score::RunScoring(w.db(), cfg, clock);
+  REQUIRE(next_day.ok());
+  CHECK(next_day->writers_changed == 3);
+  CHECK(next_day->rows_written == 4);
+}

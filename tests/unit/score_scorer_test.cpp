@@ -256,13 +256,43 @@ TEST_CASE("one login on two GitHub accounts is one writer, with both accounts' c
   CHECK(ws.projects[0].counts[Count::kBlogPosts] == 1);
   CHECK(ws.projects[1].project == "octo/beta");
   CHECK(ws.projects[1].counts[Count::kCommits] == 1);
-  // The view groups the same way (case-insensitively); its sums agree.
-  auto commits = w.db().QueryInt("SELECT SUM(commits) FROM writer_project_counts");
-  REQUIRE(commits.ok());
-  CHECK(**commits == 3);
-  auto rows = w.db().QueryInt("SELECT COUNT(*) FROM writer_project_counts");
-  REQUIRE(rows.ok());
-  CHECK(**rows == 2);
+  // The view spells and sums them the same way.
+  auto st = w.db().Prepare(
+      "SELECT writer, project, commits, blog_posts FROM writer_project_counts ORDER BY project");
+  REQUIRE(st.ok());
+  store::StatementGuard g(**st);
+  REQUIRE(g->Step());
+  CHECK(g->Text(0) == "Alice");
+  CHECK(g->Text(1) == "octo/alpha");
+  CHECK(g->Int(2) == 2);
+  CHECK(g->Int(3) == 1);
+  REQUIRE(g->Step());
+  CHECK(g->Text(0) == "Alice");
+  CHECK(g->Text(1) == "octo/beta");
+  CHECK(g->Int(2) == 1);
+  CHECK_FALSE(g->Step());
+}
+
+TEST_CASE("extreme and malformed ids: the largest user id counts, a non-integer repo id never") {
+  CountsDb w;
+  w.Exec("INSERT INTO users (id, login) VALUES (9223372036854775807, 'max')");
+  w.Writer("max");
+  w.Repo(0, "zero/zero");
+  w.Repo(10, "octo/alpha");
+  // 10.5 and 'x' join no repository in the view; read as integers they would be 10 and 0.
+  w.Exec(
+      "INSERT INTO commits (repo_id, sha, author_id) VALUES (10, 'a', 9223372036854775807), "
+      "(10.5, 'b', 9223372036854775807), ('x', 'c', 9223372036854775807)");
+  auto res =
+      score::ComputeScores(w.db(), config::ScoringConfig{}, std::chrono::system_clock::now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  const score::ProjectScore& ps = Only(*res);
+  CHECK((*res)[0].writer == "max");
+  CHECK(ps.project == "octo/alpha");
+  CHECK(ps.counts[Count::kCommits] == 1);
+  auto view = w.db().QueryInt("SELECT SUM(commits) FROM writer_project_counts");
+  REQUIRE(view.ok());
+  CHECK(**view == 1);
 }
 
 TEST_CASE("a time window drops activity older than window_days and undated activity") {

@@ -52,6 +52,7 @@ class Statement {
 
   int ColumnCount() const;  // of the result rows
   bool IsNull(int col) const;
+  bool IsInteger(int col) const;  // the value's storage class, not the column's type
   std::int64_t Int(int col) const;
   double Double(int col) const;
   std::string Text(int col) const;
@@ -130,6 +131,23 @@ class Transaction {
   Database& db_;
   Status begin_status_;
   bool done_ = false;
+};
+
+// A read transaction: every query until the destructor sees one snapshot of the database,
+// even while another process commits. Does nothing inside an open transaction (that one
+// already gives a snapshot).
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Database& db);
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  ~ReadSnapshot();
+  const Status& status() const { return status_; }
+
+ private:
+  Database& db_;
+  Status status_;
+  bool began_ = false;
 };
 
 }  // namespace ghharvest::store
