@@ -315,7 +315,10 @@ class Client::Impl {
       return;
     }
     if (status >= 200 && status < 300) {
-      if (!r.body.empty() && !ValidJson(r.body)) {
+      // Every GitHub endpoint read here answers JSON ("[]" for an empty list), so an empty
+      // 200 is a body lost on the way: libcurl reports a gzip stream cut before its first
+      // byte inflated as a complete, empty body.
+      if (status != 204 && !ValidJson(r.body)) {
         RetryOrFail(std::move(p), fmt::format("HTTP {} with a body that is not valid JSON", status),
                     std::nullopt);
         return;
