@@ -28,7 +28,9 @@ CREATE TABLE score_pair_spans (
   c                   REAL NOT NULL,
   t                   REAL NOT NULL,
   o                   REAL NOT NULL,
-  PRIMARY KEY (writer, project, from_run)
+  -- A writer is rewritten whole, so its current rows share one from_run: ending them is one
+  -- range of this key, however much history the writer has.
+  PRIMARY KEY (writer, from_run, project)
 ) WITHOUT ROWID;
 -- Pruning finds the ended rows without reading the current ones.
 CREATE INDEX score_pair_spans_ended ON score_pair_spans(to_run) WHERE to_run IS NOT NULL;
@@ -44,6 +46,9 @@ CREATE TABLE score_writer_spans (
   PRIMARY KEY (writer, from_run)
 ) WITHOUT ROWID;
 CREATE INDEX score_writer_spans_ended ON score_writer_spans(to_run) WHERE to_run IS NOT NULL;
+-- What a run compares against: each writer's current digest and where its rows start.
+CREATE INDEX score_writer_spans_current ON score_writer_spans(writer, from_run, digest)
+  WHERE to_run IS NULL;
 
 -- Each stored run's rows become rows of one run: they end at the next stored run. Digest 0
 -- matches no computed digest, so the next run rewrites every writer once.

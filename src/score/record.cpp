@@ -14,13 +14,20 @@ namespace ghharvest::score {
 
 namespace {
 
-// The digest of each writer's current rows (to_run IS NULL).
-Result<std::unordered_map<std::string, std::int64_t>> CurrentDigests(store::Database& db) {
-  std::unordered_map<std::string, std::int64_t> current;
-  auto st = db.Prepare("SELECT writer, digest FROM score_writer_spans WHERE to_run IS NULL");
+// What the stored rows of a writer are: the digest of their numbers and the run they start
+// at (a writer is rewritten whole, so all its current rows start at one run).
+struct Current {
+  std::int64_t digest = 0, from_run = 0;
+};
+
+// Every writer with current rows (to_run IS NULL), read along score_writer_spans_current.
+Result<std::unordered_map<std::string, Current>> CurrentRows(store::Database& db) {
+  std::unordered_map<std::string, Current> current;
+  auto st =
+      db.Prepare("SELECT writer, digest, from_run FROM score_writer_spans WHERE to_run IS NULL");
   if (!st.ok()) return st.status();
   store::StatementGuard g(**st);
-  while (g->Step()) current.emplace(g->Text(0), g->Int(1));
+  while (g->Step()) current.emplace(g->Text(0), Current{g->Int(1), g->Int(2)});
   if (!g->status().ok()) return g->status();
   return current;
 }
@@ -33,8 +40,10 @@ class SpanWriter {
     store::Statement** slots[] = {&w.close_pairs_, &w.close_writer_, &w.insert_pair_,
                                   &w.insert_writer_};
     const char* sql[] = {
-        "UPDATE score_pair_spans SET to_run = ?1 WHERE writer = ?2 AND to_run IS NULL",
-        "UPDATE score_writer_spans SET to_run = ?1 WHERE writer = ?2 AND to_run IS NULL",
+        "UPDATE score_pair_spans SET to_run = ?1 WHERE writer = ?2 AND from_run = ?3 AND "
+        "to_run IS NULL",
+        "UPDATE score_writer_spans SET to_run = ?1 WHERE writer = ?2 AND from_run = ?3 AND "
+        "to_run IS NULL",
         "INSERT INTO score_pair_spans (writer, project, from_run, commits, issues_opened, "
         "prs_opened, prs_merged, issue_comments, review_comments, reviews, reactions_received, "
         "feedback_received, blog_posts, k, p, i, c, t, o) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -50,11 +59,11 @@ class SpanWriter {
     return w;
   }
 
-  // Ends the writer's current rows with this run.
-  Status Close(const std::string& writer) {
+  // Ends the writer's current rows, which start at `from_run`, with this run.
+  Status Close(const std::string& writer, std::int64_t from_run) {
     for (store::Statement* st : {close_pairs_, close_writer_}) {
       store::StatementGuard g(*st);
-      g->Bind(1, run_).Bind(2, writer);
+      g->Bind(1, run_).Bind(2, writer).Bind(3, from_run);
       if (Status s = g->Run(); !s.ok()) return s;
     }
     return Status::Ok();
@@ -101,17 +110,17 @@ Status Record(store::Database& db, const config::Config& config, ScoreRun& run,
     if (Status s = g->Run(); !s.ok()) return s;
     run.run = db.LastInsertRowId();
   }
-  auto current = CurrentDigests(db);
+  auto current = CurrentRows(db);
   if (!current.ok()) return current.status();
   auto spans = SpanWriter::Prepare(db, run.run);
   if (!spans.ok()) return spans.status();
   for (const WriterScore& ws : run.writers) {
     const auto digest = static_cast<std::int64_t>(WriterDigest(ws));
     if (auto it = current->find(ws.writer); it != current->end()) {
-      const bool same = it->second == digest;
+      const Current stored = it->second;
       current->erase(it);
-      if (same) continue;
-      if (Status s = spans->Close(ws.writer); !s.ok()) return s;
+      if (stored.digest == digest) continue;
+      if (Status s = spans->Close(ws.writer, stored.from_run); !s.ok()) return s;
     }
     if (Status s = spans->Insert(ws, digest); !s.ok()) return s;
     ++run.writers_changed;
@@ -119,8 +128,8 @@ Status Record(store::Database& db, const config::Config& config, ScoreRun& run,
   }
   // Writers the previous run scored and this one did not (no longer watched, or no
   // activity left in the window): their rows end here.
-  for (const auto& [writer, digest] : *current) {
-    if (Status s = spans->Close(writer); !s.ok()) return s;
+  for (const auto& [writer, stored] : *current) {
+    if (Status s = spans->Close(writer, stored.from_run); !s.ok()) return s;
     ++run.writers_changed;
   }
 
