@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "ghharvest/config/token.hpp"
+#include "ghharvest/daemon/notify.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/report/reporter.hpp"
@@ -74,6 +75,8 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
     return Status::IOError("reports " + b->config.reports.dir + ": " + reporter.status().message());
   }
   b->reporter = std::move(reporter.value());
+  // Scoring runs on the daemon's one thread, so a long emission must feed the watchdog itself.
+  b->reporter->SetProgress(WatchdogKeepAlive(clock));
   b->client = std::make_unique<github::Client>(
       io, clock, b->db.get(), github::ClientOptionsFromConfig(b->config.github, std::move(*token)));
   b->harvester = std::make_unique<harvest::Harvester>(io, clock, *b->db, *b->client, b->config);

@@ -336,6 +336,7 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
       ++stats.jsonl_lines;
     }
     new_states.push_back(NewState{ws.writer, numbers_hash, inputs_hash});
+    if (progress_) progress_();
   }
 
   if (!new_states.empty() || !new_blogs.empty()) {

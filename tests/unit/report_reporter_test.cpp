@@ -446,3 +446,23 @@ TEST_CASE("the reporter refuses an empty folder and a folder path that is a file
   rc.dir = tmp.file("plain/sub");
   CHECK_FALSE(report::Reporter::Open(rc).ok());
 }
+
+TEST_CASE("emission reports progress after each writer it writes, and none when nothing changed") {
+  TempDir tmp;
+  CountsDb w(tmp.file("ghharvest.db"));
+  BuildWorld(w);
+  config::Config cfg = MakeConfig(tmp.file("reports"));
+  auto reporter = report::Reporter::Open(cfg.reports);
+  REQUIRE(reporter.ok());
+  int calls = 0;
+  (*reporter)->SetProgress([&] { ++calls; });
+  FixedClock clock("2026-02-01T00:00:00Z");
+  auto first = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE(first.ok());
+  CHECK(first->emit.writers_changed == 2);
+  CHECK(calls == 2);
+  auto again = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE(again.ok());
+  CHECK(again->emit.writers_changed == 0);
+  CHECK(calls == 2);  // unchanged writers cost a hash each: no progress to report
+}

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string_view>
+
+#include "ghharvest/util/clock.hpp"
 
 namespace ghharvest::daemon {
 
@@ -15,5 +18,11 @@ bool Notify(std::string_view state);
 // The interval at which WATCHDOG=1 must be sent: half of WatchdogSec when the service
 // manager enabled the watchdog for this process, nullopt otherwise.
 std::optional<std::chrono::microseconds> WatchdogInterval();
+
+// For long work on the daemon's one thread (a first report emission can write thousands of
+// fsynced files), which starves the watchdog timer: the callable sends WATCHDOG=1 when a
+// watchdog interval has passed since the last one it sent (or since it was made). A no-op
+// when the watchdog is off. `clock` must outlive it.
+std::function<void()> WatchdogKeepAlive(const Clock& clock);
 
 }  // namespace ghharvest::daemon

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,10 @@ class Reporter {
   // Closes and reopens influence.jsonl (after logrotate moved it). Thread-safe.
   Status Reopen();
 
+  // Called after each writer's files during Emit. A first emission for many writers writes
+  // many files (each fsynced), so the daemon uses this to keep systemd's watchdog fed.
+  void SetProgress(std::function<void()> progress) { progress_ = std::move(progress); }
+
   const std::string& dir() const { return cfg_.dir; }
 
  private:
@@ -60,6 +65,7 @@ class Reporter {
   Status AppendLine(const std::string& line);  // rotates first when needed
 
   config::ReportsConfig cfg_;
+  std::function<void()> progress_;
   std::mutex jsonl_mu_;
   int jsonl_fd_ = -1;
   std::int64_t jsonl_size_ = 0;
