@@ -35,6 +35,9 @@ std::optional<std::int64_t> ParseInt(const std::string* text) {
   return v;
 }
 
+// The longest Retry-After obeyed.
+constexpr Clock::TimePoint::duration kMaxRetryAfter = std::chrono::hours(1);
+
 // Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date. A date is turned into a wait
 // from `now`; one already past means retry at once, like "0". nullopt when absent or neither.
 std::optional<Clock::TimePoint::duration> ParseRetryAfter(const std::string* text,
@@ -301,6 +304,14 @@ class Client::Impl {
     if (status != 304 && p->url.find("/rate_limit") == std::string::npos) stats_.points_spent++;
     std::optional<Clock::TimePoint::duration> retry_after =
         ParseRetryAfter(r.header("retry-after"), clock_.Now());
+    // GitHub asks for seconds to minutes; a proxy's or a bug's "a year" must not stall the
+    // daemon: wait at most an hour, then ask again (the answer may repeat the wait).
+    if (retry_after && *retry_after > kMaxRetryAfter) {
+      log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url,
+                   std::chrono::duration_cast<std::chrono::seconds>(*retry_after).count(),
+                   std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count());
+      retry_after = kMaxRetryAfter;
+    }
 
     if (status == 304) {
       stats_.not_modified++;

@@ -624,6 +624,29 @@ TEST_CASE(
   CHECK(client.stats().retries == 2);
 }
 
+TEST_CASE("a retry-after of a day is capped at an hour, then asked again") {
+  ScaledClock clock(20000);  // an hour in 0.18 s
+  std::mutex mu;
+  std::vector<Clock::TimePoint> times;
+  FakeServer server([&](const HttpRequest&) {
+    std::lock_guard lock(mu);
+    times.push_back(clock.Now());
+    if (times.size() > 1) return Json(200, "{}");
+    HttpResponse r = Json(429, R"({"message":"You have exceeded a secondary rate limit."})");
+    r.headers.emplace_back("retry-after", "86400");
+    return r;
+  });
+  boost::asio::io_context io;
+  Client client(io, clock, nullptr, FastOptions(server.base_url()));
+  auto res = Fetch(io, client, "/slow");
+  REQUIRE(res.ok());
+  CHECK(res->kind == ApiResponse::Kind::kOk);
+  std::lock_guard lock(mu);
+  REQUIRE(times.size() == 2);
+  CHECK(times[1] - times[0] >= std::chrono::hours(1));
+  CHECK(times[1] - times[0] < std::chrono::hours(2));
+}
+
 TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then succeed") {
   ScaledClock clock(1000);
   const std::string good = R"([{"id":1,"title":"a long enough title to cut in half"}])";
