@@ -5,7 +5,8 @@
 -- (bench/scoring_bench). Feedback joins an item's comments along (repo, number) and needs
 -- only the commenter from them. Ingest pays a few bytes more per index entry.
 DROP INDEX issues_user;
-CREATE INDEX issues_user ON issues(user_id, repo_id, is_pull, merged_at, reactions_total);
+-- number: the feedback joins go from a writer's items to their comments by (repo, number).
+CREATE INDEX issues_user ON issues(user_id, repo_id, is_pull, merged_at, reactions_total, number);
 DROP INDEX issue_comments_user;
 CREATE INDEX issue_comments_user ON issue_comments(user_id, repo_id, reactions_total);
 DROP INDEX review_comments_user;

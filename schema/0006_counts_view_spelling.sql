@@ -4,7 +4,8 @@
 -- project in different cases could show either spelling, and a query comparing names
 -- exactly could miss the row. Now: a writer is the byte-smallest login among the accounts
 -- matching the watched login, a project is spelled as `repos` spells it, else as the
--- byte-smallest spelling among the blog posts tagged with it. The scorer uses the same rule.
+-- byte-smallest spelling among the blog posts tagged with it (COLLATE BINARY: the columns
+-- compare without case). The scorer uses the same rule.
 -- Same columns, same numbers.
 DROP VIEW writer_project_counts;
 
@@ -67,12 +68,12 @@ named AS (
   SELECT COALESCE((SELECT MIN(u.login) FROM users u WHERE u.login = w.login COLLATE NOCASE),
                   w.login),
          COALESCE((SELECT r.full_name FROM repos r WHERE r.full_name = b.project COLLATE NOCASE),
-                  (SELECT MIN(b2.project) FROM blog_posts b2
+                  (SELECT MIN(b2.project COLLATE BINARY) FROM blog_posts b2
                     WHERE b2.project = b.project COLLATE NOCASE)),
          0, 0, 0, 0, 0, 0, 0, 0, 0, 1
     FROM blog_posts b JOIN writers w ON w.login = b.writer COLLATE NOCASE
 )
-SELECT MIN(named.writer) AS writer, MIN(named.project) AS project,
+SELECT MIN(named.writer COLLATE BINARY) AS writer, MIN(named.project COLLATE BINARY) AS project,
        SUM(commits) AS commits, SUM(issues_opened) AS issues_opened,
        SUM(prs_opened) AS prs_opened, SUM(prs_merged) AS prs_merged,
        SUM(issue_comments) AS issue_comments, SUM(review_comments) AS review_comments,

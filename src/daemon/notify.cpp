@@ -22,14 +22,15 @@ std::optional<std::chrono::microseconds> WatchdogInterval() {
   return std::chrono::microseconds(static_cast<std::int64_t>(usec / 2));
 }
 
-std::function<void()> WatchdogKeepAlive(const Clock& clock) {
+std::function<void()> WatchdogKeepAlive(SteadyNow now) {
   const auto interval = WatchdogInterval();
   if (!interval) return [] {};
-  return [&clock, every = *interval, last = clock.Now()]() mutable {
-    const Clock::TimePoint now = clock.Now();
-    if (now - last < every) return;
+  const auto start = now();
+  return [now = std::move(now), every = *interval, last = start]() mutable {
+    const auto t = now();
+    if (t - last < every) return;
     Notify("WATCHDOG=1");
-    last = now;
+    last = t;
   };
 }
 

@@ -76,7 +76,7 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
   }
   b->reporter = std::move(reporter.value());
   // Scoring runs on the daemon's one thread, so a long emission must feed the watchdog itself.
-  b->reporter->SetProgress(WatchdogKeepAlive(clock));
+  b->reporter->SetProgress(WatchdogKeepAlive());
   b->client = std::make_unique<github::Client>(
       io, clock, b->db.get(), github::ClientOptionsFromConfig(b->config.github, std::move(*token)));
   b->harvester = std::make_unique<harvest::Harvester>(io, clock, *b->db, *b->client, b->config);

@@ -242,7 +242,8 @@ Status RegisterNames(store::Database& db, ScoreTable& table,
   }
   {
     // After the repositories: the first spelling registered wins.
-    auto st = db.Prepare("SELECT MIN(project) FROM blog_posts GROUP BY project COLLATE NOCASE");
+    auto st = db.Prepare(
+        "SELECT MIN(project COLLATE BINARY) FROM blog_posts GROUP BY project COLLATE NOCASE");
     if (!st.ok()) return st.status();
     store::StatementGuard g(**st);
     while (g->Step()) table.ProjectSlot(g->Text(0));

@@ -19,15 +19,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Time moves only when the test says so.
-class SetClock final : public Clock {
+// Monotonic time that moves only when the test says so.
+class SetClock {
  public:
-  TimePoint Now() const override { return now_; }
-  std::chrono::nanoseconds RealDelay(std::chrono::nanoseconds d) const override { return d; }
+  daemon::SteadyNow Now() const {
+    return [this] { return now_; };
+  }
   void Advance(std::chrono::milliseconds d) { now_ += d; }
 
  private:
-  TimePoint now_ = std::chrono::system_clock::now();
+  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
 };
 
 // A notify socket as systemd's, with the environment pointing at it for this test only.
@@ -71,7 +72,7 @@ TEST_CASE("the watchdog keep-alive pings once per interval of the clock, not per
   testing::TempDir dir;
   NotifySocket sock(dir.file("notify.sock"), "200000");  // WatchdogSec 0.2 s: ping every 0.1 s
   SetClock clock;
-  auto keep_alive = daemon::WatchdogKeepAlive(clock);
+  auto keep_alive = daemon::WatchdogKeepAlive(clock.Now());
   for (int i = 0; i < 50; ++i) keep_alive();  // no time passed: nothing to say yet
   CHECK(sock.Drain().empty());
   clock.Advance(100ms);
@@ -89,7 +90,7 @@ TEST_CASE("without a watchdog the keep-alive never sends anything") {
   testing::TempDir dir;
   NotifySocket sock(dir.file("notify.sock"), nullptr);
   SetClock clock;
-  auto keep_alive = daemon::WatchdogKeepAlive(clock);
+  auto keep_alive = daemon::WatchdogKeepAlive(clock.Now());
   clock.Advance(1h);
   keep_alive();
   CHECK(sock.Drain().empty());

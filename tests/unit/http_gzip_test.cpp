@@ -242,6 +242,8 @@ TEST_CASE("a gzip stream cut before its first byte is retried, one cut in its tr
   REQUIRE(whole.size() == 1);
   REQUIRE(whole[0].ok());
   CHECK(whole[0]->body == kGood);
+  CHECK(stats.retries == 0);  // the first answer was taken: the trailer is never checked
+  CHECK(stats.requests == 1);
   auto issues = ParseIssueList(whole[0]->body);
   REQUIRE(issues.ok());
   CHECK(issues->size() == 1);

@@ -99,11 +99,11 @@ std::string Numbers(const double* v, int n) {
 }
 
 // Rows as "a|b|...|" with numbers printed one way, whatever their storage class.
-std::set<std::string> Rows(store::Database& db, const std::string& sql) {
+std::multiset<std::string> Rows(store::Database& db, const std::string& sql) {
   auto st = db.Prepare(sql);
   REQUIRE_MESSAGE(st.ok(), st.status().ToString());
   store::StatementGuard g(**st);
-  std::set<std::string> out;
+  std::multiset<std::string> out;  // a duplicate row must show
   while (g->Step()) {
     std::string row;
     for (int i = 0; i < g->ColumnCount(); ++i) {
@@ -134,7 +134,7 @@ TEST_CASE("randomized: the scorer's counts and spellings equal writer_project_co
     auto res =
         score::ComputeScores(w.db(), config::ScoringConfig{}, std::chrono::system_clock::now());
     REQUIRE_MESSAGE(res.ok(), res.status().ToString());
-    std::set<std::string> mine;
+    std::multiset<std::string> mine;
     for (const auto& ws : *res) {
       for (const auto& ps : ws.projects) {
         mine.insert(ws.writer + "|" + ps.project + "|" +
@@ -155,7 +155,7 @@ TEST_CASE("randomized: span views show exactly every kept run's scores") {
     INFO("seed " << seed << " keep_runs " << cfg.scoring.keep_runs);
     FixedClock clock("2026-01-20T00:00:00Z");
     struct Truth {
-      std::set<std::string> pairs, writers;
+      std::multiset<std::string> pairs, writers;
     };
     std::map<std::int64_t, Truth> truth;
     for (int r = 0; r < 8; ++r) {
@@ -199,7 +199,7 @@ TEST_CASE("randomized: span views show exactly every kept run's scores") {
           truth[latest].pairs);
     CHECK(Rows(w.db(), "SELECT " + writer_columns + " FROM writer_influence") ==
           truth[latest].writers);
-    std::set<std::string> kept;
+    std::multiset<std::string> kept;
     for (std::int64_t run = latest - cfg.scoring.keep_runs + 1; run <= latest; ++run) {
       if (run < 1) continue;
       kept.insert(fmt::format("{}|", static_cast<double>(run)));

@@ -273,6 +273,28 @@ TEST_CASE("one login on two GitHub accounts is one writer, with both accounts' c
   CHECK_FALSE(g->Step());
 }
 
+TEST_CASE("a blog-only project is spelled with its byte-smallest spelling, whatever came first") {
+  CountsDb w;
+  w.User(1, "alice");
+  w.Writer("alice");
+  // blog_posts.project compares without case: a plain MIN() would keep the first row.
+  w.BlogPost("https://blog.test/1", "alice", "zed/x", "2026-01-05T00:00:00Z");
+  w.BlogPost("https://blog.test/2", "alice", "Zed/X", "2026-01-06T00:00:00Z");
+  auto res =
+      score::ComputeScores(w.db(), config::ScoringConfig{}, std::chrono::system_clock::now());
+  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+  const score::ProjectScore& ps = Only(*res);
+  CHECK(ps.project == "Zed/X");
+  CHECK(ps.counts[Count::kBlogPosts] == 2);
+  auto st = w.db().Prepare("SELECT project, blog_posts FROM writer_project_counts");
+  REQUIRE(st.ok());
+  store::StatementGuard g(**st);
+  REQUIRE(g->Step());
+  CHECK(g->Text(0) == "Zed/X");
+  CHECK(g->Int(1) == 2);
+  CHECK_FALSE(g->Step());
+}
+
 TEST_CASE("extreme and malformed ids: the largest user id counts, a non-integer repo id never") {
   CountsDb w;
   w.Exec("INSERT INTO users (id, login) VALUES (9223372036854775807, 'max')");

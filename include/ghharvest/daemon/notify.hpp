@@ -7,8 +7,6 @@
 #include <optional>
 #include <string_view>
 
-#include "ghharvest/util/clock.hpp"
-
 namespace ghharvest::daemon {
 
 // Sends one notification (e.g. "READY=1\nSTATUS=harvesting"). Returns true when it was
@@ -22,7 +20,9 @@ std::optional<std::chrono::microseconds> WatchdogInterval();
 // For long work on the daemon's one thread (a first report emission can write thousands of
 // fsynced files), which starves the watchdog timer: the callable sends WATCHDOG=1 when a
 // watchdog interval has passed since the last one it sent (or since it was made). A no-op
-// when the watchdog is off. `clock` must outlive it.
-std::function<void()> WatchdogKeepAlive(const Clock& clock);
+// when the watchdog is off. Timed by a monotonic clock (`now`, steady_clock in the daemon),
+// as systemd times the watchdog: a wall-clock step must not silence it.
+using SteadyNow = std::function<std::chrono::steady_clock::time_point()>;
+std::function<void()> WatchdogKeepAlive(SteadyNow now = std::chrono::steady_clock::now);
 
 }  // namespace ghharvest::daemon
