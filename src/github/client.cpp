@@ -306,7 +306,7 @@ class Client::Impl {
         ParseRetryAfter(r.header("retry-after"), clock_.Now());
     // GitHub asks for seconds to minutes; a proxy's or a bug's "a year" must not stall the
     // daemon: wait at most an hour, then ask again (the answer may repeat the wait).
-    if (retry_after && *retry_after > kMaxRetryAfter) {
+    if (retry_after && *retry_after > kMaxRetryAfter && status >= 400) {
       log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url,
                    std::chrono::duration_cast<std::chrono::seconds>(*retry_after).count(),
                    std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count());
