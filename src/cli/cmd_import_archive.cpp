@@ -10,24 +10,18 @@
 #include "ghharvest/store/import_archive.hpp"
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/log.hpp"
+#include "ghharvest/util/names.hpp"
 
 namespace ghharvest::cli {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 // What the harvester would count: the writers' own events anywhere, and everything in the
 // projects watched for them (configured, or discovered by earlier syncs).
 Result<store::ImportOptions::Filter> WatchedFilter(store::Database& db, const config::Config& cfg) {
   store::ImportOptions::Filter f;
   for (const auto& w : cfg.writers) {
-    f.actors.insert(Lower(w.login));
-    for (const auto& r : w.repos) f.repo_names.insert(Lower(r));
+    f.actors.insert(AsciiLower(w.login));
+    for (const auto& r : w.repos) f.repo_names.insert(AsciiLower(r));
   }
   auto st = db.Prepare(
       "SELECT w.repo_name, w.repo_id, r.full_name FROM watches w"
@@ -35,9 +29,9 @@ Result<store::ImportOptions::Filter> WatchedFilter(store::Database& db, const co
   if (!st.ok()) return st.status();
   store::StatementGuard g(**st);
   while (g->Step()) {
-    f.repo_names.insert(Lower(g->Text(0)));
+    f.repo_names.insert(AsciiLower(g->Text(0)));
     if (auto id = g->OptInt(1)) f.repo_ids.insert(*id);
-    if (auto name = g->OptText(2)) f.repo_names.insert(Lower(*name));
+    if (auto name = g->OptText(2)) f.repo_names.insert(AsciiLower(*name));
   }
   if (!g->status().ok()) return g->status();
   return f;

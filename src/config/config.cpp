@@ -20,12 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IsEnvName(std::string_view s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -307,7 +301,7 @@ class Loader {
                "not a repository name (\"owner/repo\")");
           continue;
         }
-        if (!seen.insert(Lower(name)).second) {
+        if (!seen.insert(AsciiLower(name)).second) {
           Fail(&v, "scoring.k", fmt::format("\"{}\"", name),
                "listed twice (names compare case-insensitively)");
           continue;
@@ -385,7 +379,7 @@ class Loader {
                                w.login));
         continue;
       }
-      if (!logins.insert(Lower(w.login)).second) {
+      if (!logins.insert(AsciiLower(w.login)).second) {
         FailWriter(
             login, i + 1, "login",
             fmt::format("\"{}\" is listed twice (logins compare case-insensitively)", w.login));
@@ -411,7 +405,7 @@ class Loader {
                          fmt::format("\"{}\" is not a repository name (\"owner/repo\")", name));
               continue;
             }
-            if (!seen.insert(Lower(name)).second) {
+            if (!seen.insert(AsciiLower(name)).second) {
               FailWriter(&rn, i + 1, "repos", fmt::format("\"{}\" is listed twice", name));
               continue;
             }
@@ -493,9 +487,9 @@ std::string FormatDuration(std::chrono::seconds d) {
 
 double KFor(const ScoringConfig& scoring, std::string_view project) {
   if (auto it = scoring.k.find(std::string(project)); it != scoring.k.end()) return it->second;
-  const std::string want = Lower(project);
+  const std::string want = AsciiLower(project);
   for (const auto& [name, k] : scoring.k) {
-    if (Lower(name) == want) return k;
+    if (AsciiLower(name) == want) return k;
   }
   return scoring.default_k;
 }
@@ -510,7 +504,7 @@ std::string ScoringFingerprint(const Config& config) {
   // A canonical text first: defaults spelled out, names lowercased, maps sorted.
   std::string canon = "v1;default_k=" + FormatNumber(s.default_k) + ";k:";
   std::map<std::string, double> k;
-  for (const auto& [name, v] : s.k) k[Lower(name)] = v;
+  for (const auto& [name, v] : s.k) k[AsciiLower(name)] = v;
   for (const auto& [name, v] : k) canon += name + "=" + FormatNumber(v) + ",";
   canon += ";weights:";
   for (std::string_view col : kCountColumns) {

@@ -39,13 +39,6 @@ constexpr int kMaxEventPages = 3;
 // Search: at most 1,000 results per query, 100 per page.
 constexpr int kMaxSearchPages = 10;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 struct Project {
   std::int64_t id = 0;
   std::string full_name;
@@ -152,7 +145,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         w.login = *known;
         w.resolved = true;
       }
-      bool in_job = !job_.writer || Lower(*job_.writer) == Lower(wc.login);
+      bool in_job = !job_.writer || AsciiLower(*job_.writer) == AsciiLower(wc.login);
       found = found || in_job;
       writers_.push_back(std::move(w));
       in_job_.push_back(in_job);
@@ -233,7 +226,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           ask = p->full_name;
         }
       }
-      auto& g = groups[Lower(ask)];
+      auto& g = groups[AsciiLower(ask)];
       g.first = ask;
       g.second.push_back(w);
     }
@@ -493,7 +486,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   const Writer* FindWriter(const std::string& config_login) const {
     for (const auto& w : writers_) {
-      if (Lower(w.config_login) == Lower(config_login)) return &w;
+      if (AsciiLower(w.config_login) == AsciiLower(config_login)) return &w;
     }
     return nullptr;
   }
@@ -506,7 +499,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     DiscoverPages("search", i, SearchInvolvesPath(login), 0, 0);
     DiscoverPages("user_repos", i, UserReposPath(login), 0, 0);
     // Events: honour X-Poll-Interval between cycles.
-    auto wm = h_.ingest_.GetWatermark("events", Lower(login));
+    auto wm = h_.ingest_.GetWatermark("events", AsciiLower(login));
     if (!wm.ok()) return Abort(wm.status());
     if (*wm && (*wm)->watermark) {
       Clock::TimePoint next;
@@ -525,7 +518,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           if (source == "events" && (r.kind == Kind::kOk || r.kind == Kind::kNotModified)) {
             int wait = r.poll_interval.value_or(60);
             auto next = FormatIso8601(self->h_.clock_.Now() + std::chrono::seconds(wait));
-            if (auto s = self->h_.ingest_.SetWatermark("events", Lower(login), next, std::nullopt);
+            if (auto s =
+                    self->h_.ingest_.SetWatermark("events", AsciiLower(login), next, std::nullopt);
                 !s.ok()) {
               return self->Abort(s);
             }
@@ -601,17 +595,17 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         store::StatementGuard g(**st);
         g->Bind(1, writer);
         while (g->Step()) {
-          have.insert(Lower(g->Text(0)));
+          have.insert(AsciiLower(g->Text(0)));
           active += g->Text(1) == "active";
         }
         if (!g->status().ok()) return g->status();
       }
       int cap = h_.config_.harvest.max_discovered_repos;
       for (const auto& name : names) {
-        if (!IsValidRepoName(name) || have.count(Lower(name))) continue;
+        if (!IsValidRepoName(name) || have.count(AsciiLower(name))) continue;
         if (active >= cap) break;
         if (auto s = h_.ingest_.AddWatch(writer, name, source); !s.ok()) return s;
-        have.insert(Lower(name));
+        have.insert(AsciiLower(name));
         ++active;
         ++stats_.per_endpoint[source].items;
       }
@@ -673,7 +667,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
                 [self] { ++self->stats_.scopes_failed; });
             return;
           }
-          bool renamed = Lower(repo->full_name) != Lower(name);
+          bool renamed = AsciiLower(repo->full_name) != AsciiLower(name);
           if (renamed) log::Notice("project renamed from={} to={}", name, repo->full_name);
           bool ok = self->InTransaction([&]() -> Status {
             if (auto s = self->h_.ingest_.UpsertRepo(*repo); !s.ok()) return s;

@@ -7,16 +7,10 @@
 #include <fmt/format.h>
 
 #include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/names.hpp"
 
 namespace ghharvest::harvest {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string SinceParam(const std::optional<std::string>& since) {
   return since ? "&since=" + *since : std::string();
@@ -79,7 +73,7 @@ std::string UserEventsPath(std::string_view login) {
 
 std::string RepoScope(std::string_view full_name) { return std::string(full_name); }
 std::string WriterScope(std::string_view login, std::string_view full_name) {
-  return fmt::format("{}@{}", Lower(login), full_name);
+  return fmt::format("{}@{}", AsciiLower(login), full_name);
 }
 
 std::optional<std::string> ShiftIso(const std::string& iso, std::int64_t seconds) {

@@ -23,14 +23,6 @@ namespace {
 
 constexpr const char* kJsonlName = "influence.jsonl";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
-
 // Everything a writer's files are made of, so an unchanged writer costs a hash and a map
 // lookup, not a file read.
 std::string InputsHash(const score::WriterScore& ws) {
@@ -228,7 +220,7 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
     if (!st.ok()) return st.status();
     store::StatementGuard g(**st);
     g->Bind(1, dir);
-    while (g->Step()) prior[Lower(g->Text(0))] = PriorState{g->Text(1), g->Text(2)};
+    while (g->Step()) prior[AsciiLower(g->Text(0))] = PriorState{g->Text(1), g->Text(2)};
     if (!g->status().ok()) return g->status();
   }
 
@@ -261,7 +253,7 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
     }
     const std::string total_path = dir + "/total_influences/" + ws.writer + ".txt";
     const std::string inputs_hash = InputsHash(ws);
-    auto it = prior.find(Lower(ws.writer));
+    auto it = prior.find(AsciiLower(ws.writer));
     if (it != prior.end() && it->second.inputs_hash == inputs_hash && FileExists(total_path)) {
       continue;
     }

@@ -16,18 +16,11 @@
 
 #include "ghharvest/score/scorer.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/util/names.hpp"
 
 namespace ghharvest::score {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
 
 // writer_activity.kind -> the count it adds to.
 bool KindToCount(std::string_view kind, Count* out) {
@@ -58,7 +51,7 @@ bool KindToCount(std::string_view kind, Count* out) {
 class ScoreTable {
  public:
   int WriterSlot(std::string_view login) {
-    auto [it, inserted] = writer_slots_.try_emplace(Lower(login), writers_.size());
+    auto [it, inserted] = writer_slots_.try_emplace(AsciiLower(login), writers_.size());
     if (inserted) {
       writers_.emplace_back(login);
       pairs_.emplace_back();
@@ -71,7 +64,7 @@ class ScoreTable {
   }
   // The first spelling registered wins (see RegisterNames).
   int ProjectSlot(std::string_view project) {
-    auto [it, inserted] = project_slots_.try_emplace(Lower(project), projects_.size());
+    auto [it, inserted] = project_slots_.try_emplace(AsciiLower(project), projects_.size());
     if (inserted) projects_.emplace_back(project);
     return it->second;
   }
@@ -222,9 +215,13 @@ std::vector<SourceQuery> SourceQueries() {
 // byte-smallest login of the accounts matching it (one login can be on two accounts, an old
 // one and the one that took the name), a project as `repos` spells it, else as the
 // byte-smallest spelling among the blog posts tagged with it.
-Status RegisterNames(store::Database& db, ScoreTable& table,
-                     std::unordered_map<std::int64_t, int>& writer_of,
-                     std::unordered_map<std::int64_t, int>& project_of) {
+// Returns the slot of each watched account's and each repository's GitHub id.
+struct IdSlots {
+  std::unordered_map<std::int64_t, int> writer_of, project_of;
+};
+Result<IdSlots> RegisterNames(store::Database& db, ScoreTable& table) {
+  IdSlots ids;
+  auto& [writer_of, project_of] = ids;
   {
     auto st = db.Prepare(
         "SELECT u.id, u.login FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE");
@@ -249,12 +246,13 @@ Status RegisterNames(store::Database& db, ScoreTable& table,
     while (g->Step()) table.ProjectSlot(g->Text(0));
     if (!g->status().ok()) return g->status();
   }
-  return Status::Ok();
+  return ids;
 }
 
 Status ReadCounts(store::Database& db, ScoreTable& table) {
-  std::unordered_map<std::int64_t, int> writer_of, project_of;  // GitHub id -> slot
-  if (Status s = RegisterNames(db, table, writer_of, project_of); !s.ok()) return s;
+  auto ids = RegisterNames(db, table);
+  if (!ids.ok()) return ids.status();
+  const auto& [writer_of, project_of] = *ids;
 
   const std::vector<SourceQuery> queries = SourceQueries();
   std::vector<Source> sources(queries.size());
@@ -361,8 +359,8 @@ Status ReadActivity(store::Database& db, const config::ScoringConfig& cfg, Clock
   // plus exp2 is the costly part.
   std::unordered_map<std::string, double> day_weight;
   ActivitySums sums;
-  std::unordered_map<std::int64_t, int> writer_of, project_of;  // unused here: rows have names
-  if (Status s = RegisterNames(db, table, writer_of, project_of); !s.ok()) return s;
+  // Rows here carry names, not ids: only the spellings are needed.
+  if (auto ids = RegisterNames(db, table); !ids.ok()) return ids.status();
   while (g->Step()) {
     Count c;
     if (!KindToCount(g->Text(2), &c)) continue;

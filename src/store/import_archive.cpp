@@ -10,6 +10,7 @@
 
 #include "ghharvest/github/events.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/util/names.hpp"
 
 namespace ghharvest::store {
 namespace {
@@ -22,17 +23,9 @@ using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 // Bytes read per gzread; the line buffer holds at most one partial line beyond this.
 constexpr unsigned kReadSize = 1 << 20;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool Wanted(const ImportOptions::Filter& f, const github::EventRecord& e) {
-  return f.repo_ids.count(e.repo_id) || f.repo_names.count(Lower(e.repo_name)) ||
-         f.actors.count(Lower(e.actor.login));
+  return f.repo_ids.count(e.repo_id) || f.repo_names.count(AsciiLower(e.repo_name)) ||
+         f.actors.count(AsciiLower(e.actor.login));
 }
 
 }  // namespace

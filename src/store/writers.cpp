@@ -1,4 +1,5 @@
 #include "ghharvest/store/writers.hpp"
+#include "ghharvest/util/names.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,12 +11,6 @@
 
 namespace ghharvest::store {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Result<std::vector<std::string>> Column(Database& db, std::string_view sql,
                                         std::string_view arg = {}, bool bind = false) {
@@ -58,7 +53,7 @@ Status SyncWriter(Database& db, const config::WriterConfig& w) {
   if (!before.ok()) return before.status();
   std::set<std::string> old_set(before->begin(), before->end());
   std::set<std::string> new_set;
-  for (const std::string& r : w.repos) new_set.insert(Lower(r));
+  for (const std::string& r : w.repos) new_set.insert(AsciiLower(r));
 
   // Watches to drop: former config repos no longer listed; with explicit repos, anything else.
   std::vector<std::pair<std::string, std::string>> all;  // (repo_name, source)
@@ -71,7 +66,7 @@ Status SyncWriter(Database& db, const config::WriterConfig& w) {
     if (!g->status().ok()) return g->status();
   }
   for (const auto& [repo, source] : all) {
-    bool listed = new_set.count(Lower(repo)) > 0;
+    bool listed = new_set.count(AsciiLower(repo)) > 0;
     bool drop = !listed && (source == "config" || !w.repos.empty());
     if (drop) {
       if (Status s =
@@ -110,12 +105,12 @@ Status SyncWritersFromConfig(Database& db, const config::Config& config) {
   Transaction tx(db);
   if (!tx.status().ok()) return tx.status();
   std::set<std::string> configured;
-  for (const auto& w : config.writers) configured.insert(Lower(w.login));
+  for (const auto& w : config.writers) configured.insert(AsciiLower(w.login));
 
   auto existing = Column(db, "SELECT login FROM writers");
   if (!existing.ok()) return existing.status();
   for (const std::string& login : *existing) {
-    if (configured.count(Lower(login))) continue;
+    if (configured.count(AsciiLower(login))) continue;
     if (Status s = Run(db, "DELETE FROM watches WHERE writer = ?1", login); !s.ok()) return s;
     if (Status s = Run(db, "DELETE FROM writers WHERE login = ?1", login); !s.ok()) return s;
   }

@@ -50,4 +50,12 @@ bool IsValidRepoName(std::string_view full_name) {
   return IsPlainLogin(full_name.substr(0, slash)) && IsValidRepoPart(full_name.substr(slash + 1));
 }
 
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace ghharvest

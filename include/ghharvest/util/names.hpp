@@ -3,6 +3,7 @@
 // name from data can climb out of the reports folder.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace ghharvest {
@@ -16,5 +17,9 @@ bool IsValidRepoPart(std::string_view repo);
 
 // "owner/repo": the owner follows the login rules (without "[bot]"), the repo IsValidRepoPart.
 bool IsValidRepoName(std::string_view full_name);
+
+// `s` with A-Z turned to a-z and every other byte kept: how GitHub and SQLite's NOCASE
+// compare logins and repository names.
+std::string AsciiLower(std::string_view s);
 
 }  // namespace ghharvest
