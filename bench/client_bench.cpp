@@ -21,6 +21,7 @@
 
 #include "common.hpp"
 #include "fake_server.hpp"
+#include "ghharvest/app/adapters.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/util/log.hpp"
@@ -91,7 +92,8 @@ Row Run(int latency_ms, int concurrency, bool cache, int requests, const std::st
   o.api_url = server.base_url();
   o.token = "bench-token";
   o.concurrency = concurrency;
-  github::Client client(io, clock, db.get(), o);
+  app::DatabaseEtagStore etags(*db);
+  github::Client client(io, clock, &etags, o);
 
   int done = 0, failed = 0;
   auto t0 = std::chrono::steady_clock::now();

@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     Report("simdjson On-Demand, id+number (reference)", Seconds(t0, Clock::now()), n, bytes);
     if (sum == 42) std::puts("");
   }
-  std::vector<std::vector<github::IssueRecord>> parsed;
+  std::vector<std::vector<model::IssueRecord>> parsed;
   {
     auto t0 = Clock::now();
     for (const auto& b : bodies) {
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
   auto run = [&](const char* what, bool parse) {
     auto t0 = Clock::now();
     for (std::size_t p = 0; p < bodies.size(); ++p) {
-      std::vector<github::IssueRecord> recs;
+      std::vector<model::IssueRecord> recs;
       if (parse) recs = std::move(github::ParseIssueList(bodies[p])).value();
       store::Transaction tx(**db);
       Status s = ingest.UpsertIssues(1, parse ? recs : parsed[p]);
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
 
   {  // GH Archive: the event normalizer over NDJSON, then stored
     std::string lines = MakeArchive(pages * 100);
-    std::vector<github::EventRecord> events;
+    std::vector<model::EventRecord> events;
     std::vector<github::EventLineError> errors;
     auto t0 = Clock::now();
     // In 1 MB chunks of whole lines, as import-archive feeds it.
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
            lines.size());
     if (!errors.empty())
       std::printf("  %zu bad lines: %s\n", errors.size(), errors[0].message.c_str());
-    std::vector<github::EventRecord> one_by_one;
+    std::vector<model::EventRecord> one_by_one;
     t0 = Clock::now();
     for (std::size_t pos = 0; pos < lines.size();) {
       std::size_t nl = lines.find('\n', pos);

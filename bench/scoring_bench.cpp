@@ -18,9 +18,9 @@
 #include <fmt/format.h>
 
 #include "common.hpp"
+#include "ghharvest/app/score_and_report.hpp"
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/report/reporter.hpp"
-#include "ghharvest/report/score_and_report.hpp"
 #include "ghharvest/score/scorer.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/util/clock.hpp"
@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
     Check(reporter.status(), "reporter");
     for (int i = 0; i < 3; ++i) {
       auto t0 = std::chrono::steady_clock::now();
-      auto sum = report::ScoreAndReport(**db, cfg, clock, **reporter);
+      auto sum = app::ScoreAndReport(**db, cfg, clock, **reporter);
       Check(sum.status(), "score and report");
       std::printf(
           "ScoreAndReport %d writers x %d projects #%d: score %.3f s, reports %.3f s "

@@ -5,39 +5,14 @@
 #include <fmt/format.h>
 
 #include "cli/load_config.hpp"
+#include "ghharvest/archive/import_archive.hpp"
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/store/database.hpp"
-#include "ghharvest/store/import_archive.hpp"
-#include "ghharvest/store/writers.hpp"
+#include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 
 namespace ghharvest::cli {
-namespace {
-
-// What the harvester would count: the writers' own events anywhere, and everything in the
-// projects watched for them (configured, or discovered by earlier syncs).
-Result<store::ImportOptions::Filter> WatchedFilter(store::Database& db, const config::Config& cfg) {
-  store::ImportOptions::Filter f;
-  for (const auto& w : cfg.writers) {
-    f.actors.insert(AsciiLower(w.login));
-    for (const auto& r : w.repos) f.repo_names.insert(AsciiLower(r));
-  }
-  auto st = db.Prepare(
-      "SELECT w.repo_name, w.repo_id, r.full_name FROM watches w"
-      " LEFT JOIN repos r ON r.id = w.repo_id");
-  if (!st.ok()) return st.status();
-  store::StatementGuard g(**st);
-  while (g->Step()) {
-    f.repo_names.insert(AsciiLower(g->Text(0)));
-    if (auto id = g->OptInt(1)) f.repo_ids.insert(*id);
-    if (auto name = g->OptText(2)) f.repo_names.insert(AsciiLower(*name));
-  }
-  if (!g->status().ok()) return g->status();
-  return f;
-}
-
-}  // namespace
 
 // Backfills from GH Archive hourly dumps into the configured database. Every file is tried;
 // bad lines are skipped and listed as file:line. Exit codes: 0 all files read (bad lines
@@ -50,27 +25,24 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
 
-  auto opened = OpenDatabaseOrReport(cfg, &code);
+  SystemClock clock;
+  auto opened = OpenAppOrReport(cfg, nullptr, clock, {}, &code);
   if (!opened) return code;
-  store::Database& db = *opened;
-  // The counts views join on writers: mirror the config first, as sync does.
-  if (auto s = store::SyncWritersFromConfig(db, cfg); !s.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
-    return kExitIOErr;
-  }
+  store::Database& db = opened->db();
+  // App::Open mirrored the writers: the counts views join on them.
 
-  store::ImportOptions opts;
-  auto filter = WatchedFilter(db, cfg);
+  archive::ImportOptions opts;
+  auto filter = archive::WatchedFilter(db, config::WatchedWriters(cfg));
   if (!filter.ok()) {
     std::fprintf(stderr, "ghharvest: %s\n", filter.status().ToString().c_str());
     return kExitIOErr;
   }
   opts.filter = std::move(filter).value();
-  store::ImportStats total;
+  archive::ImportStats total;
   int failed_files = 0;
   for (const auto& file : files) {
-    store::ImportStats stats;
-    Status s = store::ImportArchiveFile(db, file, opts, &stats);
+    archive::ImportStats stats;
+    Status s = archive::ImportArchiveFile(db, file, opts, &stats);
     for (const auto& e : stats.errors) std::fprintf(stderr, "%s\n", e.c_str());
     if (stats.bad_lines > static_cast<std::int64_t>(stats.errors.size())) {
       std::fprintf(stderr, "%s: %lld more bad lines not listed\n", file.c_str(),

@@ -1,60 +1,26 @@
 #include <cstdio>
 
+#include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
-#include "ghharvest/config/config.hpp"
-#include "ghharvest/report/reporter.hpp"
-#include "ghharvest/report/score_and_report.hpp"
-#include "ghharvest/store/database.hpp"
 #include "ghharvest/util/clock.hpp"
-#include "ghharvest/util/log.hpp"
 
 namespace ghharvest::cli {
 
-namespace {
-
-int ExitFor(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalidArgument:
-      return kExitDataErr;
-    case Status::Code::kTooNew:
-    case Status::Code::kCorruption:
-      return kExitDataErr;
-    case Status::Code::kIOError:
-      return kExitIOErr;
-    default:
-      return kExitSoftware;
-  }
-}
-
-}  // namespace
-
-// One scoring run and report emission, as the daemon does on its schedule.
+// One scoring run and report emission, as the daemon does on its schedule. Exit codes: 0;
+// 78 bad config; 65 database newer than this ghharvest; 74 database or reports folder failed.
 int CmdScore(const CommonOptions& common) {
-  log::Level level;
-  if (log::ParseLevel(common.log_level, &level)) log::SetLevel(level);
-  auto config = config::LoadConfig(common.config_path);
-  if (!config.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", config.status().ToString().c_str());
-    return kExitConfig;
-  }
-  auto db = store::Database::Open(config->storage.database);
-  if (!db.ok()) {
-    std::fprintf(stderr, "ghharvest: %s: %s\n", config->storage.database.c_str(),
-                 db.status().ToString().c_str());
-    return ExitFor(db.status());
-  }
-  auto reporter = report::Reporter::Open(config->reports);
-  if (!reporter.ok()) {
-    std::fprintf(stderr, "ghharvest: reports: %s\n", reporter.status().ToString().c_str());
-    return kExitIOErr;
-  }
+  config::Config cfg;
+  int code = kExitOk;
+  if (!LoadConfigOrReport(common, &cfg, &code)) return code;
   SystemClock clock;
-  auto summary = report::ScoreAndReport(**db, *config, clock, **reporter);
+  auto app = OpenAppOrReport(cfg, nullptr, clock, {.reports = true}, &code);
+  if (!app) return code;
+  auto summary = app->ScoreAndReport();
   if (!summary.ok()) {
     std::fprintf(stderr, "ghharvest: score: %s\n", summary.status().ToString().c_str());
-    return ExitFor(summary.status());
+    return ExitCodeFor(summary.status());
   }
-  std::printf("%s\n", report::FormatSummary(*summary).c_str());
+  std::printf("%s\n", app::FormatSummary(*summary).c_str());
   return kExitOk;
 }
 

@@ -9,11 +9,7 @@
 
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
-#include "ghharvest/config/token.hpp"
-#include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
-#include "ghharvest/store/database.hpp"
-#include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 
@@ -53,25 +49,11 @@ int CmdSyncOnce(const CommonOptions& common) {
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
 
-  auto token = config::LoadTokenOrAnonymous(cfg.github);
-  if (!token.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", token.status().ToString().c_str());
-    return kExitConfig;
-  }
-
-  auto opened = OpenDatabaseOrReport(cfg, &code);
-  if (!opened) return code;
-  store::Database& db = *opened;
-  if (auto s = store::SyncWritersFromConfig(db, cfg); !s.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
-    return kExitIOErr;
-  }
-
   boost::asio::io_context io;
   SystemClock clock;
-  github::Client client(io, clock, &db,
-                        github::ClientOptionsFromConfig(cfg.github, std::move(*token)));
-  harvest::Harvester harvester(io, clock, db, client, cfg);
+  auto app = OpenAppOrReport(cfg, &io, clock, {.github = true}, &code);
+  if (!app) return code;
+  harvest::Harvester& harvester = app->harvester();
 
   // SIGINT/SIGTERM: stop after the page in flight; everything committed stays.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -96,19 +78,10 @@ int CmdSyncOnce(const CommonOptions& common) {
   const Status& s = *result;
   if (s.ok()) return kExitOk;
   std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
-  switch (s.code()) {
-    case Status::Code::kUnauthorized:
-      return kExitNoPerm;
-    case Status::Code::kUnavailable:
-      // Nothing at all got through: GitHub (or the network) is unavailable.
-      return stats.requests == 0 ? kExitUnavailable : kExitTempFail;
-    case Status::Code::kCancelled:
-      return kExitTempFail;
-    case Status::Code::kIOError:
-      return kExitIOErr;
-    default:
-      return kExitSoftware;
-  }
+  // Nothing at all got through: GitHub (or the network) is unavailable; otherwise some
+  // lists failed and the rest is stored.
+  if (s.code() == Status::Code::kUnavailable && stats.requests > 0) return kExitTempFail;
+  return ExitCodeFor(s);
 }
 
 }  // namespace ghharvest::cli

@@ -17,14 +17,15 @@ bool LoadConfigOrReport(const CommonOptions& common, config::Config* out, int* e
   return true;
 }
 
-std::unique_ptr<store::Database> OpenDatabaseOrReport(const config::Config& cfg, int* exit_code) {
-  auto opened = store::Database::Open(cfg.storage.database);
+std::unique_ptr<app::App> OpenAppOrReport(const config::Config& cfg, boost::asio::io_context* io,
+                                          const Clock& clock, app::Parts parts, int* exit_code) {
+  auto opened = app::App::Open(cfg, io, clock, parts);
   if (!opened.ok()) {
     std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
-    *exit_code = opened.status().code() == Status::Code::kTooNew ? kExitDataErr : kExitIOErr;
+    *exit_code = ExitCodeFor(opened.status());
     return nullptr;
   }
-  return std::move(*opened);
+  return std::move(opened).value();
 }
 
 }  // namespace ghharvest::cli

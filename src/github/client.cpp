@@ -94,11 +94,11 @@ std::string TokenIdentity(const std::string& token) {
 
 class Client::Impl {
  public:
-  Impl(asio::io_context& io, const Clock& clock, store::Database* db, ClientOptions options)
+  Impl(asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options)
       : io_(io),
         clock_(clock),
         opts_(std::move(options)),
-        cache_(db, TokenIdentity(opts_.token)),
+        cache_(etags, TokenIdentity(opts_.token)),
         governor_(clock, opts_.reserve, opts_.search_per_minute),
         wake_(io),
         rng_(std::random_device{}()),
@@ -528,9 +528,9 @@ class Client::Impl {
   std::unique_ptr<http::CurlMulti> multi_;
 };
 
-Client::Client(boost::asio::io_context& io, const Clock& clock, store::Database* db,
+Client::Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags,
                ClientOptions options)
-    : impl_(std::make_unique<Impl>(io, clock, db, std::move(options))) {}
+    : impl_(std::make_unique<Impl>(io, clock, etags, std::move(options))) {}
 Client::~Client() = default;
 void Client::Get(const std::string& url_or_path, ResponseCallback callback) {
   impl_->Get(url_or_path, std::move(callback));

@@ -1,36 +1,33 @@
-// Validators of earlier responses (ETag, Last-Modified) and their next-page link, per URL and
-// token identity, in the SQLite table http_cache. ETags are tied to the token, so the key holds
-// a hash of it (TokenIdentity), never the token.
+// The client's view of its EtagStore: one token identity bound in, and no store at all
+// behaving as an empty cache that forgets everything.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "ghharvest/github/etag_store.hpp"
 #include "ghharvest/util/status.hpp"
-
-namespace ghharvest::store {
-class Database;
-}
 
 namespace ghharvest::github {
 
-struct CacheEntry {
-  std::optional<std::string> etag;
-  std::optional<std::string> last_modified;
-  std::optional<std::string> next_url;
-};
-
 class EtagCache {
  public:
-  // `db` may be null: then nothing is remembered.
-  EtagCache(store::Database* db, std::string token_id) : db_(db), token_id_(std::move(token_id)) {}
+  // `store` may be null: then nothing is remembered.
+  EtagCache(EtagStore* store, std::string token_id)
+      : store_(store), token_id_(std::move(token_id)) {}
 
-  std::optional<CacheEntry> Lookup(const std::string& url);
-  Status Store(const std::string& url, const CacheEntry& entry);
-  Status Forget(const std::string& url);
+  std::optional<CacheEntry> Lookup(const std::string& url) {
+    return store_ ? store_->Lookup(url, token_id_) : std::nullopt;
+  }
+  Status Store(const std::string& url, const CacheEntry& entry) {
+    return store_ ? store_->Save(url, token_id_, entry) : Status::Ok();
+  }
+  Status Forget(const std::string& url) {
+    return store_ ? store_->Forget(url, token_id_) : Status::Ok();
+  }
 
  private:
-  store::Database* db_;
+  EtagStore* store_;
   std::string token_id_;
 };
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "ghharvest/github/records.hpp"
+#include "ghharvest/github/model_names.hpp"
 #include "ghharvest/util/status.hpp"
 
 namespace ghharvest::github::internal {

@@ -134,7 +134,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   void Start() {
     client_start_ = h_.client_.stats();
-    if (auto s = store::SyncWritersFromConfig(h_.db_, h_.config_); !s.ok()) return Abort(s);
+    if (auto s = store::SyncWriters(h_.db_, config::WatchedWriters(h_.config_)); !s.ok())
+      return Abort(s);
     bool found = false;
     for (const auto& wc : h_.config_.writers) {
       Writer w;
@@ -475,13 +476,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // The GitHub spelling of a writer's login, when its id was resolved before.
   std::optional<std::string> KnownLogin(const std::string& config_login) {
-    auto st = h_.db_.Prepare(
-        "SELECT u.login FROM writers w JOIN users u ON u.id = w.user_id WHERE w.login = ?1");
-    if (!st.ok()) return std::nullopt;
-    store::StatementGuard g(**st);
-    g->Bind(1, config_login);
-    if (g->Step()) return g->Text(0);
-    return std::nullopt;
+    auto login = h_.ingest_.KnownLogin(config_login);
+    return login.ok() ? *login : std::nullopt;
   }
 
   const Writer* FindWriter(const std::string& config_login) const {
@@ -586,19 +582,13 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
                      const std::string& source) {
     return InTransaction([&]() -> Status {
       // Gone watches are remembered (never re-added) but leave their place to new finds.
-      auto st = h_.db_.Prepare(
-          "SELECT repo_name, status FROM watches WHERE writer = ?1 AND source <> 'config'");
-      if (!st.ok()) return st.status();
+      auto discovered = h_.ingest_.DiscoveredWatches(writer);
+      if (!discovered.ok()) return discovered.status();
       std::set<std::string> have;
       int active = 0;
-      {
-        store::StatementGuard g(**st);
-        g->Bind(1, writer);
-        while (g->Step()) {
-          have.insert(AsciiLower(g->Text(0)));
-          active += g->Text(1) == "active";
-        }
-        if (!g->status().ok()) return g->status();
+      for (const store::WatchRow& w : *discovered) {
+        have.insert(AsciiLower(w.repo_name));
+        active += w.status == "active";
       }
       int cap = h_.config_.harvest.max_discovered_repos;
       for (const auto& name : names) {
@@ -690,12 +680,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
   std::optional<Project> StoredProject(std::int64_t id) {
-    auto st = h_.db_.Prepare("SELECT full_name FROM repos WHERE id = ?1");
-    if (!st.ok()) return std::nullopt;
-    store::StatementGuard g(**st);
-    g->Bind(1, id);
-    if (g->Step()) return Project{id, g->Text(0)};
-    return std::nullopt;
+    auto name = h_.ingest_.RepoFullName(id);
+    if (!name.ok() || !*name) return std::nullopt;
+    return Project{id, **name};
   }
 
   void AddProject(const Project& p) { projects_.emplace(p.id, p); }
@@ -767,9 +754,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     const std::string endpoint = ListEndpoint(w->kind);
     std::optional<std::string> page_newest;
     std::size_t n = 0;
-    std::vector<github::CommitRecord> commits;
-    std::vector<github::IssueRecord> issues;
-    std::vector<github::CommentRecord> comments;
+    std::vector<model::CommitRecord> commits;
+    std::vector<model::IssueRecord> issues;
+    std::vector<model::CommentRecord> comments;
     switch (w->kind) {
       case ListKind::kCommits: {
         auto v = github::ParseCommitList(r.body);
@@ -1021,22 +1008,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // ---- counts ------------------------------------------------------------------------
 
-  Result<std::string> CountsDigest() {
-    auto st = h_.db_.Prepare(
-        "SELECT writer || '|' || project || '|' || commits || '|' || issues_opened || '|' || "
-        "prs_opened || '|' || prs_merged || '|' || issue_comments || '|' || review_comments || "
-        "'|' || reviews || '|' || reactions_received || '|' || feedback_received FROM "
-        "writer_project_counts ORDER BY 1");
-    if (!st.ok()) return st.status();
-    store::StatementGuard g(**st);
-    std::string out;
-    while (g->Step()) {
-      out += g->Text(0);
-      out += '\n';
-    }
-    if (!g->status().ok()) return g->status();
-    return out;
-  }
+  Result<std::string> CountsDigest() { return h_.ingest_.CountsDigest(); }
 
   Impl& h_;
   std::shared_ptr<bool> alive_;

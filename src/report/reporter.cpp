@@ -13,7 +13,6 @@
 
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/format.hpp"
-#include "ghharvest/store/database.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 
@@ -33,110 +32,9 @@ struct PriorState {
   std::string numbers_hash, inputs_hash;
 };
 
-struct NewState {
-  std::string writer, numbers_hash, inputs_hash;
-};
-
-struct NewBlog {
-  std::string path, hash;
-};
-
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
-}
-
-Result<BlogInputs> ReadBlogInputs(store::Database& db, const score::WriterScore& ws,
-                                  const score::ProjectScore& ps) {
-  BlogInputs in;
-  in.writer = ws.writer;
-  in.project = ps.project;
-  in.score = ps;
-  std::optional<std::int64_t> repo_id;
-  {
-    auto st = db.Prepare("SELECT id, html_url FROM repos WHERE full_name = ?1");
-    if (!st.ok()) return st.status();
-    store::StatementGuard g(**st);
-    g->Bind(1, ps.project);
-    if (g->Step()) {
-      repo_id = g->Int(0);
-      in.project_url = g->OptText(1).value_or("");
-    }
-    if (!g->status().ok()) return g->status();
-  }
-  if (!repo_id) return in;  // e.g. a project known only from blog posts
-  {
-    auto st = db.Prepare(
-        "SELECT MAX(d) FROM ("
-        " SELECT MAX(MAX(COALESCE(created_at, ''), COALESCE(merged_at, ''))) AS d FROM issues"
-        "  WHERE repo_id = ?2 AND user_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
-        " UNION ALL SELECT MAX(COALESCE(authored_at, committed_at)) FROM commits"
-        "  WHERE repo_id = ?2 AND author_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
-        " UNION ALL SELECT MAX(created_at) FROM issue_comments"
-        "  WHERE repo_id = ?2 AND user_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
-        " UNION ALL SELECT MAX(submitted_at) FROM reviews"
-        "  WHERE repo_id = ?2 AND user_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))");
-    if (!st.ok()) return st.status();
-    store::StatementGuard g(**st);
-    g->Bind(1, ws.writer).Bind(2, *repo_id);
-    if (g->Step()) in.date = g->OptText(0).value_or("").substr(0, 10);
-    if (!g->status().ok()) return g->status();
-  }
-  {
-    auto st = db.Prepare(
-        "SELECT number, title, html_url, merged_at FROM issues"
-        " WHERE repo_id = ?2 AND is_pull AND merged_at IS NOT NULL AND user_id IN"
-        "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
-        " ORDER BY merged_at DESC, number DESC LIMIT 20");
-    if (!st.ok()) return st.status();
-    store::StatementGuard g(**st);
-    g->Bind(1, ws.writer).Bind(2, *repo_id);
-    while (g->Step()) {
-      BlogItem it;
-      it.number = g->Int(0);
-      it.is_pull = true;
-      it.title = g->OptText(1).value_or("");
-      it.html_url = g->OptText(2).value_or("");
-      it.merged_at = g->OptText(3).value_or("");
-      in.merged.push_back(std::move(it));
-    }
-    if (!g->status().ok()) return g->status();
-  }
-  {
-    // Feedback as writer_project_counts counts it: others' comments, bots excluded.
-    auto st = db.Prepare(
-        "SELECT number, is_pull, title, html_url, reactions, feedback FROM ("
-        " SELECT i.number, i.is_pull, i.title, i.html_url, i.reactions_total AS reactions,"
-        "  (SELECT COUNT(*) FROM issue_comments ic LEFT JOIN users cu ON cu.id = ic.user_id"
-        "    WHERE ic.repo_id = i.repo_id AND ic.issue_number = i.number"
-        "      AND ic.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0)"
-        "  + (SELECT COUNT(*) FROM review_comments rc LEFT JOIN users cu ON cu.id = rc.user_id"
-        "    WHERE rc.repo_id = i.repo_id AND rc.pull_number = i.number"
-        "      AND rc.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0) AS feedback"
-        " FROM issues i WHERE i.repo_id = ?2 AND i.user_id IN"
-        "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))"
-        " WHERE reactions + feedback > 0"
-        " ORDER BY reactions + feedback DESC, number ASC LIMIT 5");
-    if (!st.ok()) return st.status();
-    store::StatementGuard g(**st);
-    g->Bind(1, ws.writer).Bind(2, *repo_id);
-    while (g->Step()) {
-      BlogItem it;
-      it.number = g->Int(0);
-      it.is_pull = g->Int(1) != 0;
-      it.title = g->OptText(2).value_or("");
-      it.html_url = g->OptText(3).value_or("");
-      it.reactions = g->Int(4);
-      it.feedback = g->Int(5);
-      in.top.push_back(std::move(it));
-    }
-    if (!g->status().ok()) return g->status();
-  }
-  return in;
 }
 
 }  // namespace
@@ -208,24 +106,22 @@ Status Reporter::AppendLine(const std::string& line) {
   return Status::Ok();
 }
 
-Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run,
+Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
                                  const Clock& /*clock*/) {
   EmitStats stats;
   const std::string& dir = cfg_.dir;
 
   std::unordered_map<std::string, PriorState> prior;
   {
-    auto st =
-        db.Prepare("SELECT writer, numbers_hash, inputs_hash FROM report_state WHERE dir = ?1");
-    if (!st.ok()) return st.status();
-    store::StatementGuard g(**st);
-    g->Bind(1, dir);
-    while (g->Step()) prior[AsciiLower(g->Text(0))] = PriorState{g->Text(1), g->Text(2)};
-    if (!g->status().ok()) return g->status();
+    auto emitted = state.Emitted(dir);
+    if (!emitted.ok()) return emitted.status();
+    for (model::EmittedWriter& w : *emitted) {
+      prior[AsciiLower(w.writer)] = PriorState{std::move(w.numbers_hash), std::move(w.inputs_hash)};
+    }
   }
 
-  std::vector<NewState> new_states;
-  std::vector<NewBlog> new_blogs;
+  std::vector<model::EmittedWriter> new_states;
+  std::vector<model::EmittedBlog> new_blogs;
   std::unordered_set<std::string> made_dirs;
   auto ensure_dir = [&](const std::string& d) -> Status {
     if (made_dirs.count(d)) return Status::Ok();
@@ -286,25 +182,26 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
       if (ps.project == ws.best_project) best = &ps;
     }
     if (best != nullptr && IsValidRepoName(best->project)) {
-      auto in = ReadBlogInputs(db, ws, *best);
-      if (!in.ok()) return in.status();
+      auto facts = state.BlogFactsFor(ws.writer, best->project);
+      if (!facts.ok()) return facts.status();
+      BlogInputs in;
+      in.writer = ws.writer;
+      in.project = best->project;
+      in.score = *best;
+      in.project_url = std::move(facts->project_url);
+      in.date = std::move(facts->date);
+      in.merged = std::move(facts->merged);
+      in.top = std::move(facts->top);
       const std::string path = fmt::format("{}/blogs/{}/{}/{}.md", dir, best->project, ws.writer,
                                            BlogSlug(best->project));
-      const std::string md = BlogMarkdown(*in);
+      const std::string md = BlogMarkdown(in);
       auto existing = ReadWholeFile(path);
       if (!existing.ok()) return existing.status();
-      std::optional<std::string> generated;
-      {
-        auto st = db.Prepare("SELECT generated_hash FROM report_blogs WHERE path = ?1");
-        if (!st.ok()) return st.status();
-        store::StatementGuard g(**st);
-        g->Bind(1, path);
-        if (g->Step()) generated = g->Text(0);
-        if (!g->status().ok()) return g->status();
-      }
+      auto generated = state.GeneratedBlogHash(path);
+      if (!generated.ok()) return generated.status();
       // Ours to replace only when it still holds exactly what we generated last time.
       const bool edited =
-          *existing && **existing != md && (!generated || HashHex(**existing) != *generated);
+          *existing && **existing != md && (!*generated || HashHex(**existing) != **generated);
       if (edited) {
         ++stats.blogs_kept_edited;
         log::Notice("blog draft edited by its writer, kept path={}", path);
@@ -312,7 +209,7 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
         const int before = stats.files_written;
         if (Status s = write(path, md); !s.ok()) return s;
         if (stats.files_written != before) ++stats.blogs_written;
-        new_blogs.push_back(NewBlog{path, HashHex(md)});
+        new_blogs.push_back(model::EmittedBlog{path, HashHex(md)});
       }
     }
 
@@ -327,43 +224,11 @@ Result<EmitStats> Reporter::Emit(store::Database& db, const score::ScoreRun& run
       }
       ++stats.jsonl_lines;
     }
-    new_states.push_back(NewState{ws.writer, numbers_hash, inputs_hash});
+    new_states.push_back(model::EmittedWriter{ws.writer, numbers_hash, inputs_hash});
     if (progress_) progress_();
   }
 
-  if (!new_states.empty() || !new_blogs.empty()) {
-    store::Transaction tx(db);
-    if (!tx.status().ok()) return tx.status();
-    auto st = db.Prepare(
-        "INSERT INTO report_state (dir, writer, numbers_hash, inputs_hash, run)"
-        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dir, writer) DO UPDATE SET"
-        " writer = excluded.writer, numbers_hash = excluded.numbers_hash,"
-        " inputs_hash = excluded.inputs_hash, run = excluded.run");
-    if (!st.ok()) return st.status();
-    {
-      store::StatementGuard g(**st);
-      for (const NewState& ns : new_states) {
-        g->Reset();
-        g->Bind(1, dir).Bind(2, ns.writer).Bind(3, ns.numbers_hash).Bind(4, ns.inputs_hash);
-        g->Bind(5, run.run);
-        if (Status s = g->Run(); !s.ok()) return s;
-      }
-    }
-    auto bst = db.Prepare(
-        "INSERT INTO report_blogs (path, generated_hash, run) VALUES (?1, ?2, ?3)"
-        " ON CONFLICT (path) DO UPDATE SET generated_hash = excluded.generated_hash,"
-        " run = excluded.run");
-    if (!bst.ok()) return bst.status();
-    {
-      store::StatementGuard g(**bst);
-      for (const NewBlog& nb : new_blogs) {
-        g->Reset();
-        g->Bind(1, nb.path).Bind(2, nb.hash).Bind(3, run.run);
-        if (Status s = g->Run(); !s.ok()) return s;
-      }
-    }
-    if (Status s = tx.Commit(); !s.ok()) return s;
-  }
+  if (Status s = state.Remember(dir, run.run, new_states, new_blogs); !s.ok()) return s;
   return stats;
 }
 

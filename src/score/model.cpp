@@ -12,11 +12,6 @@ namespace ghharvest::score {
 
 namespace {
 
-constexpr std::string_view kCountNames[kNumCounts] = {
-    "commits",         "issues_opened", "prs_opened",         "prs_merged",        "issue_comments",
-    "review_comments", "reviews",       "reactions_received", "feedback_received", "blog_posts",
-};
-
 // A 64-bit hash fed field by field, a word at a time (a million rows are about 150 MB of
 // numbers: a byte-wise hash would cost more than the rest of an unchanged scoring run).
 class Digest {
@@ -62,18 +57,6 @@ std::uint64_t WriterDigest(const WriterScore& ws) {
   d.Add(ws.total_influence);
   d.Add(ws.best_project);
   return d.value();
-}
-
-std::string_view CountName(Count c) { return kCountNames[static_cast<int>(c)]; }
-
-bool ParseCountName(std::string_view name, Count* out) {
-  for (int i = 0; i < kNumCounts; ++i) {
-    if (kCountNames[i] == name) {
-      *out = static_cast<Count>(i);
-      return true;
-    }
-  }
-  return false;
 }
 
 Weights WeightsOf(const config::ScoringConfig& cfg) {
@@ -147,7 +130,7 @@ std::string ParamsJson(const config::ScoringConfig& cfg) {
   out += "},\"weights\":{";
   const Weights weights = WeightsOf(cfg);
   for (int i = 0; i < kNumCounts; ++i) {
-    out += (i == 0 ? "" : ",") + str(kCountNames[i]) + ":" + num(weights[i]);
+    out += (i == 0 ? "" : ",") + str(model::kCounts[i].column) + ":" + num(weights[i]);
   }
   out += "},\"window_days\":" + (cfg.window_days ? std::to_string(*cfg.window_days) : "null");
   out += ",\"half_life_days\":" + (cfg.half_life_days ? num(*cfg.half_life_days) : "null");

@@ -258,7 +258,7 @@ Statement& BindText(Statement& st, int index, const std::string& s) {
   return s.empty() ? st.BindNull(index) : st.Bind(index, std::string_view(s));
 }
 
-Statement& BindReactions(Statement& st, int first, const github::ReactionRollup& r) {
+Statement& BindReactions(Statement& st, int first, const model::ReactionRollup& r) {
   return st.Bind(first, r.total)
       .Bind(first + 1, r.plus1)
       .Bind(first + 2, r.minus1)
@@ -270,7 +270,7 @@ Statement& BindReactions(Statement& st, int first, const github::ReactionRollup&
       .Bind(first + 8, r.eyes);
 }
 
-Statement& BindUserId(Statement& st, int index, const std::optional<github::UserRef>& u) {
+Statement& BindUserId(Statement& st, int index, const std::optional<model::UserRef>& u) {
   return u && u->id != 0 ? st.Bind(index, u->id) : st.BindNull(index);
 }
 
@@ -298,7 +298,7 @@ Result<Statement*> Ingest::Stmt(int which) {
   if (!var##_r.ok()) return var##_r.status(); \
   StatementGuard var(**var##_r)
 
-Status Ingest::UpsertUser(const github::UserRef& user) {
+Status Ingest::UpsertUser(const model::UserRef& user) {
   if (user.id == 0) return Status::Ok();  // nothing to key it by
   GHH_STMT(g, from_event_ ? kUserIfNew : kUser);
   g->Bind(1, user.id).Bind(2, user.login).Bind(3, user.type);
@@ -309,7 +309,7 @@ namespace {
 // Users already written in this call, so a page by one author upserts them once.
 class SeenUsers {
  public:
-  bool FirstTime(const std::optional<github::UserRef>& u) {
+  bool FirstTime(const std::optional<model::UserRef>& u) {
     return u && u->id != 0 && seen_.insert(u->id).second;
   }
 
@@ -318,7 +318,7 @@ class SeenUsers {
 };
 }  // namespace
 
-Status Ingest::UpsertRepo(const github::RepoRecord& repo) {
+Status Ingest::UpsertRepo(const model::RepoRecord& repo) {
   if (repo.id == 0 || repo.full_name.empty()) {
     return Status::InvalidArgument("repository without id or full_name");
   }
@@ -346,7 +346,7 @@ Status Ingest::EnsureRepo(std::int64_t repo_id, std::string_view full_name) {
 }
 
 Status Ingest::UpsertCommits(std::int64_t repo_id,
-                             const std::vector<github::CommitRecord>& commits) {
+                             const std::vector<model::CommitRecord>& commits) {
   SeenUsers seen;
   for (const auto& c : commits) {
     if (c.sha.empty()) continue;
@@ -364,7 +364,7 @@ Status Ingest::UpsertCommits(std::int64_t repo_id,
   return Status::Ok();
 }
 
-Status Ingest::UpsertIssue(std::int64_t repo_id, const github::IssueRecord& i) {
+Status Ingest::UpsertIssue(std::int64_t repo_id, const model::IssueRecord& i) {
   if (i.number == 0) return Status::Ok();
   if (i.user) {
     if (Status s = UpsertUser(*i.user); !s.ok()) return s;
@@ -372,7 +372,7 @@ Status Ingest::UpsertIssue(std::int64_t repo_id, const github::IssueRecord& i) {
   return IssueRow(repo_id, i);
 }
 
-Status Ingest::IssueRow(std::int64_t repo_id, const github::IssueRecord& i) {
+Status Ingest::IssueRow(std::int64_t repo_id, const model::IssueRecord& i) {
   if (i.number == 0) return Status::Ok();
   if (i.from_pull_object) {
     GHH_STMT(g, kPullObject);
@@ -401,7 +401,7 @@ Status Ingest::IssueRow(std::int64_t repo_id, const github::IssueRecord& i) {
   return g->Run();
 }
 
-Status Ingest::UpsertIssues(std::int64_t repo_id, const std::vector<github::IssueRecord>& issues) {
+Status Ingest::UpsertIssues(std::int64_t repo_id, const std::vector<model::IssueRecord>& issues) {
   SeenUsers seen;
   for (const auto& i : issues) {
     if (seen.FirstTime(i.user)) {
@@ -414,7 +414,7 @@ Status Ingest::UpsertIssues(std::int64_t repo_id, const std::vector<github::Issu
 
 namespace {
 template <typename Upsert>
-Status ForComments(const std::vector<github::CommentRecord>& comments, Ingest& ingest,
+Status ForComments(const std::vector<model::CommentRecord>& comments, Ingest& ingest,
                    Upsert&& one) {
   SeenUsers seen;
   for (const auto& c : comments) {
@@ -429,8 +429,8 @@ Status ForComments(const std::vector<github::CommentRecord>& comments, Ingest& i
 }  // namespace
 
 Status Ingest::UpsertIssueComments(std::int64_t repo_id,
-                                   const std::vector<github::CommentRecord>& comments) {
-  return ForComments(comments, *this, [&](const github::CommentRecord& c) -> Status {
+                                   const std::vector<model::CommentRecord>& comments) {
+  return ForComments(comments, *this, [&](const model::CommentRecord& c) -> Status {
     GHH_STMT(g, kIssueComment);
     g->Bind(1, c.id).Bind(2, repo_id).Bind(3, c.number);
     BindUserId(*g, 4, c.user);
@@ -443,8 +443,8 @@ Status Ingest::UpsertIssueComments(std::int64_t repo_id,
 }
 
 Status Ingest::UpsertReviewComments(std::int64_t repo_id,
-                                    const std::vector<github::CommentRecord>& comments) {
-  return ForComments(comments, *this, [&](const github::CommentRecord& c) -> Status {
+                                    const std::vector<model::CommentRecord>& comments) {
+  return ForComments(comments, *this, [&](const model::CommentRecord& c) -> Status {
     GHH_STMT(g, kReviewComment);
     g->Bind(1, c.id).Bind(2, repo_id).Bind(3, c.number);
     BindUserId(*g, 4, c.user);
@@ -458,7 +458,7 @@ Status Ingest::UpsertReviewComments(std::int64_t repo_id,
 }
 
 Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
-                             const std::vector<github::ReviewRecord>& reviews) {
+                             const std::vector<model::ReviewRecord>& reviews) {
   SeenUsers seen;
   for (const auto& r : reviews) {
     std::int64_t number = r.pull_number != 0 ? r.pull_number : pull_number;
@@ -477,7 +477,7 @@ Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
   return Status::Ok();
 }
 
-Status Ingest::UpsertEvent(const github::EventRecord& e, EventIngestCounts* counts) {
+Status Ingest::UpsertEvent(const model::EventRecord& e, EventIngestCounts* counts) {
   if (e.repo_id == 0) return Status::Ok();
   // Users and reviews from events only fill gaps (see kUserIfNew, kReviewIfNew).
   struct EventMode {
@@ -493,7 +493,7 @@ Status Ingest::UpsertEvent(const github::EventRecord& e, EventIngestCounts* coun
     ++local.issues;
   }
   if (e.comment) {
-    std::vector<github::CommentRecord> one{*e.comment};
+    std::vector<model::CommentRecord> one{*e.comment};
     if (e.type == "PullRequestReviewCommentEvent") {
       if (Status s = UpsertReviewComments(e.repo_id, one); !s.ok()) return s;
       ++local.review_comments;

@@ -38,7 +38,7 @@ Status Run(Database& db, std::string_view sql, std::string_view a, std::string_v
   return g->Bind(1, a).Bind(2, b).Run();
 }
 
-Status SyncWriter(Database& db, const config::WriterConfig& w) {
+Status SyncWriter(Database& db, const model::WatchedWriter& w) {
   if (Status s = Run(db,
                      "INSERT INTO writers(login) VALUES (?1) "
                      "ON CONFLICT(login) DO UPDATE SET login = excluded.login",
@@ -101,11 +101,11 @@ Status SyncWriter(Database& db, const config::WriterConfig& w) {
 
 }  // namespace
 
-Status SyncWritersFromConfig(Database& db, const config::Config& config) {
+Status SyncWriters(Database& db, const std::vector<model::WatchedWriter>& writers) {
   Transaction tx(db);
   if (!tx.status().ok()) return tx.status();
   std::set<std::string> configured;
-  for (const auto& w : config.writers) configured.insert(AsciiLower(w.login));
+  for (const auto& w : writers) configured.insert(AsciiLower(w.login));
 
   auto existing = Column(db, "SELECT login FROM writers");
   if (!existing.ok()) return existing.status();
@@ -114,12 +114,24 @@ Status SyncWritersFromConfig(Database& db, const config::Config& config) {
     if (Status s = Run(db, "DELETE FROM watches WHERE writer = ?1", login); !s.ok()) return s;
     if (Status s = Run(db, "DELETE FROM writers WHERE login = ?1", login); !s.ok()) return s;
   }
-  for (const auto& w : config.writers) {
+  for (const auto& w : writers) {
     if (Status s = SyncWriter(db, w); !s.ok()) {
       return Status::IOError(fmt::format("mirroring writer {}: {}", w.login, s.message()));
     }
   }
   return tx.Commit();
+}
+
+Result<std::vector<WatchedRepo>> ListWatchedRepos(Database& db) {
+  auto st = db.Prepare(
+      "SELECT w.repo_name, w.repo_id, r.full_name FROM watches w"
+      " LEFT JOIN repos r ON r.id = w.repo_id");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  std::vector<WatchedRepo> out;
+  while (g->Step()) out.push_back(WatchedRepo{g->Text(0), g->OptInt(1), g->OptText(2)});
+  if (!g->status().ok()) return g->status();
+  return out;
 }
 
 }  // namespace ghharvest::store

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "ghharvest/app/adapters.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/writers.hpp"
@@ -95,7 +96,7 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
   auto db = store::Database::Open(cfg_.storage.database);
   Check(db.status(), "open database");
   db_ = std::move(*db);
-  Check(store::SyncWritersFromConfig(*db_, cfg_), "writers from config");
+  Check(store::SyncWriters(*db_, config::WatchedWriters(cfg_)), "writers from config");
 }
 
 HarvestHarness::~HarvestHarness() = default;
@@ -110,7 +111,8 @@ HarvestRun HarvestHarness::Sync(const Clock& clock) {
   co.retry_base = std::chrono::milliseconds(1);
   co.secondary_base = std::chrono::seconds(1);
   co.max_retries = 10;
-  github::Client client(io, clock, db_.get(), co);
+  app::DatabaseEtagStore etags(*db_);
+  github::Client client(io, clock, &etags, co);
   harvest::Harvester harvester(io, clock, *db_, client, cfg_);
   HarvestRun out;
   bool called = false;

@@ -1,5 +1,6 @@
 // The GitHub client against the local GitHub on loopback: real recordings, scripted faults,
 // rate limits in scaled time (an hour of GitHub time passes in a fraction of a second).
+#include "ghharvest/app/adapters.hpp"
 #include "ghharvest/github/client.hpp"
 
 #include <doctest/doctest.h>
@@ -342,7 +343,8 @@ TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache su
   {
     auto db = store::Database::Open(dir.file("cache.db"));
     REQUIRE(db.ok());
-    Client client(io, clock, db->get(), FixtureOptions(rs.server.base_url()));
+    app::DatabaseEtagStore etags(**db);
+    Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
     auto a = Fetch(io, client, kPaginateStart);
     REQUIRE(a.ok());
     REQUIRE(a->kind == ApiResponse::Kind::kOk);
@@ -376,7 +378,8 @@ TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache su
   {
     auto db = store::Database::Open(dir.file("cache.db"));
     REQUIRE(db.ok());
-    Client client(io, clock, db->get(), FixtureOptions(rs.server.base_url()));
+    app::DatabaseEtagStore etags(**db);
+    Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
     auto c = Fetch(io, client, kPaginateStart);
     REQUIRE(c.ok());
     CHECK(c->kind == ApiResponse::Kind::kNotModified);
@@ -395,7 +398,8 @@ TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache su
     REQUIRE(db.ok());
     ClientOptions other = FixtureOptions(rs.server.base_url());
     other.token = "another-token";
-    Client client(io, clock, db->get(), other);
+    app::DatabaseEtagStore etags(**db);
+    Client client(io, clock, &etags, other);
     auto e = Fetch(io, client, kPaginateStart);
     REQUIRE(e.ok());
     CHECK(e->kind == ApiResponse::Kind::kOk);

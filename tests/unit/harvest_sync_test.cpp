@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "ghharvest/app/adapters.hpp"
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
@@ -104,7 +105,7 @@ class Harness {
     auto db = gh::store::Database::Open(cfg_.storage.database);
     REQUIRE(db.ok());
     db_ = std::move(*db);
-    REQUIRE(gh::store::SyncWritersFromConfig(*db_, cfg_).ok());
+    REQUIRE(gh::store::SyncWriters(*db_, gh::config::WatchedWriters(cfg_)).ok());
   }
 
   SyncResult Sync() {
@@ -115,7 +116,8 @@ class Harness {
     co.retry_base = std::chrono::milliseconds(1);
     co.secondary_base = std::chrono::seconds(1);
     co.max_retries = 10;
-    gh::github::Client client(io, clock_, db_.get(), co);
+    gh::app::DatabaseEtagStore etags(*db_);
+    gh::github::Client client(io, clock_, &etags, co);
     gh::harvest::Harvester harvester(io, clock_, *db_, client, cfg_);
     SyncResult out;
     bool called = false;
@@ -513,7 +515,8 @@ TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound
   gh::github::ClientOptions co;
   co.api_url = h.base_url();
   co.token = "t";
-  gh::github::Client client(io, clock, &h.db(), co);
+  gh::app::DatabaseEtagStore etags(h.db());
+  gh::github::Client client(io, clock, &etags, co);
   gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
   std::vector<gh::Status> got;
   gh::harvest::HarvestStats one;
@@ -547,7 +550,8 @@ TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, 
   gh::github::ClientOptions co;
   co.api_url = h.base_url();
   co.token = "t";
-  gh::github::Client client(io, clock, &h.db(), co);
+  gh::app::DatabaseEtagStore etags(h.db());
+  gh::github::Client client(io, clock, &etags, co);
   gh::harvest::Harvester harvester(io, clock, h.db(), client, cfg);
 
   std::set<std::string> seen;  // projects crawled by earlier writers' syncs
@@ -716,7 +720,8 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
     gh::github::ClientOptions co;
     co.api_url = h.base_url();
     co.token = "t";
-    gh::github::Client client(io, clock, &h.db(), co);
+    gh::app::DatabaseEtagStore etags(h.db());
+    gh::github::Client client(io, clock, &etags, co);
     gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
     std::vector<gh::Status> got;
     harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats) { got.push_back(s); });
@@ -739,7 +744,8 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
     gh::github::ClientOptions co;
     co.api_url = h.base_url();
     co.token = "t";
-    gh::github::Client client(io, clock, &h.db(), co);
+    gh::app::DatabaseEtagStore etags(h.db());
+    gh::github::Client client(io, clock, &etags, co);
     bool called = false;
     {
       gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());

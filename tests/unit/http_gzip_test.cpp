@@ -10,6 +10,7 @@
 
 #include "fake_server.hpp"
 #include "fixture_replay.hpp"
+#include "ghharvest/app/adapters.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
@@ -272,7 +273,8 @@ TEST_CASE("with gzip on, a repeated request still gets a 304 and keeps its next 
   SystemClock clock;
   auto db = store::Database::Open(dir.file("cache.db"));
   REQUIRE(db.ok());
-  Client client(io, clock, db->get(), FixtureOptions(rs.server.base_url()));
+  app::DatabaseEtagStore etags(**db);
+  Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
 
   auto a = Fetch(io, client, kPaginateStart);
   REQUIRE(a.ok());

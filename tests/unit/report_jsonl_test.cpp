@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "emit_via.hpp"
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/format.hpp"
 #include "ghharvest/report/reporter.hpp"
@@ -128,7 +129,7 @@ TEST_CASE("influence.jsonl rotates by size and keeps jsonl_keep old files") {
   FixedClock clock("2026-02-01T00:00:00Z");
   const int runs = 40;
   for (int i = 1; i <= runs; ++i) {
-    auto st = (*reporter)->Emit(w.db(), RunWith(i, i), clock);
+    auto st = ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock);
     REQUIRE_MESSAGE(st.ok(), st.status().ToString());
     REQUIRE(st->jsonl_lines == 1);
   }
@@ -164,7 +165,8 @@ TEST_CASE("with jsonl_keep 0 a full influence.jsonl starts over") {
   auto reporter = report::Reporter::Open(rc);
   REQUIRE(reporter.ok());
   FixedClock clock("2026-02-01T00:00:00Z");
-  for (int i = 1; i <= 5; ++i) REQUIRE((*reporter)->Emit(w.db(), RunWith(i, i), clock).ok());
+  for (int i = 1; i <= 5; ++i)
+    REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock).ok());
   CHECK(Lines(Read(rc.dir + "/influence.jsonl")) == 1);
   CHECK_FALSE(fs::exists(rc.dir + "/influence.jsonl.1"));
 }
@@ -177,14 +179,15 @@ TEST_CASE("Reopen lets logrotate move influence.jsonl away, new lines go to a ne
   auto reporter = report::Reporter::Open(rc);
   REQUIRE(reporter.ok());
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE((*reporter)->Emit(w.db(), RunWith(1, 1), clock).ok());
+  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock).ok());
   const std::string base = rc.dir + "/influence.jsonl";
   fs::rename(base, base + ".old");
-  REQUIRE((*reporter)->Emit(w.db(), RunWith(2, 2), clock).ok());  // still the moved file
+  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(2, 2), clock)
+              .ok());  // still the moved file
   CHECK(Lines(Read(base + ".old")) == 2);
   CHECK_FALSE(fs::exists(base));
   REQUIRE((*reporter)->Reopen().ok());
-  REQUIRE((*reporter)->Emit(w.db(), RunWith(3, 3), clock).ok());
+  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(3, 3), clock).ok());
   CHECK(Lines(Read(base + ".old")) == 2);
   CHECK(Lines(Read(base)) == 1);
   CHECK(Read(base).find("\"run\":3,") != std::string::npos);
@@ -209,7 +212,7 @@ TEST_CASE("readers tailing influence.jsonl get whole lines, readers of total fil
   auto reporter = report::Reporter::Open(rc);
   REQUIRE(reporter.ok());
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE((*reporter)->Emit(w.db(), RunWith(1, 1), clock).ok());
+  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock).ok());
 
   std::atomic<bool> done{false};
   std::atomic<int> partial_lines{0}, partial_files{0}, reads{0}, lines_seen{0};
@@ -268,7 +271,7 @@ TEST_CASE("readers tailing influence.jsonl get whole lines, readers of total fil
   const int runs = 1000;
   int failed_emits = 0;
   for (int i = 2; i <= runs; ++i) {
-    auto st = (*reporter)->Emit(w.db(), RunWith(i, i), clock);
+    auto st = ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock);
     if (!st.ok() || st->jsonl_lines != 1) ++failed_emits;
   }
   done = true;

@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "emit_via.hpp"
+#include "ghharvest/app/score_and_report.hpp"
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/reporter.hpp"
-#include "ghharvest/report/score_and_report.hpp"
 #include "ghharvest/util/log.hpp"
 #include "score_test_db.hpp"
 #include "test_paths.hpp"
@@ -187,7 +188,7 @@ TEST_CASE(
   REQUIRE_MESSAGE(reporter.ok(), reporter.status().ToString());
   FixedClock clock("2026-02-01T00:00:00Z");
 
-  auto first = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_MESSAGE(first.ok(), first.status().ToString());
   CHECK(first->run == 1);
   CHECK(first->writers == 2);
@@ -234,7 +235,7 @@ TEST_CASE(
 
   // Same data, a later run: nothing rewritten, nothing appended.
   clock.Set("2026-02-02T00:00:00Z");
-  auto second = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto second = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_MESSAGE(second.ok(), second.status().ToString());
   CHECK(second->run == 2);
   CHECK(second->emit.writers_changed == 0);
@@ -245,7 +246,7 @@ TEST_CASE(
   // A new Reporter (a restarted process) also sees nothing to do.
   auto reporter2 = report::Reporter::Open(cfg.reports);
   REQUIRE(reporter2.ok());
-  auto again = report::ScoreAndReport(w.db(), cfg, clock, **reporter2);
+  auto again = app::ScoreAndReport(w.db(), cfg, clock, **reporter2);
   REQUIRE(again.ok());
   CHECK(again->emit.files_written == 0);
   CHECK(Changed(snap1, Snapshot(dir)).empty());
@@ -253,7 +254,7 @@ TEST_CASE(
   // One more commit for bob: exactly bob's files and one JSONL line change.
   w.Commit(2, "b2", 2, "2026-01-09T00:00:00Z");
   clock.Set("2026-02-03T00:00:00Z");
-  auto third = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto third = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_MESSAGE(third.ok(), third.status().ToString());
   CHECK(third->emit.writers_changed == 1);
   CHECK(third->emit.jsonl_lines == 1);
@@ -279,10 +280,10 @@ TEST_CASE("a deleted report file is written again even when the numbers did not 
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE(reporter.ok());
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE(report::ScoreAndReport(w.db(), cfg, clock, **reporter).ok());
+  REQUIRE(app::ScoreAndReport(w.db(), cfg, clock, **reporter).ok());
   const std::string total = tmp.file("reports/total_influences/bob.txt");
   REQUIRE(fs::remove(total));
-  auto again = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto again = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE(again.ok());
   CHECK(fs::exists(total));
   CHECK(again->emit.files_written == 1);
@@ -297,7 +298,7 @@ TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the 
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE(reporter.ok());
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE(report::ScoreAndReport(w.db(), cfg, clock, **reporter).ok());
+  REQUIRE(app::ScoreAndReport(w.db(), cfg, clock, **reporter).ok());
   const std::string alice_blog =
       tmp.file("reports/blogs/octo/alpha/alice/contributing-to-alpha.md");
   const std::string bob_blog = tmp.file("reports/blogs/octo/beta/bob/contributing-to-beta.md");
@@ -306,7 +307,7 @@ TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the 
 
   w.Commit(1, "a3", 1, "2026-01-10T00:00:00Z");  // alice's inputs change
   w.Commit(2, "b2", 2, "2026-01-10T00:00:00Z");  // and bob's
-  auto run = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto run = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_MESSAGE(run.ok(), run.status().ToString());
   CHECK(run->emit.blogs_kept_edited == 1);
   CHECK(run->emit.blogs_written == 1);
@@ -330,7 +331,7 @@ TEST_CASE("a draft that exists before ghharvest ever wrote it is never overwritt
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE(reporter.ok());
   FixedClock clock("2026-02-01T00:00:00Z");
-  auto run = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto run = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE(run.ok());
   CHECK(run->emit.blogs_kept_edited == 1);
   CHECK(**report::ReadWholeFile(dir + "/contributing-to-beta.md") == "mine\n");
@@ -405,7 +406,7 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
     g_log.clear();
   }
   log::SetSink(&CaptureLog);
-  auto stats = (*reporter)->Emit(w.db(), run, clock);
+  auto stats = ghharvest::testing::EmitVia(**reporter, w.db(), run, clock);
   log::SetSink(nullptr);
   REQUIRE_MESSAGE(stats.ok(), stats.status().ToString());
   const int want_refused = static_cast<int>(bad_writers.size() + bad_projects.size());
@@ -457,11 +458,11 @@ TEST_CASE("emission reports progress after each writer it writes, and none when 
   int calls = 0;
   (*reporter)->SetProgress([&] { ++calls; });
   FixedClock clock("2026-02-01T00:00:00Z");
-  auto first = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE(first.ok());
   CHECK(first->emit.writers_changed == 2);
   CHECK(calls == 2);
-  auto again = report::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto again = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE(again.ok());
   CHECK(again->emit.writers_changed == 0);
   CHECK(calls == 2);  // unchanged writers cost a hash each: no progress to report

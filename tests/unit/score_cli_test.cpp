@@ -61,7 +61,7 @@ TEST_CASE("ghharvest score scores the database, writes the reports and prints on
   }
   const std::string config = WriteConfig(tmp, tmp.file("reports"));
   Outcome first = RunScore(config);
-  CHECK(first.code == cli::kExitOk);
+  CHECK(first.code == ghharvest::kExitOk);
   CHECK(first.out.rfind("run 1: 1 writers, 1 projects scored", 0) == 0);
   CHECK(first.out.find("4 files written, 1 JSONL lines") != std::string::npos);
   CHECK(std::count(first.out.begin(), first.out.end(), '\n') == 1);
@@ -71,16 +71,16 @@ TEST_CASE("ghharvest score scores the database, writes the reports and prints on
   CHECK(**total == "Total Influence Count: 0\nOpportunity Score: 2.5\nBest Project: octo/alpha\n");
 
   Outcome second = RunScore(config);
-  CHECK(second.code == cli::kExitOk);
+  CHECK(second.code == ghharvest::kExitOk);
   CHECK(second.out.rfind("run 2:", 0) == 0);
   CHECK(second.out.find("0 files written, 0 JSONL lines") != std::string::npos);
 }
 
 TEST_CASE("ghharvest score exits EX_CONFIG on a bad config and EX_IOERR on an unusable folder") {
   TempDir tmp;
-  CHECK(RunScore(tmp.file("missing.toml")).code == cli::kExitConfig);
+  CHECK(RunScore(tmp.file("missing.toml")).code == ghharvest::kExitConfig);
   REQUIRE(report::WriteFileIfChanged(tmp.file("a-file"), "x").ok());
   Outcome o = RunScore(WriteConfig(tmp, tmp.file("a-file")));
-  CHECK(o.code == cli::kExitIOErr);
+  CHECK(o.code == ghharvest::kExitIOErr);
   CHECK(o.out.empty());
 }

@@ -11,6 +11,11 @@ using namespace ghharvest;
 
 namespace {
 
+// The mirror as the program calls it: from a config's writers.
+Status SyncWritersFromConfig(store::Database& db, const config::Config& cfg) {
+  return store::SyncWriters(db, config::WatchedWriters(cfg));
+}
+
 config::Config Cfg(std::vector<config::WriterConfig> writers) {
   config::Config c;
   c.writers = std::move(writers);
@@ -49,11 +54,11 @@ std::unique_ptr<store::Database> OpenDb() {
 TEST_CASE("configured writers and repos are mirrored, and mirroring twice changes nothing") {
   auto db = OpenDb();
   auto cfg = Cfg({{"alice", {"o/a", "o/b"}, 0}, {"bob", {}, 0}});
-  REQUIRE(store::SyncWritersFromConfig(*db, cfg).ok());
+  REQUIRE(SyncWritersFromConfig(*db, cfg).ok());
   CHECK(Writers(*db) == std::vector<std::string>{"alice", "bob"});
   CHECK(Watches(*db) ==
         std::vector<std::string>{"alice o/a config active", "alice o/b config active"});
-  REQUIRE(store::SyncWritersFromConfig(*db, cfg).ok());
+  REQUIRE(SyncWritersFromConfig(*db, cfg).ok());
   CHECK(Writers(*db) == std::vector<std::string>{"alice", "bob"});
   CHECK(Watches(*db) ==
         std::vector<std::string>{"alice o/a config active", "alice o/b config active"});
@@ -61,12 +66,11 @@ TEST_CASE("configured writers and repos are mirrored, and mirroring twice change
 
 TEST_CASE("a writer dropped from the config loses its row and watches, not its activity") {
   auto db = OpenDb();
-  REQUIRE(
-      store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}, {"bob", {"o/a"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}, {"bob", {"o/a"}, 0}})).ok());
   REQUIRE(db->Exec("INSERT INTO users(id, login) VALUES (2, 'bob');"
                    "INSERT INTO commits(repo_id, sha, author_id) VALUES (1, 's', 2)")
               .ok());
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
   CHECK(Writers(*db) == std::vector<std::string>{"alice"});
   CHECK(Watches(*db) == std::vector<std::string>{"alice o/a config active"});
   auto commits = db->QueryInt("SELECT COUNT(*) FROM commits");
@@ -76,49 +80,49 @@ TEST_CASE("a writer dropped from the config loses its row and watches, not its a
 
 TEST_CASE("logins match case-insensitively and the config's spelling wins") {
   auto db = OpenDb();
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"Alice", {"O/A"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"Alice", {"O/A"}, 0}})).ok());
   CHECK(Writers(*db) == std::vector<std::string>{"Alice"});
   CHECK(Watches(*db) == std::vector<std::string>{"Alice O/A config active"});
 }
 
 TEST_CASE("a repo removed from a writer's list is unwatched and discovered watches follow repos") {
   auto db = OpenDb();
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
   REQUIRE(db->Exec("INSERT INTO watches(writer, repo_name, source) VALUES "
                    "('alice', 'o/found', 'search'), ('alice', 'o/x', 'events')")
               .ok());
   // Discovery on: discovered watches stay.
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
   CHECK(Watches(*db) ==
         std::vector<std::string>{"alice o/found search active", "alice o/x events active"});
   // Explicit repos switch discovery off: a listed discovered watch is adopted, others go.
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/found", "o/new"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/found", "o/new"}, 0}})).ok());
   CHECK(Watches(*db) ==
         std::vector<std::string>{"alice o/found config active", "alice o/new config active"});
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/new"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/new"}, 0}})).ok());
   CHECK(Watches(*db) == std::vector<std::string>{"alice o/new config active"});
   // Back to discovery: former config watches are removed.
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {}, 0}})).ok());
   CHECK(Watches(*db).empty());
 }
 
 TEST_CASE("a gone watch stays gone until the writer's configured repo list changes") {
   auto db = OpenDb();
   auto cfg = Cfg({{"alice", {"o/gone", "o/ok"}, 0}});
-  REQUIRE(store::SyncWritersFromConfig(*db, cfg).ok());
+  REQUIRE(SyncWritersFromConfig(*db, cfg).ok());
   REQUIRE(db->Exec("UPDATE watches SET status = 'gone', gone_at = '2026-01-01T00:00:00Z' "
                    "WHERE repo_name = 'o/gone'")
               .ok());
-  REQUIRE(store::SyncWritersFromConfig(*db, cfg).ok());  // same list: still gone
+  REQUIRE(SyncWritersFromConfig(*db, cfg).ok());  // same list: still gone
   CHECK(Watches(*db) ==
         std::vector<std::string>{"alice o/gone config gone", "alice o/ok config active"});
   // Same repos in another order and case: not a change.
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/ok", "O/Gone"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/ok", "O/Gone"}, 0}})).ok());
   CHECK(Watches(*db) ==
         std::vector<std::string>{"alice O/Gone config gone", "alice o/ok config active"});
   // A repo added: the operator edited the list, so gone repos are tried again.
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/gone", "o/ok", "o/new"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/gone", "o/ok", "o/new"}, 0}})).ok());
   CHECK(Watches(*db) == std::vector<std::string>{"alice o/gone config active",
                                                  "alice o/new config active",
                                                  "alice o/ok config active"});
@@ -129,24 +133,22 @@ TEST_CASE("a gone watch stays gone until the writer's configured repo list chang
 
 TEST_CASE("another writer's config change does not revive a gone watch") {
   auto db = OpenDb();
-  REQUIRE(
-      store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/gone"}, 0}, {"bob", {"o/b"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/gone"}, 0}, {"bob", {"o/b"}, 0}})).ok());
   REQUIRE(db->Exec("UPDATE watches SET status = 'gone' WHERE repo_name = 'o/gone'").ok());
   REQUIRE(
-      store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/gone"}, 0}, {"bob", {"o/b", "o/c"}, 0}}))
-          .ok());
+      SyncWritersFromConfig(*db, Cfg({{"alice", {"o/gone"}, 0}, {"bob", {"o/b", "o/c"}, 0}})).ok());
   CHECK(Watches(*db) == std::vector<std::string>{"alice o/gone config gone",
                                                  "bob o/b config active", "bob o/c config active"});
 }
 
 TEST_CASE("a failed mirror changes nothing") {
   auto db = OpenDb();
-  REQUIRE(store::SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
+  REQUIRE(SyncWritersFromConfig(*db, Cfg({{"alice", {"o/a"}, 0}})).ok());
   // A trigger makes the second watch insert fail midway.
   REQUIRE(db->Exec("CREATE TRIGGER no_b BEFORE INSERT ON watches WHEN NEW.repo_name = 'o/b' "
                    "BEGIN SELECT RAISE(ABORT, 'refused'); END")
               .ok());
-  Status s = store::SyncWritersFromConfig(*db, Cfg({{"carol", {"o/a", "o/b"}, 0}}));
+  Status s = SyncWritersFromConfig(*db, Cfg({{"carol", {"o/a", "o/b"}, 0}}));
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("refused") != std::string::npos);
   CHECK(Writers(*db) == std::vector<std::string>{"alice"});

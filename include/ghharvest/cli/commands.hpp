@@ -1,22 +1,13 @@
 // One function per subcommand, each in its own src/cli/cmd_<name>.cpp. cli.cpp parses the
-// command line and dispatches here. Each returns a sysexits.h exit code.
+// command line and dispatches here. Each returns a sysexits.h exit code (util/exit_codes.hpp).
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace ghharvest::cli {
+#include "ghharvest/util/exit_codes.hpp"
 
-// Exit codes (sysexits.h).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 64;
-inline constexpr int kExitDataErr = 65;
-inline constexpr int kExitUnavailable = 69;
-inline constexpr int kExitSoftware = 70;
-inline constexpr int kExitIOErr = 74;
-inline constexpr int kExitTempFail = 75;
-inline constexpr int kExitNoPerm = 77;
-inline constexpr int kExitConfig = 78;
+namespace ghharvest::cli {
 
 struct CommonOptions {
   std::string config_path;  // -c/--config

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ghharvest/model/scores.hpp"
+#include "ghharvest/model/writers.hpp"
 #include "ghharvest/util/status.hpp"
 
 namespace ghharvest::config {
@@ -44,10 +46,12 @@ struct ScheduleConfig {
   std::chrono::seconds score_interval{60 * 60};
 };
 
-// The columns of the writer_project_counts view, the keys [scoring.weights] accepts.
-inline constexpr std::array<std::string_view, 10> kCountColumns = {
-    "commits",         "issues_opened", "prs_opened",         "prs_merged",        "issue_comments",
-    "review_comments", "reviews",       "reactions_received", "feedback_received", "blog_posts"};
+// The keys [scoring.weights] accepts: the count columns, in the view's order.
+inline constexpr std::array<std::string_view, model::kNumCounts> kCountColumns = [] {
+  std::array<std::string_view, model::kNumCounts> columns{};
+  for (int i = 0; i < model::kNumCounts; ++i) columns[i] = model::kCounts[i].column;
+  return columns;
+}();
 
 struct ScoringConfig {
   double default_k = 0.5;
@@ -69,6 +73,10 @@ struct WriterConfig {
   std::vector<std::string> repos;  // 'owner/repo'; empty: discovered
   int line = 0;                    // where the [[writers]] entry starts, for messages
 };
+
+struct Config;
+// The writers and their repositories, as the store mirrors them (store::SyncWriters).
+std::vector<model::WatchedWriter> WatchedWriters(const Config& config);
 
 struct Config {
   std::string path;  // the file it came from (absolute)

@@ -1,6 +1,6 @@
-// The daemon's real work for one configuration: the token, the database (migrations and the
-// writers mirror), the GitHub client, the harvester (one scope per configured writer) and
-// the scorer with its reporter. Built at start and again on every accepted config reload.
+// The daemon's real work for one configuration, on the parts app::App wires (token,
+// database, client, harvester, reporter): one harvest scope per configured writer and the
+// scorer with its reporter. Built at start and again on every accepted config reload.
 #pragma once
 
 #include "ghharvest/config/config.hpp"

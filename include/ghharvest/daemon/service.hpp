@@ -18,6 +18,7 @@
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/exit_codes.hpp"
 #include "ghharvest/util/status.hpp"
 
 namespace boost::asio {
@@ -88,9 +89,9 @@ struct ServiceOptions {
 };
 
 // Exit codes of Run() (sysexits.h, as the CLI uses them).
-inline constexpr int kServiceOk = 0;
-inline constexpr int kServiceIOErr = 74;
-inline constexpr int kServiceConfig = 78;
+inline constexpr int kServiceOk = kExitOk;
+inline constexpr int kServiceIOErr = kExitIOErr;
+inline constexpr int kServiceConfig = kExitConfig;
 
 class Service {
  public:

@@ -1,6 +1,7 @@
 // The GitHub REST client: asynchronous GETs on the daemon's single io_context thread
 // (libcurl's multi-socket API bridged to Boost.Asio), with the ETag cache, pagination
-// links, the per-resource rate-limit governor and retries of shared/spec/github-api.md.
+// links, the per-resource rate-limit governor and retries (docs/harvesting.md says which rules
+// of GitHub's it follows).
 // Not thread-safe: create, call and destroy it on the io_context's thread.
 #pragma once
 
@@ -10,19 +11,12 @@
 #include <optional>
 #include <string>
 
+#include "ghharvest/github/etag_store.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
 
 namespace boost::asio {
 class io_context;
-}
-
-namespace ghharvest::store {
-class Database;
-}
-
-namespace ghharvest::config {
-struct GithubConfig;
 }
 
 namespace ghharvest::github {
@@ -85,9 +79,9 @@ using ResponseCallback = std::function<void(Result<ApiResponse>)>;
 
 class Client {
  public:
-  // `db` holds the ETag cache (table http_cache); it may be null (no cache).
-  Client(boost::asio::io_context& io, const Clock& clock, store::Database* db,
-         ClientOptions options);
+  // `etags` keeps validators between runs (the database's http_cache, wired by app/); it
+  // may be null (no cache). It must outlive the client.
+  Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -120,9 +114,6 @@ class Client {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The client settings of a config's [github] table, with the token to send.
-ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github, std::string token);
 
 // A hash of the token that keys the ETag cache (never the token itself).
 std::string TokenIdentity(const std::string& token);

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ghharvest/github/records.hpp"
+#include "ghharvest/github/model_names.hpp"
 #include "ghharvest/util/status.hpp"
 
 namespace ghharvest::github {

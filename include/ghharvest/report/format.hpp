@@ -1,4 +1,4 @@
-// The bytes of each report file (shared/spec/reports.md), as pure functions: the same scores
+// The bytes of each report file (docs/reports.md), as pure functions: the same scores
 // give the same bytes. Numbers: an integer value prints without a fraction ("45"), anything
 // else rounded to 2 decimals with trailing zeros dropped ("45.5", "0.33"); "-0" prints "0".
 #pragma once
@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ghharvest/model/report_state.hpp"
 #include "ghharvest/score/scorer.hpp"
 
 namespace ghharvest::report {
@@ -29,14 +30,8 @@ std::string JsonlBody(const score::WriterScore& ws);
 // A full influence.jsonl line, newline included.
 std::string JsonlLine(std::string_view ts, std::int64_t run, const score::WriterScore& ws);
 
-// What a blog draft is built from, read from the database.
-struct BlogItem {
-  std::int64_t number = 0;
-  bool is_pull = false;
-  std::string title, html_url;
-  std::string merged_at;  // merged pull requests only
-  std::int64_t reactions = 0, feedback = 0;
-};
+// What a blog draft is built from: the project's numbers and the facts ReportState gives.
+using model::BlogItem;
 struct BlogInputs {
   std::string writer, project, project_url;  // project_url may be empty
   std::string date;                          // YYYY-MM-DD of the writer's latest activity

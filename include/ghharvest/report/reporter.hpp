@@ -1,4 +1,4 @@
-// Emits the report files of shared/spec/reports.md under [reports] dir:
+// Emits the report files (docs/reports.md) under [reports] dir:
 //   contributions/<owner>/<repo>/<writer>_<repo>.txt
 //   influences/<owner>/<repo>/<writer>_<repo>.txt
 //   total_influences/<writer>.txt
@@ -7,8 +7,8 @@
 // Every file is written atomically (temp file in the same folder, fsync, rename) and only
 // when its bytes change; influence.jsonl gets one write() per whole line (O_APPEND) and is
 // rotated by size. Path parts from data are validated; bad ones are logged and skipped.
-// What was last emitted per writer is kept in the database (report_state, report_blogs), so a
-// run where nothing changed touches no report file.
+// What was last emitted per writer is kept in a ReportState (the database's report_state and
+// report_blogs), so a run where nothing changed touches no report file.
 // Not thread-safe, except Reopen(), which may be called from any thread (SIGHUP).
 #pragma once
 
@@ -19,13 +19,10 @@
 #include <string>
 
 #include "ghharvest/config/config.hpp"
+#include "ghharvest/report/report_state.hpp"
 #include "ghharvest/score/scorer.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
-
-namespace ghharvest::store {
-class Database;
-}
 
 namespace ghharvest::report {
 
@@ -47,8 +44,9 @@ class Reporter {
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
 
-  // Writes the files of `run` that changed. `db` holds the blog inputs and the emit state.
-  Result<EmitStats> Emit(store::Database& db, const score::ScoreRun& run, const Clock& clock);
+  // Writes the files of `run` that changed. `state` gives the blog facts and remembers what
+  // was emitted.
+  Result<EmitStats> Emit(ReportState& state, const score::ScoreRun& run, const Clock& clock);
 
   // Closes and reopens influence.jsonl (after logrotate moved it). Thread-safe.
   Status Reopen();

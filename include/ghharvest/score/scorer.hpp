@@ -1,4 +1,4 @@
-// The seed's influence model (shared/spec/counts-and-scoring.md), computed over one read of
+// The influence model (docs/scoring.md), computed over one read of
 // the counts and recorded as a scoring run (score_runs, score_pair_spans, score_writer_spans),
 // so writer_project_scores and writer_influence explain every number with one query.
 //
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ghharvest/config/config.hpp"
+#include "ghharvest/model/scores.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
 
@@ -29,56 +30,15 @@ class Database;
 
 namespace ghharvest::score {
 
-// The count columns of writer_project_counts, in the view's order.
-enum class Count : int {
-  kCommits = 0,
-  kIssuesOpened,
-  kPrsOpened,
-  kPrsMerged,
-  kIssueComments,
-  kReviewComments,
-  kReviews,
-  kReactionsReceived,
-  kFeedbackReceived,
-  kBlogPosts,
-};
-inline constexpr int kNumCounts = 10;
-// "commits", "issues_opened", ... (the column names, also the [scoring.weights] keys).
-std::string_view CountName(Count c);
-// Maps a column name to its Count; false when unknown.
-bool ParseCountName(std::string_view name, Count* out);
-
-// Counts of one (writer, project). Doubles: with decay an item counts 2^(-age/half_life).
-struct Counts {
-  std::array<double, kNumCounts> v{};
-  double& operator[](Count c) { return v[static_cast<int>(c)]; }
-  double operator[](Count c) const { return v[static_cast<int>(c)]; }
-};
-
-struct ProjectScore {
-  std::string project;  // "owner/repo" as the repos table spells it
-  Counts counts;        // after window and decay, before weights
-  double k = 0, p = 0, i = 0, c = 0, t = 0, o = 0;
-};
-
-struct WriterScore {
-  std::string writer;                  // login as GitHub spells it
-  std::vector<ProjectScore> projects;  // sorted by project name, byte-wise
-  double opportunity = 0;              // O(w)
-  double total_influence = 0;          // Total(w)
-  std::string best_project;            // argmax; empty only when projects is empty
-};
-
-struct ScoreRun {
-  std::int64_t run = 0;  // score_runs.run; 0 when not recorded
-  std::string started_at, finished_at;
-  std::string fingerprint;
-  std::vector<WriterScore> writers;  // sorted by writer, byte-wise
-  std::size_t rows = 0;              // (writer, project) pairs
-  // What recording wrote: only writers whose numbers differ from the previous run (or who
-  // left it) are rewritten; the rest keep their stored rows.
-  std::size_t writers_changed = 0, rows_written = 0;
-};
+// The plain types of the model area, under the names the scorer has always used.
+using model::Count;
+using model::CountName;
+using model::Counts;
+using model::kNumCounts;
+using model::ParseCountName;
+using model::ProjectScore;
+using model::ScoreRun;
+using model::WriterScore;
 
 // O = k·P + I + C + T (the seed's formula, §4.2 step 5).
 inline double Opportunity(double k, double p, double i, double c, double t) {

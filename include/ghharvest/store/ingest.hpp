@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ghharvest/github/records.hpp"
+#include "ghharvest/model/records.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/util/status.hpp"
 
@@ -65,38 +65,38 @@ class Ingest {
 
   // A user by GitHub id; login follows renames. An empty `type` keeps the stored type (new
   // rows then get "Bot" for logins ending in "[bot]", else "User").
-  Status UpsertUser(const github::UserRef& user);
+  Status UpsertUser(const model::UserRef& user);
 
   // A repository by GitHub id; full_name follows renames. Another row that still holds this
   // full_name (a repository deleted or renamed away, whose name was reused) is renamed to
   // "<full_name>#<its id>" so its history stays but no longer answers to the name.
   // The owner is upserted as a user.
-  Status UpsertRepo(const github::RepoRecord& repo);
+  Status UpsertRepo(const model::RepoRecord& repo);
   // Inserts a repository row only if neither the id nor the name is known yet (events and
   // archives carry names of their time; they must not rename a repository backwards).
   Status EnsureRepo(std::int64_t repo_id, std::string_view full_name);
 
-  Status UpsertCommits(std::int64_t repo_id, const std::vector<github::CommitRecord>& commits);
+  Status UpsertCommits(std::int64_t repo_id, const std::vector<model::CommitRecord>& commits);
   // Issues and pull requests of one repository, with their authors. A record with
   // from_pull_object (events) is matched by (repo, number); when no row exists yet it is
   // stored under the negated pull-request id until the issues list brings the issue id.
   // Items without number (or, for issues-list records, without id) are skipped.
-  Status UpsertIssues(std::int64_t repo_id, const std::vector<github::IssueRecord>& issues);
-  Status UpsertIssue(std::int64_t repo_id, const github::IssueRecord& issue);
+  Status UpsertIssues(std::int64_t repo_id, const std::vector<model::IssueRecord>& issues);
+  Status UpsertIssue(std::int64_t repo_id, const model::IssueRecord& issue);
   Status UpsertIssueComments(std::int64_t repo_id,
-                             const std::vector<github::CommentRecord>& comments);
+                             const std::vector<model::CommentRecord>& comments);
   Status UpsertReviewComments(std::int64_t repo_id,
-                              const std::vector<github::CommentRecord>& comments);
+                              const std::vector<model::CommentRecord>& comments);
   // Reviews of pull request `pull_number` (a review's own pull_number, when set, wins).
   Status UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
-                       const std::vector<github::ReviewRecord>& reviews);
+                       const std::vector<model::ReviewRecord>& reviews);
 
   // Everything an event carries: its actor, its repository (EnsureRepo), and the payload's
   // issue / comment / review. Events without repo id are skipped (counts all zero).
   // Events may be old (archives): users and reviews they name are only inserted when new,
   // never updated (a login renamed since stays renamed), and issues and comments only
   // replace stored rows whose updated_at is not newer.
-  Status UpsertEvent(const github::EventRecord& event, EventIngestCounts* counts = nullptr);
+  Status UpsertEvent(const model::EventRecord& event, EventIngestCounts* counts = nullptr);
 
   // Watermarks per (endpoint, scope); nullopt when never set.
   Result<std::optional<Watermark>> GetWatermark(std::string_view endpoint, std::string_view scope);
@@ -118,6 +118,16 @@ class Ingest {
   Status ReactivateWatch(std::string_view writer, std::string_view repo_name);
   // All watches, ordered by writer then repo_name.
   Result<std::vector<WatchRow>> ListWatches();
+  // The writer's watches that discovery found (source other than 'config'), any status.
+  Result<std::vector<WatchRow>> DiscoveredWatches(std::string_view writer);
+
+  // The GitHub spelling of a configured writer's login, once its user id was resolved.
+  Result<std::optional<std::string>> KnownLogin(std::string_view config_login);
+  // The stored full_name of repository `id`.
+  Result<std::optional<std::string>> RepoFullName(std::int64_t id);
+  // Every row of writer_project_counts as text, in order: equal digests before and after a
+  // harvest mean it changed no count.
+  Result<std::string> CountsDigest();
 
   // A failure worth showing in `ghharvest status` (sync_errors), dated `now`: the caller's
   // Clock time, or SQLite's now when not given. Then prunes, so a daemon failing for months
@@ -133,7 +143,7 @@ class Ingest {
  private:
   struct Statements;
   Result<Statement*> Stmt(int which);
-  Status IssueRow(std::int64_t repo_id, const github::IssueRecord& issue);  // without its user
+  Status IssueRow(std::int64_t repo_id, const model::IssueRecord& issue);  // without its user
   Database& db_;
   std::unique_ptr<Statements> st_;
   std::optional<TimePoint> errors_pruned_at_;  // last age prune of sync_errors

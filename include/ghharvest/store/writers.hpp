@@ -1,8 +1,14 @@
 // Mirrors the configured writers and their configured repositories into the database, on
-// every start (and on `status`), so the planner and analysts read one source of truth.
+// every start of a command that harvests, scores or imports (app::App::Open), so the planner
+// and analysts read one source of truth.
 #pragma once
 
-#include "ghharvest/config/config.hpp"
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ghharvest/model/writers.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/util/status.hpp"
 
@@ -21,6 +27,15 @@ namespace ghharvest::store {
 //   writer as before. When the writer's configured repo list changed (a repo added or
 //   removed), its gone watches become 'active' again: editing the config is how an operator
 //   says "try again". The list before is read from the writer's 'config' watches.
-Status SyncWritersFromConfig(Database& db, const config::Config& config);
+Status SyncWriters(Database& db, const std::vector<model::WatchedWriter>& writers);
+
+// A watch as an archive import matches events against it: the name it was given, and its
+// repository's id and current name once resolved.
+struct WatchedRepo {
+  std::string repo_name;
+  std::optional<std::int64_t> repo_id;
+  std::optional<std::string> full_name;
+};
+Result<std::vector<WatchedRepo>> ListWatchedRepos(Database& db);
 
 }  // namespace ghharvest::store

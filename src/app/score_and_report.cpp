@@ -1,4 +1,6 @@
-#include "ghharvest/report/score_and_report.hpp"
+#include "ghharvest/app/score_and_report.hpp"
+
+#include "ghharvest/app/adapters.hpp"
 
 #include <chrono>
 
@@ -7,7 +9,7 @@
 #include "ghharvest/score/scorer.hpp"
 #include "ghharvest/util/log.hpp"
 
-namespace ghharvest::report {
+namespace ghharvest::app {
 
 std::string FormatSummary(const ScoreSummary& s) {
   return fmt::format(
@@ -18,13 +20,14 @@ std::string FormatSummary(const ScoreSummary& s) {
 }
 
 Result<ScoreSummary> ScoreAndReport(store::Database& db, const config::Config& config,
-                                    const Clock& clock, Reporter& reporter) {
+                                    const Clock& clock, report::Reporter& reporter) {
   ScoreSummary sum;
   const auto t0 = std::chrono::steady_clock::now();
   auto run = score::RunScoring(db, config, clock);
   if (!run.ok()) return run.status();
   const auto t1 = std::chrono::steady_clock::now();
-  auto emitted = reporter.Emit(db, *run, clock);
+  DatabaseReportState state(db);
+  auto emitted = reporter.Emit(state, *run, clock);
   if (!emitted.ok()) return emitted.status();
   const auto t2 = std::chrono::steady_clock::now();
   sum.run = run->run;
@@ -38,4 +41,4 @@ Result<ScoreSummary> ScoreAndReport(store::Database& db, const config::Config& c
   return sum;
 }
 
-}  // namespace ghharvest::report
+}  // namespace ghharvest::app

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace ghharvest::github {
+namespace ghharvest::model {
 
 struct UserRef {
   std::int64_t id = 0;
@@ -115,4 +115,4 @@ struct EventRecord {
   std::optional<ReviewRecord> review;    // PullRequestReviewEvent
 };
 
-}  // namespace ghharvest::github
+}  // namespace ghharvest::model

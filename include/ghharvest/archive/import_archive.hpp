@@ -10,10 +10,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ghharvest/model/writers.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/util/status.hpp"
 
-namespace ghharvest::store {
+namespace ghharvest::archive {
 
 struct ImportOptions {
   int events_per_transaction = 5000;
@@ -43,7 +44,12 @@ struct ImportStats {
 
 // Imports one .json.gz (or plain .json) file into `db`, adding to `stats`. Fails (IOError)
 // when the file cannot be opened or read or a transaction fails; bad lines only count.
-Status ImportArchiveFile(Database& db, const std::string& path, const ImportOptions& opts,
+Status ImportArchiveFile(store::Database& db, const std::string& path, const ImportOptions& opts,
                          ImportStats* stats);
 
-}  // namespace ghharvest::store
+// What the harvester would count: the writers' own events anywhere, and everything in the
+// projects watched for them (configured, or discovered by earlier syncs and kept in `db`).
+Result<ImportOptions::Filter> WatchedFilter(store::Database& db,
+                                            const std::vector<model::WatchedWriter>& writers);
+
+}  // namespace ghharvest::archive

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <string>
 
+#include "ghharvest/archive/import_archive.hpp"
 #include "ghharvest/store/database.hpp"
-#include "ghharvest/store/import_archive.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "test_paths.hpp"
 
@@ -88,10 +88,10 @@ TEST_CASE("a small .json.gz imports its events, skipping and reporting the bad l
   REQUIRE(db.ok());
   REQUIRE((*db)->Exec("INSERT INTO writers(login) VALUES('Alice')").ok());
 
-  store::ImportStats stats;
-  store::ImportOptions opts;
+  archive::ImportStats stats;
+  archive::ImportOptions opts;
   opts.events_per_transaction = 2;  // several transactions in one small file
-  Status s = store::ImportArchiveFile(**db, gz, opts, &stats);
+  Status s = archive::ImportArchiveFile(**db, gz, opts, &stats);
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   CHECK(stats.lines == 8);
   CHECK(stats.events == 6);
@@ -111,8 +111,8 @@ TEST_CASE("a small .json.gz imports its events, skipping and reporting the bad l
 
   // A second import of the same hour changes nothing.
   int changes = sqlite3_total_changes((*db)->raw());
-  store::ImportStats again;
-  REQUIRE(store::ImportArchiveFile(**db, gz, opts, &again).ok());
+  archive::ImportStats again;
+  REQUIRE(archive::ImportArchiveFile(**db, gz, opts, &again).ok());
   CHECK(again.events == 6);
   CHECK(sqlite3_total_changes((*db)->raw()) == changes);
 }
@@ -126,8 +126,8 @@ TEST_CASE("an uncompressed archive file imports the same way") {
   }
   auto db = store::Database::Open(":memory:");
   REQUIRE(db.ok());
-  store::ImportStats stats;
-  REQUIRE(store::ImportArchiveFile(**db, path, {}, &stats).ok());
+  archive::ImportStats stats;
+  REQUIRE(archive::ImportArchiveFile(**db, path, {}, &stats).ok());
   CHECK(stats.events == 6);
   CHECK(stats.bad_lines == 2);
 }
@@ -140,8 +140,8 @@ TEST_CASE("many events stream through without loading the file whole") {
   WriteGz(gz, text);
   auto db = store::Database::Open(dir.file("db.sqlite"));
   REQUIRE(db.ok());
-  store::ImportStats stats;
-  REQUIRE(store::ImportArchiveFile(**db, gz, {}, &stats).ok());
+  archive::ImportStats stats;
+  REQUIRE(archive::ImportArchiveFile(**db, gz, {}, &stats).ok());
   CHECK(stats.lines == 20000);
   CHECK(stats.events == 20000);
   CHECK(stats.bad_lines == 0);
@@ -152,8 +152,8 @@ TEST_CASE("many events stream through without loading the file whole") {
 TEST_CASE("a missing file is an IOError naming it") {
   auto db = store::Database::Open(":memory:");
   REQUIRE(db.ok());
-  store::ImportStats stats;
-  Status s = store::ImportArchiveFile(**db, "/nonexistent/x.json.gz", {}, &stats);
+  archive::ImportStats stats;
+  Status s = archive::ImportArchiveFile(**db, "/nonexistent/x.json.gz", {}, &stats);
   CHECK(s.code() == Status::Code::kIOError);
   CHECK(s.message().find("/nonexistent/x.json.gz") != std::string::npos);
 }
@@ -172,8 +172,8 @@ TEST_CASE("a truncated gzip keeps the events before the cut and reports the read
   }
   auto db = store::Database::Open(":memory:");
   REQUIRE(db.ok());
-  store::ImportStats stats;
-  Status s = store::ImportArchiveFile(**db, cut, {}, &stats);
+  archive::ImportStats stats;
+  Status s = archive::ImportArchiveFile(**db, cut, {}, &stats);
   CHECK(s.code() == Status::Code::kIOError);
   CHECK(stats.events > 0);
   CHECK(stats.events < 3000);
@@ -192,13 +192,13 @@ TEST_CASE("a filter keeps the watched projects' and writers' events and counts t
       move_to(IssuesEvent(10, "Alice", 1), "\"id\":99,\"name\":\"p/q\"");
   WriteGz(gz, IssuesEvent(1, "bob", 2) + other + by_alice_elsewhere);
 
-  auto run = [&](const store::ImportOptions::Filter& f) {
+  auto run = [&](const archive::ImportOptions::Filter& f) {
     auto db = store::Database::Open(":memory:");
     REQUIRE(db.ok());
-    store::ImportOptions opts;
+    archive::ImportOptions opts;
     opts.filter = f;
-    store::ImportStats stats;
-    REQUIRE(store::ImportArchiveFile(**db, gz, opts, &stats).ok());
+    archive::ImportStats stats;
+    REQUIRE(archive::ImportArchiveFile(**db, gz, opts, &stats).ok());
     CHECK(stats.events == 3);
     CHECK(Int(**db, "SELECT count(*) FROM issues") == stats.events - stats.skipped);
     return stats.skipped;

@@ -1,10 +1,11 @@
+#include "ghharvest/app/app.hpp"
 #include "ghharvest/config/config.hpp"
-#include "ghharvest/github/client.hpp"
 
-namespace ghharvest::github {
+namespace ghharvest::app {
 
-ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github, std::string token) {
-  ClientOptions o;
+github::ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github,
+                                              std::string token) {
+  github::ClientOptions o;
   o.api_url = github.api_url;
   o.token = std::move(token);
   o.accept = github.accept;
@@ -18,4 +19,4 @@ ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github, std::s
   return o;
 }
 
-}  // namespace ghharvest::github
+}  // namespace ghharvest::app

@@ -1,5 +1,5 @@
 // One scoring pass as `ghharvest score` and the daemon's schedule run it: compute and record
-// a run, then emit the reports that changed.
+// a run, then emit the reports that changed (the emit state kept in `db`).
 #pragma once
 
 #include <cstdint>
@@ -14,13 +14,13 @@ namespace ghharvest::store {
 class Database;
 }
 
-namespace ghharvest::report {
+namespace ghharvest::app {
 
 struct ScoreSummary {
   std::int64_t run = 0;
   std::size_t writers = 0;
   std::size_t rows = 0;  // (writer, project) pairs scored
-  EmitStats emit;
+  report::EmitStats emit;
   double score_seconds = 0;
   double report_seconds = 0;
 };
@@ -29,6 +29,6 @@ struct ScoreSummary {
 std::string FormatSummary(const ScoreSummary& s);
 
 Result<ScoreSummary> ScoreAndReport(store::Database& db, const config::Config& config,
-                                    const Clock& clock, Reporter& reporter);
+                                    const Clock& clock, report::Reporter& reporter);
 
-}  // namespace ghharvest::report
+}  // namespace ghharvest::app

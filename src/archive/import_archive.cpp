@@ -1,4 +1,4 @@
-#include "ghharvest/store/import_archive.hpp"
+#include "ghharvest/archive/import_archive.hpp"
 
 #include <zlib.h>
 
@@ -10,9 +10,10 @@
 
 #include "ghharvest/github/events.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/names.hpp"
 
-namespace ghharvest::store {
+namespace ghharvest::archive {
 namespace {
 
 struct GzCloser {
@@ -23,14 +24,14 @@ using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
 // Bytes read per gzread; the line buffer holds at most one partial line beyond this.
 constexpr unsigned kReadSize = 1 << 20;
 
-bool Wanted(const ImportOptions::Filter& f, const github::EventRecord& e) {
+bool Wanted(const ImportOptions::Filter& f, const model::EventRecord& e) {
   return f.repo_ids.count(e.repo_id) || f.repo_names.count(AsciiLower(e.repo_name)) ||
          f.actors.count(AsciiLower(e.actor.login));
 }
 
 }  // namespace
 
-Status ImportArchiveFile(Database& db, const std::string& path, const ImportOptions& opts,
+Status ImportArchiveFile(store::Database& db, const std::string& path, const ImportOptions& opts,
                          ImportStats* stats) {
   // gzopen reads plain files transparently, so an uncompressed .json works too.
   GzFile file(gzopen(path.c_str(), "rb"));
@@ -39,13 +40,13 @@ Status ImportArchiveFile(Database& db, const std::string& path, const ImportOpti
   }
   gzbuffer(file.get(), 256 * 1024);
 
-  Ingest ingest(db);
-  std::vector<github::EventRecord> events;
+  store::Ingest ingest(db);
+  std::vector<model::EventRecord> events;
   std::vector<github::EventLineError> errors;
   std::string buf;
   std::int64_t next_line = 1;  // the 1-based number of buf's first line
   int pending = 0;             // events written in the open transaction
-  std::unique_ptr<Transaction> tx;
+  std::unique_ptr<store::Transaction> tx;
 
   auto flush_tx = [&]() -> Status {
     if (!tx) return Status::Ok();
@@ -70,10 +71,10 @@ Status ImportArchiveFile(Database& db, const std::string& path, const ImportOpti
         continue;
       }
       if (!tx) {
-        tx = std::make_unique<Transaction>(db);
+        tx = std::make_unique<store::Transaction>(db);
         if (!tx->status().ok()) return tx->status();
       }
-      EventIngestCounts counts;
+      store::EventIngestCounts counts;
       if (Status s = ingest.UpsertEvent(ev, &counts); !s.ok()) {
         return Status::IOError(fmt::format("{}: storing event {}: {}", path, ev.id, s.message()));
       }
@@ -140,4 +141,21 @@ Status ImportArchiveFile(Database& db, const std::string& path, const ImportOpti
   return flush_tx();
 }
 
-}  // namespace ghharvest::store
+Result<ImportOptions::Filter> WatchedFilter(store::Database& db,
+                                            const std::vector<model::WatchedWriter>& writers) {
+  ImportOptions::Filter f;
+  for (const auto& w : writers) {
+    f.actors.insert(AsciiLower(w.login));
+    for (const auto& r : w.repos) f.repo_names.insert(AsciiLower(r));
+  }
+  auto watched = store::ListWatchedRepos(db);
+  if (!watched.ok()) return watched.status();
+  for (const store::WatchedRepo& w : *watched) {
+    f.repo_names.insert(AsciiLower(w.repo_name));
+    if (w.repo_id) f.repo_ids.insert(*w.repo_id);
+    if (w.full_name) f.repo_names.insert(AsciiLower(*w.full_name));
+  }
+  return f;
+}
+
+}  // namespace ghharvest::archive

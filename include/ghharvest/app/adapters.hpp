@@ -1,0 +1,56 @@
+// The database behind the interfaces other areas define for what they keep: the GitHub
+// client's EtagStore and the reporter's ReportState. Only the composition root (and tests
+// that wire parts by hand) names these, so neither github nor report knows SQLite.
+#pragma once
+
+#include "ghharvest/github/etag_store.hpp"
+#include "ghharvest/report/report_state.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/http_cache.hpp"
+#include "ghharvest/store/report_state.hpp"
+
+namespace ghharvest::app {
+
+class DatabaseEtagStore final : public github::EtagStore {
+ public:
+  explicit DatabaseEtagStore(store::Database& db) : cache_(db) {}
+  std::optional<github::CacheEntry> Lookup(const std::string& url,
+                                           const std::string& token_id) override {
+    return cache_.Lookup(url, token_id);
+  }
+  Status Save(const std::string& url, const std::string& token_id,
+              const github::CacheEntry& entry) override {
+    return cache_.Save(url, token_id, entry);
+  }
+  Status Forget(const std::string& url, const std::string& token_id) override {
+    return cache_.Forget(url, token_id);
+  }
+
+ private:
+  store::HttpCache cache_;
+};
+
+class DatabaseReportState final : public report::ReportState {
+ public:
+  explicit DatabaseReportState(store::Database& db) : tables_(db) {}
+  Result<std::vector<model::EmittedWriter>> Emitted(const std::string& dir) override {
+    return tables_.Emitted(dir);
+  }
+  Result<model::BlogFacts> BlogFactsFor(const std::string& writer,
+                                        const std::string& project) override {
+    return tables_.BlogFactsFor(writer, project);
+  }
+  Result<std::optional<std::string>> GeneratedBlogHash(const std::string& path) override {
+    return tables_.GeneratedBlogHash(path);
+  }
+  Status Remember(const std::string& dir, std::int64_t run,
+                  const std::vector<model::EmittedWriter>& writers,
+                  const std::vector<model::EmittedBlog>& blogs) override {
+    return tables_.Remember(dir, run, writers, blogs);
+  }
+
+ private:
+  store::ReportStateTables tables_;
+};
+
+}  // namespace ghharvest::app

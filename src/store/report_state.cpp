@@ -1,0 +1,156 @@
+#include "ghharvest/store/report_state.hpp"
+
+namespace ghharvest::store {
+
+Result<std::vector<model::EmittedWriter>> ReportStateTables::Emitted(const std::string& dir) {
+  std::vector<model::EmittedWriter> out;
+  auto st =
+      db_.Prepare("SELECT writer, numbers_hash, inputs_hash FROM report_state WHERE dir = ?1");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, dir);
+  while (g->Step()) out.push_back(model::EmittedWriter{g->Text(0), g->Text(1), g->Text(2)});
+  if (!g->status().ok()) return g->status();
+  return out;
+}
+
+Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writer,
+                                                         const std::string& project) {
+  model::BlogFacts in;
+  Database& db = db_;
+  std::optional<std::int64_t> repo_id;
+  {
+    auto st = db.Prepare("SELECT id, html_url FROM repos WHERE full_name = ?1");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, project);
+    if (g->Step()) {
+      repo_id = g->Int(0);
+      in.project_url = g->OptText(1).value_or("");
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  if (!repo_id) return in;  // e.g. a project known only from blog posts
+  {
+    auto st = db.Prepare(
+        "SELECT MAX(d) FROM ("
+        " SELECT MAX(MAX(COALESCE(created_at, ''), COALESCE(merged_at, ''))) AS d FROM issues"
+        "  WHERE repo_id = ?2 AND user_id IN"
+        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        " UNION ALL SELECT MAX(COALESCE(authored_at, committed_at)) FROM commits"
+        "  WHERE repo_id = ?2 AND author_id IN"
+        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        " UNION ALL SELECT MAX(created_at) FROM issue_comments"
+        "  WHERE repo_id = ?2 AND user_id IN"
+        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        " UNION ALL SELECT MAX(submitted_at) FROM reviews"
+        "  WHERE repo_id = ?2 AND user_id IN"
+        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, writer).Bind(2, *repo_id);
+    if (g->Step()) in.date = g->OptText(0).value_or("").substr(0, 10);
+    if (!g->status().ok()) return g->status();
+  }
+  {
+    auto st = db.Prepare(
+        "SELECT number, title, html_url, merged_at FROM issues"
+        " WHERE repo_id = ?2 AND is_pull AND merged_at IS NOT NULL AND user_id IN"
+        "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        " ORDER BY merged_at DESC, number DESC LIMIT 20");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, writer).Bind(2, *repo_id);
+    while (g->Step()) {
+      model::BlogItem it;
+      it.number = g->Int(0);
+      it.is_pull = true;
+      it.title = g->OptText(1).value_or("");
+      it.html_url = g->OptText(2).value_or("");
+      it.merged_at = g->OptText(3).value_or("");
+      in.merged.push_back(std::move(it));
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  {
+    // Feedback as writer_project_counts counts it: others' comments, bots excluded.
+    auto st = db.Prepare(
+        "SELECT number, is_pull, title, html_url, reactions, feedback FROM ("
+        " SELECT i.number, i.is_pull, i.title, i.html_url, i.reactions_total AS reactions,"
+        "  (SELECT COUNT(*) FROM issue_comments ic LEFT JOIN users cu ON cu.id = ic.user_id"
+        "    WHERE ic.repo_id = i.repo_id AND ic.issue_number = i.number"
+        "      AND ic.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0)"
+        "  + (SELECT COUNT(*) FROM review_comments rc LEFT JOIN users cu ON cu.id = rc.user_id"
+        "    WHERE rc.repo_id = i.repo_id AND rc.pull_number = i.number"
+        "      AND rc.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0) AS feedback"
+        " FROM issues i WHERE i.repo_id = ?2 AND i.user_id IN"
+        "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))"
+        " WHERE reactions + feedback > 0"
+        " ORDER BY reactions + feedback DESC, number ASC LIMIT 5");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, writer).Bind(2, *repo_id);
+    while (g->Step()) {
+      model::BlogItem it;
+      it.number = g->Int(0);
+      it.is_pull = g->Int(1) != 0;
+      it.title = g->OptText(2).value_or("");
+      it.html_url = g->OptText(3).value_or("");
+      it.reactions = g->Int(4);
+      it.feedback = g->Int(5);
+      in.top.push_back(std::move(it));
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  return in;
+}
+
+Result<std::optional<std::string>> ReportStateTables::GeneratedBlogHash(const std::string& path) {
+  auto st = db_.Prepare("SELECT generated_hash FROM report_blogs WHERE path = ?1");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, path);
+  std::optional<std::string> generated;
+  if (g->Step()) generated = g->Text(0);
+  if (!g->status().ok()) return g->status();
+  return generated;
+}
+
+Status ReportStateTables::Remember(const std::string& dir, std::int64_t run,
+                                   const std::vector<model::EmittedWriter>& writers,
+                                   const std::vector<model::EmittedBlog>& blogs) {
+  if (writers.empty() && blogs.empty()) return Status::Ok();
+  Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  auto st = db_.Prepare(
+      "INSERT INTO report_state (dir, writer, numbers_hash, inputs_hash, run)"
+      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dir, writer) DO UPDATE SET"
+      " writer = excluded.writer, numbers_hash = excluded.numbers_hash,"
+      " inputs_hash = excluded.inputs_hash, run = excluded.run");
+  if (!st.ok()) return st.status();
+  {
+    StatementGuard g(**st);
+    for (const model::EmittedWriter& w : writers) {
+      g->Reset();
+      g->Bind(1, dir).Bind(2, w.writer).Bind(3, w.numbers_hash).Bind(4, w.inputs_hash);
+      g->Bind(5, run);
+      if (Status s = g->Run(); !s.ok()) return s;
+    }
+  }
+  auto bst = db_.Prepare(
+      "INSERT INTO report_blogs (path, generated_hash, run) VALUES (?1, ?2, ?3)"
+      " ON CONFLICT (path) DO UPDATE SET generated_hash = excluded.generated_hash,"
+      " run = excluded.run");
+  if (!bst.ok()) return bst.status();
+  {
+    StatementGuard g(**bst);
+    for (const model::EmittedBlog& b : blogs) {
+      g->Reset();
+      g->Bind(1, b.path).Bind(2, b.hash).Bind(3, run);
+      if (Status s = g->Run(); !s.ok()) return s;
+    }
+  }
+  return tx.Commit();
+}
+
+}  // namespace ghharvest::store

@@ -1,0 +1,55 @@
+#include "ghharvest/store/status_snapshot.hpp"
+
+namespace ghharvest::store {
+namespace {
+
+// Runs `sql` (bound to `arg` when it has a parameter) and hands each row to `row`.
+template <typename F>
+Status Each(Database& db, std::string_view sql, F row, std::optional<std::int64_t> arg = {}) {
+  auto st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  if (arg) g->Bind(1, *arg);
+  while (g->Step()) row(*g);
+  return g->status();
+}
+
+}  // namespace
+
+Result<StatusSnapshot> ReadStatusSnapshot(Database& db, int max_errors) {
+  ReadSnapshot snapshot(db);
+  if (!snapshot.status().ok()) return snapshot.status();
+  StatusSnapshot out;
+  out.schema_version = db.UserVersion();
+  Status s = Each(db,
+                  "SELECT writer, repo_name, source, status, first_seen, gone_at FROM watches "
+                  "ORDER BY writer COLLATE NOCASE, repo_name COLLATE NOCASE",
+                  [&](Statement& r) {
+                    out.watches.push_back(
+                        {r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.OptText(5)});
+                  });
+  if (!s.ok()) return s;
+  s = Each(db, "SELECT login, user_id FROM writers", [&](Statement& r) {
+    out.writers.push_back({r.Text(0), r.OptInt(1)});
+  });
+  if (!s.ok()) return s;
+  s = Each(
+      db,
+      "SELECT endpoint, scope, watermark, cursor, updated_at FROM sync_state "
+      "ORDER BY endpoint = 'rate_limit', scope, endpoint",
+      [&](Statement& r) {
+        StatusSnapshot::Mark m{r.Text(0), r.Text(1), r.OptText(2), r.OptText(3), r.Text(4)};
+        (m.endpoint == "rate_limit" ? out.rate_limits : out.watermarks).push_back(std::move(m));
+      });
+  if (!s.ok()) return s;
+  s = Each(
+      db, "SELECT at, scope, url, message FROM sync_errors ORDER BY id DESC LIMIT ?1",
+      [&](Statement& r) {
+        out.errors.push_back({r.Text(0), r.OptText(1), r.OptText(2), r.Text(3)});
+      },
+      max_errors);
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace ghharvest::store
