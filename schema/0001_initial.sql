@@ -299,7 +299,7 @@ SELECT COALESCE((SELECT u.login FROM users u WHERE u.login = w.login COLLATE NOC
        b.project, 'blog_post', b.published_at, 1, 0, 0, 0, 0, 0, 0, 0, 0
 FROM blog_posts b JOIN writers w ON w.login = b.writer COLLATE NOCASE;
 
--- The public counts contract (shared/spec/counts-and-scoring.md): one row per
+-- The public counts contract (docs/schema.md): one row per
 -- (writer, project) with any activity.
 CREATE VIEW writer_project_counts AS
 SELECT writer, project,

@@ -1,4 +1,5 @@
-// The command line: subcommands of shared/spec/product.md; exit codes follow sysexits.h.
+// The command line: the subcommands of the README; exit codes follow sysexits.h
+// (util/exit_codes.hpp).
 #pragma once
 
 namespace ghharvest::cli {

@@ -1,5 +1,5 @@
 // The harvester: one sync cycle brings the watched writers' GitHub activity into SQLite
-// (shared/spec/github-api.md, docs/harvesting.md). It plans the work from the config and the
+// (docs/harvesting.md). It plans the work from the config and the
 // stored watermarks, fetches through github::Client and stores each page with store::Ingest
 // in its own transaction (rows and watermark together), so a crash loses at most the page
 // in flight and an unchanged world costs only 304s.

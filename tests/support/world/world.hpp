@@ -142,7 +142,7 @@ struct WorldModel {
   const WorldRepo* RepoById(std::int64_t id) const;
 };
 
-// One row of writer_project_counts (shared/spec/counts-and-scoring.md).
+// One row of writer_project_counts (the counts contract of docs/schema.md).
 struct CountsRow {
   std::string writer;   // as GitHub spells it
   std::string project;  // owner/repo, current name
