@@ -15,6 +15,7 @@ packages=(
   libtomlplusplus-dev    # config file
   libcli11-dev           # command line
   libfmt-dev             # formatting
+  libhowardhinnant-date-dev # ISO 8601 times (date/date.h, header-only)
   libsystemd-dev         # sd_notify
   zlib1g-dev             # GH Archive .json.gz
   systemd                # systemd-analyze for the unit tests

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "ghharvest/util/hash.hpp"
 #include "ghharvest/util/names.hpp"
 
 namespace ghharvest::config {
@@ -512,13 +513,8 @@ std::string ScoringFingerprint(const Config& config) {
   }
   canon += ";window_days=" + (s.window_days ? std::to_string(*s.window_days) : "none");
   canon += ";half_life_days=" + (s.half_life_days ? FormatNumber(*s.half_life_days) : "none");
-  // FNV-1a 64: stable across builds and platforms, unlike std::hash.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : canon) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return fmt::format("{:016x}", h);
+  // Stored with every score run, so a hash that is the same on every build (std::hash is not).
+  return fmt::format("{:016x}", Fnv1a64(canon));
 }
 
 Result<Config> LoadConfig(const std::string& path) {

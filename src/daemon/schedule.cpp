@@ -1,18 +1,16 @@
 #include "ghharvest/daemon/schedule.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "ghharvest/util/hash.hpp"
+#include "ghharvest/util/names.hpp"
 
 namespace ghharvest::daemon {
 
 std::chrono::milliseconds SplayOffset(const std::string& scope, std::chrono::milliseconds window) {
   if (window.count() <= 0) return std::chrono::milliseconds(0);
-  // FNV-1a: stable across runs and builds (std::hash is not), so phases survive restarts.
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : scope) {
-    h ^= static_cast<std::uint64_t>(std::tolower(c));
-    h *= 1099511628211ULL;
-  }
+  // A stable hash (std::hash is not), so phases survive restarts.
+  std::uint64_t h = Fnv1a64(AsciiLower(scope), kFnv1a64ShortBasis);
   // Mix the high bits in: FNV's low bits are weak for short similar names.
   h ^= h >> 29;
   h *= 0xbf58476d1ce4e5b9ULL;

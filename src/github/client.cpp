@@ -14,6 +14,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "ghharvest/util/hash.hpp"
 #include "ghharvest/util/log.hpp"
 #include "github/etag_cache.hpp"
 #include "github/governor.hpp"
@@ -71,15 +72,6 @@ bool ContainsNoCase(std::string_view hay, std::string_view needle) {
   return it != hay.end();
 }
 
-std::uint64_t Fnv1a64(std::string_view data, std::uint64_t basis) {
-  std::uint64_t h = basis;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 }  // namespace
 
 std::string TokenIdentity(const std::string& token) {
@@ -87,7 +79,7 @@ std::string TokenIdentity(const std::string& token) {
   // Two differently seeded 64-bit FNV-1a hashes: stable across versions and platforms, and
   // the cache never holds anything from which the token could be read back.
   std::string salted = "ghharvest-token-identity:" + token;
-  std::uint64_t a = Fnv1a64(salted, 14695981039346656037ull);
+  std::uint64_t a = Fnv1a64(salted, kFnv1a64OffsetBasis);
   std::uint64_t b = Fnv1a64(salted, 0x6c62272e07bb0142ull);
   return fmt::format("fnv1a:{:016x}{:016x}", a, b);
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ghharvest/util/hash.hpp"
+
 namespace ghharvest::report {
 
 std::string FormatNumber(double v) {
@@ -186,12 +188,7 @@ std::string BlogMarkdown(const BlogInputs& in) {
 }
 
 std::string HashHex(std::string_view data) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (char ch : data) {
-    h ^= static_cast<unsigned char>(ch);
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
+  return fmt::format("{:016x}", Fnv1a64(data, kFnv1a64ShortBasis));
 }
 
 }  // namespace ghharvest::report

@@ -1,7 +1,11 @@
 #include "ghharvest/util/clock.hpp"
 
-#include <cstdio>
-#include <ctime>
+#include <date/date.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <string_view>
 
 namespace ghharvest {
 
@@ -20,30 +24,68 @@ std::chrono::nanoseconds ScaledClock::RealDelay(std::chrono::nanoseconds d) cons
   return std::chrono::nanoseconds(static_cast<std::int64_t>(d.count() / speedup_));
 }
 
+namespace {
+
+// True when `s` has the shape of `picture`: '#' stands for one ASCII digit, anything else for
+// itself.
+bool HasShape(std::string_view s, std::string_view picture) {
+  if (s.size() != picture.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    bool digit = s[i] >= '0' && s[i] <= '9';
+    if (picture[i] == '#' ? !digit : s[i] != picture[i]) return false;
+  }
+  return true;
+}
+
+// A Clock::TimePoint counts nanoseconds in 64 bits, about 292 years either side of 1970;
+// sys_seconds reaches every four-digit year, so a time is checked against these before it is
+// converted, never wrapped.
+constexpr date::sys_seconds kFirstSecond =
+    std::chrono::ceil<std::chrono::seconds>(Clock::TimePoint::min());
+constexpr date::sys_seconds kLastSecond =
+    std::chrono::floor<std::chrono::seconds>(Clock::TimePoint::max());
+
+}  // namespace
+
 std::string FormatIso8601(Clock::TimePoint t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  // floor, not a cast: before 1970 a cast rounds toward zero, into the next second.
+  return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t));
 }
 
 bool ParseIso8601(const std::string& text, Clock::TimePoint* out) {
-  int y, mo, d, h, mi, s;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) < 6) {
+  // date.h checks the calendar and the clock (no February 31st, no hour 24) and applies the
+  // offset. The shape is checked here first because date.h also reads "2024-1-1T1:2:3", signed
+  // years and offsets like "+99:99", none of which GitHub writes.
+  constexpr std::string_view kDateTime = "####-##-##T##:##:##";
+  std::string_view rest(text);
+  if (!HasShape(rest.substr(0, kDateTime.size()), kDateTime)) return false;
+  std::string normalized(rest.substr(0, kDateTime.size()));
+  rest.remove_prefix(kDateTime.size());
+  // A fraction is dropped before date.h sees it: date.h reads only as many digits as the type it
+  // parses into holds (into milliseconds, "58.9999Z" leaves "9Z" unread) and rounds them
+  // (59.9999 becomes second 60, refused), and every time kept here is whole seconds anyway.
+  if (!rest.empty() && rest[0] == '.') {
+    std::size_t n = 1;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') ++n;
+    if (n == 1) return false;
+    rest.remove_prefix(n);
+  }
+  const char* format;
+  if (rest == "Z") {
+    format = "%FT%TZ";
+  } else if ((HasShape(rest, "+##:##") || HasShape(rest, "-##:##")) &&
+             rest.compare(1, 2, "23") <= 0 && rest[4] <= '5') {
+    format = "%FT%T%Ez";
+  } else {
     return false;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  *out = std::chrono::system_clock::from_time_t(timegm(&tm));
+  normalized += rest;
+  std::istringstream in(normalized);
+  date::sys_seconds t;
+  in >> date::parse(format, t);
+  if (in.fail() || in.peek() != std::istringstream::traits_type::eof()) return false;
+  if (t < kFirstSecond || t > kLastSecond) return false;
+  *out = std::chrono::time_point_cast<Clock::TimePoint::duration>(t);
   return true;
 }
 

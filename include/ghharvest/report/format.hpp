@@ -44,7 +44,8 @@ struct BlogInputs {
 std::string BlogSlug(std::string_view project);
 std::string BlogMarkdown(const BlogInputs& in);
 
-// A 64-bit FNV-1a of `data`, as 16 hex digits. For change detection, not security.
+// A 64-bit FNV-1a of `data` (util/hash.hpp, the short basis), as 16 hex digits. For change
+// detection, not security.
 std::string HashHex(std::string_view data);
 
 }  // namespace ghharvest::report

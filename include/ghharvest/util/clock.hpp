@@ -37,9 +37,19 @@ class ScaledClock final : public Clock {
   std::chrono::steady_clock::time_point real_start_;
 };
 
-// ISO 8601 UTC with seconds: "2026-01-31T12:00:00Z" (GitHub's format).
+// `t` as GitHub writes times, "2026-01-31T12:00:00Z": UTC, the whole second that holds `t`.
 std::string FormatIso8601(Clock::TimePoint t);
-// Parses GitHub's "YYYY-MM-DDTHH:MM:SSZ" (fractions and +00:00 accepted); false on bad input.
+
+// Reads a time as GitHub writes them (an RFC 3339 date-time), exactly:
+//   YYYY-MM-DD "T" HH:MM:SS, then optionally "." and one or more digits, then "Z", "+HH:MM" or
+//   "-HH:MM" (offset hours 00-23, minutes 00-59), and nothing after.
+// The offset is honoured ("2024-01-01T00:00:00+05:00" is 2023-12-31T19:00:00Z); the fraction is
+// dropped (the result is the whole second it falls in). The date must exist in the Gregorian
+// calendar (2024-02-29 yes, 2023-02-29 and 2024-02-31 no); hours run 00-23, minutes and seconds
+// 00-59 (a leap second "60" is refused). Lowercase "t" or "z", a space for "T", other field widths
+// and anything trailing are refused, as are times a TimePoint cannot hold (g++'s system_clock
+// counts nanoseconds: 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z) rather than wrapped.
+// Returns false on anything refused, leaving *out untouched.
 bool ParseIso8601(const std::string& text, Clock::TimePoint* out);
 
 }  // namespace ghharvest

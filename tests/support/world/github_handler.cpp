@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "ghharvest/util/hash.hpp"
+
 namespace ghharvest::testing {
 namespace {
 
@@ -46,14 +48,6 @@ std::vector<std::string> SplitPath(const std::string& path) {
     i = j;
   }
   return parts;
-}
-
-std::uint64_t Fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
 }
 
 // ---- JSON output -------------------------------------------------------------------------
@@ -996,8 +990,8 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   for (auto& h : reply.headers) out.headers.push_back(std::move(h));
   std::string etag;
   if (reply.status == 200) {
-    etag = fmt::format("\"{:016x}{:016x}\"", Fnv1a(reply.body),
-                       Fnv1a(reply.body, 0x84222325cbf29ce4ULL));
+    etag = fmt::format("\"{:016x}{:016x}\"", Fnv1a64(reply.body),
+                       Fnv1a64(reply.body, 0x84222325cbf29ce4ULL));
     out.headers.emplace_back("etag", etag);
     out.headers.emplace_back("cache-control", "private, max-age=60, s-maxage=60");
     out.headers.emplace_back("vary", "Accept, Authorization, Cookie, X-GitHub-OTP");
@@ -1079,7 +1073,7 @@ Handler WithFaults(Handler inner, double rate, std::uint64_t seed) {
       std::lock_guard lock(st->mu);
       attempt = st->attempts[req.target]++;
     }
-    std::uint64_t h = Fnv1a(req.target, seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
+    std::uint64_t h = Fnv1a64(req.target, seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
     h ^= attempt * 0xbf58476d1ce4e5b9ULL;
     h = (h ^ (h >> 31)) * 0x94d049bb133111ebULL;
     h ^= h >> 29;
