@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
+
 #include <sqlite3.h>
 #include <zlib.h>
+#include "check_ok.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -85,8 +87,8 @@ TEST_CASE("a small .json.gz imports its events, skipping and reporting the bad l
   std::string gz = dir.file("2024-01-01-0.json.gz");
   WriteGz(gz, SmallArchive());
   auto db = store::Database::Open(dir.file("db.sqlite"));
-  REQUIRE(db.ok());
-  REQUIRE((*db)->Exec("INSERT INTO writers(login) VALUES('Alice')").ok());
+  REQUIRE_OK(db);
+  REQUIRE_OK((*db)->Exec("INSERT INTO writers(login) VALUES('Alice')"));
 
   archive::ImportStats stats;
   archive::ImportOptions opts;
@@ -112,7 +114,7 @@ TEST_CASE("a small .json.gz imports its events, skipping and reporting the bad l
   // A second import of the same hour changes nothing.
   int changes = sqlite3_total_changes((*db)->raw());
   archive::ImportStats again;
-  REQUIRE(archive::ImportArchiveFile(**db, gz, opts, &again).ok());
+  REQUIRE_OK(archive::ImportArchiveFile(**db, gz, opts, &again));
   CHECK(again.events == 6);
   CHECK(sqlite3_total_changes((*db)->raw()) == changes);
 }
@@ -125,9 +127,9 @@ TEST_CASE("an uncompressed archive file imports the same way") {
     out << SmallArchive();
   }
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   archive::ImportStats stats;
-  REQUIRE(archive::ImportArchiveFile(**db, path, {}, &stats).ok());
+  REQUIRE_OK(archive::ImportArchiveFile(**db, path, {}, &stats));
   CHECK(stats.events == 6);
   CHECK(stats.bad_lines == 2);
 }
@@ -139,9 +141,9 @@ TEST_CASE("many events stream through without loading the file whole") {
   for (int n = 1; n <= 20000; ++n) text += IssuesEvent(n, n % 2 ? "alice" : "bob", n % 2 ? 1 : 2);
   WriteGz(gz, text);
   auto db = store::Database::Open(dir.file("db.sqlite"));
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   archive::ImportStats stats;
-  REQUIRE(archive::ImportArchiveFile(**db, gz, {}, &stats).ok());
+  REQUIRE_OK(archive::ImportArchiveFile(**db, gz, {}, &stats));
   CHECK(stats.lines == 20000);
   CHECK(stats.events == 20000);
   CHECK(stats.bad_lines == 0);
@@ -151,7 +153,7 @@ TEST_CASE("many events stream through without loading the file whole") {
 
 TEST_CASE("a missing file is an IOError naming it") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   archive::ImportStats stats;
   Status s = archive::ImportArchiveFile(**db, "/nonexistent/x.json.gz", {}, &stats);
   CHECK(s.code() == Status::Code::kIOError);
@@ -171,7 +173,7 @@ TEST_CASE("a truncated gzip keeps the events before the cut and reports the read
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   }
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   archive::ImportStats stats;
   Status s = archive::ImportArchiveFile(**db, cut, {}, &stats);
   CHECK(s.code() == Status::Code::kIOError);
@@ -194,11 +196,11 @@ TEST_CASE("a filter keeps the watched projects' and writers' events and counts t
 
   auto run = [&](const archive::ImportOptions::Filter& f) {
     auto db = store::Database::Open(":memory:");
-    REQUIRE(db.ok());
+    REQUIRE_OK(db);
     archive::ImportOptions opts;
     opts.filter = f;
     archive::ImportStats stats;
-    REQUIRE(archive::ImportArchiveFile(**db, gz, opts, &stats).ok());
+    REQUIRE_OK(archive::ImportArchiveFile(**db, gz, opts, &stats));
     CHECK(stats.events == 3);
     CHECK(Int(**db, "SELECT count(*) FROM issues") == stats.events - stats.skipped);
     return stats.skipped;

@@ -1,7 +1,9 @@
 // `ghharvest import-archive` as an operator runs it: the built binary, a config, .json.gz files.
 #include <doctest/doctest.h>
+
 #include <sys/wait.h>
 #include <zlib.h>
+#include "check_ok.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -68,7 +70,7 @@ std::string PullEvent(int number, bool merged, const std::string& actor = "alice
 
 std::int64_t Int(const std::string& db_path, const std::string& sql) {
   auto db = ghharvest::store::Database::Open(db_path);
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   auto v = (*db)->QueryInt(sql);
   REQUIRE_MESSAGE(v.ok(), v.status().ToString());
   REQUIRE(v->has_value());

@@ -1,6 +1,8 @@
 // Runs the built ghharvest binary as an operator would, checking exit codes and output.
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -157,8 +159,8 @@ TEST_CASE("status shows watches, watermarks, the rate-limit budget and the last 
       " 'https://api.github.com/repos/octo-org/old', 'HTTP 404');";
   {
     auto opened = ghharvest::store::Database::Open(db);
-    REQUIRE(opened.ok());
-    REQUIRE((*opened)->Exec(sql).ok());
+    REQUIRE_OK(opened);
+    REQUIRE_OK((*opened)->Exec(sql));
   }
   Ran r = Run("status -c '" + path + "'");
   CHECK(r.code == 0);
@@ -179,8 +181,8 @@ TEST_CASE("status refuses a database written by a newer ghharvest with exit 65, 
   std::string db = dir.file("state/ghharvest.db");
   {
     auto opened = ghharvest::store::Database::Open(db);
-    REQUIRE(opened.ok());
-    REQUIRE((*opened)->Exec("PRAGMA user_version = 9999").ok());
+    REQUIRE_OK(opened);
+    REQUIRE_OK((*opened)->Exec("PRAGMA user_version = 9999"));
   }
   std::string before = Slurp(db);
   Ran r = Run("status -c '" + path + "'");

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -79,7 +81,7 @@ TEST_CASE("unset database and reports dir default to $STATE_DIRECTORY when syste
   ::setenv("STATE_DIRECTORY", "/var/lib/ghharvest:/var/lib/other", 1);
   auto cfg = config::LoadConfig(Write(dir, "g.toml", kGithub));
   ::unsetenv("STATE_DIRECTORY");
-  REQUIRE(cfg.ok());
+  REQUIRE_OK(cfg);
   CHECK(cfg->storage.database == "/var/lib/ghharvest/ghharvest.db");
   CHECK(cfg->reports.dir == "/var/lib/ghharvest/reports");
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -48,7 +50,7 @@ TEST_CASE("a token file is read with its trailing newline and spaces stripped") 
   config::GithubConfig gh;
   gh.token_file = WriteFile(dir.file("tok"), "  ghp_abc123\n\n", 0600);
   auto t = config::LoadTokenWithSource(gh);
-  REQUIRE(t.ok());
+  REQUIRE_OK(t);
   CHECK(t->value == "ghp_abc123");
   CHECK(t->source == "token_file " + dir.file("tok"));
   CHECK(g_lines.empty());
@@ -64,7 +66,7 @@ TEST_CASE("$CREDENTIALS_DIRECTORY/github-token wins over token_file and token_en
   gh.token_file = WriteFile(dir.file("other"), "from-file", 0600);
   gh.token_env = "GHH_TEST_TOKEN";
   auto t = config::LoadToken(gh);
-  REQUIRE(t.ok());
+  REQUIRE_OK(t);
   CHECK(*t == "from-credentials");
 }
 
@@ -77,7 +79,7 @@ TEST_CASE("without a credential file, token_file comes before token_env") {
   gh.token_file = WriteFile(dir.file("tok"), "from-file", 0600);
   gh.token_env = "GHH_TEST_TOKEN";
   auto t = config::LoadToken(gh);
-  REQUIRE(t.ok());
+  REQUIRE_OK(t);
   CHECK(*t == "from-file");
 }
 
@@ -89,12 +91,12 @@ TEST_CASE("a missing or empty token file falls through to token_env") {
   gh.token_env = "GHH_TEST_TOKEN";
   gh.token_file = dir.file("absent");
   auto t = config::LoadTokenWithSource(gh);
-  REQUIRE(t.ok());
+  REQUIRE_OK(t);
   CHECK(t->value == "from-env");
   CHECK(t->source == "$GHH_TEST_TOKEN");
   gh.token_file = WriteFile(dir.file("empty"), "\n", 0600);
   t = config::LoadTokenWithSource(gh);
-  REQUIRE(t.ok());
+  REQUIRE_OK(t);
   CHECK(t->value == "from-env");
 }
 
@@ -121,7 +123,7 @@ TEST_CASE("a token file readable by group or others is used, with a warning with
   config::GithubConfig gh;
   gh.token_file = WriteFile(dir.file("tok"), "s3cret-value\n", 0644);
   auto t = config::LoadToken(gh);
-  REQUIRE(t.ok());
+  REQUIRE_OK(t);
   CHECK(*t == "s3cret-value");
   REQUIRE(g_lines.size() == 1);
   CHECK(g_lines[0].find("readable by group or others") != std::string::npos);

@@ -5,6 +5,8 @@
 // finally kill -9 in the middle of a harvest and a restart: nothing lost, no duplicates.
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -206,7 +208,7 @@ class World {
     o.read_only = true;
     o.apply_migrations = false;
     auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
-    REQUIRE(db.ok());
+    REQUIRE_OK(db);
     const char* sql[] = {
         "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
         "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
@@ -217,7 +219,7 @@ class World {
     std::int64_t dup = 0;
     for (const char* q : sql) {
       auto v = (*db)->QueryInt(q);
-      REQUIRE(v.ok());
+      REQUIRE_OK(v);
       dup += v->value_or(0);
     }
     return dup;

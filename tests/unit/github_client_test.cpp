@@ -4,7 +4,9 @@
 #include "ghharvest/github/client.hpp"
 
 #include <doctest/doctest.h>
+
 #include <simdjson.h>
+#include "check_ok.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -164,7 +166,7 @@ TEST_CASE("the paginate-issues recording is read page by page to the end followi
   std::vector<std::string> seen;
   while (true) {
     auto r = Fetch(io, client, url);
-    REQUIRE(r.ok());
+    REQUIRE_OK(r);
     CHECK(r->kind == ApiResponse::Kind::kOk);
     CHECK(r->status == 200);
     CHECK(r->body.capacity() >= r->body.size() + 64);
@@ -250,7 +252,7 @@ TEST_CASE("the default headers are the documented ones: Bearer token and the git
   SystemClock clock;
   Client client(io, clock, nullptr, FastOptions(server.base_url()));
   auto r = Fetch(io, client, "/user");
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   auto log = server.log();
   REQUIRE(log.size() == 1);
   CHECK(log[0].headers.at("authorization") == "Bearer " + kToken);
@@ -264,8 +266,8 @@ TEST_CASE("the token is sent to the configured API origin only") {
   boost::asio::io_context io;
   SystemClock clock;
   Client client(io, clock, nullptr, FastOptions(api.base_url()));
-  REQUIRE(Fetch(io, client, api.base_url() + "/users/alice").ok());
-  REQUIRE(Fetch(io, client, other.base_url() + "/elsewhere").ok());
+  REQUIRE_OK(Fetch(io, client, api.base_url() + "/users/alice"));
+  REQUIRE_OK(Fetch(io, client, other.base_url() + "/elsewhere"));
   REQUIRE(api.log().size() == 1);
   CHECK(api.log()[0].headers.at("authorization") == "Bearer " + kToken);
   REQUIRE(other.log().size() == 1);
@@ -279,7 +281,7 @@ TEST_CASE("a renamed repository's 301 is followed and final_url names the new lo
   SystemClock clock;
   Client client(io, clock, nullptr, FixtureOptions(rs.server.base_url()));
   auto r = Fetch(io, client, kRenamed);
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   CHECK(r->kind == ApiResponse::Kind::kOk);
   CHECK(r->status == 200);
   CHECK(r->url == rs.server.base_url() + kRenamed);
@@ -321,13 +323,13 @@ TEST_CASE("a recorded 422 is a client error and a recorded 404 is gone, neither 
   Client client(io, clock, nullptr, FixtureOptions(rs.server.base_url()));
 
   auto e = Fetch(io, client, "/labels");
-  REQUIRE(e.ok());
+  REQUIRE_OK(e);
   CHECK(e->kind == ApiResponse::Kind::kClientError);
   CHECK(e->status == 422);
   CHECK(e->body.find("Validation Failed") != std::string::npos);
 
   auto g = Fetch(io, client, kProtection);
-  REQUIRE(g.ok());
+  REQUIRE_OK(g);
   CHECK(g->kind == ApiResponse::Kind::kGone);
   CHECK(g->status == 404);
   CHECK(client.stats().retries == 0);
@@ -342,18 +344,18 @@ TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache su
   std::optional<std::string> first_next;
   {
     auto db = store::Database::Open(dir.file("cache.db"));
-    REQUIRE(db.ok());
+    REQUIRE_OK(db);
     app::DatabaseEtagStore etags(**db);
     Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
     auto a = Fetch(io, client, kPaginateStart);
-    REQUIRE(a.ok());
+    REQUIRE_OK(a);
     REQUIRE(a->kind == ApiResponse::Kind::kOk);
     REQUIRE(a->etag.has_value());
     first_next = a->next_url;
     REQUIRE(first_next.has_value());
 
     auto b = Fetch(io, client, kPaginateStart);
-    REQUIRE(b.ok());
+    REQUIRE_OK(b);
     CHECK(b->kind == ApiResponse::Kind::kNotModified);
     CHECK(b->status == 304);
     CHECK(b->body.empty());
@@ -369,7 +371,7 @@ TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache su
 
     // The cache keys on a hash of the token, never the token.
     auto stmt = (*db)->Prepare("SELECT token_id FROM http_cache");
-    REQUIRE(stmt.ok());
+    REQUIRE_OK(stmt);
     store::StatementGuard g(**stmt);
     REQUIRE(g->Step());
     CHECK(g->Text(0) == TokenIdentity(kFixtureToken));
@@ -377,31 +379,31 @@ TEST_CASE("a repeated request gets a 304, counted as unchanged, and the cache su
   }
   {
     auto db = store::Database::Open(dir.file("cache.db"));
-    REQUIRE(db.ok());
+    REQUIRE_OK(db);
     app::DatabaseEtagStore etags(**db);
     Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
     auto c = Fetch(io, client, kPaginateStart);
-    REQUIRE(c.ok());
+    REQUIRE_OK(c);
     CHECK(c->kind == ApiResponse::Kind::kNotModified);
     CHECK(c->next_url == first_next);
     CHECK(client.stats().not_modified == 1);
 
     // Forget() makes the next request unconditional.
-    REQUIRE(client.Forget(kPaginateStart).ok());
+    REQUIRE_OK(client.Forget(kPaginateStart));
     auto d = Fetch(io, client, kPaginateStart);
-    REQUIRE(d.ok());
+    REQUIRE_OK(d);
     CHECK(d->kind == ApiResponse::Kind::kOk);
   }
   {
     // Another token does not see the first token's validators.
     auto db = store::Database::Open(dir.file("cache.db"));
-    REQUIRE(db.ok());
+    REQUIRE_OK(db);
     ClientOptions other = FixtureOptions(rs.server.base_url());
     other.token = "another-token";
     app::DatabaseEtagStore etags(**db);
     Client client(io, clock, &etags, other);
     auto e = Fetch(io, client, kPaginateStart);
-    REQUIRE(e.ok());
+    REQUIRE_OK(e);
     CHECK(e->kind == ApiResponse::Kind::kOk);
   }
 }
@@ -517,7 +519,7 @@ TEST_CASE("a primary-limit 403 with remaining 0 holds the resource until the res
   o.reserve = 0;
   Client client(io, clock, nullptr, o);
   auto r = Fetch(io, client, "/users/alice");
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   CHECK(r->kind == ApiResponse::Kind::kOk);
   std::lock_guard lock(mu);
   REQUIRE(times.size() == 2);
@@ -553,10 +555,10 @@ TEST_CASE(
   Client client(io, clock, nullptr, FastOptions(server.base_url()));
 
   auto a = Fetch(io, client, "/a");
-  REQUIRE(a.ok());
+  REQUIRE_OK(a);
   CHECK(a->kind == ApiResponse::Kind::kOk);
   auto b = Fetch(io, client, "/b");
-  REQUIRE(b.ok());
+  REQUIRE_OK(b);
   CHECK(b->kind == ApiResponse::Kind::kOk);
   std::lock_guard lock(mu);
   REQUIRE(times["/a"].size() == 2);
@@ -614,10 +616,10 @@ TEST_CASE(
   Client client(io, clock, nullptr, o);
 
   auto future = Fetch(io, client, "/future");
-  REQUIRE(future.ok());
+  REQUIRE_OK(future);
   CHECK(future->kind == ApiResponse::Kind::kOk);
   auto past = Fetch(io, client, "/past");
-  REQUIRE(past.ok());
+  REQUIRE_OK(past);
   CHECK(past->kind == ApiResponse::Kind::kOk);
   std::lock_guard lock(mu);
   REQUIRE(times["/future"].size() == 2);
@@ -643,7 +645,7 @@ TEST_CASE("a retry-after of a day is capped at an hour, then asked again") {
   boost::asio::io_context io;
   Client client(io, clock, nullptr, FastOptions(server.base_url()));
   auto res = Fetch(io, client, "/slow");
-  REQUIRE(res.ok());
+  REQUIRE_OK(res);
   CHECK(res->kind == ApiResponse::Kind::kOk);
   std::lock_guard lock(mu);
   REQUIRE(times.size() == 2);
@@ -676,7 +678,7 @@ TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then
     boost::asio::io_context io;
     Client client(io, clock, nullptr, FastOptions(server.base_url()));
     auto r = Fetch(io, client, "/x");
-    REQUIRE(r.ok());
+    REQUIRE_OK(r);
     CHECK(r->kind == ApiResponse::Kind::kOk);
     CHECK(r->body == good);
     CHECK(client.stats().retries == 2);
@@ -699,7 +701,7 @@ TEST_CASE("a stalled response is abandoned after stall_timeout and retried") {
   o.stall_timeout = seconds(1);
   Client client(io, clock, nullptr, o);
   auto r = Fetch(io, client, "/stall");
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   CHECK(r->body == R"({"ok":true})");
   CHECK(client.stats().retries == 1);
   CHECK(script.served("/stall") == 2);
@@ -717,7 +719,7 @@ TEST_CASE("a 403 that is no rate limit is a client error, not a wait") {
   SystemClock clock;
   Client client(io, clock, nullptr, FastOptions(server.base_url()));
   auto r = Fetch(io, client, "/forbidden");
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   CHECK(r->kind == ApiResponse::Kind::kClientError);
   CHECK(r->status == 403);
   CHECK(client.stats().retries == 0);
@@ -885,7 +887,7 @@ TEST_CASE("search requests are paced to search_per_minute") {
   for (int i = 0; i < 4; ++i) {
     client.Get("/search/issues?q=involves:alice&page=" + std::to_string(i),
                [&](Result<ApiResponse> r) {
-                 CHECK(r.ok());
+                 CHECK_OK(r);
                  done++;
                });
   }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -151,7 +153,7 @@ TEST_CASE("a payload key that does not belong to the event type is ignored") {
   auto e = ParseEvent(
       R"({"id":"1","type":"PushEvent","actor":{"id":1,"login":"a"},"repo":{"id":2,"name":"o/r"},)"
       R"("payload":{"issue":{"id":3,"number":4}},"created_at":"2024-01-01T00:00:00Z"})");
-  REQUIRE(e.ok());
+  REQUIRE_OK(e);
   CHECK_FALSE(e->issue);
 }
 

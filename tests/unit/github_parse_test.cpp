@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+
 #include <simdjson.h>
+#include "check_ok.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -116,7 +118,7 @@ TEST_CASE("a null user (a deleted account) becomes nullopt, not an error") {
   CHECK_FALSE((*r)[0].user);
   auto c =
       ParseIssueCommentList(R"([{"id":1,"user":null,"issue_url":"https://h/repos/o/r/issues/9"}])");
-  REQUIRE(c.ok());
+  REQUIRE_OK(c);
   CHECK_FALSE((*c)[0].user);
   CHECK((*c)[0].number == 9);
   auto commits = ParseCommitList(R"([{"sha":"abc","author":null,"commit":{"author":null}}])");
@@ -204,7 +206,7 @@ TEST_CASE("a repository and its owner parse from the get-repository recording") 
   CHECK(r->owner->id == 31898100);
 
   auto list = ParseRepoList("[" + bodies[0] + "," + bodies[0] + "]");
-  REQUIRE(list.ok());
+  REQUIRE_OK(list);
   CHECK(list->size() == 2);
 }
 
@@ -221,12 +223,12 @@ TEST_CASE("a body parses in place when it has padding and by copy when it has no
   std::string tight = R"([{"id":1,"number":2}])";
   tight.shrink_to_fit();
   auto a = ParseIssueList(tight);
-  REQUIRE(a.ok());
+  REQUIRE_OK(a);
   std::string padded = tight;
   ReservePadding(padded);
   CHECK(padded.capacity() >= padded.size() + kJsonPadding);
   auto b = ParseIssueList(padded);
-  REQUIRE(b.ok());
+  REQUIRE_OK(b);
   CHECK((*a)[0].number == (*b)[0].number);
 }
 

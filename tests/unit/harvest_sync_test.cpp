@@ -1,10 +1,12 @@
 // The harvester against the synthetic GitHub (tests/support/world): after a sync,
 // writer_project_counts must equal the world's own truth, row by row and column by column.
 #include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "check_ok.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -103,9 +105,9 @@ class Harness {
       cfg_.writers.push_back(w);
     }
     auto db = gh::store::Database::Open(cfg_.storage.database);
-    REQUIRE(db.ok());
+    REQUIRE_OK(db);
     db_ = std::move(*db);
-    REQUIRE(gh::store::SyncWriters(*db_, gh::config::WatchedWriters(cfg_)).ok());
+    REQUIRE_OK(gh::store::SyncWriters(*db_, gh::config::WatchedWriters(cfg_)));
   }
 
   SyncResult Sync() {
@@ -173,7 +175,7 @@ class Harness {
     std::int64_t dup = 0;
     for (const char* q : sql) {
       auto v = db_->QueryInt(q);
-      REQUIRE(v.ok());
+      REQUIRE_OK(v);
       dup += v->value_or(0);
     }
     return dup;
@@ -313,7 +315,7 @@ TEST_CASE("discovery finds the writers' projects and the counts equal the truth"
   SyncAdvanceSyncIdle(h);
   auto watches = h.db().QueryInt(
       "SELECT count(*) FROM watches WHERE source IN ('search', 'user_repos', 'events')");
-  REQUIRE(watches.ok());
+  REQUIRE_OK(watches);
   CHECK(watches->value_or(0) > 0);
 }
 
@@ -382,7 +384,7 @@ TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact c
   CHECK(killed >= 20);
   // The killed runs did store work (the final run resumes rather than starts over).
   auto stored = h.db().QueryInt("SELECT count(*) FROM commits");
-  REQUIRE(stored.ok());
+  REQUIRE_OK(stored);
   CHECK(stored->value_or(0) > 0);
 
   REQUIRE(WaitExit(SpawnSync(config)) == 0);
@@ -397,7 +399,7 @@ TEST_CASE(
   o.spec.items = 4000;
   Harness h(o);
   auto first = h.Sync();
-  REQUIRE(first.status.ok());
+  REQUIRE_OK(first.status);
   gh::testing::AdvanceSpec a;
   a.rename_repo = true;
   a.delete_repo = true;
@@ -409,17 +411,17 @@ TEST_CASE(
   CHECK(second.stats.projects_gone == 1);
   CheckCounts(h, "after a rename and a deletion");
   auto gone = h.db().QueryInt("SELECT count(*) FROM watches WHERE status = 'gone'");
-  REQUIRE(gone.ok());
+  REQUIRE_OK(gone);
   CHECK(gone->value_or(0) > 0);
   auto renamed =
       h.db().QueryInt("SELECT count(*) FROM repos WHERE full_name = '" + *changed.renamed_to + "'");
-  REQUIRE(renamed.ok());
+  REQUIRE_OK(renamed);
   CHECK(renamed->value_or(0) == 1);
 
   // The next cycle asks nothing of the gone project and no redirect of the renamed one.
   h.handler().ResetCounters();
   auto third = h.Sync();
-  CHECK(third.status.ok());
+  CHECK_OK(third.status);
   auto c = h.handler().counters();
   CHECK(c.not_found == 0);
   CHECK(c.redirects == 0);
@@ -433,15 +435,15 @@ TEST_CASE("a config login in another case watches the GitHub account and records
   o.spec = BigWorld();
   o.spec.items = 2000;
   Harness h(o);
-  REQUIRE(h.Sync().status.ok());
+  REQUIRE_OK(h.Sync().status);
   auto unresolved = h.db().QueryInt("SELECT count(*) FROM writers WHERE user_id IS NULL");
-  REQUIRE(unresolved.ok());
+  REQUIRE_OK(unresolved);
   CHECK(unresolved->value_or(-1) == 0);
   // Config spellings differ from GitHub's somewhere in the world, and the rows use GitHub's.
   auto differ = h.db().QueryInt(
       "SELECT count(*) FROM writers w JOIN users u ON u.id = w.user_id WHERE w.login <> u.login "
       "COLLATE BINARY");
-  REQUIRE(differ.ok());
+  REQUIRE_OK(differ);
   CHECK(differ->value_or(0) > 0);
   CheckCounts(h, "with mixed-case config logins");
 }
@@ -530,7 +532,7 @@ TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound
   CHECK(harvester.Busy());
   io.run();
   REQUIRE(got.size() == 2);
-  CHECK(got[0].ok());
+  CHECK_OK(got[0]);
   CHECK(got[1].code() == gh::Status::Code::kNotFound);
   CHECK(one.projects == static_cast<std::int64_t>(h.config().writers.front().repos.size()));
   CHECK(one.counts_changed);
@@ -569,7 +571,7 @@ TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, 
     });
     io.run();
     io.restart();
-    REQUIRE(status.ok());
+    REQUIRE_OK(status);
     CHECK(st.projects_fresh == shared);
     CHECK(st.projects == static_cast<std::int64_t>(mine.size()) - shared);
     skipped_total += st.projects_fresh;
@@ -586,7 +588,7 @@ TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, 
     all = x;
   });
   io.run();
-  REQUIRE(status.ok());
+  REQUIRE_OK(status);
   CHECK(all.projects == static_cast<std::int64_t>(seen.size()));
   CHECK(all.projects_fresh == 0);
   CHECK_FALSE(all.counts_changed);
@@ -611,12 +613,12 @@ TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle com
   CHECK(first.status.code() == gh::Status::Code::kUnavailable);
   CHECK(first.stats.scopes_failed > 0);
   auto errors = h.db().QueryInt("SELECT count(*) FROM sync_errors");
-  REQUIRE(errors.ok());
+  REQUIRE_OK(errors);
   CHECK(errors->value_or(0) > 0);
   // The pulls walk whose reviews failed says so, and its watermark did not move.
   auto walking = h.db().QueryInt(
       "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND cursor = 'walking'");
-  REQUIRE(walking.ok());
+  REQUIRE_OK(walking);
   CHECK(walking->value_or(0) > 0);
   // Everything else was stored: some counts are there already.
   CHECK_FALSE(h.Stored().empty());
@@ -627,7 +629,7 @@ TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle com
   CheckCounts(h, "after the failing lists recovered");
   walking = h.db().QueryInt(
       "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND cursor = 'walking'");
-  REQUIRE(walking.ok());
+  REQUIRE_OK(walking);
   CHECK(walking->value_or(-1) == 0);
 }
 
@@ -639,11 +641,11 @@ TEST_CASE("discovery stops at max_discovered_repos per writer") {
   Harness h(o);
   h.config().harvest.max_discovered_repos = 2;
   auto r = h.Sync();
-  CHECK(r.status.ok());
+  CHECK_OK(r.status);
   auto most = h.db().QueryInt(
       "SELECT max(n) FROM (SELECT count(*) AS n FROM watches WHERE source <> 'config' GROUP BY "
       "writer)");
-  REQUIRE(most.ok());
+  REQUIRE_OK(most);
   CHECK(most->value_or(0) == 2);
 }
 
@@ -660,7 +662,7 @@ TEST_CASE("sync --once exits 75 when some lists failed, and 0 once they recover"
   CHECK(WaitExit(SpawnSync(config)) == 75);
   auto errors =
       h.db().QueryInt("SELECT count(*) FROM sync_errors WHERE url LIKE '%/pulls/comments%'");
-  REQUIRE(errors.ok());
+  REQUIRE_OK(errors);
   CHECK(errors->value_or(0) > 0);
   *o.failing = false;
   CHECK(WaitExit(SpawnSync(config)) == 0);
@@ -687,11 +689,11 @@ TEST_CASE("new reactions that leave updated_at alone are picked up by the refres
   o.spec = BigWorld();
   o.spec.items = 20000;
   Harness h(o);
-  REQUIRE(h.Sync().status.ok());
+  REQUIRE_OK(h.Sync().status);
   auto added = h.world().Advance(ReactionsOnly());
   REQUIRE(added.reactions_added > 0);
   auto r = h.Sync();
-  CHECK(r.status.ok());
+  CHECK_OK(r.status);
   CHECK(r.stats.counts_changed);
   CheckCounts(h, "after reactions only");
 }
@@ -702,9 +704,9 @@ TEST_CASE("without the refresh window, such reactions on long lists are missed (
   o.spec.items = 20000;
   Harness h(o);
   h.config().harvest.refresh_reactions_days = 0;
-  REQUIRE(h.Sync().status.ok());
+  REQUIRE_OK(h.Sync().status);
   h.world().Advance(ReactionsOnly());
-  REQUIRE(h.Sync().status.ok());
+  REQUIRE_OK(h.Sync().status);
   // The lists longer than a page moved their `since` past the reacted items.
   CHECK(h.Stored() != h.Truth());
 }
@@ -758,6 +760,6 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
     CHECK_FALSE(called);
   }
   auto r = h.Sync();
-  CHECK(r.status.ok());
+  CHECK_OK(r.status);
   CheckCounts(h, "after a cancelled sync");
 }

@@ -3,6 +3,8 @@
 // compressed body cut short or corrupt must be retried like a plain one, never handed on.
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <optional>
 #include <string>
@@ -117,7 +119,7 @@ std::vector<Page> WalkIssues(ReplayServer& rs) {
   std::string url = kPaginateStart;
   while (true) {
     auto r = Fetch(io, client, url);
-    REQUIRE(r.ok());
+    REQUIRE_OK(r);
     REQUIRE(r->kind == ApiResponse::Kind::kOk);
     CHECK(r->body.capacity() >= r->body.size() + kJsonPadding);
     Page p{r->body, r->next_url, r->etag, {}};
@@ -125,7 +127,7 @@ std::vector<Page> WalkIssues(ReplayServer& rs) {
       p.body.replace(at, rs.server.base_url().size(), "SERVER");
     }
     auto issues = ParseIssueList(r->body);
-    REQUIRE(issues.ok());
+    REQUIRE_OK(issues);
     for (const IssueRecord& i : *issues) {
       p.issues.push_back(std::to_string(i.id) + " #" + std::to_string(i.number) + " " +
                          (i.user ? i.user->login : "-") + " " + i.state + " " + i.title + " " +
@@ -208,7 +210,7 @@ TEST_CASE("gzip bodies cut short or corrupt are retried, never handed on, then s
     ServerStats seen;
     auto all = FaultTwiceThenGood(clock, fault(kind), &stats, &seen);
     REQUIRE(all.size() == 1);  // no partial body reached the caller before the good one
-    REQUIRE(all[0].ok());
+    REQUIRE_OK(all[0]);
     CHECK(all[0]->kind == ApiResponse::Kind::kOk);
     CHECK(all[0]->body == kGood);
     CHECK(stats.retries == 2);
@@ -234,19 +236,19 @@ TEST_CASE("a gzip stream cut before its first byte is retried, one cut in its tr
   auto empty =
       FaultTwiceThenGood(clock, Truncated(Gzipped(JsonResponse(200, kGood)), 10), &stats, &seen);
   REQUIRE(empty.size() == 1);
-  REQUIRE(empty[0].ok());
+  REQUIRE_OK(empty[0]);
   CHECK(empty[0]->body == kGood);
-  REQUIRE(ParseIssueList(empty[0]->body).ok());
+  REQUIRE_OK(ParseIssueList(empty[0]->body));
 
   auto whole = FaultTwiceThenGood(clock, Truncated(Gzipped(JsonResponse(200, kGood)), packed - 8),
                                   &stats, &seen);
   REQUIRE(whole.size() == 1);
-  REQUIRE(whole[0].ok());
+  REQUIRE_OK(whole[0]);
   CHECK(whole[0]->body == kGood);
   CHECK(stats.retries == 0);  // the first answer was taken: the trailer is never checked
   CHECK(stats.requests == 1);
   auto issues = ParseIssueList(whole[0]->body);
-  REQUIRE(issues.ok());
+  REQUIRE_OK(issues);
   CHECK(issues->size() == 1);
 }
 
@@ -272,19 +274,19 @@ TEST_CASE("with gzip on, a repeated request still gets a 304 and keeps its next 
   boost::asio::io_context io;
   SystemClock clock;
   auto db = store::Database::Open(dir.file("cache.db"));
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   app::DatabaseEtagStore etags(**db);
   Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
 
   auto a = Fetch(io, client, kPaginateStart);
-  REQUIRE(a.ok());
+  REQUIRE_OK(a);
   REQUIRE(a->kind == ApiResponse::Kind::kOk);
   REQUIRE(a->etag.has_value());
   REQUIRE(a->next_url.has_value());
-  REQUIRE(ParseIssueList(a->body).ok());
+  REQUIRE_OK(ParseIssueList(a->body));
 
   auto b = Fetch(io, client, kPaginateStart);
-  REQUIRE(b.ok());
+  REQUIRE_OK(b);
   CHECK(b->kind == ApiResponse::Kind::kNotModified);
   CHECK(b->status == 304);
   CHECK(b->body.empty());
@@ -302,9 +304,9 @@ TEST_CASE("with gzip on, a repeated request still gets a 304 and keeps its next 
   CHECK_FALSE(log[1].gzip);  // a 304 has no body to encode
 
   // After Forget the full gzip page comes back, identical.
-  REQUIRE(client.Forget(kPaginateStart).ok());
+  REQUIRE_OK(client.Forget(kPaginateStart));
   auto c = Fetch(io, client, kPaginateStart);
-  REQUIRE(c.ok());
+  REQUIRE_OK(c);
   CHECK(c->kind == ApiResponse::Kind::kOk);
   CHECK(c->body == a->body);
   CHECK(rs.server.stats().gzip_responses == 2);

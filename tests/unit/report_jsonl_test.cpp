@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <unistd.h>
+#include "check_ok.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -45,7 +47,7 @@ score::ScoreRun RunWith(std::int64_t run_no, int n) {
 
 std::string Read(const std::string& path) {
   auto r = report::ReadWholeFile(path);
-  REQUIRE(r.ok());
+  REQUIRE_OK(r);
   REQUIRE(r->has_value());
   return **r;
 }
@@ -125,7 +127,7 @@ TEST_CASE("influence.jsonl rotates by size and keeps jsonl_keep old files") {
   rc.jsonl_max_bytes = 1000;
   rc.jsonl_keep = 2;
   auto reporter = report::Reporter::Open(rc);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
   const int runs = 40;
   for (int i = 1; i <= runs; ++i) {
@@ -163,10 +165,10 @@ TEST_CASE("with jsonl_keep 0 a full influence.jsonl starts over") {
   rc.jsonl_max_bytes = 300;
   rc.jsonl_keep = 0;
   auto reporter = report::Reporter::Open(rc);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
   for (int i = 1; i <= 5; ++i)
-    REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock).ok());
+    REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock));
   CHECK(Lines(Read(rc.dir + "/influence.jsonl")) == 1);
   CHECK_FALSE(fs::exists(rc.dir + "/influence.jsonl.1"));
 }
@@ -177,17 +179,17 @@ TEST_CASE("Reopen lets logrotate move influence.jsonl away, new lines go to a ne
   config::ReportsConfig rc;
   rc.dir = tmp.file("reports");
   auto reporter = report::Reporter::Open(rc);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock).ok());
+  REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock));
   const std::string base = rc.dir + "/influence.jsonl";
   fs::rename(base, base + ".old");
-  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(2, 2), clock)
-              .ok());  // still the moved file
+  REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(2, 2),
+                                         clock));  // still the moved file
   CHECK(Lines(Read(base + ".old")) == 2);
   CHECK_FALSE(fs::exists(base));
-  REQUIRE((*reporter)->Reopen().ok());
-  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(3, 3), clock).ok());
+  REQUIRE_OK((*reporter)->Reopen());
+  REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(3, 3), clock));
   CHECK(Lines(Read(base + ".old")) == 2);
   CHECK(Lines(Read(base)) == 1);
   CHECK(Read(base).find("\"run\":3,") != std::string::npos);
@@ -198,7 +200,7 @@ TEST_CASE("Reopen fails cleanly when the reports folder is gone") {
   config::ReportsConfig rc;
   rc.dir = tmp.file("reports");
   auto reporter = report::Reporter::Open(rc);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   fs::remove_all(rc.dir);
   CHECK_FALSE((*reporter)->Reopen().ok());
 }
@@ -210,9 +212,9 @@ TEST_CASE("readers tailing influence.jsonl get whole lines, readers of total fil
   rc.dir = tmp.path() + "/reports";
   rc.jsonl_max_bytes = 1 << 30;
   auto reporter = report::Reporter::Open(rc);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock).ok());
+  REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock));
 
   std::atomic<bool> done{false};
   std::atomic<int> partial_lines{0}, partial_files{0}, reads{0}, lines_seen{0};

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+
 #include <sys/stat.h>
+#include "check_ok.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -41,7 +43,7 @@ std::map<std::string, FileState> Snapshot(const std::string& dir) {
     struct stat st;
     REQUIRE(::stat(e.path().c_str(), &st) == 0);
     auto content = report::ReadWholeFile(e.path().string());
-    REQUIRE(content.ok());
+    REQUIRE_OK(content);
     out[fs::relative(e.path(), dir).string()] =
         FileState{st.st_ino, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, **content};
   }
@@ -245,9 +247,9 @@ TEST_CASE(
 
   // A new Reporter (a restarted process) also sees nothing to do.
   auto reporter2 = report::Reporter::Open(cfg.reports);
-  REQUIRE(reporter2.ok());
+  REQUIRE_OK(reporter2);
   auto again = app::ScoreAndReport(w.db(), cfg, clock, **reporter2);
-  REQUIRE(again.ok());
+  REQUIRE_OK(again);
   CHECK(again->emit.files_written == 0);
   CHECK(Changed(snap1, Snapshot(dir)).empty());
 
@@ -278,13 +280,13 @@ TEST_CASE("a deleted report file is written again even when the numbers did not 
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE(app::ScoreAndReport(w.db(), cfg, clock, **reporter).ok());
+  REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
   const std::string total = tmp.file("reports/total_influences/bob.txt");
   REQUIRE(fs::remove(total));
   auto again = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
-  REQUIRE(again.ok());
+  REQUIRE_OK(again);
   CHECK(fs::exists(total));
   CHECK(again->emit.files_written == 1);
   CHECK(again->emit.jsonl_lines == 0);
@@ -296,14 +298,14 @@ TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the 
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
-  REQUIRE(app::ScoreAndReport(w.db(), cfg, clock, **reporter).ok());
+  REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
   const std::string alice_blog =
       tmp.file("reports/blogs/octo/alpha/alice/contributing-to-alpha.md");
   const std::string bob_blog = tmp.file("reports/blogs/octo/beta/bob/contributing-to-beta.md");
   const std::string edited = std::string(kAliceBlog) + "\nMy own notes.\n";
-  REQUIRE(report::WriteFileIfChanged(alice_blog, edited).ok());
+  REQUIRE_OK(report::WriteFileIfChanged(alice_blog, edited));
 
   w.Commit(1, "a3", 1, "2026-01-10T00:00:00Z");  // alice's inputs change
   w.Commit(2, "b2", 2, "2026-01-10T00:00:00Z");  // and bob's
@@ -326,13 +328,13 @@ TEST_CASE("a draft that exists before ghharvest ever wrote it is never overwritt
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   const std::string dir = tmp.file("reports/blogs/octo/beta/bob");
-  REQUIRE(report::MakeDirs(dir).ok());
-  REQUIRE(report::WriteFileIfChanged(dir + "/contributing-to-beta.md", "mine\n").ok());
+  REQUIRE_OK(report::MakeDirs(dir));
+  REQUIRE_OK(report::WriteFileIfChanged(dir + "/contributing-to-beta.md", "mine\n"));
   auto reporter = report::Reporter::Open(cfg.reports);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
   auto run = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
-  REQUIRE(run.ok());
+  REQUIRE_OK(run);
   CHECK(run->emit.blogs_kept_edited == 1);
   CHECK(**report::ReadWholeFile(dir + "/contributing-to-beta.md") == "mine\n");
 }
@@ -344,7 +346,7 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   config::ReportsConfig rc;
   rc.dir = dir;
   auto reporter = report::Reporter::Open(rc);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   FixedClock clock("2026-02-01T00:00:00Z");
 
   const std::vector<std::string> bad_writers = {"..",
@@ -441,7 +443,7 @@ TEST_CASE("the reporter refuses an empty folder and a folder path that is a file
   TempDir tmp;
   config::ReportsConfig rc;
   CHECK_FALSE(report::Reporter::Open(rc).ok());
-  REQUIRE(report::WriteFileIfChanged(tmp.file("plain"), "x").ok());
+  REQUIRE_OK(report::WriteFileIfChanged(tmp.file("plain"), "x"));
   rc.dir = tmp.file("plain");
   CHECK_FALSE(report::Reporter::Open(rc).ok());
   rc.dir = tmp.file("plain/sub");
@@ -454,16 +456,16 @@ TEST_CASE("emission reports progress after each writer it writes, and none when 
   BuildWorld(w);
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
-  REQUIRE(reporter.ok());
+  REQUIRE_OK(reporter);
   int calls = 0;
   (*reporter)->SetProgress([&] { ++calls; });
   FixedClock clock("2026-02-01T00:00:00Z");
   auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
-  REQUIRE(first.ok());
+  REQUIRE_OK(first);
   CHECK(first->emit.writers_changed == 2);
   CHECK(calls == 2);
   auto again = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
-  REQUIRE(again.ok());
+  REQUIRE_OK(again);
   CHECK(again->emit.writers_changed == 0);
   CHECK(calls == 2);  // unchanged writers cost a hash each: no progress to report
 }

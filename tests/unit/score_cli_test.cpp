@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+
 #include <sys/wait.h>
+#include "check_ok.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -66,7 +68,7 @@ TEST_CASE("ghharvest score scores the database, writes the reports and prints on
   CHECK(first.out.find("4 files written, 1 JSONL lines") != std::string::npos);
   CHECK(std::count(first.out.begin(), first.out.end(), '\n') == 1);
   auto total = report::ReadWholeFile(tmp.file("reports/total_influences/alice.txt"));
-  REQUIRE(total.ok());
+  REQUIRE_OK(total);
   REQUIRE(total->has_value());
   CHECK(**total == "Total Influence Count: 0\nOpportunity Score: 2.5\nBest Project: octo/alpha\n");
 
@@ -79,7 +81,7 @@ TEST_CASE("ghharvest score scores the database, writes the reports and prints on
 TEST_CASE("ghharvest score exits EX_CONFIG on a bad config and EX_IOERR on an unusable folder") {
   TempDir tmp;
   CHECK(RunScore(tmp.file("missing.toml")).code == ghharvest::kExitConfig);
-  REQUIRE(report::WriteFileIfChanged(tmp.file("a-file"), "x").ok());
+  REQUIRE_OK(report::WriteFileIfChanged(tmp.file("a-file"), "x"));
   Outcome o = RunScore(WriteConfig(tmp, tmp.file("a-file")));
   CHECK(o.code == ghharvest::kExitIOErr);
   CHECK(o.out.empty());

@@ -4,6 +4,8 @@
 // several spellings. Seeds are fixed, so a failure names its seed and reproduces.
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -117,7 +119,7 @@ std::multiset<std::string> Rows(store::Database& db, const std::string& sql) {
     }
     out.insert(row);
   }
-  REQUIRE(g->status().ok());
+  REQUIRE_OK(g->status());
   return out;
 }
 

@@ -4,6 +4,8 @@
 // stored all its rows.
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <string>
 #include <vector>
 
@@ -36,7 +38,7 @@ std::vector<std::string> Rows(store::Database& db, const std::string& sql) {
       row += (i ? "|" : "") + g->OptText(i).value_or("NULL");
     out.push_back(row);
   }
-  REQUIRE(g->status().ok());
+  REQUIRE_OK(g->status());
   return out;
 }
 
@@ -84,7 +86,7 @@ TEST_CASE("a run with nothing changed writes no rows, and the views show it as t
 
   clock.Set("2026-01-21T00:00:00Z");
   auto second = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(second.ok());
+  REQUIRE_OK(second);
   CHECK(second->run == 2);
   CHECK(second->writers_changed == 0);
   CHECK(second->rows_written == 0);
@@ -107,12 +109,12 @@ TEST_CASE("a changed writer's rows are rewritten, the others kept, and history s
   Build(w);
   config::Config cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
-  REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   const auto before = Rows(w.db(), HistoryOf(1));
 
   w.Commit(10, "b2", 2, "2026-01-11T00:00:00Z");  // bob: one more commit
   auto run = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(run.ok());
+  REQUIRE_OK(run);
   CHECK(run->writers_changed == 1);
   CHECK(run->rows_written == 1);
   CHECK(Rows(w.db(),
@@ -137,10 +139,10 @@ TEST_CASE("a writer no longer scored leaves the latest views but stays in histor
   Build(w);
   config::Config cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
-  REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   w.Exec("DELETE FROM writers WHERE login = 'carol'");  // the config stopped watching her
   auto run = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(run.ok());
+  REQUIRE_OK(run);
   CHECK(run->writers_changed == 1);
   CHECK(run->rows_written == 0);
   CHECK(Int(w.db(), "SELECT COUNT(*) FROM writer_influence WHERE writer = 'carol'") == 0);
@@ -150,7 +152,7 @@ TEST_CASE("a writer no longer scored leaves the latest views but stays in histor
 
   w.Writer("carol");  // watched again, same numbers: back, as new rows
   auto again = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(again.ok());
+  REQUIRE_OK(again);
   CHECK(again->writers_changed == 1);
   CHECK(Rows(w.db(),
              "SELECT run, writer, best_project FROM writer_influence "
@@ -163,10 +165,10 @@ TEST_CASE("a new k rewrites the writers it changes, and the params of each run a
   Build(w);
   config::Config cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
-  REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   cfg.scoring.k["octo/beta"] = 2;  // only alice works on octo/beta
   auto run = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(run.ok());
+  REQUIRE_OK(run);
   CHECK(run->writers_changed == 1);
   CHECK(run->rows_written == 2);  // both of alice's rows: a writer is rewritten whole
   CHECK(Rows(w.db(),
@@ -184,7 +186,7 @@ TEST_CASE("keep_runs prunes ended rows only: a writer unchanged since run 1 stay
   FixedClock clock("2026-01-20T00:00:00Z");
   for (int i = 0; i < 5; ++i) {
     w.Commit(10, "b-extra-" + std::to_string(i), 2, "2026-01-12T00:00:00Z");  // bob changes
-    REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+    REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   }
   CHECK(Rows(w.db(), "SELECT run FROM score_runs ORDER BY run") ==
         std::vector<std::string>{"4", "5"});
@@ -205,7 +207,7 @@ TEST_CASE("a run that fails while recording leaves the previous run whole") {
   Build(w);
   config::Config cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
-  REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   const auto latest = Rows(w.db(), kLatest);
   const auto influence = Rows(w.db(), kInfluence);
 
@@ -225,7 +227,7 @@ TEST_CASE("a run that fails while recording leaves the previous run whole") {
 
   w.Exec("DROP TRIGGER fail_carol");
   auto retry = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(retry.ok());
+  REQUIRE_OK(retry);
   CHECK(retry->writers_changed == 2);
   CHECK(Rows(w.db(),
              "SELECT writer, commits FROM writer_project_scores WHERE project = "
@@ -235,10 +237,10 @@ TEST_CASE("a run that fails while recording leaves the previous run whole") {
 
 TEST_CASE("migration 4 turns version 3's per-run rows into spans the views read the same") {
   auto db = store::Database::Open(":memory:", store::OpenOptions{.apply_migrations = false});
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   const auto& all = store::EmbeddedMigrations();
   REQUIRE(all.size() >= 4);
-  REQUIRE(store::ApplyMigrations(**db, {all.begin(), all.begin() + 3}).ok());
+  REQUIRE_OK(store::ApplyMigrations(**db, {all.begin(), all.begin() + 3}));
   // Version 3 as version 3 wrote it: two finished runs and one that never finished.
   REQUIRE((*db)
               ->Exec(R"sql(
@@ -254,7 +256,7 @@ TEST_CASE("migration 4 turns version 3's per-run rows into spans the views read 
       (9, 'bob', 1.5, 0, 'octo/alpha'), (10, 'bob', 7.5, 0, 'octo/alpha');
   )sql")
               .ok());
-  REQUIRE(store::ApplyMigrations(**db, all).ok());
+  REQUIRE_OK(store::ApplyMigrations(**db, all));
 
   CHECK(Rows(**db,
              "SELECT run, scored_at, writer, commits, O FROM writer_project_scores "
@@ -278,9 +280,9 @@ TEST_CASE("migration 4 turns version 3's per-run rows into spans the views read 
 
 TEST_CASE("after migration 4 the next run rewrites every writer once, then only changes") {
   auto db = store::Database::Open(":memory:", store::OpenOptions{.apply_migrations = false});
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   const auto& all = store::EmbeddedMigrations();
-  REQUIRE(store::ApplyMigrations(**db, {all.begin(), all.begin() + 3}).ok());
+  REQUIRE_OK(store::ApplyMigrations(**db, {all.begin(), all.begin() + 3}));
   // Runs 1 and 2 finished, run 3 did not (migration 4 drops it, leaving a gap in numbers).
   REQUIRE((*db)
               ->Exec(R"sql(
@@ -299,7 +301,7 @@ TEST_CASE("after migration 4 the next run rewrites every writer once, then only 
       (2, 'bob', 1.5, 0, 'octo/alpha');
   )sql")
               .ok());
-  REQUIRE(store::ApplyMigrations(**db, all).ok());
+  REQUIRE_OK(store::ApplyMigrations(**db, all));
   CHECK(
       Rows(**db, "SELECT run, writer, O FROM writer_project_score_history ORDER BY run, writer") ==
       std::vector<std::string>{"1|alice|1.5", "2|alice|1.5", "2|bob|1.5"});
@@ -317,7 +319,7 @@ TEST_CASE("after migration 4 the next run rewrites every writer once, then only 
   CHECK(Rows(**db, "SELECT run, writer, O FROM writer_influence_history ORDER BY run, writer") ==
         std::vector<std::string>{"2|alice|1.5", "2|bob|1.5", "4|alice|1.5", "4|bob|1.5"});
   auto second = score::RunScoring(**db, cfg, clock);
-  REQUIRE(second.ok());
+  REQUIRE_OK(second);
   CHECK(second->writers_changed == 0);
   CHECK(Rows(**db, "SELECT run FROM score_runs ORDER BY run") ==
         std::vector<std::string>{"4", "5"});
@@ -328,10 +330,10 @@ TEST_CASE("a login that GitHub now spells differently ends the old rows and star
   Build(w);
   config::Config cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
-  REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   w.Exec("UPDATE users SET login = 'Bob' WHERE id = 2");  // the account changed its case
   auto run = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(run.ok());
+  REQUIRE_OK(run);
   CHECK(run->writers_changed == 2);  // 'bob' ended, 'Bob' begun
   CHECK(Rows(w.db(), "SELECT writer FROM writer_influence ORDER BY writer") ==
         std::vector<std::string>{"Bob", "alice", "carol"});
@@ -346,14 +348,14 @@ TEST_CASE("with decay every run's numbers move with time, so every writer is rew
   cfg.scoring.half_life_days = 30;
   FixedClock clock("2026-01-20T00:00:00Z");
   auto first = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(first.ok());
+  REQUIRE_OK(first);
   CHECK(first->writers_changed == 3);
   auto same_time = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(same_time.ok());
+  REQUIRE_OK(same_time);
   CHECK(same_time->writers_changed == 0);
   clock.Set("2026-01-21T00:00:00Z");
   auto next_day = score::RunScoring(w.db(), cfg, clock);
-  REQUIRE(next_day.ok());
+  REQUIRE_OK(next_day);
   CHECK(next_day->writers_changed == 3);
   CHECK(next_day->rows_written == 4);
 }

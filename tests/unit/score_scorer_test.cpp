@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <cmath>
 #include <map>
 
@@ -207,13 +209,13 @@ TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
   }
   std::map<std::string, score::Counts> view;
   auto st = w.db().Prepare("SELECT * FROM writer_project_counts");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   store::StatementGuard g(**st);
   while (g->Step()) {
     score::Counts& c = view[g->Text(0) + " " + g->Text(1)];
     for (int i = 0; i < score::kNumCounts; ++i) c.v[i] = g->Double(2 + i);
   }
-  REQUIRE(g->status().ok());
+  REQUIRE_OK(g->status());
   CHECK(view.size() == 4);
   REQUIRE(mine.size() == view.size());
   for (const auto& [key, counts] : view) {
@@ -259,7 +261,7 @@ TEST_CASE("one login on two GitHub accounts is one writer, with both accounts' c
   // The view spells and sums them the same way.
   auto st = w.db().Prepare(
       "SELECT writer, project, commits, blog_posts FROM writer_project_counts ORDER BY project");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   store::StatementGuard g(**st);
   REQUIRE(g->Step());
   CHECK(g->Text(0) == "Alice");
@@ -287,7 +289,7 @@ TEST_CASE("a blog-only project is spelled with its byte-smallest spelling, whate
   CHECK(ps.project == "Zed/X");
   CHECK(ps.counts[Count::kBlogPosts] == 2);
   auto st = w.db().Prepare("SELECT project, blog_posts FROM writer_project_counts");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   store::StatementGuard g(**st);
   REQUIRE(g->Step());
   CHECK(g->Text(0) == "Zed/X");
@@ -313,7 +315,7 @@ TEST_CASE("extreme and malformed ids: the largest user id counts, a non-integer 
   CHECK(ps.project == "octo/alpha");
   CHECK(ps.counts[Count::kCommits] == 1);
   auto view = w.db().QueryInt("SELECT SUM(commits) FROM writer_project_counts");
-  REQUIRE(view.ok());
+  REQUIRE_OK(view);
   CHECK(**view == 1);
 }
 
@@ -324,7 +326,7 @@ TEST_CASE("a time window drops activity older than window_days and undated activ
   config::ScoringConfig cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
   auto all = score::ComputeScores(w.db(), cfg, clock.Now());
-  REQUIRE(all.ok());
+  REQUIRE_OK(all);
   CHECK(Only(*all).counts[Count::kCommits] == 3);
 
   cfg.window_days = 30;
@@ -337,7 +339,7 @@ TEST_CASE("a time window drops activity older than window_days and undated activ
 
   cfg.window_days = 1;  // nothing in the last day: no rows at all
   auto none = score::ComputeScores(w.db(), cfg, clock.Now());
-  REQUIRE(none.ok());
+  REQUIRE_OK(none);
   CHECK(none->empty());
 }
 
@@ -362,7 +364,7 @@ TEST_CASE("half-life decay counts an item of age a days as 2^(-a/half_life)") {
 
   cfg.window_days = 15;  // both at once: the window first, then decay
   auto both = score::ComputeScores(w.db(), cfg, clock.Now());
-  REQUIRE(both.ok());
+  REQUIRE_OK(both);
   CHECK(Only(*both).counts[Count::kCommits] == doctest::Approx(1.5));
 }
 
@@ -384,7 +386,7 @@ TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned
   auto st = w.db().Prepare(
       "SELECT run, writer, project, commits, reactions_received, k, P, I, C, T, O"
       " FROM writer_project_scores");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   {
     store::StatementGuard g(**st);
     REQUIRE(g->Step());
@@ -402,7 +404,7 @@ TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned
     CHECK_FALSE(g->Step());
   }
   auto inf = w.db().Prepare("SELECT run, writer, O, total, best_project FROM writer_influence");
-  REQUIRE(inf.ok());
+  REQUIRE_OK(inf);
   {
     store::StatementGuard g(**inf);
     REQUIRE(g->Step());
@@ -412,7 +414,7 @@ TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned
     CHECK(g->Text(4) == "octo/alpha");
   }
   auto params = w.db().Prepare("SELECT config_fingerprint, params FROM score_runs WHERE run = 1");
-  REQUIRE(params.ok());
+  REQUIRE_OK(params);
   {
     store::StatementGuard g(**params);
     REQUIRE(g->Step());
@@ -420,21 +422,21 @@ TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned
     CHECK(g->Text(1).find("\"octo/alpha\":0.3") != std::string::npos);
   }
 
-  for (int i = 0; i < 3; ++i) REQUIRE(score::RunScoring(w.db(), cfg, clock).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   auto runs = w.db().QueryInt("SELECT COUNT(*) FROM score_runs");
-  REQUIRE(runs.ok());
+  REQUIRE_OK(runs);
   CHECK(**runs == 2);
   auto oldest = w.db().QueryInt("SELECT MIN(run) FROM writer_project_score_history");
-  REQUIRE(oldest.ok());
+  REQUIRE_OK(oldest);
   CHECK(**oldest == 3);
   auto latest = w.db().QueryInt("SELECT MAX(run) FROM writer_influence");
-  REQUIRE(latest.ok());
+  REQUIRE_OK(latest);
   CHECK(**latest == 4);
 }
 
 TEST_CASE("scoring fails with an error, not a crash, when the schema is missing") {
   auto db = store::Database::Open(":memory:", store::OpenOptions{.apply_migrations = false});
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   config::Config cfg;
   FixedClock clock("2026-01-20T00:00:00Z");
   auto run = score::RunScoring(**db, cfg, clock);

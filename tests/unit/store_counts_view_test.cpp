@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <string>
 #include <vector>
 
@@ -62,7 +64,7 @@ std::vector<std::string> Rows(store::Database& db) {
       "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, issue_comments, "
       "review_comments, reviews, reactions_received, feedback_received, blog_posts "
       "FROM writer_project_counts ORDER BY writer, project");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   store::StatementGuard g(**st);
   std::vector<std::string> out;
   while (g->Step()) {
@@ -70,7 +72,7 @@ std::vector<std::string> Rows(store::Database& db) {
     for (int c = 2; c < 12; ++c) row += " " + std::to_string(g->Int(c));
     out.push_back(row);
   }
-  REQUIRE(g->status().ok());
+  REQUIRE_OK(g->status());
   return out;
 }
 
@@ -78,8 +80,8 @@ std::vector<std::string> Rows(store::Database& db) {
 
 TEST_CASE("writer_project_counts matches hand-counted expectations") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
-  REQUIRE((*db)->Exec(kWorld).ok());
+  REQUIRE_OK(db);
+  REQUIRE_OK((*db)->Exec(kWorld));
   // Columns: commits issues_opened prs_opened prs_merged issue_comments review_comments
   //          reviews reactions_received feedback_received blog_posts
   // alice/hello-world: commits a1 a2 (n1 is nobody's); issue #1 only (PRs #2 #3 are not
@@ -94,38 +96,38 @@ TEST_CASE("writer_project_counts matches hand-counted expectations") {
 
 TEST_CASE("logins match case-insensitively and show as GitHub spells them") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
-  REQUIRE((*db)->Exec(kWorld).ok());
+  REQUIRE_OK(db);
+  REQUIRE_OK((*db)->Exec(kWorld));
   auto w = (*db)->QueryInt(
       "SELECT COUNT(*) FROM writer_project_counts WHERE writer = 'alice' COLLATE BINARY");
-  REQUIRE(w.ok());
+  REQUIRE_OK(w);
   CHECK(**w == 2);  // config 'Alice', GitHub 'alice'
   auto b = (*db)->QueryInt("SELECT COUNT(*) FROM writer_project_counts WHERE writer = 'Bob'");
-  REQUIRE(b.ok());
+  REQUIRE_OK(b);
   CHECK(**b == 1);  // config 'bob', GitHub 'Bob'
 }
 
 TEST_CASE("people who are not watched writers have no rows, and removing a writer hides them") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
-  REQUIRE((*db)->Exec(kWorld).ok());
+  REQUIRE_OK(db);
+  REQUIRE_OK((*db)->Exec(kWorld));
   auto carol = (*db)->QueryInt("SELECT COUNT(*) FROM writer_project_counts WHERE writer = 'carol'");
-  REQUIRE(carol.ok());
+  REQUIRE_OK(carol);
   CHECK(**carol == 0);
-  REQUIRE((*db)->Exec("DELETE FROM writers WHERE login = 'alice'").ok());
+  REQUIRE_OK((*db)->Exec("DELETE FROM writers WHERE login = 'alice'"));
   CHECK(Rows(**db) == std::vector<std::string>{"Bob octo-org/hello-world: 0 0 1 0 1 0 0 0 1 0"});
 }
 
 TEST_CASE("the per-kind reaction rollups add up in writer_activity") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
-  REQUIRE((*db)->Exec(kWorld).ok());
+  REQUIRE_OK(db);
+  REQUIRE_OK((*db)->Exec(kWorld));
   auto plus1 = (*db)->QueryInt(
       "SELECT SUM(plus1) FROM writer_activity WHERE writer = 'alice' AND kind = 'reactions'");
   auto heart = (*db)->QueryInt(
       "SELECT SUM(heart) FROM writer_activity WHERE writer = 'alice' AND kind = 'reactions'");
-  REQUIRE(plus1.ok());
-  REQUIRE(heart.ok());
+  REQUIRE_OK(plus1);
+  REQUIRE_OK(heart);
   CHECK(**plus1 == 5);  // 3 on #1, 2 on #2
   CHECK(**heart == 2);
 }

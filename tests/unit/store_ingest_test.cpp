@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include "check_ok.hpp"
 
 #include <map>
 #include <string>
@@ -86,7 +88,7 @@ std::map<std::pair<std::string, std::string>, CountsRow> Counts(store::Database&
       "SELECT writer, project, commits, issues_opened, prs_opened, prs_merged, issue_comments,"
       " review_comments, reviews, reactions_received, feedback_received FROM "
       "writer_project_counts");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   store::StatementGuard g(**st);
   std::map<std::pair<std::string, std::string>, CountsRow> out;
   while (g->Step()) {
@@ -94,7 +96,7 @@ std::map<std::pair<std::string, std::string>, CountsRow> Counts(store::Database&
     for (int c = 2; c <= 10; ++c) row.push_back(g->Int(c));
     out[{g->Text(0), g->Text(1)}] = row;
   }
-  REQUIRE(g->status().ok());
+  REQUIRE_OK(g->status());
   return out;
 }
 
@@ -102,14 +104,14 @@ std::map<std::pair<std::string, std::string>, CountsRow> Counts(store::Database&
 void LoadWorld(store::Ingest& in) {
   const UserRef alice = U(1, "alice"), bob = U(2, "bob"), bot = U(3, "ci[bot]", "Bot"),
                 carol = U(4, "Carol");
-  REQUIRE(in.UpsertRepo(Repo(100, "o/r")).ok());
-  REQUIRE(in.UpsertRepo(Repo(200, "o/other")).ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(100, "o/r")));
+  REQUIRE_OK(in.UpsertRepo(Repo(200, "o/other")));
 
   CommitRecord c1{"a1", alice, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", ""};
   CommitRecord c2{"a2", alice, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", ""};
   CommitRecord c3{"n1", std::nullopt, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", ""};
   CommitRecord c4{"b1", bob, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", ""};
-  REQUIRE(in.UpsertCommits(100, {c1, c2, c3, c4}).ok());
+  REQUIRE_OK(in.UpsertCommits(100, {c1, c2, c3, c4}));
 
   auto i1 = Issue(1001, 1, alice);  // issue, 3 reactions
   i1.reactions.total = 3;
@@ -119,29 +121,27 @@ void LoadWorld(store::Ingest& in) {
   auto i3 = Issue(1003, 3, alice, true);   // open PR
   auto i4 = Issue(1004, 4, bob);           // someone else's issue
   auto i5 = Issue(1005, 5, std::nullopt);  // deleted account's issue
-  REQUIRE(in.UpsertIssues(100, {i1, i2, i3, i4, i5}).ok());
+  REQUIRE_OK(in.UpsertIssues(100, {i1, i2, i3, i4, i5}));
 
   // On alice's #1: bob (feedback), the bot (not), alice herself (not), a deleted user
   // (feedback), and carol with 2 reactions (feedback). alice on bob's #4 (her comment,
   // 1 reaction received).
-  REQUIRE(in.UpsertIssueComments(100, {Comment(5001, 1, bob), Comment(5002, 1, bot),
-                                       Comment(5003, 1, alice), Comment(5004, 1, std::nullopt),
-                                       Comment(5005, 1, carol, 2), Comment(5006, 4, alice, 1)})
-              .ok());
+  REQUIRE_OK(in.UpsertIssueComments(100, {Comment(5001, 1, bob), Comment(5002, 1, bot),
+                                          Comment(5003, 1, alice), Comment(5004, 1, std::nullopt),
+                                          Comment(5005, 1, carol, 2), Comment(5006, 4, alice, 1)}));
   // Review comments on alice's PR #2: bob (feedback); alice's own on bob's... #2 by alice.
   auto rc1 = Comment(6001, 2, bob);
   rc1.review_id = 71;
   auto rc2 = Comment(6002, 2, alice, 4);
-  REQUIRE(in.UpsertReviewComments(100, {rc1, rc2}).ok());
+  REQUIRE_OK(in.UpsertReviewComments(100, {rc1, rc2}));
   // Reviews: alice reviewed bob's... PR #3 is alice's; count is per reviewer.
-  REQUIRE(in.UpsertReviews(100, 3,
-                           {Review(71, alice, "APPROVED"), Review(72, alice, "PENDING"),
-                            Review(73, bob, "COMMENTED")})
-              .ok());
+  REQUIRE_OK(in.UpsertReviews(
+      100, 3,
+      {Review(71, alice, "APPROVED"), Review(72, alice, "PENDING"), Review(73, bob, "COMMENTED")}));
   // Activity in the other project.
-  REQUIRE(in.UpsertIssues(200, {Issue(2001, 1, alice)}).ok());
-  REQUIRE(in.UpsertWriter("Alice").ok());
-  REQUIRE(in.UpsertWriter("bob").ok());
+  REQUIRE_OK(in.UpsertIssues(200, {Issue(2001, 1, alice)}));
+  REQUIRE_OK(in.UpsertWriter("Alice"));
+  REQUIRE_OK(in.UpsertWriter("bob"));
 }
 
 }  // namespace
@@ -181,23 +181,23 @@ TEST_CASE("upserting the same pages twice changes nothing") {
 TEST_CASE("a changed item is updated in place, and an older copy never overwrites it") {
   auto db = OpenDb();
   store::Ingest in(*db);
-  REQUIRE(in.UpsertRepo(Repo(100, "o/r")).ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(100, "o/r")));
   auto i = Issue(1, 1, U(1, "alice"), false, "2024-02-01T00:00:00Z");
-  REQUIRE(in.UpsertIssues(100, {i}).ok());
+  REQUIRE_OK(in.UpsertIssues(100, {i}));
   auto newer = i;
   newer.state = "closed";
   newer.updated_at = "2024-03-01T00:00:00Z";
   newer.reactions.total = 5;
-  REQUIRE(in.UpsertIssues(100, {newer}).ok());
+  REQUIRE_OK(in.UpsertIssues(100, {newer}));
   CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE id = 1") == 5);
   auto older = i;
   older.state = "open";
-  REQUIRE(in.UpsertIssues(100, {older}).ok());
+  REQUIRE_OK(in.UpsertIssues(100, {older}));
   CHECK(Int(*db, "SELECT state = 'closed' FROM issues WHERE id = 1") == 1);
   // Same updated_at, new reactions (reactions need not bump updated_at): taken.
   auto reacted = newer;
   reacted.reactions.total = 7;
-  REQUIRE(in.UpsertIssues(100, {reacted}).ok());
+  REQUIRE_OK(in.UpsertIssues(100, {reacted}));
   CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE id = 1") == 7);
 }
 
@@ -206,23 +206,23 @@ TEST_CASE("a renamed repository keeps its history under the new name") {
   store::Ingest in(*db);
   LoadWorld(in);
   auto before = Counts(*db);
-  REQUIRE(in.UpsertRepo(Repo(100, "o/renamed")).ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(100, "o/renamed")));
   auto after = Counts(*db);
   CHECK(after[{"alice", "o/renamed"}] == before[{"alice", "o/r"}]);
   CHECK(after.count({"alice", "o/r"}) == 0);
   CHECK(Int(*db, "SELECT count(*) FROM repos WHERE id = 100") == 1);
 
   // The old name reused by a new repository: both keep their rows.
-  REQUIRE(in.UpsertRepo(Repo(300, "o/r")).ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(300, "o/r")));
   CHECK(Int(*db, "SELECT count(*) FROM repos") == 3);
   // A name still held by another id (e.g. deleted and re-created) moves to the new id; the
   // old row keeps its history under "name#id".
-  REQUIRE(in.UpsertRepo(Repo(400, "o/renamed")).ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(400, "o/renamed")));
   CHECK(Int(*db, "SELECT count(*) FROM repos WHERE full_name = 'o/renamed#100'") == 1);
   CHECK(Int(*db, "SELECT id FROM repos WHERE full_name = 'o/renamed'") == 400);
   CHECK(Counts(*db)[{"alice", "o/renamed#100"}] == before[{"alice", "o/r"}]);
   // Names compare case-insensitively, as GitHub's do.
-  REQUIRE(in.UpsertRepo(Repo(400, "O/Renamed")).ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(400, "O/Renamed")));
   CHECK(Int(*db, "SELECT count(*) FROM repos WHERE id = 400 AND full_name = 'O/Renamed'") == 1);
   CHECK_FALSE(in.UpsertRepo(RepoRecord{}).ok());
 }
@@ -230,12 +230,12 @@ TEST_CASE("a renamed repository keeps its history under the new name") {
 TEST_CASE("events never rename a repository backwards") {
   auto db = OpenDb();
   store::Ingest in(*db);
-  REQUIRE(in.UpsertRepo(Repo(100, "o/new")).ok());
-  REQUIRE(in.EnsureRepo(100, "o/old").ok());
+  REQUIRE_OK(in.UpsertRepo(Repo(100, "o/new")));
+  REQUIRE_OK(in.EnsureRepo(100, "o/old"));
   CHECK(Int(*db, "SELECT count(*) FROM repos WHERE full_name = 'o/new'") == 1);
-  REQUIRE(in.EnsureRepo(101, "o/new").ok());  // a name taken by another id: nothing
+  REQUIRE_OK(in.EnsureRepo(101, "o/new"));  // a name taken by another id: nothing
   CHECK(Int(*db, "SELECT count(*) FROM repos") == 1);
-  REQUIRE(in.EnsureRepo(102, "o/x").ok());
+  REQUIRE_OK(in.EnsureRepo(102, "o/x"));
   CHECK(Int(*db, "SELECT count(*) FROM repos") == 2);
 }
 
@@ -253,16 +253,16 @@ TEST_CASE("a pull request first seen in an event takes its issue id from the iss
   pull.merged_at = "2024-01-03T00:00:00Z";
   e.issue = pull;
   store::EventIngestCounts counts;
-  REQUIRE(in.UpsertEvent(e, &counts).ok());
+  REQUIRE_OK(in.UpsertEvent(e, &counts));
   CHECK(counts.issues == 1);
   CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == -424242);
-  REQUIRE(in.UpsertEvent(e).ok());  // replay
+  REQUIRE_OK(in.UpsertEvent(e));  // replay
   CHECK(Int(*db, "SELECT count(*) FROM issues") == 1);
 
   auto from_list = Issue(9007, 7, U(1, "alice"), true, "2024-01-03T00:00:00Z");
   from_list.merged_at = "2024-01-03T00:00:00Z";
   from_list.reactions.total = 2;
-  REQUIRE(in.UpsertIssues(100, {from_list}).ok());
+  REQUIRE_OK(in.UpsertIssues(100, {from_list}));
   CHECK(Int(*db, "SELECT count(*) FROM issues") == 1);
   CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == 9007);
   CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE number = 7") == 2);
@@ -270,7 +270,7 @@ TEST_CASE("a pull request first seen in an event takes its issue id from the iss
   pull.updated_at = "2024-02-01T00:00:00Z";
   pull.state = "closed";
   e.issue = pull;
-  REQUIRE(in.UpsertEvent(e).ok());
+  REQUIRE_OK(in.UpsertEvent(e));
   CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == 9007);
   CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE number = 7") == 2);
   CHECK(Int(*db, "SELECT state = 'closed' FROM issues WHERE number = 7") == 1);
@@ -279,16 +279,16 @@ TEST_CASE("a pull request first seen in an event takes its issue id from the iss
 TEST_CASE("user types: actors without a type keep a known Bot, [bot] logins start as bots") {
   auto db = OpenDb();
   store::Ingest in(*db);
-  REQUIRE(in.UpsertUser(U(1, "helper", "Bot")).ok());
-  REQUIRE(in.UpsertUser(U(1, "helper", "")).ok());
+  REQUIRE_OK(in.UpsertUser(U(1, "helper", "Bot")));
+  REQUIRE_OK(in.UpsertUser(U(1, "helper", "")));
   CHECK(Int(*db, "SELECT is_bot FROM users WHERE id = 1") == 1);
-  REQUIRE(in.UpsertUser(U(2, "renovate[bot]", "")).ok());
+  REQUIRE_OK(in.UpsertUser(U(2, "renovate[bot]", "")));
   CHECK(Int(*db, "SELECT type = 'Bot' FROM users WHERE id = 2") == 1);
-  REQUIRE(in.UpsertUser(U(3, "dave", "")).ok());
+  REQUIRE_OK(in.UpsertUser(U(3, "dave", "")));
   CHECK(Int(*db, "SELECT type = 'User' FROM users WHERE id = 3") == 1);
-  REQUIRE(in.UpsertUser(U(3, "Dave2", "User")).ok());  // a login rename
+  REQUIRE_OK(in.UpsertUser(U(3, "Dave2", "User")));  // a login rename
   CHECK(Int(*db, "SELECT login = 'Dave2' FROM users WHERE id = 3") == 1);
-  REQUIRE(in.UpsertUser(U(0, "nobody")).ok());  // no id: nothing to key by
+  REQUIRE_OK(in.UpsertUser(U(0, "nobody")));  // no id: nothing to key by
   CHECK(Int(*db, "SELECT count(*) FROM users") == 3);
 }
 
@@ -296,15 +296,15 @@ TEST_CASE("watermarks round-trip and are absent until set") {
   auto db = OpenDb();
   store::Ingest in(*db);
   auto none = in.GetWatermark("issues", "alice@o/r");
-  REQUIRE(none.ok());
+  REQUIRE_OK(none);
   CHECK_FALSE(none->has_value());
-  REQUIRE(in.SetWatermark("issues", "alice@o/r", "2024-01-01T00:00:00Z", std::nullopt).ok());
+  REQUIRE_OK(in.SetWatermark("issues", "alice@o/r", "2024-01-01T00:00:00Z", std::nullopt));
   auto w = in.GetWatermark("issues", "alice@o/r");
-  REQUIRE(w.ok());
+  REQUIRE_OK(w);
   REQUIRE(w->has_value());
   CHECK((*w)->watermark == std::optional<std::string>("2024-01-01T00:00:00Z"));
   CHECK_FALSE((*w)->cursor);
-  REQUIRE(in.SetWatermark("issues", "alice@o/r", "2024-02-01T00:00:00Z", "etag-1").ok());
+  REQUIRE_OK(in.SetWatermark("issues", "alice@o/r", "2024-02-01T00:00:00Z", "etag-1"));
   w = in.GetWatermark("issues", "alice@o/r");
   CHECK((*w)->watermark == std::optional<std::string>("2024-02-01T00:00:00Z"));
   CHECK((*w)->cursor == std::optional<std::string>("etag-1"));
@@ -317,9 +317,9 @@ TEST_CASE("a watermark set in a rolled-back page transaction is not kept") {
   store::Ingest in(*db);
   {
     store::Transaction tx(*db);
-    REQUIRE(tx.status().ok());
-    REQUIRE(in.UpsertIssues(100, {Issue(1, 1, U(1, "a"))}).ok());
-    REQUIRE(in.SetWatermark("issues", "s", "2024-01-01T00:00:00Z", std::nullopt).ok());
+    REQUIRE_OK(tx.status());
+    REQUIRE_OK(in.UpsertIssues(100, {Issue(1, 1, U(1, "a"))}));
+    REQUIRE_OK(in.SetWatermark("issues", "s", "2024-01-01T00:00:00Z", std::nullopt));
   }  // no Commit: a crash mid-page
   CHECK_FALSE(in.GetWatermark("issues", "s")->has_value());
   CHECK(Int(*db, "SELECT count(*) FROM issues") == 0);
@@ -328,13 +328,13 @@ TEST_CASE("a watermark set in a rolled-back page transaction is not kept") {
 TEST_CASE("watches: added once, resolved, marked gone, reactivated, listed") {
   auto db = OpenDb();
   store::Ingest in(*db);
-  REQUIRE(in.AddWatch("Alice", "o/r", "config").ok());
-  REQUIRE(in.AddWatch("alice", "O/R", "search").ok());  // same watch, case-insensitively
-  REQUIRE(in.AddWatch("alice", "o/x", "events").ok());
-  REQUIRE(in.ResolveWatch("alice", "o/r", 100).ok());
-  REQUIRE(in.MarkWatchGone("alice", "o/x").ok());
+  REQUIRE_OK(in.AddWatch("Alice", "o/r", "config"));
+  REQUIRE_OK(in.AddWatch("alice", "O/R", "search"));  // same watch, case-insensitively
+  REQUIRE_OK(in.AddWatch("alice", "o/x", "events"));
+  REQUIRE_OK(in.ResolveWatch("alice", "o/r", 100));
+  REQUIRE_OK(in.MarkWatchGone("alice", "o/x"));
   auto list = in.ListWatches();
-  REQUIRE(list.ok());
+  REQUIRE_OK(list);
   REQUIRE(list->size() == 2);
   CHECK((*list)[0].writer == "Alice");
   CHECK((*list)[0].source == "config");
@@ -343,7 +343,7 @@ TEST_CASE("watches: added once, resolved, marked gone, reactivated, listed") {
   CHECK((*list)[1].status == "gone");
   CHECK((*list)[1].gone_at.has_value());
   CHECK_FALSE((*list)[1].repo_id);
-  REQUIRE(in.ReactivateWatch("alice", "o/x").ok());
+  REQUIRE_OK(in.ReactivateWatch("alice", "o/x"));
   list = in.ListWatches();
   CHECK((*list)[1].status == "active");
   CHECK_FALSE((*list)[1].gone_at);
@@ -352,14 +352,14 @@ TEST_CASE("watches: added once, resolved, marked gone, reactivated, listed") {
 TEST_CASE("writers resolve to user ids, errors are recorded for status") {
   auto db = OpenDb();
   store::Ingest in(*db);
-  REQUIRE(in.UpsertWriter("Alice").ok());
-  REQUIRE(in.UpsertWriter("alice").ok());
+  REQUIRE_OK(in.UpsertWriter("Alice"));
+  REQUIRE_OK(in.UpsertWriter("alice"));
   CHECK(Int(*db, "SELECT count(*) FROM writers") == 1);
-  REQUIRE(in.ResolveWriterUser("ALICE", 42).ok());
+  REQUIRE_OK(in.ResolveWriterUser("ALICE", 42));
   CHECK(Int(*db, "SELECT user_id FROM writers") == 42);
-  REQUIRE(in.ResolveWriterUser("nobody", 43).ok());
+  REQUIRE_OK(in.ResolveWriterUser("nobody", 43));
   CHECK(Int(*db, "SELECT count(*) FROM writers WHERE user_id = 43") == 0);
-  REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/x", "boom").ok());
+  REQUIRE_OK(in.RecordError("alice@o/r", "https://api.github.com/x", "boom"));
   CHECK(Int(*db, "SELECT count(*) FROM sync_errors WHERE message = 'boom'") == 1);
 }
 
@@ -387,11 +387,11 @@ std::string Text(store::Database& db, const std::string& sql) {
 
 // `n` rows dated `at`, inserted the way a long-running daemon would have left them.
 void FillErrors(store::Database& db, int n, const std::string& at, const std::string& message) {
-  REQUIRE(db.Exec(fmt::format("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
-                              "WHERE i < {}) INSERT INTO sync_errors(at, scope, url, message) "
-                              "SELECT '{}', 'o/r', 'https://api.github.com/x', '{}' FROM k",
-                              n, at, message))
-              .ok());
+  REQUIRE_OK(
+      db.Exec(fmt::format("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k "
+                          "WHERE i < {}) INSERT INTO sync_errors(at, scope, url, message) "
+                          "SELECT '{}', 'o/r', 'https://api.github.com/x', '{}' FROM k",
+                          n, at, message)));
 }
 
 }  // namespace
@@ -404,7 +404,7 @@ TEST_CASE("sync_errors keeps no row older than 30 days by the Clock, dating new 
   FillErrors(*db, 2, "2026-01-30T12:00:00Z", "exactly 30 days");
   FillErrors(*db, 2, "2026-02-20T00:00:00Z", "recent");
   store::Ingest in(*db);
-  REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/y", "new", clock.Now()).ok());
+  REQUIRE_OK(in.RecordError("alice@o/r", "https://api.github.com/y", "new", clock.Now()));
   CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 5);
   CHECK(Int(*db,
             "SELECT count(*) FROM sync_errors WHERE message IN ('ancient', "
@@ -415,7 +415,7 @@ TEST_CASE("sync_errors keeps no row older than 30 days by the Clock, dating new 
 
   // Rows age out as the Clock moves on: 30 days and a minute later only the newest is left.
   clock.Advance(std::chrono::hours(24 * 30) + std::chrono::minutes(1));
-  REQUIRE(in.RecordError("alice@o/r", "https://api.github.com/y", "newer", clock.Now()).ok());
+  REQUIRE_OK(in.RecordError("alice@o/r", "https://api.github.com/y", "newer", clock.Now()));
   CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 1);
   CHECK(Text(*db, "SELECT message FROM sync_errors") == "newer");
 }
@@ -427,8 +427,8 @@ TEST_CASE("sync_errors keeps the newest 10,000 rows after every insert") {
   const std::int64_t last_filled = Int(*db, "SELECT max(id) FROM sync_errors");
   store::Ingest in(*db);
   for (int i = 0; i < 3; ++i) {
-    REQUIRE(in.RecordError("o/r", "https://api.github.com/x", fmt::format("new {}", i), clock.Now())
-                .ok());
+    REQUIRE_OK(
+        in.RecordError("o/r", "https://api.github.com/x", fmt::format("new {}", i), clock.Now()));
     CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 10000);
   }
   // The oldest went, by id: the kept rows are exactly the newest 10,000.
@@ -440,7 +440,7 @@ TEST_CASE("without a Clock sync_errors rows are dated and aged by SQLite's now")
   auto db = OpenDb();
   FillErrors(*db, 2, "2000-01-01T00:00:00Z", "ancient");
   store::Ingest in(*db);
-  REQUIRE(in.RecordError("o/r", "https://api.github.com/x", "new").ok());
+  REQUIRE_OK(in.RecordError("o/r", "https://api.github.com/x", "new"));
   CHECK(Int(*db, "SELECT count(*) FROM sync_errors") == 1);
   CHECK(Int(*db,
             "SELECT count(*) FROM sync_errors WHERE message = 'new' AND "
@@ -454,10 +454,10 @@ TEST_CASE("parsed fixture pages store and count through the view") {
       R"([{"id":11,"number":1,"user":{"id":1,"login":"alice","type":"User"},"created_at":"2024-01-01T00:00:00Z",
           "updated_at":"2024-01-01T00:00:00Z","pull_request":{"merged_at":"2024-01-02T00:00:00Z"},
           "reactions":{"total_count":2,"+1":1,"heart":1}}])");
-  REQUIRE(issues.ok());
-  REQUIRE(in.UpsertRepo(Repo(100, "o/r")).ok());
-  REQUIRE(in.UpsertWriter("alice").ok());
-  REQUIRE(in.UpsertIssues(100, *issues).ok());
+  REQUIRE_OK(issues);
+  REQUIRE_OK(in.UpsertRepo(Repo(100, "o/r")));
+  REQUIRE_OK(in.UpsertWriter("alice"));
+  REQUIRE_OK(in.UpsertIssues(100, *issues));
   auto counts = Counts(*db);
   CHECK(counts[{"alice", "o/r"}] == CountsRow{0, 0, 1, 1, 0, 0, 0, 2, 0});
 }
@@ -476,8 +476,8 @@ TEST_CASE("storage failures come back as Status, not crashes") {
 TEST_CASE("old events never undo a login rename or a review's newer state") {
   auto db = OpenDb();
   store::Ingest in(*db);
-  REQUIRE(in.UpsertUser(U(1, "alice-renamed")).ok());
-  REQUIRE(in.UpsertReviews(100, 4, {Review(31, U(2, "bob"), "DISMISSED")}).ok());
+  REQUIRE_OK(in.UpsertUser(U(1, "alice-renamed")));
+  REQUIRE_OK(in.UpsertReviews(100, 4, {Review(31, U(2, "bob"), "DISMISSED")}));
   EventRecord e;
   e.id = "1";
   e.type = "PullRequestReviewEvent";
@@ -491,14 +491,14 @@ TEST_CASE("old events never undo a login rename or a review's newer state") {
   review.pull_number = 4;
   e.review = review;
   e.created_at = "2020-01-01T00:00:00Z";
-  REQUIRE(in.UpsertEvent(e).ok());
+  REQUIRE_OK(in.UpsertEvent(e));
   CHECK(Int(*db, "SELECT login = 'alice-renamed' FROM users WHERE id = 1") == 1);
   CHECK(Int(*db, "SELECT state = 'DISMISSED' FROM reviews WHERE id = 31") == 1);
   // Outside events, the API's word wins again.
-  REQUIRE(in.UpsertUser(U(1, "alice3")).ok());
+  REQUIRE_OK(in.UpsertUser(U(1, "alice3")));
   CHECK(Int(*db, "SELECT login = 'alice3' FROM users WHERE id = 1") == 1);
   // A review first seen in an event is stored.
   e.review->id = 32;
-  REQUIRE(in.UpsertEvent(e).ok());
+  REQUIRE_OK(in.UpsertEvent(e));
   CHECK(Int(*db, "SELECT count(*) FROM reviews WHERE id = 32 AND pull_number = 4") == 1);
 }

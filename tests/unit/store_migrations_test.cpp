@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "check_ok.hpp"
+
 #include <filesystem>
 
 #include <sqlite3.h>
@@ -51,7 +53,7 @@ store::OpenOptions Raw() {
 
 TEST_CASE("a new database is migrated to the latest schema version") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   CHECK((*db)->UserVersion() == store::LatestSchemaVersion());
   CHECK(store::LatestSchemaVersion() >= 1);
 }
@@ -67,16 +69,16 @@ TEST_CASE("synthetic migrations apply from empty and from each earlier version")
   for (std::size_t start = 0; start <= kSynthetic.size(); ++start) {
     CAPTURE(start);
     auto db = store::Database::Open(":memory:", Raw());
-    REQUIRE(db.ok());
-    REQUIRE(store::ApplyMigrations(**db, Prefix(kSynthetic, start)).ok());
+    REQUIRE_OK(db);
+    REQUIRE_OK(store::ApplyMigrations(**db, Prefix(kSynthetic, start)));
     CHECK((*db)->UserVersion() == static_cast<int>(start));
-    if (start >= 1) REQUIRE((*db)->Exec("INSERT INTO a(id, x) VALUES (1, 'kept')").ok());
-    REQUIRE(store::ApplyMigrations(**db, kSynthetic).ok());
+    if (start >= 1) REQUIRE_OK((*db)->Exec("INSERT INTO a(id, x) VALUES (1, 'kept')"));
+    REQUIRE_OK(store::ApplyMigrations(**db, kSynthetic));
     CHECK((*db)->UserVersion() == 3);
     CHECK(Count(**db, "SELECT y FROM a WHERE id = 1") == (start >= 1 ? 7 : -1));
     CHECK(Count(**db, "SELECT id FROM c") == 42);
     // Applying again is a no-op (no duplicate row in c).
-    REQUIRE(store::ApplyMigrations(**db, kSynthetic).ok());
+    REQUIRE_OK(store::ApplyMigrations(**db, kSynthetic));
     CHECK(Count(**db, "SELECT COUNT(*) FROM c") == 1);
   }
 }
@@ -89,8 +91,8 @@ TEST_CASE("the embedded migrations apply from each earlier version to a working 
     const std::string path = dir.file("g.db");
     {
       auto db = store::Database::Open(path, Raw());
-      REQUIRE(db.ok());
-      REQUIRE(store::ApplyMigrations(**db, Prefix(all, start)).ok());
+      REQUIRE_OK(db);
+      REQUIRE_OK(store::ApplyMigrations(**db, Prefix(all, start)));
     }
     auto db = store::Database::Open(path);
     REQUIRE_MESSAGE(db.ok(), db.status().ToString());
@@ -103,7 +105,7 @@ TEST_CASE("the embedded migrations apply from each earlier version to a working 
 
 TEST_CASE("a failing migration leaves the database at the previous version, unchanged") {
   auto db = store::Database::Open(":memory:", Raw());
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   std::vector<store::Migration> broken = {
       kSynthetic[0],
       {2, "0002_broken", "CREATE TABLE half (id INTEGER); THIS IS NOT SQL;"},
@@ -117,8 +119,8 @@ TEST_CASE("a failing migration leaves the database at the previous version, unch
 
 TEST_CASE("a database newer than the migrations is refused") {
   auto db = store::Database::Open(":memory:", Raw());
-  REQUIRE(db.ok());
-  REQUIRE(store::ApplyMigrations(**db, kSynthetic).ok());
+  REQUIRE_OK(db);
+  REQUIRE_OK(store::ApplyMigrations(**db, kSynthetic));
   Status s = store::ApplyMigrations(**db, Prefix(kSynthetic, 2));
   CHECK(s.code() == Status::Code::kTooNew);
   CHECK(s.message() ==
@@ -151,9 +153,9 @@ TEST_CASE("Open refuses a newer database file and leaves its bytes unchanged") {
 TEST_CASE("Open sets WAL, foreign keys and a busy timeout") {
   TempDir dir;
   auto db = store::Database::Open(dir.file("g.db"));
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   auto st = (*db)->Prepare("PRAGMA journal_mode");
-  REQUIRE(st.ok());
+  REQUIRE_OK(st);
   {
     store::StatementGuard g(**st);
     REQUIRE(g->Step());
@@ -166,24 +168,24 @@ TEST_CASE("Open sets WAL, foreign keys and a busy timeout") {
 
 TEST_CASE("a transaction rolls back unless committed") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   {
     store::Transaction tx(**db);
-    REQUIRE(tx.status().ok());
-    REQUIRE((*db)->Exec("INSERT INTO writers(login) VALUES ('alice')").ok());
+    REQUIRE_OK(tx.status());
+    REQUIRE_OK((*db)->Exec("INSERT INTO writers(login) VALUES ('alice')"));
   }
   CHECK(Count(**db, "SELECT COUNT(*) FROM writers") == 0);
   {
     store::Transaction tx(**db);
-    REQUIRE((*db)->Exec("INSERT INTO writers(login) VALUES ('alice')").ok());
-    REQUIRE(tx.Commit().ok());
+    REQUIRE_OK((*db)->Exec("INSERT INTO writers(login) VALUES ('alice')"));
+    REQUIRE_OK(tx.Commit());
   }
   CHECK(Count(**db, "SELECT COUNT(*) FROM writers") == 1);
 }
 
 TEST_CASE("upserts keyed by GitHub ids are idempotent: the same rows twice change nothing") {
   auto db = store::Database::Open(":memory:");
-  REQUIRE(db.ok());
+  REQUIRE_OK(db);
   const char* kUpsert = R"(
     INSERT INTO users(id, login, type) VALUES (1, 'alice', 'User'), (2, 'bob', 'User')
       ON CONFLICT(id) DO UPDATE SET login = excluded.login, type = excluded.type;
@@ -209,17 +211,17 @@ TEST_CASE("upserts keyed by GitHub ids are idempotent: the same rows twice chang
     auto st = (*db)->Prepare(
         "SELECT commits, issues_opened, prs_opened, issue_comments, reactions_received, "
         "feedback_received FROM writer_project_counts");
-    REQUIRE(st.ok());
+    REQUIRE_OK(st);
     store::StatementGuard g(**st);
     while (g->Step()) {
       for (int c = 0; c < 6; ++c) out << g->Int(c) << ",";
     }
     return out.str();
   };
-  REQUIRE((*db)->Exec(kUpsert).ok());
+  REQUIRE_OK((*db)->Exec(kUpsert));
   const std::string once = snapshot();
   CHECK(once == "users=2 repos=1 issues=2 issue_comments=1 commits=1 writers=1 1,1,1,0,3,1,");
-  REQUIRE((*db)->Exec(kUpsert).ok());
+  REQUIRE_OK((*db)->Exec(kUpsert));
   CHECK(snapshot() == once);
 }
 

@@ -14,7 +14,9 @@
 #include <iterator>
 
 #include <doctest/doctest.h>
+
 #include <simdjson.h>
+#include "check_ok.hpp"
 
 #include <map>
 #include <set>
@@ -973,12 +975,12 @@ namespace {
 // Loads the whole world straight into the schema (no harvester) and reads the counts view.
 std::vector<CountsRow> ViewCounts(const World& world) {
   auto opened = ghharvest::store::Database::Open(":memory:");
-  REQUIRE(opened.ok());
+  REQUIRE_OK(opened);
   auto& db = **opened;
   auto run = [&](const std::string& sql,
                  const std::function<void(ghharvest::store::Statement&)>& bind) {
     auto st = db.Prepare(sql);
-    REQUIRE(st.ok());
+    REQUIRE_OK(st);
     ghharvest::store::StatementGuard g(**st);
     bind(*g);
     auto s = g->Run();
@@ -987,7 +989,7 @@ std::vector<CountsRow> ViewCounts(const World& world) {
   auto opt_user = [](std::int64_t id) {
     return id == 0 ? std::optional<std::int64_t>() : std::optional<std::int64_t>(id);
   };
-  REQUIRE(db.Exec("BEGIN").ok());
+  REQUIRE_OK(db.Exec("BEGIN"));
   world.Read([&](const WorldModel& m) {
     for (const auto& u : m.users) {
       run("INSERT INTO users (id, login, type) VALUES (?, ?, ?)",
@@ -1043,7 +1045,7 @@ std::vector<CountsRow> ViewCounts(const World& world) {
     }
     return 0;
   });
-  REQUIRE(db.Exec("COMMIT").ok());
+  REQUIRE_OK(db.Exec("COMMIT"));
   auto rows = ghharvest::testing::StoredCounts(db);
   REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
   return *rows;
