@@ -19,7 +19,7 @@ packages=(
   libsystemd-dev         # sd_notify
   zlib1g-dev             # GH Archive .json.gz
   systemd                # systemd-analyze for the unit tests
-  python3 jq             # demo output
+  python3 jq             # demo output; python3 also runs the layering test
 )
 
 missing=()

@@ -217,7 +217,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       if (w.status != "active") continue;
       const Writer* writer = FindWriter(w.writer);
       if (!writer || !in_job_[static_cast<std::size_t>(writer - writers_.data())]) continue;
-      // Listed repos switch discovery off; SyncWritersFromConfig keeps watches consistent,
+      // Listed repos switch discovery off; store::SyncWriters keeps watches consistent,
       // this only guards against a watch of the wrong kind.
       if (!writer->discover && w.source != "config") continue;
       if (!IsValidRepoName(w.repo_name)) continue;
