@@ -106,14 +106,7 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
 }
 
 Result<std::optional<std::string>> ReportStateTables::GeneratedBlogHash(const std::string& path) {
-  auto st = db_.Prepare("SELECT generated_hash FROM report_blogs WHERE path = ?1");
-  if (!st.ok()) return st.status();
-  StatementGuard g(**st);
-  g->Bind(1, path);
-  std::optional<std::string> generated;
-  if (g->Step()) generated = g->Text(0);
-  if (!g->status().ok()) return g->status();
-  return generated;
+  return db_.QueryText("SELECT generated_hash FROM report_blogs WHERE path = ?1", path);
 }
 
 Status ReportStateTables::Remember(const std::string& dir, std::int64_t run,

@@ -104,6 +104,11 @@ class Database {
   // Convenience: the first column of the first row as an integer (nullopt when no row).
   Result<std::optional<std::int64_t>> QueryInt(std::string_view sql);
 
+  // The first column of the first row as text, with ?1 bound to `arg`; nullopt when there is
+  // no row or the value is NULL.
+  template <typename Arg>
+  Result<std::optional<std::string>> QueryText(std::string_view sql, const Arg& arg);
+
   int UserVersion();
   std::int64_t LastInsertRowId() const;
   int Changes() const;
@@ -116,6 +121,18 @@ class Database {
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
+
+template <typename Arg>
+Result<std::optional<std::string>> Database::QueryText(std::string_view sql, const Arg& arg) {
+  auto st = Prepare(sql);
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, arg);
+  std::optional<std::string> value;
+  if (g->Step()) value = g->OptText(0);
+  if (!g->status().ok()) return g->status();
+  return value;
+}
 
 // BEGIN IMMEDIATE now; ROLLBACK in the destructor unless Commit() succeeded.
 class Transaction {
