@@ -32,7 +32,9 @@ struct RateLimit {
   std::int64_t limit = -1;  // -1: header absent
   std::int64_t remaining = -1;
   std::int64_t used = -1;
-  std::int64_t reset = 0;  // UTC epoch seconds
+  // UTC epoch seconds, as the server said but held to [0, now + 1 hour] (GitHub's windows
+  // last an hour), so that it converts to a Clock::TimePoint without overflow.
+  std::int64_t reset = 0;
 };
 
 struct ApiResponse {
@@ -52,7 +54,7 @@ struct ApiResponse {
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
   RateLimit rate;
-  std::optional<int> poll_interval;  // X-Poll-Interval (Events API), seconds
+  std::optional<int> poll_interval;  // X-Poll-Interval (Events API), seconds, held to [0, 3600]
 };
 
 struct ClientOptions {
