@@ -36,6 +36,11 @@ bool ParseIso8601(const std::string& text, Clock::TimePoint* out) {
     return false;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  // A TimePoint counts nanoseconds, which hold 1677-09-21 to 2262-04-11 and differences of
+  // 292 years. A timestamp from the network outside 1970-2261 ("9999-12-31T23:59:59Z") is no
+  // time GitHub sends (git has none before the epoch), and within it any two times, or one
+  // and now, are less than 292 years apart: their difference (a decay's age) cannot overflow.
+  if (y < 1970 || y > 2261) return false;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;

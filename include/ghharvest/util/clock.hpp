@@ -39,7 +39,9 @@ class ScaledClock final : public Clock {
 
 // ISO 8601 UTC with seconds: "2026-01-31T12:00:00Z" (GitHub's format).
 std::string FormatIso8601(Clock::TimePoint t);
-// Parses GitHub's "YYYY-MM-DDTHH:MM:SSZ" (fractions and +00:00 accepted); false on bad input.
+// Parses GitHub's "YYYY-MM-DDTHH:MM:SSZ" (fractions and +00:00 accepted); false on bad input
+// and on years outside 1970-2261 (nanoseconds overflow past 2262, or in the difference to a
+// time before 1970).
 bool ParseIso8601(const std::string& text, Clock::TimePoint* out);
 
 }  // namespace ghharvest
