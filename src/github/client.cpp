@@ -298,6 +298,7 @@ class Client::Impl {
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
+    req.max_body_bytes = opts_.max_body_bytes;
     p->cached = cache_.Lookup(p->url);
     if (p->cached) {
       if (p->cached->etag) req.headers.push_back("If-None-Match: " + *p->cached->etag);

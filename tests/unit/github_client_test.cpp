@@ -782,6 +782,32 @@ TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then
   }
 }
 
+TEST_CASE("a body over max_body_bytes fails its request at once, naming the URL and limit") {
+  ScriptedHandler script;
+  std::string huge = "[" + std::string(2 << 20, ' ') + "]";
+  script.set("/huge", Json(200, huge));
+  FakeServer server(script.handler());
+  boost::asio::io_context io;
+  ScaledClock clock(1000);
+  ClientOptions o = FastOptions(server.base_url());
+  o.max_body_bytes = 1 << 20;
+  Client client(io, clock, nullptr, o);
+  auto r = Fetch(io, client, "/huge");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message().find(server.base_url() + "/huge") != std::string::npos);
+  CHECK(r.status().message().find("1048576 bytes") != std::string::npos);
+  // A failure of that request, not a transient fault: asked for once.
+  CHECK(script.served("/huge") == 1);
+  CHECK(client.stats().retries == 0);
+  CHECK(client.stats().failures == 1);
+  // The client goes on with other requests.
+  script.set("/small", Json(200, "[]"));
+  auto ok = Fetch(io, client, "/small");
+  REQUIRE(ok.ok());
+  CHECK(ok->kind == ApiResponse::Kind::kOk);
+}
+
 TEST_CASE("a stalled response is abandoned after stall_timeout and retried") {
   ScriptedHandler script;
   HttpResponse slow = Json(200, "{}");

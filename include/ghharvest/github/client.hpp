@@ -4,6 +4,7 @@
 // Not thread-safe: create, call and destroy it on the io_context's thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,6 +74,9 @@ struct ClientOptions {
   std::chrono::seconds max_backoff{15 * 60};
   int search_per_minute = 30;
   int max_redirects = 5;  // 301/302/307 (renamed repositories)
+  // A response body (decoded) longer than this fails its request at once, not retried:
+  // kUnavailable naming the URL and the limit. GitHub's pages are well under a megabyte.
+  std::size_t max_body_bytes = std::size_t{64} << 20;
 };
 
 struct ClientStats {
