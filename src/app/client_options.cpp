@@ -16,6 +16,7 @@ github::ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github
   o.connect_timeout = github.connect_timeout;
   o.stall_timeout = github.request_timeout;
   o.max_retries = github.max_retries;
+  o.max_body_bytes = static_cast<std::size_t>(github.max_body_bytes);
   return o;
 }
 

@@ -220,9 +220,10 @@ class Loader {
   void LoadGithub(const toml::table* t, GithubConfig* g) {
     static const toml::table kEmpty;
     const toml::table& gh = t ? *t : kEmpty;
-    CheckKeys(gh, "github",
-              {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept",
-               "auth_scheme", "user_agent", "connect_timeout", "request_timeout", "max_retries"});
+    CheckKeys(
+        gh, "github",
+        {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept", "auth_scheme",
+         "user_agent", "connect_timeout", "request_timeout", "max_retries", "max_body_bytes"});
     if (std::string url; String(gh, "github", "api_url", &url)) {
       if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
         Fail(gh.get("api_url"), "github", "api_url", "must start with https:// (or http://)");
@@ -261,6 +262,9 @@ class Loader {
     Duration(gh, "github", "request_timeout", std::chrono::seconds(1), std::chrono::hours(1),
              &g->request_timeout);
     Int(gh, "github", "max_retries", 0, 100, &g->max_retries);
+    // At least a megabyte: a page of 100 issues with long bodies runs to a few hundred KiB.
+    Int(gh, "github", "max_body_bytes", std::int64_t{1} << 20, std::int64_t{1} << 30,
+        &g->max_body_bytes);
   }
 
   void LoadStorage(const toml::table* t, StorageConfig* s) {

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <ctime>
 #include <deque>
+#include <limits>
 #include <random>
 #include <unordered_map>
 
@@ -36,31 +37,77 @@ std::optional<std::int64_t> ParseInt(const std::string* text) {
   return v;
 }
 
+// A decimal integer, saturated at int64's limits when it has more digits than fit: a time
+// header asking for "forever" is read as the longest wait, not as absent.
+std::optional<std::int64_t> ParseIntSaturated(const std::string* text) {
+  if (!text) return std::nullopt;
+  const char* end = text->data() + text->size();
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text->data(), end, v);
+  if (p != end) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    return text->front() == '-' ? std::numeric_limits<std::int64_t>::min()
+                                : std::numeric_limits<std::int64_t>::max();
+  }
+  if (ec != std::errc()) return std::nullopt;
+  return v;
+}
+
 // The longest Retry-After obeyed.
 constexpr Clock::TimePoint::duration kMaxRetryAfter = std::chrono::hours(1);
+constexpr std::int64_t kMaxRetryAfterSeconds =
+    std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count();
+
+// The longest X-Poll-Interval obeyed, in seconds (see ApiResponse::poll_interval).
+constexpr std::int64_t kMaxPollInterval = 60 * 60;
+
+struct RetryAfter {
+  std::int64_t asked_s = 0;           // the wait the server asked for, in seconds
+  Clock::TimePoint::duration wait{};  // the wait obeyed: asked_s held to kMaxRetryAfter
+  bool capped() const { return asked_s > kMaxRetryAfterSeconds; }
+};
 
 // Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date. A date is turned into a wait
 // from `now`; one already past means retry at once, like "0". nullopt when absent or neither.
-std::optional<Clock::TimePoint::duration> ParseRetryAfter(const std::string* text,
-                                                          Clock::TimePoint now) {
-  if (!text) return std::nullopt;
-  if (auto delta = ParseInt(text)) {
-    return std::chrono::seconds(std::max<std::int64_t>(0, *delta));
+// The server (or a proxy) may send any number or date ("9223372037", the year 9999; curl
+// also reads junk like "1Oct5201" as a date): the wait is worked out in whole seconds and
+// capped before it becomes a nanosecond duration, which past 292 years would overflow.
+std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now) {
+  if (!text || text->empty()) return std::nullopt;
+  RetryAfter out;
+  if (auto delta = ParseIntSaturated(text)) {
+    out.asked_s = std::max<std::int64_t>(0, *delta);
+    out.wait = std::chrono::seconds(std::min(out.asked_s, kMaxRetryAfterSeconds));
+    return out;
   }
   // curl_getdate reads the three forms RFC 9110 allows (IMF-fixdate, RFC 850, asctime).
   const std::time_t at = curl_getdate(text->c_str(), nullptr);
   if (at == -1) return std::nullopt;
-  const Clock::TimePoint when = Clock::TimePoint(std::chrono::seconds(at));
-  return std::max(Clock::TimePoint::duration::zero(), when - now);
+  // A TimePoint's seconds are within +-2^34, so neither sum below can overflow.
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (at <= now_s) return out;  // past (or now): no wait
+  if (at > now_s + kMaxRetryAfterSeconds) {
+    out.asked_s = at - std::max<std::int64_t>(0, now_s);
+    out.wait = kMaxRetryAfter;
+    return out;
+  }
+  // Within the cap, so representable: the exact wait, to the nanosecond of `now`.
+  out.asked_s = at - now_s;
+  out.wait = std::max(Clock::TimePoint::duration::zero(),
+                      Clock::TimePoint(std::chrono::seconds(at)) - now);
+  return out;
 }
 
-RateLimit ParseRate(const http::HttpResult& r) {
+// The x-ratelimit-* headers; `reset` held to [0, now + an hour] (Governor::ClampReset).
+RateLimit ParseRate(const http::HttpResult& r, Clock::TimePoint now) {
   RateLimit rl;
   if (const std::string* res = r.header("x-ratelimit-resource")) rl.resource = *res;
   rl.limit = ParseInt(r.header("x-ratelimit-limit")).value_or(-1);
   rl.remaining = ParseInt(r.header("x-ratelimit-remaining")).value_or(-1);
   rl.used = ParseInt(r.header("x-ratelimit-used")).value_or(-1);
-  rl.reset = ParseInt(r.header("x-ratelimit-reset")).value_or(0);
+  rl.reset =
+      Governor::ClampReset(ParseIntSaturated(r.header("x-ratelimit-reset")).value_or(0), now);
   return rl;
 }
 
@@ -243,6 +290,7 @@ class Client::Impl {
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
+    req.max_body_bytes = opts_.max_body_bytes;
     p->cached = cache_.Lookup(p->url);
     if (p->cached) {
       if (p->cached->etag) req.headers.push_back("If-None-Match: " + *p->cached->etag);
@@ -289,20 +337,20 @@ class Client::Impl {
       return;
     }
     log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
-    RateLimit rate = ParseRate(r);
+    RateLimit rate = ParseRate(r, clock_.Now());
     if (rate.resource.empty()) rate.resource = p->resource;
     governor_.OnResponse(p->resource, rate);
     const long status = r.status;
     if (status != 304 && p->url.find("/rate_limit") == std::string::npos) stats_.points_spent++;
-    std::optional<Clock::TimePoint::duration> retry_after =
-        ParseRetryAfter(r.header("retry-after"), clock_.Now());
-    // GitHub asks for seconds to minutes; a proxy's or a bug's "a year" must not stall the
-    // daemon: wait at most an hour, then ask again (the answer may repeat the wait).
-    if (retry_after && *retry_after > kMaxRetryAfter && status >= 400) {
-      log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url,
-                   std::chrono::duration_cast<std::chrono::seconds>(*retry_after).count(),
-                   std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count());
-      retry_after = kMaxRetryAfter;
+    std::optional<Clock::TimePoint::duration> retry_after;
+    if (auto asked = ParseRetryAfter(r.header("retry-after"), clock_.Now())) {
+      // GitHub asks for seconds to minutes; a proxy's or a bug's "a year" must not stall the
+      // daemon: wait at most an hour, then ask again (the answer may repeat the wait).
+      if (asked->capped() && status >= 400) {
+        log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url, asked->asked_s,
+                     kMaxRetryAfterSeconds);
+      }
+      retry_after = asked->wait;
     }
 
     if (status == 304) {
@@ -359,6 +407,7 @@ class Client::Impl {
       }
       if (rate.remaining == 0) {
         // The governor now holds this resource until the reset; the request waits in line.
+        // rate.reset is clamped (ParseRate), so it converts without overflow.
         Clock::TimePoint reset = Clock::TimePoint(std::chrono::seconds(rate.reset));
         if (reset > clock_.Now()) {
           log::Notice(
@@ -397,7 +446,10 @@ class Client::Impl {
     if (const std::string* e = r.header("etag")) resp.etag = *e;
     if (const std::string* lm = r.header("last-modified")) resp.last_modified = *lm;
     resp.rate = rate;
-    if (auto pi = ParseInt(r.header("x-poll-interval"))) resp.poll_interval = static_cast<int>(*pi);
+    if (auto pi = ParseIntSaturated(r.header("x-poll-interval"))) {
+      // GitHub says 60; like Retry-After, a server may silence the events for an hour at most.
+      resp.poll_interval = static_cast<int>(std::clamp<std::int64_t>(*pi, 0, kMaxPollInterval));
+    }
     return resp;
   }
 

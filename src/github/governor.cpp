@@ -10,6 +10,8 @@ namespace {
 // GitHub's clock and ours differ by a little; sending exactly at the reset risks a 403.
 constexpr std::chrono::seconds kResetMargin{1};
 
+// Only for resets already clamped (ClampReset): a TimePoint counts nanoseconds, and epoch
+// seconds past the year 2262 overflow it.
 Clock::TimePoint FromEpoch(std::int64_t secs) {
   return Clock::TimePoint(std::chrono::seconds(secs));
 }
@@ -30,6 +32,14 @@ std::string Governor::ResourceFor(std::string_view url) {
   if (url.substr(0, 8) == "/search/") return "search";
   if (url.substr(0, 8) == "/graphql") return "graphql";
   return "core";
+}
+
+std::int64_t Governor::ClampReset(std::int64_t reset, Clock::TimePoint now) {
+  // In seconds: those of a TimePoint (nanoseconds), plus an hour, are far from int64's limits.
+  const std::int64_t latest =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() +
+      std::chrono::duration_cast<std::chrono::seconds>(kMaxResetAhead).count();
+  return std::clamp<std::int64_t>(reset, 0, std::max<std::int64_t>(0, latest));
 }
 
 std::int64_t Governor::EffectiveReserve(std::int64_t limit) const {
@@ -69,9 +79,12 @@ void Governor::OnAbort(const std::string& sent_resource) {
   if (b.in_flight > 0) b.in_flight--;
 }
 
-void Governor::OnResponse(const std::string& sent_resource, const RateLimit& rate) {
+void Governor::OnResponse(const std::string& sent_resource, const RateLimit& answered) {
   OnAbort(sent_resource);
-  if (rate.limit < 0 || rate.remaining < 0) return;
+  if (answered.limit < 0 || answered.remaining < 0) return;
+  // Before any arithmetic: the header is the server's to fill with any number.
+  RateLimit rate = answered;
+  rate.reset = ClampReset(rate.reset, clock_.Now());
   std::string resource = rate.resource.empty() ? sent_resource : rate.resource;
   Bucket& b = Get(resource);
   // Responses overtake each other: a newer window wins, and within one window the lowest

@@ -4,6 +4,8 @@
 // limits. Time comes from a Clock, so tests run hour-long waits in milliseconds.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,14 +21,22 @@ class Governor {
  public:
   Governor(const Clock& clock, int reserve, int search_per_minute);
 
+  // GitHub's primary windows last an hour, so a reset further ahead is a broken clock, a
+  // proxy's or a hostile answer: it is held to this, then the server is asked again.
+  static constexpr std::chrono::hours kMaxResetAhead{1};
+
   // The bucket a request will be charged to, judged from its URL path before sending.
   static std::string ResourceFor(std::string_view url);
+
+  // An x-ratelimit-reset (epoch seconds, any int64 a server sends) held to
+  // [0, now + kMaxResetAhead], so that turning it into a TimePoint cannot overflow.
+  static std::int64_t ClampReset(std::int64_t reset, Clock::TimePoint now);
 
   // Earliest time a request on `resource` may go out (<= Now(): at once).
   Clock::TimePoint NextAllowed(const std::string& resource) const;
   void OnSend(const std::string& resource);
   // A response arrived for a request sent on `sent_resource`; `rate` holds its headers
-  // (rate.limit < 0 when they were absent).
+  // (rate.limit < 0 when they were absent). rate.reset is clamped (ClampReset) first.
   void OnResponse(const std::string& sent_resource, const RateLimit& rate);
   // A request ended without a response (transport error, cancel).
   void OnAbort(const std::string& sent_resource);

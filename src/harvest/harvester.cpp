@@ -1,6 +1,7 @@
 #include "ghharvest/harvest/harvester.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <deque>
 #include <map>
@@ -38,6 +39,9 @@ constexpr const char* kWalking = "walking";
 constexpr int kMaxEventPages = 3;
 // Search: at most 1,000 results per query, 100 per page.
 constexpr int kMaxSearchPages = 10;
+
+// Cycles constructed and not yet destroyed (Harvester::LiveCycles).
+std::atomic<std::int64_t> g_live_cycles{0};
 
 struct Project {
   std::int64_t id = 0;
@@ -130,7 +134,11 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   Cycle(Impl& h, Job job) : h_(h), alive_(h.alive_), job_(std::move(job)) {
     rule_.overlap_seconds = h.config_.harvest.overlap.count();
     rule_.refresh_reactions_days = h.config_.harvest.refresh_reactions_days;
+    ++g_live_cycles;
   }
+  ~Cycle() { --g_live_cycles; }
+  Cycle(const Cycle&) = delete;
+  Cycle& operator=(const Cycle&) = delete;
 
   void Start() {
     client_start_ = h_.client_.stats();
@@ -153,11 +161,14 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     }
     if (!found) return Abort(Status::NotFound("no writer '" + *job_.writer + "' in the config"));
     log::Info("sync started writers={}", job_.writer ? *job_.writer : std::string("all"));
-    auto self = shared_from_this();
-    RunPhase([self] { self->PhaseWriters(); },
-             [self] {
-               self->RunPhase([self] { self->PhaseRepos(); },
-                              [self] { self->RunPhase([self] { self->PhaseLists(); }, nullptr); });
+    // The continuations live in next_, a member: capturing `this` rather than a shared_ptr
+    // keeps the cycle from owning itself (an aborted sync never runs next_, and with a
+    // shared_ptr in it the cycle would never be freed). Release() runs them from a request's
+    // callback, which holds the cycle alive.
+    RunPhase([this] { PhaseWriters(); },
+             [this] {
+               RunPhase([this] { PhaseRepos(); },
+                        [this] { RunPhase([this] { PhaseLists(); }, nullptr); });
              });
   }
 
@@ -267,6 +278,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   void Finish() {
     if (finished_) return;
     finished_ = true;
+    next_ = nullptr;  // a stopped cycle runs no further phase
     stats_.projects = static_cast<std::int64_t>(crawled_.size());
     // No transaction ran: nothing was stored, so the counts cannot have changed.
     if (counts_before_ && (fatal_.ok() || fatal_.code() == Status::Code::kUnavailable)) {
@@ -1062,6 +1074,8 @@ void Harvester::SyncWriter(const std::string& login, SyncCallback done) {
 }
 
 void Harvester::Cancel() { impl_->Cancel(); }
+
+std::int64_t Harvester::LiveCycles() { return g_live_cycles.load(); }
 
 bool Harvester::Busy() const { return impl_->Busy(); }
 

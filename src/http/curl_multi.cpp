@@ -17,8 +17,10 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr std::size_t kPadding = 64;                    // simdjson::SIMDJSON_PADDING
-constexpr std::size_t kMaxBody = 512u * 1024u * 1024u;  // a response this big is not GitHub's
+constexpr std::size_t kPadding = 64;  // simdjson::SIMDJSON_PADDING
+// The most reserved on a Content-Length's word before the bytes arrive: a server may
+// announce anything, and six cut responses announcing 512 MiB once held 3 GB.
+constexpr std::size_t kMaxUpfrontReserve = std::size_t{1} << 20;
 constexpr std::size_t kMaxPooledHandles = 64;
 
 void GlobalInitOnce() {
@@ -26,10 +28,25 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// Grows `s` so that `extra` more bytes plus the parser padding fit without another copy.
-void ReservePadded(std::string& s, std::size_t extra) {
+// Grows `s` so that `extra` more bytes plus the parser padding fit without another copy,
+// doubling (so appends stay linear) but not past `max_size` and its padding.
+void ReservePadded(std::string& s, std::size_t extra, std::size_t max_size) {
   std::size_t need = s.size() + extra + kPadding;
-  if (s.capacity() < need) s.reserve(std::max(need, s.capacity() * 2));
+  if (s.capacity() >= need) return;
+  std::size_t target = std::max(need, std::min(s.capacity() * 2, max_size + kPadding));
+  // Not s.reserve(target): libstdc++ rounds any growth below twice the capacity up to twice
+  // it, past the limit. A fresh string gets exactly what it asks for; the copy is the one
+  // reserve() would make.
+  std::string grown;
+  grown.reserve(target);
+  grown.append(s);
+  s.swap(grown);
+}
+
+// Whether a response with this status carries a body (RFC 9110 6.4.1; redirects followed
+// have theirs skipped by curl).
+bool BodyFollows(long status) {
+  return status >= 200 && status != 204 && status != 304 && (status < 300 || status >= 400);
 }
 
 std::string_view Trim(std::string_view v) {
@@ -59,6 +76,9 @@ struct Transfer {
   curl_slist* headers = nullptr;
   TransferCallback done;
   HttpResult result;
+  std::size_t max_body = 0;
+  long head_status = 0;  // of the response whose headers are arriving
+  bool too_big = false;  // the body passed (or was announced past) max_body: aborted
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
@@ -67,8 +87,11 @@ size_t WriteCb(char* data, size_t size, size_t n, void* user) noexcept {
   size_t len = size * n;
   try {
     std::string& body = t->result.body;
-    if (body.size() + len > kMaxBody) return 0;  // aborts with CURLE_WRITE_ERROR
-    ReservePadded(body, len);
+    if (body.size() + len > t->max_body) {
+      t->too_big = true;
+      return 0;  // aborts with CURLE_WRITE_ERROR
+    }
+    ReservePadded(body, len, t->max_body);
     body.append(data, len);
     return len;
   } catch (...) {
@@ -85,6 +108,10 @@ size_t HeaderCb(char* data, size_t size, size_t n, void* user) noexcept {
       // A new response begins (after a redirect or a 1xx): only the final one counts.
       t->result.headers.clear();
       t->result.body.clear();
+      t->head_status = 0;
+      if (auto sp = line.find(' '); sp != std::string_view::npos) {
+        std::from_chars(line.data() + sp + 1, line.data() + line.size(), t->head_status);
+      }
       return len;
     }
     auto colon = line.find(':');
@@ -92,10 +119,17 @@ size_t HeaderCb(char* data, size_t size, size_t n, void* user) noexcept {
     std::string name(line.substr(0, colon));
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string_view value = Trim(line.substr(colon + 1));
-    if (name == "content-length") {
+    if (name == "content-length" && BodyFollows(t->head_status)) {
       std::size_t cl = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), cl);
-      if (ec == std::errc() && cl <= kMaxBody) ReservePadded(t->result.body, cl);
+      if (ec == std::errc::result_out_of_range || (ec == std::errc() && cl > t->max_body)) {
+        t->too_big = true;  // no need to read what would be refused
+        return 0;
+      }
+      // A promise, not bytes: reserve a little, grow as the body arrives (WriteCb).
+      if (ec == std::errc()) {
+        ReservePadded(t->result.body, std::min(cl, kMaxUpfrontReserve), t->max_body);
+      }
     }
     t->result.headers[std::move(name)] = std::string(value);
     return len;
@@ -144,6 +178,7 @@ class CurlMulti::Impl : public std::enable_shared_from_this<Impl> {
     auto t = std::make_unique<Transfer>();
     t->id = next_id_++;
     t->done = std::move(done);
+    t->max_body = req.max_body_bytes;
     TransferId id = t->id;
     if (!multi_) {
       t->result.curl_code = CURLE_FAILED_INIT;
@@ -339,7 +374,13 @@ class CurlMulti::Impl : public std::enable_shared_from_this<Impl> {
     if (curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff) {
       r.final_url = eff;
     }
-    if (rc != CURLE_OK) {
+    if (t->too_big) {
+      // Asking again would bring the same body: a failure of this request, with the limit.
+      r.error = "response body larger than the limit of " + std::to_string(t->max_body) +
+                " bytes (github.max_body_bytes)";
+      r.permanent = true;
+      if (r.curl_code == CURLE_OK) r.curl_code = CURLE_WRITE_ERROR;
+    } else if (rc != CURLE_OK) {
       r.error = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
       if (rc == CURLE_PARTIAL_FILE) r.truncated = true;
       r.permanent = rc == CURLE_TOO_MANY_REDIRECTS || rc == CURLE_URL_MALFORMAT ||
@@ -353,7 +394,7 @@ class CurlMulti::Impl : public std::enable_shared_from_this<Impl> {
         if (ec == std::errc() && n != r.body.size()) r.truncated = true;
       }
     }
-    ReservePadded(r.body, 0);
+    ReservePadded(r.body, 0, t->max_body);
   }
 
   CURL* AcquireEasy() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,12 +25,18 @@ struct HttpGet {
   // A transfer slower than 1 byte/s for this long is aborted (a stalled connection).
   std::chrono::seconds stall_timeout{60};
   long max_redirects = 5;
+  // A longer body (decoded) fails the transfer, `permanent` with an error naming the limit;
+  // so does a Content-Length announcing one. Memory is reserved as bytes arrive, never more
+  // than 1 MiB ahead on a Content-Length's word.
+  std::size_t max_body_bytes = std::size_t{64} << 20;
 };
 
 struct HttpResult {
   // 0 when the exchange completed at the HTTP level; otherwise a curl error code.
   int curl_code = 0;
-  std::string error;  // curl's description when curl_code != 0 (never contains headers)
+  // curl's description when curl_code != 0, or ours for a body over max_body_bytes (never
+  // contains headers).
+  std::string error;
   bool cancelled = false;
   long status = 0;  // of the final response
   std::string final_url;
@@ -39,7 +46,8 @@ struct HttpResult {
   // Body of the final response; capacity() >= size() + 64 (simdjson padding).
   std::string body;
   bool truncated = false;  // Content-Length announced more than arrived
-  // The failure will not go away by trying again (a redirect loop, a bad URL or protocol).
+  // The failure will not go away by trying again (a redirect loop, a bad URL or protocol, a
+  // body over max_body_bytes).
   bool permanent = false;
 
   const std::string* header(const std::string& lower_name) const {

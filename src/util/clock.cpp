@@ -40,10 +40,10 @@ bool HasShape(std::string_view s, std::string_view picture) {
 // A Clock::TimePoint counts nanoseconds in 64 bits, about 292 years either side of 1970;
 // sys_seconds reaches every four-digit year, so a time is checked against these before it is
 // converted, never wrapped.
-constexpr date::sys_seconds kFirstSecond =
-    std::chrono::ceil<std::chrono::seconds>(Clock::TimePoint::min());
+// The times accepted (clock.hpp says why): any two are less than 292 years apart.
+constexpr date::sys_seconds kFirstSecond = date::sys_days{date::year{1970} / 1 / 1};
 constexpr date::sys_seconds kLastSecond =
-    std::chrono::floor<std::chrono::seconds>(Clock::TimePoint::max());
+    date::sys_days{date::year{2261} / 12 / 31} + std::chrono::seconds(86399);
 
 }  // namespace
 

@@ -359,6 +359,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (resp_.close_mid_body && !no_body) {
       out_ = SerializeHead(resp_, body.size(), keep_alive_) + body.substr(0, body.size() / 2);
       close_after = true;
+    } else if (resp_.announce_length && !no_body) {
+      out_ = SerializeHead(resp_, *resp_.announce_length, keep_alive_) + body;
+      close_after = true;
     } else {
       if (resp_.truncate_at && *resp_.truncate_at < body.size()) body.resize(*resp_.truncate_at);
       std::optional<std::size_t> length;

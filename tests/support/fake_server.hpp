@@ -46,6 +46,9 @@ struct HttpResponse {
   // well-formed response carrying truncated JSON).
   std::optional<std::size_t> truncate_at;
   bool reset_connection = false;  // close the socket without any response (RST)
+  // Announce this Content-Length whatever the body's size, send the body, then close: a
+  // response that promises more than it brings (or exactly as much, for a huge one).
+  std::optional<std::size_t> announce_length;
   // With gzip: a wrong CRC-32 in the gzip trailer, so the body inflates to every byte of
   // `body` and only then fails its integrity check.
   bool corrupt_gzip = false;

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "ghharvest/app/app.hpp"
 #include "ghharvest/config/config.hpp"
+#include "ghharvest/github/client.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
@@ -47,6 +49,7 @@ TEST_CASE("the example configuration loads cleanly and documents the issue's key
   CHECK(cfg->github.token_env == std::optional<std::string>("GITHUB_TOKEN"));
   CHECK(cfg->github.concurrency == 4);
   CHECK(cfg->github.reserve == 200);
+  CHECK(cfg->github.max_body_bytes == 64 * 1024 * 1024);
   CHECK(cfg->storage.database == "/var/lib/ghharvest/ghharvest.db");
   CHECK(cfg->reports.dir == "/var/lib/ghharvest/reports");
   CHECK(cfg->schedule.poll_interval == std::chrono::minutes(15));
@@ -70,6 +73,8 @@ TEST_CASE("a minimal file gets the documented defaults, paths next to the file")
   CHECK(cfg->github.concurrency == 4);
   CHECK(cfg->github.auth_scheme == "Bearer");
   CHECK(cfg->github.user_agent == "ghharvest/" GHHARVEST_VERSION);
+  CHECK(cfg->github.max_body_bytes == 64 * 1024 * 1024);
+  CHECK(app::ClientOptionsFromConfig(cfg->github, "t").max_body_bytes == 64u * 1024 * 1024);
   CHECK(cfg->harvest.overlap == std::chrono::minutes(10));
   CHECK(cfg->scoring.keep_runs == 100);
   CHECK_FALSE(cfg->scoring.window_days.has_value());
@@ -111,6 +116,7 @@ user_agent = "me/1"
 connect_timeout = "5s"
 request_timeout = "2m"
 max_retries = 0
+max_body_bytes = 2097152
 [storage]
 database = "/d.db"
 [reports]
@@ -152,6 +158,7 @@ repos = ["a/b.c", "a-b/_x"]
   CHECK(c.github.connect_timeout == std::chrono::seconds(5));
   CHECK(c.github.request_timeout == std::chrono::minutes(2));
   CHECK(c.github.max_retries == 0);
+  CHECK(c.github.max_body_bytes == 2097152);
   CHECK(c.storage.database == "/d.db");
   CHECK(c.reports.dir == "/r");
   CHECK(c.reports.jsonl_max_bytes == 2048);
@@ -172,7 +179,7 @@ repos = ["a/b.c", "a-b/_x"]
   REQUIRE(c.writers.size() == 1);
   CHECK(c.writers[0].login == "dependabot[bot]");
   CHECK(c.writers[0].repos == std::vector<std::string>{"a/b.c", "a-b/_x"});
-  CHECK(c.writers[0].line == 35);
+  CHECK(c.writers[0].line == 36);
 }
 
 TEST_CASE("a missing file is NotFound and names the file") {
@@ -252,6 +259,12 @@ TEST_CASE("out-of-range numbers name the range") {
         "ghharvest.toml:3: [github] concurrency: must be between 1 and 100");
   CHECK(ErrorOf(std::string(kGithub) + "reserve = -1\n") ==
         "ghharvest.toml:3: [github] reserve: must be between 0 and 100000");
+  CHECK(ErrorOf(std::string(kGithub) + "max_body_bytes = 1000\n") ==
+        "ghharvest.toml:3: [github] max_body_bytes: must be between 1048576 and 1073741824");
+  CHECK(ErrorOf(std::string(kGithub) + "max_body_bytes = 1073741825\n") ==
+        "ghharvest.toml:3: [github] max_body_bytes: must be between 1048576 and 1073741824");
+  CHECK(ErrorOf(std::string(kGithub) + "max_body_bytes = \"64MiB\"\n") ==
+        "ghharvest.toml:3: [github] max_body_bytes: must be an integer, not a string");
   CHECK(ErrorOf(std::string(kGithub) + "[reports]\njsonl_max_bytes = 10\n") ==
         "ghharvest.toml:4: [reports] jsonl_max_bytes: must be between 1024 and 1099511627776");
   CHECK(ErrorOf(std::string(kGithub) + "[scoring]\ndefault_k = -0.5\n") ==

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -653,6 +654,105 @@ TEST_CASE("a retry-after of a day is capped at an hour, then asked again") {
   CHECK(times[1] - times[0] < std::chrono::hours(2));
 }
 
+TEST_CASE("a hostile retry-after (any number, any date) waits at most the hour, never less") {
+  // Seconds past 292 years, or a date past 2262, overflow as nanoseconds: the plain build
+  // then read these as "retry now" and retried the secondary limit in a burst.
+  struct Case {
+    std::string retry_after;
+    bool waits;  // false: a date long past, retried at once
+  };
+  const std::vector<Case> cases = {
+      {"9223372037", true},
+      {"99999999999999999999", true},  // more digits than int64: "forever", not absent
+      {"Fri, 31 Dec 9999 23:59:59 GMT", true},
+      {"1Oct5201", true},  // junk curl_getdate reads as a date in the year 5201
+      {"Mon, 01 Jan 1600 00:00:00 GMT", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.retry_after);
+    ScaledClock clock(20000);  // an hour in 0.18 s
+    std::mutex mu;
+    std::vector<Clock::TimePoint> times;
+    FakeServer server([&](const HttpRequest&) {
+      std::lock_guard lock(mu);
+      times.push_back(clock.Now());
+      if (times.size() > 1) return Json(200, "{}");
+      HttpResponse r = Json(429, R"({"message":"You have exceeded a secondary rate limit."})");
+      r.headers.emplace_back("retry-after", c.retry_after);
+      return r;
+    });
+    boost::asio::io_context io;
+    ClientOptions o = FastOptions(server.base_url());
+    // Any backoff would wait two hours: a wait of one came from the header, capped.
+    o.secondary_base = seconds(7200);
+    o.max_backoff = seconds(7200);
+    Client client(io, clock, nullptr, o);
+    auto res = Fetch(io, client, "/hostile");
+    REQUIRE(res.ok());
+    CHECK(res->kind == ApiResponse::Kind::kOk);
+    std::lock_guard lock(mu);
+    REQUIRE(times.size() == 2);  // one wait, then success: no burst of retries
+    if (c.waits) {
+      CHECK(times[1] - times[0] >= std::chrono::hours(1));
+      CHECK(times[1] - times[0] < std::chrono::hours(2));
+    } else {
+      CHECK(times[1] - times[0] < std::chrono::minutes(10));
+    }
+    CHECK(client.stats().retries == 1);
+  }
+}
+
+TEST_CASE("an x-ratelimit-reset centuries ahead holds the bucket for an hour, not forever or 0") {
+  // At the reserve the governor waits for the reset; on a 403 with remaining 0 the client
+  // does. Either way a reset too far ahead to be GitHub's is held to an hour from now.
+  for (std::string remaining : {"1", "0"}) {
+    for (std::string reset : {"9223372037", "9223372036854775807", "99999999999999999999"}) {
+      CAPTURE(remaining);
+      CAPTURE(reset);
+      ScaledClock clock(20000);  // an hour in 0.18 s
+      std::mutex mu;
+      std::vector<Clock::TimePoint> times;
+      const bool refused = remaining == "0";
+      FakeServer server([&](const HttpRequest&) {
+        std::lock_guard lock(mu);
+        times.push_back(clock.Now());
+        HttpResponse r;
+        if (times.size() == 1) {
+          r = refused ? Json(403, R"({"message":"API rate limit exceeded"})") : Json(200, "{}");
+          r.headers.emplace_back("x-ratelimit-remaining", remaining);
+          r.headers.emplace_back("x-ratelimit-reset", reset);
+        } else {
+          auto later = std::chrono::duration_cast<seconds>(clock.Now().time_since_epoch());
+          r = Json(200, "{}");
+          r.headers.emplace_back("x-ratelimit-remaining", "4999");
+          r.headers.emplace_back("x-ratelimit-reset", std::to_string(later.count() + 3600));
+        }
+        r.headers.emplace_back("x-ratelimit-limit", "5000");
+        r.headers.emplace_back("x-ratelimit-resource", "core");
+        return r;
+      });
+      boost::asio::io_context io;
+      ClientOptions o = FastOptions(server.base_url());  // reserve 2
+      // A backoff (a reset taken for past) would wait two hours, not one.
+      o.secondary_base = seconds(7200);
+      o.max_backoff = seconds(7200);
+      Client client(io, clock, nullptr, o);
+      auto first = Fetch(io, client, "/users/a");
+      REQUIRE(first.ok());
+      if (!refused) {
+        CHECK(first->rate.reset <=
+              std::chrono::duration_cast<seconds>(clock.Now().time_since_epoch()).count() + 3600);
+        auto second = Fetch(io, client, "/users/b");
+        REQUIRE(second.ok());
+      }
+      std::lock_guard lock(mu);
+      REQUIRE(times.size() == 2);
+      CHECK(times[1] - times[0] >= std::chrono::hours(1));
+      CHECK(times[1] - times[0] < std::chrono::hours(2));
+    }
+  }
+}
+
 TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then succeed") {
   ScaledClock clock(1000);
   const std::string good = R"([{"id":1,"title":"a long enough title to cut in half"}])";
@@ -686,6 +786,32 @@ TEST_CASE("5xx, resets, bodies cut short and malformed JSON are retried and then
     CHECK(client.stats().failures == 0);
     CHECK(script.served("/x") == 3);
   }
+}
+
+TEST_CASE("a body over max_body_bytes fails its request at once, naming the URL and limit") {
+  ScriptedHandler script;
+  std::string huge = "[" + std::string(2 << 20, ' ') + "]";
+  script.set("/huge", Json(200, huge));
+  FakeServer server(script.handler());
+  boost::asio::io_context io;
+  ScaledClock clock(1000);
+  ClientOptions o = FastOptions(server.base_url());
+  o.max_body_bytes = 1 << 20;
+  Client client(io, clock, nullptr, o);
+  auto r = Fetch(io, client, "/huge");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message().find(server.base_url() + "/huge") != std::string::npos);
+  CHECK(r.status().message().find("1048576 bytes") != std::string::npos);
+  // A failure of that request, not a transient fault: asked for once.
+  CHECK(script.served("/huge") == 1);
+  CHECK(client.stats().retries == 0);
+  CHECK(client.stats().failures == 1);
+  // The client goes on with other requests.
+  script.set("/small", Json(200, "[]"));
+  auto ok = Fetch(io, client, "/small");
+  REQUIRE(ok.ok());
+  CHECK(ok->kind == ApiResponse::Kind::kOk);
 }
 
 TEST_CASE("a stalled response is abandoned after stall_timeout and retried") {
@@ -987,4 +1113,30 @@ TEST_CASE(
   // A secondary-limit block holds only its bucket.
   g.BlockUntil("search", clock.Now() + seconds(60));
   CHECK(g.NextAllowed("search") >= clock.Now() + seconds(59));
+}
+
+TEST_CASE("the governor holds any reset a server sends to [epoch, now + an hour]") {
+  ScaledClock clock(1.0);
+  const std::int64_t now_s =
+      std::chrono::duration_cast<seconds>(clock.Now().time_since_epoch()).count();
+  const std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  // Past 2262 in epoch seconds overflows as nanoseconds; the plain build then took these for
+  // resets long past and sent on through the reserve.
+  for (std::int64_t reset : {std::int64_t{9223372037}, std::int64_t{253402300799}, kMax}) {
+    CAPTURE(reset);
+    Governor g(clock, 200, 30);
+    g.OnResponse("core", RateLimit{"core", 5000, 150, 4850, reset});
+    CHECK(g.Last("core")->reset <= now_s + 3600 + 1);
+    CHECK(g.NextAllowed("core") >= clock.Now() + std::chrono::minutes(59));
+    CHECK(g.NextAllowed("core") <= clock.Now() + std::chrono::minutes(61));
+  }
+  // Before the epoch (or before 1678, where nanoseconds overflow the other way): long past.
+  for (std::int64_t reset : {std::int64_t{-1}, std::int64_t{-11676096000}, kMin}) {
+    CAPTURE(reset);
+    Governor g(clock, 200, 30);
+    g.OnResponse("core", RateLimit{"core", 5000, 0, 5000, reset});
+    CHECK(g.Last("core")->reset == 0);
+    CHECK(g.NextAllowed("core") <= clock.Now());
+  }
 }

@@ -40,6 +40,9 @@ TEST_CASE("the watermark is the newest timestamp minus the overlap") {
   CHECK(hv::NextWatermark(hv::ListKind::kIssues, "2026-03-10T00:05:00Z", rule) ==
         "2026-03-09T23:55:00Z");
   CHECK_FALSE(hv::NextWatermark(hv::ListKind::kIssues, "not a time", rule).has_value());
+  // A time no TimePoint holds (nanoseconds overflow past 2262) sets no watermark.
+  CHECK_FALSE(hv::NextWatermark(hv::ListKind::kIssues, "9999-12-31T23:59:59Z", rule).has_value());
+  CHECK_FALSE(hv::NextWatermark(hv::ListKind::kCommits, "0001-01-01T00:00:00Z", rule).has_value());
 }
 
 TEST_CASE("lists with reaction rollups keep a refresh window anchored to a UTC day") {
@@ -59,6 +62,12 @@ TEST_CASE("lists with reaction rollups keep a refresh window anchored to a UTC d
 TEST_CASE("timestamps shift and compare as text") {
   CHECK(hv::ShiftIso("2026-01-01T00:00:00Z", -1) == "2025-12-31T23:59:59Z");
   CHECK_FALSE(hv::ShiftIso("garbage", 5).has_value());
+  CHECK(hv::ShiftIso("2261-12-31T23:59:59Z", 1) == "2262-01-01T00:00:00Z");
+  CHECK_FALSE(hv::ShiftIso("2262-01-01T00:00:00Z", 0).has_value());
+  CHECK_FALSE(hv::ShiftIso("9999-12-31T23:59:59Z", -600).has_value());
+  CHECK_FALSE(hv::ShiftIso("1677-12-31T23:59:59Z", 0).has_value());
+  CHECK_FALSE(hv::ShiftIso("1969-12-31T23:59:59Z", 0).has_value());
+  CHECK(hv::ShiftIso("1970-01-01T00:00:00Z", -1) == "1969-12-31T23:59:59Z");
   CHECK(hv::LaterOf(std::nullopt, std::string("A")) == "A");
   CHECK(hv::LaterOf(std::string("2026-01-02T00:00:00Z"), std::string("2026-01-01T00:00:00Z")) ==
         "2026-01-02T00:00:00Z");

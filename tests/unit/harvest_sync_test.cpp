@@ -467,6 +467,32 @@ TEST_CASE("a 401 stops the cycle with kUnauthorized, and sync --once exits 77") 
   CHECK(server.stats().requests <= 4);
 }
 
+TEST_CASE("a sync stopped by a 401 frees its state, attempt after attempt") {
+  // A daemon with a revoked token retries every poll; each attempt must leave nothing behind.
+  gh::testing::FakeServer deny([](const gh::testing::HttpRequest&) {
+    gh::testing::HttpResponse r;
+    r.status = 401;
+    r.body = R"({"message":"Bad credentials"})";
+    return r;
+  });
+  Harness::Options o;
+  o.spec = BigWorld();
+  o.spec.items = 200;
+  Harness h(o);
+  const std::int64_t before = gh::harvest::Harvester::LiveCycles();
+  h.config().github.api_url = deny.base_url();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    CAPTURE(attempt);
+    auto r = h.Sync();
+    CHECK(r.status.code() == gh::Status::Code::kUnauthorized);
+    CHECK(gh::harvest::Harvester::LiveCycles() == before);
+  }
+  // A sync that runs every phase to the end frees its state too.
+  h.config().github.api_url = h.base_url();
+  REQUIRE(h.Sync().status.ok());
+  CHECK(gh::harvest::Harvester::LiveCycles() == before);
+}
+
 TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreachable, 0 when fine") {
   Harness::Options o;
   o.spec = BigWorld();
@@ -716,6 +742,7 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
   o.spec = BigWorld();
   o.spec.items = 6000;
   Harness h(o);
+  const std::int64_t live = gh::harvest::Harvester::LiveCycles();
   {
     boost::asio::io_context io;
     gh::ScaledClock clock(1000.0);
@@ -738,6 +765,7 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
     CHECK(got[0].code() == gh::Status::Code::kCancelled);
     CHECK(got[1].code() == gh::Status::Code::kCancelled);
     CHECK_FALSE(harvester.Busy());
+    CHECK(gh::harvest::Harvester::LiveCycles() == live);  // the cancelled sync was freed
   }
   {
     // Destroying a Harvester mid-sync runs no callback and leaves nothing dangling.
@@ -758,6 +786,7 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
     }
     io.run();
     CHECK_FALSE(called);
+    CHECK(gh::harvest::Harvester::LiveCycles() == live);
   }
   auto r = h.Sync();
   CHECK_OK(r.status);

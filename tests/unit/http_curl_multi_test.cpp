@@ -1,10 +1,11 @@
 // The curl multi-socket / Asio bridge on its own: many transfers at once over loopback,
-// cancellation, and destruction with transfers in flight.
+// cancellation, destruction with transfers in flight, and the body size limit.
 #include "http/curl_multi.hpp"
 
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,112 @@ HttpResponse Echo(const HttpRequest& req) {
   return r;
 }
 
+// One GET of `path` on `server`, run to completion.
+http::HttpResult Get(boost::asio::io_context& io, FakeServer& server, const std::string& path,
+                     std::optional<std::size_t> max_body_bytes = std::nullopt) {
+  http::CurlMulti multi(io);
+  std::optional<http::HttpResult> out;
+  http::HttpGet get;
+  get.url = server.base_url() + path;
+  if (max_body_bytes) get.max_body_bytes = *max_body_bytes;
+  multi.Start(get, [&](http::HttpResult r) { out = std::move(r); });
+  REQUIRE(RunUntil(io, [&] { return out.has_value(); }));
+  return std::move(*out);
+}
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
 }  // namespace
+
+TEST_CASE("a Content-Length is a promise: a response cut short reserved at most a megabyte") {
+  // Six cut responses announcing 512 MiB each once reserved 3 GB before a byte arrived.
+  FakeServer server([](const HttpRequest&) {
+    HttpResponse r;
+    r.body = R"([{"id":1,)";
+    r.announce_length = 512 * kMiB;
+    return r;
+  });
+  boost::asio::io_context io;
+  for (int i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    http::HttpResult r = Get(io, server, "/big/" + std::to_string(i), 1024 * kMiB);
+    CHECK(r.curl_code != 0);
+    CHECK(r.truncated);
+    CHECK_FALSE(r.permanent);  // a cut answer may come whole next time
+    CHECK(r.body == R"([{"id":1,)");
+    CHECK(r.body.capacity() >= r.body.size() + 64);
+    CHECK(r.body.capacity() <= kMiB + 64);
+  }
+  // Under the default limit too: 60 MiB announced, nine bytes sent.
+  server.set_handler([](const HttpRequest&) {
+    HttpResponse r;
+    r.body = R"([{"id":1,)";
+    r.announce_length = 60 * kMiB;
+    return r;
+  });
+  http::HttpResult r = Get(io, server, "/sixty");
+  CHECK(r.truncated);
+  CHECK(r.body.capacity() <= kMiB + 64);
+}
+
+TEST_CASE("a body over max_body_bytes fails at once, for good, naming the limit") {
+  boost::asio::io_context io;
+  const std::string big(200 * 1024, 'x');
+  {
+    // Announced by Content-Length: refused before the body is read.
+    FakeServer server([&](const HttpRequest&) {
+      HttpResponse r;
+      r.body = big;
+      return r;
+    });
+    http::HttpResult r = Get(io, server, "/announced", 100 * 1024);
+    CHECK(r.curl_code != 0);
+    CHECK(r.permanent);
+    CHECK_FALSE(r.truncated);
+    CHECK(r.error.find("102400 bytes") != std::string::npos);
+    CHECK(r.body.capacity() <= kMiB + 64);
+    // The default limit (64 MiB) refuses a 512 MiB promise the same way.
+    server.set_handler([](const HttpRequest&) {
+      HttpResponse h;
+      h.body = "[]";
+      h.announce_length = 512 * kMiB;
+      return h;
+    });
+    r = Get(io, server, "/promised");
+    CHECK(r.permanent);
+    CHECK(r.error.find("67108864 bytes") != std::string::npos);
+    CHECK(r.body.capacity() <= kMiB + 64);
+  }
+  {
+    // gzip: a few KiB on the wire inflating past the limit, caught as the bytes arrive.
+    FakeServer server([&](const HttpRequest&) {
+      HttpResponse r;
+      r.body = std::string(4 * kMiB, 'x');
+      r.gzip = true;
+      return r;
+    });
+    http::HttpResult r = Get(io, server, "/inflating", kMiB);
+    CHECK(r.curl_code != 0);
+    CHECK(r.permanent);
+    CHECK(r.error.find("1048576 bytes") != std::string::npos);
+    CHECK(r.body.size() <= kMiB);
+    CHECK(r.body.capacity() <= kMiB + 64);
+    CHECK(server.stats().gzip_responses == 1);
+  }
+  {
+    // Exactly the limit is fine, padding included.
+    FakeServer server([&](const HttpRequest&) {
+      HttpResponse r;
+      r.body = big;
+      return r;
+    });
+    http::HttpResult r = Get(io, server, "/exact", big.size());
+    CHECK(r.curl_code == 0);
+    CHECK(r.status == 200);
+    CHECK(r.body == big);
+    CHECK(r.body.capacity() >= r.body.size() + 64);
+  }
+}
 
 TEST_CASE("two hundred transfers, sixty-four at a time, all complete with their own bodies") {
   FakeServer server(&Echo, 8);

@@ -51,11 +51,11 @@ TEST_CASE("accepted times read as the UTC instant they name") {
       {"2024-01-01T00:00:00.000Z", 1704067200},
       {"2024-12-31T23:59:59.999999999999Z", 1735689599},
       {"2024-01-01T05:00:00.75+05:00", 1704067200},
-      // Before 1970: the second the text names, not one rounded toward 1970.
-      {"1969-12-31T23:59:59Z", -1},
-      {"1969-12-31T23:59:59.9Z", -1},
-      {"1900-01-01T00:00:00Z", -2208988800},
-      {"1700-03-01T00:00:00Z", -8515238400},
+      // The edges of the accepted span.
+      {"1970-01-01T00:00:00Z", 0},
+      {"1970-01-01T05:00:00+05:00", 0},
+      {"2261-12-31T23:59:59Z", 9214646399},
+      {"2261-12-31T23:59:59.9Z", 9214646399},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
@@ -114,24 +114,23 @@ TEST_CASE("impossible, misshapen or trailing input is refused and leaves the out
   }
 }
 
-// g++'s system_clock counts nanoseconds in an int64: 1677-09-21T00:12:43.145224192Z to
-// 2262-04-11T23:47:16.854775807Z. Whole seconds inside that span are accepted; anything outside
-// is refused rather than wrapped into some other year.
-TEST_CASE("times a TimePoint cannot hold are refused, not overflowed") {
-  CHECK(Seconds("1677-09-21T00:12:44Z") == -9223372036);
-  CHECK(Seconds("2262-04-11T23:47:16Z") == 9223372036);
-  CHECK(Seconds("2262-04-11T23:47:16.9Z") == 9223372036);
+// g++'s system_clock counts nanoseconds in an int64 (1677 to 2262), and a decay computes
+// now - t: only 1970-01-01 to 2261-12-31 is accepted, so neither a time nor a difference of two
+// can overflow. Anything outside is refused rather than wrapped into some other year.
+TEST_CASE("times outside 1970-2261 are refused, not overflowed") {
   Clock::TimePoint t = At(7);
-  for (std::string text : {"1677-09-21T00:12:43Z", "2262-04-11T23:47:17Z", "9999-12-31T23:59:59Z",
-                           "0000-01-01T00:00:00Z", "1000-01-01T00:00:00Z", "3000-01-01T00:00:00Z",
-                           "2262-04-12T00:00:00Z", "2262-04-12T02:00:00+02:00"}) {
+  for (std::string text :
+       {"1969-12-31T23:59:59Z", "1969-12-31T23:59:59.9Z", "1900-01-01T00:00:00Z",
+        "1677-09-21T00:12:44Z", "1700-03-01T00:00:00Z", "2262-01-01T00:00:00Z",
+        "2262-04-11T23:47:16Z", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z",
+        "1000-01-01T00:00:00Z", "3000-01-01T00:00:00Z", "1970-01-01T00:00:00+00:01"}) {
     CAPTURE(text);
     CHECK_FALSE(ParseIso8601(text, &t));
     CHECK(t == At(7));
   }
   // An offset can carry an in-range local time out of range, and back in.
-  CHECK_FALSE(ParseIso8601("2262-04-11T23:47:16-01:00", &t));
-  CHECK(Seconds("2262-04-12T00:47:16+01:00") == 9223372036);
+  CHECK_FALSE(ParseIso8601("2261-12-31T23:59:59-01:00", &t));
+  CHECK(Seconds("2262-01-01T00:59:59+01:00") == 9214646399);
 }
 
 TEST_CASE("formatting writes GitHub's UTC whole seconds, at any TimePoint") {
@@ -148,14 +147,12 @@ TEST_CASE("formatting writes GitHub's UTC whole seconds, at any TimePoint") {
   CHECK(FormatIso8601(Clock::TimePoint::min()) == "1677-09-21T00:12:43Z");
 }
 
-TEST_CASE("format and parse round-trip from 1678 to 2262") {
+TEST_CASE("format and parse round-trip from 1970 to 2261") {
   std::vector<std::string> texts = {
-      "1677-09-21T00:12:44Z", "1678-01-01T00:00:00Z", "1800-12-31T23:59:59Z",
-      "1899-12-31T12:34:56Z", "1969-07-20T20:17:40Z", "1969-12-31T23:59:59Z",
       "1970-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "2000-01-01T00:00:00Z",
       "2008-02-08T00:00:00Z", "2024-02-29T12:00:00Z", "2038-01-19T03:14:08Z",  // past int32 time_t
       "2100-02-28T23:59:59Z", "2100-03-01T00:00:00Z", "2200-06-15T08:30:00Z",
-      "2262-04-11T23:47:16Z",
+      "2261-12-31T23:59:59Z",
   };
   for (const auto& text : texts) {
     CAPTURE(text);
@@ -163,8 +160,8 @@ TEST_CASE("format and parse round-trip from 1678 to 2262") {
     REQUIRE(ParseIso8601(text, &t));
     CHECK(FormatIso8601(t) == text);
   }
-  // Every day boundary over a few leap cycles either side of 1970 and 2000.
-  for (std::int64_t day = -3 * 1461; day <= 3 * 1461; ++day) {
+  // Every day boundary over a few leap cycles after 1970 and either side of 2000.
+  for (std::int64_t day = 0; day <= 3 * 1461; ++day) {
     for (std::int64_t base : {std::int64_t{0}, std::int64_t{946684800}}) {
       Clock::TimePoint t = At(base + day * 86400 + 86399);
       std::string text = FormatIso8601(t);

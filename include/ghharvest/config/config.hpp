@@ -29,6 +29,7 @@ struct GithubConfig {
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds request_timeout{60};  // a stalled transfer
   int max_retries = 5;
+  std::int64_t max_body_bytes = 64 * 1024 * 1024;  // a longer response fails its request
 };
 
 struct StorageConfig {

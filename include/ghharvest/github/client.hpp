@@ -5,6 +5,7 @@
 // Not thread-safe: create, call and destroy it on the io_context's thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,7 +27,9 @@ struct RateLimit {
   std::int64_t limit = -1;  // -1: header absent
   std::int64_t remaining = -1;
   std::int64_t used = -1;
-  std::int64_t reset = 0;  // UTC epoch seconds
+  // UTC epoch seconds, as the server said but held to [0, now + 1 hour] (GitHub's windows
+  // last an hour), so that it converts to a Clock::TimePoint without overflow.
+  std::int64_t reset = 0;
 };
 
 struct ApiResponse {
@@ -46,7 +49,7 @@ struct ApiResponse {
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
   RateLimit rate;
-  std::optional<int> poll_interval;  // X-Poll-Interval (Events API), seconds
+  std::optional<int> poll_interval;  // X-Poll-Interval (Events API), seconds, held to [0, 3600]
 };
 
 struct ClientOptions {
@@ -65,6 +68,9 @@ struct ClientOptions {
   std::chrono::seconds max_backoff{15 * 60};
   int search_per_minute = 30;
   int max_redirects = 5;  // 301/302/307 (renamed repositories)
+  // A response body (decoded) longer than this fails its request at once, not retried:
+  // kUnavailable naming the URL and the limit. GitHub's pages are well under a megabyte.
+  std::size_t max_body_bytes = std::size_t{64} << 20;
 };
 
 struct ClientStats {

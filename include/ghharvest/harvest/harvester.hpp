@@ -90,6 +90,11 @@ class Harvester {
   void Cancel();
   bool Busy() const;
 
+  // Syncs whose state is still allocated, in the whole process. However a sync ended (done,
+  // 401, Cancel, the Harvester destroyed), its state is freed once the client has let go of
+  // its requests. For tests: a leak per failed sync grows a daemon with a revoked token.
+  static std::int64_t LiveCycles();
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

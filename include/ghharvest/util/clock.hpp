@@ -47,8 +47,10 @@ std::string FormatIso8601(Clock::TimePoint t);
 // dropped (the result is the whole second it falls in). The date must exist in the Gregorian
 // calendar (2024-02-29 yes, 2023-02-29 and 2024-02-31 no); hours run 00-23, minutes and seconds
 // 00-59 (a leap second "60" is refused). Lowercase "t" or "z", a space for "T", other field widths
-// and anything trailing are refused, as are times a TimePoint cannot hold (g++'s system_clock
-// counts nanoseconds: 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z) rather than wrapped.
+// and anything trailing are refused, as are times outside 1970-01-01T00:00:00Z to
+// 2261-12-31T23:59:59Z: g++'s system_clock counts nanoseconds (1677 to 2262), and within that
+// span the difference of any two accepted times (a decay's age, now - t) still fits, so no time
+// from the network can overflow the arithmetic done on it. Git has no commit before 1970.
 // Returns false on anything refused, leaving *out untouched.
 bool ParseIso8601(const std::string& text, Clock::TimePoint* out);
 
