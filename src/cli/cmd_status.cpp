@@ -24,7 +24,6 @@ std::string Or(const std::optional<std::string>& s, std::string_view fallback) {
 // What is watched, how far each sync got, the rate-limit budget and the last errors. Works on
 // a missing or empty database (it is created and migrated, as the daemon would). A database
 // written by a newer ghharvest is refused with EX_DATAERR (65) and left untouched.
-// Rate-limit rows are read from sync_state with endpoint 'rate_limit' (scope = resource).
 int CmdStatus(const CommonOptions& common) {
   config::Config cfg;
   int code = kExitOk;
@@ -69,9 +68,9 @@ int CmdStatus(const CommonOptions& common) {
   }
 
   std::string marks, limits;
-  for (const auto& m : snap->rate_limits) {
-    limits += fmt::format("  {}: {} (resets {}; recorded {})\n", m.scope, Or(m.cursor, "?"),
-                          Or(m.watermark, "?"), m.updated_at);
+  for (const auto& r : snap->rate_limits) {
+    limits += fmt::format("  {}: {}/{} remaining (resets {}; recorded {})\n", r.resource,
+                          r.remaining, r.quota, r.reset_at, r.seen_at);
   }
   for (const auto& m : snap->watermarks) {
     marks += fmt::format("  {:<16} {:<40} {} (updated {})\n", m.endpoint, m.scope,

@@ -34,7 +34,6 @@ using Kind = github::ApiResponse::Kind;
 constexpr int kMaxBodyRetries = 4;
 // Fixpoint passes of one list (see EndPass).
 constexpr int kMaxPasses = 3;
-constexpr const char* kWalking = "walking";
 // Events API: at most 300 events, 100 per page.
 constexpr int kMaxEventPages = 3;
 // Search: at most 1,000 results per query, 100 per page.
@@ -78,7 +77,7 @@ struct PullsWalk {
   std::optional<std::string> newest;
   std::vector<std::int64_t> numbers;
   bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
-  bool marked = false;     // sync_state says 'walking'
+  bool marked = false;     // sync_state.walking is set
   bool failed = false;
   int reviews_pending = 0;
 };
@@ -509,9 +508,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     // Events: honour X-Poll-Interval between cycles.
     auto wm = h_.ingest_.GetWatermark("events", AsciiLower(login));
     if (!wm.ok()) return Abort(wm.status());
-    if (*wm && (*wm)->watermark) {
+    if (*wm && (*wm)->next_poll_at) {
       Clock::TimePoint next;
-      if (ParseIso8601(*(*wm)->watermark, &next) && h_.clock_.Now() < next) return;
+      if (ParseIso8601(*(*wm)->next_poll_at, &next) && h_.clock_.Now() < next) return;
     }
     DiscoverPages("events", i, UserEventsPath(login), 0, 0);
   }
@@ -526,9 +525,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           if (source == "events" && (r.kind == Kind::kOk || r.kind == Kind::kNotModified)) {
             int wait = r.poll_interval.value_or(60);
             auto next = FormatIso8601(self->h_.clock_.Now() + std::chrono::seconds(wait));
-            if (auto s =
-                    self->h_.ingest_.SetWatermark("events", AsciiLower(login), next, std::nullopt);
-                !s.ok()) {
+            if (auto s = self->h_.ingest_.SetNextPoll("events", AsciiLower(login), next); !s.ok()) {
               return self->Abort(s);
             }
           }
@@ -860,8 +857,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
   // Pull requests changed since the watermark (newest first), then their reviews. The
-  // watermark moves only when every review list was stored; until then sync_state says
-  // 'walking' and the next cycle refuses 304s on the pulls list, which would hide PRs.
+  // watermark moves only when every review list was stored; until then sync_state.walking is
+  // set and the next cycle refuses 304s on the pulls list, which would hide PRs.
   void StartPulls(const Project& project) {
     auto pw = std::make_shared<PullsWalk>();
     pw->project = project;
@@ -870,7 +867,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     if (!wm.ok()) return Abort(wm.status());
     if (*wm) {
       pw->w_start = (*wm)->watermark;
-      pw->need_body = pw->marked = (*wm)->cursor == std::optional<std::string>(kWalking);
+      pw->need_body = pw->marked = (*wm)->walking;
     }
     FetchPullsPage(pw, PullsPath(project.full_name), 0);
   }
@@ -907,8 +904,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             return;
           }
           if (!pw->marked) {
-            if (auto s = self->h_.ingest_.SetWatermark("pulls", pw->scope, pw->w_start, kWalking);
-                !s.ok()) {
+            if (auto s = self->h_.ingest_.MarkWalking("pulls", pw->scope, pw->w_start); !s.ok()) {
               return self->Abort(s);
             }
             pw->marked = true;
@@ -1012,9 +1008,13 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     for (const char* resource : {"core", "search"}) {
       auto rl = h_.client_.rate_limit(resource);
       if (!rl || rl->limit < 0) continue;
-      auto reset = FormatIso8601(Clock::TimePoint(std::chrono::seconds(rl->reset)));
-      (void)h_.ingest_.SetWatermark("rate_limit", resource, reset,
-                                    fmt::format("{}/{} remaining", rl->remaining, rl->limit));
+      store::RateLimitRow row;
+      row.resource = resource;
+      row.quota = rl->limit;
+      row.remaining = rl->remaining;
+      if (rl->used >= 0) row.used = rl->used;
+      row.reset_at = FormatIso8601(Clock::TimePoint(std::chrono::seconds(rl->reset)));
+      (void)h_.ingest_.RecordRateLimit(row);
     }
   }
 

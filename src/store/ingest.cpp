@@ -26,6 +26,8 @@ enum Which : int {
   kReviewIfNew,
   kGetWatermark,
   kSetWatermark,
+  kSetNextPoll,
+  kRateLimit,
   kWriter,
   kResolveWriter,
   kAddWatch,
@@ -213,11 +215,22 @@ constexpr const char* kSql[] = {
     "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
     // kGetWatermark
-    "SELECT watermark, cursor FROM sync_state WHERE endpoint = ?1 AND scope = ?2",
-    // kSetWatermark
-    "INSERT INTO sync_state(endpoint, scope, watermark, cursor) VALUES(?1, ?2, ?3, ?4)"
+    "SELECT watermark, cursor, walking, next_poll_at FROM sync_state"
+    " WHERE endpoint = ?1 AND scope = ?2",
+    // kSetWatermark: ?5 is the walking flag
+    "INSERT INTO sync_state(endpoint, scope, watermark, cursor, walking) VALUES(?1, ?2, ?3, ?4, ?5)"
     " ON CONFLICT(endpoint, scope) DO UPDATE SET watermark = excluded.watermark,"
-    " cursor = excluded.cursor, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+    " cursor = excluded.cursor, walking = excluded.walking,"
+    " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+    // kSetNextPoll
+    "INSERT INTO sync_state(endpoint, scope, next_poll_at) VALUES(?1, ?2, ?3)"
+    " ON CONFLICT(endpoint, scope) DO UPDATE SET next_poll_at = excluded.next_poll_at,"
+    " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+    // kRateLimit
+    "INSERT INTO rate_limits(resource, quota, remaining, used, reset_at) VALUES(?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT(resource) DO UPDATE SET quota = excluded.quota,"
+    " remaining = excluded.remaining, used = excluded.used, reset_at = excluded.reset_at,"
+    " seen_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
     // kWriter
     "INSERT INTO writers(login) VALUES(?1) ON CONFLICT(login) DO NOTHING",
     // kResolveWriter
@@ -522,7 +535,7 @@ Result<std::optional<Watermark>> Ingest::GetWatermark(std::string_view endpoint,
   GHH_STMT(g, kGetWatermark);
   g->Bind(1, endpoint).Bind(2, scope);
   std::optional<Watermark> out;
-  if (g->Step()) out = Watermark{g->OptText(0), g->OptText(1)};
+  if (g->Step()) out = Watermark{g->OptText(0), g->OptText(1), g->Int(2) != 0, g->OptText(3)};
   if (!g->status().ok()) return g->status();
   return out;
 }
@@ -531,7 +544,28 @@ Status Ingest::SetWatermark(std::string_view endpoint, std::string_view scope,
                             const std::optional<std::string>& watermark,
                             const std::optional<std::string>& cursor) {
   GHH_STMT(g, kSetWatermark);
-  g->Bind(1, endpoint).Bind(2, scope).Bind(3, watermark).Bind(4, cursor);
+  g->Bind(1, endpoint).Bind(2, scope).Bind(3, watermark).Bind(4, cursor).Bind(5, 0);
+  return g->Run();
+}
+
+Status Ingest::MarkWalking(std::string_view endpoint, std::string_view scope,
+                           const std::optional<std::string>& watermark) {
+  GHH_STMT(g, kSetWatermark);
+  g->Bind(1, endpoint).Bind(2, scope).Bind(3, watermark).BindNull(4).Bind(5, 1);
+  return g->Run();
+}
+
+Status Ingest::SetNextPoll(std::string_view endpoint, std::string_view scope,
+                           const std::string& at) {
+  GHH_STMT(g, kSetNextPoll);
+  g->Bind(1, endpoint).Bind(2, scope).Bind(3, at);
+  return g->Run();
+}
+
+Status Ingest::RecordRateLimit(const RateLimitRow& row) {
+  GHH_STMT(g, kRateLimit);
+  g->Bind(1, row.resource).Bind(2, row.quota).Bind(3, row.remaining).Bind(4, row.used);
+  g->Bind(5, row.reset_at);
   return g->Run();
 }
 

@@ -36,11 +36,15 @@ Result<StatusSnapshot> ReadStatusSnapshot(Database& db, int max_errors) {
   s = Each(
       db,
       "SELECT endpoint, scope, watermark, cursor, updated_at FROM sync_state "
-      "ORDER BY endpoint = 'rate_limit', scope, endpoint",
+      "ORDER BY scope, endpoint",
       [&](Statement& r) {
-        StatusSnapshot::Mark m{r.Text(0), r.Text(1), r.OptText(2), r.OptText(3), r.Text(4)};
-        (m.endpoint == "rate_limit" ? out.rate_limits : out.watermarks).push_back(std::move(m));
+        out.watermarks.push_back({r.Text(0), r.Text(1), r.OptText(2), r.OptText(3), r.Text(4)});
       });
+  if (!s.ok()) return s;
+  s = Each(db, "SELECT resource, quota, remaining, reset_at, seen_at FROM rate_limits ORDER BY 1",
+           [&](Statement& r) {
+             out.rate_limits.push_back({r.Text(0), r.Int(1), r.Int(2), r.Text(3), r.Text(4)});
+           });
   if (!s.ok()) return s;
   s = Each(
       db, "SELECT at, scope, url, message FROM sync_errors ORDER BY id DESC LIMIT ?1",

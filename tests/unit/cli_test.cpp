@@ -153,8 +153,8 @@ TEST_CASE("status shows watches, watermarks, the rate-limit budget and the last 
       " ('alice', 'octo-org/old', 'search', 'gone', '2026-01-02T00:00:00Z');"
       "INSERT INTO sync_state(endpoint, scope, watermark) VALUES "
       " ('issues', 'octo-org/hello-world', '2026-01-03T00:00:00Z');"
-      "INSERT INTO sync_state(endpoint, scope, watermark, cursor) VALUES "
-      " ('rate_limit', 'core', '2026-01-03T01:00:00Z', 'remaining=4200 limit=5000');"
+      "INSERT INTO rate_limits(resource, quota, remaining, reset_at) VALUES "
+      " ('core', 5000, 4200, '2026-01-03T01:00:00Z');"
       "INSERT INTO sync_errors(scope, url, message) VALUES ('octo-org/old', "
       " 'https://api.github.com/repos/octo-org/old', 'HTTP 404');";
   {
@@ -170,7 +170,7 @@ TEST_CASE("status shows watches, watermarks, the rate-limit budget and the last 
   CHECK(Has(r.out, "gone at 2026-01-02T00:00:00Z"));
   CHECK(Has(r.out, "issues           octo-org/hello-world"));
   CHECK(Has(r.out, "2026-01-03T00:00:00Z (updated"));
-  CHECK(Has(r.out, "core: remaining=4200 limit=5000 (resets 2026-01-03T01:00:00Z"));
+  CHECK(Has(r.out, "core: 4200/5000 remaining (resets 2026-01-03T01:00:00Z"));
   CHECK(Has(r.out, "octo-org/old https://api.github.com/repos/octo-org/old: HTTP 404"));
 }
 

@@ -502,3 +502,50 @@ TEST_CASE("old events never undo a login rename or a review's newer state") {
   REQUIRE_OK(in.UpsertEvent(e));
   CHECK(Int(*db, "SELECT count(*) FROM reviews WHERE id = 32 AND pull_number = 4") == 1);
 }
+
+TEST_CASE("sync state: a walk marker, a next-poll time and a watermark each keep their place") {
+  auto db = store::Database::Open(":memory:");
+  REQUIRE_OK(db);
+  store::Ingest in(**db);
+  REQUIRE_OK(in.MarkWalking("pulls", "o/r", std::string("2026-01-01T00:00:00Z")));
+  auto wm = in.GetWatermark("pulls", "o/r");
+  REQUIRE_OK(wm);
+  REQUIRE(wm->has_value());
+  CHECK((*wm)->walking);
+  CHECK((*wm)->watermark == std::optional<std::string>("2026-01-01T00:00:00Z"));
+  CHECK_FALSE((*wm)->cursor);
+  // Moving the watermark ends the walk.
+  REQUIRE_OK(in.SetWatermark("pulls", "o/r", std::string("2026-01-02T00:00:00Z"), std::nullopt));
+  wm = in.GetWatermark("pulls", "o/r");
+  REQUIRE_OK(wm);
+  CHECK_FALSE((*wm)->walking);
+  CHECK((*wm)->watermark == std::optional<std::string>("2026-01-02T00:00:00Z"));
+
+  // A next-poll time and a watermark on one row do not overwrite each other.
+  REQUIRE_OK(in.SetWatermark("events", "alice", std::string("2026-01-05T00:00:00Z"), std::nullopt));
+  REQUIRE_OK(in.SetNextPoll("events", "alice", "2026-01-05T00:01:00Z"));
+  REQUIRE_OK(in.SetWatermark("events", "alice", std::string("2026-01-06T00:00:00Z"), std::nullopt));
+  wm = in.GetWatermark("events", "alice");
+  REQUIRE_OK(wm);
+  CHECK((*wm)->next_poll_at == std::optional<std::string>("2026-01-05T00:01:00Z"));
+  CHECK((*wm)->watermark == std::optional<std::string>("2026-01-06T00:00:00Z"));
+}
+
+TEST_CASE("rate limits are kept per resource, the latest seen replacing the one before") {
+  auto db = store::Database::Open(":memory:");
+  REQUIRE_OK(db);
+  store::Ingest in(**db);
+  store::RateLimitRow row{"core", 5000, 4999, 1, "2026-01-01T01:00:00Z"};
+  REQUIRE_OK(in.RecordRateLimit(row));
+  row.remaining = 4000;
+  row.used = std::nullopt;
+  REQUIRE_OK(in.RecordRateLimit(row));
+  REQUIRE_OK(in.RecordRateLimit({"search", 30, 29, 1, "2026-01-01T00:01:00Z"}));
+  auto n = (*db)->QueryInt("SELECT COUNT(*) FROM rate_limits");
+  REQUIRE_OK(n);
+  CHECK(n->value_or(0) == 2);
+  auto core = (*db)->QueryInt(
+      "SELECT remaining = 4000 AND used IS NULL FROM rate_limits WHERE resource = 'core'");
+  REQUIRE_OK(core);
+  CHECK(core->value_or(0) == 1);
+}

@@ -240,3 +240,40 @@ TEST_CASE("Open creates the database's missing parent folders, as on a fresh ins
   REQUIRE_MESSAGE(db.ok(), db.status().ToString());
   CHECK(std::filesystem::exists(path));
 }
+
+TEST_CASE("migration 7 moves walk markers, next-poll times and rate limits out of sync_state") {
+  const auto& all = store::EmbeddedMigrations();
+  REQUIRE(all.size() >= 7);
+  TempDir dir;
+  const std::string path = dir.file("g.db");
+  {
+    auto db = store::Database::Open(path, Raw());
+    REQUIRE_OK(db);
+    REQUIRE_OK(store::ApplyMigrations(**db, Prefix(all, 6)));
+    // Rows as schema 6 wrote them.
+    REQUIRE_OK((*db)->Exec(
+        "INSERT INTO sync_state(endpoint, scope, watermark, cursor, updated_at) VALUES"
+        " ('issues', 'o/r', '2026-01-01T00:00:00Z', NULL, '2026-01-01T00:00:01Z'),"
+        " ('pulls', 'o/r', '2026-01-02T00:00:00Z', 'walking', '2026-01-02T00:00:01Z'),"
+        " ('events', 'alice', '2026-01-03T00:01:00Z', NULL, '2026-01-03T00:00:00Z'),"
+        " ('rate_limit', 'core', '2026-01-04T01:00:00Z', '4200/5000 remaining',"
+        "  '2026-01-04T00:00:00Z'),"
+        " ('rate_limit', 'odd', '2026-01-04T01:00:00Z', 'not ours', '2026-01-04T00:00:00Z')"));
+  }
+  auto db = store::Database::Open(path);
+  REQUIRE_OK(db);
+  store::Database& d = **db;
+  CHECK(Count(d, "SELECT COUNT(*) FROM sync_state") == 3);
+  CHECK(Count(d, "SELECT COUNT(*) FROM sync_state WHERE endpoint = 'rate_limit'") == 0);
+  CHECK(Count(d, "SELECT walking FROM sync_state WHERE endpoint = 'pulls'") == 1);
+  CHECK(Count(d, "SELECT cursor IS NULL FROM sync_state WHERE endpoint = 'pulls'") == 1);
+  CHECK(Count(d, "SELECT walking FROM sync_state WHERE endpoint = 'issues'") == 0);
+  CHECK(Count(d,
+              "SELECT next_poll_at = '2026-01-03T00:01:00Z' AND watermark IS NULL"
+              " FROM sync_state WHERE endpoint = 'events'") == 1);
+  CHECK(Count(d, "SELECT COUNT(*) FROM rate_limits") == 1);
+  CHECK(Count(d,
+              "SELECT quota = 5000 AND remaining = 4200 AND used IS NULL AND"
+              " reset_at = '2026-01-04T01:00:00Z' AND seen_at = '2026-01-04T00:00:00Z'"
+              " FROM rate_limits WHERE resource = 'core'") == 1);
+}

@@ -31,8 +31,18 @@
 namespace ghharvest::store {
 
 struct Watermark {
-  std::optional<std::string> watermark;  // ISO 8601 (updated_at or commit date)
-  std::optional<std::string> cursor;     // e.g. a next-page URL or an ETag
+  std::optional<std::string> watermark;     // ISO 8601 (updated_at or commit date)
+  std::optional<std::string> cursor;        // e.g. a next-page URL or an ETag
+  bool walking = false;                     // a walk began and has not finished (MarkWalking)
+  std::optional<std::string> next_poll_at;  // ISO 8601: not polled before (SetNextPoll)
+};
+
+// The budget of one rate-limit resource as a response reported it.
+struct RateLimitRow {
+  std::string resource;  // 'core', 'search', ...
+  std::int64_t quota = 0, remaining = 0;
+  std::optional<std::int64_t> used;
+  std::string reset_at;  // ISO 8601 UTC
 };
 
 struct WatchRow {
@@ -100,9 +110,18 @@ class Ingest {
 
   // Watermarks per (endpoint, scope); nullopt when never set.
   Result<std::optional<Watermark>> GetWatermark(std::string_view endpoint, std::string_view scope);
+  // Sets the watermark and cursor and ends a walk (walking = false); keeps next_poll_at.
   Status SetWatermark(std::string_view endpoint, std::string_view scope,
                       const std::optional<std::string>& watermark,
                       const std::optional<std::string>& cursor);
+  // A walk that must finish before the watermark may move: `watermark` stays where it was
+  // when the walk began, walking = true until the next SetWatermark.
+  Status MarkWalking(std::string_view endpoint, std::string_view scope,
+                     const std::optional<std::string>& watermark);
+  // Not to be polled again before `at` (ISO 8601); the watermark is left alone.
+  Status SetNextPoll(std::string_view endpoint, std::string_view scope, const std::string& at);
+  // The last budget seen for a resource (table rate_limits).
+  Status RecordRateLimit(const RateLimitRow& row);
 
   // The writers table mirrors the config; login compares case-insensitively.
   Status UpsertWriter(std::string_view login);

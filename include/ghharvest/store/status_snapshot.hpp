@@ -31,9 +31,12 @@ struct StatusSnapshot {
     std::string updated_at;
   };
   std::vector<Mark> watermarks;  // by scope, then endpoint
-  // Rate-limit state per resource (rows of sync_state with endpoint 'rate_limit'): the reset
-  // time in `watermark`, "remaining/limit remaining" in `cursor`.
-  std::vector<Mark> rate_limits;
+  struct RateLimit {
+    std::string resource;
+    std::int64_t quota = 0, remaining = 0;
+    std::string reset_at, seen_at;
+  };
+  std::vector<RateLimit> rate_limits;  // the last budget seen per resource, by resource
   struct Error {
     std::string at;
     std::optional<std::string> scope, url;
