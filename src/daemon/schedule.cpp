@@ -89,8 +89,8 @@ std::vector<std::string> Schedule::TakeDueHarvests(TimePoint now, int max_runnin
   return out;
 }
 
-void Schedule::HarvestFinished(const std::string& scope, TimePoint started, TimePoint now,
-                               bool changed, std::optional<Seconds> min_interval) {
+void Schedule::HarvestFinished(const std::string& scope, TimePoint /*started*/, TimePoint now,
+                               bool changed) {
   if (changed && !dirty_since_) dirty_since_ = now;
   auto it = scopes_.find(scope);
   if (it == scopes_.end()) return;
@@ -100,9 +100,7 @@ void Schedule::HarvestFinished(const std::string& scope, TimePoint started, Time
     return;
   }
   st.running = false;
-  TimePoint next = NextSlot(st.due, options_.poll_interval, now);
-  if (min_interval && next < started + *min_interval) next = started + *min_interval;
-  st.due = next;
+  st.due = NextSlot(st.due, options_.poll_interval, now);
 }
 
 void Schedule::HarvestAbandoned(const std::string& scope) {

@@ -106,7 +106,6 @@ class Service::Impl {
   std::map<std::string, TimePoint> started_;
   State state_ = State::kStarting;
   int exit_code_ = kServiceOk;
-  bool unauthorized_ = false;
   std::optional<TimePoint> last_score_;
   std::string last_status_;
   std::shared_ptr<int> alive_;  // callbacks that outlive the service see it expired
@@ -233,7 +232,7 @@ void Service::Impl::OnHarvestDone(const std::string& scope, const HarvestOutcome
     schedule_->HarvestAbandoned(scope);
     log::Info("harvest abandoned scope={} elapsed_s={:.1f}", scope, elapsed_s);
   } else {
-    schedule_->HarvestFinished(scope, started, now, outcome.changed, outcome.min_interval);
+    schedule_->HarvestFinished(scope, started, now, outcome.changed);
     if (st.ok()) {
       log::Info("harvest finished scope={} changed={} elapsed_s={:.1f} next={}", scope,
                 outcome.changed, elapsed_s, Iso(schedule_->Due(scope)));
@@ -244,7 +243,6 @@ void Service::Impl::OnHarvestDone(const std::string& scope, const HarvestOutcome
           "GitHub rejected the token (401): harvesting paused until the token is replaced "
           "and the config reloaded (systemctl reload ghharvest) scope={} error=\"{}\"",
           scope, st.ToString());
-      unauthorized_ = true;
       schedule_->SetHarvestPaused(true);
     } else {
       // Network and API trouble never stops the daemon: the next slot tries again.
@@ -318,7 +316,6 @@ void Service::Impl::ApplyReload() {
     auto now = clock_.Now();
     schedule_->SetOptions(OptionsFrom(config_, opts_), now);
     schedule_->SetScopes(actions_.scopes, now);
-    unauthorized_ = false;
     schedule_->SetHarvestPaused(false);
     // Released from a fresh handler: nothing of the old actions is on the stack now.
     asio::post(io_, [old = std::move(old)]() mutable { old = Actions{}; });
@@ -393,7 +390,7 @@ void Service::Impl::UpdateStatus() {
       schedule_->harvest_paused() ? std::string("paused") : Iso(schedule_->NextHarvest()));
   if (actions_.budget) status += " budget=" + actions_.budget();
   if (last_score_) status += " last_score=" + FormatIso8601(*last_score_);
-  if (unauthorized_) status += " token=rejected";
+  if (schedule_->harvest_paused()) status += " token=rejected";
   if (status == last_status_) return;
   last_status_ = status;
   Notify("STATUS=" + status);

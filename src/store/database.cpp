@@ -1,4 +1,5 @@
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/util/log.hpp"
 
 #include <sqlite3.h>
 
@@ -191,7 +192,11 @@ int Database::Changes() const { return sqlite3_changes(db_); }
 Transaction::Transaction(Database& db) : db_(db) { begin_status_ = db_.Exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {
-  if (!done_ && begin_status_.ok()) db_.Exec("ROLLBACK");
+  if (done_ || !begin_status_.ok()) return;
+  // A destructor cannot return the failure; say it, since the next BEGIN will then fail too.
+  if (Status s = db_.Exec("ROLLBACK"); !s.ok()) {
+    log::Error("rollback failed database={} error=\"{}\"", db_.path(), s.ToString());
+  }
 }
 
 Status Transaction::Commit() {
@@ -209,7 +214,10 @@ ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
 
 ReadSnapshot::~ReadSnapshot() {
   // COMMIT ends a read-only transaction; ROLLBACK if that fails (a statement left open).
-  if (began_ && !db_.Exec("COMMIT").ok()) db_.Exec("ROLLBACK");
+  if (!began_ || db_.Exec("COMMIT").ok()) return;
+  if (Status s = db_.Exec("ROLLBACK"); !s.ok()) {
+    log::Error("ending a read snapshot failed database={} error=\"{}\"", db_.path(), s.ToString());
+  }
 }
 
 }  // namespace ghharvest::store

@@ -138,19 +138,6 @@ TEST_CASE("at most max_running harvests run at once, earliest due first") {
   CHECK(s.TakeDueHarvests(kT0 + minutes(15), 3).size() == 1);
 }
 
-TEST_CASE("the server's X-Poll-Interval pushes the next harvest later, never earlier") {
-  Schedule s(Opts(seconds(30)), kT0);
-  s.SetScopes({"alice"}, kT0);
-  TimePoint due = *s.Due("alice");
-  REQUIRE(s.TakeDueHarvests(due).size() == 1);
-  s.HarvestFinished("alice", due, due + seconds(5), false, seconds(60));
-  CHECK(*s.Due("alice") == due + seconds(60));
-  REQUIRE(s.TakeDueHarvests(*s.Due("alice")).size() == 1);
-  TimePoint d2 = *s.Due("alice");
-  s.HarvestFinished("alice", d2, d2 + seconds(1), false, seconds(10));
-  CHECK(*s.Due("alice") == d2 + seconds(30));
-}
-
 TEST_CASE("scoring follows a changed harvest after the debounce, once for several changes") {
   Schedule s(Opts(minutes(15), minutes(60)), kT0);
   s.SetScopes({"alice", "bob"}, kT0);

@@ -84,7 +84,7 @@ struct Recorder {
 // Scripted work: a harvest takes `harvest_time` of scaled time and reports `outcome`.
 struct Script {
   std::chrono::nanoseconds harvest_time = 20s;
-  HarvestOutcome outcome{Status::Ok(), true, false, std::nullopt};
+  HarvestOutcome outcome{Status::Ok(), true, false};
   Status score_status;
   bool honour_cancel = true;
   bool hang = false;  // harvests never finish by themselves
@@ -149,7 +149,7 @@ ActionsFactory MakeFactory(Recorder& rec, Script& script) {
       pending->items.clear();
       for (auto& [timer, finish] : items) {
         timer->cancel();
-        finish(HarvestOutcome{Status::Cancelled("stopping"), false, false, std::nullopt});
+        finish(HarvestOutcome{Status::Cancelled("stopping"), false, false});
       }
     };
     a.reopen_logs = [&rec] {
@@ -372,7 +372,7 @@ TEST_CASE("network errors never stop the daemon") {
   Recorder rec;
   Script script;
   script.harvest_time = 1s;
-  script.outcome = HarvestOutcome{Status::Unavailable("connection refused"), false, false, {}};
+  script.outcome = HarvestOutcome{Status::Unavailable("connection refused"), false, false};
   Running run(dir.file("c.toml"), rec, script);
   REQUIRE(WaitReady(rec, run));
   REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 4; }, 20s));
@@ -387,14 +387,14 @@ TEST_CASE("a rejected token pauses harvesting until a reload") {
   Recorder rec;
   Script script;
   script.harvest_time = 1s;
-  script.outcome = HarvestOutcome{Status::Unauthorized("401 Bad credentials"), false, false, {}};
+  script.outcome = HarvestOutcome{Status::Unauthorized("401 Bad credentials"), false, false};
   Running run(dir.file("c.toml"), rec, script);
   REQUIRE(WaitReady(rec, run));
   REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kHarvestFinished) >= 1; }));
   // Ten scaled poll intervals later, no second attempt.
   std::this_thread::sleep_for(1s);
   CHECK(rec.Harvests("alice") == 1);
-  script.outcome = HarvestOutcome{Status::Ok(), false, false, {}};
+  script.outcome = HarvestOutcome{Status::Ok(), false, false};
   run.service->Reload();
   REQUIRE(rec.WaitFor([&] { return rec.N("alice") >= 2; }));
   run.service->Stop();
@@ -407,7 +407,7 @@ TEST_CASE("a fatal storage error in a harvest exits non-zero for a restart") {
   Recorder rec;
   Script script;
   script.harvest_time = 1s;
-  script.outcome = HarvestOutcome{Status::IOError("database or disk is full"), false, true, {}};
+  script.outcome = HarvestOutcome{Status::IOError("database or disk is full"), false, true};
   Running run(dir.file("c.toml"), rec, script);
   CHECK(run.Join() == kServiceIOErr);
 }

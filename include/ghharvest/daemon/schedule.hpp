@@ -59,9 +59,9 @@ class Schedule {
   // so many that no more than `max_running` scopes run at once.
   std::vector<std::string> TakeDueHarvests(TimePoint now, int max_running = 1 << 30);
   // A harvest of `scope` that started at `started` finished at `now`.
-  // `changed`: it stored rows that change counts. `min_interval`: X-Poll-Interval.
-  void HarvestFinished(const std::string& scope, TimePoint started, TimePoint now, bool changed,
-                       std::optional<Seconds> min_interval = std::nullopt);
+  // `changed`: it stored rows that change counts. (The events list's X-Poll-Interval is kept
+  // by the harvester in sync_state.next_poll_at, per writer, not here.)
+  void HarvestFinished(const std::string& scope, TimePoint started, TimePoint now, bool changed);
 
   // A harvest that was cancelled (shutdown, reload) before it finished: the scope is idle
   // again with its due unchanged, so it runs again as soon as harvesting resumes.

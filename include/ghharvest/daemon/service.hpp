@@ -31,7 +31,6 @@ struct HarvestOutcome {
   Status status;         // ok, or why the harvest stopped
   bool changed = false;  // it stored rows that change counts
   bool fatal = false;    // storage is broken (disk full, corrupt database): exit for a restart
-  std::optional<std::chrono::seconds> min_interval;  // X-Poll-Interval asked by the server
 };
 using HarvestDone = std::function<void(HarvestOutcome)>;
 
