@@ -2,6 +2,8 @@
 // (user, repo), or one walk of writer_activity.
 #include "ghharvest/store/counts_reader.hpp"
 
+#include "store/counting_rules.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,8 +36,7 @@ struct Source {
   }
 };
 
-constexpr std::string_view kWatched =
-    "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE)";
+constexpr std::string_view kWatched = rules::kWatchedUserIds;
 
 struct SourceQuery {
   std::string sql;
@@ -48,6 +49,12 @@ struct SourceQuery {
 std::vector<SourceQuery> SourceQueries() {
   auto q = [](std::string_view select, std::string_view from_where, std::string_view order) {
     return fmt::format("SELECT {} FROM {} IN {} ORDER BY {}", select, from_where, kWatched, order);
+  };
+  auto feedback = [](std::string_view comments, std::string_view number_column) {
+    return fmt::format(
+        "SELECT i.user_id, i.repo_id, COUNT(*) FROM issues i {} WHERE i.user_id IN {} AND {} "
+        "GROUP BY i.user_id, i.repo_id ORDER BY i.user_id, i.repo_id",
+        rules::FeedbackJoin(comments, number_column), kWatched, rules::kFeedbackFilter);
   };
   return {
       {q("author_id, repo_id", "commits WHERE author_id", "author_id, repo_id"),
@@ -73,27 +80,16 @@ std::vector<SourceQuery> SourceQueries() {
          c[model::Count::kReviewComments] += 1;
          c[model::Count::kReactionsReceived] += r.Double(2);
        }},
-      {q("user_id, repo_id", "reviews WHERE state <> 'PENDING' AND user_id", "user_id, repo_id"),
+      {q("user_id, repo_id", fmt::format("reviews WHERE {} AND user_id", rules::kCountedReview),
+         "user_id, repo_id"),
        [](const Statement&, model::Counts& c) { c[model::Count::kReviews] += 1; }},
       // Feedback: others' comments (not the author, not bots) on the writer's items. Grouped
       // in SQL: the join is the costly part and its result is small.
-      {fmt::format("SELECT i.user_id, i.repo_id, COUNT(*) FROM issues i "
-                   "JOIN issue_comments ic ON ic.repo_id = i.repo_id AND "
-                   "ic.issue_number = i.number "
-                   "LEFT JOIN users cu ON cu.id = ic.user_id WHERE i.user_id IN {} AND "
-                   "ic.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0 "
-                   "GROUP BY i.user_id, i.repo_id ORDER BY i.user_id, i.repo_id",
-                   kWatched),
+      {feedback("issue_comments", "issue_number"),
        [](const Statement& r, model::Counts& c) {
          c[model::Count::kFeedbackReceived] += r.Double(2);
        }},
-      {fmt::format("SELECT i.user_id, i.repo_id, COUNT(*) FROM issues i "
-                   "JOIN review_comments rc ON rc.repo_id = i.repo_id AND "
-                   "rc.pull_number = i.number "
-                   "LEFT JOIN users cu ON cu.id = rc.user_id WHERE i.user_id IN {} AND "
-                   "rc.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0 "
-                   "GROUP BY i.user_id, i.repo_id ORDER BY i.user_id, i.repo_id",
-                   kWatched),
+      {feedback("review_comments", "pull_number"),
        [](const Statement& r, model::Counts& c) {
          c[model::Count::kFeedbackReceived] += r.Double(2);
        }},

@@ -1,5 +1,9 @@
 #include "ghharvest/store/report_state.hpp"
 
+#include <fmt/format.h>
+
+#include "store/counting_rules.hpp"
+
 namespace ghharvest::store {
 
 Result<std::vector<model::EmittedWriter>> ReportStateTables::Emitted(const std::string& dir) {
@@ -74,19 +78,16 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
   }
   {
     // Feedback as writer_project_counts counts it: others' comments, bots excluded.
-    auto st = db.Prepare(
+    auto st = db.Prepare(fmt::format(
         "SELECT number, is_pull, title, html_url, reactions, feedback FROM ("
         " SELECT i.number, i.is_pull, i.title, i.html_url, i.reactions_total AS reactions,"
-        "  (SELECT COUNT(*) FROM issue_comments ic LEFT JOIN users cu ON cu.id = ic.user_id"
-        "    WHERE ic.repo_id = i.repo_id AND ic.issue_number = i.number"
-        "      AND ic.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0)"
-        "  + (SELECT COUNT(*) FROM review_comments rc LEFT JOIN users cu ON cu.id = rc.user_id"
-        "    WHERE rc.repo_id = i.repo_id AND rc.pull_number = i.number"
-        "      AND rc.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0) AS feedback"
+        "  {} + {} AS feedback"
         " FROM issues i WHERE i.repo_id = ?2 AND i.user_id IN"
         "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))"
         " WHERE reactions + feedback > 0"
-        " ORDER BY reactions + feedback DESC, number ASC LIMIT 5");
+        " ORDER BY reactions + feedback DESC, number ASC LIMIT 5",
+        rules::FeedbackCount("issue_comments", "issue_number"),
+        rules::FeedbackCount("review_comments", "pull_number")));
     if (!st.ok()) return st.status();
     StatementGuard g(**st);
     g->Bind(1, writer).Bind(2, *repo_id);

@@ -1,0 +1,45 @@
+// The counting rules of writer_project_counts (docs/schema.md) as SQL fragments, for the
+// readers that do not go through the view: the scorer's fast reader (counts_reader.cpp) and
+// the blog facts (report_state.cpp). The view spells the same rules in its migration
+// (schema/0006_counts_view_spelling.sql), which cannot change once shipped;
+// score_scorer_test and score_randomized_test check that the readers and the view agree.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace ghharvest::store::rules {
+
+// The GitHub ids of the watched writers' accounts (logins compare case-insensitively).
+inline constexpr std::string_view kWatchedUserIds =
+    "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE)";
+
+// A review counts once submitted: PENDING reviews are drafts only their author sees.
+inline constexpr std::string_view kCountedReview = "state <> 'PENDING'";
+
+// Feedback on an item (an issues row aliased `i`): a comment, aliased `c`, by someone other
+// than the item's author and not by a bot (`cu` is the commenter; a comment of a deleted
+// account counts). `comments` is issue_comments or review_comments, `number_column` the
+// column naming the item (issue_number, pull_number).
+inline constexpr std::string_view kFeedbackFilter =
+    "c.user_id IS NOT i.user_id AND COALESCE(cu.is_bot, 0) = 0";
+
+// "JOIN <comments> c ... LEFT JOIN users cu ...": every comment on each `i`, with its author.
+inline std::string FeedbackJoin(std::string_view comments, std::string_view number_column) {
+  return fmt::format(
+      "JOIN {} c ON c.repo_id = i.repo_id AND c.{} = i.number "
+      "LEFT JOIN users cu ON cu.id = c.user_id",
+      comments, number_column);
+}
+
+// "(SELECT COUNT(*) ...)": the feedback count of one `i`, as a scalar subquery.
+inline std::string FeedbackCount(std::string_view comments, std::string_view number_column) {
+  return fmt::format(
+      "(SELECT COUNT(*) FROM {} c LEFT JOIN users cu ON cu.id = c.user_id "
+      "WHERE c.repo_id = i.repo_id AND c.{} = i.number AND {})",
+      comments, number_column, kFeedbackFilter);
+}
+
+}  // namespace ghharvest::store::rules
