@@ -366,8 +366,11 @@ void Service::Impl::BeginStop(const char* reason) {
 }
 
 void Service::Impl::Fatal(const Status& status) {
-  log::Error("fatal storage error, exiting so the service manager restarts ghharvest error=\"{}\"",
-             status.ToString());
+  // The database is named: an operator with several instances must know which disk is full.
+  log::Error(
+      "fatal storage error, exiting so the service manager restarts ghharvest database={} "
+      "error=\"{}\"",
+      config_.storage.database, status.ToString());
   exit_code_ = kServiceIOErr;
   BeginStop("fatal-storage-error");
 }

@@ -193,6 +193,8 @@ Transaction::Transaction(Database& db) : db_(db) { begin_status_ = db_.Exec("BEG
 
 Transaction::~Transaction() {
   if (done_ || !begin_status_.ok()) return;
+  // SQLite already rolled back on some errors (SQLITE_FULL, SQLITE_IOERR...): nothing to undo.
+  if (sqlite3_get_autocommit(db_.raw()) != 0) return;
   // A destructor cannot return the failure; say it, since the next BEGIN will then fail too.
   if (Status s = db_.Exec("ROLLBACK"); !s.ok()) {
     log::Error("rollback failed database={} error=\"{}\"", db_.path(), s.ToString());
@@ -215,6 +217,7 @@ ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
 ReadSnapshot::~ReadSnapshot() {
   // COMMIT ends a read-only transaction; ROLLBACK if that fails (a statement left open).
   if (!began_ || db_.Exec("COMMIT").ok()) return;
+  if (sqlite3_get_autocommit(db_.raw()) != 0) return;  // the failed COMMIT ended it anyway
   if (Status s = db_.Exec("ROLLBACK"); !s.ok()) {
     log::Error("ending a read snapshot failed database={} error=\"{}\"", db_.path(), s.ToString());
   }

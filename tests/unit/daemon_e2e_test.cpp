@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,11 +156,13 @@ class World {
     }
   }
 
-  std::string Config(const std::string& poll = "2s") const {
+  // `database`: where the database goes (default: ghharvest.db in the test's folder).
+  std::string Config(const std::string& poll = "2s", const std::string& database = "") const {
     std::string t = "[github]\napi_url = \"" + server_->base_url() +
                     "\"\ntoken_env = \"GHH_E2E_TOKEN\"\n"
                     "[storage]\ndatabase = \"" +
-                    dir_.file("ghharvest.db") + "\"\n[reports]\ndir = \"" + dir_.file("reports") +
+                    (database.empty() ? dir_.file("ghharvest.db") : database) +
+                    "\"\n[reports]\ndir = \"" + dir_.file("reports") +
                     "\"\n[schedule]\npoll_interval = \"" + poll + "\"\nscore_interval = \"4s\"\n";
     for (const auto& [login, repos] : writers_) {
       t += "[[writers]]\nlogin = \"" + login + "\"\nrepos = [";
@@ -180,11 +183,11 @@ class World {
     return rows;
   }
 
-  std::vector<CountsRow> Stored() const {
+  std::vector<CountsRow> Stored(const std::string& database = "") const {
     gh::store::OpenOptions o;
     o.read_only = true;
     o.apply_migrations = false;
-    auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
+    auto db = gh::store::Database::Open(database.empty() ? dir_.file("ghharvest.db") : database, o);
     if (!db.ok()) return {};
     auto rows = gh::testing::StoredCounts(**db);
     return rows.ok() ? *rows : std::vector<CountsRow>{};
@@ -409,4 +412,120 @@ TEST_CASE("an unreachable GitHub never stops ghharvest run") {
   CHECK(daemon.Alive());
   daemon.Signal(SIGTERM);
   CHECK(daemon.WaitExit(5s) == 0);
+}
+
+namespace {
+
+// A tmpfs of `bytes` at `dir`, unmounted on destruction. Mounting needs root (CI runs as
+// root); elsewhere mounted() is false and the test says it skipped.
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& dir, std::size_t bytes) : dir_(dir) {
+    fs::create_directories(dir);
+    const std::string opts = "size=" + std::to_string(bytes) + ",mode=0755";
+    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+std::string IntegrityCheck(const std::string& path) {
+  auto db = gh::store::Database::Open(path);
+  if (!db.ok()) return db.status().ToString();
+  auto st = (*db)->Prepare("PRAGMA integrity_check");
+  if (!st.ok()) return st.status().ToString();
+  gh::store::StatementGuard g(**st);
+  std::string out;
+  while (g->Step()) out += g->Text(0);
+  return g->status().ok() ? out : g->status().ToString();
+}
+
+// Copies the database with its WAL, so it can be opened where there is room.
+void CopyDatabase(const std::string& from, const std::string& to) {
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string f = from + suffix;
+    if (fs::exists(f)) fs::copy_file(f, to + suffix, fs::copy_options::overwrite_existing);
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a disk that fills mid-sync stops ghharvest run with exit 74 and leaves the database intact") {
+  World world;
+  const std::string small = world.dir().file("small");
+  // Room for the schema and some pages, not for the whole harvest.
+  SmallDisk disk(small, 640 * 1024);
+  if (!disk.mounted()) {
+    MESSAGE("skipped: mounting a small tmpfs needs root");
+    return;
+  }
+  const std::string db = small + "/ghharvest.db";
+  const std::string config = world.dir().file("small.toml");
+  std::ofstream(config) << world.Config("2s", db);
+  Daemon daemon(config, world.dir().file("daemon.log"));
+  daemon.Start();
+  CHECK(daemon.WaitExit(60s) == 74);
+  INFO("daemon log: " << ReadFile(daemon.log()));
+  CHECK(daemon.CountInLog("disk is full") >= 1);
+  CHECK(daemon.CountInLog(db) >= 1);  // the message names the file
+
+  // What was committed is intact, and a start with room finishes the job: nothing stored
+  // before the disk filled was lost or damaged.
+  const std::string roomy = world.dir().file("roomy.db");
+  CopyDatabase(db, roomy);
+  CHECK(IntegrityCheck(roomy) == "ok");
+  const std::string config2 = world.dir().file("roomy.toml");
+  std::ofstream(config2) << world.Config("2s", roomy);
+  Daemon again(config2, world.dir().file("again.log"));
+  again.Start();
+  CHECK(WaitUntil([&] { return World::SameCounts(world.Stored(roomy), world.Truth()); }, 90s));
+  again.Signal(SIGTERM);
+  CHECK(again.WaitExit(10s) == 0);
+  CHECK(IntegrityCheck(roomy) == "ok");
+}
+
+TEST_CASE("a corrupt page in a copy of the database stops ghharvest with exit 74 naming the file") {
+  World world;
+  const std::string config = world.dir().file("ghharvest.toml");
+  std::ofstream(config) << world.Config();
+  {
+    Daemon daemon(config, world.dir().file("daemon.log"));
+    daemon.Start();
+    REQUIRE(WaitUntil([&] { return World::SameCounts(world.Stored(), world.Truth()); }, 90s));
+    daemon.Signal(SIGTERM);
+    REQUIRE(daemon.WaitExit(10s) == 0);
+  }
+  {
+    auto db = gh::store::Database::Open(world.dir().file("ghharvest.db"));
+    REQUIRE_OK(db);
+    REQUIRE_OK((*db)->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+  // A copy with every page after the first few damaged: SQLite's header still reads, the
+  // tables do not.
+  const std::string copy = world.dir().file("copy.db");
+  fs::copy_file(world.dir().file("ghharvest.db"), copy);
+  const auto size = fs::file_size(copy);
+  REQUIRE(size > 16 * 4096);
+  {
+    std::fstream f(copy, std::ios::in | std::ios::out | std::ios::binary);
+    for (std::uintmax_t at = 4 * 4096; at + 4096 <= size; at += 4096) {
+      f.seekp(static_cast<std::streamoff>(at + 100));
+      f << std::string(64, '\xa5');
+    }
+  }
+  const std::string config2 = world.dir().file("copy.toml");
+  std::ofstream(config2) << world.Config("2s", copy);
+  Daemon daemon(config2, world.dir().file("copy.log"));
+  daemon.Start();
+  CHECK(daemon.WaitExit(60s) == 74);
+  INFO("daemon log: " << ReadFile(daemon.log()));
+  CHECK(daemon.CountInLog("malformed") + daemon.CountInLog("not a database") >= 1);
+  CHECK(daemon.CountInLog(copy) >= 1);
 }
