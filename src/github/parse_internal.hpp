@@ -54,6 +54,7 @@ class Reader {
   // Event ids are strings in the API but numbers in some archives: accept both as text.
   bool IdText(od::value v, std::string_view field, std::string* out);
   // true with *is_null set when the value is JSON null.
+  bool PullRequestRef(od::value v, bool* is_pull, std::optional<std::string>* merged_at);
   bool IsNull(od::value& v, std::string_view field, bool* is_null);
 
   // Objects. A null object gives nullopt (user) or leaves the default.

@@ -200,6 +200,32 @@ bool Reader::Reactions(od::value v, std::string_view field, ReactionRollup* out)
   return true;
 }
 
+// An issue's `pull_request`: null or absent for a plain issue, an object of links for a pull
+// request. Until about 2014 (and on older GitHub Enterprise Server) every plain issue carried
+// {"html_url": null, "diff_url": null, "patch_url": null}: an object whose links are all null
+// is a plain issue too. Newer servers also put merged_at in it.
+bool Reader::PullRequestRef(od::value v, bool* is_pull, std::optional<std::string>* merged_at) {
+  bool null = false;
+  if (!IsNull(v, "pull_request", &null)) return false;
+  if (null) return true;
+  od::object pr;
+  if (!Object(v, "pull_request", &pr)) return false;
+  bool saw_link = false, any_link = false;
+  if (!Fields(pr, "pull_request", [&](std::string_view key, od::value val) {
+        if (key == "merged_at") return OptStr(val, "merged_at", merged_at);
+        if (key == "url" || key == "html_url" || key == "diff_url" || key == "patch_url") {
+          bool link_null = false;
+          if (!IsNull(val, "pull_request", &link_null)) return false;
+          saw_link = true;
+          any_link |= !link_null;
+        }
+        return true;
+      }))
+    return false;
+  *is_pull = any_link || !saw_link;
+  return true;
+}
+
 bool Reader::IssueObject(od::object obj, std::string_view field, IssueRecord* out,
                          bool pull_object) {
   out->from_pull_object = pull_object;
@@ -232,19 +258,7 @@ bool Reader::IssueObject(od::object obj, std::string_view field, IssueRecord* ou
         } else if (key == "reactions") {
           if (!Reactions(val, "reactions", &out->reactions)) return false;
         } else if (key == "pull_request" && !pull_object) {
-          bool null = false;
-          if (!IsNull(val, "pull_request", &null)) return false;
-          if (null) return true;
-          out->is_pull = true;
-          od::object pr;
-          if (!Object(val, "pull_request", &pr)) return false;
-          if (!Fields(pr, "pull_request", [&](std::string_view pkey, od::value pval) {
-                if (pkey == "merged_at" && !OptStr(pval, "merged_at", &out->merged_at)) {
-                  return false;
-                }
-                return true;
-              }))
-            return false;
+          return PullRequestRef(val, &out->is_pull, &out->merged_at);
         }
         return true;
       }))
@@ -400,9 +414,8 @@ bool Reader::SearchItem(od::value v, std::string_view field, SearchIssueRecord* 
           if (!name) return FailText("no /repos/ in '" + url + "'", "repository_url", nullptr);
           out->repo_full_name = std::move(*name);
         } else if (key == "pull_request") {
-          bool null = false;
-          if (!IsNull(val, "pull_request", &null)) return false;
-          out->is_pull = !null;
+          std::optional<std::string> merged_at;
+          return PullRequestRef(val, &out->is_pull, &merged_at);
         }
         return true;
       }))

@@ -112,6 +112,38 @@ TEST_CASE("an issue's reactions rollup and a merged pull request are read") {
   CHECK_FALSE((*r)[2].is_pull);
 }
 
+TEST_CASE("a pull_request object whose links are all null is a plain issue (pre-2014 shape)") {
+  // GitHub before about 2014, and older Enterprise servers, sent every plain issue with this
+  // object; only a pull request has its links set.
+  std::string body = R"([
+    {"id":1,"number":1,"user":{"login":"a","id":5},
+     "pull_request":{"html_url":null,"diff_url":null,"patch_url":null}},
+    {"id":2,"number":2,"user":{"login":"a","id":5},
+     "pull_request":{"html_url":"https://github.com/o/r/pull/2",
+                     "diff_url":"https://github.com/o/r/pull/2.diff",
+                     "patch_url":"https://github.com/o/r/pull/2.patch"}},
+    {"id":3,"number":3,"user":{"login":"a","id":5},
+     "pull_request":{"url":null,"html_url":null,"diff_url":null,"patch_url":null,
+                     "merged_at":null}}])";
+  auto r = ParseIssueList(body);
+  REQUIRE_OK(r);
+  REQUIRE(r->size() == 3);
+  CHECK_FALSE((*r)[0].is_pull);
+  CHECK((*r)[1].is_pull);
+  CHECK_FALSE((*r)[2].is_pull);
+
+  std::string search = R"({"total_count":2,"incomplete_results":false,"items":[
+    {"id":1,"number":1,"repository_url":"https://api.github.com/repos/o/r",
+     "pull_request":{"html_url":null,"diff_url":null,"patch_url":null}},
+    {"id":2,"number":2,"repository_url":"https://api.github.com/repos/o/r",
+     "pull_request":{"url":"https://api.github.com/repos/o/r/pulls/2"}}]})";
+  auto s = ParseSearchIssues(search);
+  REQUIRE_OK(s);
+  REQUIRE(s->items.size() == 2);
+  CHECK_FALSE(s->items[0].is_pull);
+  CHECK(s->items[1].is_pull);
+}
+
 TEST_CASE("a null user (a deleted account) becomes nullopt, not an error") {
   auto r = ParseIssueList(R"([{"id":1,"number":2,"user":null}])");
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
