@@ -2,18 +2,19 @@
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
-#include <zlib.h>
 #include "check_ok.hpp"
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <string>
 
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
 #include "test_paths.hpp"
 
+using ghharvest::testing::ReadFile;
 using ghharvest::testing::TempDir;
+using ghharvest::testing::WriteGz;
 
 namespace {
 
@@ -21,11 +22,6 @@ struct Ran {
   int code = -1;
   std::string out, err;
 };
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 Ran Run(const TempDir& dir, const std::string& args) {
   std::string cmd =
@@ -36,21 +32,13 @@ Ran Run(const TempDir& dir, const std::string& args) {
   int status = std::system(cmd.c_str());
   Ran r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir.file("out"));
-  r.err = Slurp(dir.file("err"));
+  r.out = ReadFile(dir.file("out"));
+  r.err = ReadFile(dir.file("err"));
   return r;
 }
 
 bool Has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
-}
-
-void WriteGz(const std::string& path, const std::string& text) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  REQUIRE(f != nullptr);
-  REQUIRE(gzwrite(f, text.data(), static_cast<unsigned>(text.size())) ==
-          static_cast<int>(text.size()));
-  REQUIRE(gzclose(f) == Z_OK);
 }
 
 std::string PullEvent(int number, bool merged, const std::string& actor = "alice",

@@ -7,13 +7,14 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
 #include "test_paths.hpp"
 
+using ghharvest::testing::ReadFile;
 using ghharvest::testing::TempDir;
 
 namespace {
@@ -22,11 +23,6 @@ struct Ran {
   int code = -1;
   std::string out, err;
 };
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // `args` is shell text; the environment is cleared of systemd's variables first.
 Ran Run(const std::string& args, const std::string& env = "") {
@@ -37,8 +33,8 @@ Ran Run(const std::string& args, const std::string& env = "") {
   int status = std::system(cmd.c_str());
   Ran r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir.file("out"));
-  r.err = Slurp(dir.file("err"));
+  r.out = ReadFile(dir.file("out"));
+  r.err = ReadFile(dir.file("err"));
   return r;
 }
 
@@ -184,11 +180,11 @@ TEST_CASE("status refuses a database written by a newer ghharvest with exit 65, 
     REQUIRE_OK(opened);
     REQUIRE_OK((*opened)->Exec("PRAGMA user_version = 9999"));
   }
-  std::string before = Slurp(db);
+  std::string before = ReadFile(db);
   Ran r = Run("status -c '" + path + "'");
   CHECK(r.code == 65);
   CHECK(Has(r.err, "schema version 9999 is newer than this ghharvest knows"));
-  CHECK(Slurp(db) == before);
+  CHECK(ReadFile(db) == before);
 }
 
 TEST_CASE("status on an unwritable database path exits 74") {

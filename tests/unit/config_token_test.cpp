@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/config/token.hpp"
 #include "ghharvest/util/log.hpp"
 #include "test_paths.hpp"
@@ -36,9 +36,10 @@ struct Env {
   }
 };
 
+// The loader warns about a token file others can read, so every file here gets its mode.
 std::string WriteFile(const std::string& path, const std::string& text, mode_t mode) {
-  std::ofstream(path) << text;
-  ::chmod(path.c_str(), mode);
+  testing::WriteFile(path, text);
+  REQUIRE(::chmod(path.c_str(), mode) == 0);
   return path;
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
 #include "harvest_harness.hpp"
 #include "test_paths.hpp"
@@ -34,6 +35,7 @@
 namespace gh = ghharvest;
 namespace fs = std::filesystem;
 using gh::testing::CountsRow;
+using gh::testing::ReadFile;
 using namespace std::chrono_literals;
 
 namespace {
@@ -41,13 +43,6 @@ namespace {
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::int64_t RealNow() {

@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,6 +19,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "files.hpp"
 #include "ghharvest/daemon/service.hpp"
 #include "ghharvest/util/log.hpp"
 #include "test_paths.hpp"
@@ -27,6 +27,7 @@
 using namespace ghharvest;
 using namespace ghharvest::daemon;
 using namespace std::chrono_literals;
+using ghharvest::testing::WriteFile;
 namespace asio = boost::asio;
 
 namespace {
@@ -39,10 +40,6 @@ std::string ConfigText(const testing::TempDir& dir, const std::vector<std::strin
   t += "[schedule]\npoll_interval = \"" + poll + "\"\nscore_interval = \"" + score + "\"\n";
   for (const auto& w : writers) t += "[[writers]]\nlogin = \"" + w + "\"\n";
   return t;
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
 }
 
 // Records what the service did and lets the test wait for it.
