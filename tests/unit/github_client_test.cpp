@@ -18,9 +18,9 @@
 #include "fake_server.hpp"
 #include "fixture_replay.hpp"
 #include "ghharvest/store/database.hpp"
-#include "ghharvest/util/log.hpp"
 #include "github/governor.hpp"
 #include "github/link_header.hpp"
+#include "log_capture.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
@@ -40,30 +40,6 @@ const std::string kRenamed =
 const std::string kProtection =
     "/repos/octokit-fixture-org/tmp-scenario-branch-protection-20220719043700727-wbo1k/branches/"
     "main/protection";
-
-// Log lines captured to prove the token never reaches them.
-std::mutex g_log_mu;
-std::vector<std::string> g_log_lines;
-void CaptureLog(log::Level, std::string_view line) {
-  std::lock_guard lock(g_log_mu);
-  g_log_lines.emplace_back(line);
-}
-
-struct LogCapture {
-  LogCapture() {
-    std::lock_guard lock(g_log_mu);
-    g_log_lines.clear();
-    log::SetSink(&CaptureLog);
-  }
-  ~LogCapture() { log::SetSink(nullptr); }
-  bool Contains(const std::string& s) {
-    std::lock_guard lock(g_log_mu);
-    for (const auto& l : g_log_lines) {
-      if (l.find(s) != std::string::npos) return true;
-    }
-    return false;
-  }
-};
 
 ClientOptions FastOptions(const std::string& base) {
   ClientOptions o;

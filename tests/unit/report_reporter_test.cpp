@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/util/log.hpp"
+#include "log_capture.hpp"
 #include "score_test_db.hpp"
 #include "test_paths.hpp"
 
@@ -61,13 +61,6 @@ std::vector<std::string> Changed(const std::map<std::string, FileState>& a,
     if (!b.count(path)) out.push_back(path + " (removed)");
   }
   return out;
-}
-
-std::mutex g_log_mu;
-std::vector<std::string> g_log;
-void CaptureLog(log::Level level, std::string_view line) {
-  std::lock_guard<std::mutex> lock(g_log_mu);
-  if (level == log::Level::kError) g_log.emplace_back(line);
 }
 
 // Two writers, two projects (see the expected numbers in the first test).
@@ -403,21 +396,14 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   score::FinishWriter(good);
   run.writers.push_back(good);
 
-  {
-    std::lock_guard<std::mutex> lock(g_log_mu);
-    g_log.clear();
-  }
-  log::SetSink(&CaptureLog);
+  ghharvest::testing::LogCapture logs;
   auto stats = ghharvest::testing::EmitVia(**reporter, w.db(), run, clock);
-  log::SetSink(nullptr);
+  const std::vector<std::string> errors = logs.Lines(log::Level::kError);
   REQUIRE_MESSAGE(stats.ok(), stats.status().ToString());
   const int want_refused = static_cast<int>(bad_writers.size() + bad_projects.size());
   CHECK(stats->refused == want_refused);
-  {
-    std::lock_guard<std::mutex> lock(g_log_mu);
-    CHECK(static_cast<int>(g_log.size()) == want_refused);
-    for (const std::string& line : g_log) CHECK(line.find("report refused") == 0);
-  }
+  CHECK(static_cast<int>(errors.size()) == want_refused);
+  for (const std::string& line : errors) CHECK(line.find("report refused") == 0);
 
   // Only alice's safe files, all inside the reports folder.
   std::vector<std::string> all;
