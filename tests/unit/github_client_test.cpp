@@ -20,6 +20,7 @@
 #include "ghharvest/store/database.hpp"
 #include "github/governor.hpp"
 #include "github/link_header.hpp"
+#include "io_loop.hpp"
 #include "log_capture.hpp"
 #include "test_paths.hpp"
 
@@ -52,20 +53,6 @@ ClientOptions FastOptions(const std::string& base) {
   o.connect_timeout = seconds(5);
   o.stall_timeout = seconds(5);
   return o;
-}
-
-// Runs the io_context until `done` holds; a real-time guard turns a hang into a failure.
-template <typename Pred>
-bool RunUntil(boost::asio::io_context& io, Pred done,
-              std::chrono::milliseconds guard = std::chrono::milliseconds(20000)) {
-  auto deadline = std::chrono::steady_clock::now() + guard;
-  io.restart();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.run_for(std::chrono::milliseconds(10));
-    io.restart();
-  }
-  return true;
 }
 
 Result<ApiResponse> Fetch(boost::asio::io_context& io, Client& client, const std::string& url) {
@@ -218,8 +205,7 @@ TEST_CASE("destroying the client with requests queued and in flight runs none of
     for (int i = 0; i < 6; ++i) client.Get("/q/" + std::to_string(i), [&](auto) { calls++; });
     REQUIRE(RunUntil(io, [&] { return server.in_flight() >= 1; }));
   }
-  io.restart();
-  io.run_for(std::chrono::milliseconds(300));
+  RunFor(io, std::chrono::milliseconds(300));
   CHECK(calls == 0);
 }
 
@@ -1027,8 +1013,7 @@ TEST_CASE("CancelAll fails queued and in-flight requests with kCancelled") {
   REQUIRE(RunUntil(io, [&] { return codes.size() == 5; }));
   for (std::size_t i = answered; i < codes.size(); ++i) CHECK(codes[i] == Status::Code::kCancelled);
   CHECK(client.Idle());
-  io.restart();
-  io.run_for(std::chrono::milliseconds(400));  // the aborted answers would have come by now
+  RunFor(io, std::chrono::milliseconds(400));  // the aborted answers would have come by now
   CHECK(codes.size() == 5);
 }
 
