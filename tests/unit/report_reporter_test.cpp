@@ -20,7 +20,7 @@
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
-using ghharvest::testing::FixedClock;
+using ghharvest::testing::ManualClock;
 using ghharvest::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -181,7 +181,7 @@ TEST_CASE(
   config::Config cfg = MakeConfig(dir);
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_MESSAGE(reporter.ok(), reporter.status().ToString());
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
 
   auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_MESSAGE(first.ok(), first.status().ToString());
@@ -274,7 +274,7 @@ TEST_CASE("a deleted report file is written again even when the numbers did not 
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
   const std::string total = tmp.file("reports/total_influences/bob.txt");
   REQUIRE(fs::remove(total));
@@ -292,7 +292,7 @@ TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the 
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
   const std::string alice_blog =
       tmp.file("reports/blogs/octo/alpha/alice/contributing-to-alpha.md");
@@ -325,7 +325,7 @@ TEST_CASE("a draft that exists before ghharvest ever wrote it is never overwritt
   REQUIRE_OK(report::WriteFileIfChanged(dir + "/contributing-to-beta.md", "mine\n"));
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   auto run = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_OK(run);
   CHECK(run->emit.blogs_kept_edited == 1);
@@ -340,7 +340,7 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   rc.dir = dir;
   auto reporter = report::Reporter::Open(rc);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
 
   const std::vector<std::string> bad_writers = {"..",
                                                 ".",
@@ -445,7 +445,7 @@ TEST_CASE("emission reports progress after each writer it writes, and none when 
   REQUIRE_OK(reporter);
   int calls = 0;
   (*reporter)->SetProgress([&] { ++calls; });
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_OK(first);
   CHECK(first->emit.writers_changed == 2);
