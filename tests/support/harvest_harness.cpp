@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cctype>
-#include <fstream>
 #include <stdexcept>
 #include <utility>
 
@@ -13,6 +12,7 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/writers.hpp"
+#include "test_config.hpp"
 
 namespace ghharvest::testing {
 
@@ -250,21 +250,14 @@ RequestFloor HarvestHarness::ChangeFloor(const WorldSnapshot& before) const {
 }
 
 std::string HarvestHarness::WriteConfigFile(const std::string& token_env) const {
-  std::string path = dir_.file("ghharvest.toml");
-  std::ofstream f(path);
-  f << "[github]\napi_url = \"" << server_->base_url() << "\"\n"
-    << "token_env = \"" << token_env << "\"\nconcurrency = " << opts_.concurrency << "\n"
-    << "[storage]\ndatabase = \"" << cfg_.storage.database << "\"\n"
-    << "[reports]\ndir = \"" << cfg_.reports.dir << "\"\n";
-  for (const auto& w : cfg_.writers) {
-    f << "[[writers]]\nlogin = \"" << w.login << "\"\nrepos = [";
-    for (std::size_t i = 0; i < w.repos.size(); ++i) {
-      f << (i ? ", " : "") << "\"" << w.repos[i] << "\"";
-    }
-    f << "]\n";
-  }
-  if (!f) throw std::runtime_error("harvest harness: cannot write " + path);
-  return path;
+  TestConfig c;
+  c.Set("github", "api_url", server_->base_url())
+      .Set("github", "token_env", token_env)
+      .Set("github", "concurrency", opts_.concurrency)
+      .Set("storage", "database", cfg_.storage.database)
+      .Set("reports", "dir", cfg_.reports.dir);
+  for (const auto& w : cfg_.writers) c.Writer(w.login, w.repos);
+  return c.Write(dir_.file("ghharvest.toml"));
 }
 
 }  // namespace ghharvest::testing

@@ -5,15 +5,16 @@
 #include "check_ok.hpp"
 
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "files.hpp"
 #include "ghharvest/store/database.hpp"
+#include "test_config.hpp"
 #include "test_paths.hpp"
 
 using ghharvest::testing::ReadFile;
 using ghharvest::testing::TempDir;
+using ghharvest::testing::TestConfig;
 using ghharvest::testing::WriteGz;
 
 namespace {
@@ -69,10 +70,10 @@ std::int64_t Int(const std::string& db_path, const std::string& sql) {
 
 TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0") {
   TempDir dir;
-  std::string cfg = dir.file("ghharvest.toml");
-  std::ofstream(cfg) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n[storage]\ndatabase = "
-                        "\"state/ghharvest.db\"\n"
-                        "[[writers]]\nlogin = \"Alice\"\nrepos = [\"octo-org/hello-world\"]\n";
+  std::string cfg = TestConfig()
+                        .Set("storage", "database", "state/ghharvest.db")
+                        .Writer("Alice", {"octo-org/hello-world"})
+                        .Write(dir.file("ghharvest.toml"));
   WriteGz(dir.file("h0.json.gz"), PullEvent(1, false) + "{oops\n" + PullEvent(2, false));
   // Someone else, in a project nobody watches: not stored.
   std::string elsewhere = PullEvent(3, false, "zed", "\"id\":88,\"name\":\"other/elsewhere\"");
@@ -94,10 +95,10 @@ TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0
 
 TEST_CASE("import-archive exits 74 for an unreadable file but still imports the others") {
   TempDir dir;
-  std::string cfg = dir.file("ghharvest.toml");
-  std::ofstream(cfg) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n[storage]\ndatabase = "
-                        "\"state/ghharvest.db\"\n"
-                        "[[writers]]\nlogin = \"alice\"\n";
+  std::string cfg = TestConfig()
+                        .Set("storage", "database", "state/ghharvest.db")
+                        .Writer("alice")
+                        .Write(dir.file("ghharvest.toml"));
   WriteGz(dir.file("ok.json.gz"), PullEvent(5, false));
   Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("absent.json.gz") + "' '" +
                        dir.file("ok.json.gz") + "'");

@@ -12,10 +12,12 @@
 
 #include "files.hpp"
 #include "ghharvest/store/database.hpp"
+#include "test_config.hpp"
 #include "test_paths.hpp"
 
 using ghharvest::testing::ReadFile;
 using ghharvest::testing::TempDir;
+using ghharvest::testing::TestConfig;
 
 namespace {
 
@@ -44,14 +46,17 @@ bool Has(const std::string& s, const std::string& part) {
 
 std::string Example() { return std::string(GHH_SOURCE_DIR) + "/examples/ghharvest.toml"; }
 
-// A config whose database lives in `dir`.
-std::string WriteConfig(const TempDir& dir, const std::string& extra = "") {
-  std::string path = dir.file("ghharvest.toml");
-  std::ofstream(path) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n"
-                         "[storage]\ndatabase = \"state/ghharvest.db\"\n"
-                         "[[writers]]\nlogin = \"alice\"\nrepos = [\"octo-org/hello-world\"]\n"
-                      << extra;
-  return path;
+// alice watching one project; the database in `state/` below the file, so that a file named
+// `state` makes it unwritable.
+TestConfig Config() {
+  return TestConfig()
+      .Set("storage", "database", "state/ghharvest.db")
+      .Writer("alice", {"octo-org/hello-world"});
+}
+
+// `config` as dir/ghharvest.toml.
+std::string WriteConfig(const TempDir& dir, const TestConfig& config = Config()) {
+  return config.Write(dir.file("ghharvest.toml"));
 }
 
 }  // namespace
@@ -97,12 +102,14 @@ TEST_CASE("check-config accepts the example and summarizes it, never printing th
 
 TEST_CASE("a bad config exits 78 with file:line and key on stderr") {
   TempDir dir;
-  std::string path = WriteConfig(dir, "[schedule]\npoll_interval = \"soon\"\n");
+  TestConfig bad = Config().Set("schedule", "poll_interval", "soon");
+  std::string path = WriteConfig(dir, bad);
+  const std::string at = path + ":" + std::to_string(bad.LineOf("schedule", "poll_interval"));
   for (std::string sub : std::vector<std::string>{"check-config", "status"}) {
     CAPTURE(sub);
     Ran r = Run(std::string(sub) + " -c '" + path + "'");
     CHECK(r.code == 78);
-    CHECK(Has(r.err, path + ":9: [schedule] poll_interval: \"soon\" is not a duration"));
+    CHECK(Has(r.err, at + ": [schedule] poll_interval: \"soon\" is not a duration"));
   }
   // Every subcommand reads the config first and refuses to start on a bad one.
   for (std::string sub :
