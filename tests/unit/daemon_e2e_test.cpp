@@ -204,20 +204,9 @@ class World {
     o.apply_migrations = false;
     auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
     REQUIRE_OK(db);
-    const char* sql[] = {
-        "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
-        "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
-        "SELECT count(*) - count(DISTINCT id) FROM review_comments",
-        "SELECT count(*) - count(DISTINCT id) FROM reviews",
-        "SELECT count(*) - count(DISTINCT repo_id || ':' || sha) FROM commits",
-    };
-    std::int64_t dup = 0;
-    for (const char* q : sql) {
-      auto v = (*db)->QueryInt(q);
-      REQUIRE_OK(v);
-      dup += v->value_or(0);
-    }
-    return dup;
+    auto dup = gh::testing::DuplicateRows(**db);
+    REQUIRE_OK(dup);
+    return *dup;
   }
 
   void Advance(int items) {
