@@ -1,42 +1,23 @@
 // `ghharvest import-archive` as an operator runs it: the built binary, a config, .json.gz files.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
 #include "check_ok.hpp"
 
-#include <cstdlib>
 #include <string>
 
 #include "files.hpp"
 #include "ghharvest/store/database.hpp"
+#include "run_ghharvest.hpp"
 #include "test_config.hpp"
 #include "test_paths.hpp"
 
-using ghharvest::testing::ReadFile;
+using ghharvest::testing::Ran;
+using ghharvest::testing::RunGhharvest;
 using ghharvest::testing::TempDir;
 using ghharvest::testing::TestConfig;
 using ghharvest::testing::WriteGz;
 
 namespace {
-
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
-
-Ran Run(const TempDir& dir, const std::string& args) {
-  std::string cmd =
-      "env -u CONFIGURATION_DIRECTORY -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY"
-      " timeout -k 5 60 '" +
-      std::string(GHH_BINARY) + "' " + args + " >'" + dir.file("out") + "' 2>'" + dir.file("err") +
-      "' </dev/null";
-  int status = std::system(cmd.c_str());
-  Ran r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadFile(dir.file("out"));
-  r.err = ReadFile(dir.file("err"));
-  return r;
-}
 
 bool Has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -79,7 +60,7 @@ TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0
   std::string elsewhere = PullEvent(3, false, "zed", "\"id\":88,\"name\":\"other/elsewhere\"");
   WriteGz(dir.file("h1.json.gz"), PullEvent(1, true) + elsewhere);
 
-  Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("h0.json.gz") + "' '" +
+  Ran r = RunGhharvest("import-archive -c '" + cfg + "' '" + dir.file("h0.json.gz") + "' '" +
                        dir.file("h1.json.gz") + "'");
   CHECK_MESSAGE(r.code == 0, r.err);
   CHECK_MESSAGE(Has(r.err, dir.file("h0.json.gz") + ":2:"), r.err);
@@ -100,7 +81,7 @@ TEST_CASE("import-archive exits 74 for an unreadable file but still imports the 
                         .Writer("alice")
                         .Write(dir.file("ghharvest.toml"));
   WriteGz(dir.file("ok.json.gz"), PullEvent(5, false));
-  Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("absent.json.gz") + "' '" +
+  Ran r = RunGhharvest("import-archive -c '" + cfg + "' '" + dir.file("absent.json.gz") + "' '" +
                        dir.file("ok.json.gz") + "'");
   CHECK(r.code == 74);
   CHECK_MESSAGE(Has(r.err, "absent.json.gz: cannot open"), r.err);
