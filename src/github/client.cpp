@@ -196,6 +196,7 @@ class Client::Impl {
   Status Forget(const std::string& url_or_path) { return cache_.Forget(Absolute(url_or_path)); }
 
   void CancelAll() {
+    ++cancellations_;
     auto queued = std::move(queue_);
     queue_.clear();
     std::vector<http::TransferId> transfers;
@@ -386,9 +387,12 @@ class Client::Impl {
       }
       std::string url = p->url;
       std::weak_ptr<int> alive = alive_;
+      const std::uint64_t cancellations = cancellations_;
       p->cb(std::move(resp));
-      // After the callback: see Client::Forget in the header.
-      if (store && !alive.expired()) {
+      // After the callback: see Client::Forget in the header. A callback that cancelled
+      // everything (the caller gave up, e.g. its commit of this page failed on a full disk)
+      // may not have stored the page: keep no validator that would answer 304 for it.
+      if (store && !alive.expired() && cancellations == cancellations_) {
         Status s = cache_.Store(url, *store);
         if (!s.ok()) log::Warning("http cache write failed url={} error={}", url, s.ToString());
       }
@@ -566,6 +570,7 @@ class Client::Impl {
   bool pumping_ = false;
   bool repump_ = false;
   bool unauthorized_ = false;
+  std::uint64_t cancellations_ = 0;  // CancelAll calls: did one come during a callback?
   ClientStats stats_;
   // Handlers and callbacks check this to notice that the client was destroyed under them.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

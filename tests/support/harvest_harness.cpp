@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cctype>
-#include <fstream>
 #include <stdexcept>
 #include <utility>
 
@@ -13,6 +12,7 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/writers.hpp"
+#include "test_config.hpp"
 
 namespace ghharvest::testing {
 
@@ -77,6 +77,17 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
       world_, [base = base_] { return *base; }, ho);
   Handler h = *handler_;
   if (opts_.fault_rate > 0) h = WithFaults(h, opts_.fault_rate, opts_.fault_seed);
+  if (opts_.fail_if) {
+    h = [h, fail_if = opts_.fail_if, failing = opts_.failing](const HttpRequest& r) {
+      if (*failing && fail_if(r)) {
+        HttpResponse out;
+        out.status = 500;
+        out.body = R"({"message":"Server Error"})";
+        return out;
+      }
+      return h(r);
+    };
+  }
   server_ = std::make_unique<FakeServer>(h, opts_.server_threads);
   *base_ = server_->base_url();
 
@@ -89,8 +100,8 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
   for (const auto& login : world_->WriterConfigLogins()) {
     config::WriterConfig w;
     w.login = login;
-    w.repos = projects[login];
-    for (const auto& r : w.repos) listed_.insert(Lower(r));
+    if (!opts_.discovery) w.repos = projects[login];
+    for (const auto& r : projects[login]) crawled_.insert(Lower(r));
     cfg_.writers.push_back(w);
   }
   auto db = store::Database::Open(cfg_.storage.database);
@@ -124,7 +135,7 @@ HarvestRun HarvestHarness::Sync(const Clock& clock) {
   auto t0 = std::chrono::steady_clock::now();
   io.run();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!called) out.status = Status::Unavailable("the harvester never called back");
+  if (!called) throw std::runtime_error("harvest harness: the harvester never called back");
   out.server = handler_->counters();
   return out;
 }
@@ -155,21 +166,39 @@ Result<std::vector<CountsRow>> StoredCounts(store::Database& db) {
   return rows;
 }
 
-std::map<std::string, std::vector<std::string>> HarvestHarness::EveryWriterEveryListed() const {
+Result<std::int64_t> DuplicateRows(store::Database& db) {
+  const char* sql[] = {
+      "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
+      "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
+      "SELECT count(*) - count(DISTINCT id) FROM review_comments",
+      "SELECT count(*) - count(DISTINCT id) FROM reviews",
+      "SELECT count(*) - count(DISTINCT repo_id || ':' || sha) FROM commits",
+  };
+  std::int64_t dup = 0;
+  for (const char* q : sql) {
+    auto v = db.QueryInt(q);
+    if (!v.ok()) return v.status();
+    dup += v->value_or(0);
+  }
+  return dup;
+}
+
+std::map<std::string, std::vector<std::string>> HarvestHarness::EveryWriterEveryCrawled() const {
   std::map<std::string, std::vector<std::string>> per;
-  for (const auto& w : cfg_.writers) per[w.login] = {listed_.begin(), listed_.end()};
+  for (const auto& w : cfg_.writers) per[w.login] = {crawled_.begin(), crawled_.end()};
   return per;
 }
 
 std::vector<CountsRow> HarvestHarness::Truth() const {
   TruthOptions opt;
-  opt.repos_per_writer = EveryWriterEveryListed();
+  // Discovery may find projects beyond those the world names per writer: count them all.
+  if (!opts_.discovery) opt.repos_per_writer = EveryWriterEveryCrawled();
   auto rows = world_->TruthCounts(world_->WriterConfigLogins(), opt);
   SortCounts(rows);
   return rows;
 }
 
-RequestFloor HarvestHarness::Floor() const { return world_->Floor(EveryWriterEveryListed()); }
+RequestFloor HarvestHarness::Floor() const { return world_->Floor(EveryWriterEveryCrawled()); }
 
 WorldSnapshot HarvestHarness::Snapshot() const {
   return world_->Read([](const WorldModel& m) {
@@ -196,7 +225,7 @@ WorldSnapshot HarvestHarness::Snapshot() const {
 RequestFloor HarvestHarness::ChangeFloor(const WorldSnapshot& before) const {
   std::vector<std::string> logins;
   for (const auto& w : cfg_.writers) logins.push_back(w.login);
-  std::set<std::string> listed = listed_;
+  std::set<std::string> listed = crawled_;
   return world_->Read([&](const WorldModel& m) {
     auto pages = [](std::int64_t n) { return (n + 99) / 100; };
     auto changed = [&](const std::string& key, std::int64_t version) {
@@ -249,22 +278,21 @@ RequestFloor HarvestHarness::ChangeFloor(const WorldSnapshot& before) const {
   });
 }
 
+std::string HarvestHarness::base_url() const { return server_->base_url(); }
+
+TestConfig HarvestHarness::BinaryConfig(const std::string& token_env) const {
+  TestConfig c;
+  c.Set("github", "api_url", server_->base_url())
+      .Set("github", "token_env", token_env)
+      .Set("github", "concurrency", opts_.concurrency)
+      .Set("storage", "database", cfg_.storage.database)
+      .Set("reports", "dir", cfg_.reports.dir);
+  for (const auto& w : cfg_.writers) c.Writer(w.login, w.repos);
+  return c;
+}
+
 std::string HarvestHarness::WriteConfigFile(const std::string& token_env) const {
-  std::string path = dir_.file("ghharvest.toml");
-  std::ofstream f(path);
-  f << "[github]\napi_url = \"" << server_->base_url() << "\"\n"
-    << "token_env = \"" << token_env << "\"\nconcurrency = " << opts_.concurrency << "\n"
-    << "[storage]\ndatabase = \"" << cfg_.storage.database << "\"\n"
-    << "[reports]\ndir = \"" << cfg_.reports.dir << "\"\n";
-  for (const auto& w : cfg_.writers) {
-    f << "[[writers]]\nlogin = \"" << w.login << "\"\nrepos = [";
-    for (std::size_t i = 0; i < w.repos.size(); ++i) {
-      f << (i ? ", " : "") << "\"" << w.repos[i] << "\"";
-    }
-    f << "]\n";
-  }
-  if (!f) throw std::runtime_error("harvest harness: cannot write " + path);
-  return path;
+  return BinaryConfig(token_env).Write(dir_.file("ghharvest.toml"));
 }
 
 }  // namespace ghharvest::testing

@@ -1,34 +1,23 @@
 #include <doctest/doctest.h>
 
 #include <sqlite3.h>
-#include <zlib.h>
 #include "check_ok.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 
+#include "files.hpp"
 #include "ghharvest/archive/import_archive.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
+using ghharvest::testing::ReadFile;
+using ghharvest::testing::WriteFile;
+using ghharvest::testing::WriteGz;
 
 namespace {
-
-void WriteGz(const std::string& path, const std::string& text) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  REQUIRE(f != nullptr);
-  REQUIRE(gzwrite(f, text.data(), static_cast<unsigned>(text.size())) ==
-          static_cast<int>(text.size()));
-  REQUIRE(gzclose(f) == Z_OK);
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::int64_t Int(store::Database& db, const std::string& sql) {
   auto v = db.QueryInt(sql);
@@ -121,11 +110,7 @@ TEST_CASE("a small .json.gz imports its events, skipping and reporting the bad l
 
 TEST_CASE("an uncompressed archive file imports the same way") {
   ghharvest::testing::TempDir dir;
-  std::string path = dir.file("plain.json");
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << SmallArchive();
-  }
+  std::string path = WriteFile(dir.file("plain.json"), SmallArchive());
   auto db = store::Database::Open(":memory:");
   REQUIRE_OK(db);
   archive::ImportStats stats;
@@ -166,12 +151,8 @@ TEST_CASE("a truncated gzip keeps the events before the cut and reports the read
   std::string text;
   for (int n = 1; n <= 3000; ++n) text += IssuesEvent(n, "alice", 1);
   WriteGz(whole, text);
-  std::string bytes = ReadAll(whole);
-  std::string cut = dir.file("cut.json.gz");
-  {
-    std::ofstream out(cut, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
-  }
+  std::string bytes = ReadFile(whole);
+  std::string cut = WriteFile(dir.file("cut.json.gz"), bytes.substr(0, bytes.size() / 2));
   auto db = store::Database::Open(":memory:");
   REQUIRE_OK(db);
   archive::ImportStats stats;

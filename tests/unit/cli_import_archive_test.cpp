@@ -1,56 +1,26 @@
 // `ghharvest import-archive` as an operator runs it: the built binary, a config, .json.gz files.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <zlib.h>
 #include "check_ok.hpp"
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
+#include "run_ghharvest.hpp"
+#include "test_config.hpp"
 #include "test_paths.hpp"
 
+using ghharvest::testing::Ran;
+using ghharvest::testing::RunGhharvest;
 using ghharvest::testing::TempDir;
+using ghharvest::testing::TestConfig;
+using ghharvest::testing::WriteGz;
 
 namespace {
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-Ran Run(const TempDir& dir, const std::string& args) {
-  std::string cmd =
-      "env -u CONFIGURATION_DIRECTORY -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY"
-      " timeout -k 5 60 '" +
-      std::string(GHH_BINARY) + "' " + args + " >'" + dir.file("out") + "' 2>'" + dir.file("err") +
-      "' </dev/null";
-  int status = std::system(cmd.c_str());
-  Ran r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir.file("out"));
-  r.err = Slurp(dir.file("err"));
-  return r;
-}
-
 bool Has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
-}
-
-void WriteGz(const std::string& path, const std::string& text) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  REQUIRE(f != nullptr);
-  REQUIRE(gzwrite(f, text.data(), static_cast<unsigned>(text.size())) ==
-          static_cast<int>(text.size()));
-  REQUIRE(gzclose(f) == Z_OK);
 }
 
 std::string PullEvent(int number, bool merged, const std::string& actor = "alice",
@@ -81,16 +51,16 @@ std::int64_t Int(const std::string& db_path, const std::string& sql) {
 
 TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0") {
   TempDir dir;
-  std::string cfg = dir.file("ghharvest.toml");
-  std::ofstream(cfg) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n[storage]\ndatabase = "
-                        "\"state/ghharvest.db\"\n"
-                        "[[writers]]\nlogin = \"Alice\"\nrepos = [\"octo-org/hello-world\"]\n";
+  std::string cfg = TestConfig()
+                        .Set("storage", "database", "state/ghharvest.db")
+                        .Writer("Alice", {"octo-org/hello-world"})
+                        .Write(dir.file("ghharvest.toml"));
   WriteGz(dir.file("h0.json.gz"), PullEvent(1, false) + "{oops\n" + PullEvent(2, false));
   // Someone else, in a project nobody watches: not stored.
   std::string elsewhere = PullEvent(3, false, "zed", "\"id\":88,\"name\":\"other/elsewhere\"");
   WriteGz(dir.file("h1.json.gz"), PullEvent(1, true) + elsewhere);
 
-  Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("h0.json.gz") + "' '" +
+  Ran r = RunGhharvest("import-archive -c '" + cfg + "' '" + dir.file("h0.json.gz") + "' '" +
                        dir.file("h1.json.gz") + "'");
   CHECK_MESSAGE(r.code == 0, r.err);
   CHECK_MESSAGE(Has(r.err, dir.file("h0.json.gz") + ":2:"), r.err);
@@ -106,12 +76,12 @@ TEST_CASE("import-archive stores the PRs of an hour, lists bad lines and exits 0
 
 TEST_CASE("import-archive exits 74 for an unreadable file but still imports the others") {
   TempDir dir;
-  std::string cfg = dir.file("ghharvest.toml");
-  std::ofstream(cfg) << "[github]\ntoken_env = \"GHH_CLI_TEST_TOKEN\"\n[storage]\ndatabase = "
-                        "\"state/ghharvest.db\"\n"
-                        "[[writers]]\nlogin = \"alice\"\n";
+  std::string cfg = TestConfig()
+                        .Set("storage", "database", "state/ghharvest.db")
+                        .Writer("alice")
+                        .Write(dir.file("ghharvest.toml"));
   WriteGz(dir.file("ok.json.gz"), PullEvent(5, false));
-  Ran r = Run(dir, "import-archive -c '" + cfg + "' '" + dir.file("absent.json.gz") + "' '" +
+  Ran r = RunGhharvest("import-archive -c '" + cfg + "' '" + dir.file("absent.json.gz") + "' '" +
                        dir.file("ok.json.gz") + "'");
   CHECK(r.code == 74);
   CHECK_MESSAGE(Has(r.err, "absent.json.gz: cannot open"), r.err);

@@ -3,10 +3,10 @@
 #include "check_ok.hpp"
 
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/app/app.hpp"
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/github/client.hpp"
@@ -14,22 +14,17 @@
 
 using namespace ghharvest;
 using ghharvest::testing::TempDir;
+using ghharvest::testing::WriteFile;
 
 namespace {
 
 // A valid [github] head, so each case below adds exactly one problem.
 const char* kGithub = "[github]\ntoken_env = \"GITHUB_TOKEN\"\n";
 
-std::string Write(const TempDir& dir, const std::string& name, const std::string& text) {
-  std::string path = dir.file(name);
-  std::ofstream(path) << text;
-  return path;
-}
-
 // The error message of loading `text` (empty when it loads).
 std::string ErrorOf(const std::string& text) {
   TempDir dir;
-  auto cfg = config::LoadConfig(Write(dir, "ghharvest.toml", text));
+  auto cfg = config::LoadConfig(WriteFile(dir.file("ghharvest.toml"), text));
   if (cfg.ok()) return "";
   CHECK(cfg.status().code() == Status::Code::kInvalidArgument);
   // Errors name the file as given; strip the temp folder for readable expectations.
@@ -65,7 +60,7 @@ TEST_CASE("the example configuration loads cleanly and documents the issue's key
 TEST_CASE("a minimal file gets the documented defaults, paths next to the file") {
   TempDir dir;
   ::unsetenv("STATE_DIRECTORY");
-  auto cfg = config::LoadConfig(Write(dir, "g.toml", kGithub));
+  auto cfg = config::LoadConfig(WriteFile(dir.file("g.toml"), kGithub));
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().ToString());
   CHECK(cfg->path == dir.file("g.toml"));
   CHECK(cfg->storage.database == dir.file("ghharvest.db"));
@@ -84,7 +79,7 @@ TEST_CASE("a minimal file gets the documented defaults, paths next to the file")
 TEST_CASE("unset database and reports dir default to $STATE_DIRECTORY when systemd sets it") {
   TempDir dir;
   ::setenv("STATE_DIRECTORY", "/var/lib/ghharvest:/var/lib/other", 1);
-  auto cfg = config::LoadConfig(Write(dir, "g.toml", kGithub));
+  auto cfg = config::LoadConfig(WriteFile(dir.file("g.toml"), kGithub));
   ::unsetenv("STATE_DIRECTORY");
   REQUIRE_OK(cfg);
   CHECK(cfg->storage.database == "/var/lib/ghharvest/ghharvest.db");
@@ -93,10 +88,10 @@ TEST_CASE("unset database and reports dir default to $STATE_DIRECTORY when syste
 
 TEST_CASE("relative paths resolve against the config file's folder, absolute ones stay") {
   TempDir dir;
-  auto cfg = config::LoadConfig(
-      Write(dir, "g.toml",
-            "[github]\ntoken_file = \"secrets/token\"\n[storage]\ndatabase = \"data/../db/x.db\"\n"
-            "[reports]\ndir = \"/srv/reports\"\n"));
+  auto cfg = config::LoadConfig(WriteFile(
+      dir.file("g.toml"),
+      "[github]\ntoken_file = \"secrets/token\"\n[storage]\ndatabase = \"data/../db/x.db\"\n"
+      "[reports]\ndir = \"/srv/reports\"\n"));
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().ToString());
   CHECK(cfg->github.token_file == std::optional<std::string>(dir.file("secrets/token")));
   CHECK(cfg->storage.database == dir.file("db/x.db"));
@@ -144,7 +139,7 @@ login = "dependabot[bot]"
 repos = ["a/b.c", "a-b/_x"]
 )";
   TempDir dir;
-  auto cfg = config::LoadConfig(Write(dir, "g.toml", text));
+  auto cfg = config::LoadConfig(WriteFile(dir.file("g.toml"), text));
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().ToString());
   const auto& c = *cfg;
   CHECK(c.github.api_url == "https://ghe.example/api/v3");  // trailing slash dropped

@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/config/token.hpp"
-#include "ghharvest/util/log.hpp"
+#include "log_capture.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
@@ -18,27 +18,23 @@ using ghharvest::testing::TempDir;
 
 namespace {
 
-std::vector<std::string> g_lines;
-void Capture(log::Level, std::string_view line) { g_lines.emplace_back(line); }
-
 // Captures log lines for the scope, and keeps the environment clean between cases.
 struct Env {
   Env() {
     ::unsetenv("CREDENTIALS_DIRECTORY");
     ::unsetenv("GHH_TEST_TOKEN");
-    g_lines.clear();
-    log::SetSink(&Capture);
   }
   ~Env() {
-    log::SetSink(nullptr);
     ::unsetenv("CREDENTIALS_DIRECTORY");
     ::unsetenv("GHH_TEST_TOKEN");
   }
+  testing::LogCapture logs;
 };
 
+// The loader warns about a token file others can read, so every file here gets its mode.
 std::string WriteFile(const std::string& path, const std::string& text, mode_t mode) {
-  std::ofstream(path) << text;
-  ::chmod(path.c_str(), mode);
+  testing::WriteFile(path, text);
+  REQUIRE(::chmod(path.c_str(), mode) == 0);
   return path;
 }
 
@@ -53,7 +49,7 @@ TEST_CASE("a token file is read with its trailing newline and spaces stripped") 
   REQUIRE_OK(t);
   CHECK(t->value == "ghp_abc123");
   CHECK(t->source == "token_file " + dir.file("tok"));
-  CHECK(g_lines.empty());
+  CHECK(env.logs.Lines().empty());
 }
 
 TEST_CASE("$CREDENTIALS_DIRECTORY/github-token wins over token_file and token_env") {
@@ -125,10 +121,11 @@ TEST_CASE("a token file readable by group or others is used, with a warning with
   auto t = config::LoadToken(gh);
   REQUIRE_OK(t);
   CHECK(*t == "s3cret-value");
-  REQUIRE(g_lines.size() == 1);
-  CHECK(g_lines[0].find("readable by group or others") != std::string::npos);
-  CHECK(g_lines[0].find("mode=644") != std::string::npos);
-  CHECK(g_lines[0].find("s3cret") == std::string::npos);
+  auto lines = env.logs.Lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("readable by group or others") != std::string::npos);
+  CHECK(lines[0].find("mode=644") != std::string::npos);
+  CHECK(lines[0].find("s3cret") == std::string::npos);
 }
 
 TEST_CASE("a token with inner whitespace is refused, and the error never shows the token") {

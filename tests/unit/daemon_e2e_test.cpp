@@ -26,8 +26,10 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
 #include "harvest_harness.hpp"
+#include "test_config.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
@@ -35,6 +37,8 @@
 namespace gh = ghharvest;
 namespace fs = std::filesystem;
 using gh::testing::CountsRow;
+using gh::testing::ReadFile;
+using gh::testing::WriteFile;
 using namespace std::chrono_literals;
 
 namespace {
@@ -42,13 +46,6 @@ namespace {
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::int64_t RealNow() {
@@ -158,18 +155,15 @@ class World {
 
   // `database`: where the database goes (default: ghharvest.db in the test's folder).
   std::string Config(const std::string& poll = "2s", const std::string& database = "") const {
-    std::string t = "[github]\napi_url = \"" + server_->base_url() +
-                    "\"\ntoken_env = \"GHH_E2E_TOKEN\"\n"
-                    "[storage]\ndatabase = \"" +
-                    (database.empty() ? dir_.file("ghharvest.db") : database) +
-                    "\"\n[reports]\ndir = \"" + dir_.file("reports") +
-                    "\"\n[schedule]\npoll_interval = \"" + poll + "\"\nscore_interval = \"4s\"\n";
-    for (const auto& [login, repos] : writers_) {
-      t += "[[writers]]\nlogin = \"" + login + "\"\nrepos = [";
-      for (size_t i = 0; i < repos.size(); ++i) t += (i ? ", \"" : "\"") + repos[i] + "\"";
-      t += "]\n";
-    }
-    return t;
+    gh::testing::TestConfig c;
+    c.Set("github", "api_url", server_->base_url())
+        .Set("github", "token_env", "GHH_E2E_TOKEN")
+        .Set("storage", "database", database.empty() ? dir_.file("ghharvest.db") : database)
+        .Set("reports", "dir", reports())
+        .Set("schedule", "poll_interval", poll)
+        .Set("schedule", "score_interval", "4s");
+    for (const auto& [login, repos] : writers_) c.Writer(login, repos);
+    return c.Text();
   }
 
   // Every configured writer is counted in every crawled project (see harvest_sync_test).
@@ -212,20 +206,9 @@ class World {
     o.apply_migrations = false;
     auto db = gh::store::Database::Open(dir_.file("ghharvest.db"), o);
     REQUIRE_OK(db);
-    const char* sql[] = {
-        "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
-        "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
-        "SELECT count(*) - count(DISTINCT id) FROM review_comments",
-        "SELECT count(*) - count(DISTINCT id) FROM reviews",
-        "SELECT count(*) - count(DISTINCT repo_id || ':' || sha) FROM commits",
-    };
-    std::int64_t dup = 0;
-    for (const char* q : sql) {
-      auto v = (*db)->QueryInt(q);
-      REQUIRE_OK(v);
-      dup += v->value_or(0);
-    }
-    return dup;
+    auto dup = gh::testing::DuplicateRows(**db);
+    REQUIRE_OK(dup);
+    return *dup;
   }
 
   void Advance(int items) {
@@ -296,7 +279,7 @@ TEST_CASE(
     "SIGTERM and kill -9") {
   World world;
   const std::string config = world.dir().file("ghharvest.toml");
-  std::ofstream(config) << world.Config();
+  WriteFile(config, world.Config());
   Daemon daemon(config, world.dir().file("daemon.log"));
   daemon.Start();
 
@@ -314,11 +297,19 @@ TEST_CASE(
     REQUIRE(it != feedback.end());
     CHECK(it->second == row.feedback_received + row.reactions_received);
   }
+  // A writer's total file is written after its contribution files: wait for it too.
   for (const auto& [login, repos] : world.writers()) {
-    bool found = false;
-    for (const auto& e : fs::directory_iterator(fs::path(world.reports()) / "total_influences"))
-      found = found || Lower(e.path().stem().string()) == Lower(login);
-    CHECK(found);
+    CAPTURE(login);
+    CHECK(WaitUntil(
+        [&] {
+          const fs::path totals = fs::path(world.reports()) / "total_influences";
+          if (!fs::exists(totals)) return false;
+          for (const auto& e : fs::directory_iterator(totals)) {
+            if (Lower(e.path().stem().string()) == Lower(login)) return true;
+          }
+          return false;
+        },
+        30s));
   }
   REQUIRE(fs::exists(fs::path(world.reports()) / "influence.jsonl"));
 
@@ -332,7 +323,7 @@ TEST_CASE(
   // moved away as logrotate does, is reopened all the same.
   const fs::path jsonl = fs::path(world.reports()) / "influence.jsonl";
   fs::rename(jsonl, jsonl.string() + ".1");
-  std::ofstream(config, std::ios::trunc) << "[schedule\npoll_interval = \"2s\n";
+  WriteFile(config, "[schedule\npoll_interval = \"2s\n");
   daemon.Signal(SIGHUP);
   REQUIRE(WaitUntil([&] { return daemon.CountInLog("config reload refused") == 1; }, 20s));
   CHECK(WaitUntil([&] { return fs::exists(jsonl); }, 10s));
@@ -341,7 +332,7 @@ TEST_CASE(
   CHECK(daemon.Alive());
 
   // 4. SIGHUP with a good config: applied (a new poll interval, the same writers).
-  std::ofstream(config, std::ios::trunc) << world.Config("3s");
+  WriteFile(config, world.Config("3s"));
   daemon.Signal(SIGHUP);
   REQUIRE(WaitUntil([&] { return daemon.CountInLog("config reloaded") == 1; }, 20s));
   CHECK(daemon.CountInLog("poll_interval_s=3") == 1);
@@ -381,12 +372,12 @@ TEST_CASE("a database file that is not a database stops ghharvest run with exit 
     db << std::string("SQLite format 3") << '\0';
     for (int i = 0; i < 4096; ++i) db << static_cast<char>((i * 131 + 7) & 0xff);
   }
-  std::ofstream(dir.file("c.toml"))
-      << "[github]\napi_url = \"http://127.0.0.1:9\"\n"
-         "token_env = \"GHH_E2E_TOKEN\"\n"
-         "[storage]\ndatabase = \""
-      << dir.file("ghharvest.db") << "\"\n[reports]\ndir = \"" << dir.file("reports")
-      << "\"\n[[writers]]\nlogin = \"alice\"\n";
+  gh::testing::TestConfig()
+      .Set("github", "api_url", "http://127.0.0.1:9")
+      .Set("github", "token_env", "GHH_E2E_TOKEN")
+      .Set("storage", "database", dir.file("ghharvest.db"))
+      .Writer("alice")
+      .Write(dir.file("c.toml"));
   Daemon daemon(dir.file("c.toml"), dir.file("daemon.log"));
   daemon.Start();
   CHECK(daemon.WaitExit(10s) == 74);
@@ -395,13 +386,13 @@ TEST_CASE("a database file that is not a database stops ghharvest run with exit 
 
 TEST_CASE("an unreachable GitHub never stops ghharvest run") {
   gh::testing::TempDir dir;
-  std::ofstream(dir.file("c.toml"))
-      << "[github]\napi_url = \"http://127.0.0.1:9\"\n"
-         "token_env = \"GHH_E2E_TOKEN\"\nmax_retries = 0\n"
-         "[storage]\ndatabase = \""
-      << dir.file("ghharvest.db") << "\"\n[reports]\ndir = \"" << dir.file("reports")
-      << "\"\n[schedule]\npoll_interval = \"1s\"\n"
-         "[[writers]]\nlogin = \"alice\"\n";
+  gh::testing::TestConfig()
+      .Set("github", "api_url", "http://127.0.0.1:9")
+      .Set("github", "token_env", "GHH_E2E_TOKEN")
+      .Set("github", "max_retries", 0)
+      .Set("schedule", "poll_interval", "1s")
+      .Writer("alice")
+      .Write(dir.file("c.toml"));
   Daemon daemon(dir.file("c.toml"), dir.file("daemon.log"));
   daemon.Start();
   REQUIRE(WaitUntil(

@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,29 +19,28 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "files.hpp"
 #include "ghharvest/daemon/service.hpp"
 #include "ghharvest/util/log.hpp"
+#include "test_config.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::daemon;
 using namespace std::chrono_literals;
+using ghharvest::testing::WriteFile;
 namespace asio = boost::asio;
 
 namespace {
 
-std::string ConfigText(const testing::TempDir& dir, const std::vector<std::string>& writers,
-                       const std::string& poll = "60s", const std::string& score = "10m") {
-  std::string t = "[github]\ntoken_env = \"GHH_TEST_UNSET_TOKEN\"\n";
-  t += "[storage]\ndatabase = \"" + dir.file("db.sqlite") + "\"\n";
-  t += "[reports]\ndir = \"" + dir.file("reports") + "\"\n";
-  t += "[schedule]\npoll_interval = \"" + poll + "\"\nscore_interval = \"" + score + "\"\n";
-  for (const auto& w : writers) t += "[[writers]]\nlogin = \"" + w + "\"\n";
-  return t;
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
+// The writers become the service's scopes, the intervals its schedule; the rest is defaults
+// (the scripted actions below open no database and write no reports).
+std::string ConfigText(const std::vector<std::string>& writers, const std::string& poll = "60s",
+                       const std::string& score = "10m") {
+  testing::TestConfig config;
+  config.Set("schedule", "poll_interval", poll).Set("schedule", "score_interval", score);
+  for (const auto& w : writers) config.Writer(w);
+  return config.Text();
 }
 
 // Records what the service did and lets the test wait for it.
@@ -208,7 +206,7 @@ bool WaitReady(Recorder& rec, Running& run) {
 
 TEST_CASE("writers are harvested in their own phases, never overlapping, with no drift") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob", "carol"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob", "carol"}));
   Recorder rec;
   Script script;
   script.outcome.changed = false;
@@ -251,7 +249,7 @@ TEST_CASE("writers are harvested in their own phases, never overlapping, with no
 
 TEST_CASE("a harvest that changed counts is followed by a scoring run") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "60s", "24h"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "60s", "24h"));
   Recorder rec;
   Script script;
   Running run(dir.file("c.toml"), rec, script);
@@ -273,7 +271,7 @@ TEST_CASE("a harvest that changed counts is followed by a scoring run") {
 
 TEST_CASE("a harvest that changed nothing does not trigger scoring") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "60s", "24h"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "60s", "24h"));
   Recorder rec;
   Script script;
   script.outcome.changed = false;
@@ -287,7 +285,7 @@ TEST_CASE("a harvest that changed nothing does not trigger scoring") {
 
 TEST_CASE("SIGHUP with a broken config keeps the old one running, a good one is applied") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob"}));
   Recorder rec;
   Script script;
   Running run(dir.file("c.toml"), rec, script);
@@ -303,7 +301,7 @@ TEST_CASE("SIGHUP with a broken config keeps the old one running, a good one is 
   REQUIRE(rec.WaitFor([&] { return rec.starts["bob"].size() > static_cast<size_t>(before); }));
   CHECK(rec.built_scopes.size() == 1);
 
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob", "carol"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob", "carol"}));
   ::kill(::getpid(), SIGHUP);
   REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloaded) == 1; }));
   REQUIRE(rec.WaitFor([&] { return rec.starts["carol"].size() >= 1; }));
@@ -317,13 +315,13 @@ TEST_CASE("SIGHUP with a broken config keeps the old one running, a good one is 
 
 TEST_CASE("a reload whose actions cannot be built keeps the old actions") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}));
   Recorder rec;
   Script script;
   Running run(dir.file("c.toml"), rec, script);
   REQUIRE(WaitReady(rec, run));
   script.build_status = Status::InvalidArgument("token file unreadable");
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob"}));
   run.service->Reload();
   REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloadFailed) == 1; }));
   int before = rec.Harvests("alice");
@@ -335,7 +333,7 @@ TEST_CASE("a reload whose actions cannot be built keeps the old actions") {
 
 TEST_CASE("SIGTERM with a harvest in flight abandons it and exits 0 within 5 seconds") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "1s"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "1s"));
   Recorder rec;
   Script script;
   script.hang = true;
@@ -352,7 +350,7 @@ TEST_CASE("SIGTERM with a harvest in flight abandons it and exits 0 within 5 sec
 
 TEST_CASE("a harvest that ignores cancellation cannot hold up shutdown past the grace period") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "1s"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "1s"));
   Recorder rec;
   Script script;
   script.hang = true;
@@ -368,7 +366,7 @@ TEST_CASE("a harvest that ignores cancellation cannot hold up shutdown past the 
 
 TEST_CASE("network errors never stop the daemon") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "10s"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "10s"));
   Recorder rec;
   Script script;
   script.harvest_time = 1s;
@@ -383,7 +381,7 @@ TEST_CASE("network errors never stop the daemon") {
 
 TEST_CASE("a rejected token pauses harvesting until a reload") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "5s"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "5s"));
   Recorder rec;
   Script script;
   script.harvest_time = 1s;
@@ -403,7 +401,7 @@ TEST_CASE("a rejected token pauses harvesting until a reload") {
 
 TEST_CASE("a fatal storage error in a harvest exits non-zero for a restart") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "5s"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "5s"));
   Recorder rec;
   Script script;
   script.harvest_time = 1s;
@@ -414,7 +412,7 @@ TEST_CASE("a fatal storage error in a harvest exits non-zero for a restart") {
 
 TEST_CASE("a fatal storage error in scoring exits non-zero for a restart") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}));
   Recorder rec;
   Script script;
   script.score_status = Status::Corruption("database disk image is malformed");
@@ -424,7 +422,7 @@ TEST_CASE("a fatal storage error in scoring exits non-zero for a restart") {
 
 TEST_CASE("a scoring failure that is not about storage is logged and the daemon goes on") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}, "30s"));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "30s"));
   Recorder rec;
   Script script;
   script.score_status = Status::InvalidArgument("unsafe project name skipped");
@@ -448,7 +446,7 @@ TEST_CASE("a config that cannot be loaded at start exits 78") {
 
 TEST_CASE("a database that cannot be opened at start exits 74") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}));
   Recorder rec;
   Script script;
   script.build_status = Status::IOError("unable to open database file");
@@ -458,7 +456,7 @@ TEST_CASE("a database that cannot be opened at start exits 74") {
 
 TEST_CASE("systemd hears READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 on its notify socket") {
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice", "bob"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob"}));
   std::string sock_path = dir.file("notify.sock");
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
@@ -530,7 +528,7 @@ TEST_CASE("systemd hears READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 on its noti
 TEST_CASE("without a notify socket, notifications are quietly skipped") {
   ::unsetenv("NOTIFY_SOCKET");
   testing::TempDir dir;
-  WriteFile(dir.file("c.toml"), ConfigText(dir, {"alice"}));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}));
   Recorder rec;
   Script script;
   Running run(dir.file("c.toml"), rec, script);

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
+#include "files.hpp"
 #include "test_paths.hpp"
+
+using ghharvest::testing::ReadFile;
 
 namespace {
 
@@ -30,13 +32,6 @@ Output Shell(const std::string& command) {
   int status = ::pclose(p);
   out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 const std::string kUnit = std::string(GHH_SOURCE_DIR) + "/systemd/ghharvest.service";

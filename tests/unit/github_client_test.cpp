@@ -18,9 +18,10 @@
 #include "fake_server.hpp"
 #include "fixture_replay.hpp"
 #include "ghharvest/store/database.hpp"
-#include "ghharvest/util/log.hpp"
 #include "github/governor.hpp"
 #include "github/link_header.hpp"
+#include "io_loop.hpp"
+#include "log_capture.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
@@ -41,30 +42,6 @@ const std::string kProtection =
     "/repos/octokit-fixture-org/tmp-scenario-branch-protection-20220719043700727-wbo1k/branches/"
     "main/protection";
 
-// Log lines captured to prove the token never reaches them.
-std::mutex g_log_mu;
-std::vector<std::string> g_log_lines;
-void CaptureLog(log::Level, std::string_view line) {
-  std::lock_guard lock(g_log_mu);
-  g_log_lines.emplace_back(line);
-}
-
-struct LogCapture {
-  LogCapture() {
-    std::lock_guard lock(g_log_mu);
-    g_log_lines.clear();
-    log::SetSink(&CaptureLog);
-  }
-  ~LogCapture() { log::SetSink(nullptr); }
-  bool Contains(const std::string& s) {
-    std::lock_guard lock(g_log_mu);
-    for (const auto& l : g_log_lines) {
-      if (l.find(s) != std::string::npos) return true;
-    }
-    return false;
-  }
-};
-
 ClientOptions FastOptions(const std::string& base) {
   ClientOptions o;
   o.api_url = base;
@@ -76,20 +53,6 @@ ClientOptions FastOptions(const std::string& base) {
   o.connect_timeout = seconds(5);
   o.stall_timeout = seconds(5);
   return o;
-}
-
-// Runs the io_context until `done` holds; a real-time guard turns a hang into a failure.
-template <typename Pred>
-bool RunUntil(boost::asio::io_context& io, Pred done,
-              std::chrono::milliseconds guard = std::chrono::milliseconds(20000)) {
-  auto deadline = std::chrono::steady_clock::now() + guard;
-  io.restart();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.run_for(std::chrono::milliseconds(10));
-    io.restart();
-  }
-  return true;
 }
 
 Result<ApiResponse> Fetch(boost::asio::io_context& io, Client& client, const std::string& url) {
@@ -242,8 +205,7 @@ TEST_CASE("destroying the client with requests queued and in flight runs none of
     for (int i = 0; i < 6; ++i) client.Get("/q/" + std::to_string(i), [&](auto) { calls++; });
     REQUIRE(RunUntil(io, [&] { return server.in_flight() >= 1; }));
   }
-  io.restart();
-  io.run_for(std::chrono::milliseconds(300));
+  RunFor(io, std::chrono::milliseconds(300));
   CHECK(calls == 0);
 }
 
@@ -1051,8 +1013,7 @@ TEST_CASE("CancelAll fails queued and in-flight requests with kCancelled") {
   REQUIRE(RunUntil(io, [&] { return codes.size() == 5; }));
   for (std::size_t i = answered; i < codes.size(); ++i) CHECK(codes[i] == Status::Code::kCancelled);
   CHECK(client.Idle());
-  io.restart();
-  io.run_for(std::chrono::milliseconds(400));  // the aborted answers would have come by now
+  RunFor(io, std::chrono::milliseconds(400));  // the aborted answers would have come by now
   CHECK(codes.size() == 5);
 }
 

@@ -2,26 +2,17 @@
 
 #include "check_ok.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/github/events.hpp"
-#include "test_paths.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
+using ghharvest::testing::ReadFixture;
 
 namespace {
-
-std::string ReadFixture(const std::string& rel) {
-  std::ifstream in(ghharvest::testing::FixturePath(rel), std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing fixture " << rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Minimal but real-shaped events, one per line as GH Archive stores them.
 const char* kIssuesEvent =

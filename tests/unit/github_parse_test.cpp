@@ -3,26 +3,17 @@
 #include <simdjson.h>
 #include "check_ok.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/github/parse.hpp"
-#include "test_paths.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
+using ghharvest::testing::ReadFixture;
 
 namespace {
-
-std::string ReadFixture(const std::string& rel) {
-  std::ifstream in(ghharvest::testing::FixturePath(rel), std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing fixture " << rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The response bodies of GET requests in an octokit recording, in order.
 std::vector<std::string> RecordedBodies(const std::string& rel, const std::string& path_part) {

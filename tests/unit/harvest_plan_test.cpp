@@ -1,13 +1,11 @@
 // The harvester's pure rules: request paths and how a watermark follows from the data.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
+#include "files.hpp"
 #include "ghharvest/github/parse.hpp"
 #include "harvest/plan.hpp"
-#include "test_paths.hpp"
 
 namespace hv = ghharvest::harvest;
 
@@ -77,10 +75,8 @@ TEST_CASE("timestamps shift and compare as text") {
 // The harvester reads the pulls list with the issues-list parser (it needs only number and
 // updated_at): GitHub's own example of that list must parse.
 TEST_CASE("GitHub's pulls list example parses with the issues-list parser") {
-  std::ifstream in(
-      ghharvest::testing::FixturePath("openapi/example-pull-request-simple-items.json"));
-  REQUIRE(in);
-  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string body =
+      ghharvest::testing::ReadFixture("openapi/example-pull-request-simple-items.json");
   auto items = ghharvest::github::ParseIssueList(body);
   REQUIRE_MESSAGE(items.ok(), items.status().ToString());
   REQUIRE_FALSE(items->empty());

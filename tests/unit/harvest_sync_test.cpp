@@ -13,7 +13,6 @@
 #include <boost/asio/io_context.hpp>
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
@@ -28,7 +27,6 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/store/database.hpp"
-#include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 #include "harvest_harness.hpp"
@@ -38,7 +36,9 @@
 
 namespace gh = ghharvest;
 using gh::testing::CountsRow;
-using gh::testing::World;
+using gh::testing::HarvestHarness;
+using gh::testing::HarvestHarnessOptions;
+using gh::testing::HarvestRun;
 
 namespace {
 
@@ -47,180 +47,30 @@ std::string Lower(std::string s) {
   return s;
 }
 
-struct SyncResult {
-  gh::Status status;
-  gh::harvest::HarvestStats stats;
-};
+// The harvester logs every retry and every failed list; the injected faults here make
+// thousands of them.
+const bool kQuiet = (gh::log::SetLevel(gh::log::Level::kError), true);
 
-// A world served over loopback, a database in a temp dir, and a config naming the writers.
-class Harness {
- public:
-  struct Options {
-    gh::testing::WorldSpec spec;
-    bool discovery = false;  // writers list no repos
-    double fault_rate = 0;
-    std::uint64_t fault_seed = 7;
-    // While *failing is true, requests matching `fail_if` get a 500 every time.
-    std::function<bool(const gh::testing::HttpRequest&)> fail_if;
-    std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
-  };
+// The config `sync --once` runs with: the harness's, without retries, so that an unreachable
+// or failing GitHub ends the run at once.
+gh::testing::TestConfig SyncConfig(const HarvestHarness& h) {
+  return h.BinaryConfig("GHH_HARVEST_TEST_TOKEN").Set("github", "max_retries", 0);
+}
 
-  explicit Harness(Options o) : opts_(std::move(o)) {
-    gh::log::SetLevel(gh::log::Level::kError);
-    world_ = std::make_shared<World>(opts_.spec);
-    gh::testing::GitHubHandlerOptions ho;
-    ho.core_limit = 100000000;
-    ho.search_limit = 100000000;
-    handler_ = std::make_unique<gh::testing::GitHubHandler>(
-        world_, [base = base_] { return *base; }, ho);
-    gh::testing::Handler h = *handler_;
-    if (opts_.fault_rate > 0) {
-      h = gh::testing::WithFaults(h, opts_.fault_rate, opts_.fault_seed);
-    }
-    if (opts_.fail_if) {
-      h = [h, fail_if = opts_.fail_if, failing = opts_.failing](const gh::testing::HttpRequest& r) {
-        if (*failing && fail_if(r)) {
-          gh::testing::HttpResponse out;
-          out.status = 500;
-          out.body = R"({"message":"Server Error"})";
-          return out;
-        }
-        return h(r);
-      };
-    }
-    server_ = std::make_unique<gh::testing::FakeServer>(h, 4);
-    *base_ = server_->base_url();
+std::string WriteSyncConfig(const HarvestHarness& h) {
+  return SyncConfig(h).Write(h.dir() + "/ghharvest.toml");
+}
 
-    cfg_.path = dir_.file("ghharvest.toml");
-    cfg_.storage.database = dir_.file("ghharvest.db");
-    cfg_.github.api_url = server_->base_url();
-    auto projects = world_->WriterProjects();
-    for (const auto& login : world_->WriterConfigLogins()) {
-      gh::config::WriterConfig w;
-      w.login = login;
-      if (!opts_.discovery) {
-        w.repos = projects[login];
-        for (const auto& r : w.repos) listed_.insert(Lower(r));
-      }
-      cfg_.writers.push_back(w);
-    }
-    auto db = gh::store::Database::Open(cfg_.storage.database);
-    REQUIRE_OK(db);
-    db_ = std::move(*db);
-    REQUIRE_OK(gh::store::SyncWriters(*db_, gh::config::WatchedWriters(cfg_)));
-  }
+std::int64_t DuplicateRows(HarvestHarness& h) {
+  auto dup = gh::testing::DuplicateRows(h.db());
+  REQUIRE_OK(dup);
+  return *dup;
+}
 
-  SyncResult Sync() {
-    boost::asio::io_context io;
-    gh::github::ClientOptions co;
-    co.api_url = cfg_.github.api_url;
-    co.token = "test-token";
-    co.retry_base = std::chrono::milliseconds(1);
-    co.secondary_base = std::chrono::seconds(1);
-    co.max_retries = 10;
-    gh::app::DatabaseEtagStore etags(*db_);
-    gh::github::Client client(io, clock_, &etags, co);
-    gh::harvest::Harvester harvester(io, clock_, *db_, client, cfg_);
-    SyncResult out;
-    bool called = false;
-    harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats st) {
-      out.status = s;
-      out.stats = std::move(st);
-      called = true;
-    });
-    io.run();
-    REQUIRE(called);
-    return out;
-  }
-
-  // The harvested counts, shaped like the world's truth.
-  std::vector<CountsRow> Stored() {
-    auto rows = gh::testing::StoredCounts(*db_);
-    REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
-    return *rows;
-  }
-
-  // Every configured writer is harvested in every crawled project, so with listed repos the
-  // truth covers, for each writer, the union of all listed projects.
-  std::vector<CountsRow> Truth() const {
-    gh::testing::TruthOptions opt;
-    if (!opts_.discovery) {
-      std::map<std::string, std::vector<std::string>> per;
-      for (const auto& w : cfg_.writers) per[w.login] = {listed_.begin(), listed_.end()};
-      opt.repos_per_writer = per;
-    }
-    auto rows = world_->TruthCounts(world_->WriterConfigLogins(), opt);
-    gh::testing::SortCounts(rows);
-    return rows;
-  }
-
-  // The fewest requests that can read every list the counts need (the world's own count:
-  // ceil(items / 100) per list), for every writer in every project the harvest crawls.
-  std::int64_t Floor() const {
-    std::set<std::string> all;
-    for (const auto& [w, repos] : world_->WriterProjects()) all.insert(repos.begin(), repos.end());
-    std::map<std::string, std::vector<std::string>> per;
-    for (const auto& w : cfg_.writers) per[w.login] = {all.begin(), all.end()};
-    return world_->Floor(per).total();
-  }
-
-  std::int64_t DuplicateRows() {
-    const char* sql[] = {
-        "SELECT count(*) - count(DISTINCT repo_id || ':' || number) FROM issues",
-        "SELECT count(*) - count(DISTINCT id) FROM issue_comments",
-        "SELECT count(*) - count(DISTINCT id) FROM review_comments",
-        "SELECT count(*) - count(DISTINCT id) FROM reviews",
-        "SELECT count(*) - count(DISTINCT repo_id || ':' || sha) FROM commits",
-    };
-    std::int64_t dup = 0;
-    for (const char* q : sql) {
-      auto v = db_->QueryInt(q);
-      REQUIRE_OK(v);
-      dup += v->value_or(0);
-    }
-    return dup;
-  }
-
-  // A config file for the real binary, naming the same server, database and writers.
-  std::string WriteConfigFile() const {
-    std::string path = dir_.file("ghharvest.toml");
-    std::ofstream f(path);
-    f << "[github]\napi_url = \"" << server_->base_url() << "\"\n"
-      << "token_env = \"GHH_HARVEST_TEST_TOKEN\"\nmax_retries = 0\n"
-      << "[storage]\ndatabase = \"" << cfg_.storage.database << "\"\n"
-      << "[reports]\ndir = \"" << dir_.file("reports") << "\"\n";
-    for (const auto& w : cfg_.writers) {
-      f << "[[writers]]\nlogin = \"" << w.login << "\"\nrepos = [";
-      for (std::size_t i = 0; i < w.repos.size(); ++i) {
-        f << (i ? ", " : "") << "\"" << w.repos[i] << "\"";
-      }
-      f << "]\n";
-    }
-    return path;
-  }
-
-  World& world() { return *world_; }
-  gh::testing::GitHubHandler& handler() { return *handler_; }
-  gh::store::Database& db() { return *db_; }
-  gh::config::Config& config() { return cfg_; }
-  const std::string& dir() const { return dir_.path(); }
-  std::string base_url() const { return server_->base_url(); }
-
- private:
-  Options opts_;
-  gh::testing::TempDir dir_;
-  std::shared_ptr<std::string> base_ = std::make_shared<std::string>();
-  std::shared_ptr<World> world_;
-  std::unique_ptr<gh::testing::GitHubHandler> handler_;
-  std::unique_ptr<gh::testing::FakeServer> server_;
-  gh::config::Config cfg_;
-  std::set<std::string> listed_;
-  std::unique_ptr<gh::store::Database> db_;
-  gh::ScaledClock clock_{1000.0};
-};
-
-void CheckCounts(Harness& h, const char* when) {
-  auto stored = h.Stored();
+void CheckCounts(HarvestHarness& h, const char* when) {
+  auto stored_rows = h.Stored();
+  REQUIRE_OK(stored_rows);
+  const std::vector<CountsRow>& stored = *stored_rows;
   auto truth = h.Truth();
   INFO(when);
   CHECK(stored.size() == truth.size());
@@ -238,7 +88,7 @@ void CheckCounts(Harness& h, const char* when) {
   CHECK(stored == truth);
 }
 
-void Report(const char* what, const SyncResult& r, std::int64_t floor) {
+void Report(const char* what, const HarvestRun& r, std::int64_t floor) {
   std::string per;
   for (const auto& [name, e] : r.stats.per_endpoint) {
     per += " " + name + "=" + std::to_string(e.requests);
@@ -262,13 +112,13 @@ gh::testing::WorldSpec BigWorld() {
 
 // Sync, advance, sync, sync again unchanged: exact counts each time, and the last sync costs
 // nothing (only conditional requests, all 304, zero points on the server's counters).
-void SyncAdvanceSyncIdle(Harness& h) {
-  auto floor = h.Floor();
+void SyncAdvanceSyncIdle(HarvestHarness& h) {
+  auto floor = h.Floor().total();
   auto first = h.Sync();
   CHECK_MESSAGE(first.status.ok(), first.status.ToString());
   Report("first sync", first, floor);
   CheckCounts(h, "after the first sync");
-  CHECK(h.DuplicateRows() == 0);
+  CHECK(DuplicateRows(h) == 0);
 
   h.world().Advance();
   auto second = h.Sync();
@@ -292,26 +142,26 @@ void SyncAdvanceSyncIdle(Harness& h) {
 }  // namespace
 
 TEST_CASE("listed repos: counts equal the world's truth after sync, advance and idle sync") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
-  Harness h(o);
+  HarvestHarness h(o);
   REQUIRE(h.world().ItemCount() >= 20000);
   SyncAdvanceSyncIdle(h);
 }
 
 TEST_CASE("with 20% injected faults the counts are still exact and an idle sync costs nothing") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.fault_rate = 0.2;
-  Harness h(o);
+  HarvestHarness h(o);
   SyncAdvanceSyncIdle(h);
 }
 
 TEST_CASE("discovery finds the writers' projects and the counts equal the truth") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.discovery = true;
-  Harness h(o);
+  HarvestHarness h(o);
   SyncAdvanceSyncIdle(h);
   auto watches = h.db().QueryInt(
       "SELECT count(*) FROM watches WHERE source IN ('search', 'user_repos', 'events')");
@@ -348,17 +198,17 @@ int WaitExit(pid_t pid) {
 }  // namespace
 
 TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact counts") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 6000;
-  Harness h(o);
-  std::string config = h.WriteConfigFile();
+  HarvestHarness h(o);
+  std::string config = WriteSyncConfig(h);
 
   // How long a whole sync takes here, to spread the kills over it.
   auto t0 = std::chrono::steady_clock::now();
   {
-    Harness probe(o);
-    std::string probe_config = probe.WriteConfigFile();
+    HarvestHarness probe(o);
+    std::string probe_config = WriteSyncConfig(probe);
     REQUIRE(WaitExit(SpawnSync(probe_config)) == 0);
   }
   auto full =
@@ -389,15 +239,15 @@ TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact c
 
   REQUIRE(WaitExit(SpawnSync(config)) == 0);
   CheckCounts(h, "after the kills and one normal sync");
-  CHECK(h.DuplicateRows() == 0);
+  CHECK(DuplicateRows(h) == 0);
 }
 
 TEST_CASE(
     "a renamed project keeps its history under the new name; a gone one is kept, not polled") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 4000;
-  Harness h(o);
+  HarvestHarness h(o);
   auto first = h.Sync();
   REQUIRE_OK(first.status);
   gh::testing::AdvanceSpec a;
@@ -431,10 +281,10 @@ TEST_CASE(
 }
 
 TEST_CASE("a config login in another case watches the GitHub account and records its id") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 2000;
-  Harness h(o);
+  HarvestHarness h(o);
   REQUIRE_OK(h.Sync().status);
   auto unresolved = h.db().QueryInt("SELECT count(*) FROM writers WHERE user_id IS NULL");
   REQUIRE_OK(unresolved);
@@ -455,10 +305,10 @@ TEST_CASE("a 401 stops the cycle with kUnauthorized, and sync --once exits 77") 
     r.body = R"({"message":"Bad credentials"})";
     return r;
   });
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 500;
-  Harness h(o);
+  HarvestHarness h(o);
   h.config().github.api_url = server.base_url();
   auto r = h.Sync();
   CHECK(r.status.code() == gh::Status::Code::kUnauthorized);
@@ -475,10 +325,10 @@ TEST_CASE("a sync stopped by a 401 frees its state, attempt after attempt") {
     r.body = R"({"message":"Bad credentials"})";
     return r;
   });
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 200;
-  Harness h(o);
+  HarvestHarness h(o);
   const std::int64_t before = gh::harvest::Harvester::LiveCycles();
   h.config().github.api_url = deny.base_url();
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -494,11 +344,11 @@ TEST_CASE("a sync stopped by a 401 frees its state, attempt after attempt") {
 }
 
 TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreachable, 0 when fine") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 500;
-  Harness h(o);
-  std::string good = h.WriteConfigFile();
+  HarvestHarness h(o);
+  std::string good = WriteSyncConfig(h);
   CHECK(WaitExit(SpawnSync(good)) == 0);
 
   gh::testing::FakeServer deny([](const gh::testing::HttpRequest&) {
@@ -509,17 +359,7 @@ TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreacha
   });
   h.config().github.api_url = deny.base_url();
   auto write = [&](const std::string& api) {
-    std::string text;
-    {
-      std::ifstream in(good);
-      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    auto at = text.find(h.base_url());
-    REQUIRE(at != std::string::npos);
-    text.replace(at, h.base_url().size(), api);
-    std::string path = h.dir() + "/other.toml";
-    std::ofstream(path) << text;
-    return path;
+    return SyncConfig(h).Set("github", "api_url", api).Write(h.dir() + "/other.toml");
   };
   CHECK(WaitExit(SpawnSync(write(deny.base_url()))) == 77);
 
@@ -534,10 +374,10 @@ TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreacha
 }
 
 TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 2000;
-  Harness h(o);
+  HarvestHarness h(o);
   boost::asio::io_context io;
   gh::ScaledClock clock(1000.0);
   gh::github::ClientOptions co;
@@ -566,10 +406,10 @@ TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound
 }
 
 TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, counts exact") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 3000;
-  Harness h(o);
+  HarvestHarness h(o);
   // A long poll interval keeps every crawl fresh however slowly the test runs.
   gh::config::Config cfg = h.config();
   cfg.schedule.poll_interval = std::chrono::hours(24 * 30);
@@ -622,7 +462,7 @@ TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, 
 }
 
 TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle completes it") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 3000;
   // One project's issue comments, and the reviews of some pull requests, fail for a cycle.
@@ -634,7 +474,7 @@ TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle com
     return reviews || comments;
   };
   *o.failing = true;
-  Harness h(o);
+  HarvestHarness h(o);
   auto first = h.Sync();
   CHECK(first.status.code() == gh::Status::Code::kUnavailable);
   CHECK(first.stats.scopes_failed > 0);
@@ -647,7 +487,9 @@ TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle com
   REQUIRE_OK(walking);
   CHECK(walking->value_or(0) > 0);
   // Everything else was stored: some counts are there already.
-  CHECK_FALSE(h.Stored().empty());
+  auto partial = h.Stored();
+  REQUIRE_OK(partial);
+  CHECK_FALSE(partial->empty());
 
   *o.failing = false;
   auto second = h.Sync();
@@ -659,11 +501,11 @@ TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle com
 }
 
 TEST_CASE("discovery stops at max_discovered_repos per writer") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 2000;
   o.discovery = true;
-  Harness h(o);
+  HarvestHarness h(o);
   h.config().harvest.max_discovered_repos = 2;
   auto r = h.Sync();
   CHECK_OK(r.status);
@@ -675,15 +517,15 @@ TEST_CASE("discovery stops at max_discovered_repos per writer") {
 }
 
 TEST_CASE("sync --once exits 75 when some lists failed, and 0 once they recover") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 500;
   o.fail_if = [](const gh::testing::HttpRequest& r) {
     return r.path.find("/pulls/comments") != std::string::npos;
   };
   *o.failing = true;
-  Harness h(o);
-  std::string config = h.WriteConfigFile();
+  HarvestHarness h(o);
+  std::string config = WriteSyncConfig(h);
   CHECK(WaitExit(SpawnSync(config)) == 75);
   auto errors =
       h.db().QueryInt("SELECT count(*) FROM sync_errors WHERE url LIKE '%/pulls/comments%'");
@@ -710,10 +552,10 @@ gh::testing::AdvanceSpec ReactionsOnly() {
 }  // namespace
 
 TEST_CASE("new reactions that leave updated_at alone are picked up by the refresh window") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 20000;
-  Harness h(o);
+  HarvestHarness h(o);
   REQUIRE_OK(h.Sync().status);
   auto added = h.world().Advance(ReactionsOnly());
   REQUIRE(added.reactions_added > 0);
@@ -724,23 +566,25 @@ TEST_CASE("new reactions that leave updated_at alone are picked up by the refres
 }
 
 TEST_CASE("without the refresh window, such reactions on long lists are missed (control)") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 20000;
-  Harness h(o);
+  HarvestHarness h(o);
   h.config().harvest.refresh_reactions_days = 0;
   REQUIRE_OK(h.Sync().status);
   h.world().Advance(ReactionsOnly());
   REQUIRE_OK(h.Sync().status);
   // The lists longer than a page moved their `since` past the reacted items.
-  CHECK(h.Stored() != h.Truth());
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
+  CHECK(*stored != h.Truth());
 }
 
 TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes exactly") {
-  Harness::Options o;
+  HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 6000;
-  Harness h(o);
+  HarvestHarness h(o);
   const std::int64_t live = gh::harvest::Harvester::LiveCycles();
   {
     boost::asio::io_context io;

@@ -10,22 +10,12 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "io_loop.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::testing;
 
 namespace {
-
-template <typename Pred>
-bool RunUntil(boost::asio::io_context& io, Pred done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.restart();
-    io.run_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 HttpResponse Echo(const HttpRequest& req) {
   HttpResponse r;
@@ -197,12 +187,10 @@ TEST_CASE("a cancelled transfer reports cancelled once and never completes") {
   CHECK(calls == 0);  // never from inside Cancel
   REQUIRE(RunUntil(io, [&] { return calls == 1; }));
   CHECK(cancelled);
-  io.restart();
-  io.run_for(std::chrono::milliseconds(400));
+  RunFor(io, std::chrono::milliseconds(400));
   CHECK(calls == 1);
   multi.Cancel(id);  // unknown by now: a no-op
-  io.restart();
-  io.run_for(std::chrono::milliseconds(20));
+  RunFor(io, std::chrono::milliseconds(20));
   CHECK(calls == 1);
 }
 
@@ -224,8 +212,7 @@ TEST_CASE("destroying the multi handle with transfers in flight runs no callback
     }
     REQUIRE(RunUntil(io, [&] { return server.in_flight() >= 1; }));
   }
-  io.restart();
-  io.run_for(std::chrono::milliseconds(300));
+  RunFor(io, std::chrono::milliseconds(300));
   CHECK(calls == 0);
 }
 

@@ -17,6 +17,7 @@
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "github_responses.hpp"
+#include "io_loop.hpp"
 #include "scripted_handler.hpp"
 #include "test_paths.hpp"
 
@@ -43,18 +44,6 @@ ClientOptions FixtureOptions(const std::string& base) {
   o.connect_timeout = std::chrono::seconds(5);
   o.stall_timeout = std::chrono::seconds(5);
   return o;
-}
-
-template <typename Pred>
-bool RunUntil(boost::asio::io_context& io, Pred done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  io.restart();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    io.run_for(std::chrono::milliseconds(10));
-    io.restart();
-  }
-  return true;
 }
 
 // Every result the callback was given, so a test sees a partial body even if a retry

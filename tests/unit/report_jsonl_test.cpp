@@ -20,7 +20,7 @@
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
-using ghharvest::testing::FixedClock;
+using ghharvest::testing::ManualClock;
 using ghharvest::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -128,7 +128,7 @@ TEST_CASE("influence.jsonl rotates by size and keeps jsonl_keep old files") {
   rc.jsonl_keep = 2;
   auto reporter = report::Reporter::Open(rc);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   const int runs = 40;
   for (int i = 1; i <= runs; ++i) {
     auto st = ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock);
@@ -166,7 +166,7 @@ TEST_CASE("with jsonl_keep 0 a full influence.jsonl starts over") {
   rc.jsonl_keep = 0;
   auto reporter = report::Reporter::Open(rc);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   for (int i = 1; i <= 5; ++i)
     REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(i, i), clock));
   CHECK(Lines(Read(rc.dir + "/influence.jsonl")) == 1);
@@ -180,7 +180,7 @@ TEST_CASE("Reopen lets logrotate move influence.jsonl away, new lines go to a ne
   rc.dir = tmp.file("reports");
   auto reporter = report::Reporter::Open(rc);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock));
   const std::string base = rc.dir + "/influence.jsonl";
   fs::rename(base, base + ".old");
@@ -213,7 +213,7 @@ TEST_CASE("readers tailing influence.jsonl get whole lines, readers of total fil
   rc.jsonl_max_bytes = 1 << 30;
   auto reporter = report::Reporter::Open(rc);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   REQUIRE_OK(ghharvest::testing::EmitVia(**reporter, w.db(), RunWith(1, 1), clock));
 
   std::atomic<bool> done{false};

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -15,12 +14,13 @@
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/util/log.hpp"
+#include "log_capture.hpp"
 #include "score_test_db.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
-using ghharvest::testing::FixedClock;
+using ghharvest::testing::ManualClock;
 using ghharvest::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -61,13 +61,6 @@ std::vector<std::string> Changed(const std::map<std::string, FileState>& a,
     if (!b.count(path)) out.push_back(path + " (removed)");
   }
   return out;
-}
-
-std::mutex g_log_mu;
-std::vector<std::string> g_log;
-void CaptureLog(log::Level level, std::string_view line) {
-  std::lock_guard<std::mutex> lock(g_log_mu);
-  if (level == log::Level::kError) g_log.emplace_back(line);
 }
 
 // Two writers, two projects (see the expected numbers in the first test).
@@ -188,7 +181,7 @@ TEST_CASE(
   config::Config cfg = MakeConfig(dir);
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_MESSAGE(reporter.ok(), reporter.status().ToString());
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
 
   auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_MESSAGE(first.ok(), first.status().ToString());
@@ -281,7 +274,7 @@ TEST_CASE("a deleted report file is written again even when the numbers did not 
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
   const std::string total = tmp.file("reports/total_influences/bob.txt");
   REQUIRE(fs::remove(total));
@@ -299,7 +292,7 @@ TEST_CASE("a blog draft the writer edited is kept, an untouched one follows the 
   config::Config cfg = MakeConfig(tmp.file("reports"));
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
   const std::string alice_blog =
       tmp.file("reports/blogs/octo/alpha/alice/contributing-to-alpha.md");
@@ -332,7 +325,7 @@ TEST_CASE("a draft that exists before ghharvest ever wrote it is never overwritt
   REQUIRE_OK(report::WriteFileIfChanged(dir + "/contributing-to-beta.md", "mine\n"));
   auto reporter = report::Reporter::Open(cfg.reports);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   auto run = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_OK(run);
   CHECK(run->emit.blogs_kept_edited == 1);
@@ -347,7 +340,7 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   rc.dir = dir;
   auto reporter = report::Reporter::Open(rc);
   REQUIRE_OK(reporter);
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
 
   const std::vector<std::string> bad_writers = {"..",
                                                 ".",
@@ -403,21 +396,14 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   score::FinishWriter(good);
   run.writers.push_back(good);
 
-  {
-    std::lock_guard<std::mutex> lock(g_log_mu);
-    g_log.clear();
-  }
-  log::SetSink(&CaptureLog);
+  ghharvest::testing::LogCapture logs;
   auto stats = ghharvest::testing::EmitVia(**reporter, w.db(), run, clock);
-  log::SetSink(nullptr);
+  const std::vector<std::string> errors = logs.Lines(log::Level::kError);
   REQUIRE_MESSAGE(stats.ok(), stats.status().ToString());
   const int want_refused = static_cast<int>(bad_writers.size() + bad_projects.size());
   CHECK(stats->refused == want_refused);
-  {
-    std::lock_guard<std::mutex> lock(g_log_mu);
-    CHECK(static_cast<int>(g_log.size()) == want_refused);
-    for (const std::string& line : g_log) CHECK(line.find("report refused") == 0);
-  }
+  CHECK(static_cast<int>(errors.size()) == want_refused);
+  for (const std::string& line : errors) CHECK(line.find("report refused") == 0);
 
   // Only alice's safe files, all inside the reports folder.
   std::vector<std::string> all;
@@ -459,7 +445,7 @@ TEST_CASE("emission reports progress after each writer it writes, and none when 
   REQUIRE_OK(reporter);
   int calls = 0;
   (*reporter)->SetProgress([&] { ++calls; });
-  FixedClock clock("2026-02-01T00:00:00Z");
+  ManualClock clock("2026-02-01T00:00:00Z");
   auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
   REQUIRE_OK(first);
   CHECK(first->emit.writers_changed == 2);

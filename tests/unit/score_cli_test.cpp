@@ -6,17 +6,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/report/files.hpp"
 #include "score_test_db.hpp"
+#include "test_config.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
 using ghharvest::testing::TempDir;
+using ghharvest::testing::TestConfig;
 
 namespace {
 
@@ -40,13 +41,12 @@ Outcome RunScore(const std::string& config) {
 }
 
 std::string WriteConfig(const TempDir& tmp, const std::string& reports_dir) {
-  const std::string path = tmp.file("ghharvest.toml");
-  std::ofstream(path) << "[github]\ntoken_env = \"GHH_TEST_NO_TOKEN\"\n"
-                      << "[storage]\ndatabase = \"" << tmp.file("ghharvest.db") << "\"\n"
-                      << "[reports]\ndir = \"" << reports_dir << "\"\n"
-                      << "[scoring.k]\n\"octo/alpha\" = 0.25\n"
-                      << "[[writers]]\nlogin = \"alice\"\nrepos = [\"octo/alpha\"]\n";
-  return path;
+  return TestConfig()
+      .Set("storage", "database", tmp.file("ghharvest.db"))
+      .Set("reports", "dir", reports_dir)
+      .Set("scoring.k", "octo/alpha", 0.25)
+      .Writer("alice", {"octo/alpha"})
+      .Write(tmp.file("ghharvest.toml"));
 }
 
 }  // namespace

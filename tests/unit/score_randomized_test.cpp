@@ -21,7 +21,7 @@
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
-using ghharvest::testing::FixedClock;
+using ghharvest::testing::ManualClock;
 
 namespace {
 
@@ -155,7 +155,7 @@ TEST_CASE("randomized: span views show exactly every kept run's scores") {
     config::Config cfg;
     cfg.scoring.keep_runs = 1 + world.Pick(4);
     INFO("seed " << seed << " keep_runs " << cfg.scoring.keep_runs);
-    FixedClock clock("2026-01-20T00:00:00Z");
+    ManualClock clock("2026-01-20T00:00:00Z");
     struct Truth {
       std::multiset<std::string> pairs, writers;
     };

@@ -16,7 +16,7 @@
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
-using ghharvest::testing::FixedClock;
+using ghharvest::testing::ManualClock;
 
 namespace {
 
@@ -73,7 +73,7 @@ TEST_CASE("a run with nothing changed writes no rows, and the views show it as t
   CountsDb w;
   Build(w);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto first = score::RunScoring(w.db(), cfg, clock);
   REQUIRE_MESSAGE(first.ok(), first.status().ToString());
   CHECK(first->writers_changed == 3);
@@ -108,7 +108,7 @@ TEST_CASE("a changed writer's rows are rewritten, the others kept, and history s
   CountsDb w;
   Build(w);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   const auto before = Rows(w.db(), HistoryOf(1));
 
@@ -138,7 +138,7 @@ TEST_CASE("a writer no longer scored leaves the latest views but stays in histor
   CountsDb w;
   Build(w);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   w.Exec("DELETE FROM writers WHERE login = 'carol'");  // the config stopped watching her
   auto run = score::RunScoring(w.db(), cfg, clock);
@@ -164,7 +164,7 @@ TEST_CASE("a new k rewrites the writers it changes, and the params of each run a
   CountsDb w;
   Build(w);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   cfg.scoring.k["octo/beta"] = 2;  // only alice works on octo/beta
   auto run = score::RunScoring(w.db(), cfg, clock);
@@ -183,7 +183,7 @@ TEST_CASE("keep_runs prunes ended rows only: a writer unchanged since run 1 stay
   Build(w);
   config::Config cfg;
   cfg.scoring.keep_runs = 2;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   for (int i = 0; i < 5; ++i) {
     w.Commit(10, "b-extra-" + std::to_string(i), 2, "2026-01-12T00:00:00Z");  // bob changes
     REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
@@ -206,7 +206,7 @@ TEST_CASE("a run that fails while recording leaves the previous run whole") {
   CountsDb w;
   Build(w);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   const auto latest = Rows(w.db(), kLatest);
   const auto influence = Rows(w.db(), kInfluence);
@@ -269,7 +269,7 @@ TEST_CASE("migration 4 turns version 3's per-run rows into spans the views read 
   // The next run works on the migrated rows: here nobody is watched any more, so both
   // writers' rows end, and run 9 still reads as it was.
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto run = score::RunScoring(**db, cfg, clock);
   REQUIRE_MESSAGE(run.ok(), run.status().ToString());
   CHECK(run->run == 11);
@@ -308,7 +308,7 @@ TEST_CASE("after migration 4 the next run rewrites every writer once, then only 
 
   config::Config cfg;
   cfg.scoring.keep_runs = 2;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto first = score::RunScoring(**db, cfg, clock);
   REQUIRE_MESSAGE(first.ok(), first.status().ToString());
   CHECK(first->run == 4);
@@ -329,7 +329,7 @@ TEST_CASE("a login that GitHub now spells differently ends the old rows and star
   CountsDb w;
   Build(w);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   REQUIRE_OK(score::RunScoring(w.db(), cfg, clock));
   w.Exec("UPDATE users SET login = 'Bob' WHERE id = 2");  // the account changed its case
   auto run = score::RunScoring(w.db(), cfg, clock);
@@ -346,7 +346,7 @@ TEST_CASE("with decay every run's numbers move with time, so every writer is rew
   Build(w);
   config::Config cfg;
   cfg.scoring.half_life_days = 30;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto first = score::RunScoring(w.db(), cfg, clock);
   REQUIRE_OK(first);
   CHECK(first->writers_changed == 3);

@@ -11,7 +11,7 @@
 
 using namespace ghharvest;
 using ghharvest::testing::CountsDb;
-using ghharvest::testing::FixedClock;
+using ghharvest::testing::ManualClock;
 using score::Count;
 
 namespace {
@@ -155,7 +155,7 @@ TEST_CASE("scores read from the database use every counted activity exactly once
   CountsDb w;
   BuildAlice(w);
   config::ScoringConfig cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto res = score::ComputeScores(w.db(), cfg, clock.Now());
   REQUIRE_MESSAGE(res.ok(), res.status().ToString());
   REQUIRE(res->size() == 1);
@@ -324,7 +324,7 @@ TEST_CASE("a time window drops activity older than window_days and undated activ
   BuildAlice(w);
   w.Exec("INSERT INTO commits (repo_id, sha, author_id) VALUES (10, 'undated', 1)");
   config::ScoringConfig cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto all = score::ComputeScores(w.db(), cfg, clock.Now());
   REQUIRE_OK(all);
   CHECK(Only(*all).counts[Count::kCommits] == 3);
@@ -354,7 +354,7 @@ TEST_CASE("half-life decay counts an item of age a days as 2^(-a/half_life)") {
   w.Issue(100, 10, 1, 1, false, "Bug", "2026-01-20T00:00:00Z", "", 4);  // today: 1 and 4
   config::ScoringConfig cfg;
   cfg.half_life_days = 10;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto res = score::ComputeScores(w.db(), cfg, clock.Now());
   REQUIRE_MESSAGE(res.ok(), res.status().ToString());
   const score::ProjectScore& ps = Only(*res);
@@ -374,7 +374,7 @@ TEST_CASE("a run is recorded with its inputs, explained by the views, and pruned
   config::Config cfg;
   cfg.scoring.keep_runs = 2;
   cfg.scoring.k["octo/alpha"] = 0.3;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto run = score::RunScoring(w.db(), cfg, clock);
   REQUIRE_MESSAGE(run.ok(), run.status().ToString());
   CHECK(run->run == 1);
@@ -438,7 +438,7 @@ TEST_CASE("scoring fails with an error, not a crash, when the schema is missing"
   auto db = store::Database::Open(":memory:", store::OpenOptions{.apply_migrations = false});
   REQUIRE_OK(db);
   config::Config cfg;
-  FixedClock clock("2026-01-20T00:00:00Z");
+  ManualClock clock("2026-01-20T00:00:00Z");
   auto run = score::RunScoring(**db, cfg, clock);
   CHECK_FALSE(run.ok());
   cfg.scoring.window_days = 3;

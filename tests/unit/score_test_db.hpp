@@ -10,20 +10,9 @@
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/store/database.hpp"
-#include "ghharvest/util/clock.hpp"
+#include "manual_clock.hpp"
 
 namespace ghharvest::testing {
-
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(const std::string& iso) { REQUIRE(ParseIso8601(iso, &now_)); }
-  TimePoint Now() const override { return now_; }
-  std::chrono::nanoseconds RealDelay(std::chrono::nanoseconds d) const override { return d; }
-  void Set(const std::string& iso) { REQUIRE(ParseIso8601(iso, &now_)); }
-
- private:
-  TimePoint now_;
-};
 
 // A SQL string literal.
 inline std::string Q(const std::string& s) {

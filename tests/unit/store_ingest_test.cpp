@@ -12,10 +12,11 @@
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
-#include "ghharvest/util/clock.hpp"
+#include "manual_clock.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
+using ghharvest::testing::ManualClock;
 
 namespace {
 
@@ -364,18 +365,6 @@ TEST_CASE("writers resolve to user ids, errors are recorded for status") {
 }
 
 namespace {
-
-// A clock the test moves by hand.
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(const std::string& iso) { REQUIRE(ParseIso8601(iso, &now_)); }
-  TimePoint Now() const override { return now_; }
-  std::chrono::nanoseconds RealDelay(std::chrono::nanoseconds d) const override { return d; }
-  void Advance(Clock::TimePoint::duration d) { now_ += d; }
-
- private:
-  TimePoint now_;
-};
 
 std::string Text(store::Database& db, const std::string& sql) {
   auto st = db.Prepare(sql);

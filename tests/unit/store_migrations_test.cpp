@@ -6,17 +6,17 @@
 
 #include <sqlite3.h>
 
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/migrations.hpp"
 #include "test_paths.hpp"
 
 using namespace ghharvest;
+using ghharvest::testing::ReadFile;
 using ghharvest::testing::TempDir;
 
 namespace {
@@ -30,11 +30,6 @@ const std::vector<store::Migration> kSynthetic = {
 
 std::vector<store::Migration> Prefix(const std::vector<store::Migration>& all, std::size_t n) {
   return {all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n)};
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::int64_t Count(store::Database& db, const std::string& sql) {
@@ -140,14 +135,14 @@ TEST_CASE("Open refuses a newer database file and leaves its bytes unchanged") {
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
   }
-  const std::string before = ReadAll(path);
+  const std::string before = ReadFile(path);
   REQUIRE_FALSE(before.empty());
   auto db = store::Database::Open(path);
   REQUIRE_FALSE(db.ok());
   CHECK(db.status().code() == Status::Code::kTooNew);
   CHECK(db.status().message().find("schema version 999 is newer") != std::string::npos);
   CHECK(db.status().message().find(path) != std::string::npos);
-  CHECK(ReadAll(path) == before);
+  CHECK(ReadFile(path) == before);
 }
 
 TEST_CASE("Open sets WAL, foreign keys and a busy timeout") {

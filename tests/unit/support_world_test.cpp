@@ -9,9 +9,7 @@
 
 #include <atomic>
 #include <csignal>
-#include <fstream>
 #include <functional>
-#include <iterator>
 
 #include <doctest/doctest.h>
 
@@ -25,6 +23,7 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "files.hpp"
 #include "ghharvest/store/database.hpp"
 #include "harvest_harness.hpp"
 #include "test_paths.hpp"
@@ -933,13 +932,9 @@ TEST_CASE("ghharvest-fakehub serves a world and writes its port, config and trut
     ::execv(exe.c_str(), argv.data());
     ::_exit(127);
   }
-  auto slurp = [](const std::string& path) {
-    std::ifstream f(path);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  };
   std::string port;
   for (int i = 0; i < 400 && port.empty(); ++i) {
-    port = slurp(port_file);
+    port = ReadFile(port_file);
     if (port.empty()) ::usleep(50 * 1000);
   }
   REQUIRE(!port.empty());
@@ -950,8 +945,8 @@ TEST_CASE("ghharvest-fakehub serves a world and writes its port, config and trut
   spec.items = 3000;
   REQUIRE(ParseWorldTime("2026-01-01T00:00:00Z", &spec.now));
   World same(spec);
-  CHECK(slurp(truth) == CountsToTsv(same.TruthCounts(same.WriterConfigLogins())));
-  std::string toml = slurp(config);
+  CHECK(ReadFile(truth) == CountsToTsv(same.TruthCounts(same.WriterConfigLogins())));
+  std::string toml = ReadFile(config);
   CHECK(toml.find("api_url = \"http://127.0.0.1:" + std::to_string(p) + "\"") != std::string::npos);
   CHECK(toml.find("token_env = \"GITHUB_TOKEN\"") != std::string::npos);
   CHECK(toml.find("login = \"Alice-Dev\"") != std::string::npos);

@@ -108,7 +108,8 @@ class Client {
   // next request is unconditional and cannot get a 304 for data that was never stored.
   Status Forget(const std::string& url_or_path);
 
-  // Drops queued requests (their callbacks get kCancelled) and aborts those in flight.
+  // Drops queued requests (their callbacks get kCancelled) and aborts those in flight. Called
+  // from inside a 2xx callback, it also keeps that response's validators out of the cache.
   void CancelAll();
   // True when nothing is queued or in flight.
   bool Idle() const;
