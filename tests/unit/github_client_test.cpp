@@ -1101,3 +1101,35 @@ TEST_CASE("the governor holds any reset a server sends to [epoch, now + an hour]
     CHECK(g.NextAllowed("core") <= clock.Now());
   }
 }
+
+TEST_CASE("a 2xx whose callback cancels everything leaves no validator to answer 304 later") {
+  // The harvester cancels everything when it cannot commit a page (a full disk): that page's
+  // ETag must not make the next run's request conditional, or its 304 would hide the page.
+  TempDir dir;
+  ReplayServer rs("paginate-issues", /*conditional=*/true);
+  boost::asio::io_context io;
+  SystemClock clock;
+  auto db = store::Database::Open(dir.file("cache.db"));
+  REQUIRE_OK(db);
+  app::DatabaseEtagStore etags(**db);
+  Client client(io, clock, &etags, FixtureOptions(rs.server.base_url()));
+  bool called = false;
+  client.Get(kPaginateStart, [&](Result<ApiResponse> r) {
+    called = true;
+    REQUIRE_OK(r);
+    CHECK(r->etag.has_value());
+    client.CancelAll();  // as Harvester::Abort does
+  });
+  REQUIRE(RunUntil(io, [&] { return called; }));
+  auto kept = (*db)->QueryInt("SELECT COUNT(*) FROM http_cache");
+  REQUIRE_OK(kept);
+  CHECK(kept->value_or(-1) == 0);
+
+  // The next request goes out unconditional and gets the page again.
+  auto again = Fetch(io, client, kPaginateStart);
+  REQUIRE_OK(again);
+  CHECK(again->kind == ApiResponse::Kind::kOk);
+  auto log = rs.server.log();
+  REQUIRE(log.size() == 2);
+  CHECK(log[1].headers.count("if-none-match") == 0);
+}
