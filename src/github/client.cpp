@@ -133,7 +133,8 @@ std::string TokenIdentity(const std::string& token) {
 
 class Client::Impl {
  public:
-  Impl(asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options)
+  Impl(asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options,
+       std::unique_ptr<http::Transport> transport)
       : io_(io),
         clock_(clock),
         opts_(std::move(options)),
@@ -141,7 +142,7 @@ class Client::Impl {
         governor_(clock, opts_.reserve, opts_.search_per_minute),
         wake_(io),
         rng_(std::random_device{}()),
-        multi_(std::make_unique<http::CurlMulti>(io)) {
+        transport_(std::move(transport)) {
     while (!opts_.api_url.empty() && opts_.api_url.back() == '/') opts_.api_url.pop_back();
     if (opts_.concurrency < 1) opts_.concurrency = 1;
     base_headers_ = {
@@ -166,8 +167,8 @@ class Client::Impl {
   }
 
   ~Impl() {
-    // Transfers die with the multi handle, without running callbacks into a dead client.
-    multi_.reset();
+    // Transfers die with the transport, without running callbacks into a dead client.
+    transport_.reset();
     wake_.cancel();
   }
 
@@ -206,7 +207,7 @@ class Client::Impl {
       if (alive.expired()) return;
     }
     // Their callbacks come back through OnDone with `cancelled` set.
-    for (auto t : transfers) multi_->Cancel(t);
+    for (auto t : transfers) transport_->Cancel(t);
     ArmWake(Clock::TimePoint::max());
   }
 
@@ -303,8 +304,8 @@ class Client::Impl {
     std::uint64_t id = p->id;
     Pending* raw = p.get();
     in_flight_.emplace(id, std::move(p));
-    raw->transfer =
-        multi_->Start(std::move(req), [this, id](http::HttpResult r) { OnDone(id, std::move(r)); });
+    raw->transfer = transport_->Start(std::move(req),
+                                      [this, id](http::HttpResult r) { OnDone(id, std::move(r)); });
   }
 
   void OnDone(std::uint64_t id, http::HttpResult r) {
@@ -569,12 +570,15 @@ class Client::Impl {
   ClientStats stats_;
   // Handlers and callbacks check this to notice that the client was destroyed under them.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  std::unique_ptr<http::CurlMulti> multi_;
+  std::unique_ptr<http::Transport> transport_;
 };
 
 Client::Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags,
                ClientOptions options)
-    : impl_(std::make_unique<Impl>(io, clock, etags, std::move(options))) {}
+    : Client(io, clock, etags, std::move(options), std::make_unique<http::CurlMulti>(io)) {}
+Client::Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags,
+               ClientOptions options, std::unique_ptr<http::Transport> transport)
+    : impl_(std::make_unique<Impl>(io, clock, etags, std::move(options), std::move(transport))) {}
 Client::~Client() = default;
 void Client::Get(const std::string& url_or_path, ResponseCallback callback) {
   impl_->Get(url_or_path, std::move(callback));

@@ -20,6 +20,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace ghharvest::http {
+class Transport;
+}
+
 namespace ghharvest::github {
 
 struct RateLimit {
@@ -88,6 +92,12 @@ class Client {
   // `etags` keeps validators between runs (the database's http_cache, wired by app/); it
   // may be null (no cache). It must outlive the client.
   Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options);
+  // The same client over another transport (ghharvest/http/transport.hpp): a test's scripted
+  // one, so the policy below is tested without sockets. The first constructor builds the
+  // production transport, libcurl on `io`. The client owns `transport` and destroys it first,
+  // so no transfer calls back into a client being destroyed.
+  Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options,
+         std::unique_ptr<http::Transport> transport);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
