@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cctype>
 #include <deque>
 #include <random>
 #include <unordered_map>
@@ -18,6 +17,7 @@
 #include "github/governor.hpp"
 #include "github/link_header.hpp"
 #include "http/curl_multi.hpp"
+#include "http/url.hpp"
 
 namespace ghharvest::github {
 namespace {
@@ -60,17 +60,19 @@ class Client::Impl {
     if (!opts_.token.empty()) {
       auth_header_ = "Authorization: " + opts_.auth_scheme + " " + opts_.token;
     }
-    api_origin_ = Origin(opts_.api_url);
+    api_origin_ = http::OriginOf(opts_.api_url);
+    if (!api_origin_) {
+      log::Warning("api_url has no http(s) origin, the token is never sent api_url={}",
+                   opts_.api_url);
+    }
   }
 
-  // "scheme://host[:port]" of an absolute URL, lower-cased; "" when it has none.
-  static std::string Origin(const std::string& url) {
-    auto scheme = url.find("://");
-    if (scheme == std::string::npos) return "";
-    auto end = url.find_first_of("/?#", scheme + 3);
-    std::string o = url.substr(0, end);
-    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
+  // Whether `url` is on api_url's scheme://host:port as libcurl, which sends the request,
+  // reads both: the only URLs the token goes to, and the only ones a next link may name.
+  bool OnApiOrigin(const std::string& url) const {
+    if (!api_origin_) return false;
+    std::optional<std::string> origin = http::OriginOf(url);
+    return origin && *origin == *api_origin_;
   }
 
   ~Impl() {
@@ -194,7 +196,7 @@ class Client::Impl {
     req.headers = base_headers_;
     // The token goes only to the configured API origin, never to a host named by an
     // absolute URL from elsewhere.
-    if (!auth_header_.empty() && Origin(p->url) == api_origin_) req.headers.push_back(auth_header_);
+    if (!auth_header_.empty() && OnApiOrigin(p->url)) req.headers.push_back(auth_header_);
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
@@ -233,6 +235,12 @@ class Client::Impl {
     }
     const Clock::TimePoint now = clock_.Now();
     Answer a = AnswerOf(r);
+    std::optional<std::string> next;
+    if (auto it = a.headers.find("link"); it != a.headers.end())
+      next = FindLink(it->second, "next");
+    // Taken as given, but only when it stays where the token may go: a page that sends the
+    // walk elsewhere fails (Decide), so nothing from another host is stored as GitHub's.
+    a.next_leaves_origin = next && !OnApiOrigin(Absolute(*next));
     const Attempt attempt{p->transient_retries, p->limit_retries, jitter_(rng_)};
     Decision d = Decide(a, attempt, opts_, now);
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
@@ -252,7 +260,7 @@ class Client::Impl {
     }
     switch (d.action) {
       case Decision::Action::kDeliver:
-        Deliver(std::move(p), std::move(r), a.headers, d);
+        Deliver(std::move(p), std::move(r), a.headers, std::move(next), d);
         return;
       case Decision::Action::kRetry:
         Retry(std::move(p), d, now);
@@ -293,8 +301,9 @@ class Client::Impl {
   }
 
   void Deliver(std::unique_ptr<Pending> p, http::HttpResult r, const http::Headers& headers,
-               const Decision& d) {
+               std::optional<std::string> next, const Decision& d) {
     ApiResponse resp = BaseResponse(*p, r, headers, d.rate);
+    resp.next_url = std::move(next);
     resp.kind = d.kind;
     if (d.kind == ApiResponse::Kind::kNotModified) {
       stats_.not_modified++;
@@ -334,9 +343,6 @@ class Client::Impl {
     resp.status = static_cast<int>(r.status);
     resp.url = p.url;
     resp.final_url = r.final_url.empty() ? p.url : r.final_url;
-    if (auto it = headers.find("link"); it != headers.end()) {
-      resp.next_url = FindLink(it->second, "next");
-    }
     if (auto it = headers.find("etag"); it != headers.end()) resp.etag = it->second;
     if (auto it = headers.find("last-modified"); it != headers.end()) {
       resp.last_modified = it->second;
@@ -444,7 +450,7 @@ class Client::Impl {
   simdjson::dom::parser parser_;
   std::vector<std::string> base_headers_;
   std::string auth_header_;
-  std::string api_origin_;
+  std::optional<std::string> api_origin_;
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
   std::uint64_t next_id_ = 1;

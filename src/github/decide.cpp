@@ -197,6 +197,15 @@ Decision Decide(const Answer& a, const Attempt& attempt, const ClientOptions& op
           RetryOrFail(fmt::format("HTTP {} with a body that is not valid JSON", status),
                       std::nullopt, attempt, options));
     }
+    // Asking again would bring the same link: a failure of this request at once, so the
+    // caller records it and the list keeps its watermark. (A 304's next link comes from the
+    // cache, stored only from a 2xx that passed here.)
+    if (a.next_leaves_origin) {
+      Decision d;
+      d.action = Decision::Action::kFail;
+      d.reason = "the next-page link leaves the API origin";
+      return with_facts(std::move(d));
+    }
     return with_facts(Deliver(ApiResponse::Kind::kOk));
   }
   if (status == 401) {

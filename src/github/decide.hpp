@@ -44,6 +44,9 @@ struct Answer {
   http::Headers headers;  // names lower-cased
   BodyState body = BodyState::kComplete;
   std::string_view text;  // the body: a 403/429 saying "secondary rate limit" is one
+  // Its link rel="next" names a URL off api_url's origin (scheme, host and port, as libcurl
+  // reads them): a 2xx that would lead the walk, unauthenticated, to another host.
+  bool next_leaves_origin = false;
 };
 
 // The tries a request has spent so far.

@@ -463,3 +463,86 @@ TEST_CASE("over a scripted transport destroying the client destroys the transpor
   rig.io.poll();
   CHECK_FALSE(called);
 }
+
+TEST_CASE("over a scripted transport the token goes only to api_url's scheme, host and port") {
+  struct Case {
+    std::string url;
+    bool token;
+  };
+  const std::vector<Case> cases = {
+      {"/users/a", true},
+      {kApi + "/users/a", true},
+      {"https://API.GitHub.COM/users/a", true},                // host case does not matter
+      {"https://api.github.com:443/users/a", true},            // the default port, spelled out
+      {"https://user@api.github.com/users/a", true},           // userinfo is no part of the origin
+      {"https://api.github.com@evil.example/users/a", false},  // the host is evil.example
+      {"https://api.github.com:443@evil.example/users/a", false},
+      {"https://evil.example#@api.github.com/users/a", false},
+      {"https://api.github.com:8443/users/a", false},  // another port
+      {"https://api.github.com./users/a", false},      // a trailing dot: another name
+      {"http://api.github.com/users/a", false},        // plain http
+      {"https://api.github.com.evil.example/users/a", false},
+      {"https://[::1]/users/a", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.url);
+    Rig rig([](const http::HttpGet&, int) { return Reply(200, "{}"); });
+    REQUIRE_OK(rig.Fetch(c.url));
+    REQUIRE(rig.transport->sent.size() == 1);
+    CHECK(rig.transport->sent[0].HasHeader("Authorization") == c.token);
+    CHECK(rig.transport->sent[0].HasHeader("Accept"));
+  }
+}
+
+TEST_CASE("over a scripted transport an IPv6 api_url matches its literal in any spelling") {
+  const std::string api = "http://[::1]:8080";
+  for (std::string url : {"http://[::1]:8080/x", "http://[0:0:0:0:0:0:0:1]:8080/x", "/x"}) {
+    CAPTURE(url);
+    Rig rig([](const http::HttpGet&, int) { return Reply(200, "{}"); }, Options(api));
+    REQUIRE_OK(rig.Fetch(url));
+    CHECK(rig.transport->sent[0].Has("Authorization: Bearer " + kToken));
+  }
+  Rig rig([](const http::HttpGet&, int) { return Reply(200, "{}"); }, Options(api));
+  REQUIRE_OK(rig.Fetch("http://[::1]:8081/x"));
+  CHECK_FALSE(rig.transport->sent[0].HasHeader("Authorization"));
+}
+
+TEST_CASE("over a scripted transport a next link off the API origin fails the page") {
+  struct Case {
+    std::string link;
+    bool follows;
+  };
+  const std::vector<Case> cases = {
+      {kApi + "/repositories/1/issues?page=2", true},
+      {"https://API.github.com:443/repositories/1/issues?page=2", true},
+      {"/repositories/1/issues?page=2", true},  // a path: under api_url
+      {"https://api.github.com@evil.example/repositories/1/issues?page=2", false},
+      {"https://evil.example/repositories/1/issues?page=2", false},
+      {"http://api.github.com/repositories/1/issues?page=2", false},
+      {"https://api.github.com:444/repositories/1/issues?page=2", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.link);
+    MemoryEtags etags;
+    Rig rig(
+        [&](const http::HttpGet&, int) {
+          return Reply(200, "[]", {{"etag", "\"p1\""}, {"link", "<" + c.link + ">; rel=\"next\""}});
+        },
+        Options(), &etags);
+    auto r = rig.Fetch("/repos/o/r/issues?per_page=100");
+    CHECK(rig.transport->sent.size() == 1);  // not retried: the link would be the same
+    if (c.follows) {
+      REQUIRE_OK(r);
+      CHECK(r->next_url == c.link);  // exactly as given
+      CHECK(etags.saves == 1);
+    } else {
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == Status::Code::kUnavailable);
+      CHECK(r.status().message() == "GET " + kApi +
+                                        "/repos/o/r/issues?per_page=100 failed: the next-page "
+                                        "link leaves the API origin");
+      CHECK(etags.saves == 0);  // so the next run asks unconditionally
+      CHECK(rig.client->stats().failures == 1);
+    }
+  }
+}

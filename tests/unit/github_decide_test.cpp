@@ -81,6 +81,12 @@ Answer Secondary(long status, std::optional<std::string> retry_after,
   return Http(status, std::move(h), text);
 }
 
+Answer OffOrigin(long status) {
+  Answer a = Http(status, {{"link", "<https://evil.example/x?page=2>; rel=\"next\""}}, "[]");
+  a.next_leaves_origin = true;
+  return a;
+}
+
 struct Expect {
   explicit Expect(Action a, Kind k = Kind::kOk) : action(a), kind(k) {}
   Action action;
@@ -231,6 +237,16 @@ TEST_CASE("the decision table: answers, limits, faults, exhausted tries and host
        {},
        Deliver(Kind::kClientError)},
       {"tries spent before do not stop a good answer", Http(200), Tries(3, 3), Deliver(Kind::kOk)},
+
+      {"200 whose next link leaves the API origin: fail at once",
+       OffOrigin(200),
+       {},
+       Fail("the next-page link leaves the API origin", 0)},
+      {"a 304's next link is the cache's, never judged here",
+       OffOrigin(304),
+       {},
+       Deliver(Kind::kNotModified)},
+      {"a 404 is not walked, whatever its link", OffOrigin(404), {}, Deliver(Kind::kGone)},
 
       // --- 401 ----------------------------------------------------------------------------
       {"401: unauthorized",
