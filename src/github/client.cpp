@@ -254,8 +254,7 @@ class Client::Impl {
       }
       if (d.retry_after && d.retry_after->capped() && r.status >= 400) {
         log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url,
-                     d.retry_after->asked_s,
-                     std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count());
+                     d.retry_after->asked_s, kMaxRetryAfterSeconds);
       }
     }
     switch (d.action) {

@@ -15,6 +15,7 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/http/transport.hpp"
 #include "ghharvest/util/clock.hpp"
+#include "github/response_headers.hpp"
 
 namespace ghharvest::github {
 
@@ -60,19 +61,6 @@ struct Attempt {
 
 inline constexpr double kMaxJitter = 0.25;
 
-// The longest Retry-After obeyed: GitHub asks for seconds to minutes; a proxy's or a bug's
-// "a year" must not stall the daemon, so it waits at most an hour, then asks again.
-inline constexpr Clock::TimePoint::duration kMaxRetryAfter = std::chrono::hours(1);
-
-// The longest X-Poll-Interval obeyed, in seconds (see ApiResponse::poll_interval).
-inline constexpr std::int64_t kMaxPollInterval = 60 * 60;
-
-struct RetryAfter {
-  std::int64_t asked_s = 0;           // the wait the server asked for, in seconds
-  Clock::TimePoint::duration wait{};  // the wait obeyed: asked_s held to kMaxRetryAfter
-  bool capped() const;
-};
-
 struct Decision {
   enum class Action {
     kDeliver,       // hand the caller an ApiResponse of `kind`
@@ -100,19 +88,6 @@ struct Decision {
 
 Decision Decide(const Answer& answer, const Attempt& attempt, const ClientOptions& options,
                 Clock::TimePoint now);
-
-// The pieces Decide reads, for the client's ApiResponse as well.
-
-// The x-ratelimit-* headers; `reset` held to [0, now + an hour] (Governor::ClampReset).
-RateLimit ParseRate(const http::Headers& headers, Clock::TimePoint now);
-
-// Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date, as a wait from `now` (a date
-// already past means at once, like "0"), capped at kMaxRetryAfter. nullopt when absent or
-// neither.
-std::optional<RetryAfter> ParseRetryAfter(const http::Headers& headers, Clock::TimePoint now);
-
-// X-Poll-Interval (Events API), seconds, held to [0, kMaxPollInterval].
-std::optional<int> ParsePollInterval(const http::Headers& headers);
 
 // Exponential backoff: `base` doubled per earlier try (`tries`) and held to `cap`, then
 // `jitter` of itself added on top (so it may pass `cap` by up to kMaxJitter).

@@ -474,25 +474,25 @@ TEST_CASE("the decision table: answers, limits, faults, exhausted tries and host
 }
 
 TEST_CASE("the rate-limit headers are read, absent ones as -1") {
-  auto r = ParseRate({{"x-ratelimit-limit", "5000"},
-                      {"x-ratelimit-remaining", "4321"},
-                      {"x-ratelimit-used", "679"},
-                      {"x-ratelimit-reset", std::to_string(kNowS + 1200)},
-                      {"x-ratelimit-resource", "search"}},
+  auto r = ParseRate(http::Headers{{"x-ratelimit-limit", "5000"},
+                                   {"x-ratelimit-remaining", "4321"},
+                                   {"x-ratelimit-used", "679"},
+                                   {"x-ratelimit-reset", std::to_string(kNowS + 1200)},
+                                   {"x-ratelimit-resource", "search"}},
                      kNow);
   CHECK(r.resource == "search");
   CHECK(r.limit == 5000);
   CHECK(r.remaining == 4321);
   CHECK(r.used == 679);
   CHECK(r.reset == kNowS + 1200);
-  auto none = ParseRate({{"x-ratelimit-remaining", "12abc"}}, kNow);
+  auto none = ParseRate(http::Headers{{"x-ratelimit-remaining", "12abc"}}, kNow);
   CHECK(none.resource.empty());
   CHECK(none.limit == -1);
   CHECK(none.remaining == -1);
   CHECK(none.used == -1);
   CHECK(none.reset == 0);
   // The same clamp as the governor's.
-  CHECK(ParseRate({{"x-ratelimit-reset", "9223372036854775807"}}, kNow).reset ==
+  CHECK(ParseRate(http::Headers{{"x-ratelimit-reset", "9223372036854775807"}}, kNow).reset ==
         Governor::ClampReset(std::numeric_limits<std::int64_t>::max(), kNow));
 }
 
