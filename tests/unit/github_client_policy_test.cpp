@@ -8,7 +8,6 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,110 +15,17 @@
 
 #include "check_ok.hpp"
 #include "ghharvest/http/transport.hpp"
+#include "scripted_transport.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
+using namespace ghharvest::testing;
 using std::chrono::seconds;
 
 namespace {
 
 const std::string kApi = "https://api.github.com";
 const std::string kToken = "ghp_scriptedTransportToken0123456789";
-
-// One GET as the client handed it to the transport.
-struct Sent {
-  http::HttpGet get;
-  Clock::TimePoint at;
-  bool Has(const std::string& header_line) const {
-    for (const auto& h : get.headers) {
-      if (h == header_line) return true;
-    }
-    return false;
-  }
-  bool HasHeader(const std::string& name) const {
-    for (const auto& h : get.headers) {
-      if (h.rfind(name + ":", 0) == 0) return true;
-    }
-    return false;
-  }
-};
-
-// The answer a script gives; nullopt holds the transfer until Release().
-using Script = std::function<std::optional<http::HttpResult>(const http::HttpGet&, int nth)>;
-
-class ScriptedTransport final : public http::Transport {
- public:
-  ScriptedTransport(boost::asio::io_context& io, const Clock& clock, Script script)
-      : io_(io), clock_(clock), script_(std::move(script)) {}
-  ~ScriptedTransport() override { *alive_ = false; }
-
-  http::TransferId Start(http::HttpGet request, http::TransferCallback done) override {
-    const http::TransferId id = next_id_++;
-    sent.push_back({request, clock_.Now()});
-    open_.emplace(id, std::move(done));
-    std::optional<http::HttpResult> answer = script_(request, static_cast<int>(sent.size()) - 1);
-    if (answer) {
-      Answer(id, std::move(*answer));
-    } else {
-      held.push_back(id);
-    }
-    return id;
-  }
-
-  void Cancel(http::TransferId id) override {
-    http::HttpResult r;
-    r.cancelled = true;
-    r.curl_code = 42;  // any transport error
-    r.error = "cancelled";
-    ++cancels;
-    Answer(id, std::move(r));
-  }
-
-  // Answers a held transfer.
-  void Release(http::TransferId id, http::HttpResult r) { Answer(id, std::move(r)); }
-
-  std::size_t open() const { return open_.size(); }
-
-  std::vector<Sent> sent;
-  std::vector<http::TransferId> held;
-  int cancels = 0;
-
- private:
-  void Answer(http::TransferId id, http::HttpResult r) {
-    boost::asio::post(io_, [this, alive = alive_, id, r = std::move(r)]() mutable {
-      if (!*alive) return;
-      auto it = open_.find(id);
-      if (it == open_.end()) return;  // already answered (cancelled, say)
-      http::TransferCallback done = std::move(it->second);
-      open_.erase(it);
-      done(std::move(r));
-    });
-  }
-
-  boost::asio::io_context& io_;
-  const Clock& clock_;
-  Script script_;
-  std::map<http::TransferId, http::TransferCallback> open_;
-  http::TransferId next_id_ = 1;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-};
-
-http::HttpResult Reply(long status, std::string body = "{}", http::Headers headers = {}) {
-  http::HttpResult r;
-  r.status = status;
-  r.body = std::move(body);
-  r.body.reserve(r.body.size() + 64);  // the transport's promise: simdjson's padding
-  r.headers = std::move(headers);
-  return r;
-}
-
-http::HttpResult TransportError(std::string error, bool permanent = false) {
-  http::HttpResult r;
-  r.curl_code = 7;
-  r.error = std::move(error);
-  r.permanent = permanent;
-  return r;
-}
 
 // Validators in memory, with the order of events the client must respect.
 class MemoryEtags final : public EtagStore {
@@ -156,7 +62,7 @@ ClientOptions Options(const std::string& api = kApi) {
 
 // A client over a scripted transport; `transport` stays valid while `client` lives.
 struct Rig {
-  explicit Rig(Script script, ClientOptions o = Options(), EtagStore* etags = nullptr)
+  explicit Rig(TransportScript script, ClientOptions o = Options(), EtagStore* etags = nullptr)
       : clock(100000) {  // an hour in 36 ms
     auto t = std::make_unique<ScriptedTransport>(io, clock, std::move(script));
     transport = t.get();
@@ -205,7 +111,7 @@ TEST_CASE("over a scripted transport a GET carries the documented headers and li
   CHECK(r->url == kApi + "/users/alice");
   CHECK(r->final_url == kApi + "/users/alice");  // no redirect: the URL asked for
   REQUIRE(rig.transport->sent.size() == 1);
-  const Sent& s = rig.transport->sent[0];
+  const SentGet& s = rig.transport->sent[0];
   CHECK(s.get.url == kApi + "/users/alice");
   CHECK(s.Has("Authorization: Bearer " + kToken));
   CHECK(s.Has("Accept: application/vnd.github+json"));
