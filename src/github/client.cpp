@@ -236,8 +236,9 @@ class Client::Impl {
     const Clock::TimePoint now = clock_.Now();
     Answer a = AnswerOf(r);
     std::optional<std::string> next;
-    if (auto it = a.headers.find("link"); it != a.headers.end())
+    if (auto it = a.headers.find("link"); it != a.headers.end()) {
       next = FindLink(it->second, "next");
+    }
     // Taken as given, but only when it stays where the token may go: a page that sends the
     // walk elsewhere fails (Decide), so nothing from another host is stored as GitHub's.
     a.next_leaves_origin = next && !OnApiOrigin(Absolute(*next));
@@ -276,7 +277,7 @@ class Client::Impl {
     }
   }
 
-  // The facts Decide needs; the headers move out of `r` (the ApiResponse reads them there).
+  // The facts Decide needs. The headers move out of `r`: Deliver reads them from the Answer.
   Answer AnswerOf(http::HttpResult& r) {
     Answer a;
     if (r.curl_code != 0) {

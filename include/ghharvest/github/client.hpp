@@ -94,8 +94,8 @@ class Client {
   Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options);
   // The same client over another transport (ghharvest/http/transport.hpp): a test's scripted
   // one, so the policy below is tested without sockets. The first constructor builds the
-  // production transport, libcurl on `io`. The client owns `transport` and destroys it first,
-  // so no transfer calls back into a client being destroyed.
+  // production transport, libcurl on `io`. The client owns `transport` (not null) and destroys
+  // it first, so no transfer calls back into a client being destroyed.
   Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options,
          std::unique_ptr<http::Transport> transport);
   ~Client();
