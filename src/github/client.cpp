@@ -1,26 +1,23 @@
 #include "ghharvest/github/client.hpp"
 
-#include <curl/curl.h>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cctype>
-#include <charconv>
-#include <ctime>
 #include <deque>
-#include <limits>
 #include <random>
 #include <unordered_map>
 
 #include "ghharvest/util/hash.hpp"
 #include "ghharvest/util/log.hpp"
+#include "github/decide.hpp"
 #include "github/etag_cache.hpp"
 #include "github/governor.hpp"
 #include "github/link_header.hpp"
 #include "http/curl_multi.hpp"
+#include "http/url.hpp"
 
 namespace ghharvest::github {
 namespace {
@@ -28,96 +25,6 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-
-std::optional<std::int64_t> ParseInt(const std::string* text) {
-  if (!text) return std::nullopt;
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || p != text->data() + text->size()) return std::nullopt;
-  return v;
-}
-
-// A decimal integer, saturated at int64's limits when it has more digits than fit: a time
-// header asking for "forever" is read as the longest wait, not as absent.
-std::optional<std::int64_t> ParseIntSaturated(const std::string* text) {
-  if (!text) return std::nullopt;
-  const char* end = text->data() + text->size();
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text->data(), end, v);
-  if (p != end) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) {
-    return text->front() == '-' ? std::numeric_limits<std::int64_t>::min()
-                                : std::numeric_limits<std::int64_t>::max();
-  }
-  if (ec != std::errc()) return std::nullopt;
-  return v;
-}
-
-// The longest Retry-After obeyed.
-constexpr Clock::TimePoint::duration kMaxRetryAfter = std::chrono::hours(1);
-constexpr std::int64_t kMaxRetryAfterSeconds =
-    std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count();
-
-// The longest X-Poll-Interval obeyed, in seconds (see ApiResponse::poll_interval).
-constexpr std::int64_t kMaxPollInterval = 60 * 60;
-
-struct RetryAfter {
-  std::int64_t asked_s = 0;           // the wait the server asked for, in seconds
-  Clock::TimePoint::duration wait{};  // the wait obeyed: asked_s held to kMaxRetryAfter
-  bool capped() const { return asked_s > kMaxRetryAfterSeconds; }
-};
-
-// Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date. A date is turned into a wait
-// from `now`; one already past means retry at once, like "0". nullopt when absent or neither.
-// The server (or a proxy) may send any number or date ("9223372037", the year 9999; curl
-// also reads junk like "1Oct5201" as a date): the wait is worked out in whole seconds and
-// capped before it becomes a nanosecond duration, which past 292 years would overflow.
-std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now) {
-  if (!text || text->empty()) return std::nullopt;
-  RetryAfter out;
-  if (auto delta = ParseIntSaturated(text)) {
-    out.asked_s = std::max<std::int64_t>(0, *delta);
-    out.wait = std::chrono::seconds(std::min(out.asked_s, kMaxRetryAfterSeconds));
-    return out;
-  }
-  // curl_getdate reads the three forms RFC 9110 allows (IMF-fixdate, RFC 850, asctime).
-  const std::time_t at = curl_getdate(text->c_str(), nullptr);
-  if (at == -1) return std::nullopt;
-  // A TimePoint's seconds are within +-2^34, so neither sum below can overflow.
-  const std::int64_t now_s =
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  if (at <= now_s) return out;  // past (or now): no wait
-  if (at > now_s + kMaxRetryAfterSeconds) {
-    out.asked_s = at - std::max<std::int64_t>(0, now_s);
-    out.wait = kMaxRetryAfter;
-    return out;
-  }
-  // Within the cap, so representable: the exact wait, to the nanosecond of `now`.
-  out.asked_s = at - now_s;
-  out.wait = std::max(Clock::TimePoint::duration::zero(),
-                      Clock::TimePoint(std::chrono::seconds(at)) - now);
-  return out;
-}
-
-// The x-ratelimit-* headers; `reset` held to [0, now + an hour] (Governor::ClampReset).
-RateLimit ParseRate(const http::HttpResult& r, Clock::TimePoint now) {
-  RateLimit rl;
-  if (const std::string* res = r.header("x-ratelimit-resource")) rl.resource = *res;
-  rl.limit = ParseInt(r.header("x-ratelimit-limit")).value_or(-1);
-  rl.remaining = ParseInt(r.header("x-ratelimit-remaining")).value_or(-1);
-  rl.used = ParseInt(r.header("x-ratelimit-used")).value_or(-1);
-  rl.reset =
-      Governor::ClampReset(ParseIntSaturated(r.header("x-ratelimit-reset")).value_or(0), now);
-  return rl;
-}
-
-bool ContainsNoCase(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
-}
 
 }  // namespace
 
@@ -133,7 +40,8 @@ std::string TokenIdentity(const std::string& token) {
 
 class Client::Impl {
  public:
-  Impl(asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options)
+  Impl(asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options,
+       std::unique_ptr<http::Transport> transport)
       : io_(io),
         clock_(clock),
         opts_(std::move(options)),
@@ -141,7 +49,7 @@ class Client::Impl {
         governor_(clock, opts_.reserve, opts_.search_per_minute),
         wake_(io),
         rng_(std::random_device{}()),
-        multi_(std::make_unique<http::CurlMulti>(io)) {
+        transport_(std::move(transport)) {
     while (!opts_.api_url.empty() && opts_.api_url.back() == '/') opts_.api_url.pop_back();
     if (opts_.concurrency < 1) opts_.concurrency = 1;
     base_headers_ = {
@@ -152,22 +60,24 @@ class Client::Impl {
     if (!opts_.token.empty()) {
       auth_header_ = "Authorization: " + opts_.auth_scheme + " " + opts_.token;
     }
-    api_origin_ = Origin(opts_.api_url);
+    api_origin_ = http::OriginOf(opts_.api_url);
+    if (!api_origin_) {
+      log::Warning("api_url has no http(s) origin, the token is never sent api_url={}",
+                   opts_.api_url);
+    }
   }
 
-  // "scheme://host[:port]" of an absolute URL, lower-cased; "" when it has none.
-  static std::string Origin(const std::string& url) {
-    auto scheme = url.find("://");
-    if (scheme == std::string::npos) return "";
-    auto end = url.find_first_of("/?#", scheme + 3);
-    std::string o = url.substr(0, end);
-    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
+  // Whether `url` is on api_url's scheme://host:port as libcurl, which sends the request,
+  // reads both: the only URLs the token goes to, and the only ones a next link may name.
+  bool OnApiOrigin(const std::string& url) const {
+    if (!api_origin_) return false;
+    std::optional<std::string> origin = http::OriginOf(url);
+    return origin && *origin == *api_origin_;
   }
 
   ~Impl() {
-    // Transfers die with the multi handle, without running callbacks into a dead client.
-    multi_.reset();
+    // Transfers die with the transport, without running callbacks into a dead client.
+    transport_.reset();
     wake_.cancel();
   }
 
@@ -207,7 +117,7 @@ class Client::Impl {
       if (alive.expired()) return;
     }
     // Their callbacks come back through OnDone with `cancelled` set.
-    for (auto t : transfers) multi_->Cancel(t);
+    for (auto t : transfers) transport_->Cancel(t);
     ArmWake(Clock::TimePoint::max());
   }
 
@@ -287,7 +197,7 @@ class Client::Impl {
     req.headers = base_headers_;
     // The token goes only to the configured API origin, never to a host named by an
     // absolute URL from elsewhere.
-    if (!auth_header_.empty() && Origin(p->url) == api_origin_) req.headers.push_back(auth_header_);
+    if (!auth_header_.empty() && OnApiOrigin(p->url)) req.headers.push_back(auth_header_);
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
@@ -304,8 +214,8 @@ class Client::Impl {
     std::uint64_t id = p->id;
     Pending* raw = p.get();
     in_flight_.emplace(id, std::move(p));
-    raw->transfer =
-        multi_->Start(std::move(req), [this, id](http::HttpResult r) { OnDone(id, std::move(r)); });
+    raw->transfer = transport_->Start(std::move(req),
+                                      [this, id](http::HttpResult r) { OnDone(id, std::move(r)); });
   }
 
   void OnDone(std::uint64_t id, http::HttpResult r) {
@@ -319,45 +229,85 @@ class Client::Impl {
 
   void Handle(std::unique_ptr<Pending> p, http::HttpResult r) {
     if (r.cancelled) {
+      // Not an answer: CancelAll asked for it.
       governor_.OnAbort(p->resource);
       p->cb(Status::Cancelled("request cancelled: GET " + p->url));
       return;
     }
-    if (r.curl_code != 0 || r.truncated) {
+    const Clock::TimePoint now = clock_.Now();
+    Answer a = AnswerOf(r);
+    std::optional<std::string> next;
+    if (auto it = a.headers.find("link"); it != a.headers.end()) {
+      next = FindLink(it->second, "next");
+    }
+    // Taken as given, but only when it stays where the token may go: a page that sends the
+    // walk elsewhere fails (Decide), so nothing from another host is stored as GitHub's.
+    a.next_leaves_origin = next && !OnApiOrigin(Absolute(*next));
+    const Attempt attempt{p->transient_retries, p->limit_retries, jitter_(rng_)};
+    Decision d = Decide(a, attempt, opts_, now);
+    if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
       governor_.OnAbort(p->resource);
-      if (r.permanent) {
-        stats_.failures++;
-        log::Error("request failed url={} error=\"{}\"", p->url, r.error);
-        Status s = Status::Unavailable(fmt::format("GET {} failed: {}", p->url, r.error));
-        Fail(std::move(p), std::move(s));
+    } else {
+      log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
+      if (d.rate.resource.empty()) d.rate.resource = p->resource;
+      governor_.OnResponse(p->resource, d.rate);
+      if (r.status != 304 && p->url.find("/rate_limit") == std::string::npos) {
+        stats_.points_spent++;
+      }
+      if (d.retry_after && d.retry_after->capped() && r.status >= 400) {
+        log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url,
+                     d.retry_after->asked_s, kMaxRetryAfterSeconds);
+      }
+    }
+    switch (d.action) {
+      case Decision::Action::kDeliver:
+        Deliver(std::move(p), std::move(r), a.headers, std::move(next), d);
         return;
-      }
-      std::string why = r.truncated ? "truncated body" : r.error;
-      if (r.truncated && r.curl_code != 0) why += " (" + r.error + ")";
-      RetryOrFail(std::move(p), why, std::nullopt);
-      return;
+      case Decision::Action::kRetry:
+        Retry(std::move(p), d, now);
+        return;
+      case Decision::Action::kWaitForLimit:
+        WaitForLimit(std::move(p), d, r.status, now);
+        return;
+      case Decision::Action::kUnauthorized:
+        Unauthorized(std::move(p));
+        return;
+      case Decision::Action::kFail:
+        GiveUp(std::move(p), d);
+        return;
     }
-    log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
-    RateLimit rate = ParseRate(r, clock_.Now());
-    if (rate.resource.empty()) rate.resource = p->resource;
-    governor_.OnResponse(p->resource, rate);
-    const long status = r.status;
-    if (status != 304 && p->url.find("/rate_limit") == std::string::npos) stats_.points_spent++;
-    std::optional<Clock::TimePoint::duration> retry_after;
-    if (auto asked = ParseRetryAfter(r.header("retry-after"), clock_.Now())) {
-      // GitHub asks for seconds to minutes; a proxy's or a bug's "a year" must not stall the
-      // daemon: wait at most an hour, then ask again (the answer may repeat the wait).
-      if (asked->capped() && status >= 400) {
-        log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url, asked->asked_s,
-                     kMaxRetryAfterSeconds);
-      }
-      retry_after = asked->wait;
-    }
+  }
 
-    if (status == 304) {
+  // The facts Decide needs. The headers move out of `r`: Deliver reads them from the Answer.
+  Answer AnswerOf(http::HttpResult& r) {
+    Answer a;
+    if (r.curl_code != 0) {
+      a.end = r.permanent ? TransferEnd::kFailedForGood : TransferEnd::kFailed;
+    }
+    a.error = r.error;
+    a.status = r.status;
+    a.headers = std::move(r.headers);
+    a.text = r.body;
+    if (r.truncated) {
+      a.body = BodyState::kCut;
+    } else if (a.end == TransferEnd::kCompleted && r.status >= 200 && r.status < 300 &&
+               r.status != 204) {
+      if (r.body.empty()) {
+        a.body = BodyState::kEmpty;
+      } else if (!ValidJson(r.body)) {
+        a.body = BodyState::kMalformed;
+      }
+    }
+    return a;
+  }
+
+  void Deliver(std::unique_ptr<Pending> p, http::HttpResult r, const http::Headers& headers,
+               std::optional<std::string> next, const Decision& d) {
+    ApiResponse resp = BaseResponse(*p, r, headers, d.rate);
+    resp.next_url = std::move(next);
+    resp.kind = d.kind;
+    if (d.kind == ApiResponse::Kind::kNotModified) {
       stats_.not_modified++;
-      ApiResponse resp = BaseResponse(*p, r, rate);
-      resp.kind = ApiResponse::Kind::kNotModified;
       if (p->cached) {
         resp.next_url = p->cached->next_url;
         if (!resp.etag) resp.etag = p->cached->etag;
@@ -366,94 +316,43 @@ class Client::Impl {
       p->cb(std::move(resp));
       return;
     }
-    if (status >= 200 && status < 300) {
-      // Every GitHub endpoint read here answers JSON ("[]" for an empty list), so an empty
-      // 200 is a body lost on the way: libcurl reports a gzip stream cut before its first
-      // byte inflated as a complete, empty body.
-      if (status != 204 && !ValidJson(r.body)) {
-        RetryOrFail(std::move(p), fmt::format("HTTP {} with a body that is not valid JSON", status),
-                    std::nullopt);
-        return;
-      }
-      ApiResponse resp = BaseResponse(*p, r, rate);
-      resp.kind = ApiResponse::Kind::kOk;
-      resp.body = std::move(r.body);
-      if (resp.body.capacity() < resp.body.size() + simdjson::SIMDJSON_PADDING) {
-        resp.body.reserve(resp.body.size() + simdjson::SIMDJSON_PADDING);
-      }
-      std::optional<CacheEntry> store;
-      if (resp.etag || resp.last_modified) {
-        store = CacheEntry{resp.etag, resp.last_modified, resp.next_url};
-      }
-      std::string url = p->url;
-      std::weak_ptr<int> alive = alive_;
-      const std::uint64_t cancellations = cancellations_;
-      p->cb(std::move(resp));
-      // After the callback: see Client::Forget in the header. A callback that cancelled
-      // everything (the caller gave up, e.g. its commit of this page failed on a full disk)
-      // may not have stored the page: keep no validator that would answer 304 for it.
-      if (store && !alive.expired() && cancellations == cancellations_) {
-        Status s = cache_.Store(url, *store);
-        if (!s.ok()) log::Warning("http cache write failed url={} error={}", url, s.ToString());
-      }
-      return;
-    }
-    if (status == 401) {
-      Unauthorized(std::move(p));
-      return;
-    }
-    if (status == 403 || status == 429) {
-      bool secondary = retry_after.has_value() || ContainsNoCase(r.body, "secondary rate limit");
-      if (secondary) {
-        auto wait = retry_after ? *retry_after : Backoff(opts_.secondary_base, p->limit_retries);
-        LimitWait(std::move(p), wait, "secondary rate limit", status);
-        return;
-      }
-      if (rate.remaining == 0) {
-        // The governor now holds this resource until the reset; the request waits in line.
-        // rate.reset is clamped (ParseRate), so it converts without overflow.
-        Clock::TimePoint reset = Clock::TimePoint(std::chrono::seconds(rate.reset));
-        if (reset > clock_.Now()) {
-          log::Notice(
-              "primary rate limit hit resource={} status={} wait_s={}", rate.resource, status,
-              std::chrono::duration_cast<std::chrono::seconds>(reset - clock_.Now()).count());
-          stats_.retries++;
-          // Also under the guessed bucket, in case GitHub charged the request to another.
-          governor_.BlockUntil(p->resource, reset);
-          queue_.push_front(std::move(p));
-          return;
-        }
-        // A reset already past yet still refused: back off like a secondary limit.
-        auto wait = Backoff(opts_.secondary_base, p->limit_retries);
-        LimitWait(std::move(p), wait, "primary rate limit past its reset", status);
-        return;
-      }
-    }
-    if (status >= 500) {
-      RetryOrFail(std::move(p), fmt::format("HTTP {}", status), retry_after);
-      return;
-    }
-    ApiResponse resp = BaseResponse(*p, r, rate);
-    resp.kind = (status == 404 || status == 410) ? ApiResponse::Kind::kGone
-                                                 : ApiResponse::Kind::kClientError;
     resp.body = std::move(r.body);
-    resp.body.reserve(resp.body.size() + simdjson::SIMDJSON_PADDING);
+    if (resp.body.capacity() < resp.body.size() + simdjson::SIMDJSON_PADDING) {
+      resp.body.reserve(resp.body.size() + simdjson::SIMDJSON_PADDING);
+    }
+    if (d.kind != ApiResponse::Kind::kOk) {
+      p->cb(std::move(resp));
+      return;
+    }
+    std::optional<CacheEntry> store;
+    if (resp.etag || resp.last_modified) {
+      store = CacheEntry{resp.etag, resp.last_modified, resp.next_url};
+    }
+    std::string url = p->url;
+    std::weak_ptr<int> alive = alive_;
+    const std::uint64_t cancellations = cancellations_;
     p->cb(std::move(resp));
+    // After the callback: see Client::Forget in the header. A callback that cancelled
+    // everything (the caller gave up, e.g. its commit of this page failed on a full disk)
+    // may not have stored the page: keep no validator that would answer 304 for it.
+    if (store && !alive.expired() && cancellations == cancellations_) {
+      Status s = cache_.Store(url, *store);
+      if (!s.ok()) log::Warning("http cache write failed url={} error={}", url, s.ToString());
+    }
   }
 
-  ApiResponse BaseResponse(const Pending& p, const http::HttpResult& r, const RateLimit& rate) {
+  ApiResponse BaseResponse(const Pending& p, const http::HttpResult& r,
+                           const http::Headers& headers, const RateLimit& rate) {
     ApiResponse resp;
     resp.status = static_cast<int>(r.status);
     resp.url = p.url;
     resp.final_url = r.final_url.empty() ? p.url : r.final_url;
-    if (const std::string* link = r.header("link")) resp.next_url = FindLink(*link, "next");
-    if (const std::string* e = r.header("etag")) resp.etag = *e;
-    if (const std::string* lm = r.header("last-modified")) resp.last_modified = *lm;
-    resp.rate = rate;
-    if (auto pi = ParseIntSaturated(r.header("x-poll-interval"))) {
-      // GitHub says 60; like Retry-After, a server may silence the events for an hour at most.
-      resp.poll_interval = static_cast<int>(std::clamp<std::int64_t>(*pi, 0, kMaxPollInterval));
+    if (auto it = headers.find("etag"); it != headers.end()) resp.etag = it->second;
+    if (auto it = headers.find("last-modified"); it != headers.end()) {
+      resp.last_modified = it->second;
     }
+    resp.rate = rate;
+    resp.poll_interval = ParsePollInterval(headers);
     return resp;
   }
 
@@ -463,55 +362,46 @@ class Client::Impl {
     return !parser_.parse(body.data(), body.size(), false).get(doc);
   }
 
-  // Exponential backoff from `base`, doubled per earlier try, capped, plus up to 25% jitter
-  // so that many clients (or requests) do not retry in lockstep; never less than `base`.
-  Clock::TimePoint::duration Backoff(Clock::TimePoint::duration base, int tries) {
-    auto cap = duration_cast<Clock::TimePoint::duration>(opts_.max_backoff);
-    auto d = base;
-    for (int i = 0; i < tries && d < cap; ++i) d *= 2;
-    d = std::min(d, cap);
-    std::uniform_real_distribution<double> jitter(0.0, 0.25);
-    return d + duration_cast<Clock::TimePoint::duration>(d * jitter(rng_));
-  }
-
-  void RetryOrFail(std::unique_ptr<Pending> p, const std::string& why,
-                   std::optional<Clock::TimePoint::duration> hint) {
-    if (p->transient_retries >= opts_.max_retries) {
-      stats_.failures++;
-      int tries = p->transient_retries + 1;
-      log::Error("request failed, giving up url={} tries={} error=\"{}\"", p->url, tries, why);
-      Status s =
-          Status::Unavailable(fmt::format("GET {} failed after {} tries: {}", p->url, tries, why));
-      Fail(std::move(p), std::move(s));
-      return;
-    }
-    auto delay = hint ? *hint : Backoff(opts_.retry_base, p->transient_retries);
+  void Retry(std::unique_ptr<Pending> p, const Decision& d, Clock::TimePoint now) {
     p->transient_retries++;
     stats_.retries++;
     log::Warning("request failed, retrying url={} try={} delay_ms={} error=\"{}\"", p->url,
-                 p->transient_retries, duration_cast<milliseconds>(delay).count(), why);
-    p->not_before = clock_.Now() + delay;
+                 p->transient_retries, duration_cast<milliseconds>(d.delay).count(), d.reason);
+    p->not_before = now + d.delay;
     queue_.push_front(std::move(p));
   }
 
-  void LimitWait(std::unique_ptr<Pending> p, Clock::TimePoint::duration wait, const char* what,
-                 long status) {
-    if (p->limit_retries >= opts_.max_retries) {
-      stats_.failures++;
-      int tries = p->limit_retries + 1;
-      log::Error("request failed, giving up url={} tries={} error=\"{}\"", p->url, tries, what);
-      Status s = Status::Unavailable(
-          fmt::format("GET {} failed after {} tries: {} (HTTP {})", p->url, tries, what, status));
-      Fail(std::move(p), std::move(s));
-      return;
+  void WaitForLimit(std::unique_ptr<Pending> p, const Decision& d, long status,
+                    Clock::TimePoint now) {
+    const auto wait_s = std::chrono::duration_cast<std::chrono::seconds>(d.until - now).count();
+    if (d.spends_limit_try) {
+      p->limit_retries++;
+      log::Warning("{}, waiting resource={} status={} wait_s={}", d.reason, p->resource, status,
+                   wait_s);
+    } else {
+      log::Notice("{} hit resource={} status={} wait_s={}", d.reason, d.rate.resource, status,
+                  wait_s);
     }
-    p->limit_retries++;
     stats_.retries++;
-    log::Warning("{}, waiting resource={} status={} wait_s={}", what, p->resource, status,
-                 duration_cast<std::chrono::seconds>(wait).count());
-    // Secondary limits are per token: hold back the whole resource, not just this request.
-    governor_.BlockUntil(p->resource, clock_.Now() + wait);
+    // Limits are per token: hold back the whole resource, not just this request (under the
+    // guessed bucket, in case GitHub charged the request to another); it waits in line.
+    governor_.BlockUntil(p->resource, d.until);
     queue_.push_front(std::move(p));
+  }
+
+  void GiveUp(std::unique_ptr<Pending> p, const Decision& d) {
+    stats_.failures++;
+    Status s;
+    if (d.tries > 0) {
+      log::Error("request failed, giving up url={} tries={} error=\"{}\"", p->url, d.tries,
+                 d.reason);
+      s = Status::Unavailable(
+          fmt::format("GET {} failed after {} tries: {}", p->url, d.tries, d.reason));
+    } else {
+      log::Error("request failed url={} error=\"{}\"", p->url, d.reason);
+      s = Status::Unavailable(fmt::format("GET {} failed: {}", p->url, d.reason));
+    }
+    Fail(std::move(p), std::move(s));
   }
 
   Status UnauthorizedStatus() const {
@@ -560,10 +450,11 @@ class Client::Impl {
   asio::steady_timer wake_;
   bool wake_armed_ = false;
   std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> jitter_{0.0, kMaxJitter};
   simdjson::dom::parser parser_;
   std::vector<std::string> base_headers_;
   std::string auth_header_;
-  std::string api_origin_;
+  std::optional<std::string> api_origin_;
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
   std::uint64_t next_id_ = 1;
@@ -574,12 +465,15 @@ class Client::Impl {
   ClientStats stats_;
   // Handlers and callbacks check this to notice that the client was destroyed under them.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  std::unique_ptr<http::CurlMulti> multi_;
+  std::unique_ptr<http::Transport> transport_;
 };
 
 Client::Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags,
                ClientOptions options)
-    : impl_(std::make_unique<Impl>(io, clock, etags, std::move(options))) {}
+    : Client(io, clock, etags, std::move(options), std::make_unique<http::CurlMulti>(io)) {}
+Client::Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags,
+               ClientOptions options, std::unique_ptr<http::Transport> transport)
+    : impl_(std::make_unique<Impl>(io, clock, etags, std::move(options), std::move(transport))) {}
 Client::~Client() = default;
 void Client::Get(const std::string& url_or_path, ResponseCallback callback) {
   impl_->Get(url_or_path, std::move(callback));

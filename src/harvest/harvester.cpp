@@ -29,9 +29,6 @@ namespace {
 using github::ApiResponse;
 using Kind = github::ApiResponse::Kind;
 
-// A page whose body would not parse (a truncated or garbled answer) is asked for again this
-// many times before its scope is given up for the cycle.
-constexpr int kMaxBodyRetries = 4;
 // Fixpoint passes of one list (see EndPass).
 constexpr int kMaxPasses = 3;
 // Events API: at most 300 events, 100 per page.
@@ -394,18 +391,17 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     });
   }
 
-  // A body that did not parse: try again a few times, then give the scope up.
-  // A body without validators (a cut-off answer) leaves the cached ones in place, so the
-  // retry stays conditional; one with validators is forgotten, since the client stores them.
+  // A body that did not parse as its endpoint's records: the scope is given up for this
+  // cycle, like a request the client gave up on. Bad bodies are retried in one place, the
+  // client: only it can tell a body damaged on the way (cut, not JSON, empty) from a whole
+  // one, and it retries those with backoff within github.max_retries, never keeping their
+  // validators. What reaches here is whole JSON of the wrong shape, the server's answer, which
+  // asking again at once would only repeat. The client stored its validators, so they are
+  // forgotten: the next cycle asks unconditionally.
   void BadBody(const ApiResponse& r, const std::string& endpoint, const std::string& scope,
-               const std::string& url, const Status& why, int tries,
-               const std::function<void(int)>& refetch, OnFail on_fail) {
-    log::Warning("unparsable response url={} try={} error=\"{}\"", url, tries + 1, why.ToString());
+               const std::string& url, const Status& why, OnFail on_fail) {
+    log::Warning("unparsable response url={} error=\"{}\"", url, why.ToString());
     if (r.etag || r.last_modified) PostForget(url);
-    if (refetch && tries + 1 < kMaxBodyRetries) {
-      Later([refetch, tries] { refetch(tries + 1); });
-      return;
-    }
     ++stats_.per_endpoint[endpoint].failures;
     ++stats_.failures;
     RecordError(scope, url, why.ToString());
@@ -471,9 +467,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           }
           auto user = github::ParseUser(r.body);
           if (!user.ok()) {
-            self->BadBody(
-                r, "users", w.config_login, url, user.status(), attempt,
-                [self, i](int t) { self->FetchUser(i, t); }, nullptr);
+            self->BadBody(r, "users", w.config_login, url, user.status(), nullptr);
             return;
           }
           bool ok = self->InTransaction([&]() -> Status {
@@ -503,8 +497,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   // crash never leaves a 304 hiding a find that was not stored.
   void Discover(std::size_t i) {
     const std::string login = writers_[i].config_login;
-    DiscoverPages("search", i, SearchInvolvesPath(login), 0, 0);
-    DiscoverPages("user_repos", i, UserReposPath(login), 0, 0);
+    DiscoverPages("search", i, SearchInvolvesPath(login), 0);
+    DiscoverPages("user_repos", i, UserReposPath(login), 0);
     // Events: honour X-Poll-Interval between cycles.
     auto wm = h_.ingest_.GetWatermark("events", AsciiLower(login));
     if (!wm.ok()) return Abort(wm.status());
@@ -512,16 +506,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       Clock::TimePoint next;
       if (ParseIso8601(*(*wm)->next_poll_at, &next) && h_.clock_.Now() < next) return;
     }
-    DiscoverPages("events", i, UserEventsPath(login), 0, 0);
+    DiscoverPages("events", i, UserEventsPath(login), 0);
   }
 
-  void DiscoverPages(const std::string& source, std::size_t i, const std::string& url, int page,
-                     int tries) {
+  void DiscoverPages(const std::string& source, std::size_t i, const std::string& url, int page) {
     auto self = shared_from_this();
     const std::string login = writers_[i].config_login;
     Fetch(
         source, login, url,
-        [self, source, i, url, page, tries, login](ApiResponse& r) {
+        [self, source, i, url, page, login](ApiResponse& r) {
           if (source == "events" && (r.kind == Kind::kOk || r.kind == Kind::kNotModified)) {
             int wait = r.poll_interval.value_or(60);
             auto next = FormatIso8601(self->h_.clock_.Now() + std::chrono::seconds(wait));
@@ -568,12 +561,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
               }
             }
             if (!parsed.ok()) {
-              self->BadBody(
-                  r, source, login, url, parsed, tries,
-                  [self, source, i, url, page](int t) {
-                    self->DiscoverPages(source, i, url, page, t);
-                  },
-                  nullptr);
+              self->BadBody(r, source, login, url, parsed, nullptr);
               return;
             }
             if (!self->AddDiscovered(self->writers_[i].config_login, found, source)) return;
@@ -581,7 +569,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             ++self->stats_.pages;
           }
           if (r.next_url && page + 1 < max_pages) {
-            self->DiscoverPages(source, i, *r.next_url, page + 1, 0);
+            self->DiscoverPages(source, i, *r.next_url, page + 1);
           }
         },
         nullptr);
@@ -660,10 +648,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           if (!repo.ok() || repo->id == 0 || !IsValidRepoName(repo->full_name)) {
             Status why =
                 repo.ok() ? Status::Corruption("repository without id or name") : repo.status();
-            self->BadBody(
-                r, "repos", name, url, why, attempt,
-                [self, name, rows](int t) { self->FetchRepo(name, rows, t); },
-                [self] { ++self->stats_.scopes_failed; });
+            self->BadBody(r, "repos", name, url, why, [self] { ++self->stats_.scopes_failed; });
             return;
           }
           bool renamed = AsciiLower(repo->full_name) != AsciiLower(name);
@@ -715,15 +700,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     w->pages = 0;
     w->multi = false;
     w->newest.reset();
-    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->login, w->w_start), 0);
+    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->login, w->w_start));
   }
 
-  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url, int tries) {
+  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
     auto self = shared_from_this();
     const std::string endpoint = ListEndpoint(w->kind);
     Fetch(
         endpoint, w->scope, url,
-        [self, w, url, tries, endpoint](ApiResponse& r) {
+        [self, w, url, endpoint](ApiResponse& r) {
           switch (r.kind) {
             case Kind::kGone:
             case Kind::kClientError:
@@ -735,7 +720,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             case Kind::kNotModified:
               ++w->pages;
               if (r.next_url) w->multi = true;
-              if (r.next_url) return self->FetchListPage(w, *r.next_url, 0);
+              if (r.next_url) return self->FetchListPage(w, *r.next_url);
               return self->EndPass(w);
             case Kind::kOk:
               break;
@@ -744,15 +729,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           if (r.next_url) w->multi = true;
           Status s = self->StoreListPage(w, r);
           if (s.code() == Status::Code::kCorruption) {
-            self->BadBody(
-                r, endpoint, w->scope, url, s, tries,
-                [self, w, url](int t) { self->FetchListPage(w, url, t); },
-                [self] { ++self->stats_.scopes_failed; });
+            self->BadBody(r, endpoint, w->scope, url, s, [self] { ++self->stats_.scopes_failed; });
             --w->pages;
             return;
           }
           if (!s.ok()) return;  // the cycle was aborted
-          if (r.next_url) return self->FetchListPage(w, *r.next_url, 0);
+          if (r.next_url) return self->FetchListPage(w, *r.next_url);
           self->EndPass(w);
         },
         [self] { ++self->stats_.scopes_failed; });
@@ -897,10 +879,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           }
           auto items = github::ParseIssueList(r.body);
           if (!items.ok()) {
-            self->BadBody(
-                r, "pulls", pw->scope, url, items.status(), tries,
-                [self, pw, url](int t) { self->FetchPullsPage(pw, url, t); },
-                [self] { ++self->stats_.scopes_failed; });
+            self->BadBody(r, "pulls", pw->scope, url, items.status(),
+                          [self] { ++self->stats_.scopes_failed; });
             return;
           }
           if (!pw->marked) {
@@ -931,15 +911,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
     if (pw->numbers.empty()) return FinishPulls(pw);
     pw->reviews_pending = static_cast<int>(pw->numbers.size());
-    for (auto n : pw->numbers) FetchReviewsPage(pw, n, ReviewsPath(pw->project.full_name, n), 0);
+    for (auto n : pw->numbers) FetchReviewsPage(pw, n, ReviewsPath(pw->project.full_name, n));
   }
 
   void FetchReviewsPage(const std::shared_ptr<PullsWalk>& pw, std::int64_t number,
-                        const std::string& url, int tries) {
+                        const std::string& url) {
     auto self = shared_from_this();
     Fetch(
         "reviews", pw->scope, url,
-        [self, pw, number, url, tries](ApiResponse& r) {
+        [self, pw, number, url](ApiResponse& r) {
           switch (r.kind) {
             case Kind::kGone:
             case Kind::kClientError:
@@ -950,20 +930,17 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
               }
               return self->ReviewDone(pw);
             case Kind::kNotModified:
-              if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url, 0);
+              if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url);
               return self->ReviewDone(pw);
             case Kind::kOk:
               break;
           }
           auto reviews = github::ParseReviewList(r.body);
           if (!reviews.ok()) {
-            self->BadBody(
-                r, "reviews", pw->scope, url, reviews.status(), tries,
-                [self, pw, number, url](int t) { self->FetchReviewsPage(pw, number, url, t); },
-                [self, pw] {
-                  pw->failed = true;
-                  self->ReviewDone(pw);
-                });
+            self->BadBody(r, "reviews", pw->scope, url, reviews.status(), [self, pw] {
+              pw->failed = true;
+              self->ReviewDone(pw);
+            });
             return;
           }
           bool ok = self->InTransaction([&]() -> Status {
@@ -975,7 +952,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           es.items += static_cast<std::int64_t>(reviews->size());
           ++self->stats_.pages;
           self->stats_.items_upserted += static_cast<std::int64_t>(reviews->size());
-          if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url, 0);
+          if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url);
           self->ReviewDone(pw);
         },
         [self, pw] {

@@ -20,6 +20,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace ghharvest::http {
+class Transport;
+}
+
 namespace ghharvest::github {
 
 struct RateLimit {
@@ -88,6 +92,12 @@ class Client {
   // `etags` keeps validators between runs (the database's http_cache, wired by app/); it
   // may be null (no cache). It must outlive the client.
   Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options);
+  // The same client over another transport (ghharvest/http/transport.hpp): a test's scripted
+  // one, so the policy below is tested without sockets. The first constructor builds the
+  // production transport, libcurl on `io`. The client owns `transport` (not null) and destroys
+  // it first, so no transfer calls back into a client being destroyed.
+  Client(boost::asio::io_context& io, const Clock& clock, EtagStore* etags, ClientOptions options,
+         std::unique_ptr<http::Transport> transport);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -98,8 +108,11 @@ class Client {
   // exhausted or for a redirect loop (kUnavailable, naming the URL but never the token), on
   // 401 (kUnauthorized: every queued and later request fails too, until the client is
   // destroyed) or after CancelAll (kCancelled). Callbacks still pending when the client is
-  // destroyed never run. The token is sent only to api_url's scheme://host:port.
-  // Pagination: ask for per_page=100 in the URL and follow next_url as given.
+  // destroyed never run. The token is sent only to api_url's scheme://host:port (as libcurl
+  // reads them: default ports explicit, host case ignored, userinfo never the host).
+  // Pagination: ask for per_page=100 in the URL and follow next_url as given. A 2xx whose
+  // next link is absolute and off that origin fails (kUnavailable), not retried: the walk is
+  // never led to another host.
   void Get(const std::string& url_or_path, ResponseCallback callback);
 
   // Validators (ETag/Last-Modified) of a 2xx are written to the cache only after its

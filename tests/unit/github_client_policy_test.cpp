@@ -1,0 +1,454 @@
+// The GitHub client's policy over a scripted in-memory transport: no sockets, no server.
+// Each GET the client starts is answered by a script (on a later turn of the io_context, as
+// a real transport would answer) or held until the test releases it; the test then reads what
+// the client sent (URL, headers, when) and what it delivered. The loopback tests
+// (github_client_test.cpp) cover the same client over libcurl and a local server.
+#include "ghharvest/github/client.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "check_ok.hpp"
+#include "ghharvest/http/transport.hpp"
+#include "scripted_transport.hpp"
+
+using namespace ghharvest;
+using namespace ghharvest::github;
+using namespace ghharvest::testing;
+using std::chrono::seconds;
+
+namespace {
+
+const std::string kApi = "https://api.github.com";
+const std::string kToken = "ghp_scriptedTransportToken0123456789";
+
+// Validators in memory, with the order of events the client must respect.
+class MemoryEtags final : public EtagStore {
+ public:
+  std::optional<CacheEntry> Lookup(const std::string& url, const std::string& token_id) override {
+    auto it = entries.find(url + " " + token_id);
+    if (it == entries.end()) return std::nullopt;
+    return it->second;
+  }
+  Status Save(const std::string& url, const std::string& token_id,
+              const CacheEntry& entry) override {
+    ++saves;
+    entries[url + " " + token_id] = entry;
+    return Status::Ok();
+  }
+  Status Forget(const std::string& url, const std::string& token_id) override {
+    entries.erase(url + " " + token_id);
+    return Status::Ok();
+  }
+  std::map<std::string, CacheEntry> entries;
+  int saves = 0;
+};
+
+ClientOptions Options(const std::string& api = kApi) {
+  ClientOptions o;
+  o.api_url = api;
+  o.token = kToken;
+  o.reserve = 2;
+  o.max_retries = 3;
+  o.retry_base = std::chrono::milliseconds(1000);
+  o.secondary_base = seconds(60);
+  return o;
+}
+
+// A client over a scripted transport; `transport` stays valid while `client` lives.
+struct Rig {
+  explicit Rig(TransportScript script, ClientOptions o = Options(), EtagStore* etags = nullptr)
+      : clock(100000) {  // an hour in 36 ms
+    auto t = std::make_unique<ScriptedTransport>(io, clock, std::move(script));
+    transport = t.get();
+    client = std::make_unique<Client>(io, clock, etags, std::move(o), std::move(t));
+  }
+
+  // Runs the io_context until `done` holds; a real-time guard turns a hang into a failure.
+  template <typename Pred>
+  bool RunUntil(Pred done) {
+    auto deadline = std::chrono::steady_clock::now() + seconds(20);
+    io.restart();
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io.run_for(std::chrono::milliseconds(5));
+      io.restart();
+    }
+    return true;
+  }
+
+  Result<ApiResponse> Fetch(const std::string& url) {
+    std::optional<Result<ApiResponse>> out;
+    client->Get(url, [&](Result<ApiResponse> r) { out.emplace(std::move(r)); });
+    REQUIRE(RunUntil([&] { return out.has_value(); }));
+    return std::move(*out);
+  }
+
+  boost::asio::io_context io;
+  ScaledClock clock;
+  ScriptedTransport* transport = nullptr;
+  std::unique_ptr<Client> client;
+};
+
+}  // namespace
+
+TEST_CASE("over a scripted transport a GET carries the documented headers and limits") {
+  ClientOptions o = Options();
+  o.connect_timeout = seconds(7);
+  o.stall_timeout = seconds(9);
+  o.max_redirects = 2;
+  o.max_body_bytes = 12345;
+  Rig rig([](const http::HttpGet&, int) { return Reply(200, R"({"login":"alice"})"); }, o);
+  auto r = rig.Fetch("/users/alice");
+  REQUIRE_OK(r);
+  CHECK(r->kind == ApiResponse::Kind::kOk);
+  CHECK(r->body == R"({"login":"alice"})");
+  CHECK(r->url == kApi + "/users/alice");
+  CHECK(r->final_url == kApi + "/users/alice");  // no redirect: the URL asked for
+  REQUIRE(rig.transport->sent.size() == 1);
+  const SentGet& s = rig.transport->sent[0];
+  CHECK(s.get.url == kApi + "/users/alice");
+  CHECK(s.Has("Authorization: Bearer " + kToken));
+  CHECK(s.Has("Accept: application/vnd.github+json"));
+  CHECK(s.Has("X-GitHub-Api-Version: 2022-11-28"));
+  CHECK(s.get.connect_timeout == seconds(7));
+  CHECK(s.get.stall_timeout == seconds(9));
+  CHECK(s.get.max_redirects == 2);
+  CHECK(s.get.max_body_bytes == 12345);
+  CHECK(rig.client->stats().requests == 1);
+  CHECK(rig.client->stats().points_spent == 1);
+  CHECK(rig.client->Idle());
+}
+
+TEST_CASE("over a scripted transport 5xx and transport errors back off, doubling, then deliver") {
+  Rig rig([](const http::HttpGet&, int nth) {
+    if (nth == 0) return Reply(502, "<html>Bad Gateway</html>");
+    if (nth == 1) return TransportError("Connection reset by peer");
+    if (nth == 2) return Reply(500, R"({"message":"Server Error"})");
+    return Reply(200, "[]");
+  });
+  auto r = rig.Fetch("/repos/o/r/issues");
+  REQUIRE_OK(r);
+  CHECK(r->kind == ApiResponse::Kind::kOk);
+  const auto& sent = rig.transport->sent;
+  REQUIRE(sent.size() == 4);
+  // retry_base 1 s, doubled per try, plus at most 25% jitter.
+  CHECK(sent[1].at - sent[0].at >= seconds(1));
+  CHECK(sent[2].at - sent[1].at >= seconds(2));
+  CHECK(sent[3].at - sent[2].at >= seconds(4));
+  CHECK(rig.client->stats().retries == 3);
+  CHECK(rig.client->stats().failures == 0);
+}
+
+TEST_CASE("over a scripted transport a failure that persists gives up after max_retries") {
+  Rig rig([](const http::HttpGet&, int) { return Reply(503, R"({"message":"down"})"); });
+  auto r = rig.Fetch("/users/alice");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message() == "GET " + kApi + "/users/alice failed after 4 tries: HTTP 503");
+  CHECK(rig.transport->sent.size() == 4);
+  CHECK(rig.client->stats().failures == 1);
+}
+
+TEST_CASE("over a scripted transport a permanent transport error (redirect loop) fails at once") {
+  Rig rig([](const http::HttpGet&, int) {
+    return TransportError("Maximum (5) redirects followed", /*permanent=*/true);
+  });
+  auto r = rig.Fetch("/a");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message() == "GET " + kApi + "/a failed: Maximum (5) redirects followed");
+  CHECK(rig.transport->sent.size() == 1);
+  CHECK(rig.client->stats().retries == 0);
+}
+
+TEST_CASE("over a scripted transport a followed redirect is reported as final_url") {
+  Rig rig([](const http::HttpGet&, int) {
+    http::HttpResult r = Reply(200, R"({"name":"new"})");
+    r.final_url = kApi + "/repositories/42";
+    return r;
+  });
+  auto r = rig.Fetch("/repos/o/old");
+  REQUIRE_OK(r);
+  CHECK(r->url == kApi + "/repos/o/old");
+  CHECK(r->final_url == kApi + "/repositories/42");
+}
+
+TEST_CASE("over a scripted transport cut, malformed and empty 200s are retried, never cached") {
+  for (std::string kind : {"cut", "malformed", "empty"}) {
+    CAPTURE(kind);
+    MemoryEtags etags;
+    Rig rig(
+        [kind](const http::HttpGet&, int nth) {
+          http::HttpResult r = Reply(200, R"([{"id":1}])", {{"etag", "\"v1\""}});
+          if (nth > 0) return r;
+          if (kind == "cut") {
+            r.body = R"([{"id")";
+            r.truncated = true;
+          }
+          if (kind == "malformed") r.body = R"([{"id":1},)";
+          if (kind == "empty") r.body.clear();
+          r.headers["etag"] = "\"bad\"";
+          return r;
+        },
+        Options(), &etags);
+    auto r = rig.Fetch("/x");
+    REQUIRE_OK(r);
+    CHECK(r->body == R"([{"id":1}])");
+    CHECK(rig.transport->sent.size() == 2);
+    CHECK(rig.client->stats().retries == 1);
+    // Only the whole answer's validators were kept.
+    CHECK(etags.saves == 1);
+    REQUIRE(etags.entries.size() == 1);
+    CHECK(etags.entries.begin()->second.etag == "\"v1\"");
+  }
+}
+
+TEST_CASE("over a scripted transport validators are sent back, and saved after the callback") {
+  MemoryEtags etags;
+  Rig rig(
+      [](const http::HttpGet& get, int) {
+        for (const auto& h : get.headers) {
+          if (h == "If-None-Match: \"abc\"") return Reply(304, "");
+        }
+        return Reply(200, "[]",
+                     {{"etag", "\"abc\""},
+                      {"last-modified", "Wed, 21 Oct 2026 07:28:00 GMT"},
+                      {"link", "<" + kApi + "/x?page=2>; rel=\"next\""}});
+      },
+      Options(), &etags);
+
+  int saves_seen_in_callback = -1;
+  std::optional<Result<ApiResponse>> first;
+  rig.client->Get("/x", [&](Result<ApiResponse> r) {
+    saves_seen_in_callback = etags.saves;
+    first.emplace(std::move(r));
+  });
+  REQUIRE(rig.RunUntil([&] { return first.has_value(); }));
+  REQUIRE_OK(*first);
+  CHECK(saves_seen_in_callback == 0);  // a crash in the callback fetches the page again
+  CHECK(etags.saves == 1);
+  CHECK((*first)->next_url == kApi + "/x?page=2");
+  CHECK_FALSE(rig.transport->sent[0].HasHeader("If-None-Match"));
+
+  auto second = rig.Fetch("/x");
+  REQUIRE_OK(second);
+  CHECK(second->kind == ApiResponse::Kind::kNotModified);
+  CHECK(second->next_url == kApi + "/x?page=2");  // the walk goes on from the cache
+  CHECK(second->etag == "\"abc\"");
+  CHECK(rig.transport->sent[1].Has("If-None-Match: \"abc\""));
+  CHECK(rig.transport->sent[1].Has("If-Modified-Since: Wed, 21 Oct 2026 07:28:00 GMT"));
+  CHECK(rig.client->stats().not_modified == 1);
+  CHECK(rig.client->stats().points_spent == 1);  // a 304 costs no point
+
+  REQUIRE_OK(rig.client->Forget("/x"));
+  auto third = rig.Fetch("/x");
+  REQUIRE_OK(third);
+  CHECK(third->kind == ApiResponse::Kind::kOk);
+  CHECK_FALSE(rig.transport->sent[2].HasHeader("If-None-Match"));
+}
+
+TEST_CASE("over a scripted transport the next link is given exactly as sent") {
+  const std::string next = kApi + "/search/issues?q=a%20b&cursor=Y3Vyc29y&per_page=100";
+  Rig rig([&](const http::HttpGet&, int) {
+    return Reply(200, "[]",
+                 {{"link", "<" + next + ">; rel=\"next\", <" + kApi + "/x?page=9>; rel=\"last\""}});
+  });
+  auto r = rig.Fetch("/search/issues?q=a%20b&per_page=100");
+  REQUIRE_OK(r);
+  CHECK(r->next_url == next);
+}
+
+TEST_CASE("over a scripted transport 404 and 410 are gone, 422 a client error, none retried") {
+  for (long status : {404L, 410L, 422L}) {
+    CAPTURE(status);
+    Rig rig([&](const http::HttpGet&, int) { return Reply(status, R"({"message":"no"})"); });
+    auto r = rig.Fetch("/repos/o/r");
+    REQUIRE_OK(r);
+    CHECK(r->kind == (status == 422 ? ApiResponse::Kind::kClientError : ApiResponse::Kind::kGone));
+    CHECK(r->status == status);
+    CHECK(r->body == R"({"message":"no"})");
+    CHECK(rig.transport->sent.size() == 1);
+  }
+}
+
+TEST_CASE("over a scripted transport a 401 fails the request, the queue and every later GET") {
+  ClientOptions o = Options();
+  o.concurrency = 1;
+  Rig rig([](const http::HttpGet&, int) { return Reply(401, R"({"message":"Bad credentials"})"); },
+          o);
+  std::vector<Status> results;
+  for (int i = 0; i < 3; ++i) {
+    rig.client->Get("/users/u" + std::to_string(i),
+                    [&](Result<ApiResponse> r) { results.push_back(r.status()); });
+  }
+  REQUIRE(rig.RunUntil([&] { return results.size() == 3; }));
+  for (const auto& s : results) CHECK(s.code() == Status::Code::kUnauthorized);
+  CHECK(results[0].message().find("/users/u0") != std::string::npos);
+  auto later = rig.Fetch("/users/late");
+  CHECK(later.status().code() == Status::Code::kUnauthorized);
+  CHECK(rig.transport->sent.size() == 1);
+}
+
+TEST_CASE("over a scripted transport a primary limit holds the resource until its reset") {
+  // The rig's clock starts now.
+  const auto reset =
+      std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now()) + seconds(1800);
+  const auto reset_s = std::chrono::duration_cast<seconds>(reset.time_since_epoch()).count();
+  Rig rig([&](const http::HttpGet&, int nth) {
+    http::HttpResult r =
+        nth == 0 ? Reply(403, R"({"message":"API rate limit exceeded"})") : Reply(200, "{}");
+    r.headers["x-ratelimit-limit"] = "5000";
+    r.headers["x-ratelimit-remaining"] = nth == 0 ? "0" : "4999";
+    r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+    r.headers["x-ratelimit-resource"] = "core";
+    return r;
+  });
+  auto r = rig.Fetch("/users/alice");
+  REQUIRE_OK(r);
+  CHECK(r->kind == ApiResponse::Kind::kOk);
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(rig.transport->sent[1].at >= reset);
+  CHECK(rig.client->stats().retries == 1);
+  // Within one window the lowest count seen stands (responses overtake each other).
+  CHECK(rig.client->rate_limit("core")->remaining == 0);
+}
+
+TEST_CASE("over a scripted transport a secondary limit waits retry-after, holding the resource") {
+  Rig rig([](const http::HttpGet& get, int nth) {
+    if (nth == 0) {
+      return Reply(429, R"({"message":"You have exceeded a secondary rate limit."})",
+                   {{"retry-after", "120"}});
+    }
+    (void)get;
+    return Reply(200, "{}");
+  });
+  std::vector<Result<ApiResponse>> out;
+  rig.client->Get("/a", [&](Result<ApiResponse> r) { out.push_back(std::move(r)); });
+  rig.client->Get("/b", [&](Result<ApiResponse> r) { out.push_back(std::move(r)); });
+  REQUIRE(rig.RunUntil([&] { return out.size() == 2; }));
+  for (const auto& r : out) CHECK_OK(r);
+  const auto& sent = rig.transport->sent;
+  REQUIRE(sent.size() == 3);
+  // /a and /b went out together; the retry of /a waited the two minutes.
+  CHECK(sent[2].get.url == kApi + "/a");
+  CHECK(sent[2].at - sent[0].at >= seconds(120));
+}
+
+TEST_CASE("over a scripted transport CancelAll cancels queued and in-flight transfers") {
+  ClientOptions o = Options();
+  o.concurrency = 1;
+  Rig rig([](const http::HttpGet&, int) { return std::optional<http::HttpResult>(); }, o);
+  std::vector<Status> results;
+  for (int i = 0; i < 3; ++i) {
+    rig.client->Get("/q" + std::to_string(i),
+                    [&](Result<ApiResponse> r) { results.push_back(r.status()); });
+  }
+  REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 1; }));
+  rig.client->CancelAll();
+  REQUIRE(rig.RunUntil([&] { return results.size() == 3; }));
+  for (const auto& s : results) CHECK(s.code() == Status::Code::kCancelled);
+  CHECK(rig.transport->cancels == 1);
+  CHECK(rig.transport->open() == 0);
+  CHECK(rig.transport->sent.size() == 1);
+  CHECK(rig.client->Idle());
+}
+
+TEST_CASE("over a scripted transport destroying the client destroys the transport first") {
+  Rig rig([](const http::HttpGet&, int) { return std::optional<http::HttpResult>(); });
+  bool called = false;
+  rig.client->Get("/held", [&](Result<ApiResponse>) { called = true; });
+  REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 1; }));
+  rig.client.reset();
+  rig.io.restart();
+  rig.io.poll();
+  CHECK_FALSE(called);
+}
+
+TEST_CASE("over a scripted transport the token goes only to api_url's scheme, host and port") {
+  struct Case {
+    std::string url;
+    bool token;
+  };
+  const std::vector<Case> cases = {
+      {"/users/a", true},
+      {kApi + "/users/a", true},
+      {"https://API.GitHub.COM/users/a", true},                // host case does not matter
+      {"https://api.github.com:443/users/a", true},            // the default port, spelled out
+      {"https://user@api.github.com/users/a", true},           // userinfo is no part of the origin
+      {"https://api.github.com@evil.example/users/a", false},  // the host is evil.example
+      {"https://api.github.com:443@evil.example/users/a", false},
+      {"https://evil.example#@api.github.com/users/a", false},
+      {"https://api.github.com:8443/users/a", false},  // another port
+      {"https://api.github.com./users/a", false},      // a trailing dot: another name
+      {"http://api.github.com/users/a", false},        // plain http
+      {"https://api.github.com.evil.example/users/a", false},
+      {"https://[::1]/users/a", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.url);
+    Rig rig([](const http::HttpGet&, int) { return Reply(200, "{}"); });
+    REQUIRE_OK(rig.Fetch(c.url));
+    REQUIRE(rig.transport->sent.size() == 1);
+    CHECK(rig.transport->sent[0].HasHeader("Authorization") == c.token);
+    CHECK(rig.transport->sent[0].HasHeader("Accept"));
+  }
+}
+
+TEST_CASE("over a scripted transport an IPv6 api_url matches its literal in any spelling") {
+  const std::string api = "http://[::1]:8080";
+  for (std::string url : {"http://[::1]:8080/x", "http://[0:0:0:0:0:0:0:1]:8080/x", "/x"}) {
+    CAPTURE(url);
+    Rig rig([](const http::HttpGet&, int) { return Reply(200, "{}"); }, Options(api));
+    REQUIRE_OK(rig.Fetch(url));
+    CHECK(rig.transport->sent[0].Has("Authorization: Bearer " + kToken));
+  }
+  Rig rig([](const http::HttpGet&, int) { return Reply(200, "{}"); }, Options(api));
+  REQUIRE_OK(rig.Fetch("http://[::1]:8081/x"));
+  CHECK_FALSE(rig.transport->sent[0].HasHeader("Authorization"));
+}
+
+TEST_CASE("over a scripted transport a next link off the API origin fails the page") {
+  struct Case {
+    std::string link;
+    bool follows;
+  };
+  const std::vector<Case> cases = {
+      {kApi + "/repositories/1/issues?page=2", true},
+      {"https://API.github.com:443/repositories/1/issues?page=2", true},
+      {"/repositories/1/issues?page=2", true},  // a path: under api_url
+      {"https://api.github.com@evil.example/repositories/1/issues?page=2", false},
+      {"https://evil.example/repositories/1/issues?page=2", false},
+      {"http://api.github.com/repositories/1/issues?page=2", false},
+      {"https://api.github.com:444/repositories/1/issues?page=2", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.link);
+    MemoryEtags etags;
+    Rig rig(
+        [&](const http::HttpGet&, int) {
+          return Reply(200, "[]", {{"etag", "\"p1\""}, {"link", "<" + c.link + ">; rel=\"next\""}});
+        },
+        Options(), &etags);
+    auto r = rig.Fetch("/repos/o/r/issues?per_page=100");
+    CHECK(rig.transport->sent.size() == 1);  // not retried: the link would be the same
+    if (c.follows) {
+      REQUIRE_OK(r);
+      CHECK(r->next_url == c.link);  // exactly as given
+      CHECK(etags.saves == 1);
+    } else {
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == Status::Code::kUnavailable);
+      CHECK(r.status().message() == "GET " + kApi +
+                                        "/repos/o/r/issues?per_page=100 failed: the next-page "
+                                        "link leaves the API origin");
+      CHECK(etags.saves == 0);  // so the next run asks unconditionally
+      CHECK(rig.client->stats().failures == 1);
+    }
+  }
+}
