@@ -20,6 +20,7 @@
 #include "github/etag_cache.hpp"
 #include "github/governor.hpp"
 #include "github/link_header.hpp"
+#include "github/response_headers.hpp"
 #include "http/curl_multi.hpp"
 
 namespace ghharvest::github {
@@ -53,22 +54,11 @@ std::optional<std::int64_t> ParseIntSaturated(const std::string* text) {
   return v;
 }
 
-// The longest Retry-After obeyed.
-constexpr Clock::TimePoint::duration kMaxRetryAfter = std::chrono::hours(1);
-constexpr std::int64_t kMaxRetryAfterSeconds =
-    std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count();
-
 // The longest X-Poll-Interval obeyed, in seconds (see ApiResponse::poll_interval).
 constexpr std::int64_t kMaxPollInterval = 60 * 60;
 
-struct RetryAfter {
-  std::int64_t asked_s = 0;           // the wait the server asked for, in seconds
-  Clock::TimePoint::duration wait{};  // the wait obeyed: asked_s held to kMaxRetryAfter
-  bool capped() const { return asked_s > kMaxRetryAfterSeconds; }
-};
+}  // namespace
 
-// Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date. A date is turned into a wait
-// from `now`; one already past means retry at once, like "0". nullopt when absent or neither.
 // The server (or a proxy) may send any number or date ("9223372037", the year 9999; curl
 // also reads junk like "1Oct5201" as a date): the wait is worked out in whole seconds and
 // capped before it becomes a nanosecond duration, which past 292 years would overflow.
@@ -99,7 +89,6 @@ std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePo
   return out;
 }
 
-// The x-ratelimit-* headers; `reset` held to [0, now + an hour] (Governor::ClampReset).
 RateLimit ParseRate(const http::HttpResult& r, Clock::TimePoint now) {
   RateLimit rl;
   if (const std::string* res = r.header("x-ratelimit-resource")) rl.resource = *res;
@@ -110,6 +99,8 @@ RateLimit ParseRate(const http::HttpResult& r, Clock::TimePoint now) {
       Governor::ClampReset(ParseIntSaturated(r.header("x-ratelimit-reset")).value_or(0), now);
   return rl;
 }
+
+namespace {
 
 bool ContainsNoCase(std::string_view hay, std::string_view needle) {
   auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
