@@ -1,10 +1,21 @@
 # The two commands of the README: `make demo` (the main job) and `make test`.
 # Both install what a bare Debian 12 lacks, then build with CMake.
+# `make test` runs every test twice: in BUILD_DIR, then (test-sanitize) in SANITIZE_DIR, built
+# by clang with AddressSanitizer, LeakSanitizer and UBSan, where the parsers' fuzz targets
+# also run for FUZZ_SMOKE_SECONDS each. `make fuzz` runs them for FUZZ_SECONDS each.
 BUILD_DIR ?= build
+SANITIZE_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 CONFIG ?= examples/ghharvest.toml
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 10
+SANITIZE_CXX ?= clang++-14
+# Any report fails: leaks included, UBSan never recovers (-fno-sanitize-recover=all too).
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1 \
+                UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+                LSAN_OPTIONS=report_objects=1
 
-.PHONY: all deps build test demo bench format install clean
+.PHONY: all deps build test test-sanitize build-sanitize fuzz demo bench format install clean
 
 all: build
 
@@ -19,6 +30,23 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory test-sanitize
+
+# The sanitizer build: tests only (no benchmarks), -O1, line tables for the reports.
+$(SANITIZE_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+	  -DGHHARVEST_SANITIZE=ON -DGHHARVEST_FUZZ=ON -DGHHARVEST_BUILD_BENCH=OFF
+
+build-sanitize: deps $(SANITIZE_DIR)/CMakeCache.txt
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+
+test-sanitize: build-sanitize
+	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600
+	$(SANITIZER_ENV) JOBS=$(JOBS) bash tests/fuzz/run.sh $(SANITIZE_DIR) $(FUZZ_SMOKE_SECONDS)
+
+fuzz: build-sanitize
+	$(SANITIZER_ENV) JOBS=$(JOBS) bash tests/fuzz/run.sh $(SANITIZE_DIR) $(FUZZ_SECONDS)
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
@@ -33,4 +61,4 @@ install: build
 	cmake --install $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

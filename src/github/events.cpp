@@ -3,6 +3,7 @@
 #include "ghharvest/github/events.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -132,6 +133,11 @@ std::string_view TrimLine(std::string_view line) {
   return line;
 }
 
+bool AllJsonSpace(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+}
+
 // The slow, exact path: one iterate per line, so a bad line costs only itself.
 void ParseLineByLine(std::string_view chunk, std::int64_t first_line, std::vector<EventRecord>* out,
                      std::vector<EventLineError>* errors) {
@@ -197,6 +203,11 @@ void ParseEventLines(std::string_view chunk, std::int64_t first_line, std::vecto
       simdjson::SUCCESS;
   std::int64_t line_no = first_line;
   std::size_t counted_to = 0;  // newlines before this offset are in line_no
+  // The stream reads documents, not lines: it holds only while each document is alone on its
+  // line, so nothing but whitespace may come between the end of one document's line and the
+  // start of the next document. Two documents on a line, or one over several, take the slow
+  // path, which reads them as the bad lines they are (whatever the other lines of the chunk).
+  std::size_t line_end = 0;
   if (!stream_failed) {
     for (auto it = stream.begin(); it != stream.end(); ++it) {
       od::document_reference doc;
@@ -205,6 +216,14 @@ void ParseEventLines(std::string_view chunk, std::int64_t first_line, std::vecto
         break;
       }
       std::size_t at = it.current_index();
+      if (at < line_end || at > view.size() ||
+          !AllJsonSpace(std::string_view(view.data() + line_end, at - line_end))) {
+        stream_failed = true;
+        break;
+      }
+      const void* nl = std::memchr(view.data() + at, '\n', view.size() - at);
+      line_end =
+          nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - view.data()) : view.size();
       if (at > counted_to && at <= view.size()) {
         line_no += std::count(view.data() + counted_to, view.data() + at, '\n');
         counted_to = at;
@@ -227,6 +246,9 @@ void ParseEventLines(std::string_view chunk, std::int64_t first_line, std::vecto
       }
     }
     if (!stream_failed && stream.truncated_bytes() > 0) stream_failed = true;
+    if (!stream_failed && !AllJsonSpace(std::string_view(view).substr(line_end))) {
+      stream_failed = true;  // the last document went on past its line
+    }
   }
   if (stream_failed) {
     out->resize(kept);

@@ -197,6 +197,38 @@ TEST_CASE("bad archive lines are reported with their line numbers and the rest s
   }
 }
 
+// Found by tests/fuzz/archive_lines_fuzz: the fast path read documents, not lines, so that
+// whether such lines counted as events depended on the other lines of the chunk.
+TEST_CASE("archive lines holding two events, or one event over two, are bad lines") {
+  const std::string ev = R"({"id":"1","type":"X","created_at":"2024-01-01T00:00:00Z"})";
+  const std::string over_two =
+      "{\"id\":\"2\",\"type\":\"X\",\n\"created_at\":\"2024-01-01T00:00:00Z\"}";
+  struct Case {
+    const char* what;
+    std::string lines;
+    std::vector<std::int64_t> bad;  // line numbers
+    std::size_t events;
+  };
+  const Case cases[] = {
+      {"two on a line", ev + ev + "\n" + ev + "\n", {1}, 1},
+      {"two on a line, three documents", ev + "\n" + ev + " " + ev + " " + ev + "\n", {2}, 1},
+      {"a scalar after an event", ev + " 5\n" + ev, {1}, 1},
+      {"one over two lines", over_two + "\n" + ev + "\n", {1, 2}, 1},
+      {"one over two lines, last", ev + "\n" + over_two, {2, 3}, 1},
+      {"one over two lines, then a bad line", over_two + "\n" + ev + "\n{\n", {1, 2, 4}, 1},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::vector<EventRecord> out;
+    std::vector<EventLineError> errors;
+    ParseEventLines(c.lines, 1, &out, &errors);
+    CHECK(out.size() == c.events);
+    std::vector<std::int64_t> bad;
+    for (const auto& e : errors) bad.push_back(e.line);
+    CHECK(bad == c.bad);
+  }
+}
+
 TEST_CASE("a malformed Events API page is Corruption naming the event") {
   auto r = ParseEventsPage(std::string("[") + kIssuesEvent + R"(,{"id":"2","type":5}])");
   REQUIRE_FALSE(r.ok());

@@ -223,7 +223,8 @@ TEST_CASE(
   for (const auto& [p, c] : want) want_names.push_back(p);
   CHECK(got_names == want_names);
   for (const auto& [path, content] : want) {
-    INFO(path);
+    const auto& shown = path;  // clang 14 lambdas (INFO) cannot capture a binding
+    INFO(shown);
     CHECK(snap1[path].content == content);
   }
   CHECK(first->emit.files_written == static_cast<int>(want.size()) - 1);

@@ -219,7 +219,8 @@ TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
   CHECK(view.size() == 4);
   REQUIRE(mine.size() == view.size());
   for (const auto& [key, counts] : view) {
-    INFO(key);
+    const auto& shown = key;  // clang 14 lambdas (INFO) cannot capture a binding
+    INFO(shown);
     REQUIRE(mine.count(key) == 1);
     for (int i = 0; i < score::kNumCounts; ++i) {
       INFO(score::CountName(static_cast<Count>(i)));
