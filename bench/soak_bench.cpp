@@ -249,9 +249,14 @@ int main(int argc, char** argv) {
     const char* seen_as;  // the error text in the client's line
   };
   const std::vector<Kind> kinds = {
-      {"http_500", "error=\"HTTP 500"},       {"http_502", "error=\"HTTP 502"},
-      {"truncated", "not valid JSON"},        {"closed_mid_body", "transfer closed with"},
-      {"corrupt_gzip", "content unencoding"}, {"reset", "Connection reset by peer"},
+      {"http_500", "error=\"HTTP 500"},
+      {"http_502", "error=\"HTTP 502"},
+      {"truncated", "not valid JSON"},
+      // Closed mid-body: usually "transfer closed with N bytes remaining", but a close while
+      // the request's bytes are unread goes out as RST: "truncated body (Recv failure: ...)".
+      {"closed_mid_body", "error=\"truncated body ("},
+      {"corrupt_gzip", "content unencoding"},
+      {"reset", "error=\"Recv failure: Connection reset by peer"},
   };
   long long injected_errors = 0, seen = 0;
   std::string per_kind;
@@ -274,7 +279,8 @@ int main(int argc, char** argv) {
   // the answer (it cannot tell a reset from an idle close), so most injected resets never
   // reach the client: accounted for as "re-sent by libcurl", not as lost.
   long long resent_by_curl =
-      std::max(0LL, injected("reset") - CountLines(client_lines, "Connection reset by peer"));
+      std::max(0LL, injected("reset") -
+                        CountLines(client_lines, "error=\"Recv failure: Connection reset by peer"));
   long long unaccounted = injected_errors - seen - resent_by_curl;
   long long gave_up = CountLines(client_lines, "giving up");
   long long primary = CountLines(dlog, "primary rate limit");
@@ -307,7 +313,7 @@ int main(int argc, char** argv) {
       per_kind, "slow", injected("slow"), "gzip n/a", injected("corrupt_gzip_not_applicable"));
   fmt::print(
       "injected errors {}, in the daemon's log {}, resets re-sent by libcurl {}: {} unaccounted "
-      "(requests cut by the final stop); {} give-ups (harvest stats: {} failures), {} "
+      "(not attributed); {} give-ups (harvest stats: {} failures), {} "
       "primary-limit waits\n",
       injected_errors, seen, resent_by_curl, unaccounted, gave_up, harvest_failures, primary);
   fmt::print("token: {} files of the run contain it{}; {} lines of the .dump\n", leak_files,
@@ -343,7 +349,7 @@ int main(int argc, char** argv) {
   b::Info("soak: of the errors, resets re-sent by libcurl itself",
           static_cast<double>(resent_by_curl), "faults");
   b::Info("soak: requests given up (retries exhausted)", static_cast<double>(gave_up), "requests");
-  // A handful may be cut by the final Stop() (a cancelled request's fault is never retried).
+  // A request cut by the final Stop() is never retried, so a few may go missing that way.
   b::Row("soak: injected errors not accounted for", static_cast<double>(unaccounted), "faults", 0,
          "none", b::Better::kLower, 1);
   bool ok = code == 0 && exact && leak_files + dump_hits == 0;
