@@ -1,5 +1,6 @@
 // ghharvest-fakehub: the synthetic GitHub as a standalone server, for the demo, benchmarks
-// and process-level tests. Runs until SIGTERM or SIGINT.
+// and process-level tests. Runs until SIGTERM or SIGINT. SIGUSR1 calms it for good: no more
+// faults and no more advances, so that a soak can end with a final sync of a still world.
 //
 //   ghharvest-fakehub --seed 7 --port 0 --port-file port.txt --config-out ghharvest.toml
 //                     --truth-file truth.tsv --advance-every 30
@@ -10,6 +11,7 @@
 //   GET /_fakehub/floor     the request floor of a first harvest of the listed repos
 #include <signal.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +40,7 @@ struct Options {
   std::string port_file, truth_file, config_out, counters_file;
   int latency_ms = 0;
   double fault_rate = 0;
+  bool all_faults = false;   // --fault-mix all: FaultMix::kAll
   double advance_every = 0;  // seconds; 0: never
   int advance_items = 100;
   int rename_on = 0, delete_on = 0;  // the advance (1-based) that renames / deletes a repo
@@ -58,7 +61,7 @@ struct Options {
                "         [--poll-interval DUR] [--score-interval DUR] [--core-limit N]\n"
                "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
                "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n"
-               "         [--time-quantum SECONDS]\n";
+               "         [--time-quantum SECONDS] [--fault-mix classic|all]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -113,7 +116,11 @@ Options Parse(int argc, char** argv) {
       o.latency_ms = static_cast<int>(number());
     else if (a == "--fault-rate")
       o.fault_rate = real();
-    else if (a == "--advance-every")
+    else if (a == "--fault-mix") {
+      std::string v = value();
+      if (v != "classic" && v != "all") Usage("--fault-mix: classic or all");
+      o.all_faults = v == "all";
+    } else if (a == "--advance-every")
       o.advance_every = real();
     else if (a == "--advance-items")
       o.advance_items = static_cast<int>(number());
@@ -165,7 +172,7 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-std::string CountersJson(const ApiCounters& c) {
+std::string CountersJson(const ApiCounters& c, const FaultCounts& faults) {
   auto map = [](const std::map<std::string, std::int64_t>& m) {
     std::string s = "{";
     for (const auto& [k, v] : m) s += fmt::format("{}\"{}\":{}", s.size() > 1 ? "," : "", k, v);
@@ -176,10 +183,10 @@ std::string CountersJson(const ApiCounters& c) {
       "found\":{},"
       "\"rate_limited\":{},\"unauthorized\":{},\"other\":{},\"points\":{},\"per_route\":{},\"per_"
       "route_ok\":{},"
-      "\"per_route_304\":{}}}\n",
+      "\"per_route_304\":{},\"faults\":{}}}\n",
       c.requests, c.conditional, c.ok, c.not_modified, c.redirects, c.not_found, c.rate_limited,
       c.unauthorized, c.other, map(c.points), map(c.per_route), map(c.per_route_ok),
-      map(c.per_route_304));
+      map(c.per_route_304), map(faults.snapshot()));
 }
 
 std::string ConfigToml(const Options& o, const World& world, const std::string& base) {
@@ -230,6 +237,7 @@ int main(int argc, char** argv) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   auto world = std::make_shared<World>(o.spec);
@@ -250,8 +258,16 @@ int main(int argc, char** argv) {
   }
   GitHubHandler github(world, base_url, hopt);
   Handler served = github;
-  if (o.fault_rate > 0) served = WithFaults(served, o.fault_rate, o.spec.seed);
-  Handler top = [served, github, world](const HttpRequest& req) -> HttpResponse {
+  auto faults = std::make_shared<FaultCounts>();
+  auto calm = std::make_shared<std::atomic<bool>>(false);  // SIGUSR1
+  if (o.fault_rate > 0) {
+    Handler faulty = WithFaults(served, o.fault_rate, o.spec.seed,
+                                o.all_faults ? FaultMix::kAll : FaultMix::kClassic, faults);
+    served = [faulty, github, calm](const HttpRequest& req) {
+      return calm->load() ? github(req) : faulty(req);
+    };
+  }
+  Handler top = [served, github, world, faults](const HttpRequest& req) -> HttpResponse {
     if (req.path == "/_fakehub/floor") {
       auto f = world->Floor();
       HttpResponse r;
@@ -266,7 +282,7 @@ int main(int argc, char** argv) {
       HttpResponse r;
       r.headers.emplace_back("content-type", "application/json");
       r.body = req.path == "/_fakehub/counters"
-                   ? CountersJson(github.counters())
+                   ? CountersJson(github.counters(), *faults)
                    : CountsToJson(world->TruthCounts(world->WriterConfigLogins()));
       return r;
     }
@@ -287,7 +303,8 @@ int main(int argc, char** argv) {
   auto write_outputs = [&] {
     if (!o.truth_file.empty() && !WriteFile(o.truth_file, TruthText(*world, o.truth_file)))
       std::cerr << "ghharvest-fakehub: cannot write " << o.truth_file << "\n";
-    if (!o.counters_file.empty() && !WriteFile(o.counters_file, CountersJson(github.counters())))
+    if (!o.counters_file.empty() &&
+        !WriteFile(o.counters_file, CountersJson(github.counters(), *faults)))
       std::cerr << "ghharvest-fakehub: cannot write " << o.counters_file << "\n";
   };
   if (!o.config_out.empty() && !WriteFile(o.config_out, ConfigToml(o, *world, base))) {
@@ -305,6 +322,14 @@ int main(int argc, char** argv) {
       world->ItemCount(), o.spec.writers, o.spec.projects, o.spec.seed, base);
 
   auto last = std::chrono::steady_clock::now();
+  // SIGUSR1: the world stands still and answers without faults from now on; the truth file
+  // is final once this has been logged.
+  auto calm_down = [&] {
+    calm->store(true);
+    o.advance_every = 0;
+    write_outputs();
+    std::cerr << "ghharvest-fakehub: calm (no faults, no advances)\n";
+  };
   for (;;) {
     int sig;
     if (o.advance_every > 0) {
@@ -316,6 +341,10 @@ int main(int argc, char** argv) {
         timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
         sig = sigtimedwait(&sigs, nullptr, &ts);
         if (sig < 0 && errno != EAGAIN) continue;  // EINTR
+        if (sig == SIGUSR1) {
+          calm_down();
+          continue;
+        }
         if (sig > 0) break;
       }
       last = std::chrono::steady_clock::now();
@@ -342,11 +371,13 @@ int main(int argc, char** argv) {
       std::cerr << fmt::format("ghharvest-fakehub: advanced: {} items, {} edits, {} reactions\n",
                                r.items_added, r.edits, r.reactions_added);
     } else {
-      if (sigwait(&sigs, &sig) == 0) break;
+      if (sigwait(&sigs, &sig) != 0) continue;
+      if (sig != SIGUSR1) break;
+      calm_down();
     }
   }
   server.reset();
   write_outputs();
-  std::cerr << "ghharvest-fakehub: " << CountersJson(github.counters());
+  std::cerr << "ghharvest-fakehub: " << CountersJson(github.counters(), *faults);
   return 0;
 }

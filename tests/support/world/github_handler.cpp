@@ -1060,13 +1060,25 @@ void GitHubHandler::ResetRateLimits() {
 
 // ---- Faults ------------------------------------------------------------------------------
 
-Handler WithFaults(Handler inner, double rate, std::uint64_t seed) {
+void FaultCounts::Add(const std::string& kind) {
+  std::lock_guard lock(mu_);
+  ++by_kind_[kind];
+}
+
+std::map<std::string, std::int64_t> FaultCounts::snapshot() const {
+  std::lock_guard lock(mu_);
+  return by_kind_;
+}
+
+Handler WithFaults(Handler inner, double rate, std::uint64_t seed, FaultMix mix,
+                   std::shared_ptr<FaultCounts> counts) {
   struct FaultState {
     std::mutex mu;
     std::map<std::string, std::uint64_t> attempts;
   };
   auto st = std::make_shared<FaultState>();
-  return [inner = std::move(inner), rate, seed, st](const HttpRequest& req) -> HttpResponse {
+  return [inner = std::move(inner), rate, seed, mix, counts,
+          st](const HttpRequest& req) -> HttpResponse {
     if (req.path == "/rate_limit" || rate <= 0) return inner(req);
     std::uint64_t attempt;
     {
@@ -1079,22 +1091,28 @@ Handler WithFaults(Handler inner, double rate, std::uint64_t seed) {
     h ^= h >> 29;
     double draw = static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
     if (draw >= rate) return inner(req);
+    auto count = [&](const char* kind) {
+      if (counts) counts->Add(kind);
+    };
     HttpResponse out;
     out.headers.emplace_back("content-type", "application/json; charset=utf-8");
     // A plausible start of a listing, cut off: a client must not accept it.
     std::string partial =
         "[{\"id\":1,\"number\":1,\"title\":\"cut off\",\"user\":{\"login\":\"someone\",\"id\":2,"
         "\"type\":\"User\"},\"created_at\":\"2026-01-01T00:00:00Z\",\"reactions\":{\"total_count\"";
-    switch ((h >> 3) % 6) {
+    switch ((h >> 3) % (mix == FaultMix::kAll ? 9 : 6)) {
       case 0:
+        count("http_500");
         out.status = 500;
         out.body = "{\"message\":\"Server Error\"}";
         break;
       case 1:
+        count("http_502");
         out.status = 502;
         out.body = "{\"message\":\"Server Error\"}";
         break;
       case 2:
+        count("secondary_403");
         out.status = 403;
         out.headers.emplace_back("retry-after", "1");
         out.body =
@@ -1103,18 +1121,46 @@ Handler WithFaults(Handler inner, double rate, std::uint64_t seed) {
             "overview/rate-limits-for-the-rest-api#about-secondary-rate-limits\"}";
         break;
       case 3:
+        count("reset");
         out.reset_connection = true;
         break;
       case 4:
+        count("truncated");
         out.status = 200;
         out.body = partial + ":3}}]";
         out.truncate_at = partial.size();
         break;
-      default:
+      case 5:
+        count("closed_mid_body");
         out.status = 200;
         out.body = partial + ":3}}]";
         out.close_mid_body = true;
         break;
+      case 6:
+        count("http_429");
+        out.status = 429;
+        out.headers.emplace_back("retry-after", "1");
+        out.body = "{\"message\":\"Too Many Requests\"}";
+        break;
+      case 7:
+        // Slow but whole: the client must wait it out, not count it as a failure.
+        count("slow");
+        out = inner(req);
+        out.delay = std::chrono::milliseconds(100);
+        break;
+      default: {
+        // Corruption can only hide in a body that is gzip-encoded on the wire; a 304, an
+        // empty body or a client that does not ask for gzip gets the answer untouched.
+        out = inner(req);
+        if (out.status == 200 && !out.body.empty() && AcceptsGzip(req.header("accept-encoding"))) {
+          count("corrupt_gzip");
+          out.gzip = true;
+          out.corrupt_gzip = true;
+        } else {
+          count("corrupt_gzip_not_applicable");
+        }
+        break;
+      }
     }
     return out;
   };

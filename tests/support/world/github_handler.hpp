@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "fake_server.hpp"
@@ -78,6 +79,28 @@ class GitHubHandler {
 // `retry-after: 1`, a connection reset, a truncated body, a connection closed mid-body.
 // A faulted attempt never reaches `inner`, so it costs no rate-limit points there.
 // /rate_limit is never faulted.
-Handler WithFaults(Handler inner, double rate, std::uint64_t seed);
+//
+// FaultMix::kAll adds three more that GitHub also produces: a 429 with `retry-after: 1`, a
+// slow answer (the real response after 100 ms, 5 times the soak's latency) and a gzip body
+// whose CRC-32 is wrong (the real response, so those reach `inner`). The classic mix stays
+// the default: the unit tests' expectations were drawn from it.
+enum class FaultMix { kClassic, kAll };
+
+// How many faults of each kind were injected ("http_500", "http_502", "secondary_403",
+// "reset", "truncated", "closed_mid_body", "http_429", "slow", "corrupt_gzip"), for a soak
+// to account for every one of them. Thread-safe.
+class FaultCounts {
+ public:
+  void Add(const std::string& kind);
+  std::map<std::string, std::int64_t> snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::int64_t> by_kind_;
+};
+
+Handler WithFaults(Handler inner, double rate, std::uint64_t seed,
+                   FaultMix mix = FaultMix::kClassic,
+                   std::shared_ptr<FaultCounts> counts = nullptr);
 
 }  // namespace ghharvest::testing
