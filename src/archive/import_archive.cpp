@@ -2,9 +2,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -20,9 +22,6 @@ struct GzCloser {
   void operator()(gzFile f) const { gzclose(f); }
 };
 using GzFile = std::unique_ptr<gzFile_s, GzCloser>;
-
-// Bytes read per gzread; the line buffer holds at most one partial line beyond this.
-constexpr unsigned kReadSize = 1 << 20;
 
 bool Wanted(const ImportOptions::Filter& f, const model::EventRecord& e) {
   return f.repo_ids.count(e.repo_id) || f.repo_names.count(AsciiLower(e.repo_name)) ||
@@ -90,30 +89,77 @@ Status ImportArchiveFile(store::Database& db, const std::string& path, const Imp
     return Status::Ok();
   };
 
+  const std::string too_long =
+      fmt::format("line longer than {} bytes: skipped", opts.max_line_bytes);
+
   // Normalizes the whole lines at the front of buf (all of it when `final`).
   auto drain = [&](bool final) -> Status {
     std::size_t end = final ? buf.size() : buf.rfind('\n');
-    if (end == std::string::npos || end == 0) return Status::Ok();
+    if (end == std::string::npos) return Status::Ok();
     if (!final) ++end;  // keep the newline with its line
-    std::string_view chunk(buf.data(), end);
-    std::int64_t lines = 0;
-    for (char c : chunk) lines += c == '\n';
-    if (final && !chunk.empty() && chunk.back() != '\n') ++lines;
-    github::ParseEventLines(chunk, next_line, &events, &errors);
-    stats->lines += lines;
-    next_line += lines;
+    if (end == 0) return Status::Ok();
+    const std::string_view chunk(buf.data(), end);
+    // Lines longer than max_line_bytes are bad lines whichever read brought them, so the
+    // result never depends on where the reads cut the file. The rest go to the parser in
+    // runs between them.
+    std::size_t run = 0;
+    std::int64_t run_line = next_line, line = next_line;
+    for (std::size_t pos = 0; pos < chunk.size(); ++line) {
+      const std::size_t nl = chunk.find('\n', pos);
+      const std::size_t line_end = nl == std::string_view::npos ? chunk.size() : nl;
+      if (line_end - pos > opts.max_line_bytes) {
+        github::ParseEventLines(chunk.substr(run, pos - run), run_line, &events, &errors);
+        errors.push_back({line, too_long});
+        run = std::min(line_end + 1, chunk.size());
+        run_line = line + 1;
+      }
+      pos = line_end + 1;
+    }
+    if (run < chunk.size()) {
+      github::ParseEventLines(chunk.substr(run), run_line, &events, &errors);
+    }
+    stats->lines += line - next_line;
+    next_line = line;
     buf.erase(0, end);
     return store();
   };
 
-  std::vector<char> block(kReadSize);
+  // A line longer than max_line_bytes: counted as one bad line, and its bytes are dropped as
+  // they arrive until its newline.
+  bool skipping = false;
+  auto over_long = [&]() -> Status {
+    errors.push_back({next_line, too_long});
+    ++stats->lines;
+    ++next_line;
+    buf.clear();
+    skipping = true;
+    return store();
+  };
+  // Appends one decompressed block, dropping the rest of an over-long line.
+  auto take = [&](std::string_view bytes) -> Status {
+    if (skipping) {
+      std::size_t nl = bytes.find('\n');
+      if (nl == std::string_view::npos) return Status::Ok();
+      bytes.remove_prefix(nl + 1);
+      skipping = false;
+    }
+    buf.append(bytes.data(), bytes.size());
+    stats->max_buffered_bytes = std::max(stats->max_buffered_bytes, buf.size());
+    if (Status s = drain(false); !s.ok()) return s;
+    // What is left in buf is the start of one line, its newline not read yet.
+    if (buf.size() > opts.max_line_bytes) return over_long();
+    return Status::Ok();
+  };
+
+  const unsigned block_size = std::max(1u, opts.read_block_bytes);
+  std::vector<char> block(block_size);
   for (;;) {
-    int n = gzread(file.get(), block.data(), kReadSize);
+    int n = gzread(file.get(), block.data(), block_size);
     if (n < 0) {
       int code = 0;
       const char* msg = gzerror(file.get(), &code);
       // A truncated or corrupt gzip stream: keep what was read, report where it broke.
-      Status s = drain(true);
+      Status s = skipping ? Status::Ok() : drain(true);
       Status f = flush_tx();
       if (!s.ok()) return s;
       if (!f.ok()) return f;
@@ -125,7 +171,7 @@ Status ImportArchiveFile(store::Database& db, const std::string& path, const Imp
       int code = Z_OK;
       const char* msg = gzerror(file.get(), &code);
       if (code != Z_OK) {
-        Status s = drain(true);
+        Status s = skipping ? Status::Ok() : drain(true);
         Status f = flush_tx();
         if (!s.ok()) return s;
         if (!f.ok()) return f;
@@ -134,8 +180,9 @@ Status ImportArchiveFile(store::Database& db, const std::string& path, const Imp
       }
       break;
     }
-    buf.append(block.data(), static_cast<std::size_t>(n));
-    if (Status s = drain(false); !s.ok()) return s;
+    if (Status s = take(std::string_view(block.data(), static_cast<std::size_t>(n))); !s.ok()) {
+      return s;
+    }
   }
   if (Status s = drain(true); !s.ok()) return s;
   return flush_tx();

@@ -44,6 +44,17 @@ std::optional<std::int64_t> ParseIntSaturated(const std::string* text) {
   return v;
 }
 
+// GitHub's resource names are short lower-case words ("core", "code_search",
+// "actions_runner_registration"). Anything else is ignored (the request's own resource is
+// used), so a hostile header cannot put control characters or megabytes into the logs, the
+// rate_limits table or `ghharvest status`.
+bool PlausibleResource(const std::string& name) {
+  if (name.empty() || name.size() > kMaxResourceNameBytes) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
 }  // namespace
 
 // The server (or a proxy) may send any number or date ("9223372037", the year 9999; curl
@@ -76,7 +87,9 @@ std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePo
 
 RateLimit ParseRate(const http::Headers& headers, Clock::TimePoint now) {
   RateLimit rl;
-  if (const std::string* res = Header(headers, "x-ratelimit-resource")) rl.resource = *res;
+  if (const std::string* res = Header(headers, "x-ratelimit-resource")) {
+    if (PlausibleResource(*res)) rl.resource = *res;
+  }
   rl.limit = ParseInt(Header(headers, "x-ratelimit-limit")).value_or(-1);
   rl.remaining = ParseInt(Header(headers, "x-ratelimit-remaining")).value_or(-1);
   rl.used = ParseInt(Header(headers, "x-ratelimit-used")).value_or(-1);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,8 +36,12 @@ struct RetryAfter {
 // Any text gives a wait within [0, kMaxRetryAfter].
 std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now);
 
-// The x-ratelimit-* headers; `reset` held to [0, now + an hour] (Governor::ClampReset).
-// limit, remaining and used are -1 when absent or not a number.
+// The longest x-ratelimit-resource name kept (GitHub's longest today has 27 characters).
+inline constexpr std::size_t kMaxResourceNameBytes = 64;
+
+// The x-ratelimit-* headers; `resource` empty unless it is a plausible name (lower-case
+// letters, digits, '_' and '-', at most kMaxResourceNameBytes); `reset` held to [0, now + an hour]
+// (Governor::ClampReset). limit, remaining and used are -1 when absent or not a number.
 RateLimit ParseRate(const http::Headers& headers, Clock::TimePoint now);
 RateLimit ParseRate(const http::HttpResult& r, Clock::TimePoint now);
 

@@ -160,6 +160,17 @@ add("archive_lines", "seed-timeline-2012.ndjson",
     json.dumps(old, separators=(",", ":")) + "\n" + lines[0] + "\n")
 add("archive_lines", "seed-no-newline-at-end.ndjson", lines[-1])
 
+# GH Archive files as import-archive reads them: the first byte is bit 0 gzip, the rest the
+# read size less one (so 0x00 is plain text read a byte at a time); then the file's text.
+archive_text = "\n".join(lines[:4]) + "\n"
+add("archive_file", "seed-plain-1-byte-reads", b"\x00" + archive_text.encode())
+add("archive_file", "seed-gzip-7-byte-reads", b"\x0d" + archive_text.encode())
+add("archive_file", "seed-gzip-128-byte-reads", b"\xff" + archive_text.encode())
+add("archive_file", "seed-over-long-line", b"\x15" + (lines[0] + "\n\"" + "x" * 700 + "\"\n" +
+                                                       lines[1]).encode())
+add("archive_file", "seed-no-newline", b"\x0b" + b"[" + b"1" * 2000)
+add("archive_file", "seed-blank-and-crlf", b"\x04" + ("\r\n \n" + lines[2] + "\r\n").encode())
+
 # --- headers --------------------------------------------------------------------------------
 link_values = []
 rate_blocks = []
@@ -197,6 +208,12 @@ for name, data in {
                                 "x-ratelimit-reset: 1700000600\n\nx-fuzz-advance-ms: 700000\n"
                                 "x-ratelimit-limit: 60\nx-ratelimit-remaining: 59\n"
                                 "x-ratelimit-reset: 1700004200",
+        "poll-interval": "x-fuzz-url: /users/alice/events/public\nx-poll-interval: 60\n\n"
+                         "x-poll-interval: 99999999999999999999\n\nx-poll-interval: -3\n\n"
+                         "x-poll-interval: 60s",
+        "hostile-resource": "x-ratelimit-resource: core\x1b[2J\nx-ratelimit-remaining: 0\n"
+                            "x-ratelimit-reset: 1700000060\n\nx-ratelimit-resource: "
+                            + "a" * 300,
         "search-pacing": "x-fuzz-url: https://api.github.com/search/code?q=x\n"
                          "x-ratelimit-limit: 10\nx-ratelimit-remaining: 9\n"
                          "x-ratelimit-reset: -1\n\nx-fuzz-url: /graphql\n"

@@ -4,7 +4,9 @@
 // does it, with Retry-After blocking the resource (a secondary limit). Two pseudo-headers steer
 // the test: "x-fuzz-url" (the URL the request went to, whose resource the governor charges)
 // and "x-fuzz-advance-ms" (how far the clock moves before the response arrives). Whatever the
-// servers say, no resource is held back longer than an hour (plus the governor's margins).
+// servers say, no resource is held back longer than an hour (plus the governor's margins), a
+// resource name that reaches the governor, the logs or the database is a plausible one, and
+// X-Poll-Interval stays within [0, an hour].
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -95,6 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     FUZZ_CHECK(rate.reset >= 0);
     FUZZ_CHECK(rate.reset <= now_s + 3600);
+    FUZZ_CHECK(rate.resource.size() <= kMaxResourceNameBytes);
+    for (char c : rate.resource) {
+      FUZZ_CHECK((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+    }
+    if (auto poll = ParsePollInterval(r.headers)) {
+      FUZZ_CHECK(*poll >= 0 && *poll <= kMaxPollInterval);
+    }
     if (rate.resource.empty()) rate.resource = sent;
     governor.OnResponse(sent, rate);
     if (auto ra = ParseRetryAfter(r.header("retry-after"), now)) {

@@ -191,3 +191,72 @@ TEST_CASE("a filter keeps the watched projects' and writers' events and counts t
   CHECK(run({{}, {}, {"alice"}}) == 2);       // by actor, case-insensitively
   CHECK(run({{}, {}, {}}) == 3);              // an empty filter keeps nothing
 }
+
+TEST_CASE("every read-block size gives the same import as one big read") {
+  ghharvest::testing::TempDir dir;
+  std::string gz = dir.file("small.json.gz");
+  WriteGz(gz, SmallArchive());
+  for (unsigned block : {1u, 2u, 7u, 64u, 333u, 1u << 20}) {
+    CAPTURE(block);
+    auto db = store::Database::Open(":memory:");
+    REQUIRE_OK(db);
+    archive::ImportOptions opts;
+    opts.read_block_bytes = block;
+    archive::ImportStats stats;
+    REQUIRE_OK(archive::ImportArchiveFile(**db, gz, opts, &stats));
+    CHECK(stats.lines == 8);
+    CHECK(stats.events == 6);
+    CHECK(stats.bad_lines == 2);
+    REQUIRE(stats.errors.size() == 2);
+    CHECK_MESSAGE(stats.errors[0].find(gz + ":3:") == 0, stats.errors[0]);
+    CHECK_MESSAGE(stats.errors[1].find(gz + ":7:") == 0, stats.errors[1]);
+    CHECK(Int(**db, "SELECT count(*) FROM issues") == 3);
+  }
+}
+
+TEST_CASE("an over-long line is one bad line, dropped as it streams, and the next lines count") {
+  ghharvest::testing::TempDir dir;
+  std::string gz = dir.file("long.json.gz");
+  // Line 2 is 5,000 bytes of one JSON string: longer than the 1,000 allowed below.
+  std::string text = IssuesEvent(1, "alice", 1) + "\"" + std::string(5000, 'x') + "\"\n" +
+                     IssuesEvent(2, "alice", 1) + IssuesEvent(3, "alice", 1);
+  WriteGz(gz, text);
+  for (unsigned block : {1u, 13u, 999u, 1000u, 1001u, 4096u, 1u << 20}) {
+    CAPTURE(block);
+    auto db = store::Database::Open(":memory:");
+    REQUIRE_OK(db);
+    archive::ImportOptions opts;
+    opts.max_line_bytes = 1000;
+    opts.read_block_bytes = block;
+    archive::ImportStats stats;
+    REQUIRE_OK(archive::ImportArchiveFile(**db, gz, opts, &stats));
+    CHECK(stats.lines == 4);
+    CHECK(stats.events == 3);
+    CHECK(stats.bad_lines == 1);
+    REQUIRE(stats.errors.size() == 1);
+    CHECK_MESSAGE(stats.errors[0] == gz + ":2: line longer than 1000 bytes: skipped",
+                  stats.errors[0]);
+    CHECK(Int(**db, "SELECT count(*) FROM issues") == 3);
+  }
+}
+
+TEST_CASE("a file without any newline is one bad line, never held whole in memory") {
+  ghharvest::testing::TempDir dir;
+  std::string gz = dir.file("no-newline.json.gz");
+  // 8 MiB of one unterminated line: the importer must not keep more than max_line_bytes of it.
+  WriteGz(gz, "[" + std::string(8 << 20, '1'));
+  auto db = store::Database::Open(":memory:");
+  REQUIRE_OK(db);
+  archive::ImportOptions opts;
+  opts.max_line_bytes = 4096;
+  opts.read_block_bytes = 1024;
+  archive::ImportStats stats;
+  REQUIRE_OK(archive::ImportArchiveFile(**db, gz, opts, &stats));
+  CHECK(stats.lines == 1);
+  CHECK(stats.events == 0);
+  CHECK(stats.bad_lines == 1);
+  REQUIRE(stats.errors.size() == 1);
+  CHECK(stats.errors[0] == gz + ":1: line longer than 4096 bytes: skipped");
+  CHECK(stats.max_buffered_bytes > 4096);
+  CHECK(stats.max_buffered_bytes <= 4096 + 1024);
+}

@@ -496,6 +496,31 @@ TEST_CASE("the rate-limit headers are read, absent ones as -1") {
         Governor::ClampReset(std::numeric_limits<std::int64_t>::max(), kNow));
 }
 
+TEST_CASE("an implausible x-ratelimit-resource is ignored, not logged or stored") {
+  struct Case {
+    std::string value;
+    std::string want;
+  };
+  const Case cases[] = {
+      {"core", "core"},
+      {"code_search", "code_search"},
+      {"actions_runner_registration", "actions_runner_registration"},
+      {"audit-log", "audit-log"},
+      {std::string(64, 'a'), std::string(64, 'a')},
+      {std::string(65, 'a'), ""},
+      {"Core", ""},
+      {"core\x1b[31m", ""},
+      {"core search", ""},
+      {"core\r\nx-injected: 1", ""},
+      {std::string("co\0re", 5), ""},
+      {"", ""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.value);
+    CHECK(ParseRate(http::Headers{{"x-ratelimit-resource", c.value}}, kNow).resource == c.want);
+  }
+}
+
 TEST_CASE("X-Poll-Interval is held to [0, 3600] seconds") {
   struct Case {
     const char* value;

@@ -4,6 +4,7 @@
 // Bad lines are counted and reported as file:line, never failing the whole import.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,13 @@ namespace ghharvest::archive {
 struct ImportOptions {
   int events_per_transaction = 5000;
   int max_reported_errors = 20;  // bad lines listed in `errors` (all are counted)
+  // A longer line is a bad line, skipped up to its newline without being held in memory, so
+  // a file without newlines (or a hostile one) cannot grow the importer. GH Archive's
+  // longest real lines (a PushEvent's 20 commits, a long PR body) are well under 1 MiB.
+  std::size_t max_line_bytes = std::size_t{64} << 20;
+  // Bytes decompressed per read; memory is about max_line_bytes + 2 * read_block_bytes.
+  // Tests and the fuzzer make it tiny to put lines across many reads.
+  unsigned read_block_bytes = 1u << 20;
   // An hour of GH Archive holds all of public GitHub. When `filter` is set, only events in
   // the given repositories (by id, or by lowercase "owner/repo") or by the given actors
   // (lowercase logins) are stored; the rest are counted in `skipped`.
@@ -40,6 +48,8 @@ struct ImportStats {
   std::int64_t review_comments = 0;
   std::int64_t reviews = 0;
   std::vector<std::string> errors;  // "file:line: message", at most max_reported_errors
+  // The most bytes of unfinished lines held at once: at most max_line_bytes + read_block_bytes.
+  std::size_t max_buffered_bytes = 0;
 };
 
 // Imports one .json.gz (or plain .json) file into `db`, adding to `stats`. Fails (IOError)
