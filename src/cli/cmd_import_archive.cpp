@@ -34,7 +34,7 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
   archive::ImportOptions opts;
   auto filter = archive::WatchedFilter(db, config::WatchedWriters(cfg));
   if (!filter.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", filter.status().ToString().c_str());
+    log::Write(log::Level::kError, "ghharvest: " + filter.status().ToString());
     return kExitIOErr;
   }
   opts.filter = std::move(filter).value();
@@ -43,14 +43,15 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
   for (const auto& file : files) {
     archive::ImportStats stats;
     Status s = archive::ImportArchiveFile(db, file, opts, &stats);
-    for (const auto& e : stats.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    for (const auto& e : stats.errors) log::Write(log::Level::kWarning, e);
     if (stats.bad_lines > static_cast<std::int64_t>(stats.errors.size())) {
-      std::fprintf(stderr, "%s: %lld more bad lines not listed\n", file.c_str(),
-                   static_cast<long long>(stats.bad_lines - stats.errors.size()));
+      log::Write(log::Level::kWarning,
+                 fmt::format("{}: {} more bad lines not listed", file,
+                             stats.bad_lines - static_cast<std::int64_t>(stats.errors.size())));
     }
     if (!s.ok()) {
       ++failed_files;
-      std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
+      log::Write(log::Level::kError, "ghharvest: " + s.ToString());
     }
     log::Info("imported file=\"{}\" lines={} events={} bad_lines={}", file, stats.lines,
               stats.events, stats.bad_lines);

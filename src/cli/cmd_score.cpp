@@ -3,6 +3,7 @@
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/log.hpp"
 
 namespace ghharvest::cli {
 
@@ -17,7 +18,7 @@ int CmdScore(const CommonOptions& common) {
   if (!app) return code;
   auto summary = app->ScoreAndReport();
   if (!summary.ok()) {
-    std::fprintf(stderr, "ghharvest: score: %s\n", summary.status().ToString().c_str());
+    log::Write(log::Level::kError, "ghharvest: score: " + summary.status().ToString());
     return ExitCodeFor(summary.status());
   }
   std::printf("%s\n", app::FormatSummary(*summary).c_str());

@@ -10,6 +10,7 @@
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/status_snapshot.hpp"
 #include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 
 namespace ghharvest::cli {
@@ -37,7 +38,7 @@ int CmdStatus(const CommonOptions& common) {
 
   auto snap = store::ReadStatusSnapshot(db);
   if (!snap.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", snap.status().ToString().c_str());
+    log::Write(log::Level::kError, "ghharvest: " + snap.status().ToString());
     return kExitIOErr;
   }
   std::string out = fmt::format("database: {} (schema version {})\n", path, snap->schema_version);

@@ -77,7 +77,7 @@ int CmdSyncOnce(const CommonOptions& common) {
   }
   const Status& s = *result;
   if (s.ok()) return kExitOk;
-  std::fprintf(stderr, "ghharvest: %s\n", s.ToString().c_str());
+  log::Write(log::Level::kError, "ghharvest: " + s.ToString());
   // Nothing at all got through: GitHub (or the network) is unavailable; otherwise some
   // lists failed and the rest is stored.
   if (s.code() == Status::Code::kUnavailable && stats.requests > 0) return kExitTempFail;

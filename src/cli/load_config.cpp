@@ -1,4 +1,5 @@
 #include "cli/load_config.hpp"
+#include "ghharvest/util/log.hpp"
 
 #include <cstdio>
 
@@ -8,8 +9,9 @@ bool LoadConfigOrReport(const CommonOptions& common, config::Config* out, int* e
   auto cfg = config::LoadConfig(common.config_path);
   if (!cfg.ok()) {
     // Lines start with file:line, so editors and `grep -n`-style tools can jump to them.
-    std::fprintf(stderr, "%s\n", cfg.status().message().c_str());
-    std::fprintf(stderr, "ghharvest: the configuration has errors\n");
+    // One message, so under journald every line of it is filed as an error.
+    log::Write(log::Level::kError,
+               cfg.status().message() + "\nghharvest: the configuration has errors");
     *exit_code = kExitConfig;
     return false;
   }
@@ -21,7 +23,7 @@ std::unique_ptr<app::App> OpenAppOrReport(const config::Config& cfg, boost::asio
                                           const Clock& clock, app::Parts parts, int* exit_code) {
   auto opened = app::App::Open(cfg, io, clock, parts);
   if (!opened.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", opened.status().ToString().c_str());
+    log::Write(log::Level::kError, "ghharvest: " + opened.status().ToString());
     *exit_code = ExitCodeFor(opened.status());
     return nullptr;
   }

@@ -128,4 +128,18 @@ Result<std::string> LoadTokenOrAnonymous(const GithubConfig& github) {
   return t.status();
 }
 
+bool TokenIsServiceCredential(const GithubConfig& github) {
+  auto t = LoadTokenWithSource(github);
+  return t.ok() && t->source.rfind("$CREDENTIALS_DIRECTORY", 0) == 0;
+}
+
+std::string RejectedTokenAdvice(const GithubConfig& github) {
+  if (TokenIsServiceCredential(github)) {
+    return "replace /etc/ghharvest/github-token and restart the service (systemctl restart "
+           "ghharvest): systemd hands a LoadCredential= token over only at start, so a reload "
+           "would read the old one";
+  }
+  return "replace the token and reload the config (systemctl reload ghharvest, or SIGHUP)";
+}
+
 }  // namespace ghharvest::config

@@ -1,5 +1,6 @@
 #include "ghharvest/daemon/service.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <map>
 
@@ -8,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "ghharvest/config/token.hpp"
 #include "ghharvest/daemon/notify.hpp"
 #include "ghharvest/daemon/schedule.hpp"
 #include "ghharvest/util/log.hpp"
@@ -85,6 +87,8 @@ class Service::Impl {
   void RunScore();
   void StartReload();
   void ApplyReload();
+  void NotifyReloading();
+  void NotifyReloadEnded(const Status& outcome);
   void ReopenLogs();
   void BeginStop(const char* reason);
   void Fatal(const Status& status);
@@ -239,10 +243,8 @@ void Service::Impl::OnHarvestDone(const std::string& scope, const HarvestOutcome
     } else if (outcome.fatal) {
       // Reported by Fatal below.
     } else if (st.code() == Status::Code::kUnauthorized) {
-      log::Error(
-          "GitHub rejected the token (401): harvesting paused until the token is replaced "
-          "and the config reloaded (systemctl reload ghharvest) scope={} error=\"{}\"",
-          scope, st.ToString());
+      log::Error("GitHub rejected the token (401): harvesting paused; {} scope={} error=\"{}\"",
+                 config::RejectedTokenAdvice(config_.github), scope, st.ToString());
       schedule_->SetHarvestPaused(true);
     } else {
       // Network and API trouble never stops the daemon: the next slot tries again.
@@ -283,12 +285,16 @@ void Service::Impl::RunScore() {
 void Service::Impl::StartReload() {
   if (state_ == State::kStopping || state_ == State::kStarting) return;
   log::Notice("reloading config path={}", opts_.config_path);
+  // Type=notify-reload (systemd 253+) waits from RELOADING=1 to READY=1; older systemd
+  // ignores both. MONOTONIC_USEC is required with RELOADING=1.
+  if (state_ != State::kReloading) NotifyReloading();
   auto loaded = opts_.load_config(opts_.config_path);
   if (!loaded.ok()) {
     log::Error("config reload refused, the running config stays in force error=\"{}\"",
                loaded.status().ToString());
     ReopenLogs();
     Emit(Event::Kind::kReloadFailed, {}, loaded.status());
+    if (state_ != State::kReloading) NotifyReloadEnded(loaded.status());
     return;
   }
   pending_config_ = std::move(loaded.value());
@@ -300,6 +306,24 @@ void Service::Impl::StartReload() {
   if (schedule_->RunningCount() == 0) asio::post(io_, [this] { AfterWorkEnded(); });
 }
 
+void Service::Impl::NotifyReloading() {
+  const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+  Notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading config", usec));
+}
+
+// READY=1 ends the reload for systemd either way; a refused config says so in STATUS (the
+// running config stays in force, so the service is still ready).
+void Service::Impl::NotifyReloadEnded(const Status& outcome) {
+  last_status_.clear();  // the next status line is sent again after the reload's
+  if (outcome.ok()) {
+    Notify("READY=1\nSTATUS=config reloaded");
+  } else {
+    Notify("READY=1\nSTATUS=config reload refused: " + outcome.message());
+  }
+}
+
 void Service::Impl::ApplyReload() {
   auto built = opts_.make_actions(*pending_config_, io_, clock_);
   if (!built.ok()) {
@@ -308,6 +332,7 @@ void Service::Impl::ApplyReload() {
     pending_config_.reset();
     ReopenLogs();
     Emit(Event::Kind::kReloadFailed, {}, built.status());
+    NotifyReloadEnded(built.status());
   } else {
     Actions old = std::move(actions_);
     actions_ = std::move(built.value());
@@ -324,6 +349,7 @@ void Service::Impl::ApplyReload() {
                 config_.schedule.score_interval.count());
     Emit(Event::Kind::kReloaded);
     Emit(Event::Kind::kLogsReopened);  // the new reporter opened the log afresh
+    NotifyReloadEnded(Status::Ok());
   }
   state_ = State::kRunning;
   Tick();

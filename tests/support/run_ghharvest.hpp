@@ -18,14 +18,16 @@ struct Ran {
 };
 
 // `args` is shell text (quote paths yourself). The environment is the test's without systemd's
-// variables, so a host's $CONFIGURATION_DIRECTORY or $STATE_DIRECTORY never leaks in, plus
-// `env` (env(1) operands: "NAME=value", "-u NAME"). stdin is /dev/null; after 60 s the run is
-// killed, so a hang fails the test instead of stalling ctest.
+// variables, so a host's $CONFIGURATION_DIRECTORY, $STATE_DIRECTORY or $JOURNAL_STREAM never
+// leaks in, plus `env` (env(1) operands: "NAME=value", "-u NAME"). stdin is /dev/null; after 60 s
+// the run is killed, so a hang fails the test instead of stalling ctest.
 inline Ran RunGhharvest(const std::string& args, const std::string& env = "") {
   TempDir dir;
-  std::string cmd = "env -u CONFIGURATION_DIRECTORY -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY " +
-                    env + " timeout -k 5 60 '" + GHH_BINARY + "' " + args + " >'" +
-                    dir.file("out") + "' 2>'" + dir.file("err") + "' </dev/null";
+  std::string cmd =
+      "env -u CONFIGURATION_DIRECTORY -u STATE_DIRECTORY -u CREDENTIALS_DIRECTORY "
+      "-u JOURNAL_STREAM " +
+      env + " timeout -k 5 60 '" + GHH_BINARY + "' " + args + " >'" + dir.file("out") + "' 2>'" +
+      dir.file("err") + "' </dev/null";
   int status = std::system(cmd.c_str());
   Ran r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

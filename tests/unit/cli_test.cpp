@@ -3,6 +3,9 @@
 
 #include "check_ok.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@ using ghharvest::testing::ReadFile;
 using ghharvest::testing::RunGhharvest;
 using ghharvest::testing::TempDir;
 using ghharvest::testing::TestConfig;
+using ghharvest::testing::WriteFile;
 
 namespace {
 
@@ -101,6 +105,47 @@ TEST_CASE("a bad config exits 78 with file:line and key on stderr") {
   Ran missing = RunGhharvest("check-config -c '" + dir.file("absent.toml") + "'");
   CHECK(missing.code == 78);
   CHECK(Has(missing.err, "absent.toml: cannot read config: no such file"));
+}
+
+TEST_CASE("under journald every line of a config error has the error priority, elsewhere none") {
+  TempDir dir;
+  TestConfig bad =
+      Config().Set("schedule", "poll_interval", "soon").Set("schedule", "score_interval", "later");
+  std::string path = WriteConfig(dir, bad);
+  const std::string err = dir.file("stderr");
+  WriteFile(err, "");
+  struct stat st {};
+  REQUIRE(::stat(err.c_str(), &st) == 0);
+  const std::string journal = std::to_string(static_cast<unsigned long long>(st.st_dev)) + ":" +
+                              std::to_string(static_cast<unsigned long long>(st.st_ino));
+  auto run = [&](const std::string& env) {
+    WriteFile(err, "");
+    std::string cmd = "env " + env + " '" + std::string(GHH_BINARY) + "' check-config -c '" + path +
+                      "' >/dev/null 2>>'" + err + "' </dev/null";
+    int status = std::system(cmd.c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 78);
+    return ReadFile(err);
+  };
+  // As the journal sees it: systemd names the stream in $JOURNAL_STREAM.
+  std::string text = run("JOURNAL_STREAM=" + journal);
+  CAPTURE(text);
+  int lines = 0;
+  for (std::size_t pos = 0; pos < text.size(); pos = text.find('\n', pos) + 1, ++lines) {
+    CHECK(text.compare(pos, 3, "<3>") == 0);
+  }
+  CHECK(lines == 3);  // two errors and the summary, each its own journal entry
+  CHECK(Has(text, "<3>" + path + ":"));
+  CHECK(Has(text, "<3>ghharvest: the configuration has errors\n"));
+  // On a terminal, in a file, or a stream that is not the one named: plain text.
+  for (const std::string& env :
+       {std::string("-u JOURNAL_STREAM"), std::string("JOURNAL_STREAM=1:2")}) {
+    CAPTURE(env);
+    std::string plain = run(env);
+    CHECK(plain.find('<') == std::string::npos);
+    CHECK(Has(plain, "poll_interval: \"soon\" is not a duration"));
+    CHECK(Has(plain, "score_interval: \"later\" is not a duration"));
+  }
 }
 
 TEST_CASE("the default config path follows $CONFIGURATION_DIRECTORY") {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <filesystem>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "files.hpp"
 #include "ghharvest/daemon/service.hpp"
 #include "ghharvest/util/log.hpp"
+#include "log_capture.hpp"
 #include "test_config.hpp"
 #include "test_paths.hpp"
 
@@ -42,6 +44,66 @@ std::string ConfigText(const std::vector<std::string>& writers, const std::strin
   for (const auto& w : writers) config.Writer(w);
   return config.Text();
 }
+
+// systemd's notify socket, played by the test: the environment points the service at it (and
+// at a watchdog when asked) until Stop(), which returns every datagram received, in order.
+class NotifyListener {
+ public:
+  NotifyListener(const std::string& path, const char* watchdog_usec = nullptr) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    REQUIRE(path.size() < sizeof(addr.sun_path));
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    timeval tv{0, 100000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    reader_ = std::thread([this] {
+      char buf[4096];
+      while (!stop_) {
+        ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n > 0) {
+          std::lock_guard<std::mutex> lock(mu_);
+          messages_.emplace_back(buf, static_cast<size_t>(n));
+        }
+      }
+    });
+    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    if (watchdog_usec != nullptr) {
+      ::setenv("WATCHDOG_USEC", watchdog_usec, 1);
+      ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+    }
+  }
+  ~NotifyListener() { Stop(); }
+  NotifyListener(const NotifyListener&) = delete;
+  NotifyListener& operator=(const NotifyListener&) = delete;
+
+  std::vector<std::string> Messages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
+  std::vector<std::string> Stop() {
+    if (fd_ >= 0) {
+      ::unsetenv("NOTIFY_SOCKET");
+      ::unsetenv("WATCHDOG_USEC");
+      ::unsetenv("WATCHDOG_PID");
+      std::this_thread::sleep_for(200ms);  // what was sent last is read
+      stop_ = true;
+      reader_.join();
+      ::close(fd_);
+      fd_ = -1;
+    }
+    return Messages();
+  }
+
+ private:
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread reader_;
+  std::mutex mu_;
+  std::vector<std::string> messages_;
+};
 
 // Records what the service did and lets the test wait for it.
 struct Recorder {
@@ -457,33 +519,7 @@ TEST_CASE("a database that cannot be opened at start exits 74") {
 TEST_CASE("systemd hears READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 on its notify socket") {
   testing::TempDir dir;
   WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob"}));
-  std::string sock_path = dir.file("notify.sock");
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  REQUIRE(sock_path.size() < sizeof(addr.sun_path));
-  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  timeval tv{0, 100000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-
-  std::mutex mu;
-  std::vector<std::string> messages;
-  std::atomic<bool> stop_reader{false};
-  std::thread reader([&] {
-    char buf[4096];
-    while (!stop_reader) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n > 0) {
-        std::lock_guard<std::mutex> lock(mu);
-        messages.emplace_back(buf, static_cast<size_t>(n));
-      }
-    }
-  });
-  ::setenv("NOTIFY_SOCKET", sock_path.c_str(), 1);
-  ::setenv("WATCHDOG_USEC", "200000", 1);
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  NotifyListener listener(dir.file("notify.sock"), "200000");
 
   Recorder rec;
   Script script;
@@ -494,15 +530,7 @@ TEST_CASE("systemd hears READY=1, STATUS=, WATCHDOG=1 and STOPPING=1 on its noti
     ::kill(::getpid(), SIGTERM);
     CHECK(run.Join() == 0);
   }
-  ::unsetenv("NOTIFY_SOCKET");
-  ::unsetenv("WATCHDOG_USEC");
-  ::unsetenv("WATCHDOG_PID");
-  std::this_thread::sleep_for(200ms);
-  stop_reader = true;
-  reader.join();
-  ::close(fd);
-
-  std::lock_guard<std::mutex> lock(mu);
+  const std::vector<std::string> messages = listener.Stop();
   auto count = [&](const std::string& needle) {
     int n = 0;
     for (const auto& m : messages) n += m.find(needle) != std::string::npos ? 1 : 0;
@@ -535,4 +563,79 @@ TEST_CASE("without a notify socket, notifications are quietly skipped") {
   REQUIRE(WaitReady(rec, run));
   run.service->Stop();
   CHECK(run.Join() == 0);
+}
+
+TEST_CASE("a reload is framed by RELOADING=1 and READY=1 for systemd, refused or applied") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}));
+  NotifyListener listener(dir.file("notify.sock"));
+  Recorder rec;
+  Script script;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+
+  WriteFile(dir.file("c.toml"), "[schedule\npoll_interval = \n");
+  run.service->Reload();
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloadFailed) == 1; }));
+  WriteFile(dir.file("c.toml"), ConfigText({"alice", "bob"}));
+  run.service->Reload();
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kReloaded) == 1; }));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+
+  const std::vector<std::string> messages = listener.Stop();
+  std::vector<std::string> framing;  // the RELOADING/READY datagrams, in order
+  for (const auto& m : messages) {
+    if (m.find("RELOADING=1") != std::string::npos || m.find("READY=1") != std::string::npos) {
+      framing.push_back(m);
+    }
+  }
+  CAPTURE(framing.size());
+  REQUIRE(framing.size() == 5);  // READY at start, then two reloads
+  CHECK(framing[0].find("READY=1") == 0);
+  for (int i : {1, 3}) {
+    CAPTURE(framing[i]);
+    // systemd 253's notify-reload requires the reload's monotonic start with RELOADING=1.
+    CHECK(framing[i].find("RELOADING=1\nMONOTONIC_USEC=") == 0);
+    CHECK(std::stoll(framing[i].substr(framing[i].find('=', 12) + 1)) > 0);
+  }
+  CHECK(framing[2].find("READY=1\nSTATUS=config reload refused: ") == 0);
+  CHECK(framing[4] == "READY=1\nSTATUS=config reloaded");
+}
+
+TEST_CASE("a rejected token says restart when systemd's credential copy holds it, else reload") {
+  struct Case {
+    bool credential;
+    std::string advice;
+  };
+  for (const Case& c :
+       {Case{true, "systemctl restart ghharvest"}, Case{false, "systemctl reload ghharvest"}}) {
+    CAPTURE(c.credential);
+    testing::TempDir dir;
+    std::filesystem::create_directories(dir.file("creds"));
+    WriteFile(dir.file("creds/github-token"), "ghp_test_token\n");
+    if (c.credential) ::setenv("CREDENTIALS_DIRECTORY", dir.file("creds").c_str(), 1);
+    WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "5s"));
+    testing::LogCapture logs;
+    Recorder rec;
+    Script script;
+    script.outcome = HarvestOutcome{Status::Unauthorized("401 Bad credentials"), false, false};
+    {
+      Running run(dir.file("c.toml"), rec, script);
+      REQUIRE(WaitReady(rec, run));
+      REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kHarvestFinished) >= 1; }));
+      run.service->Stop();
+      CHECK(run.Join() == 0);
+    }
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    bool found = false;
+    for (const auto& line : logs.Lines(log::Level::kError)) {
+      if (line.find("GitHub rejected the token (401)") == std::string::npos) continue;
+      found = true;
+      CAPTURE(line);
+      CHECK(line.find(c.advice) != std::string::npos);
+      CHECK(line.find("ghp_test_token") == std::string::npos);
+    }
+    CHECK(found);
+  }
 }

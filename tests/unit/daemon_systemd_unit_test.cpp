@@ -43,6 +43,10 @@ std::string UnitForVerify(const ghharvest::testing::TempDir& dir) {
   auto at = text.find(from);
   REQUIRE(at != std::string::npos);
   text.replace(at, from.size(), std::string("ExecStart=") + GHH_BINARY + " ");
+  const std::string reload = "ExecReload=/usr/local/bin/ghharvest ";
+  if (auto r = text.find(reload); r != std::string::npos) {
+    text.replace(r, reload.size(), std::string("ExecReload=") + GHH_BINARY + " ");
+  }
   std::string path = dir.file("ghharvest.service");
   std::ofstream(path) << text;
   return path;
@@ -60,10 +64,17 @@ TEST_CASE("the unit has the settings the operator documentation promises") {
         "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "SystemCallFilter=@system-service",
         "CapabilityBoundingSet=\n", "Restart=on-failure", "WatchdogSec=",
         "ExecStart=/usr/local/bin/ghharvest run -c ${CONFIGURATION_DIRECTORY}/ghharvest.toml",
-        "ExecReload=/bin/kill -HUP $MAINPID"}) {
+        "ExecReload=/bin/kill -HUP $MAINPID", "RestartPreventExitStatus=78\n"}) {
     CAPTURE(line);
     CHECK(text.find(line) != std::string::npos);
   }
+  // A reload checks the config before it signals the daemon, so a bad one fails the reload.
+  const auto check = text.find(
+      "ExecReload=/usr/local/bin/ghharvest check-config -c "
+      "${CONFIGURATION_DIRECTORY}/ghharvest.toml\n");
+  const auto signal = text.find("ExecReload=/bin/kill -HUP $MAINPID");
+  REQUIRE(check != std::string::npos);
+  CHECK(check < signal);
 }
 
 TEST_CASE("systemd-analyze verify accepts the unit") {

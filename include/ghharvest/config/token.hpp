@@ -27,4 +27,12 @@ Result<std::string> LoadToken(const GithubConfig& github);
 // source has one (unauthenticated, 60 requests per hour); an error for a bad token.
 Result<std::string> LoadTokenOrAnonymous(const GithubConfig& github);
 
+// Whether the token in use is systemd's copy ($CREDENTIALS_DIRECTORY, LoadCredential=).
+// systemd copies a credential only when the service starts, so replacing such a token takes a
+// restart; a reload would re-read the old copy.
+bool TokenIsServiceCredential(const GithubConfig& github);
+
+// What an operator must do after GitHub rejected the token (401), as one log phrase.
+std::string RejectedTokenAdvice(const GithubConfig& github);
+
 }  // namespace ghharvest::config

@@ -1,5 +1,7 @@
-// Logging: one line per event on stderr, "<N>" syslog priority prefix for journald, then
-// a message and key=value fields:  <4>rate limit reached resource=core wait_s=1800
+// Logging: one line per event on stderr, a message and key=value fields. When stderr is the
+// journal (systemd's $JOURNAL_STREAM names it), each line starts with its "<N>" syslog
+// priority, which journald strips and keeps:  <4>rate limit reached resource=core wait_s=1800
+// On a terminal or in a file there is no prefix.
 // Secrets (tokens) never go through here. Thread-safe (one write() per line).
 #pragma once
 
@@ -21,6 +23,13 @@ using Sink = void (*)(Level, std::string_view line);
 void SetSink(Sink sink);
 
 void Write(Level level, std::string_view line);
+
+// What Write puts on stderr: every line of `message` ends with '\n' and, when `journal`,
+// starts with "<N>", so that journald files each line of a multi-line message (config
+// errors, say) under its priority, not only the first.
+std::string FormatLines(Level level, std::string_view message, bool journal);
+// Whether `fd` is the stream $JOURNAL_STREAM ("device:inode") names (sd-daemon(3)).
+bool StreamIsJournal(int fd, const char* journal_stream);
 
 template <typename... Args>
 void Error(fmt::format_string<Args...> f, Args&&... args) {
