@@ -42,6 +42,8 @@ int Main(int argc, char** argv) {
   app.add_option("--log-level", common.log_level, "error, warning, notice, info or debug")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warning", "notice", "info", "debug"}));
+  app.add_flag("--ignore-owner", common.ignore_owner,
+               "As root, work in a state folder another user (the service) owns anyway");
 
   CLI::App* run = app.add_subcommand("run", "Run the daemon: sync, score and report on a schedule");
   bool once = false;

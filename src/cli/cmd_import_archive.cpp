@@ -24,6 +24,7 @@ int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>
   config::Config cfg;
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
+  if (!StateOwnerOrReport(common, cfg, &code)) return code;
 
   SystemClock clock;
   auto opened = OpenAppOrReport(cfg, nullptr, clock, {}, &code);

@@ -1,4 +1,6 @@
+#include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
+#include "ghharvest/config/config.hpp"
 #include "ghharvest/daemon/real_actions.hpp"
 #include "ghharvest/daemon/service.hpp"
 #include "ghharvest/util/clock.hpp"
@@ -11,6 +13,11 @@ namespace ghharvest::cli {
 int CmdRun(const CommonOptions& common) {
   log::Level level;
   if (log::ParseLevel(common.log_level, &level)) log::SetLevel(level);
+  // A config that cannot be loaded is the service's to report (exit 78).
+  if (auto cfg = config::LoadConfig(common.config_path); cfg.ok()) {
+    int code = kExitOk;
+    if (!StateOwnerOrReport(common, *cfg, &code)) return code;
+  }
   SystemClock clock;
   daemon::ServiceOptions o;
   o.config_path = common.config_path;

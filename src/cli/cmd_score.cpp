@@ -13,6 +13,7 @@ int CmdScore(const CommonOptions& common) {
   config::Config cfg;
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
+  if (!StateOwnerOrReport(common, cfg, &code)) return code;
   SystemClock clock;
   auto app = OpenAppOrReport(cfg, nullptr, clock, {.reports = true}, &code);
   if (!app) return code;

@@ -1,5 +1,10 @@
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,8 +13,9 @@
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/store/migrations.hpp"
 #include "ghharvest/store/status_snapshot.hpp"
-#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/exit_codes.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 
@@ -22,26 +28,58 @@ std::string Or(const std::optional<std::string>& s, std::string_view fallback) {
 
 }  // namespace
 
-// What is watched, how far each sync got, the rate-limit budget and the last errors. Works on
-// a missing or empty database (it is created and migrated, as the daemon would). A database
-// written by a newer ghharvest is refused with EX_DATAERR (65) and left untouched.
+// What is watched, how far each sync got, the rate-limit budget and the last errors. Only
+// reads: the database is opened read-only and never created or migrated (run as root beside
+// the service, a status that created files would leave them root-owned in its folder, or
+// create a stray empty database where the config's default points). A missing database shows
+// the config's writers as not yet synced. A database written by a newer ghharvest is refused
+// with EX_DATAERR (65); an older one is shown as far as it can be read.
 int CmdStatus(const CommonOptions& common) {
   config::Config cfg;
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
+  if (!StateOwnerOrReport(common, cfg, &code)) return code;
 
   const std::string& path = cfg.storage.database;
-  SystemClock clock;
-  auto opened = OpenAppOrReport(cfg, nullptr, clock, {.mirror_writers = false}, &code);
-  if (!opened) return code;
-  store::Database& db = opened->db();
-
-  auto snap = store::ReadStatusSnapshot(db);
+  store::StatusSnapshot empty;
+  std::unique_ptr<store::Database> db;
+  std::string state;
+  struct stat st {};
+  if (path != ":memory:" && ::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      log::Write(log::Level::kError,
+                 fmt::format("ghharvest: cannot read database {}: {}", path, std::strerror(errno)));
+      return kExitIOErr;
+    }
+    state = "not created yet: the daemon or `ghharvest sync --once` creates it";
+  } else {
+    auto opened = store::Database::Open(path, {.read_only = true, .apply_migrations = false});
+    if (!opened.ok()) {
+      log::Write(log::Level::kError, "ghharvest: " + opened.status().ToString());
+      return ExitCodeFor(opened.status());
+    }
+    db = std::move(*opened);
+    const int version = db->UserVersion();
+    if (version > store::LatestSchemaVersion()) {
+      log::Write(log::Level::kError,
+                 fmt::format("ghharvest: {}: schema version {} is newer than this ghharvest "
+                             "knows ({}); upgrade ghharvest",
+                             path, version, store::LatestSchemaVersion()));
+      return kExitDataErr;
+    }
+    state = fmt::format("schema version {}", version);
+    if (version < store::LatestSchemaVersion()) {
+      state += fmt::format("; the daemon or the next sync migrates it to {}",
+                           store::LatestSchemaVersion());
+    }
+  }
+  Result<store::StatusSnapshot> snap = empty;
+  if (db) snap = store::ReadStatusSnapshot(*db);
   if (!snap.ok()) {
     log::Write(log::Level::kError, "ghharvest: " + snap.status().ToString());
     return kExitIOErr;
   }
-  std::string out = fmt::format("database: {} (schema version {})\n", path, snap->schema_version);
+  std::string out = fmt::format("database: {} ({})\n", path, state);
 
   std::map<std::string, std::vector<const store::StatusSnapshot::Watch*>> watches;  // by writer
   for (const auto& w : snap->watches) watches[AsciiLower(w.writer)].push_back(&w);

@@ -48,6 +48,7 @@ int CmdSyncOnce(const CommonOptions& common) {
   config::Config cfg;
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
+  if (!StateOwnerOrReport(common, cfg, &code)) return code;
 
   boost::asio::io_context io;
   SystemClock clock;

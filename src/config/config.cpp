@@ -207,14 +207,8 @@ class Loader {
     return path.lexically_normal().string();
   }
 
-  // Where unset paths go: systemd's StateDirectory= when running as a service.
   fs::path StateFolder() const {
-    if (const char* s = std::getenv("STATE_DIRECTORY"); s && *s) {
-      std::string first(s);
-      first = first.substr(0, first.find(':'));  // several StateDirectory= entries: the first
-      return fs::path(first);
-    }
-    return folder_;
+    return fs::path(DefaultStateFolder(folder_.string(), std::getenv("STATE_DIRECTORY")));
   }
 
   void LoadGithub(const toml::table* t, GithubConfig* g) {
@@ -519,6 +513,19 @@ std::string ScoringFingerprint(const Config& config) {
   canon += ";half_life_days=" + (s.half_life_days ? FormatNumber(*s.half_life_days) : "none");
   // Stored with every score run, so a hash that is the same on every build (std::hash is not).
   return fmt::format("{:016x}", Fnv1a64(canon));
+}
+
+std::string DefaultStateFolder(const std::string& config_folder, const char* state_directory_env,
+                               const UnitFolders& unit) {
+  if (state_directory_env && *state_directory_env) {
+    std::string first(state_directory_env);
+    return first.substr(0, first.find(':'));  // several StateDirectory= entries: the first
+  }
+  std::error_code ec;
+  if (fs::equivalent(config_folder, unit.config, ec) && fs::is_directory(unit.state, ec)) {
+    return unit.state;
+  }
+  return config_folder;
 }
 
 Result<Config> LoadConfig(const std::string& path) {

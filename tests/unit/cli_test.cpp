@@ -4,8 +4,10 @@
 #include "check_ok.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -156,25 +158,43 @@ TEST_CASE("the default config path follows $CONFIGURATION_DIRECTORY") {
   CHECK(Has(r.out, dir.file("ghharvest.toml")));
 }
 
-TEST_CASE("status works on a missing database: it is created, and shows what is watched") {
+TEST_CASE("status on a missing database creates nothing and shows what is watched") {
   TempDir dir;
   std::string path = WriteConfig(dir);
   Ran r = RunGhharvest("status -c '" + path + "'");
   CHECK(r.code == 0);
-  CHECK(Has(r.out, "database: " + dir.file("state/ghharvest.db") + " (schema version"));
+  CHECK(Has(r.out, "database: " + dir.file("state/ghharvest.db") + " (not created yet"));
   CHECK(Has(r.out, "alice (not yet synced; repos configured)"));
   CHECK(Has(r.out, "watermarks:\n  none yet"));
   CHECK(Has(r.out, "rate limit:\n  not recorded yet"));
   CHECK(Has(r.out, "last errors (newest first):\n  none"));
-  std::ifstream db(dir.file("state/ghharvest.db"));
-  CHECK(db.good());
+  // Neither the database nor its folder: a status run as root must leave no file behind.
+  CHECK_FALSE(std::filesystem::exists(dir.file("state")));
+}
+
+TEST_CASE("status only reads: the database stays byte for byte, an old schema is not migrated") {
+  TempDir dir;
+  std::string path = WriteConfig(dir);
+  std::string db = dir.file("state/ghharvest.db");
+  {
+    auto opened = ghharvest::store::Database::Open(db);
+    REQUIRE_OK(opened);
+    // As a database of an older ghharvest would say (its tables are today's, so it reads).
+    REQUIRE_OK((*opened)->Exec("PRAGMA user_version = 6"));
+    REQUIRE_OK((*opened)->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+  const std::string before = ReadFile(db);
+  Ran r = RunGhharvest("status -c '" + path + "'");
+  CHECK(r.code == 0);
+  CHECK(Has(r.out, "(schema version 6; the daemon or the next sync migrates it to "));
+  CHECK(ReadFile(db) == before);
 }
 
 TEST_CASE("status shows watches, watermarks, the rate-limit budget and the last errors") {
   TempDir dir;
   std::string path = WriteConfig(dir);
-  REQUIRE(RunGhharvest("status -c '" + path + "'").code == 0);  // creates the schema
   std::string db = dir.file("state/ghharvest.db");
+  REQUIRE_OK(ghharvest::store::Database::Open(db));  // the schema, as a first sync makes it
   std::string sql =
       "INSERT INTO writers(login, user_id) VALUES ('alice', 583231);"
       "INSERT INTO watches(writer, repo_name, source, status, gone_at) VALUES "
@@ -206,7 +226,6 @@ TEST_CASE("status shows watches, watermarks, the rate-limit budget and the last 
 TEST_CASE("status refuses a database written by a newer ghharvest with exit 65, untouched") {
   TempDir dir;
   std::string path = WriteConfig(dir);
-  REQUIRE(RunGhharvest("status -c '" + path + "'").code == 0);
   std::string db = dir.file("state/ghharvest.db");
   {
     auto opened = ghharvest::store::Database::Open(db);
@@ -227,4 +246,36 @@ TEST_CASE("status on an unwritable database path exits 74") {
   Ran r = RunGhharvest("status -c '" + path + "'");
   CHECK(r.code == 74);
   CHECK(Has(r.err, "ghharvest.db"));
+}
+
+TEST_CASE("root in a state folder the service owns is refused with 77, unless --ignore-owner") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to give the state folder to another user");
+    return;
+  }
+  TempDir dir;
+  std::string path = WriteConfig(dir);
+  const std::string state = dir.file("state");
+  REQUIRE_OK(ghharvest::store::Database::Open(state + "/ghharvest.db"));
+  // As systemd's DynamicUser= leaves it: the folder and its files belong to the service.
+  const std::string own = "chown -R 65534:65534 '" + state + "'";
+  REQUIRE(std::system(own.c_str()) == 0);
+  for (std::string sub : {"score", "status", "sync --once", "import-archive x.json.gz"}) {
+    CAPTURE(sub);
+    Ran r = RunGhharvest(sub + " -c '" + path + "'");
+    CHECK(r.code == 77);
+    CHECK(Has(r.err, state + " belongs to uid 65534, not to root"));
+    CHECK(Has(r.err, "systemd-run --pty --wait -p DynamicUser=yes"));
+  }
+  // Nothing root-owned appeared.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(state)) {
+    struct stat st {};
+    REQUIRE(::stat(entry.path().c_str(), &st) == 0);
+    CHECK_MESSAGE(st.st_uid == 65534, entry.path().string());
+  }
+  Ran forced = RunGhharvest("--ignore-owner status -c '" + path + "'");
+  CHECK(forced.code == 0);
+  CHECK(Has(forced.out, "database: " + state + "/ghharvest.db (schema version"));
+  // check-config reads only the config: always allowed.
+  CHECK(RunGhharvest("check-config -c '" + path + "'").code == 0);
 }

@@ -3,6 +3,7 @@
 #include "check_ok.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -399,4 +400,25 @@ TEST_CASE("the scoring fingerprint changes with scoring settings only") {
   f.scoring.half_life_days = 30;
   CHECK(config::ScoringFingerprint(f) != config::ScoringFingerprint(a));
   CHECK(config::ScoringFingerprint(f) != config::ScoringFingerprint(e));
+}
+
+TEST_CASE("unset paths go to $STATE_DIRECTORY, the unit's state folder for its config, or beside") {
+  ghharvest::testing::TempDir dir;
+  const std::string etc = dir.file("etc-ghharvest"), state = dir.file("var-lib-ghharvest");
+  const std::string home = dir.file("home");
+  std::filesystem::create_directories(etc);
+  std::filesystem::create_directories(home);
+  const config::UnitFolders unit{etc, state};
+  // Under the unit: systemd says, the first of several folders.
+  CHECK(config::DefaultStateFolder(etc, "/var/lib/ghharvest", unit) == "/var/lib/ghharvest");
+  CHECK(config::DefaultStateFolder(home, "/a:/b", unit) == "/a");
+  // The unit's config outside the unit, before the service ever ran: beside the config.
+  CHECK(config::DefaultStateFolder(etc, nullptr, unit) == etc);
+  CHECK(config::DefaultStateFolder(etc, "", unit) == etc);
+  std::filesystem::create_directories(state);
+  // Once the service has its state folder, the CLI on the unit's config uses it too.
+  CHECK(config::DefaultStateFolder(etc, nullptr, unit) == state);
+  CHECK(config::DefaultStateFolder(etc + "/", nullptr, unit) == state);
+  // Any other config keeps its own folder.
+  CHECK(config::DefaultStateFolder(home, nullptr, unit) == home);
 }

@@ -12,6 +12,8 @@ namespace ghharvest::cli {
 struct CommonOptions {
   std::string config_path;  // -c/--config
   std::string log_level = "info";
+  // --ignore-owner: let root work in a state folder another user owns (see StateOwnerOrReport).
+  bool ignore_owner = false;
 };
 
 int CmdCheckConfig(const CommonOptions& common);

@@ -95,8 +95,20 @@ struct Config {
 // "ghharvest.toml:12: [github] concurrency: must be between 1 and 100".
 // Relative paths in the file resolve against the file's folder. When [storage] database or
 // [reports] dir is not set, they default to "ghharvest.db" and "reports" in
-// $STATE_DIRECTORY (systemd's StateDirectory=) or else the config file's folder.
+// DefaultStateFolder (below).
 Result<Config> LoadConfig(const std::string& path);
+
+// Where paths the config leaves unset go. Under the unit: systemd's $STATE_DIRECTORY (the first
+// of several). Outside it, for a config in the unit's configuration folder (an operator's
+// `ghharvest status -c /etc/ghharvest/ghharvest.toml` in a root shell), the unit's state
+// folder when it exists, so the CLI sees the service's database instead of creating another
+// beside the config. Otherwise the config file's own folder.
+struct UnitFolders {
+  std::string config = "/etc/ghharvest";
+  std::string state = "/var/lib/ghharvest";
+};
+std::string DefaultStateFolder(const std::string& config_folder, const char* state_directory_env,
+                               const UnitFolders& unit = {});
 
 // Parses "90s", "15m", "1h", "1h30m", "2d" (units d, h, m, s, largest first, each once).
 bool ParseDuration(std::string_view text, std::chrono::seconds* out);

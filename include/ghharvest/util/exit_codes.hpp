@@ -13,8 +13,9 @@ inline constexpr int kExitUnavailable = 69;  // GitHub (or the network) unavaila
 inline constexpr int kExitSoftware = 70;     // a bug
 inline constexpr int kExitIOErr = 74;        // storage: disk full, corrupt database, file I/O
 inline constexpr int kExitTempFail = 75;     // some work failed; running again may succeed
-inline constexpr int kExitNoPerm = 77;       // GitHub rejected the token (401)
-inline constexpr int kExitConfig = 78;       // bad config or token file
+inline constexpr int kExitNoPerm =
+    77;  // GitHub rejected the token (401); root in the service's folder
+inline constexpr int kExitConfig = 78;  // bad config or token file
 
 // kOk 0; kInvalidArgument 78; kTooNew 65; kCorruption and kIOError 74; kUnavailable 69;
 // kUnauthorized 77; kRateLimited and kCancelled 75; anything else 70.
