@@ -12,12 +12,24 @@
 namespace ghharvest::github {
 namespace internal {
 
+// GH Archive's files before 2015 hold GitHub's old Timeline events: `actor` is a login string
+// (with `actor_attributes`), `repository` an object of owner/name/url, no event `id`, and
+// thinner payloads. Not read yet; said plainly rather than as a type error.
+constexpr std::string_view kTimelineFormat =
+    "a GH Archive 2011-2014 timeline event (actor a login string, 'repository' instead of "
+    "'repo'): that format is not supported yet";
+
 bool Reader::Event(od::object obj, EventRecord* out) {
   bool ok = Fields(obj, "", [&](std::string_view key, od::value val) {
+    if (key == "repository") return FailText(kTimelineFormat, "repository", nullptr);
     if (key == "id") return IdText(val, "id", &out->id);
     if (key == "type") return Str(val, "type", &out->type);
     if (key == "created_at") return Str(val, "created_at", &out->created_at);
     if (key == "actor") {
+      od::json_type type;
+      if (val.type().get(type) == simdjson::SUCCESS && type == od::json_type::string) {
+        return FailText(kTimelineFormat, "actor", nullptr);
+      }
       od::object actor;
       if (!Object(val, "actor", &actor)) return false;
       out->actor.type.clear();  // actors never say; the store keeps what it knows

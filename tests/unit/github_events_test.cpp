@@ -246,3 +246,69 @@ TEST_CASE("archive event ids given as numbers are read as text") {
   REQUIRE_MESSAGE(e.ok(), e.status().ToString());
   CHECK(e->id == "1234567890123");
 }
+
+namespace {
+
+// A line of a 2012 GH Archive file, in GitHub's old Timeline format.
+const char* kTimelineIssuesEvent =
+    R"({"created_at":"2012-03-10T07:00:01-08:00","type":"IssuesEvent","actor":"alice",)"
+    R"("actor_attributes":{"login":"alice","type":"User","name":"Alice"},)"
+    R"("repository":{"id":77,"name":"r","owner":"o","url":"https://github.com/o/r",)"
+    R"("has_issues":true,"forks":3},"payload":{"action":"opened","number":3,"issue":9001},)"
+    R"("url":"https://github.com/o/r/issues/3","public":true})";
+
+}  // namespace
+
+TEST_CASE("a 2011-2014 timeline line is refused as that format, not as a type error") {
+  auto one = ParseEvent(kTimelineIssuesEvent);
+  REQUIRE_FALSE(one.ok());
+  CHECK_MESSAGE(
+      one.status().message().find("GH Archive 2011-2014 timeline event") != std::string::npos,
+      one.status().message());
+  CHECK(one.status().message().find("not supported yet") != std::string::npos);
+  CHECK(one.status().message().find("wrong type") == std::string::npos);
+  // `repository` alone (an actor object, as some 2014 lines have) says the same.
+  std::string with_actor_object = kTimelineIssuesEvent;
+  with_actor_object.replace(with_actor_object.find(R"("actor":"alice")"), 15,
+                            R"("actor":{"id":5,"login":"alice"})");
+  auto two = ParseEvent(with_actor_object);
+  REQUIRE_FALSE(two.ok());
+  CHECK(two.status().message().find("timeline event") != std::string::npos);
+
+  // Among today's lines it is one bad line; the stream's fast path keeps the others.
+  const std::string chunk =
+      std::string(kIssuesEvent) + "\n" + kTimelineIssuesEvent + "\n" + kCommentEvent + "\n";
+  std::vector<EventRecord> events;
+  std::vector<EventLineError> errors;
+  ParseEventLines(chunk, 40, &events, &errors);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].id == "101");
+  CHECK(events[1].id == "102");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].line == 41);
+  CHECK(errors[0].message.find("timeline event") != std::string::npos);
+}
+
+TEST_CASE("an event's issue whose pull_request links are all null is a plain issue") {
+  // As GitHub wrote plain issues until about 2014 (and older Enterprise servers still do).
+  const std::string line =
+      R"({"id":"201","type":"IssuesEvent","actor":{"id":5,"login":"alice"},)"
+      R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"opened","issue":{"id":9002,)"
+      R"("number":5,"user":{"id":5,"login":"alice"},"state":"open",)"
+      R"("pull_request":{"html_url":null,"diff_url":null,"patch_url":null},)"
+      R"("created_at":"2013-05-01T00:00:00Z","updated_at":"2013-05-01T00:00:00Z"}},)"
+      R"("created_at":"2013-05-01T00:00:01Z"})";
+  auto plain = ParseEvent(line);
+  REQUIRE_OK(plain);
+  REQUIRE(plain->issue);
+  CHECK_FALSE(plain->issue->is_pull);
+  CHECK_FALSE(plain->issue->merged_at);
+  // The same issue with real links is a pull request.
+  std::string pull = line;
+  pull.replace(pull.find(R"("html_url":null)"), 15,
+               R"("html_url":"https://github.com/o/r/pull/5")");
+  auto as_pull = ParseEvent(pull);
+  REQUIRE_OK(as_pull);
+  REQUIRE(as_pull->issue);
+  CHECK(as_pull->issue->is_pull);
+}
