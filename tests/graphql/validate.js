@@ -11,6 +11,7 @@
 //
 //   node validate.js PRINTER            validate the product's queries
 //   node validate.js --selftest PRINTER  the validator must reject broken copies of them
+//   node validate.js --fake PRINTER      fakehub's GraphQL fields must all be GitHub's
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -98,7 +99,44 @@ function queries(printer) {
   return list;
 }
 
+// Fakehub's fields ("Type.field arg..." lines): each must exist in GitHub's schema, on that
+// type (or, for the fake's abstract "Actor"/"Node", on the interface), with those arguments.
+function fakeErrors(lines) {
+  let bad = 0;
+  for (const line of lines) {
+    const [field, ...argNames] = line.trim().split(/\s+/);
+    const [typeName, fieldName] = field.split('.');
+    const type = schema.getType(typeName);
+    if (fieldName === '__typename') {
+      if (!type) { console.error(`fakehub: ${typeName} is not a GitHub type`); bad++; }
+      continue;
+    }
+    const def = type && type.getFields ? type.getFields()[fieldName] : undefined;
+    if (!def) {
+      console.error(`fakehub: ${field} is not in GitHub's schema`);
+      bad++;
+      continue;
+    }
+    for (const a of argNames) {
+      if (!def.args.some(x => x.name === a)) {
+        console.error(`fakehub: ${field} takes no argument ${a} on GitHub`);
+        bad++;
+      }
+    }
+  }
+  return bad;
+}
+
+function checkFake(printer) {
+  const lines = execFileSync(printer, { encoding: 'utf8' }).split('\n').filter(l => l.trim());
+  let bad = fakeErrors(lines);
+  console.log(`${lines.length - bad} of ${lines.length} fakehub fields are GitHub's`);
+  if (lines.length === 0) bad++;
+  process.exit(bad ? 1 : 0);
+}
+
 const args = process.argv.slice(2);
+if (args[0] === '--fake') checkFake(args[1]);
 const selftest = args[0] === '--selftest';
 const printer = selftest ? args[1] : args[0];
 if (!printer) {
@@ -151,6 +189,13 @@ for (const q of list) {
     } else {
       console.log(`rejected ${q.name} with ${what}: ${errors[0]}`);
     }
+  }
+}
+// And the fake's check must catch a field, an argument or a type GitHub does not have.
+for (const line of ['PullRequest.reviewz', 'PullRequest.reviews first sort', 'Nope.__typename']) {
+  if (fakeErrors([line]) === 0) {
+    console.error(`selftest: the fakehub check let "${line}" through`);
+    ok = false;
   }
 }
 process.exit(ok ? 0 : 1);

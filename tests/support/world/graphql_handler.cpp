@@ -953,6 +953,18 @@ GraphqlEndpoint::GraphqlEndpoint(GraphqlEndpointOptions options)
   state_->options = std::move(options);
 }
 
+std::string GraphqlEndpoint::SchemaLines() {
+  std::string out;
+  for (const auto& [type, fields] : Schema()) {
+    for (const auto& [name, def] : fields) {
+      out += type + "." + name;
+      for (const auto& a : def.args) out += " " + a;
+      out += "\n";
+    }
+  }
+  return out;
+}
+
 bool GraphqlEndpoint::Handles(const HttpRequest& req) {
   return req.path == "/graphql" || req.path == "/api/graphql";
 }

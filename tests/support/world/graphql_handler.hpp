@@ -63,6 +63,9 @@ class GraphqlEndpoint {
   explicit GraphqlEndpoint(GraphqlEndpointOptions options = {});
 
   static bool Handles(const HttpRequest& req);  // the GraphQL paths
+  // Every field the fake answers, one line each: "Type.field arg1 arg2" (no args: just
+  // "Type.field"), for the test that holds them to GitHub's published schema.
+  static std::string SchemaLines();
   // `html` is where url fields point (the REST html_url base).
   HttpResponse Serve(const HttpRequest& req, const World& world, const std::string& html);
 
