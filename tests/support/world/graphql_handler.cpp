@@ -48,11 +48,18 @@ struct Value {
   std::string s;  // string, enum name, variable name
   bool b = false;
   std::vector<Value> list;
-  std::vector<std::pair<std::string, Value>> fields;
+  // An object's fields as two lists: a pair<string, Value> member would need Value complete
+  // (libstdc++ with clang rejects it), a vector of Value does not.
+  std::vector<std::string> keys;
+  std::vector<Value> values;
   const Value* Field(const std::string& name) const {
-    for (const auto& [k, v] : fields)
-      if (k == name) return &v;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == name) return &values[i];
     return nullptr;
+  }
+  void Add(std::string key, Value v) {
+    keys.push_back(std::move(key));
+    values.push_back(std::move(v));
   }
 };
 
@@ -243,7 +250,7 @@ class Parser {
         if (k.empty() || !Eat(':')) return Fail("Bad object field");
         Value item;
         if (!ParseValue(&item)) return false;
-        v->fields.emplace_back(std::move(k), std::move(item));
+        v->Add(std::move(k), std::move(item));
       }
       ++pos_;
       return true;
@@ -344,7 +351,7 @@ Value FromJson(simdjson::dom::element e) {
       v.kind = Value::Kind::kObject;
       simdjson::dom::object obj;
       if (e.get_object().get(obj)) break;
-      for (auto field : obj) v.fields.emplace_back(std::string(field.key), FromJson(field.value));
+      for (auto field : obj) v.Add(std::string(field.key), FromJson(field.value));
       break;
     }
     default:
