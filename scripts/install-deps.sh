@@ -21,13 +21,33 @@ packages=(
   zlib1g-dev             # GH Archive .json.gz
   systemd                # systemd-analyze for the unit tests
   python3 jq             # demo output; python3 also runs the layering test
+  # tests only: the product's GraphQL queries validated against GitHub's published schema
+  nodejs npm             # runs tests/graphql/validate.js; npm fetches the pinned schema
+  node-graphql           # graphql-js, the validator
 )
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# GitHub's GraphQL schema (npm @octokit/graphql-schema), exactly as package-lock.json pins it,
+# for the schema test (tests/graphql). npm's registry is the only place GitHub publishes it.
+npm_ci() {
+  local dir="$here/tests/graphql"
+  if [[ -f "$dir/package-lock.json" && ( ! -d "$dir/node_modules" ||
+        "$dir/package-lock.json" -nt "$dir/node_modules" ) ]]; then
+    echo "install-deps: npm ci in tests/graphql (GitHub's GraphQL schema)" >&2
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) &&
+      touch "$dir/node_modules"
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
+  # A node.js installed from elsewhere (NodeSource) brings its own npm: Debian's would conflict.
+  if [[ ($p == nodejs || $p == npm) ]] && command -v "${p/nodejs/node}" >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
+  npm_ci
   exit 0
 fi
 
@@ -37,3 +57,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_ci

@@ -13,6 +13,8 @@ github::ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github
   if (!github.user_agent.empty()) o.user_agent = github.user_agent;
   o.concurrency = github.concurrency;
   o.reserve = github.reserve;
+  o.graphql = github.graphql;
+  o.graphql_reserve = github.graphql_reserve;
   o.connect_timeout = github.connect_timeout;
   o.stall_timeout = github.request_timeout;
   o.max_retries = github.max_retries;

@@ -214,10 +214,10 @@ class Loader {
   void LoadGithub(const toml::table* t, GithubConfig* g) {
     static const toml::table kEmpty;
     const toml::table& gh = t ? *t : kEmpty;
-    CheckKeys(
-        gh, "github",
-        {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept", "auth_scheme",
-         "user_agent", "connect_timeout", "request_timeout", "max_retries", "max_body_bytes"});
+    CheckKeys(gh, "github",
+              {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept",
+               "auth_scheme", "user_agent", "connect_timeout", "request_timeout", "max_retries",
+               "max_body_bytes", "graphql", "graphql_reserve"});
     if (std::string url; String(gh, "github", "api_url", &url)) {
       if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
         Fail(gh.get("api_url"), "github", "api_url", "must start with https:// (or http://)");
@@ -241,6 +241,14 @@ class Loader {
     }
     Int(gh, "github", "concurrency", 1, 100, &g->concurrency);
     Int(gh, "github", "reserve", 0, 100000, &g->reserve);
+    Int(gh, "github", "graphql_reserve", 0, 100000, &g->graphql_reserve);
+    if (const toml::node* n = gh.get("graphql")) {
+      if (!n->is_boolean()) {
+        Fail(n, "github", "graphql", fmt::format("must be true or false, not {}", TypeName(*n)));
+      } else {
+        g->graphql = n->as_boolean()->get();
+      }
+    }
     String(gh, "github", "accept", &g->accept);
     if (std::string s; String(gh, "github", "auth_scheme", &s)) {
       if (s.find_first_of(" \t\r\n") != std::string::npos) {

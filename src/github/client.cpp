@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "ghharvest/github/graphql.hpp"
 #include "ghharvest/util/hash.hpp"
 #include "ghharvest/util/log.hpp"
 #include "github/decide.hpp"
@@ -52,6 +53,8 @@ class Client::Impl {
         transport_(std::move(transport)) {
     while (!opts_.api_url.empty() && opts_.api_url.back() == '/') opts_.api_url.pop_back();
     if (opts_.concurrency < 1) opts_.concurrency = 1;
+    graphql_url_ = GraphqlUrl(opts_.api_url);
+    governor_.SetReserve("graphql", opts_.graphql_reserve);
     base_headers_ = {
         "Accept: " + opts_.accept,
         "X-GitHub-Api-Version: 2022-11-28",
@@ -103,6 +106,30 @@ class Client::Impl {
     Pump();
   }
 
+  void Graphql(const std::string& query, const std::string& variables_json, GraphqlCallback cb) {
+    if (!graphql_available()) {
+      PostGraphqlUnavailable(std::move(cb));
+      return;
+    }
+    auto p = std::make_unique<Pending>();
+    p->id = next_id_++;
+    p->url = graphql_url_;
+    p->resource = "graphql";
+    p->post_body = "{\"query\":" + JsonQuote(query) +
+                   ",\"variables\":" + (variables_json.empty() ? "{}" : variables_json) + "}";
+    // Failures (retries spent, 401, cancel) come through the REST path's callback.
+    p->cb = [gcb = cb](Result<ApiResponse> r) { gcb(r.status()); };
+    p->gcb = std::move(cb);
+    if (unauthorized_) {
+      PostFailure(std::move(p), UnauthorizedStatus());
+      return;
+    }
+    queue_.push_back(std::move(p));
+    Pump();
+  }
+
+  bool graphql_available() const { return opts_.graphql && !graphql_gone_; }
+
   Status Forget(const std::string& url_or_path) { return cache_.Forget(Absolute(url_or_path)); }
 
   void CancelAll() {
@@ -113,7 +140,7 @@ class Client::Impl {
     for (auto& [id, p] : in_flight_) transfers.push_back(p->transfer);
     std::weak_ptr<int> alive = alive_;
     for (auto& p : queued) {
-      p->cb(Status::Cancelled("request cancelled: GET " + p->url));
+      p->cb(Status::Cancelled("request cancelled: " + p->Method() + " " + p->url));
       if (alive.expired()) return;
     }
     // Their callbacks come back through OnDone with `cancelled` set.
@@ -136,6 +163,11 @@ class Client::Impl {
     Clock::TimePoint not_before{};
     std::optional<CacheEntry> cached;
     http::TransferId transfer = 0;
+    // GraphQL: the POST body, the caller's callback and the envelope of the last answer.
+    std::optional<std::string> post_body;
+    GraphqlCallback gcb;
+    std::optional<GraphqlEnvelope> envelope;
+    std::string Method() const { return post_body ? "POST" : "GET"; }
   };
 
   // Sends what the concurrency limit and the governor allow, in FIFO order per resource,
@@ -202,7 +234,15 @@ class Client::Impl {
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
     req.max_body_bytes = opts_.max_body_bytes;
-    p->cached = cache_.Lookup(p->url);
+    if (p->post_body) {
+      // No validators: GitHub's GraphQL sends no ETags, and one URL serves every query.
+      req.post_body = *p->post_body;
+      req.headers.push_back("Content-Type: application/json");
+      req.max_redirects = 0;
+      stats_.graphql_requests++;
+    } else {
+      p->cached = cache_.Lookup(p->url);
+    }
     if (p->cached) {
       if (p->cached->etag) req.headers.push_back("If-None-Match: " + *p->cached->etag);
       if (p->cached->last_modified) {
@@ -231,11 +271,22 @@ class Client::Impl {
     if (r.cancelled) {
       // Not an answer: CancelAll asked for it.
       governor_.OnAbort(p->resource);
-      p->cb(Status::Cancelled("request cancelled: GET " + p->url));
+      p->cb(Status::Cancelled("request cancelled: " + p->Method() + " " + p->url));
       return;
     }
     const Clock::TimePoint now = clock_.Now();
     Answer a = AnswerOf(r);
+    p->envelope.reset();
+    if (p->post_body && a.end == TransferEnd::kCompleted && a.body == BodyState::kComplete &&
+        r.status >= 200 && r.status < 300) {
+      // Valid JSON that is no GraphQL envelope is as lost as a cut body: asked again.
+      Result<GraphqlEnvelope> env = ParseGraphqlEnvelope(r.body);
+      if (env.ok()) {
+        p->envelope = std::move(env).value();
+      } else {
+        a.body = BodyState::kMalformed;
+      }
+    }
     std::optional<std::string> next;
     if (auto it = a.headers.find("link"); it != a.headers.end()) {
       next = FindLink(it->second, "next");
@@ -245,13 +296,22 @@ class Client::Impl {
     a.next_leaves_origin = next && !OnApiOrigin(Absolute(*next));
     const Attempt attempt{p->transient_retries, p->limit_retries, jitter_(rng_)};
     Decision d = Decide(a, attempt, opts_, now);
+    if (p->post_body) {
+      d = DecideGraphql(std::move(d), p->envelope && p->envelope->rate_limited(), attempt, opts_,
+                        now);
+    }
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
       governor_.OnAbort(p->resource);
     } else {
       log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
       if (d.rate.resource.empty()) d.rate.resource = p->resource;
       governor_.OnResponse(p->resource, d.rate);
-      if (r.status != 304 && p->url.find("/rate_limit") == std::string::npos) {
+      if (p->post_body) {
+        // An answer at the limit is not charged; any other is, by its own account if asked.
+        if (!p->envelope || !p->envelope->rate_limited()) {
+          stats_.graphql_points += p->envelope && p->envelope->cost >= 0 ? p->envelope->cost : 1;
+        }
+      } else if (r.status != 304 && p->url.find("/rate_limit") == std::string::npos) {
         stats_.points_spent++;
       }
       if (d.retry_after && d.retry_after->capped() && r.status >= 400) {
@@ -303,6 +363,10 @@ class Client::Impl {
 
   void Deliver(std::unique_ptr<Pending> p, http::HttpResult r, const http::Headers& headers,
                std::optional<std::string> next, const Decision& d) {
+    if (p->post_body) {
+      DeliverGraphql(std::move(p), std::move(r), d);
+      return;
+    }
     ApiResponse resp = BaseResponse(*p, r, headers, d.rate);
     resp.next_url = std::move(next);
     resp.kind = d.kind;
@@ -339,6 +403,56 @@ class Client::Impl {
       Status s = cache_.Store(url, *store);
       if (!s.ok()) log::Warning("http cache write failed url={} error={}", url, s.ToString());
     }
+  }
+
+  void DeliverGraphql(std::unique_ptr<Pending> p, http::HttpResult r, const Decision& d) {
+    GraphqlResponse g;
+    g.status = static_cast<int>(r.status);
+    g.rate = d.rate;
+    if (g.rate.resource.empty()) g.rate.resource = p->resource;
+    if (d.kind == ApiResponse::Kind::kGone) {
+      // GitHub always has /graphql: a 404 there is a server without it (an old Enterprise
+      // Server, a proxy that passes only REST). Asking again would not change that.
+      if (!graphql_gone_) {
+        log::Notice("no GraphQL at this server (HTTP {}), REST only from now on url={}", r.status,
+                    p->url);
+      }
+      graphql_gone_ = true;
+      g.kind = GraphqlResponse::Kind::kUnavailable;
+      p->gcb(std::move(g));
+      return;
+    }
+    if (d.kind != ApiResponse::Kind::kOk) {
+      g.kind = GraphqlResponse::Kind::kClientError;
+      // A 4xx may still carry GraphQL errors naming the cause.
+      if (Result<GraphqlEnvelope> env = ParseGraphqlEnvelope(r.body); env.ok()) {
+        g.errors = std::move(env->errors);
+      }
+      p->gcb(std::move(g));
+      return;
+    }
+    GraphqlEnvelope env = p->envelope ? std::move(*p->envelope) : GraphqlEnvelope{};
+    g.kind = env.has_data ? GraphqlResponse::Kind::kData : GraphqlResponse::Kind::kErrors;
+    g.errors = std::move(env.errors);
+    g.cost = env.cost;
+    for (const auto& e : g.errors) {
+      log::Warning("GraphQL error type={} code={} path={} message=\"{}\"", e.type, e.code, e.path,
+                   e.message);
+    }
+    g.body = std::move(r.body);
+    if (g.body.capacity() < g.body.size() + simdjson::SIMDJSON_PADDING) {
+      g.body.reserve(g.body.size() + simdjson::SIMDJSON_PADDING);
+    }
+    p->gcb(std::move(g));
+  }
+
+  void PostGraphqlUnavailable(GraphqlCallback cb) {
+    asio::post(io_, [cb = std::move(cb), alive = std::weak_ptr<int>(alive_)]() {
+      if (alive.expired()) return;
+      GraphqlResponse g;
+      g.kind = GraphqlResponse::Kind::kUnavailable;
+      cb(std::move(g));
+    });
   }
 
   ApiResponse BaseResponse(const Pending& p, const http::HttpResult& r,
@@ -396,10 +510,10 @@ class Client::Impl {
       log::Error("request failed, giving up url={} tries={} error=\"{}\"", p->url, d.tries,
                  d.reason);
       s = Status::Unavailable(
-          fmt::format("GET {} failed after {} tries: {}", p->url, d.tries, d.reason));
+          fmt::format("{} {} failed after {} tries: {}", p->Method(), p->url, d.tries, d.reason));
     } else {
       log::Error("request failed url={} error=\"{}\"", p->url, d.reason);
-      s = Status::Unavailable(fmt::format("GET {} failed: {}", p->url, d.reason));
+      s = Status::Unavailable(fmt::format("{} {} failed: {}", p->Method(), p->url, d.reason));
     }
     Fail(std::move(p), std::move(s));
   }
@@ -419,9 +533,9 @@ class Client::Impl {
     std::string url = p->url;
     std::weak_ptr<int> alive = alive_;
     p->cb(Status::Unauthorized(fmt::format(
-        "GitHub rejected the token (HTTP 401) for GET {}: check token_file/token_env; no "
+        "GitHub rejected the token (HTTP 401) for {} {}: check token_file/token_env; no "
         "further requests are sent",
-        url)));
+        p->Method(), url)));
     if (alive.expired()) return;
     auto queued = std::move(queue_);
     queue_.clear();
@@ -455,6 +569,8 @@ class Client::Impl {
   std::vector<std::string> base_headers_;
   std::string auth_header_;
   std::optional<std::string> api_origin_;
+  std::string graphql_url_;
+  bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
   std::uint64_t next_id_ = 1;
@@ -478,6 +594,11 @@ Client::~Client() = default;
 void Client::Get(const std::string& url_or_path, ResponseCallback callback) {
   impl_->Get(url_or_path, std::move(callback));
 }
+void Client::Graphql(const std::string& query, const std::string& variables_json,
+                     GraphqlCallback callback) {
+  impl_->Graphql(query, variables_json, std::move(callback));
+}
+bool Client::graphql_available() const { return impl_->graphql_available(); }
 Status Client::Forget(const std::string& url_or_path) { return impl_->Forget(url_or_path); }
 void Client::CancelAll() { impl_->CancelAll(); }
 bool Client::Idle() const { return impl_->Idle(); }

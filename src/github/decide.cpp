@@ -162,4 +162,30 @@ Decision Decide(const Answer& a, const Attempt& attempt, const ClientOptions& op
                                                              : ApiResponse::Kind::kClientError));
 }
 
+Decision DecideGraphql(Decision http, bool rate_limited, const Attempt& attempt,
+                       const ClientOptions& options, Clock::TimePoint now) {
+  if (http.action != Decision::Action::kDeliver || http.kind != ApiResponse::Kind::kOk ||
+      !rate_limited) {
+    return http;
+  }
+  Decision d;
+  d.rate = http.rate;
+  d.retry_after = http.retry_after;
+  // rate.reset is clamped (ParseRate), so it converts without overflow; 0 when absent.
+  const Clock::TimePoint reset = Clock::TimePoint(std::chrono::seconds(http.rate.reset));
+  if (http.rate.reset > 0 && reset > now) {
+    d.action = Decision::Action::kWaitForLimit;
+    d.until = reset;
+    d.spends_limit_try = false;
+    d.reason = "GraphQL rate limit (RATE_LIMITED)";
+    return d;
+  }
+  Decision w = LimitWaitOrFail(SecondaryBackoff(attempt, options),
+                               "GraphQL rate limit (RATE_LIMITED) without a reset ahead", 200,
+                               attempt, options, now);
+  w.rate = d.rate;
+  w.retry_after = d.retry_after;
+  return w;
+}
+
 }  // namespace ghharvest::github

@@ -89,6 +89,14 @@ struct Decision {
 Decision Decide(const Answer& answer, const Attempt& attempt, const ClientOptions& options,
                 Clock::TimePoint now);
 
+// A GraphQL POST's answer, after Decide judged it as HTTP: a 200 whose envelope carries an
+// error of type RATE_LIMITED (`rate_limited`) is GitHub's primary limit, not data: the bucket
+// waits for x-ratelimit-reset when the answer names one still ahead (no limit try spent, its
+// end is known), else backs off like a secondary limit (spending one). Every other decision
+// stands: the envelope's other errors are the caller's to read.
+Decision DecideGraphql(Decision http, bool rate_limited, const Attempt& attempt,
+                       const ClientOptions& options, Clock::TimePoint now);
+
 // Exponential backoff: `base` doubled per earlier try (`tries`) and held to `cap`, then
 // `jitter` of itself added on top (so it may pass `cap` by up to kMaxJitter).
 Clock::TimePoint::duration Backoff(Clock::TimePoint::duration base, int tries,

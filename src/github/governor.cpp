@@ -47,6 +47,17 @@ std::int64_t Governor::EffectiveReserve(std::int64_t limit) const {
   return reserve_ < limit ? reserve_ : limit / 4;
 }
 
+std::int64_t Governor::EffectiveReserve(const std::string& resource, std::int64_t limit) const {
+  auto it = reserves_.find(resource);
+  if (it == reserves_.end()) return EffectiveReserve(limit);
+  if (limit <= 0) return 0;
+  return it->second < limit ? it->second : limit / 4;
+}
+
+void Governor::SetReserve(const std::string& resource, int reserve) {
+  reserves_[resource] = std::max(0, reserve);
+}
+
 Clock::TimePoint Governor::NextAllowed(const std::string& resource) const {
   auto it = buckets_.find(resource);
   if (it == buckets_.end()) return {};
@@ -55,7 +66,7 @@ Clock::TimePoint Governor::NextAllowed(const std::string& resource) const {
   if (b.last && b.last->limit > 0 && b.last->remaining >= 0) {
     Clock::TimePoint reset = FromEpoch(b.last->reset);
     // Points of requests still in flight are as good as spent.
-    if (b.last->remaining - b.in_flight <= EffectiveReserve(b.last->limit) &&
+    if (b.last->remaining - b.in_flight <= EffectiveReserve(resource, b.last->limit) &&
         reset + kResetMargin > clock_.Now()) {
       t = std::max(t, reset + kResetMargin);
     }
@@ -96,14 +107,14 @@ void Governor::OnResponse(const std::string& sent_resource, const RateLimit& ans
     if (b.last->resource.empty()) b.last->resource = resource;
     if (new_window) b.waiting_logged = false;
   }
-  if (!b.waiting_logged && b.last->remaining <= EffectiveReserve(b.last->limit)) {
+  if (!b.waiting_logged && b.last->remaining <= EffectiveReserve(resource, b.last->limit)) {
     b.waiting_logged = true;
     auto wait =
         std::chrono::duration_cast<std::chrono::seconds>(FromEpoch(b.last->reset) - clock_.Now());
     log::Notice(
         "rate limit reserve reached, waiting for reset resource={} remaining={} "
         "reserve={} wait_s={}",
-        resource, b.last->remaining, EffectiveReserve(b.last->limit),
+        resource, b.last->remaining, EffectiveReserve(resource, b.last->limit),
         std::max<std::int64_t>(0, wait.count()));
   }
 }

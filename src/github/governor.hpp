@@ -48,6 +48,10 @@ class Governor {
   // quarter of the bucket when the configured reserve would swallow it whole (search has
   // 30 points; an unauthenticated core bucket 60).
   std::int64_t EffectiveReserve(std::int64_t limit) const;
+  // The same for one bucket, with its own reserve when SetReserve gave it one (GraphQL's
+  // points are not core's requests: each bucket keeps its own share for other tools).
+  std::int64_t EffectiveReserve(const std::string& resource, std::int64_t limit) const;
+  void SetReserve(const std::string& resource, int reserve);
 
  private:
   struct Bucket {
@@ -61,6 +65,7 @@ class Governor {
 
   const Clock& clock_;
   int reserve_;
+  std::unordered_map<std::string, int> reserves_;  // per bucket, where it differs
   int search_per_minute_;
   std::unordered_map<std::string, Bucket> buckets_;
 };

@@ -198,8 +198,14 @@ class CurlMulti::Impl : public std::enable_shared_from_this<Impl> {
                      static_cast<long>(req.connect_timeout.count() * 1000));
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(req.stall_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, req.max_redirects);
+    if (req.post_body) {
+      // COPYPOSTFIELDS: the request object dies with this call, the bytes must not.
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(req.post_body->size()));
+      curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req.post_body->data());
+    }
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, req.post_body ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, req.post_body ? 0L : req.max_redirects);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

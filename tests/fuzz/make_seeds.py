@@ -254,6 +254,37 @@ for name, data in {
         "epoch-offset": "1970-01-01T00:00:00+01:00", "leap-second": "2016-12-31T23:59:60Z"}.items():
     add("iso8601", f"seed-{name}", data)
 
+# GraphQL answers as GitHub gives them: a page of pull requests with reviews, partial data,
+# errors alone, the rate limit, the node lookups.
+REVIEW = ('{"fullDatabaseId":"5000000001","state":"APPROVED","submittedAt":"2024-01-01T00:00:00Z",'
+          '"url":"https://github.com/o/r/pull/1#pullrequestreview-5000000001",'
+          '"author":{"__typename":"Bot","login":"dependabot","databaseId":49699333}}')
+PULL = ('{"id":"PR_1","number":1,"updatedAt":"2024-01-02T00:00:00Z","reviews":{"totalCount":101,'
+        '"pageInfo":{"hasNextPage":true,"endCursor":"Y3Vyc29yOnYyOjE="},"nodes":[' + REVIEW +
+        ',{"fullDatabaseId":7,"state":"PENDING","submittedAt":null,"url":"u","author":null}]}}')
+for name, data in {
+        "repository-page": '{"data":{"repository":{"pullRequests":{"pageInfo":{"hasNextPage":true,'
+                           '"endCursor":"abc"},"nodes":[' + PULL + ']}},"rateLimit":{"cost":1,'
+                           '"remaining":4999,"resetAt":"2024-01-01T01:00:00Z"}}}',
+        "partial": '{"data":{"repository":{"pullRequests":{"pageInfo":{"hasNextPage":false,'
+                   '"endCursor":null},"nodes":[{"id":"PR_2","number":2,"updatedAt":"x",'
+                   '"reviews":null}]}}},"errors":[{"message":"Something went wrong","path":'
+                   '["repository","pullRequests","nodes",0,"reviews"]}]}',
+        "not-found": '{"data":{"repository":null},"errors":[{"type":"NOT_FOUND","path":'
+                     '["repository"],"message":"Could not resolve"}]}',
+        "rate-limited": '{"errors":[{"type":"RATE_LIMITED","code":"graphql_rate_limit",'
+                        '"message":"API rate limit already exceeded"}]}',
+        "rejected": '{"errors":[{"path":["query","x"],"extensions":{"code":"undefinedField",'
+                    '"typeName":"Query","fieldName":"x"},"locations":[{"line":1,"column":3}],'
+                    '"message":"Field \'x\' doesn\'t exist on type \'Query\'"}]}',
+        "nodes": '{"data":{"nodes":[' + PULL + ',null]},"errors":[{"type":"NOT_FOUND","path":'
+                 '["nodes",1],"message":"Could not resolve to a node"}]}',
+        "node": '{"data":{"node":' + PULL + ',"rateLimit":{"cost":1,"remaining":1,'
+                '"resetAt":"2024-01-01T01:00:00Z"}}}',
+        "node-null": '{"data":{"node":null}}',
+        "cut": '{"data":{"repository":{"pullRequests":{"pageInfo":{"hasNextPage":tr'}.items():
+    add("graphql_response", f"seed-{name}.json", data)
+
 
 def main():
     total = 0

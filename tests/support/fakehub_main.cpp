@@ -47,6 +47,9 @@ struct Options {
   int advances = 0;
   int threads = 4;
   std::int64_t core_limit = 5000, search_limit = 30;
+  bool graphql = true;  // --no-graphql: 404 on /graphql, as a server without it
+  std::int64_t graphql_limit = 5000;
+  double graphql_partial_rate = 0;
   bool discovery = false;  // config without repos lists
   std::string token_env;   // when set, only this variable's token is accepted (else 401)
   std::string poll_interval = "1m", score_interval = "5m";
@@ -61,7 +64,8 @@ struct Options {
                "         [--poll-interval DUR] [--score-interval DUR] [--core-limit N]\n"
                "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
                "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n"
-               "         [--time-quantum SECONDS] [--fault-mix classic|all]\n";
+               "         [--time-quantum SECONDS] [--fault-mix classic|all]\n"
+               "         [--no-graphql] [--graphql-limit N] [--graphql-partial-rate X]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -116,6 +120,12 @@ Options Parse(int argc, char** argv) {
       o.latency_ms = static_cast<int>(number());
     else if (a == "--fault-rate")
       o.fault_rate = real();
+    else if (a == "--no-graphql")
+      o.graphql = false;
+    else if (a == "--graphql-limit")
+      o.graphql_limit = number();
+    else if (a == "--graphql-partial-rate")
+      o.graphql_partial_rate = real();
     else if (a == "--fault-mix") {
       std::string v = value();
       if (v != "classic" && v != "all") Usage("--fault-mix: classic or all");
@@ -155,6 +165,10 @@ Options Parse(int argc, char** argv) {
   }
   if (o.port < 0 || o.port > 65535) Usage("--port: 0..65535");
   if (o.fault_rate < 0 || o.fault_rate >= 1) Usage("--fault-rate: 0 <= X < 1");
+  if (o.graphql_partial_rate < 0 || o.graphql_partial_rate > 1) {
+    Usage("--graphql-partial-rate: 0 <= X <= 1");
+  }
+  if (o.graphql_limit < 1) Usage("--graphql-limit: at least 1");
   if (o.spec.writers < 1 || o.spec.projects < 1 || o.spec.items < 1)
     Usage("--writers, --projects and --items must be positive");
   return o;
@@ -251,6 +265,10 @@ int main(int argc, char** argv) {
   hopt.latency = std::chrono::milliseconds(o.latency_ms);
   hopt.core_limit = o.core_limit;
   hopt.search_limit = o.search_limit;
+  hopt.graphql.enabled = o.graphql;
+  hopt.graphql.limit = o.graphql_limit;
+  hopt.graphql.partial_rate = o.graphql_partial_rate;
+  hopt.graphql.seed = o.spec.seed;
   if (!o.token_env.empty()) {
     const char* token = std::getenv(o.token_env.c_str());
     if (!token || !*token) Usage("--token-env: " + o.token_env + " is not set");

@@ -422,3 +422,23 @@ TEST_CASE("unset paths go to $STATE_DIRECTORY, the unit's state folder for its c
   // Any other config keeps its own folder.
   CHECK(config::DefaultStateFolder(home, nullptr, unit) == home);
 }
+
+TEST_CASE("github.graphql switches GraphQL off, graphql_reserve is its bucket's reserve") {
+  TempDir dir;
+  auto defaults = config::LoadConfig(WriteFile(dir.file("a.toml"), kGithub));
+  REQUIRE_MESSAGE(defaults.ok(), defaults.status().ToString());
+  CHECK(defaults->github.graphql);
+  CHECK(defaults->github.graphql_reserve == 200);
+  CHECK(app::ClientOptionsFromConfig(defaults->github, "t").graphql);
+  auto off = config::LoadConfig(WriteFile(
+      dir.file("b.toml"), std::string(kGithub) + "graphql = false\ngraphql_reserve = 50\n"));
+  REQUIRE_MESSAGE(off.ok(), off.status().ToString());
+  CHECK_FALSE(off->github.graphql);
+  const auto options = app::ClientOptionsFromConfig(off->github, "t");
+  CHECK_FALSE(options.graphql);
+  CHECK(options.graphql_reserve == 50);
+  CHECK(ErrorOf(std::string(kGithub) + "graphql = \"no\"\n") ==
+        "ghharvest.toml:3: [github] graphql: must be true or false, not a string");
+  CHECK(ErrorOf(std::string(kGithub) + "graphql_reserve = -1\n") ==
+        "ghharvest.toml:3: [github] graphql_reserve: must be between 0 and 100000");
+}

@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "check_ok.hpp"
+#include "ghharvest/github/graphql.hpp"
 #include "ghharvest/http/transport.hpp"
+#include "github/decide.hpp"
 #include "scripted_transport.hpp"
 
 using namespace ghharvest;
@@ -451,4 +453,290 @@ TEST_CASE("over a scripted transport a next link off the API origin fails the pa
       CHECK(rig.client->stats().failures == 1);
     }
   }
+}
+
+// ---- GraphQL over the same client ---------------------------------------------------------
+
+namespace {
+
+Result<GraphqlResponse> AskGraphql(Rig& rig, const std::string& query = "{ viewer { login } }",
+                                   const std::string& vars = "") {
+  std::optional<Result<GraphqlResponse>> out;
+  rig.client->Graphql(query, vars, [&](Result<GraphqlResponse> r) { out.emplace(std::move(r)); });
+  REQUIRE(rig.RunUntil([&] { return out.has_value(); }));
+  return std::move(*out);
+}
+
+http::Headers GraphqlRate(std::int64_t remaining, std::int64_t reset_s) {
+  return {{"x-ratelimit-limit", "5000"},
+          {"x-ratelimit-remaining", std::to_string(remaining)},
+          {"x-ratelimit-reset", std::to_string(reset_s)},
+          {"x-ratelimit-resource", "graphql"}};
+}
+
+std::int64_t NowPlus(seconds s) {
+  return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch() +
+                                             s)
+      .count();
+}
+
+}  // namespace
+
+TEST_CASE("graphql endpoint of api.github.com, of an Enterprise Server and of a local server") {
+  CHECK(GraphqlUrl("https://api.github.com") == "https://api.github.com/graphql");
+  CHECK(GraphqlUrl("https://api.github.com/") == "https://api.github.com/graphql");
+  CHECK(GraphqlUrl("https://ghe.example.com/api/v3") == "https://ghe.example.com/api/graphql");
+  CHECK(GraphqlUrl("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql");
+  CHECK(GraphqlUrl("http://127.0.0.1:8080") == "http://127.0.0.1:8080/graphql");
+}
+
+TEST_CASE("graphql envelope: data, errors with type, code and path, cost, and bad shapes") {
+  auto env = ParseGraphqlEnvelope(
+      R"({"data":{"rateLimit":{"cost":3},"x":null},"errors":[{"type":"NOT_FOUND","path":["x",2,"y"],"message":"gone"},{"message":"bad","extensions":{"code":"undefinedField"}}]})");
+  REQUIRE_OK(env);
+  CHECK(env->has_data);
+  CHECK(env->cost == 3);
+  REQUIRE(env->errors.size() == 2);
+  CHECK(env->errors[0].type == "NOT_FOUND");
+  CHECK(env->errors[0].path == "x.2.y");
+  CHECK(env->errors[1].code == "undefinedField");
+  CHECK_FALSE(env->rate_limited());
+  auto limited = ParseGraphqlEnvelope(R"({"errors":[{"type":"RATE_LIMITED","message":"m"}]})");
+  REQUIRE_OK(limited);
+  CHECK_FALSE(limited->has_data);
+  CHECK(limited->rate_limited());
+  CHECK(ParseGraphqlEnvelope(R"({"data":null,"errors":[{"message":"m"}]})")->has_data == false);
+  for (const char* bad : {"[]", "{}", R"({"data":null})", R"({"errors":{}})", R"({"errors":[1]})",
+                          R"({"data":[]})", "{\"data\":{", "nonsense"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseGraphqlEnvelope(bad).ok());
+  }
+}
+
+TEST_CASE("graphql DecideGraphql: RATE_LIMITED waits for a reset ahead, else backs off") {
+  const auto now = Clock::TimePoint(seconds(1'000'000));
+  Decision delivered;
+  delivered.action = Decision::Action::kDeliver;
+  delivered.kind = ApiResponse::Kind::kOk;
+  delivered.rate.reset = 1'000'600;
+  ClientOptions o = Options();
+  Decision d = DecideGraphql(delivered, true, Attempt{}, o, now);
+  CHECK(d.action == Decision::Action::kWaitForLimit);
+  CHECK(d.until == Clock::TimePoint(seconds(1'000'600)));
+  CHECK_FALSE(d.spends_limit_try);
+  // No reset ahead: a backoff that spends a limit try, and gives up after max_retries.
+  delivered.rate.reset = 0;
+  d = DecideGraphql(delivered, true, Attempt{0, 0, 0}, o, now);
+  CHECK(d.action == Decision::Action::kWaitForLimit);
+  CHECK(d.spends_limit_try);
+  CHECK(d.until == now + seconds(60));
+  d = DecideGraphql(delivered, true, Attempt{0, o.max_retries, 0}, o, now);
+  CHECK(d.action == Decision::Action::kFail);
+  // Not rate limited, or not a delivery: unchanged.
+  CHECK(DecideGraphql(delivered, false, Attempt{}, o, now).action == Decision::Action::kDeliver);
+  Decision retry;
+  retry.action = Decision::Action::kRetry;
+  CHECK(DecideGraphql(retry, true, Attempt{}, o, now).action == Decision::Action::kRetry);
+}
+
+TEST_CASE("over a scripted transport a GraphQL query is a POST with the token, no validators") {
+  MemoryEtags etags;
+  Rig rig(
+      [](const http::HttpGet&, int) {
+        return Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":2}}})",
+                     GraphqlRate(4990, NowPlus(seconds(600))));
+      },
+      Options("https://ghe.example.com/api/v3"), &etags);
+  auto r = AskGraphql(rig, "query Q($n: Int!) { viewer { login } }", R"({"n":1})");
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kData);
+  CHECK(r->errors.empty());
+  CHECK(r->cost == 2);
+  CHECK(r->rate.resource == "graphql");
+  CHECK(r->body.find("\"login\":\"a\"") != std::string::npos);
+  CHECK(r->body.capacity() >= r->body.size() + 64);
+  REQUIRE(rig.transport->sent.size() == 1);
+  const SentGet& sent = rig.transport->sent[0];
+  CHECK(sent.get.url == "https://ghe.example.com/api/graphql");
+  REQUIRE(sent.get.post_body.has_value());
+  CHECK(*sent.get.post_body ==
+        R"({"query":"query Q($n: Int!) { viewer { login } }","variables":{"n":1}})");
+  CHECK(sent.Has("Content-Type: application/json"));
+  CHECK(sent.Has("Authorization: Bearer " + kToken));
+  CHECK_FALSE(sent.HasHeader("If-None-Match"));
+  CHECK(sent.get.max_redirects == 0);
+  CHECK(etags.saves == 0);
+  CHECK(rig.client->stats().graphql_requests == 1);
+  CHECK(rig.client->stats().graphql_points == 2);
+  CHECK(rig.client->stats().points_spent == 0);  // core's count is not GraphQL's
+  CHECK(rig.client->rate_limit("graphql")->remaining == 4990);
+}
+
+TEST_CASE("over a scripted transport a 200 saying RATE_LIMITED waits for the reset, then asks") {
+  const auto reset =
+      std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now()) + seconds(1800);
+  const auto reset_s = std::chrono::duration_cast<seconds>(reset.time_since_epoch()).count();
+  Rig rig([&](const http::HttpGet&, int nth) {
+    if (nth == 0) {
+      return Reply(200,
+                   R"({"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded"}]})",
+                   GraphqlRate(0, reset_s));
+    }
+    return Reply(200, R"({"data":{"ok":true}})", GraphqlRate(4999, reset_s + 3600));
+  });
+  auto r = AskGraphql(rig);
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kData);
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(rig.transport->sent[1].at >= reset);
+  CHECK(rig.client->stats().retries == 1);
+  // The refused answer was not charged; the answer without rateLimit counts as 1 point.
+  CHECK(rig.client->stats().graphql_points == 1);
+}
+
+TEST_CASE("over a scripted transport RATE_LIMITED without a reset ahead gives up in the end") {
+  Rig rig([](const http::HttpGet&, int) {
+    return Reply(200, R"({"errors":[{"type":"RATE_LIMITED","message":"slow down"}]})");
+  });
+  auto r = AskGraphql(rig);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kUnavailable);
+  CHECK(r.status().message().find("POST") != std::string::npos);
+  CHECK(rig.transport->sent.size() == 4);  // max_retries = 3 waits, then no more
+  CHECK(rig.client->stats().graphql_points == 0);
+}
+
+TEST_CASE("over a scripted transport a GraphQL secondary limit waits retry-after like REST") {
+  Rig rig([](const http::HttpGet&, int nth) {
+    if (nth == 0) {
+      return Reply(403, R"({"message":"You have exceeded a secondary rate limit."})",
+                   {{"retry-after", "90"}});
+    }
+    return Reply(200, R"({"data":{}})");
+  });
+  auto r = AskGraphql(rig);
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kData);
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(rig.transport->sent[1].at - rig.transport->sent[0].at >= seconds(90));
+}
+
+TEST_CASE("over a scripted transport partial data and errors alone are delivered, not retried") {
+  Rig rig([](const http::HttpGet&, int nth) {
+    if (nth == 0) {
+      return Reply(
+          200,
+          R"({"data":{"a":1,"b":null},"errors":[{"type":"NOT_FOUND","path":["b"],"message":"x"}]})");
+    }
+    return Reply(
+        200,
+        R"({"errors":[{"message":"Field 'nope' doesn't exist on type 'Query'","extensions":{"code":"undefinedField"}}]})");
+  });
+  auto partial = AskGraphql(rig);
+  REQUIRE_OK(partial);
+  CHECK(partial->kind == GraphqlResponse::Kind::kData);
+  REQUIRE(partial->errors.size() == 1);
+  CHECK(partial->errors[0].path == "b");
+  auto rejected = AskGraphql(rig, "{ nope }");
+  REQUIRE_OK(rejected);
+  CHECK(rejected->kind == GraphqlResponse::Kind::kErrors);
+  REQUIRE(rejected->errors.size() == 1);
+  CHECK(rejected->errors[0].code == "undefinedField");
+  CHECK(rig.transport->sent.size() == 2);
+  CHECK(rig.client->stats().retries == 0);
+}
+
+TEST_CASE("over a scripted transport cut, garbled and non-envelope GraphQL answers are retried") {
+  ClientOptions o = Options();
+  o.max_retries = 5;
+  Rig rig(
+      [](const http::HttpGet&, int nth) {
+        switch (nth) {
+          case 0: {
+            http::HttpResult cut = Reply(200, R"({"data":{"a")");
+            cut.truncated = true;
+            return cut;
+          }
+          case 1:
+            return Reply(200, R"({"data":{"a":)");  // whole as sent, not JSON
+          case 2:
+            return Reply(200, "[]");  // JSON, but no GraphQL envelope
+          case 3:
+            return Reply(502, R"({"message":"Server Error"})");
+          default:
+            return Reply(200, R"({"data":{"a":1}})");
+        }
+      },
+      o);
+  auto r = AskGraphql(rig);
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kData);
+  CHECK(rig.transport->sent.size() == 5);
+  CHECK(rig.client->stats().retries == 4);
+}
+
+TEST_CASE("over a scripted transport a 404 on /graphql means no GraphQL, from then on") {
+  Rig rig([](const http::HttpGet&, int) { return Reply(404, R"({"message":"Not Found"})"); });
+  CHECK(rig.client->graphql_available());
+  auto r = AskGraphql(rig);
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kUnavailable);
+  CHECK_FALSE(rig.client->graphql_available());
+  auto again = AskGraphql(rig);
+  REQUIRE_OK(again);
+  CHECK(again->kind == GraphqlResponse::Kind::kUnavailable);
+  CHECK(rig.transport->sent.size() == 1);  // the second was answered without asking
+  // REST goes on as before.
+  auto rest = rig.Fetch("/users/a");
+  CHECK(rest.ok());
+}
+
+TEST_CASE("over a scripted transport graphql = false answers kUnavailable without a request") {
+  ClientOptions o = Options();
+  o.graphql = false;
+  Rig rig([](const http::HttpGet&, int) { return Reply(200, R"({"data":{}})"); }, o);
+  CHECK_FALSE(rig.client->graphql_available());
+  auto r = AskGraphql(rig);
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kUnavailable);
+  CHECK(rig.transport->sent.empty());
+}
+
+TEST_CASE("over a scripted transport other 4xx of GraphQL are client errors with their errors") {
+  Rig rig([](const http::HttpGet&, int) {
+    return Reply(400, R"({"errors":[{"message":"Problems parsing JSON"}]})");
+  });
+  auto r = AskGraphql(rig);
+  REQUIRE_OK(r);
+  CHECK(r->kind == GraphqlResponse::Kind::kClientError);
+  CHECK(r->status == 400);
+  REQUIRE(r->errors.size() == 1);
+  CHECK(rig.transport->sent.size() == 1);
+}
+
+TEST_CASE("over a scripted transport the graphql bucket keeps its own reserve, core its own") {
+  const auto reset =
+      std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now()) + seconds(1200);
+  const auto reset_s = std::chrono::duration_cast<seconds>(reset.time_since_epoch()).count();
+  ClientOptions o = Options();
+  o.reserve = 2;
+  o.graphql_reserve = 50;
+  o.concurrency = 1;
+  Rig rig(
+      [&](const http::HttpGet& get, int) {
+        if (get.post_body) return Reply(200, R"({"data":{}})", GraphqlRate(50, reset_s));
+        http::Headers core = {{"x-ratelimit-limit", "5000"},
+                              {"x-ratelimit-remaining", "40"},
+                              {"x-ratelimit-reset", std::to_string(reset_s)},
+                              {"x-ratelimit-resource", "core"}};
+        return Reply(200, "{}", core);
+      },
+      o);
+  REQUIRE_OK(AskGraphql(rig));  // leaves 50: at the graphql reserve
+  // Core (40 left, reserve 2) is not held back by GraphQL's reserve.
+  REQUIRE_OK(rig.Fetch("/users/a"));
+  CHECK(rig.transport->sent.back().at < reset);
+  REQUIRE_OK(AskGraphql(rig));  // held until the reset
+  REQUIRE(rig.transport->sent.size() == 3);
+  CHECK(rig.transport->sent[2].at >= reset);
 }

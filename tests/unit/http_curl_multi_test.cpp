@@ -233,3 +233,57 @@ TEST_CASE("a refused connection is a curl error, not an HTTP status") {
   CHECK(out->status == 0);
   CHECK_FALSE(out->error.empty());
 }
+
+TEST_CASE("a POST sends its body and headers once, a GET stays a GET on the same handle") {
+  std::vector<HttpRequest> seen;
+  FakeServer server([&](const HttpRequest& req) {
+    seen.push_back(req);
+    HttpResponse r;
+    if (req.path == "/moved") {
+      r.status = 302;
+      r.headers = {{"Location", "/graphql"}};
+      return r;
+    }
+    r.body = req.method + ":" + req.body;
+    return r;
+  });
+  boost::asio::io_context io;
+  http::CurlMulti multi(io);
+  std::vector<std::optional<http::HttpResult>> out(3);
+  // A body with bytes a C string would stop at: it is sent by its size.
+  const std::string body = std::string(R"({"query":"{ viewer { login } }")") + '\0' + "}";
+  {
+    http::HttpGet post;
+    post.url = server.base_url() + "/graphql";
+    post.headers = {"Content-Type: application/json"};
+    post.post_body = body;
+    multi.Start(std::move(post), [&](http::HttpResult r) { out[0] = std::move(r); });
+  }
+  REQUIRE(RunUntil(io, [&] { return out[0].has_value(); }));
+  {
+    http::HttpGet get;
+    get.url = server.base_url() + "/after";
+    multi.Start(get, [&](http::HttpResult r) { out[1] = std::move(r); });
+  }
+  REQUIRE(RunUntil(io, [&] { return out[1].has_value(); }));
+  {
+    // A redirect is not followed with the body (nor turned into a GET): the 302 comes back.
+    http::HttpGet post;
+    post.url = server.base_url() + "/moved";
+    post.post_body = "{}";
+    multi.Start(std::move(post), [&](http::HttpResult r) { out[2] = std::move(r); });
+  }
+  REQUIRE(RunUntil(io, [&] { return out[2].has_value(); }));
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].method == "POST");
+  CHECK(seen[0].body == body);
+  CHECK(seen[0].header("content-type") == "application/json");
+  CHECK(out[0]->status == 200);
+  CHECK(out[0]->body == "POST:" + body);
+  // The pooled easy handle was reset: no body, no POST left over.
+  CHECK(seen[1].method == "GET");
+  CHECK(seen[1].body.empty());
+  CHECK(out[1]->body == "GET:");
+  CHECK(out[2]->status == 302);
+  CHECK(seen[2].method == "POST");
+}

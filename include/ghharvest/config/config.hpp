@@ -30,6 +30,8 @@ struct GithubConfig {
   std::chrono::seconds request_timeout{60};  // a stalled transfer
   int max_retries = 5;
   std::int64_t max_body_bytes = 64 * 1024 * 1024;  // a longer response fails its request
+  bool graphql = true;        // false: never POST /graphql (a server without it): REST only
+  int graphql_reserve = 200;  // GraphQL points kept unused
 };
 
 struct StorageConfig {

@@ -75,17 +75,27 @@ struct ClientOptions {
   // A response body (decoded) longer than this fails its request at once, not retried:
   // kUnavailable naming the URL and the limit. GitHub's pages are well under a megabyte.
   std::size_t max_body_bytes = std::size_t{64} << 20;
+  // GraphQL (Client::Graphql): false for a server known to have none, so every query is
+  // answered kUnavailable at once and the caller takes its REST plan.
+  bool graphql = true;
+  // Points of the graphql bucket kept unused, like `reserve` for core.
+  int graphql_reserve = 200;
 };
 
 struct ClientStats {
   std::int64_t requests = 0;      // sent over the wire, including retries
   std::int64_t not_modified = 0;  // 304s
   std::int64_t retries = 0;
-  std::int64_t failures = 0;      // requests given up
-  std::int64_t points_spent = 0;  // primary points (non-304 responses)
+  std::int64_t failures = 0;          // requests given up
+  std::int64_t points_spent = 0;      // primary points (non-304 responses)
+  std::int64_t graphql_requests = 0;  // GraphQL POSTs sent, including retries
+  // GraphQL points: each answer's data.rateLimit.cost when the query asked for it, else 1.
+  std::int64_t graphql_points = 0;
 };
 
 using ResponseCallback = std::function<void(Result<ApiResponse>)>;
+struct GraphqlResponse;
+using GraphqlCallback = std::function<void(Result<GraphqlResponse>)>;
 
 class Client {
  public:
@@ -114,6 +124,20 @@ class Client {
   // next link is absolute and off that origin fails (kUnavailable), not retried: the walk is
   // never led to another host.
   void Get(const std::string& url_or_path, ResponseCallback callback);
+
+  // Queues a GraphQL query (github/graphql.hpp): a POST of {"query","variables"} to
+  // GraphqlUrl(api_url) with the token, in its own governor bucket ("graphql", with
+  // graphql_reserve), no validators. Answers as for Get, with GitHub's GraphQL habits on top:
+  // a 200 whose errors say RATE_LIMITED waits for the reset and is sent again (it is not an
+  // answer); a body that is not a GraphQL envelope is retried like a bad REST body; data
+  // with errors is delivered as kData (partial) and errors alone as kErrors, never retried.
+  // A 404 on the endpoint, or options.graphql = false, answers kUnavailable, and from a 404
+  // on every later query is answered so without a request. `variables_json` is a JSON
+  // object's text ("" for none).
+  void Graphql(const std::string& query, const std::string& variables_json,
+               GraphqlCallback callback);
+  // False once the server said it has no GraphQL (or the options say so).
+  bool graphql_available() const;
 
   // Validators (ETag/Last-Modified) of a 2xx are written to the cache only after its
   // callback returned, so a crash while handling a page makes the next run fetch it again.

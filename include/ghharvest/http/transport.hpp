@@ -1,4 +1,5 @@
-// The one thing the GitHub client needs from the network: start a GET, cancel it, be told
+// The one thing the GitHub client needs from the network: start a GET (or a POST: GraphQL),
+// cancel it, be told
 // how it ended. CurlMulti (src/http/curl_multi.hpp, libcurl on Asio) is the real transport;
 // a test hands the client a scripted one, so the client's policy (retries, rate-limit
 // waits, 401, validators, origins, pagination) is tested without sockets. Nothing here knows
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +28,10 @@ struct HttpGet {
   // so does a Content-Length announcing one. Memory is reserved as bytes arrive, never more
   // than 1 MiB ahead on a Content-Length's word.
   std::size_t max_body_bytes = std::size_t{64} << 20;
+  // Set: the request is a POST of these bytes (GraphQL's JSON), sent as given; the caller
+  // names its Content-Type in `headers`. A redirect is not followed with the body (curl would
+  // turn a 301/302 into a GET): a POST uses max_redirects = 0 and sees the 3xx itself.
+  std::optional<std::string> post_body;
 };
 
 // Response headers: names lower-cased, values trimmed; the last value wins for repeated names.
@@ -64,7 +70,8 @@ class Transport {
  public:
   // Destroying a transport aborts its transfers without running their callbacks.
   virtual ~Transport() = default;
-  // Starts a GET following up to max_redirects redirects; `done` runs exactly once, never
+  // Starts a GET (a POST when request.post_body is set) following up to max_redirects
+  // redirects; `done` runs exactly once, never
   // from inside Start.
   virtual TransferId Start(HttpGet request, TransferCallback done) = 0;
   // Aborts a transfer; its callback runs (later, never from inside Cancel) with

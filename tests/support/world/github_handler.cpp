@@ -377,6 +377,11 @@ bool MatchDate(const std::string& cond, WorldTime t) {
   return parse(cond, false, &a) && parse(cond, true, &b) && t >= a && t <= b;
 }
 
+HttpResponse WithDelay(HttpResponse r, std::chrono::milliseconds delay) {
+  r.delay = delay;
+  return r;
+}
+
 }  // namespace
 
 std::int64_t ApiCounters::primary_points() const {
@@ -397,6 +402,7 @@ struct GitHubHandler::State {
     std::int64_t window_start = -1;
   };
   std::map<std::string, Bucket> buckets;
+  std::shared_ptr<GraphqlEndpoint> graphql;
 
   std::int64_t Now() const {
     if (options.now) return options.now();
@@ -932,7 +938,10 @@ GitHubHandler::GitHubHandler(std::shared_ptr<World> world, std::function<std::st
   state_->world = std::move(world);
   state_->base_url = std::move(base_url);
   state_->options = std::move(options);
+  state_->graphql = std::make_shared<GraphqlEndpoint>(state_->options.graphql);
 }
+
+GraphqlEndpoint& GitHubHandler::graphql() const { return *state_->graphql; }
 
 std::shared_ptr<World> GitHubHandler::world() const { return state_->world; }
 
@@ -956,6 +965,8 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
       return out;
     }
   }
+  if (GraphqlEndpoint::Handles(req))
+    return WithDelay(s.graphql->Serve(req, *s.world, base + "/html"), s.options.latency);
   {
     std::lock_guard lock(s.mu);
     s.counters.requests++;
@@ -1044,16 +1055,25 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
 }
 
 ApiCounters GitHubHandler::counters() const {
+  GraphqlCounters g = state_->graphql->counters();
   std::lock_guard lock(state_->mu);
-  return state_->counters;
+  ApiCounters c = state_->counters;
+  if (g.requests > 0) {
+    c.requests += g.requests;
+    c.points["graphql"] += g.points;
+    c.per_route["/graphql"] += g.requests;
+  }
+  return c;
 }
 
 void GitHubHandler::ResetCounters() {
+  state_->graphql->ResetCounters();
   std::lock_guard lock(state_->mu);
   state_->counters = ApiCounters{};
 }
 
 void GitHubHandler::ResetRateLimits() {
+  state_->graphql->ResetRateLimit();
   std::lock_guard lock(state_->mu);
   state_->buckets.clear();
 }
@@ -1083,9 +1103,11 @@ Handler WithFaults(Handler inner, double rate, std::uint64_t seed, FaultMix mix,
     std::uint64_t attempt;
     {
       std::lock_guard lock(st->mu);
-      attempt = st->attempts[req.target]++;
+      attempt = st->attempts[req.target + req.body]++;
     }
-    std::uint64_t h = Fnv1a64(req.target, seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
+    // The body too: every GraphQL query is a POST to the same target.
+    std::uint64_t h =
+        Fnv1a64(req.target + req.body, seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
     h ^= attempt * 0xbf58476d1ce4e5b9ULL;
     h = (h ^ (h >> 31)) * 0x94d049bb133111ebULL;
     h ^= h >> 29;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "fake_server.hpp"
+#include "world/graphql_handler.hpp"
 #include "world/world.hpp"
 
 namespace ghharvest::testing {
@@ -36,6 +37,8 @@ struct GitHubHandlerOptions {
   // When set, a request whose Authorization is not "Bearer <token>" or "token <token>" gets
   // 401 Bad credentials (no points, counted in `unauthorized`).
   std::string token;
+  // POST /graphql (world/graphql_handler.hpp): its own bucket, cost formula and switches.
+  GraphqlEndpointOptions graphql;
 };
 
 struct ApiCounters {
@@ -67,6 +70,8 @@ class GitHubHandler {
   void ResetCounters();
   void ResetRateLimits();  // full buckets again
   std::shared_ptr<World> world() const;
+  // The GraphQL endpoint (shared by copies): its counters and switches.
+  GraphqlEndpoint& graphql() const;
 
  private:
   struct State;
