@@ -15,7 +15,7 @@ SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:str
                 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
                 LSAN_OPTIONS=report_objects=1
 
-.PHONY: all deps build test test-sanitize build-sanitize fuzz demo bench format install clean
+.PHONY: all deps build test test-sanitize build-sanitize fuzz demo bench systemd-check format install clean
 
 all: build
 
@@ -53,6 +53,11 @@ demo: build
 
 bench: build
 	@bash bench/run.sh $(BUILD_DIR)
+
+# The unit under a real systemd 252 in systemd-nspawn (root, and Debian's archive the first
+# time); not part of `make test`.
+systemd-check: build
+	@bash scripts/systemd-check.sh $(BUILD_DIR)
 
 format:
 	find include src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -37,14 +37,15 @@ bool StateOwnerOrReport(const CommonOptions& common, const config::Config& cfg, 
        {fs::path(cfg.storage.database).parent_path().string(), cfg.reports.dir}) {
     struct stat st {};
     if (folder.empty() || ::stat(folder.c_str(), &st) != 0 || st.st_uid == euid) continue;
-    log::Write(log::Level::kError,
-               fmt::format("ghharvest: {} belongs to uid {}, not to root: files created there "
-                           "as root would stay root-owned and the service could not write "
-                           "them.\nRun the command as the service, e.g. systemd-run --pty "
-                           "--wait -p DynamicUser=yes -p StateDirectory=ghharvest -p "
-                           "LoadCredential=github-token:/etc/ghharvest/github-token "
-                           "/usr/local/bin/ghharvest ..., or pass --ignore-owner.",
-                           folder, st.st_uid));
+    log::Write(
+        log::Level::kError,
+        fmt::format("ghharvest: {} belongs to uid {}, not to root: files created there "
+                    "as root would stay root-owned and the service could not write "
+                    "them.\nRun the command as the service, e.g. systemd-run --pty "
+                    "--wait -p DynamicUser=yes -p User=ghharvest -p StateDirectory=ghharvest -p "
+                    "LoadCredential=github-token:/etc/ghharvest/github-token "
+                    "/usr/local/bin/ghharvest ..., or pass --ignore-owner.",
+                    folder, st.st_uid));
     *exit_code = kExitNoPerm;
     return false;
   }
