@@ -1,8 +1,8 @@
 // Dates as feeds write them. RSS 2.0 uses RFC 822 (Hugo, WordPress, Ghost, Medium, Substack,
 // dev.to, Hashnode all write the RFC 1123 form with a four-digit year); Atom and JSON Feed use
 // RFC 3339; dc:date uses W3C-DTF, which allows a date alone or minutes without seconds.
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 #include <date/date.h>
@@ -37,8 +37,7 @@ void Spaces(std::string_view& s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
 }
 
-bool Make(int y, int mo, int d, int h, int mi, int sec, int offset_minutes,
-          Clock::TimePoint* out) {
+bool Make(int y, int mo, int d, int h, int mi, int sec, int offset_minutes, Clock::TimePoint* out) {
   if (y < 1970 || y > 2261 || h > 23 || mi > 59 || sec > 60) return false;
   const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                                  date::day{static_cast<unsigned>(d)}};
@@ -47,8 +46,8 @@ bool Make(int y, int mo, int d, int h, int mi, int sec, int offset_minutes,
   auto t = date::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
            std::chrono::seconds(sec) - std::chrono::minutes(offset_minutes);
   if (t.time_since_epoch().count() < 0) return false;
-  *out = Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
-      t.time_since_epoch()));
+  *out = Clock::TimePoint(
+      std::chrono::duration_cast<Clock::TimePoint::duration>(t.time_since_epoch()));
   return true;
 }
 
@@ -65,7 +64,8 @@ bool Rfc3339(std::string_view s, Clock::TimePoint* out) {
     if (Eat(s, ':')) {
       if (!Digits(s, 2, &sec)) return false;
       if (Eat(s, '.') || Eat(s, ',')) {
-        while (!s.empty() && std::isdigit(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+        while (!s.empty() && std::isdigit(static_cast<unsigned char>(s.front())))
+          s.remove_prefix(1);
       }
     }
     if (Eat(s, 'Z') || Eat(s, 'z')) {
@@ -113,9 +113,9 @@ bool Zone(std::string_view z, int* minutes) {
   static constexpr struct {
     std::string_view name;
     int minutes;
-  } kZones[] = {{"gmt", 0},        {"ut", 0},         {"utc", 0},        {"z", 0},
-                {"est", -5 * 60},  {"edt", -4 * 60},  {"cst", -6 * 60},  {"cdt", -5 * 60},
-                {"mst", -7 * 60},  {"mdt", -6 * 60},  {"pst", -8 * 60},  {"pdt", -7 * 60}};
+  } kZones[] = {{"gmt", 0},       {"ut", 0},        {"utc", 0},       {"z", 0},
+                {"est", -5 * 60}, {"edt", -4 * 60}, {"cst", -6 * 60}, {"cdt", -5 * 60},
+                {"mst", -7 * 60}, {"mdt", -6 * 60}, {"pst", -8 * 60}, {"pdt", -7 * 60}};
   const std::string lower = AsciiLower(z);
   for (const auto& k : kZones) {
     if (lower == k.name) {

@@ -52,8 +52,7 @@ bool ContainsGithub(std::string_view s) {
   if (s.size() < kWord.size()) return false;
   for (std::size_t i = 0; i + kWord.size() <= s.size(); ++i) {
     std::size_t j = 0;
-    while (j < kWord.size() &&
-           std::tolower(static_cast<unsigned char>(s[i + j])) == kWord[j]) {
+    while (j < kWord.size() && std::tolower(static_cast<unsigned char>(s[i + j])) == kWord[j]) {
       ++j;
     }
     if (j == kWord.size()) return true;
@@ -103,9 +102,9 @@ std::string HtmlText(std::string_view html) {
   if (html.find('<') == std::string_view::npos && html.find('&') == std::string_view::npos) {
     return Trim(html);
   }
-  htmlDocPtr doc = htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-                                  HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                      HTML_PARSE_RECOVER);
+  htmlDocPtr doc = htmlReadMemory(
+      html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+      HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
   if (!doc) return Trim(html);
   std::string text = Take(xmlNodeGetContent(xmlDocGetRootElement(doc)));
   xmlFreeDoc(doc);
@@ -234,9 +233,7 @@ class XmlFeedReader {
   xmlTextReader* r() { return reader_.get(); }
   int Read() { return xmlTextReaderRead(r()); }
 
-  std::string Attr(const char* name) {
-    return Take(xmlTextReaderGetAttribute(r(), BAD_CAST name));
-  }
+  std::string Attr(const char* name) { return Take(xmlTextReaderGetAttribute(r(), BAD_CAST name)); }
   std::string Base() { return Take(xmlTextReaderBaseUri(r())); }
 
   // The text below the current element (character data of every descendant, CDATA included,

@@ -29,12 +29,14 @@ std::optional<std::string> Part(CURLU* u, CURLUPart part, unsigned flags = 0) {
 // The first path segments of GitHub that are GitHub's own pages, not an owner: a link to
 // https://github.com/features/actions is no project. Logins cannot take these names.
 constexpr std::string_view kReservedOwners[] = {
-    "about",       "account",  "apps",         "blog",      "codespaces", "collections",
-    "contact",     "customer-stories", "dashboard", "enterprise", "events", "explore",
-    "features",    "home",     "issues",       "join",      "login",      "marketplace",
-    "new",         "notifications", "orgs",    "organizations", "pricing", "pulls",
-    "search",      "security", "settings",     "site",      "sponsors",   "topics",
-    "trending",    "users"};
+    "about",      "account",       "apps",     "blog",
+    "codespaces", "collections",   "contact",  "customer-stories",
+    "dashboard",  "enterprise",    "events",   "explore",
+    "features",   "home",          "issues",   "join",
+    "login",      "marketplace",   "new",      "notifications",
+    "orgs",       "organizations", "pricing",  "pulls",
+    "search",     "security",      "settings", "site",
+    "sponsors",   "topics",        "trending", "users"};
 
 bool Reserved(std::string_view owner) {
   const std::string lower = AsciiLower(owner);
@@ -46,7 +48,8 @@ bool Reserved(std::string_view owner) {
 
 std::optional<std::string> ResolveUrl(const std::string& base, std::string_view ref) {
   // Whitespace around an href is common in hand-written HTML and not part of the URL.
-  while (!ref.empty() && std::isspace(static_cast<unsigned char>(ref.front()))) ref.remove_prefix(1);
+  while (!ref.empty() && std::isspace(static_cast<unsigned char>(ref.front())))
+    ref.remove_prefix(1);
   while (!ref.empty() && std::isspace(static_cast<unsigned char>(ref.back()))) ref.remove_suffix(1);
   if (ref.empty()) return std::nullopt;
   UrlHandle u(curl_url());
@@ -126,8 +129,6 @@ std::vector<std::string> ProjectsOf(const FeedEntry& entry) {
   return out;
 }
 
-std::string PostKey(const FeedEntry& entry) {
-  return entry.id.empty() ? entry.link : entry.id;
-}
+std::string PostKey(const FeedEntry& entry) { return entry.id.empty() ? entry.link : entry.id; }
 
 }  // namespace ghharvest::feeds

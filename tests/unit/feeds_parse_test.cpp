@@ -44,9 +44,9 @@ TEST_CASE("Hugo RSS: escaped HTML description, relative links, RFC 1123Z dates, 
   CHECK(e.link == "https://alice.example/posts/parser/");
   CHECK(e.title == "Speeding up hello-world's parser");
   CHECK(Iso(e.published) == "2024-01-09T09:00:00Z");
-  CHECK(e.content_links == std::vector<std::string>{
-                               "https://github.com/octo-org/hello-world/pull/12",
-                               "https://alice.example/posts/older/"});
+  CHECK(e.content_links ==
+        std::vector<std::string>{"https://github.com/octo-org/hello-world/pull/12",
+                                 "https://alice.example/posts/older/"});
   CHECK(ProjectsOf(e) == Projects{"octo-org/hello-world"});
   // A link to the writer's profile is no project.
   CHECK(Iso(f.entries[1].published) == "2024-01-01T13:30:00Z");
@@ -218,15 +218,24 @@ TEST_CASE("attribution: what is a project link and what is not") {
     CHECK(ProjectOfUrl(url) == std::optional<std::string>(project));
   }
   const std::vector<std::string> no = {
-      "https://github.com/octo",         "https://github.com/octo/",
-      "https://github.com/",             "https://gist.github.com/octo/abc",
-      "https://octo.github.io/alpha",    "https://github.com/orgs/octo/repositories",
-      "https://github.com/settings/profile", "https://github.com/topics/rust",
-      "https://github.com/sponsors/octo", "https://github.com/features/actions",
-      "https://github.com.evil.example/octo/alpha", "https://notgithub.com/octo/alpha",
-      "https://github.com:8443/octo/alpha", "ftp://github.com/octo/alpha",
-      "https://api.github.com/repos/octo/alpha", "https://github.com/-bad-/alpha",
-      "https://github.com/octo/..",      "not a url",
+      "https://github.com/octo",
+      "https://github.com/octo/",
+      "https://github.com/",
+      "https://gist.github.com/octo/abc",
+      "https://octo.github.io/alpha",
+      "https://github.com/orgs/octo/repositories",
+      "https://github.com/settings/profile",
+      "https://github.com/topics/rust",
+      "https://github.com/sponsors/octo",
+      "https://github.com/features/actions",
+      "https://github.com.evil.example/octo/alpha",
+      "https://notgithub.com/octo/alpha",
+      "https://github.com:8443/octo/alpha",
+      "ftp://github.com/octo/alpha",
+      "https://api.github.com/repos/octo/alpha",
+      "https://github.com/-bad-/alpha",
+      "https://github.com/octo/..",
+      "not a url",
   };
   for (const std::string& url : no) {
     CAPTURE(url);
@@ -262,8 +271,8 @@ TEST_CASE("feed dates: RFC 822 forms and RFC 3339 / W3C-DTF forms, and what is r
     REQUIRE(feeds::ParseFeedDate(text, &t));
     CHECK(FormatIso8601(t) == want);
   }
-  for (std::string bad : {"", "yesterday", "Mon, 32 Jan 2006 15:04:05 GMT",
-                          "2006-02-30T00:00:00Z", "2006-01-02T15:04:05", "Mon, 02 Foo 2006 1:00",
+  for (std::string bad : {"", "yesterday", "Mon, 32 Jan 2006 15:04:05 GMT", "2006-02-30T00:00:00Z",
+                          "2006-01-02T15:04:05", "Mon, 02 Foo 2006 1:00",
                           "Mon, 02 Jan 2006 15:04:05 XYZ", "1969-12-31T23:59:59Z"}) {
     CAPTURE(bad);
     Clock::TimePoint t;
@@ -291,8 +300,7 @@ TEST_CASE("failures: malformed XML, an HTML page, not a feed, empty, bad JSON Fe
   fails_with("{\"version\": \"1\"}", "JSON Feed: no \"version\"");
   fails_with("{\"version\": \"https://jsonfeed.org/version/1.1\"}", "no \"items\"");
   fails_with("{\"version\": ", "JSON Feed: not JSON");
-  fails_with("<rss version=\"2.0\"><channel><item>&nbsp;</item></channel></rss>",
-             "malformed XML");
+  fails_with("<rss version=\"2.0\"><channel><item>&nbsp;</item></channel></rss>", "malformed XML");
 }
 
 TEST_CASE("XXE: an external entity is never read, whether file or network") {
@@ -322,8 +330,9 @@ TEST_CASE("billion laughs: nested entities are not expanded, parsing stays quick
     for (int j = 0; j < 10; ++j) doc += "&l" + std::to_string(i - 1) + ";";
     doc += "\">\n";
   }
-  doc += "]>\n<rss version=\"2.0\"><channel><item><title>&l12;</title>"
-         "<link>https://x.example/1</link></item></channel></rss>";
+  doc +=
+      "]>\n<rss version=\"2.0\"><channel><item><title>&l12;</title>"
+      "<link>https://x.example/1</link></item></channel></rss>";
   const auto start = std::chrono::steady_clock::now();
   auto r = ParseFeed(doc, "https://x.example/feed");
   const auto took = std::chrono::steady_clock::now() - start;
