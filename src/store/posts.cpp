@@ -131,8 +131,22 @@ Result<PostsWritten> PostsTables::StoreFeed(std::string_view writer, std::string
       const bool same = entry_id == old->entry_id && link == old->link && title == old->title &&
                         published == old->published_at && updated == old->updated_at &&
                         LowerSorted(p.projects) == old->projects;
-      if (!same) {
-        ++out.changed;
+      // A post another of the writer's feeds brought first: what this feed adds (its
+      // projects, a date the other lacked) joins it, which is no edit of the post.
+      bool first_in_feed = false;
+      {
+        auto stmt = db_.Prepare("SELECT 1 FROM post_feeds WHERE post_id = ?1 AND feed = ?2");
+        if (!stmt.ok()) return stmt.status();
+        StatementGuard g(**stmt);
+        g->Bind(1, id).Bind(2, url);
+        first_in_feed = !g->Step();
+        if (!g->status().ok()) return g->status();
+      }
+      const bool same_fields = entry_id == old->entry_id && link == old->link &&
+                               title == old->title && published == old->published_at &&
+                               updated == old->updated_at;
+      if (!same && !first_in_feed) ++out.changed;
+      if (!same_fields) {
         auto stmt = db_.Prepare(
             "UPDATE posts SET feed = ?2, entry_id = ?3, link = ?4, title = ?5, "
             "published_at = ?6, updated_at = ?7 WHERE id = ?1");

@@ -128,6 +128,7 @@ TEST_CASE("the same post in a writer's RSS and Atom feeds is one post, counted o
                        {}, f.clock.Now());
   REQUIRE_OK(w);
   CHECK(w->added == 0);
+  CHECK(w->changed == 0);  // the Atom feed's projects join the post
   CHECK(BlogCounts(*f.db) ==
         std::vector<std::string>{"alice | octo/alpha | 1", "alice | octo/beta | 1"});
   // Polling both again changes nothing: neither feed's id or projects undo the other's.

@@ -18,8 +18,9 @@
 namespace ghharvest::store {
 
 struct PostsWritten {
-  int added = 0;    // posts not seen before
-  int changed = 0;  // title, dates, link or projects differ from what was stored
+  int added = 0;  // posts not seen before
+  // Posts this feed carried before whose title, dates, link or projects differ now.
+  int changed = 0;
 };
 
 class PostsTables {
