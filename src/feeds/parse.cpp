@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "feeds/text.hpp"
 #include "ghharvest/feeds/parse.hpp"
 
 namespace ghharvest::feeds {
@@ -47,18 +48,7 @@ std::string Take(xmlChar* s) {
   return out;
 }
 
-bool ContainsGithub(std::string_view s) {
-  static constexpr std::string_view kWord = "github";
-  if (s.size() < kWord.size()) return false;
-  for (std::size_t i = 0; i + kWord.size() <= s.size(); ++i) {
-    std::size_t j = 0;
-    while (j < kWord.size() && std::tolower(static_cast<unsigned char>(s[i + j])) == kWord[j]) {
-      ++j;
-    }
-    if (j == kWord.size()) return true;
-  }
-  return false;
-}
+using internal::ContainsGithub;
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -70,31 +60,62 @@ void AddLink(const std::string& base, std::string_view href, std::vector<std::st
   if (auto u = ResolveUrl(base, href)) out->push_back(std::move(*u));
 }
 
-void CollectHtmlLinks(xmlNode* n, const std::string& base, std::vector<std::string>* out) {
-  for (; n != nullptr; n = n->next) {
-    if (n->type == XML_ELEMENT_NODE && n->name &&
-        (xmlStrcasecmp(n->name, BAD_CAST "a") == 0 ||
-         xmlStrcasecmp(n->name, BAD_CAST "area") == 0)) {
-      if (xmlChar* href = xmlGetProp(n, BAD_CAST "href")) {
-        AddLink(base, View(href), out);
-        xmlFree(href);
-      }
+// Which links are worth resolving: those that can name a GitHub repository. An absolute link
+// must say "github"; a relative one resolves onto the base's host, so the base must.
+bool MayBeGithub(std::string_view href, const std::string& base) {
+  return ContainsGithub(href) ||
+         (ContainsGithub(base) && href.find("://") == std::string_view::npos);
+}
+
+// The HTML parser's SAX callbacks, for one fragment at a time on this thread: only element
+// starts are of interest, no tree is built.
+struct HtmlLinkState {
+  const std::string* base = nullptr;
+  std::vector<std::string>* out = nullptr;
+};
+thread_local HtmlLinkState* html_state = nullptr;
+
+void OnHtmlStart(void*, const xmlChar* name, const xmlChar** attrs) {
+  if (html_state == nullptr || attrs == nullptr || name == nullptr) return;
+  if (xmlStrcasecmp(name, BAD_CAST "a") != 0 && xmlStrcasecmp(name, BAD_CAST "area") != 0) {
+    return;
+  }
+  for (const xmlChar** a = attrs; a[0] != nullptr; a += 2) {
+    if (xmlStrcasecmp(a[0], BAD_CAST "href") == 0 && a[1] != nullptr) {
+      const std::string_view href = View(a[1]);
+      if (MayBeGithub(href, *html_state->base)) AddLink(*html_state->base, href, html_state->out);
     }
-    CollectHtmlLinks(n->children, base, out);
   }
 }
 
-// The links of an HTML fragment, read by libxml2's HTML parser (the forgiving one browsers'
-// behaviour is modelled on). Only fragments that can link to GitHub are parsed: a GitHub
-// link has "github" in it, or in the base a relative one resolves against.
+// The links of an HTML fragment, read by libxml2's HTML parser (the forgiving one, entities
+// and all) through SAX. Only fragments that can link to GitHub are parsed: a GitHub link has
+// "github" in it, or in the base a relative one resolves against.
 void HtmlLinks(std::string_view html, const std::string& base, std::vector<std::string>* out) {
   if (html.empty() || (!ContainsGithub(html) && !ContainsGithub(base))) return;
-  htmlDocPtr doc = htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-                                  HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                      HTML_PARSE_RECOVER | HTML_PARSE_NOBLANKS);
-  if (!doc) return;
-  CollectHtmlLinks(xmlDocGetRootElement(doc), base, out);
-  xmlFreeDoc(doc);
+  htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+  if (ctxt == nullptr) return;
+  // Keep the handler's error callbacks (silenced by the options), drop what builds a tree.
+  xmlSAXHandler* sax = ctxt->sax;
+  sax->startDocument = nullptr;
+  sax->endDocument = nullptr;
+  sax->startElement = &OnHtmlStart;
+  sax->endElement = nullptr;
+  sax->characters = nullptr;
+  sax->ignorableWhitespace = nullptr;
+  sax->cdataBlock = nullptr;
+  sax->comment = nullptr;
+  sax->processingInstruction = nullptr;
+  sax->internalSubset = nullptr;
+  sax->reference = nullptr;
+  HtmlLinkState state{&base, out};
+  html_state = &state;
+  htmlDocPtr doc = htmlCtxtReadMemory(
+      ctxt, html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+      HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
+  html_state = nullptr;
+  if (doc) xmlFreeDoc(doc);
+  htmlFreeParserCtxt(ctxt);
 }
 
 // The text of an HTML fragment (an Atom title of type html).
@@ -132,7 +153,7 @@ void TextLinks(std::string_view text, std::vector<std::string>* out) {
     while (!url.empty() && (url.back() == '.' || url.back() == ',' || url.back() == ';')) {
       url.remove_suffix(1);
     }
-    AddLink("", url, out);
+    if (ContainsGithub(url)) AddLink("", url, out);
     i = end;
   }
 }
@@ -199,6 +220,7 @@ class XmlFeedReader {
             continue;
           }
           in_entry_ = true;
+          entry_base_ = Base();
           entry_depth_ = depth;
           cur_ = FeedEntry{};
           ret = Read();
@@ -234,7 +256,21 @@ class XmlFeedReader {
   int Read() { return xmlTextReaderRead(r()); }
 
   std::string Attr(const char* name) { return Take(xmlTextReaderGetAttribute(r(), BAD_CAST name)); }
+  // The base URI of the current node (the document's URL with every xml:base on the way).
   std::string Base() { return Take(xmlTextReaderBaseUri(r())); }
+  // The same for a child of the entry: the entry's, unless the child sets its own xml:base
+  // (libxml2 composes that one); asking libxml2 for every child is a walk up the tree each.
+  std::string ChildBase() {
+    if (xmlTextReaderHasAttributes(r()) == 1) {
+      xmlChar* own = xmlTextReaderGetAttributeNs(r(), BAD_CAST "base",
+                                                 BAD_CAST "http://www.w3.org/XML/1998/namespace");
+      if (own != nullptr) {
+        xmlFree(own);
+        return Base();
+      }
+    }
+    return entry_base_;
+  }
 
   // The text below the current element (character data of every descendant, CDATA included,
   // entity references left out), leaving the reader on the node after its end. With
@@ -255,7 +291,10 @@ class XmlFeedReader {
         const std::string_view n = View(xmlTextReaderConstLocalName(r()));
         if (n == "a" || n == "area") {
           std::string href = Attr("href");
-          if (!href.empty()) AddLink(Base(), href, links);
+          if (!href.empty()) {
+            const std::string base = Base();
+            if (MayBeGithub(href, base)) AddLink(base, href, links);
+          }
         }
       }
     }
@@ -275,12 +314,12 @@ class XmlFeedReader {
         ret = ReadText(&text);
         cur_.title = Trim(text);
       } else if (name == "link") {
-        const std::string base = Base();
+        const std::string base = ChildBase();
         ret = ReadText(&text);
         if (auto u = ResolveUrl(base, Trim(text))) cur_.link = *u;
       } else if (name == "guid") {
         const std::string permalink = Attr("isPermaLink");
-        const std::string base = Base();
+        const std::string base = ChildBase();
         ret = ReadText(&text);
         cur_.id = Trim(text);
         // A guid is a permalink unless it says otherwise (RSS 2.0).
@@ -288,7 +327,7 @@ class XmlFeedReader {
           if (auto u = ResolveUrl(base, cur_.id)) guid_link_ = *u;
         }
       } else if (name == "description") {
-        const std::string base = Base();
+        const std::string base = ChildBase();
         ret = ReadText(&text);
         HtmlLinks(text, base, &cur_.content_links);
       } else if (name == "pubDate") {
@@ -301,7 +340,7 @@ class XmlFeedReader {
         ret = xmlTextReaderNext(r());
       }
     } else if (ns == kContentNs && name == "encoded") {
-      const std::string base = Base();
+      const std::string base = ChildBase();
       ret = ReadText(&text);
       HtmlLinks(text, base, &cur_.content_links);
     } else if (ns == kDcNs && name == "date") {
@@ -336,9 +375,9 @@ class XmlFeedReader {
       std::string rel = Attr("rel");
       const std::string href = Attr("href");
       if ((rel.empty() || rel == "alternate") && cur_.link.empty()) {
-        if (auto u = ResolveUrl(Base(), href)) cur_.link = *u;
+        if (auto u = ResolveUrl(ChildBase(), href)) cur_.link = *u;
       } else if (rel == "related" || rel == "via") {
-        AddLink(Base(), href, &cur_.content_links);
+        AddLink(ChildBase(), href, &cur_.content_links);
       }
       ret = xmlTextReaderNext(r());
     } else if (name == "published") {
@@ -353,7 +392,7 @@ class XmlFeedReader {
       ret = xmlTextReaderNext(r());
     } else if (name == "content" || name == "summary") {
       std::string type = Attr("type");
-      const std::string base = Base();
+      const std::string base = ChildBase();
       if (type == "xhtml") {
         ret = ReadText(&text, &cur_.content_links);
       } else {
@@ -387,6 +426,7 @@ class XmlFeedReader {
   int entry_depth_ = 0;
   FeedEntry cur_;
   std::string guid_link_;
+  std::string entry_base_;
 };
 
 // JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), 1.0 accepted too.

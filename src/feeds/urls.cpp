@@ -7,6 +7,7 @@
 #include <iterator>
 #include <memory>
 
+#include "feeds/text.hpp"
 #include "ghharvest/feeds/parse.hpp"
 #include "ghharvest/util/names.hpp"
 
@@ -73,6 +74,8 @@ std::optional<std::string> ResolveUrl(const std::string& base, std::string_view 
 }
 
 std::optional<std::string> ProjectOfUrl(std::string_view url) {
+  // Most links are not GitHub's: skip curl for those that cannot name its host.
+  if (!internal::ContainsGithub(url)) return std::nullopt;
   UrlHandle u(curl_url());
   if (!u) return std::nullopt;
   const std::string s(url);

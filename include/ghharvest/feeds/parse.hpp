@@ -25,7 +25,9 @@ struct FeedEntry {
   std::optional<Clock::TimePoint> published;
   std::optional<Clock::TimePoint> updated;
   std::vector<std::string> categories;  // RSS category, Atom category term, JSON Feed tags
-  // Every link in the summary and content (HTML a/area href, or URLs in plain text), absolute.
+  // The links in the summary and content (HTML a/area href, or URLs in plain text) that can
+  // name a GitHub repository, absolute: those saying "github", and relative ones when the base
+  // they resolve against does. Others cannot change attribution and are not resolved.
   std::vector<std::string> content_links;
 };
 
