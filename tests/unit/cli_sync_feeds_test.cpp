@@ -91,7 +91,8 @@ TEST_CASE("sync --once fetches the blog feeds beside the harvest, status shows e
   const std::string config = WriteFile(dir.file("ghharvest.toml"), text);
 
   const Ran first = RunGhharvest("sync --once -c '" + config + "'", "GHH_FEEDS_TOKEN=sekrit");
-  INFO(first.out + first.err);
+  const std::string first_output = first.out + first.err;
+  INFO(first_output);
   CHECK(first.code == 0);  // the gone feed is recorded, not fatal
   CHECK(first.out.find("feeds: 8 feeds, 8 requests, 6 fetched, 0 not modified (304), 2 failed") !=
         std::string::npos);
