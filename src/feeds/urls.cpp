@@ -6,6 +6,7 @@
 #include <cctype>
 #include <iterator>
 #include <memory>
+#include <unordered_set>
 
 #include "feeds/text.hpp"
 #include "ghharvest/feeds/parse.hpp"
@@ -110,11 +111,10 @@ std::optional<std::string> ProjectOfUrl(std::string_view url) {
 
 std::vector<std::string> ProjectsOf(const FeedEntry& entry) {
   std::vector<std::string> out;
-  std::vector<std::string> seen;  // lower-cased
+  // Lower-cased; a set, as a hostile post may link to a great many repositories.
+  std::unordered_set<std::string> seen;
   auto add = [&](std::string project) {
-    std::string lower = AsciiLower(project);
-    if (std::find(seen.begin(), seen.end(), lower) != seen.end()) return;
-    seen.push_back(std::move(lower));
+    if (!seen.insert(AsciiLower(project)).second) return;
     out.push_back(std::move(project));
   };
   if (auto p = ProjectOfUrl(entry.link)) add(std::move(*p));

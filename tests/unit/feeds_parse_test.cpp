@@ -359,3 +359,20 @@ TEST_CASE("billion laughs: nested entities are not expanded, parsing stays quick
     CHECK(r.value().entries[0].title.size() < 1000);
   }
 }
+
+TEST_CASE("a post linking to a great many repositories is read in linear time") {
+  std::string html;
+  for (int i = 0; i < 20000; ++i) {
+    html += "<a href=\"https://github.com/o" + std::to_string(i) + "/r\">x</a>";
+  }
+  std::string rss =
+      "<rss version=\"2.0\"><channel><item><link>https://x.example/1</link>"
+      "<description><![CDATA[" +
+      html + "]]></description></item></channel></rss>";
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ParseFeed(rss, "https://x.example/feed");
+  REQUIRE_OK(r);
+  REQUIRE(r.value().entries.size() == 1);
+  CHECK(ProjectsOf(r.value().entries[0]).size() == 20000);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
