@@ -162,10 +162,12 @@ struct ReaderDeleter {
   void operator()(xmlTextReader* r) const { xmlFreeTextReader(r); }
 };
 
-// The first error libxml2 reports, with its line: the message a feed's owner can act on.
+// The first fatal error libxml2 reports (a well-formedness error), with its line: the message
+// a feed's owner can act on. Namespace errors (an undeclared prefix, as some feeds have on
+// <media:content>) are not: the document is still XML, and the element is skipped unread.
 void OnXmlError(void* arg, xmlErrorPtr err) {
   auto* first = static_cast<std::string*>(arg);
-  if (!first->empty() || err == nullptr || err->level < XML_ERR_ERROR) return;
+  if (!first->empty() || err == nullptr || err->level < XML_ERR_FATAL) return;
   std::string msg = err->message ? Trim(err->message) : std::string("unknown error");
   *first = fmt::format("line {}: {}", err->line, msg);
 }

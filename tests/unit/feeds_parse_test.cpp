@@ -376,3 +376,13 @@ TEST_CASE("a post linking to a great many repositories is read in linear time") 
   CHECK(ProjectsOf(r.value().entries[0]).size() == 20000);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
+
+TEST_CASE("an undeclared namespace prefix is no reason to refuse a feed") {
+  auto r = ParseFeed(
+      "<rss version=\"2.0\"><channel><item><media:content url=\"x\"/>"
+      "<link>https://x.example/1</link><category>octo/alpha</category></item></channel></rss>",
+      "https://x.example/feed");
+  REQUIRE_OK(r);
+  REQUIRE(r.value().entries.size() == 1);
+  CHECK(ProjectsOf(r.value().entries[0]) == Projects{"octo/alpha"});
+}
