@@ -117,6 +117,12 @@ TEST_CASE("a first poll stores the posts, a re-poll sends the validators and cha
     CHECK_FALSE(sent.HasHeader("If-None-Match"));
     CHECK_FALSE(sent.HasHeader("If-Modified-Since"));
     CHECK(sent.get.max_body_bytes == w.Options().max_feed_bytes);
+    CHECK(sent.get.max_redirects == 5);
+    CHECK(sent.get.connect_timeout == w.Options().connect_timeout);
+    CHECK(sent.get.stall_timeout == w.Options().stall_timeout);
+    CHECK(
+        sent.Has("Accept: application/atom+xml, application/rss+xml, application/feed+json, "
+                 "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"));
   }
 
   w.clock.Advance(std::chrono::hours(6));
@@ -202,10 +208,17 @@ TEST_CASE("transient failures are retried with backoff, then recorded") {
   auto flaky = [&](const http::HttpGet&, int nth) -> std::optional<http::HttpResult> {
     if (nth == 0) return Reply(503, "busy", {{"retry-after", "0"}});
     if (nth == 1) return TransportError("Connection reset by peer");
+    if (nth == 2) {
+      http::HttpResult cut = Feed(Fixture("hugo_rss.xml").substr(0, 100));
+      cut.truncated = true;  // Content-Length promised more
+      return cut;
+    }
     return Feed(Fixture("hugo_rss.xml"));
   };
-  REQUIRE_OK(w.Poll(flaky, {{"alice", kHugo}}));
-  CHECK(w.transport->sent.size() == 3);
+  feeds::PollerOptions three = World::Options();
+  three.max_retries = 3;
+  REQUIRE_OK(w.Poll(flaky, {{"alice", kHugo}}, three));
+  CHECK(w.transport->sent.size() == 4);
   CHECK(w.stats.fetched == 1);
   CHECK(w.Errors().empty());
 
