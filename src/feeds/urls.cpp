@@ -105,8 +105,11 @@ std::optional<std::string> ProjectOfUrl(std::string_view url) {
   if (repo.size() > 4 && AsciiLower(repo.substr(repo.size() - 4)) == ".git") {
     repo.remove_suffix(4);
   }
-  if (!IsValidLogin(owner) || Reserved(owner) || !IsValidRepoPart(repo)) return std::nullopt;
-  return std::string(owner) + "/" + std::string(repo);
+  // A repository's owner is a plain login: "name[bot]" is a bot account's login, never an
+  // owner in a URL (found by the fuzz target).
+  std::string project = std::string(owner) + "/" + std::string(repo);
+  if (Reserved(owner) || !IsValidRepoName(project)) return std::nullopt;
+  return project;
 }
 
 std::vector<std::string> ProjectsOf(const FeedEntry& entry) {

@@ -84,7 +84,10 @@ TEST_CASE("feeds over libcurl: gzip and 304s, and every failure next to good fee
   CHECK(first.fetched == 3);
   CHECK(first.failed == static_cast<int>(bad.size()));
   CHECK(first.posts_changed == 0);
-  for (const auto& [url, message] : bad) {
+  for (const auto& entry : bad) {
+    // Copies, not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const std::string url = entry.first;
+    const std::string message = entry.second;
     CAPTURE(url);
     auto got = db->QueryText("SELECT message FROM sync_errors WHERE url = ?1", url);
     REQUIRE_OK(got);

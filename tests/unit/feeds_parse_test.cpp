@@ -230,7 +230,9 @@ TEST_CASE("attribution: what is a project link and what is not") {
       {"https://github.com/octo/alpha/pull/1/files", "octo/alpha"},
       {"https://github.com:443/octo/my.repo_x-y", "octo/my.repo_x-y"},
   };
-  for (const auto& [url, project] : yes) {
+  for (const auto& entry : yes) {
+    const std::string url = entry.first;  // a copy: clang 14 cannot capture a binding
+    const std::string project = entry.second;
     CAPTURE(url);
     CHECK(ProjectOfUrl(url) == std::optional<std::string>(project));
   }
@@ -253,6 +255,8 @@ TEST_CASE("attribution: what is a project link and what is not") {
       "https://github.com/-bad-/alpha",
       "https://github.com/octo/..",
       "not a url",
+      "https://github.com/dependabot[bot]/alpha",
+      "https://github.com/dependabot%5Bbot%5D/alpha",
   };
   for (const std::string& url : no) {
     CAPTURE(url);
@@ -282,7 +286,9 @@ TEST_CASE("feed dates: RFC 822 forms and RFC 3339 / W3C-DTF forms, and what is r
       {"2006-01-02T15:04Z", "2006-01-02T15:04:00Z"},
       {"2006-01-02", "2006-01-02T00:00:00Z"},
   };
-  for (const auto& [text, want] : ok) {
+  for (const auto& entry : ok) {
+    const std::string text = entry.first;  // a copy: clang 14 cannot capture a binding
+    const std::string want = entry.second;
     CAPTURE(text);
     Clock::TimePoint t;
     REQUIRE(feeds::ParseFeedDate(text, &t));
