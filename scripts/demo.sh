@@ -64,7 +64,7 @@ else
   "$hub" --seed 7 --writers 4 --projects 6 --items 3000 \
     --port-file "$out/fakehub.port" --config-out "$out/ghharvest.toml" \
     --truth-file "$out/truth.tsv" --advance-every 12 --advance-items 60 \
-    --poll-interval 8s --score-interval 20s 2>"$out/fakehub.log" &
+    --poll-interval 8s --score-interval 20s --blog-feeds 2>"$out/fakehub.log" &
   pids+=($!)
   for _ in $(seq 1 100); do [[ -s $out/fakehub.port ]] && break; sleep 0.1; done
   [[ -s $out/fakehub.port ]] || { cat "$out/fakehub.log" >&2; exit 1; }
@@ -124,6 +124,14 @@ if command -v sqlite3 >/dev/null && [[ -f $db ]]; then
             prs_merged AS merged, issue_comments + review_comments AS comments, reviews,
             reactions_received AS reactions, feedback_received AS feedback
        FROM writer_project_counts ORDER BY writer, project LIMIT 12;"
+  say "Blog posts from the writers' feeds, counted per project (writer_blog_posts)"
+  sqlite3 -header -column "$db" \
+    "SELECT writer, project, COUNT(*) AS posts, MAX(substr(published_at, 1, 10)) AS latest
+       FROM writer_blog_posts WHERE project IS NOT NULL GROUP BY writer, project
+      ORDER BY writer, project LIMIT 12;"
+  sqlite3 -header -column "$db" \
+    "SELECT writer, project, blog_posts, round(\"T\", 3) AS T, round(\"O\", 3) AS O
+       FROM writer_project_scores WHERE blog_posts > 0 ORDER BY writer, project LIMIT 12;"
   say "The influence of each writer (writer_influence, latest run)"
   sqlite3 -header -column "$db" \
     "SELECT run, writer, round(O, 3) AS opportunity, round(total, 3) AS total_influence,

@@ -10,6 +10,7 @@ packages=(
   # libraries (see README, "Why each library is here")
   libcurl4-openssl-dev   # HTTP client (multi-socket API)
   libsimdjson-dev        # JSON parsing, On-Demand
+  libxml2-dev            # blog feeds: RSS and Atom (xmlTextReader), links in HTML content
   libsqlite3-dev sqlite3 # store; sqlite3 CLI for the demo and analysts
   libboost-dev           # Asio (event loop, timers, signals) and Beast (test GitHub server)
   doctest-dev            # unit tests

@@ -1,9 +1,12 @@
 #include "ghharvest/app/app.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
 
 #include "ghharvest/app/adapters.hpp"
 #include "ghharvest/config/token.hpp"
+#include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/store/database.hpp"
@@ -22,6 +25,8 @@ struct App::Members {
   std::unique_ptr<DatabaseEtagStore> etags;
   std::unique_ptr<github::Client> client;
   std::unique_ptr<harvest::Harvester> harvester;
+  std::unique_ptr<DatabaseFeedStore> feed_store;
+  std::unique_ptr<feeds::Poller> poller;
 };
 
 App::App(std::unique_ptr<Members> m) : m_(std::move(m)) {}
@@ -75,6 +80,12 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
         *io, clock, m->etags.get(), ClientOptionsFromConfig(m->config.github, std::move(token)));
     m->harvester = std::make_unique<harvest::Harvester>(*io, clock, *m->db, *m->client, m->config);
   }
+  if (parts.feeds) {
+    if (io == nullptr) return Status::InvalidArgument("App::Open: feeds needs an io_context");
+    m->feed_store = std::make_unique<DatabaseFeedStore>(*m->db);
+    m->poller = std::make_unique<feeds::Poller>(*io, clock, *m->feed_store,
+                                                PollerOptionsFromConfig(m->config));
+  }
   return std::unique_ptr<App>(new App(std::move(m)));
 }
 
@@ -83,6 +94,26 @@ store::Database& App::db() { return *m_->db; }
 github::Client& App::client() { return *m_->client; }
 harvest::Harvester& App::harvester() { return *m_->harvester; }
 report::Reporter& App::reporter() { return *m_->reporter; }
+feeds::Poller& App::poller() { return *m_->poller; }
+
+std::vector<feeds::FeedSource> App::FeedSources() const {
+  std::vector<feeds::FeedSource> out;
+  for (const config::WriterConfig& w : m_->config.writers) {
+    for (const std::string& url : w.blog_feeds) out.push_back({w.login, url});
+  }
+  return out;
+}
+
+feeds::PollerOptions PollerOptionsFromConfig(const config::Config& config) {
+  feeds::PollerOptions o;
+  o.user_agent = config.github.user_agent.empty() ? std::string("ghharvest/" GHHARVEST_VERSION)
+                                                  : config.github.user_agent;
+  o.connect_timeout = config.github.connect_timeout;
+  o.stall_timeout = config.github.request_timeout;
+  o.max_retries = std::min(config.github.max_retries, 5);
+  o.max_feed_bytes = static_cast<std::size_t>(config.blogs.max_feed_bytes);
+  return o;
+}
 
 Result<ScoreSummary> App::ScoreAndReport() {
   if (!m_->reporter) return Status::InvalidArgument("App::ScoreAndReport: opened without reports");

@@ -14,6 +14,7 @@
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/migrations.hpp"
+#include "ghharvest/store/posts.hpp"
 #include "ghharvest/store/status_snapshot.hpp"
 #include "ghharvest/util/exit_codes.hpp"
 #include "ghharvest/util/log.hpp"
@@ -105,6 +106,33 @@ int CmdStatus(const CommonOptions& common) {
                          x->since, x->gone_at ? " gone at " + *x->gone_at : "");
     }
   }
+
+  // Each configured feed: when it was last fetched, how that went, the posts it carried.
+  auto feed_states = store::PostsTables(db).FeedStates();
+  if (!feed_states.ok()) {
+    std::fprintf(stderr, "ghharvest: %s\n", feed_states.status().ToString().c_str());
+    return kExitIOErr;
+  }
+  std::string feeds;
+  for (const auto& w : cfg.writers) {
+    for (const std::string& url : w.blog_feeds) {
+      const model::FeedState* st = nullptr;
+      for (const auto& f : *feed_states) {
+        if (f.url == url && AsciiLower(f.writer) == AsciiLower(w.login)) st = &f;
+      }
+      if (st == nullptr || !st->last_fetch_at) {
+        feeds += fmt::format("  {} {}: not fetched yet\n", w.login, url);
+        continue;
+      }
+      feeds += fmt::format("  {} {}: {} posts{}; last fetch {}: {}{}\n", w.login, url, st->posts,
+                           st->format ? " (" + *st->format + ")" : "", *st->last_fetch_at,
+                           Or(st->last_status, "-"),
+                           st->last_ok_at && *st->last_ok_at != *st->last_fetch_at
+                               ? "; last success " + *st->last_ok_at
+                               : "");
+    }
+  }
+  out += "\nblog feeds:\n" + (feeds.empty() ? std::string("  none configured\n") : feeds);
 
   std::string marks, limits;
   for (const auto& r : snap->rate_limits) {

@@ -9,6 +9,7 @@
 
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
+#include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
@@ -36,6 +37,17 @@ std::string Summary(const harvest::HarvestStats& s) {
   return out;
 }
 
+std::string FeedSummary(const feeds::PollStats& s) {
+  if (s.feeds == 0) return "";
+  std::string out = fmt::format(
+      "feeds: {} feeds, {} requests, {} fetched, {} not modified (304), {} failed; {} new posts, "
+      "{} changed\n",
+      s.feeds, s.requests, s.fetched, s.not_modified, s.failed, s.posts_added, s.posts_changed);
+  if (s.failed)
+    out += "  failed feeds are recorded with the reason (ghharvest status shows them)\n";
+  return out;
+}
+
 }  // namespace
 
 // One harvest cycle for every configured writer, then exit. Exit codes:
@@ -52,26 +64,49 @@ int CmdSyncOnce(const CommonOptions& common) {
 
   boost::asio::io_context io;
   SystemClock clock;
-  auto app = OpenAppOrReport(cfg, &io, clock, {.github = true}, &code);
+  auto app = OpenAppOrReport(cfg, &io, clock, {.github = true, .feeds = true}, &code);
   if (!app) return code;
   harvest::Harvester& harvester = app->harvester();
+  feeds::Poller& poller = app->poller();
 
   // SIGINT/SIGTERM: stop after the page in flight; everything committed stays.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) harvester.Cancel();
+    if (!ec) {
+      harvester.Cancel();
+      poller.Cancel();
+    }
   });
 
+  // The feeds are fetched alongside the GitHub harvest, on the same loop; a feed's failure is
+  // recorded in sync_errors and does not change the exit code (GitHub's harvest decides it),
+  // unless the database itself failed.
   std::optional<Status> result;
+  std::optional<Status> feed_result;
   harvest::HarvestStats stats;
+  feeds::PollStats feed_stats;
+  auto maybe_done = [&] {
+    if (result && feed_result) signals.cancel();
+  };
   harvester.SyncAll([&](Status s, harvest::HarvestStats st) {
     result = std::move(s);
     stats = std::move(st);
-    signals.cancel();
+    maybe_done();
+  });
+  poller.PollAll(app->FeedSources(), [&](Status s, feeds::PollStats st) {
+    feed_result = std::move(s);
+    feed_stats = st;
+    maybe_done();
   });
   io.run();
 
   std::fputs(Summary(stats).c_str(), stdout);
+  std::fputs(FeedSummary(feed_stats).c_str(), stdout);
+  if (feed_result && !feed_result->ok() && feed_result->code() != Status::Code::kUnavailable &&
+      feed_result->code() != Status::Code::kCancelled) {
+    std::fprintf(stderr, "ghharvest: blog feeds: %s\n", feed_result->ToString().c_str());
+    return ExitCodeFor(*feed_result);
+  }
   if (!result) {
     std::fputs("ghharvest: the sync ended without a result\n", stderr);
     return kExitSoftware;

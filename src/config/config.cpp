@@ -54,8 +54,9 @@ class Loader {
   Loader(std::string display, fs::path folder) : file_(std::move(display)), folder_(folder) {}
 
   void Load(const toml::table& root, Config* cfg) {
-    CheckKeys(root, "",
-              {"github", "storage", "reports", "schedule", "scoring", "harvest", "writers"});
+    CheckKeys(
+        root, "",
+        {"github", "storage", "reports", "schedule", "scoring", "harvest", "blogs", "writers"});
     const toml::table* github = Table(root, "github");
     if (github || !root.get("github")) LoadGithub(github, &cfg->github);
     LoadStorage(Table(root, "storage"), &cfg->storage);
@@ -74,6 +75,12 @@ class Loader {
       Duration(*t, "harvest", "overlap", std::chrono::seconds(0), std::chrono::hours(24 * 7),
                &cfg->harvest.overlap);
       Int(*t, "harvest", "refresh_reactions_days", 0, 3650, &cfg->harvest.refresh_reactions_days);
+    }
+    if (const toml::table* t = Table(root, "blogs")) {
+      CheckKeys(*t, "blogs", {"poll_interval", "max_feed_bytes"});
+      Duration(*t, "blogs", "poll_interval", std::chrono::minutes(1), std::chrono::hours(24 * 30),
+               &cfg->blogs.poll_interval);
+      Int(*t, "blogs", "max_feed_bytes", 1024, std::int64_t{1} << 30, &cfg->blogs.max_feed_bytes);
     }
     LoadWriters(root, &cfg->writers);
   }
@@ -420,6 +427,32 @@ class Loader {
           }
         }
       }
+      if (const toml::node* f = t.get("blog_feeds")) {
+        const toml::array* feeds = f->as_array();
+        if (!feeds) {
+          FailWriter(f, i + 1, "blog_feeds",
+                     fmt::format("must be an array of feed URLs, not {}", TypeName(*f)));
+        } else {
+          std::set<std::string> seen;
+          for (const toml::node& fn : *feeds) {
+            if (!fn.is_string()) {
+              FailWriter(&fn, i + 1, "blog_feeds",
+                         fmt::format("entries must be strings, not {}", TypeName(fn)));
+              continue;
+            }
+            std::string url = fn.as_string()->get();
+            if (std::string why = FeedUrlProblem(url); !why.empty()) {
+              FailWriter(&fn, i + 1, "blog_feeds", fmt::format("\"{}\" {}", url, why));
+              continue;
+            }
+            if (!seen.insert(url).second) {
+              FailWriter(&fn, i + 1, "blog_feeds", fmt::format("\"{}\" is listed twice", url));
+              continue;
+            }
+            w.blog_feeds.push_back(std::move(url));
+          }
+        }
+      }
       writers->push_back(std::move(w));
     }
   }
@@ -433,7 +466,9 @@ class Loader {
 
   void CheckKeysWriter(const toml::table& t, std::size_t index) {
     for (auto&& [k, v] : t) {
-      if (k.str() != "login" && k.str() != "repos") FailWriter(&v, index, k.str(), "unknown key");
+      if (k.str() != "login" && k.str() != "repos" && k.str() != "blog_feeds") {
+        FailWriter(&v, index, k.str(), "unknown key");
+      }
     }
   }
 
@@ -446,6 +481,36 @@ class Loader {
 std::string FormatNumber(double v) { return fmt::format("{}", v); }
 
 }  // namespace
+
+std::string FeedUrlProblem(std::string_view url) {
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return "is not a URL (spaces or control characters)";
+    }
+  }
+  const std::string lower = AsciiLower(url);
+  std::size_t rest = 0;
+  if (lower.rfind("https://", 0) == 0) {
+    rest = 8;
+  } else if (lower.rfind("http://", 0) == 0) {
+    rest = 7;
+  } else {
+    return "is not an http:// or https:// URL";
+  }
+  std::string_view authority = std::string_view(url).substr(rest);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(0, host.find(']') == std::string_view::npos ? 0 : host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (host.empty()) return "has no host";
+  return "";
+}
 
 bool ParseDuration(std::string_view text, std::chrono::seconds* out) {
   static constexpr struct {

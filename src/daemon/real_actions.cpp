@@ -3,9 +3,11 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "ghharvest/app/app.hpp"
 #include "ghharvest/daemon/notify.hpp"
+#include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/util/log.hpp"
@@ -31,11 +33,87 @@ bool HarvestFatal(const Status& s) {
   }
 }
 
+// The writers' blog feeds, polled every [blogs] poll_interval on the daemon's loop beside the
+// harvests: once at start (and after a reload, so a new feed is read at once), then at start
+// + n * interval, drift-compensated like the harvests, slots missed during a long poll
+// skipped. Posts reach the scores at the next scoring run.
+class FeedLoop : public std::enable_shared_from_this<FeedLoop> {
+ public:
+  FeedLoop(boost::asio::io_context& io, const Clock& clock, app::App& app,
+           std::chrono::seconds interval)
+      : clock_(clock), app_(app), interval_(interval), timer_(io) {}
+
+  void Start() {
+    due_ = clock_.Now();
+    Poll();
+  }
+
+  void Stop() {
+    stopped_ = true;
+    timer_.cancel();
+    if (running_) app_.poller().Cancel();
+  }
+
+ private:
+  void Poll() {
+    if (stopped_) return;
+    running_ = true;
+    std::weak_ptr<FeedLoop> weak = weak_from_this();
+    app_.poller().PollAll(app_.FeedSources(), [weak](Status s, feeds::PollStats st) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->running_ = false;
+      log::Info(
+          "feeds stats feeds={} requests={} fetched={} not_modified={} failed={} posts_added={} "
+          "posts_changed={}",
+          st.feeds, st.requests, st.fetched, st.not_modified, st.failed, st.posts_added,
+          st.posts_changed);
+      if (!s.ok() && s.code() != Status::Code::kUnavailable) {
+        log::Warning("feeds: {}", s.ToString());
+      }
+      self->ScheduleNext();
+    });
+  }
+
+  void ScheduleNext() {
+    if (stopped_) return;
+    const Clock::TimePoint now = clock_.Now();
+    do {
+      due_ += interval_;
+    } while (due_ <= now);
+    timer_.expires_after(clock_.RealDelay(due_ - now));
+    std::weak_ptr<FeedLoop> weak = weak_from_this();
+    timer_.async_wait([weak](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      self->Poll();
+    });
+  }
+
+  const Clock& clock_;
+  app::App& app_;
+  std::chrono::seconds interval_;
+  boost::asio::steady_timer timer_;
+  Clock::TimePoint due_;
+  bool running_ = false;
+  bool stopped_ = false;
+};
+
+// What the actions keep alive: the app, and the feed loop that must stop before it goes.
+struct Parts {
+  std::shared_ptr<app::App> app;
+  std::shared_ptr<FeedLoop> feeds;
+  ~Parts() {
+    if (feeds) feeds->Stop();
+  }
+};
+
 }  // namespace
 
 Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_context& io,
                                 const Clock& clock) {
-  auto opened = app::App::Open(config, &io, clock, {.github = true, .reports = true});
+  auto opened =
+      app::App::Open(config, &io, clock, {.github = true, .feeds = true, .reports = true});
   if (!opened.ok()) return opened.status();
   std::shared_ptr<app::App> b = std::move(opened).value();
   // Scoring runs on the daemon's one thread, so a long emission must feed the watchdog itself.
@@ -65,14 +143,24 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
     log::Info("{}", app::FormatSummary(*r));
     return Status::Ok();
   };
-  a.cancel = [raw] { raw->harvester().Cancel(); };
+  auto parts = std::make_shared<Parts>();
+  if (!b->FeedSources().empty()) {
+    parts->feeds = std::make_shared<FeedLoop>(io, clock, *b, b->config().blogs.poll_interval);
+    parts->feeds->Start();
+  }
+  FeedLoop* loop = parts->feeds.get();
+  a.cancel = [raw, loop] {
+    raw->harvester().Cancel();
+    if (loop) loop->Stop();
+  };
   a.reopen_logs = [raw] { return raw->reporter().Reopen(); };
   a.budget = [raw]() -> std::string {
     auto rl = raw->client().rate_limit("core");
     if (!rl || rl->limit < 0) return "unknown";
     return std::to_string(rl->remaining) + "/" + std::to_string(rl->limit);
   };
-  a.keep_alive = std::move(b);
+  parts->app = std::move(b);
+  a.keep_alive = std::move(parts);
   return a;
 }
 

@@ -172,6 +172,12 @@ std::string BlogMarkdown(const BlogInputs& in) {
                        Link(ItemLabel(it), it.html_url), it.reactions, it.reactions == 1 ? "" : "s",
                        it.feedback, it.feedback == 1 ? "" : "s");
   }
+  out += "\n## Blog posts already written about it\n\n";
+  if (in.posts.empty()) out += "None yet.\n";
+  for (const model::BlogPostItem& p : in.posts) {
+    out += fmt::format("- {}{}\n", Link(InlineText(p.title.empty() ? p.url : p.title), p.url),
+                       p.date.empty() ? "" : " (" + p.date + ")");
+  }
   out += "\n## The numbers behind the score\n\n";
   out += "| count | value |\n| --- | --- |\n";
   for (int i = 0; i < score::kNumCounts; ++i) {

@@ -192,6 +192,7 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
       in.date = std::move(facts->date);
       in.merged = std::move(facts->merged);
       in.top = std::move(facts->top);
+      in.posts = std::move(facts->posts);
       const std::string path = fmt::format("{}/blogs/{}/{}/{}.md", dir, best->project, ws.writer,
                                            BlogSlug(best->project));
       const std::string md = BlogMarkdown(in);

@@ -34,7 +34,28 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
     }
     if (!g->status().ok()) return g->status();
   }
-  if (!repo_id) return in;  // e.g. a project known only from blog posts
+  {
+    // The writer's blog posts on the project, as writer_project_counts counts them.
+    auto st = db.Prepare(
+        "SELECT title, url, published_at FROM blog_posts"
+        " WHERE writer = ?1 COLLATE NOCASE AND project = ?2 COLLATE NOCASE"
+        " ORDER BY published_at DESC, url LIMIT 20");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, writer).Bind(2, project);
+    while (g->Step()) {
+      model::BlogPostItem it;
+      it.url = g->OptText(1).value_or("");
+      it.title = g->OptText(0).value_or(it.url);
+      it.date = g->OptText(2).value_or("").substr(0, 10);
+      in.posts.push_back(std::move(it));
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  if (!repo_id) {  // e.g. a project known only from blog posts
+    if (!in.posts.empty()) in.date = in.posts.front().date;
+    return in;
+  }
   {
     auto st = db.Prepare(
         "SELECT MAX(d) FROM ("

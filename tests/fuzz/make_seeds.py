@@ -253,6 +253,30 @@ for name, data in {
         "past-last": "2262-01-01T00:00:00Z", "before-epoch": "1969-12-31T23:59:59Z",
         "epoch-offset": "1970-01-01T00:00:00+01:00", "leap-second": "2016-12-31T23:59:60Z"}.items():
     add("iso8601", f"seed-{name}", data)
+# Blog feeds: the generator-shaped fixtures, each also cut in half (a truncated download),
+# and hostile documents (external entities, nested entities, a wrong encoding declaration).
+for path in sorted(glob.glob(os.path.join(FIX, "feeds", "*"))):
+    data = read("feeds/" + os.path.basename(path))
+    add("feed", "seed-" + os.path.basename(path), data)
+    add("feed", "seed-cut-" + os.path.basename(path), data[: len(data) // 2])
+for name, data in {
+        "xxe": '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+               '<rss version="2.0"><channel><item><title>&x;</title></item></channel></rss>',
+        "laughs": '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">'
+                  '<!ENTITY c "&b;&b;&b;&b;">]><rss version="2.0"><channel><item><title>&c;'
+                  '</title></item></channel></rss>',
+        "latin1": b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><item>'
+                  b'<title>caf\xe9</title><link>https://x.example/</link></item></channel></rss>',
+        "bad-encoding": '<?xml version="1.0" encoding="NO-SUCH-CHARSET"?><rss version="2.0"/>',
+        "atom-xhtml": '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://a.example/">'
+                      '<entry><id>1</id><link href="p"/><content type="xhtml"><div '
+                      'xmlns="http://www.w3.org/1999/xhtml"><a href="https://github.com/o/r">r'
+                      '</a></div></content></entry></feed>',
+        "json-feed": '{"version":"https://jsonfeed.org/version/1.1","items":[{"id":1,'
+                     '"url":"/p","tags":["o/r"],"content_text":"https://github.com/o/r"}]}',
+        "html": "<!DOCTYPE html><html><body><a href=\"https://github.com/o/r\">x</a></body></html>",
+}.items():
+    add("feed", f"seed-{name}", data)
 
 # GraphQL answers as GitHub gives them: a page of pull requests with reviews, partial data,
 # errors alone, the rate limit, the node lookups.

@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "fake_server.hpp"
+#include "world/blog_feeds.hpp"
 #include "world/github_handler.hpp"
 #include "world/world.hpp"
 
@@ -50,8 +51,9 @@ struct Options {
   bool graphql = true;  // --no-graphql: 404 on /graphql, as a server without it
   std::int64_t graphql_limit = 5000;
   double graphql_partial_rate = 0;
-  bool discovery = false;  // config without repos lists
-  std::string token_env;   // when set, only this variable's token is accepted (else 401)
+  bool discovery = false;   // config without repos lists
+  bool blog_feeds = false;  // config with each writer's three feeds, truth with their posts
+  std::string token_env;    // when set, only this variable's token is accepted (else 401)
   std::string poll_interval = "1m", score_interval = "5m";
 };
 
@@ -64,7 +66,7 @@ struct Options {
                "         [--poll-interval DUR] [--score-interval DUR] [--core-limit N]\n"
                "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
                "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n"
-               "         [--time-quantum SECONDS] [--fault-mix classic|all]\n"
+               "         [--time-quantum SECONDS] [--fault-mix classic|all] [--blog-feeds]\n"
                "         [--no-graphql] [--graphql-limit N] [--graphql-partial-rate X]\n";
   std::exit(error.empty() ? 0 : 64);
 }
@@ -148,6 +150,8 @@ Options Parse(int argc, char** argv) {
       o.counters_file = value();
     else if (a == "--discovery")
       o.discovery = true;
+    else if (a == "--blog-feeds")
+      o.blog_feeds = true;
     else if (a == "--poll-interval")
       o.poll_interval = value();
     else if (a == "--score-interval")
@@ -203,7 +207,8 @@ std::string CountersJson(const ApiCounters& c, const FaultCounts& faults) {
       map(c.per_route_304), map(faults.snapshot()));
 }
 
-std::string ConfigToml(const Options& o, const World& world, const std::string& base) {
+std::string ConfigToml(const Options& o, const World& world, const BlogFeeds& blogs,
+                       const std::string& base) {
   std::string out = fmt::format(
       "# Written by ghharvest-fakehub (seed {}): a config for the synthetic GitHub.\n"
       "[github]\n"
@@ -219,8 +224,17 @@ std::string ConfigToml(const Options& o, const World& world, const std::string& 
       "poll_interval = \"{}\"\n"
       "score_interval = \"{}\"\n",
       o.spec.seed, base, o.poll_interval, o.score_interval);
+  if (o.blog_feeds) out += "\n[blogs]\npoll_interval = \"1m\"\n";
   for (const auto& [login, repos] : world.WriterProjects()) {
     out += fmt::format("\n[[writers]]\nlogin = \"{}\"\n", login);
+    if (o.blog_feeds) {
+      out += "blog_feeds = [";
+      const auto urls = blogs.FeedUrls(base, login);
+      for (std::size_t i = 0; i < urls.size(); ++i) {
+        out += fmt::format("{}\"{}\"", i ? ", " : "", urls[i]);
+      }
+      out += "]\n";
+    }
     if (o.discovery) continue;
     out += "repos = [";
     for (std::size_t i = 0; i < repos.size(); ++i)
@@ -230,8 +244,9 @@ std::string ConfigToml(const Options& o, const World& world, const std::string& 
   return out;
 }
 
-std::string TruthText(const World& world, const std::string& path) {
+std::string TruthText(const World& world, const BlogFeeds* blogs, const std::string& path) {
   auto rows = world.TruthCounts(world.WriterConfigLogins());
+  if (blogs) blogs->AddTruth(&rows);
   bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
   return json ? CountsToJson(rows) : CountsToTsv(rows);
 }
@@ -275,6 +290,10 @@ int main(int argc, char** argv) {
     hopt.token = token;
   }
   GitHubHandler github(world, base_url, hopt);
+  // The writers' blogs, served beside GitHub under /blogs/ (never faulted: feed failures
+  // have their own fixed URLs there).
+  auto blogs = std::make_shared<BlogFeeds>(world->WriterProjects(), o.spec.seed,
+                                           static_cast<std::int64_t>(o.spec.now));
   Handler served = github;
   auto faults = std::make_shared<FaultCounts>();
   auto calm = std::make_shared<std::atomic<bool>>(false);  // SIGUSR1
@@ -285,7 +304,10 @@ int main(int argc, char** argv) {
       return calm->load() ? github(req) : faulty(req);
     };
   }
-  Handler top = [served, github, world, faults](const HttpRequest& req) -> HttpResponse {
+  const bool blog_truth = o.blog_feeds;
+  Handler top = [served, github, world, faults, blogs, base_url,
+                 blog_truth](const HttpRequest& req) -> HttpResponse {
+    if (auto blog = blogs->Serve(req, base_url())) return *blog;
     if (req.path == "/_fakehub/floor") {
       auto f = world->Floor();
       HttpResponse r;
@@ -301,7 +323,11 @@ int main(int argc, char** argv) {
       r.headers.emplace_back("content-type", "application/json");
       r.body = req.path == "/_fakehub/counters"
                    ? CountersJson(github.counters(), *faults)
-                   : CountsToJson(world->TruthCounts(world->WriterConfigLogins()));
+                   : CountsToJson([&] {
+                       auto rows = world->TruthCounts(world->WriterConfigLogins());
+                       if (blog_truth) blogs->AddTruth(&rows);
+                       return rows;
+                     }());
       return r;
     }
     return served(req);
@@ -319,13 +345,15 @@ int main(int argc, char** argv) {
     base = server->base_url();
   }
   auto write_outputs = [&] {
-    if (!o.truth_file.empty() && !WriteFile(o.truth_file, TruthText(*world, o.truth_file)))
+    if (!o.truth_file.empty() &&
+        !WriteFile(o.truth_file,
+                   TruthText(*world, o.blog_feeds ? blogs.get() : nullptr, o.truth_file)))
       std::cerr << "ghharvest-fakehub: cannot write " << o.truth_file << "\n";
     if (!o.counters_file.empty() &&
         !WriteFile(o.counters_file, CountersJson(github.counters(), *faults)))
       std::cerr << "ghharvest-fakehub: cannot write " << o.counters_file << "\n";
   };
-  if (!o.config_out.empty() && !WriteFile(o.config_out, ConfigToml(o, *world, base))) {
+  if (!o.config_out.empty() && !WriteFile(o.config_out, ConfigToml(o, *world, *blogs, base))) {
     std::cerr << "ghharvest-fakehub: cannot write " << o.config_out << "\n";
     return 73;
   }

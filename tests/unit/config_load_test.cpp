@@ -55,7 +55,11 @@ TEST_CASE("the example configuration loads cleanly and documents the issue's key
   REQUIRE(cfg->writers.size() == 2);
   CHECK(cfg->writers[0].login == "alice");
   CHECK(cfg->writers[0].repos == std::vector<std::string>{"octo-org/hello-world"});
+  CHECK(cfg->writers[0].blog_feeds ==
+        std::vector<std::string>{"https://alice.dev/index.xml", "https://dev.to/feed/alice"});
   CHECK(cfg->writers[1].repos.empty());
+  CHECK(cfg->blogs.poll_interval == std::chrono::hours(6));
+  CHECK(cfg->blogs.max_feed_bytes == 10485760);
 }
 
 TEST_CASE("a minimal file gets the documented defaults, paths next to the file") {
@@ -380,7 +384,7 @@ TEST_CASE("the scoring fingerprint changes with scoring settings only") {
   CHECK(config::ScoringFingerprint(a) == config::ScoringFingerprint(b));
   CHECK(config::ScoringFingerprint(a).size() == 16);
   b.github.concurrency = 9;
-  b.writers.push_back({"x", {}, 0});
+  b.writers.push_back({"x", {}, 0, {}});
   CHECK(config::ScoringFingerprint(a) == config::ScoringFingerprint(b));
   b.scoring.weights["commits"] = 1.0;  // the default, spelled out
   CHECK(config::ScoringFingerprint(a) == config::ScoringFingerprint(b));
@@ -441,4 +445,58 @@ TEST_CASE("github.graphql switches GraphQL off, graphql_reserve is its bucket's 
         "ghharvest.toml:3: [github] graphql: must be true or false, not a string");
   CHECK(ErrorOf(std::string(kGithub) + "graphql_reserve = -1\n") ==
         "ghharvest.toml:3: [github] graphql_reserve: must be between 0 and 100000");
+}
+
+TEST_CASE("blog feeds: blog_feeds per writer and [blogs] with their defaults") {
+  TempDir dir;
+  auto cfg = config::LoadConfig(WriteFile(dir.file("ghharvest.toml"), std::string(kGithub) + R"(
+[blogs]
+poll_interval = "2h"
+max_feed_bytes = 2048
+[[writers]]
+login = "alice"
+blog_feeds = ["https://alice.dev/index.xml", "HTTP://dev.to/feed/alice"]
+[[writers]]
+login = "bob"
+)"));
+  REQUIRE_OK(cfg);
+  CHECK(cfg->blogs.poll_interval == std::chrono::hours(2));
+  CHECK(cfg->blogs.max_feed_bytes == 2048);
+  CHECK(cfg->writers[0].blog_feeds ==
+        std::vector<std::string>{"https://alice.dev/index.xml", "HTTP://dev.to/feed/alice"});
+  CHECK(cfg->writers[1].blog_feeds.empty());
+
+  auto defaults = config::LoadConfig(WriteFile(dir.file("d.toml"), kGithub));
+  REQUIRE_OK(defaults);
+  CHECK(defaults->blogs.poll_interval == std::chrono::hours(6));
+  CHECK(defaults->blogs.max_feed_bytes == 10 * 1024 * 1024);
+}
+
+TEST_CASE("blog feeds: bad URLs, types, duplicates and [blogs] ranges are errors with file:line") {
+  const std::string w = std::string(kGithub) + "[[writers]]\nlogin = \"alice\"\n";
+  CHECK(ErrorOf(w + "blog_feeds = \"https://a.dev/feed\"\n") ==
+        "ghharvest.toml:5: [[writers]] #1 blog_feeds: must be an array of feed URLs, not a string");
+  CHECK(ErrorOf(w + "blog_feeds = [1]\n") ==
+        "ghharvest.toml:5: [[writers]] #1 blog_feeds: entries must be strings, not an integer");
+  CHECK(ErrorOf(w + "blog_feeds = [\"ftp://a.dev/feed\"]\n") ==
+        "ghharvest.toml:5: [[writers]] #1 blog_feeds: \"ftp://a.dev/feed\" is not an http:// or "
+        "https:// URL");
+  CHECK(ErrorOf(w + "blog_feeds = [\"https:///feed\"]\n") ==
+        "ghharvest.toml:5: [[writers]] #1 blog_feeds: \"https:///feed\" has no host");
+  CHECK(ErrorOf(w + "blog_feeds = [\"https://a.dev/my feed\"]\n") ==
+        "ghharvest.toml:5: [[writers]] #1 blog_feeds: \"https://a.dev/my feed\" is not a URL "
+        "(spaces or control characters)");
+  CHECK(ErrorOf(w + "blog_feeds = [\"https://a.dev/f\",\n  \"https://a.dev/f\"]\n") ==
+        "ghharvest.toml:6: [[writers]] #1 blog_feeds: \"https://a.dev/f\" is listed twice");
+  CHECK(ErrorOf(std::string(kGithub) + "[blogs]\npoll_interval = \"30s\"\n") ==
+        "ghharvest.toml:4: [blogs] poll_interval: must be between 1m and 30d");
+  CHECK(ErrorOf(std::string(kGithub) + "[blogs]\npoll_interval = \"31d\"\n") ==
+        "ghharvest.toml:4: [blogs] poll_interval: must be between 1m and 30d");
+  CHECK(ErrorOf(std::string(kGithub) + "[blogs]\nmax_feed_bytes = 10\n") ==
+        "ghharvest.toml:4: [blogs] max_feed_bytes: must be between 1024 and 1073741824");
+  CHECK(ErrorOf(std::string(kGithub) + "[blogs]\nfeeds = 1\n") ==
+        "ghharvest.toml:4: [blogs] feeds: unknown key");
+  CHECK(config::FeedUrlProblem("https://[::1]:8080/feed").empty());
+  CHECK(config::FeedUrlProblem("https://user@blog.example/feed").empty());
+  CHECK(!config::FeedUrlProblem("https://user@/feed").empty());
 }

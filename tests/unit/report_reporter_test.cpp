@@ -110,6 +110,10 @@ A starting point for a post about alice's work on [octo/alpha](https://example.t
 
 - [PR #1: Add parser](https://example.test/1/1): 3 reactions, 1 comment from others
 
+## Blog posts already written about it
+
+None yet.
+
 ## The numbers behind the score
 
 | count | value |
@@ -149,6 +153,10 @@ None yet.
 ## What drew the most response
 
 Nothing has drawn reactions or comments yet.
+
+## Blog posts already written about it
+
+None yet.
 
 ## The numbers behind the score
 
@@ -455,4 +463,33 @@ TEST_CASE("emission reports progress after each writer it writes, and none when 
   REQUIRE_OK(again);
   CHECK(again->emit.writers_changed == 0);
   CHECK(calls == 2);  // unchanged writers cost a hash each: no progress to report
+}
+
+TEST_CASE("the blog draft lists the writer's own posts on the project, newest first") {
+  TempDir tmp;
+  CountsDb w(tmp.file("ghharvest.db"));
+  BuildWorld(w);
+  w.Exec(
+      "INSERT INTO blog_posts (url, writer, project, title, published_at) VALUES "
+      "('https://bob.example/beta-1', 'bob', 'octo/beta', 'Beta, part 1', "
+      "'2026-01-09T08:00:00Z'), "
+      "('https://bob.example/beta-2', 'bob', 'Octo/Beta', 'Beta [part 2]', "
+      "'2026-01-20T08:00:00Z'), "
+      "('https://bob.example/alpha', 'bob', 'octo/alpha', 'Not this project', "
+      "'2026-01-21T08:00:00Z')");
+  const std::string dir = tmp.file("reports");
+  config::Config cfg = MakeConfig(dir);
+  auto reporter = report::Reporter::Open(cfg.reports);
+  REQUIRE_OK(reporter);
+  ManualClock clock("2026-02-01T00:00:00Z");
+  REQUIRE_OK(app::ScoreAndReport(w.db(), cfg, clock, **reporter));
+  auto md = report::ReadWholeFile(dir + "/blogs/octo/beta/bob/contributing-to-beta.md");
+  REQUIRE_OK(md);
+  REQUIRE(md->has_value());
+  const std::string text = **md;
+  CHECK_MESSAGE(
+      text.find("## Blog posts already written about it\n\n"
+                "- [Beta \\[part 2\\]](https://bob.example/beta-2) (2026-01-20)\n"
+                "- [Beta, part 1](https://bob.example/beta-1) (2026-01-09)\n") != std::string::npos,
+      text);
 }

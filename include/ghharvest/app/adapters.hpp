@@ -3,10 +3,12 @@
 // that wire parts by hand) names these, so neither github nor report knows SQLite.
 #pragma once
 
+#include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/github/etag_store.hpp"
 #include "ghharvest/report/report_state.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/http_cache.hpp"
+#include "ghharvest/store/posts.hpp"
 #include "ghharvest/store/report_state.hpp"
 
 namespace ghharvest::app {
@@ -51,6 +53,35 @@ class DatabaseReportState final : public report::ReportState {
 
  private:
   store::ReportStateTables tables_;
+};
+
+// The feed poller's memory: validators, posts and failures in the blog tables (migration 9).
+class DatabaseFeedStore final : public feeds::FeedStore {
+ public:
+  explicit DatabaseFeedStore(store::Database& db) : tables_(db) {}
+  Result<model::HttpValidators> Validators(const std::string& writer,
+                                           const std::string& url) override {
+    return tables_.Validators(writer, url);
+  }
+  Result<feeds::FeedWrite> Store(const std::string& writer, const std::string& url,
+                                 std::string_view format, const std::vector<model::BlogPost>& posts,
+                                 const model::HttpValidators& validators,
+                                 Clock::TimePoint now) override {
+    auto w = tables_.StoreFeed(writer, url, format, posts, validators, now);
+    if (!w.ok()) return w.status();
+    return feeds::FeedWrite{w.value().added, w.value().changed};
+  }
+  Status NotModified(const std::string& writer, const std::string& url,
+                     Clock::TimePoint now) override {
+    return tables_.RecordNotModified(writer, url, now);
+  }
+  Status Failed(const std::string& writer, const std::string& url, const std::string& message,
+                Clock::TimePoint now) override {
+    return tables_.RecordFailure(writer, url, message, now);
+  }
+
+ private:
+  store::PostsTables tables_;
 };
 
 }  // namespace ghharvest::app

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ghharvest/app/score_and_report.hpp"
 #include "ghharvest/config/config.hpp"
@@ -22,6 +23,11 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace ghharvest::feeds {
+class Poller;
+struct FeedSource;
+struct PollerOptions;
+}  // namespace ghharvest::feeds
 namespace ghharvest::harvest {
 class Harvester;
 }
@@ -37,6 +43,7 @@ namespace ghharvest::app {
 // Which parts a command needs besides the database.
 struct Parts {
   bool github = false;   // token, ETag store, client, harvester (needs an io_context)
+  bool feeds = false;    // the blog feed poller (needs an io_context; never sees the token)
   bool reports = false;  // the reports folder and influence.jsonl
   // Mirror the config's writers into the database. Off only for `status`, which shows the
   // database as the last sync left it.
@@ -62,7 +69,10 @@ class App {
   // Only when opened with the part that makes them.
   github::Client& client();
   harvest::Harvester& harvester();
+  feeds::Poller& poller();
   report::Reporter& reporter();
+  // Every configured writer's blog_feeds, in config order.
+  std::vector<feeds::FeedSource> FeedSources() const;
 
   // One scoring run and the reports it changes (needs reports).
   Result<ScoreSummary> ScoreAndReport();
@@ -76,5 +86,7 @@ class App {
 // The client settings of a config's [github] table, with the token to send.
 github::ClientOptions ClientOptionsFromConfig(const config::GithubConfig& github,
                                               std::string token);
+// The poller settings: [blogs] max_feed_bytes, [github]'s timeouts, retries and user agent.
+feeds::PollerOptions PollerOptionsFromConfig(const config::Config& config);
 
 }  // namespace ghharvest::app

@@ -71,10 +71,17 @@ struct HarvestConfig {
   int refresh_reactions_days = 30;        // re-read rollups of items newer than this
 };
 
+// [blogs]: the writers' blog feeds (WriterConfig::blog_feeds).
+struct BlogsConfig {
+  std::chrono::seconds poll_interval{6 * 60 * 60};  // how often the feeds are fetched
+  std::int64_t max_feed_bytes = 10 * 1024 * 1024;   // a larger feed is refused
+};
+
 struct WriterConfig {
-  std::string login;               // as written; GitHub compares logins case-insensitively
-  std::vector<std::string> repos;  // 'owner/repo'; empty: discovered
-  int line = 0;                    // where the [[writers]] entry starts, for messages
+  std::string login;                    // as written; GitHub compares logins case-insensitively
+  std::vector<std::string> repos;       // 'owner/repo'; empty: discovered
+  int line = 0;                         // where the [[writers]] entry starts, for messages
+  std::vector<std::string> blog_feeds;  // http(s) URLs of RSS, Atom or JSON feeds
 };
 
 struct Config;
@@ -89,6 +96,7 @@ struct Config {
   ScheduleConfig schedule;
   ScoringConfig scoring;
   HarvestConfig harvest;
+  BlogsConfig blogs;
   std::vector<WriterConfig> writers;
 };
 
@@ -111,6 +119,10 @@ struct UnitFolders {
 };
 std::string DefaultStateFolder(const std::string& config_folder, const char* state_directory_env,
                                const UnitFolders& unit = {});
+
+// A feed URL as blog_feeds takes it: http:// or https:// (any case), a host, no spaces or
+// control characters. The message says what is wrong, empty when it is fine.
+std::string FeedUrlProblem(std::string_view url);
 
 // Parses "90s", "15m", "1h", "1h30m", "2d" (units d, h, m, s, largest first, each once).
 bool ParseDuration(std::string_view text, std::chrono::seconds* out);

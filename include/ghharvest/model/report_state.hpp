@@ -18,6 +18,12 @@ struct BlogItem {
   std::int64_t reactions = 0, feedback = 0;
 };
 
+// One of the writer's own blog posts about the project (from a configured feed).
+struct BlogPostItem {
+  std::string title, url;
+  std::string date;  // YYYY-MM-DD it was published (or updated, or first seen)
+};
+
 // What a writer's blog draft for a project says besides the numbers.
 struct BlogFacts {
   std::string project_url;       // empty when the project is known only from blog posts
@@ -26,6 +32,8 @@ struct BlogFacts {
   // The writer's items with the most reactions + feedback, feedback counted as the counts
   // view counts it (others' comments, bots excluded), most first (5).
   std::vector<BlogItem> top;
+  // The writer's posts that count for the project, newest first (20).
+  std::vector<BlogPostItem> posts;
 };
 
 // The hashes last emitted for a writer into one reports folder.

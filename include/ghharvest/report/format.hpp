@@ -37,6 +37,7 @@ struct BlogInputs {
   std::string date;                          // YYYY-MM-DD of the writer's latest activity
   std::vector<BlogItem> merged;              // newest first
   std::vector<BlogItem> top;                 // most reactions + feedback first
+  std::vector<model::BlogPostItem> posts;    // the writer's own posts on it, newest first
   score::ProjectScore score;                 // counts, k, P, I, C, T, O of the project
 };
 

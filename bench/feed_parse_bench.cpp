@@ -1,0 +1,156 @@
+// Parsing a large blog feed (issue #14): feeds::ParseFeed over an RSS 2.0 and an Atom 1.0
+// document of a few megabytes, beside libxml2's own bare xmlTextReader pass over the same
+// bytes (every node read, every text value touched, nothing kept). Target: at most 2x.
+//
+//   feed_parse_bench [entries=2000] [rounds=7]
+//
+// Entries are shaped like WordPress's and jekyll-feed's: a title, a link, a guid or id, dates,
+// categories and a post of ~2 KiB of HTML in CDATA (RSS) or escaped (Atom); one post in two
+// links to a GitHub repository, so the HTML parser runs on half of them.
+#include <libxml/xmlreader.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common.hpp"
+#include "ghharvest/feeds/parse.hpp"
+
+using namespace ghharvest;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+std::string Post(int i) {
+  std::string html = fmt::format("<h2>Part {}</h2>", i);
+  for (int p = 0; p < 8; ++p) {
+    html += fmt::format(
+        "<p>Paragraph {} of a post about <em>performance</em> and <code>profiling</code>, with "
+        "a <a href=\"https://blog.example/{}/notes\">link to an older note</a> and some more "
+        "words to make it a paragraph of ordinary length.</p>",
+        p, i);
+  }
+  if (i % 2 == 0) {
+    html += fmt::format(
+        "<p>The code: <a href=\"https://github.com/octo/proj-{}/pull/{}\">a PR"
+        "</a>.</p>",
+        i % 50, i);
+  }
+  return html;
+}
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string Rss(int n) {
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" "
+      "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
+      "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>Bench</title>"
+      "<link>https://blog.example</link>\n";
+  for (int i = 0; i < n; ++i) {
+    out += fmt::format(
+        "<item><title>Post number {0}</title><link>https://blog.example/{0}/</link>"
+        "<dc:creator><![CDATA[writer]]></dc:creator><pubDate>Wed, 10 Jan 2024 12:00:00 +0000"
+        "</pubDate><category><![CDATA[Performance]]></category><category><![CDATA[octo/proj-{1}]]>"
+        "</category><guid isPermaLink=\"false\">https://blog.example/?p={0}</guid>"
+        "<description><![CDATA[A summary of post {0}.]]></description>"
+        "<content:encoded><![CDATA[{2}]]></content:encoded></item>\n",
+        i, i % 50, Post(i));
+  }
+  return out + "</channel></rss>\n";
+}
+
+std::string Atom(int n) {
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"
+      "<title>Bench</title><id>https://blog.example/</id>\n";
+  for (int i = 0; i < n; ++i) {
+    out += fmt::format(
+        "<entry><title type=\"html\">Post number {0}</title><link href=\"https://blog.example/"
+        "{0}.html\" rel=\"alternate\" type=\"text/html\"/><published>2024-01-12T09:00:00+00:00"
+        "</published><updated>2024-01-12T09:00:00+00:00</updated><id>https://blog.example/{0}"
+        "</id><content type=\"html\" xml:base=\"https://blog.example/{0}.html\">{1}</content>"
+        "<category term=\"octo/proj-{2}\"/></entry>\n",
+        i, Escape(Post(i)), i % 50);
+  }
+  return out + "</feed>\n";
+}
+
+// libxml2 alone: the same reader, the same options, every node visited and its value read.
+std::size_t BarePass(const std::string& doc) {
+  xmlTextReaderPtr r =
+      xmlReaderForMemory(doc.data(), static_cast<int>(doc.size()), "https://blog.example/feed",
+                         nullptr, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+  std::size_t bytes = 0;
+  while (xmlTextReaderRead(r) == 1) {
+    if (const xmlChar* v = xmlTextReaderConstValue(r)) bytes += xmlStrlen(v);
+    bytes += xmlTextReaderConstLocalName(r) != nullptr;
+  }
+  xmlFreeTextReader(r);
+  return bytes;
+}
+
+template <typename F>
+double BestSeconds(int rounds, F f) {
+  double best = 1e9;
+  for (int i = 0; i < rounds; ++i) {
+    auto t0 = Steady::now();
+    f();
+    best = std::min(best, std::chrono::duration<double>(Steady::now() - t0).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int entries = argc > 1 ? std::atoi(argv[1]) : 2000;
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
+  std::printf("feed_parse_bench: %d entries, best of %d rounds\n", entries, rounds);
+  std::printf("%-6s %9s %12s %12s %14s %7s\n", "format", "MiB", "ParseFeed", "bare reader",
+              "ParseFeed MB/s", "ratio");
+  int failures = 0;
+  for (const auto& [name, doc] : {std::pair<std::string, std::string>{"RSS", Rss(entries)},
+                                  std::pair<std::string, std::string>{"Atom", Atom(entries)}}) {
+    std::size_t posts = 0;
+    const double ours = BestSeconds(rounds, [&] {
+      auto r = feeds::ParseFeed(doc, "https://blog.example/feed");
+      if (!r.ok()) {
+        std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        std::exit(1);
+      }
+      posts = 0;
+      for (const auto& e : r.value().entries) posts += !feeds::ProjectsOf(e).empty();
+    });
+    std::size_t sink = 0;
+    const double bare = BestSeconds(rounds, [&] { sink += BarePass(doc); });
+    const double mib = static_cast<double>(doc.size()) / (1 << 20);
+    const double ratio = ours / bare;
+    std::printf("%-6s %9.2f %10.1fms %10.1fms %14.1f %6.2fx  (%zu posts with a project)\n",
+                name.c_str(), mib, ours * 1e3, bare * 1e3, doc.size() / ours / 1e6, ratio, posts);
+    if (sink == 0) ++failures;
+    bench::Row(fmt::format("feeds: ParseFeed, {} of {:.1f} MiB, best of {}", name, mib, rounds),
+               ours * 1e3, "ms", bare * 1e3, "libxml2 bare xmlTextReader pass",
+               bench::Better::kLower, 2.0);
+  }
+  return failures;
+}
