@@ -108,16 +108,22 @@ int CmdStatus(const CommonOptions& common) {
   }
 
   // Each configured feed: when it was last fetched, how that went, the posts it carried.
-  auto feed_states = store::PostsTables(db).FeedStates();
-  if (!feed_states.ok()) {
-    std::fprintf(stderr, "ghharvest: %s\n", feed_states.status().ToString().c_str());
-    return kExitIOErr;
+  // None before the first sync; a database of an older schema may have no feeds table yet.
+  std::vector<model::FeedState> feed_states;
+  if (db) {
+    auto read = store::PostsTables(*db).FeedStates();
+    if (read.ok()) {
+      feed_states = std::move(*read);
+    } else if (db->UserVersion() >= store::LatestSchemaVersion()) {
+      log::Write(log::Level::kError, "ghharvest: " + read.status().ToString());
+      return kExitIOErr;
+    }
   }
   std::string feeds;
   for (const auto& w : cfg.writers) {
     for (const std::string& url : w.blog_feeds) {
       const model::FeedState* st = nullptr;
-      for (const auto& f : *feed_states) {
+      for (const auto& f : feed_states) {
         if (f.url == url && AsciiLower(f.writer) == AsciiLower(w.login)) st = &f;
       }
       if (st == nullptr || !st->last_fetch_at) {
