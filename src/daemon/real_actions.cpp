@@ -48,6 +48,9 @@ class FeedLoop : public std::enable_shared_from_this<FeedLoop> {
     Poll();
   }
 
+  // Called when a poll stored posts that change counts.
+  void OnCountsChanged(std::function<void()> changed) { changed_ = std::move(changed); }
+
   void Stop() {
     stopped_ = true;
     timer_.cancel();
@@ -71,6 +74,7 @@ class FeedLoop : public std::enable_shared_from_this<FeedLoop> {
       if (!s.ok() && s.code() != Status::Code::kUnavailable) {
         log::Warning("feeds: {}", s.ToString());
       }
+      if ((st.posts_added > 0 || st.posts_changed > 0) && self->changed_) self->changed_();
       self->ScheduleNext();
     });
   }
@@ -97,6 +101,7 @@ class FeedLoop : public std::enable_shared_from_this<FeedLoop> {
   Clock::TimePoint due_;
   bool running_ = false;
   bool stopped_ = false;
+  std::function<void()> changed_;
 };
 
 // What the actions keep alive: the app, and the feed loop that must stop before it goes.
@@ -149,6 +154,11 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
     parts->feeds->Start();
   }
   FeedLoop* loop = parts->feeds.get();
+  if (loop) {
+    a.watch_counts = [loop](std::function<void()> changed) {
+      loop->OnCountsChanged(std::move(changed));
+    };
+  }
   a.cancel = [raw, loop] {
     raw->harvester().Cancel();
     if (loop) loop->Stop();

@@ -103,6 +103,10 @@ void Schedule::HarvestFinished(const std::string& scope, TimePoint /*started*/, 
   st.due = NextSlot(st.due, options_.poll_interval, now);
 }
 
+void Schedule::CountsChanged(TimePoint now) {
+  if (!dirty_since_) dirty_since_ = now;
+}
+
 void Schedule::HarvestAbandoned(const std::string& scope) {
   auto it = scopes_.find(scope);
   if (it == scopes_.end()) return;

@@ -88,6 +88,7 @@ class Service::Impl {
   void StartReload();
   void ApplyReload();
   void NotifyReloading();
+  void WatchCounts();
   void NotifyReloadEnded(const Status& outcome);
   void ReopenLogs();
   void BeginStop(const char* reason);
@@ -129,6 +130,7 @@ int Service::Impl::Run() {
     return IsFatalStorageError(built.status()) ? kServiceIOErr : kServiceConfig;
   }
   actions_ = std::move(built.value());
+  WatchCounts();
 
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
@@ -207,6 +209,19 @@ void Service::Impl::Tick() {
   if (state_ != State::kRunning) return;
   UpdateStatus();
   Arm();
+}
+
+void Service::Impl::WatchCounts() {
+  if (!actions_.watch_counts) return;
+  std::weak_ptr<int> alive = alive_;
+  actions_.watch_counts([this, alive] {
+    if (alive.expired()) return;
+    asio::post(io_, [this, alive] {
+      if (alive.expired() || !schedule_) return;
+      schedule_->CountsChanged(clock_.Now());
+      Tick();
+    });
+  });
 }
 
 void Service::Impl::StartHarvest(const std::string& scope) {
@@ -336,6 +351,7 @@ void Service::Impl::ApplyReload() {
   } else {
     Actions old = std::move(actions_);
     actions_ = std::move(built.value());
+    WatchCounts();
     config_ = std::move(*pending_config_);
     pending_config_.reset();
     auto now = clock_.Now();

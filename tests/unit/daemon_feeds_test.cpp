@@ -51,9 +51,15 @@ TEST_CASE("the daemon fetches blog feeds at start and every poll_interval, until
   ScaledClock clock(600);  // 10 minutes of the daemon's time in one real second
   auto actions = daemon::MakeRealActions(*cfg, io, clock);
   REQUIRE_OK(actions);
+  // The service hands the actions its "counts changed"; the first poll stores posts.
+  int counts_changed = 0;
+  REQUIRE(actions->watch_counts);
+  actions->watch_counts([&] { ++counts_changed; });
   auto fetches = [&] { return server.stats().per_path[feed.substr(base.size())]; };
   REQUIRE(RunUntil(
       io, [&] { return fetches() >= 3; }, std::chrono::seconds(10)));
+  // Said once: the later polls were 304s, nothing changed.
+  CHECK(counts_changed == 1);
   // The first fetch asks in full, the later ones with the validators it got (304s).
   CHECK(server.stats().not_modified >= 2);
   {

@@ -9,8 +9,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -149,6 +149,9 @@ struct Script {
   bool honour_cancel = true;
   bool hang = false;  // harvests never finish by themselves
   Status build_status;
+  // What the service handed to watch_counts (the feeds' "counts changed"), under `mu`.
+  std::mutex mu;
+  std::function<void()> counts_changed;
 };
 
 ActionsFactory MakeFactory(Recorder& rec, Script& script) {
@@ -193,6 +196,10 @@ ActionsFactory MakeFactory(Recorder& rec, Script& script) {
         }
         finish(script.outcome);
       });
+    };
+    a.watch_counts = [&script](std::function<void()> changed) {
+      std::lock_guard<std::mutex> lock(script.mu);
+      script.counts_changed = std::move(changed);
     };
     a.score = [&rec, &script] {
       std::lock_guard<std::mutex> lock(rec.mu);
@@ -343,6 +350,28 @@ TEST_CASE("a harvest that changed nothing does not trigger scoring") {
   run.service->Stop();
   CHECK(run.Join() == 0);
   CHECK(rec.scores == 1);  // the one at start only
+}
+
+TEST_CASE("counts changed outside a harvest (a blog feed's poll) are followed by a scoring run") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "60s", "24h"));
+  Recorder rec;
+  Script script;
+  script.outcome.changed = false;
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  REQUIRE(rec.WaitFor([&] { return rec.Count(Event::Kind::kHarvestFinished) >= 1; }));
+  CHECK(rec.scores == 1);  // the one at start: the harvest changed nothing
+  std::function<void()> changed;
+  {
+    std::lock_guard<std::mutex> lock(script.mu);
+    changed = script.counts_changed;
+  }
+  REQUIRE(changed);
+  changed();
+  REQUIRE(rec.WaitFor([&] { return rec.scores >= 2; }));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
 }
 
 TEST_CASE("SIGHUP with a broken config keeps the old one running, a good one is applied") {

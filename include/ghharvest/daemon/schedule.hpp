@@ -62,6 +62,9 @@ class Schedule {
   // `changed`: it stored rows that change counts. (The events list's X-Poll-Interval is kept
   // by the harvester in sync_state.next_poll_at, per writer, not here.)
   void HarvestFinished(const std::string& scope, TimePoint started, TimePoint now, bool changed);
+  // Counts changed outside a harvest (the blog feeds' own polls): scoring follows as after a
+  // changed harvest, debounced the same way.
+  void CountsChanged(TimePoint now);
 
   // A harvest that was cancelled (shutdown, reload) before it finished: the scope is idle
   // again with its due unchanged, so it runs again as soon as harvesting resumes.

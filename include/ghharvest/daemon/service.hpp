@@ -46,6 +46,11 @@ struct Actions {
   std::function<void()> cancel;
   // Optional: reopens the JSONL log (SIGHUP, after logrotate moved it).
   std::function<Status()> reopen_logs;
+  // Optional: work the actions do on their own schedule (the blog feeds' polls). The service
+  // hands over `changed` once, right after building the actions; calling it (on the
+  // io_context's thread) says rows that change counts were stored, and scoring follows as
+  // after a changed harvest.
+  std::function<void(std::function<void()> changed)> watch_counts;
   // Optional: "core 4123/5000" for STATUS= lines.
   std::function<std::string()> budget;
   // Owns whatever the functions above refer to; released after they are no longer used.
