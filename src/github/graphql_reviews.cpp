@@ -174,6 +174,17 @@ Result<dom::object> Data(const std::string& body) {
   return data;
 }
 
+// The pull requests of a `nodes` array; null ones (deleted meanwhile) are left out.
+Status ReadPulls(dom::array nodes, PullReviewsPage* page) {
+  for (dom::element n : nodes) {
+    if (n.is_null()) continue;
+    PullReviews p;
+    if (Status s = ReadPull(n, &p); !s.ok()) return s;
+    page->pulls.push_back(std::move(p));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string PullRequestReviewsQuery() {
@@ -234,13 +245,8 @@ Result<PullReviewsPage> ParsePullRequestReviewsPage(const std::string& body) {
   if (!s.ok()) return s;
   dom::array nodes;
   if (pulls["nodes"].get_array().get(nodes)) return Bad("pullRequests nodes is not an array");
-  for (dom::element n : nodes) {
-    if (n.is_null()) continue;
-    PullReviews p;
-    s = ReadPull(n, &p);
-    if (!s.ok()) return s;
-    page.pulls.push_back(std::move(p));
-  }
+  s = ReadPulls(nodes, &page);
+  if (!s.ok()) return s;
   return page;
 }
 
@@ -252,13 +258,8 @@ Result<PullReviewsPage> ParseNodesReviewsPage(const std::string& body) {
   if (!s.ok()) return s;
   dom::array nodes;
   if ((*data)["nodes"].get_array().get(nodes)) return Bad("nodes is not an array");
-  for (dom::element n : nodes) {
-    if (n.is_null()) continue;
-    PullReviews p;
-    s = ReadPull(n, &p);
-    if (!s.ok()) return s;
-    page.pulls.push_back(std::move(p));
-  }
+  s = ReadPulls(nodes, &page);
+  if (!s.ok()) return s;
   return page;
 }
 

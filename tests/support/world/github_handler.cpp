@@ -1,4 +1,5 @@
 #include "world/github_handler.hpp"
+#include "ghharvest/github/graphql.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -52,36 +53,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
 
 // ---- JSON output -------------------------------------------------------------------------
 
-std::string Q(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
+// JSON strings as the product writes them.
+std::string Q(std::string_view s) { return github::JsonQuote(s); }
 std::string Time(WorldTime t) { return Q(WorldTimeIso(t)); }
 std::string OptTime(const std::optional<WorldTime>& t) { return t ? Time(*t) : "null"; }
 

@@ -1,4 +1,5 @@
 #include "world/graphql_handler.hpp"
+#include "ghharvest/github/graphql.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -15,29 +16,8 @@
 namespace ghharvest::testing {
 namespace {
 
-std::string J(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+// JSON strings as the product writes them.
+std::string J(std::string_view s) { return github::JsonQuote(s); }
 
 // ---- values and the document ----------------------------------------------------------------
 
