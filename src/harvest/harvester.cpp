@@ -18,6 +18,7 @@
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
@@ -52,11 +53,10 @@ struct Writer {
   bool resolved = false;     // GitHub's spelling known from an earlier sync
 };
 
-// One list walked page by page (commits, issues, issue or review comments).
+// One list of a repository walked page by page (commits, issues, issue or review comments).
 struct ListWalk {
   ListKind kind;
   Project project;
-  std::string login;  // per-writer lists
   std::string scope;
   std::optional<std::string> w_start;  // `since` of the current pass
   std::optional<std::string> w_cur;    // the watermark as stored
@@ -64,7 +64,21 @@ struct ListWalk {
   int pass = 0;
   int pages = 0;
   bool multi = false;  // the pass had more than one page
+  // Creation-ordered lists: where the previous page of this walk ended (list_pages).
+  bool prev_known = false;
+  std::optional<std::int64_t> prev_last;
 };
+
+store::ItemTable TableOf(ListKind kind) {
+  switch (kind) {
+    case ListKind::kIssueComments:
+      return store::ItemTable::kIssueComments;
+    case ListKind::kReviewComments:
+      return store::ItemTable::kReviewComments;
+    default:
+      return store::ItemTable::kIssues;
+  }
+}
 
 // The pulls list (updated_at desc, down to the watermark) and the reviews of what changed.
 struct PullsWalk {
@@ -85,7 +99,13 @@ class Harvester::Impl {
  public:
   Impl(boost::asio::io_context& io, const Clock& clock, store::Database& db, github::Client& client,
        const config::Config& config)
-      : io_(io), clock_(clock), db_(db), client_(client), config_(config), ingest_(db) {}
+      : io_(io),
+        clock_(clock),
+        db_(db),
+        client_(client),
+        config_(config),
+        ingest_(db),
+        pages_(db) {}
 
   ~Impl() {
     *alive_ = false;
@@ -116,6 +136,7 @@ class Harvester::Impl {
   github::Client& client_;
   const config::Config& config_;
   store::Ingest ingest_;
+  store::ListPages pages_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<Job> queue_;
   std::shared_ptr<Cycle> cycle_;
@@ -257,16 +278,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         }
       }
       crawled_.push_back(id);
-      // Every configured writer's own lists are read in every crawled project, since the
-      // repository-wide comment and review lists bring their activity there anyway: a row
-      // of writer_project_counts is then complete, never half-harvested.
-      for (const auto& w : writers_) {
-        if (w.gone) continue;
-        StartList(ListKind::kCommits, project, w.login);
-        StartList(ListKind::kIssues, project, w.login);
-      }
-      StartList(ListKind::kIssueComments, project, "");
-      StartList(ListKind::kReviewComments, project, "");
+      // One crawl of the repository serves every watched writer in it: its lists carry
+      // everyone's items, and the counts view picks the watched writers' rows.
+      StartList(ListKind::kCommits, project);
+      StartList(ListKind::kIssues, project);
+      StartList(ListKind::kIssueComments, project);
+      StartList(ListKind::kReviewComments, project);
       StartPulls(project);
     }
   }
@@ -683,12 +700,11 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // ---- lists -------------------------------------------------------------------------
 
-  void StartList(ListKind kind, const Project& project, const std::string& login) {
+  void StartList(ListKind kind, const Project& project) {
     auto w = std::make_shared<ListWalk>();
     w->kind = kind;
     w->project = project;
-    w->login = login;
-    w->scope = login.empty() ? RepoScope(project.full_name) : WriterScope(login, project.full_name);
+    w->scope = RepoScope(project.full_name);
     auto wm = h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
     if (!wm.ok()) return Abort(wm.status());
     if (*wm) w->w_cur = (*wm)->watermark;
@@ -700,7 +716,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     w->pages = 0;
     w->multi = false;
     w->newest.reset();
-    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->login, w->w_start));
+    w->prev_known = false;
+    w->prev_last.reset();
+    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->w_start));
   }
 
   void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
@@ -720,6 +738,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             case Kind::kNotModified:
               ++w->pages;
               if (r.next_url) w->multi = true;
+              if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r.next_url)) return;
               if (r.next_url) return self->FetchListPage(w, *r.next_url);
               return self->EndPass(w);
             case Kind::kOk:
@@ -777,14 +796,25 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       }
     }
     if (page_newest && page_newest->empty()) page_newest.reset();
-    bool ordered_by_update = w->kind != ListKind::kCommits;
+    // Only commits carry a watermark (their list is newest first, see EndPass); the lists
+    // read in creation order revalidate every page instead.
     std::optional<std::string> w_next = w->w_cur;
-    // A single-page list keeps its `since`, so its URL, ETag and 304 stay the same while
-    // nothing changes; longer lists move their watermark up to what they hold.
-    if (ordered_by_update && w->multi && page_newest) {
-      w_next = LaterOf(w->w_cur, NextWatermark(w->kind, *page_newest, rule_));
+    std::vector<std::int64_t> ids;
+    if (w->kind == ListKind::kIssues) {
+      for (const auto& i : issues) ids.push_back(i.id);
+    } else {
+      for (const auto& c : comments) ids.push_back(c.id);
     }
+    const bool last_page = !r.next_url;
+    const auto page_no = static_cast<std::int64_t>(w->pages);
+    Stretch stretch;
+    if (InCreationOrder(w->kind)) {
+      stretch = PageStretch(page_no, w->prev_known, w->prev_last, ids, last_page);
+    }
+    std::optional<std::int64_t> page_last;
+    for (auto id : ids) page_last = page_last ? std::max(*page_last, id) : id;
     Status s;
+    std::int64_t buried = 0;
     InTransaction([&]() -> Status {
       auto& in = h_.ingest_;
       std::int64_t repo = w->project.id;
@@ -803,12 +833,31 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           break;
       }
       if (!s.ok()) return s;
+      if (InCreationOrder(w->kind)) {
+        // What GitHub no longer lists in the stretch this page speaks for was deleted.
+        if (stretch.check) {
+          auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), repo, stretch.lower, stretch.upper,
+                                              ids, NowIso());
+          if (!n.ok()) return s = n.status();
+          buried = *n;
+        }
+        s = h_.pages_.Set(endpoint, w->scope, page_no, store::PageEnd{page_last}, NowIso());
+        if (s.ok() && last_page) s = h_.pages_.DropAfter(endpoint, w->scope, page_no);
+        return s;
+      }
       if (w_next != w->w_cur) s = in.SetWatermark(endpoint, w->scope, w_next, std::nullopt);
       return s;
     });
     if (!fatal_.ok()) return fatal_;
     w->w_cur = w_next;
-    if (!ordered_by_update) w->newest = LaterOf(w->newest, page_newest);
+    w->prev_known = true;
+    if (page_last) w->prev_last = page_last;
+    if (buried > 0) {
+      stats_.items_deleted += buried;
+      log::Info("items gone from GitHub, tombstoned list={} scope={} page={} count={}", endpoint,
+                w->scope, page_no, buried);
+    }
+    if (!InCreationOrder(w->kind)) w->newest = LaterOf(w->newest, page_newest);
     auto& es = stats_.per_endpoint[endpoint];
     ++es.pages;
     es.items += static_cast<std::int64_t>(n);
@@ -816,6 +865,50 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     stats_.items_upserted += static_cast<std::int64_t>(n);
     return Status::Ok();
   }
+
+  // A 304 on a creation-ordered list: the page holds what it held, so it ends where it ended
+  // (list_pages). When it is the last page, whatever the store holds after it is gone from
+  // GitHub (the list got shorter). False when the cycle stopped.
+  bool UnchangedPage(const std::shared_ptr<ListWalk>& w, bool last_page) {
+    const std::string endpoint = ListEndpoint(w->kind);
+    const auto page_no = static_cast<std::int64_t>(w->pages);
+    auto end = h_.pages_.Get(endpoint, w->scope, page_no);
+    if (!end.ok()) {
+      Abort(end.status());
+      return false;
+    }
+    if (!*end) {
+      // Never recorded (a database from before list_pages): the next page cannot know where
+      // it starts, and nothing after it can be judged gone.
+      w->prev_known = false;
+      return true;
+    }
+    w->prev_known = true;
+    if ((*end)->last_id) w->prev_last = (*end)->last_id;
+    if (!last_page) return true;
+    auto any = h_.pages_.AnyAfter(TableOf(w->kind), w->project.id, w->prev_last);
+    if (!any.ok()) {
+      Abort(any.status());
+      return false;
+    }
+    if (!*any) return true;
+    std::int64_t buried = 0;
+    bool ok = InTransaction([&]() -> Status {
+      auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), w->project.id, w->prev_last,
+                                          std::nullopt, {}, NowIso());
+      if (!n.ok()) return n.status();
+      buried = *n;
+      return h_.pages_.DropAfter(endpoint, w->scope, page_no);
+    });
+    if (ok && buried > 0) {
+      stats_.items_deleted += buried;
+      log::Info("items gone from GitHub, tombstoned list={} scope={} after page={} count={}",
+                endpoint, w->scope, page_no, buried);
+    }
+    return ok;
+  }
+
+  std::string NowIso() const { return FormatIso8601(h_.clock_.Now()); }
 
   // End of one pass over a list. Commits come newest first, so their watermark can only move
   // once the whole pass is stored. When the watermark moved, the list is read once more
@@ -891,6 +984,14 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           }
           ++self->stats_.per_endpoint["pulls"].pages;
           ++self->stats_.pages;
+          // merged_at from the pulls list, for servers whose issues list does not carry it.
+          bool any_merged = false;
+          for (const auto& pr : *items) any_merged = any_merged || pr.merged_at.has_value();
+          if (any_merged && !self->InTransaction([&]() -> Status {
+                return self->h_.ingest_.RecordPullsMerged(pw->project.id, *items);
+              })) {
+            return;
+          }
           bool reached = false;
           for (const auto& pr : *items) {
             pw->newest = LaterOf(pw->newest, pr.updated_at);

@@ -32,24 +32,48 @@ const char* ListEndpoint(ListKind kind) {
   return "?";
 }
 
-std::string ListPath(ListKind kind, std::string_view full_name, std::string_view login,
+bool InCreationOrder(ListKind kind) { return kind != ListKind::kCommits; }
+
+std::string ListPath(ListKind kind, std::string_view full_name,
                      const std::optional<std::string>& since) {
   switch (kind) {
     case ListKind::kCommits:
-      return fmt::format("/repos/{}/commits?author={}&per_page=100{}", full_name, login,
-                         SinceParam(since));
+      return fmt::format("/repos/{}/commits?per_page=100{}", full_name, SinceParam(since));
     case ListKind::kIssues:
-      return fmt::format(
-          "/repos/{}/issues?creator={}&state=all&sort=updated&direction=asc&per_page=100{}",
-          full_name, login, SinceParam(since));
+      return fmt::format("/repos/{}/issues?state=all&sort=created&direction=asc&per_page=100",
+                         full_name);
     case ListKind::kIssueComments:
-      return fmt::format("/repos/{}/issues/comments?sort=updated&direction=asc&per_page=100{}",
-                         full_name, SinceParam(since));
+      return fmt::format("/repos/{}/issues/comments?sort=created&direction=asc&per_page=100",
+                         full_name);
     case ListKind::kReviewComments:
-      return fmt::format("/repos/{}/pulls/comments?sort=updated&direction=asc&per_page=100{}",
-                         full_name, SinceParam(since));
+      return fmt::format("/repos/{}/pulls/comments?sort=created&direction=asc&per_page=100",
+                         full_name);
   }
   return {};
+}
+
+Stretch PageStretch(std::int64_t page, bool prev_known, std::optional<std::int64_t> prev_last,
+                    const std::vector<std::int64_t>& ids, bool last_page) {
+  Stretch s;
+  std::optional<std::int64_t> lo, hi;
+  for (auto id : ids) {
+    lo = lo ? std::min(*lo, id) : id;
+    hi = hi ? std::max(*hi, id) : id;
+  }
+  if (page <= 1) {
+    s.check = true;  // the first page starts the list
+  } else if (prev_known) {
+    s.check = true;
+    s.lower = prev_last;  // nullopt: the previous page was empty, so this one starts it all
+  } else if (lo) {
+    s.check = true;
+    s.lower = *lo - 1;  // where it starts is unknown: only between its own items
+  }
+  if (!last_page) {
+    if (!hi) return Stretch{};  // an empty page that is not the last tells nothing
+    s.upper = hi;
+  }
+  return s;
 }
 
 std::string RepoPath(std::string_view full_name) { return fmt::format("/repos/{}", full_name); }

@@ -27,6 +27,7 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 #include "harvest_harness.hpp"
@@ -551,7 +552,7 @@ gh::testing::AdvanceSpec ReactionsOnly() {
 
 }  // namespace
 
-TEST_CASE("new reactions that leave updated_at alone are picked up by the refresh window") {
+TEST_CASE("new reactions that leave updated_at alone are picked up by revalidating pages") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 20000;
@@ -565,19 +566,75 @@ TEST_CASE("new reactions that leave updated_at alone are picked up by the refres
   CheckCounts(h, "after reactions only");
 }
 
-TEST_CASE("without the refresh window, such reactions on long lists are missed (control)") {
+TEST_CASE("reactions on items of any age, edits and deletions: exact, the deleted tombstoned") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
-  o.spec.items = 20000;
   HarvestHarness h(o);
-  h.config().harvest.refresh_reactions_days = 0;
   REQUIRE_OK(h.Sync().status);
-  h.world().Advance(ReactionsOnly());
-  REQUIRE_OK(h.Sync().status);
-  // The lists longer than a page moved their `since` past the reacted items.
-  auto stored = h.Stored();
-  REQUIRE_OK(stored);
-  CHECK(*stored != h.Truth());
+  CheckCounts(h, "after the first sync");
+  gh::testing::AdvanceSpec a;
+  a.new_items = a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.edits = 50;
+  a.old_reactions = 300;
+  a.old_removed_reactions = 50;
+  a.deleted_issues = 10;
+  a.deleted_comments = 30;
+  a.deleted_review_comments = 10;
+  auto res = h.world().Advance(a);
+  REQUIRE(res.issues_deleted == 10);
+  h.handler().ResetCounters();
+  auto r = h.Sync();
+  CHECK_OK(r.status);
+  CHECK(r.stats.counts_changed);
+  CheckCounts(h, "after old reactions, edits and deletions");
+  // Every deleted item the harvester had stored is now a tombstone: deleted issues, their
+  // comments and the comments deleted on their own.
+  std::int64_t deleted = h.world().Read([](const gh::testing::WorldModel& m) {
+    std::int64_t n = 0;
+    for (const auto& repo : m.repos) {
+      for (const auto& i : repo.issues) n += i.deleted;
+      for (const auto& c : repo.issue_comments) n += c.deleted;
+      for (const auto& c : repo.review_comments) n += c.deleted;
+    }
+    return n;
+  });
+  gh::store::ListPages pages(h.db());
+  auto tombstones = pages.CountTombstones();
+  REQUIRE_OK(tombstones);
+  CHECK(*tombstones == deleted);
+  CHECK(r.stats.items_deleted == deleted);
+  // Only the changed pages cost points: far fewer than a first sync's.
+  auto c = h.handler().counters();
+  MESSAGE("after old reactions, edits, deletions: requests="
+          << c.requests << " 304=" << c.not_modified << " points=" << c.primary_points());
+  CHECK(c.not_modified > 0);
+  // An idle sync after that: all 304, nothing tombstoned again.
+  h.handler().ResetCounters();
+  auto idle = h.Sync();
+  CHECK_OK(idle.status);
+  CHECK(h.handler().counters().primary_points() == 0);
+  CHECK(idle.stats.items_deleted == 0);
+  CheckCounts(h, "after an idle sync");
+}
+
+TEST_CASE("a week of activity: exact after each of three weeks, with and without faults") {
+  for (double rate : {0.0, 0.2}) {
+    CAPTURE(rate);
+    HarvestHarnessOptions o;
+    o.spec = BigWorld();
+    o.spec.items = 8000;
+    o.fault_rate = rate;
+    HarvestHarness h(o);
+    REQUIRE_OK(h.Sync().status);
+    CheckCounts(h, "after the first sync");
+    for (int week = 0; week < 3; ++week) {
+      h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+      auto r = h.Sync();
+      CHECK_OK(r.status);
+      CheckCounts(h, "after a week of activity");
+      CHECK(DuplicateRows(h) == 0);
+    }
+  }
 }
 
 TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes exactly") {
