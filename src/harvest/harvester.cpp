@@ -23,6 +23,7 @@
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 #include "harvest/plan.hpp"
+#include "harvest/reviews_walk.hpp"
 
 namespace ghharvest::harvest {
 namespace {
@@ -90,7 +91,6 @@ struct PullsWalk {
   bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
   bool marked = false;     // sync_state.walking is set
   bool failed = false;
-  int reviews_pending = 0;
 };
 
 }  // namespace
@@ -1007,63 +1007,40 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         [self] { ++self->stats_.scopes_failed; });
   }
 
+  // The reviews walk is its own part (reviews_walk.hpp): it borrows this cycle's request
+  // skeleton and store through hooks, so another fetcher can replace it.
   void LaunchReviews(const std::shared_ptr<PullsWalk>& pw) {
     std::sort(pw->numbers.begin(), pw->numbers.end());
     pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
-    if (pw->numbers.empty()) return FinishPulls(pw);
-    pw->reviews_pending = static_cast<int>(pw->numbers.size());
-    for (auto n : pw->numbers) FetchReviewsPage(pw, n, ReviewsPath(pw->project.full_name, n));
-  }
-
-  void FetchReviewsPage(const std::shared_ptr<PullsWalk>& pw, std::int64_t number,
-                        const std::string& url) {
+    ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers};
     auto self = shared_from_this();
-    Fetch(
-        "reviews", pw->scope, url,
-        [self, pw, number, url](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-            case Kind::kClientError:
-              // A PR deleted in between is not a failure; anything else is.
-              if (r.kind == Kind::kClientError) {
-                pw->failed = true;
-                self->RecordError(pw->scope, url, fmt::format("HTTP {}", r.status));
-              }
-              return self->ReviewDone(pw);
-            case Kind::kNotModified:
-              if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url);
-              return self->ReviewDone(pw);
-            case Kind::kOk:
-              break;
-          }
-          auto reviews = github::ParseReviewList(r.body);
-          if (!reviews.ok()) {
-            self->BadBody(r, "reviews", pw->scope, url, reviews.status(), [self, pw] {
-              pw->failed = true;
-              self->ReviewDone(pw);
-            });
-            return;
-          }
-          bool ok = self->InTransaction([&]() -> Status {
-            return self->h_.ingest_.UpsertReviews(pw->project.id, number, *reviews);
-          });
-          if (!ok) return;
-          auto& es = self->stats_.per_endpoint["reviews"];
-          ++es.pages;
-          es.items += static_cast<std::int64_t>(reviews->size());
-          ++self->stats_.pages;
-          self->stats_.items_upserted += static_cast<std::int64_t>(reviews->size());
-          if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url);
-          self->ReviewDone(pw);
-        },
-        [self, pw] {
-          pw->failed = true;
-          self->ReviewDone(pw);
-        });
-  }
-
-  void ReviewDone(const std::shared_ptr<PullsWalk>& pw) {
-    if (--pw->reviews_pending == 0) FinishPulls(pw);
+    WalkHooks hooks;
+    hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
+                         const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {
+      self->Fetch(endpoint, scope, url, std::move(on_ok), std::move(on_fail));
+    };
+    hooks.record_error = [self](const std::string& scope, const std::string& url,
+                                const std::string& msg) { self->RecordError(scope, url, msg); };
+    hooks.bad_body = [self](const ApiResponse& r, const std::string& endpoint,
+                            const std::string& scope, const std::string& url, const Status& why) {
+      self->BadBody(r, endpoint, scope, url, why, nullptr);
+    };
+    hooks.store = [self, repo = pw->project.id](std::int64_t number,
+                                                const std::vector<model::ReviewRecord>& reviews) {
+      bool ok = self->InTransaction(
+          [&]() -> Status { return self->h_.ingest_.UpsertReviews(repo, number, reviews); });
+      if (!ok) return false;
+      auto& es = self->stats_.per_endpoint["reviews"];
+      ++es.pages;
+      es.items += static_cast<std::int64_t>(reviews.size());
+      ++self->stats_.pages;
+      self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
+      return true;
+    };
+    FetchReviewsOfPulls(what, std::move(hooks), [self, pw](bool all_ok) {
+      if (!all_ok) pw->failed = true;
+      self->FinishPulls(pw);
+    });
   }
 
   void FinishPulls(const std::shared_ptr<PullsWalk>& pw) {
