@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <set>
@@ -68,6 +69,11 @@ struct ListWalk {
   // Creation-ordered lists: where the previous page of this walk ended (list_pages).
   bool prev_known = false;
   std::optional<std::int64_t> prev_last;
+  // Under harvest.revalidate_pages_per_list: the blocks of pages this cycle reads.
+  std::vector<Block> blocks;
+  std::size_t block = 0;
+  std::string page2;            // page 2's URL as GitHub gave it (page 1's rel="next")
+  std::int64_t next_sweep = 0;  // stored when the walk completes
 };
 
 store::ItemTable TableOf(ListKind kind) {
@@ -708,6 +714,18 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     auto wm = h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
     if (!wm.ok()) return Abort(wm.status());
     if (*wm) w->w_cur = (*wm)->watermark;
+    if (int budget = h_.config_.harvest.revalidate_pages_per_list;
+        InCreationOrder(kind) && budget > 0) {
+      auto known = h_.pages_.PageCount(ListEndpoint(kind), w->scope);
+      if (!known.ok()) return Abort(known.status());
+      auto sw = h_.ingest_.GetWatermark(SweepEndpoint(kind), w->scope);
+      if (!sw.ok()) return Abort(sw.status());
+      std::int64_t sweep = 0;
+      if (*sw && (*sw)->cursor) sweep = std::atoll((*sw)->cursor->c_str());
+      auto plan = PlanRevalidation(*known, budget, sweep);
+      w->blocks = std::move(plan.blocks);
+      w->next_sweep = plan.next_sweep;
+    }
     BeginPass(w);
   }
 
@@ -739,8 +757,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
               ++w->pages;
               if (r.next_url) w->multi = true;
               if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r.next_url)) return;
-              if (r.next_url) return self->FetchListPage(w, *r.next_url);
-              return self->EndPass(w);
+              return self->NextPage(w, r.next_url);
             case Kind::kOk:
               break;
           }
@@ -753,8 +770,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             return;
           }
           if (!s.ok()) return;  // the cycle was aborted
-          if (r.next_url) return self->FetchListPage(w, *r.next_url);
-          self->EndPass(w);
+          self->NextPage(w, r.next_url);
         },
         [self] { ++self->stats_.scopes_failed; });
   }
@@ -833,6 +849,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           break;
       }
       if (!s.ok()) return s;
+      if (InCreationOrder(w->kind) && ids.empty() && page_no > 1 && !w->prev_known) {
+        // A page asked for by number past the end (the list got shorter since): where it
+        // ends is not known from here. Forgetting this page and those after it makes the next
+        // cycle's newest pages start earlier, where the list really ends.
+        return s = h_.pages_.DropAfter(endpoint, w->scope, page_no - 1);
+      }
       if (InCreationOrder(w->kind)) {
         // What GitHub no longer lists in the stretch this page speaks for was deleted.
         if (stretch.check) {
@@ -883,8 +905,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       w->prev_known = false;
       return true;
     }
-    w->prev_known = true;
-    if ((*end)->last_id) w->prev_last = (*end)->last_id;
+    if ((*end)->last_id) {
+      w->prev_known = true;
+      w->prev_last = (*end)->last_id;
+    } else if (page_no == 1) {
+      w->prev_known = true;  // an empty list: everything the store holds is gone
+      w->prev_last.reset();
+    } else if (!w->prev_known) {
+      return true;  // an empty page after a gap: where the list ends is not known here
+    }
     if (!last_page) return true;
     auto any = h_.pages_.AnyAfter(TableOf(w->kind), w->project.id, w->prev_last);
     if (!any.ok()) {
@@ -910,11 +939,49 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   std::string NowIso() const { return FormatIso8601(h_.clock_.Now()); }
 
+  static std::string SweepEndpoint(ListKind kind) {
+    return std::string("sweep_") + ListEndpoint(kind);
+  }
+
+  // After a page: the next one by rel="next", or under a revalidation budget the first page
+  // of the next block (a page read after a gap does not know where its predecessor ended).
+  void NextPage(const std::shared_ptr<ListWalk>& w, const std::optional<std::string>& next) {
+    if (w->pages == 1 && next) w->page2 = *next;
+    if (!w->blocks.empty() && w->block < w->blocks.size()) {
+      const Block& b = w->blocks[w->block];
+      if (b.last && w->pages >= *b.last) {
+        if (!next) return EndPass(w);  // the list ended before the block did
+        if (++w->block >= w->blocks.size()) return EndPass(w);
+        const std::int64_t first = w->blocks[w->block].first;
+        auto url = PageUrl(w->page2, first);
+        if (!url) {
+          w->blocks.clear();  // links of an unknown shape: read on by rel="next"
+          return FetchListPage(w, *next);
+        }
+        w->pages = static_cast<int>(first - 1);
+        w->prev_known = false;
+        w->prev_last.reset();
+        return FetchListPage(w, *url);
+      }
+    }
+    if (next) return FetchListPage(w, *next);
+    EndPass(w);
+  }
+
   // End of one pass over a list. Commits come newest first, so their watermark can only move
   // once the whole pass is stored. When the watermark moved, the list is read once more
   // from it: that short pass (usually one page, the overlap) leaves the validators of the
   // very URL the next cycle will ask for, so an unchanged world answers it with a 304.
   void EndPass(const std::shared_ptr<ListWalk>& w) {
+    if (!w->blocks.empty() && w->next_sweep > 0) {
+      // The walk completed: the sweep moves on (a failed walk repeats its window).
+      if (auto s = h_.ingest_.SetWatermark(SweepEndpoint(w->kind), w->scope, std::nullopt,
+                                           std::to_string(w->next_sweep));
+          !s.ok()) {
+        return Abort(s);
+      }
+      w->next_sweep = 0;
+    }
     if (w->kind == ListKind::kCommits && w->multi && w->newest) {
       auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, rule_));
       if (next != w->w_cur) {

@@ -45,6 +45,30 @@ struct Stretch {
 Stretch PageStretch(std::int64_t page, bool prev_known, std::optional<std::int64_t> prev_last,
                     const std::vector<std::int64_t>& ids, bool last_page);
 
+// Which pages of a creation-ordered list one cycle revalidates, under a budget of `budget`
+// pages per list (0: all; below 4 counts as 4). A list known to have `known_pages` pages (from
+// list_pages; 0: never read) within the budget is read whole. A longer one: page 1, a sweep
+// window of W = budget - 1 - N consecutive older pages starting at `sweep` (wrapping to page
+// 2), and the newest N = max(1, budget / 3) pages through to the end of the list (new pages
+// included). Windows advance by W - 1 so that consecutive windows share a page and every
+// boundary between two pages is read from both sides in some cycle. Adjacent blocks merge.
+struct Block {
+  std::int64_t first = 1;
+  std::optional<std::int64_t> last;  // unset: to the end of the list
+};
+struct Revalidation {
+  std::vector<Block> blocks;    // in page order; one open block {1, unset}: read it whole
+  std::int64_t next_sweep = 0;  // the sweep start for the next cycle (0: no sweep)
+};
+Revalidation PlanRevalidation(std::int64_t known_pages, int budget, std::int64_t sweep);
+// Cycles within which every page of a list of `pages` pages is revalidated under `budget`.
+std::int64_t RevalidationBound(std::int64_t pages, int budget);
+
+// The URL of page `page`, made from the URL GitHub gave for page 2 (its rel="next" on page
+// 1) by replacing that page parameter, so it is the very URL GitHub's own links name (and
+// its ETag is found). nullopt when `page2_url` has no `page=2` parameter.
+std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t page);
+
 // Other request paths.
 std::string RepoPath(std::string_view full_name);
 std::string UserPath(std::string_view login);

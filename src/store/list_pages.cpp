@@ -78,6 +78,16 @@ Status ListPages::Set(std::string_view endpoint, std::string_view scope, std::in
   return g->Run();
 }
 
+Result<std::int64_t> ListPages::PageCount(std::string_view endpoint, std::string_view scope) {
+  auto st = db_.Prepare(
+      "SELECT COALESCE(MAX(page), 0) FROM list_pages WHERE endpoint = ?1 AND scope = ?2");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, endpoint).Bind(2, scope);
+  if (!g->Step()) return g->status().ok() ? Status::IOError("no row") : g->status();
+  return g->Int(0);
+}
+
 Status ListPages::DropAfter(std::string_view endpoint, std::string_view scope, std::int64_t page) {
   auto st = db_.Prepare("DELETE FROM list_pages WHERE endpoint = ?1 AND scope = ?2 AND page > ?3");
   if (!st.ok()) return st.status();

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "files.hpp"
 #include "ghharvest/github/parse.hpp"
@@ -68,6 +69,70 @@ TEST_CASE("a re-read page speaks for the stretch from the previous page's end to
   // An empty page that is not the last, or one of unknown start with nothing on it: no check.
   CHECK_FALSE(hv::PageStretch(2, true, 9, {}, false).check);
   CHECK_FALSE(hv::PageStretch(3, false, std::nullopt, {}, true).check);
+}
+
+TEST_CASE("a revalidation budget reads page 1, a sweep window and the newest pages") {
+  // Within the budget, or without one: the whole list.
+  for (auto r : {hv::PlanRevalidation(50, 0, 0), hv::PlanRevalidation(6, 6, 0),
+                 hv::PlanRevalidation(0, 6, 0)}) {
+    REQUIRE(r.blocks.size() == 1);
+    CHECK(r.blocks[0].first == 1);
+    CHECK_FALSE(r.blocks[0].last.has_value());
+    CHECK(r.next_sweep == 0);
+  }
+  // Budget 9 on 40 pages: newest 3 (38..end), window of 5 from the sweep start.
+  auto r = hv::PlanRevalidation(40, 9, 0);
+  REQUIRE(r.blocks.size() == 2);  // page 1 and the window starting at 2 are adjacent
+  CHECK(r.blocks[0].first == 1);
+  CHECK(r.blocks[0].last == 6);
+  CHECK(r.blocks[1].first == 38);
+  CHECK_FALSE(r.blocks[1].last.has_value());
+  CHECK(r.next_sweep == 6);  // the next window shares page 6 with this one
+  r = hv::PlanRevalidation(40, 9, 6);
+  REQUIRE(r.blocks.size() == 3);
+  CHECK(r.blocks[1].first == 6);
+  CHECK(r.blocks[1].last == 10);
+  CHECK(r.next_sweep == 10);
+  // The window reaching the newest pages merges with them, and the sweep wraps.
+  r = hv::PlanRevalidation(40, 9, 34);
+  REQUIRE(r.blocks.size() == 2);
+  CHECK(r.blocks[1].first == 34);
+  CHECK_FALSE(r.blocks[1].last.has_value());
+  CHECK(r.next_sweep == 2);
+  // A sweep start out of range (the list shrank) starts over.
+  CHECK(hv::PlanRevalidation(40, 9, 1000).blocks[0].last == 6);
+  // Every page is read within the bound: simulate the cycles.
+  for (int budget : {4, 5, 9, 20}) {
+    for (std::int64_t pages : {5, 13, 40, 101}) {
+      CAPTURE(budget);
+      CAPTURE(pages);
+      std::int64_t bound = hv::RevalidationBound(pages, budget);
+      std::vector<int> seen(static_cast<std::size_t>(pages + 1), 0);
+      std::int64_t sweep = 0;
+      for (std::int64_t cycle = 0; cycle < bound; ++cycle) {
+        auto plan = hv::PlanRevalidation(pages, budget, sweep);
+        std::int64_t read = 0;
+        for (const auto& b : plan.blocks)
+          for (std::int64_t p = b.first; p <= b.last.value_or(pages); ++p, ++read)
+            seen[static_cast<std::size_t>(p)]++;
+        CHECK(read <= std::max(budget, 4));
+        sweep = plan.next_sweep;
+      }
+      for (std::int64_t p = 1; p <= pages; ++p) CHECK(seen[static_cast<std::size_t>(p)] > 0);
+    }
+  }
+  CHECK(hv::RevalidationBound(40, 9) == 9);
+}
+
+TEST_CASE("page URLs are made from GitHub's own page-2 link") {
+  CHECK(hv::PageUrl("https://api.github.com/repositories/1/issues?state=all&per_page=100&page=2",
+                    7) ==
+        "https://api.github.com/repositories/1/issues?state=all&per_page=100&page=7");
+  CHECK(hv::PageUrl("https://h/x?page=2&per_page=100", 12) == "https://h/x?page=12&per_page=100");
+  // per_page=20 is not the page parameter.
+  CHECK(hv::PageUrl("https://h/x?per_page=2&page=2", 3) == "https://h/x?per_page=2&page=3");
+  CHECK_FALSE(hv::PageUrl("https://h/x?cursor=abc", 3).has_value());
+  CHECK_FALSE(hv::PageUrl("https://h/x?page=20", 3).has_value());
 }
 
 TEST_CASE("the watermark is the newest timestamp minus the overlap") {

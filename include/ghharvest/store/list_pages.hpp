@@ -33,6 +33,8 @@ class ListPages {
                                      std::int64_t page);
   Status Set(std::string_view endpoint, std::string_view scope, std::int64_t page,
              const PageEnd& end, std::string_view checked_at);
+  // How many pages of the list are recorded (the highest page number; 0: none).
+  Result<std::int64_t> PageCount(std::string_view endpoint, std::string_view scope);
   // Forgets the pages after `page` (the list got shorter).
   Status DropAfter(std::string_view endpoint, std::string_view scope, std::int64_t page);
 
