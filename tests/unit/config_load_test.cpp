@@ -176,7 +176,7 @@ repos = ["a/b.c", "a-b/_x"]
   REQUIRE(c.writers.size() == 1);
   CHECK(c.writers[0].login == "dependabot[bot]");
   CHECK(c.writers[0].repos == std::vector<std::string>{"a/b.c", "a-b/_x"});
-  CHECK(c.writers[0].line == 36);
+  CHECK(c.writers[0].line == 37);
 }
 
 TEST_CASE("a missing file is NotFound and names the file") {
