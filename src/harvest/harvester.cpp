@@ -739,40 +739,81 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     FetchListPage(w, ListPath(w->kind, w->project.full_name, w->w_start));
   }
 
-  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
+  // What became of one page.
+  enum class Outcome {
+    kStored,     // a 200 whose rows (and watermark or page end) are committed
+    kUnchanged,  // a 304: the stored rows are the answer
+    kGone,       // 404/410, or `empty_status` (e.g. 409 on an empty repository's commits)
+    kFailed,     // recorded in sync_errors: a 4xx, a body of the wrong shape, a request given up
+  };
+  using StorePage = std::function<Status(ApiResponse&)>;
+  using Then = std::function<void(Outcome, ApiResponse*)>;
+
+  // One page through the skeleton the lists share: the GET (the client retries and backs off),
+  // failures recorded with the scope, a 200 handed to `store` (kCorruption from it: a whole
+  // body of the wrong shape, see BadBody; any other error stopped the cycle, and `then` is not
+  // called), and one outcome for `then` (the response, or nullptr when none came back).
+  void FetchPage(const std::string& endpoint, const std::string& scope, const std::string& url,
+                 int empty_status, StorePage store, Then then) {
     auto self = shared_from_this();
-    const std::string endpoint = ListEndpoint(w->kind);
     Fetch(
-        endpoint, w->scope, url,
-        [self, w, url, endpoint](ApiResponse& r) {
+        endpoint, scope, url,
+        [self, endpoint, scope, url, empty_status, store = std::move(store), then](ApiResponse& r) {
           switch (r.kind) {
             case Kind::kGone:
+              return then(Outcome::kGone, &r);
             case Kind::kClientError:
-              // 409: a repository with no commits at all; nothing to read.
-              if (w->kind == ListKind::kCommits && r.status == 409) return self->EndPass(w);
-              ++self->stats_.scopes_failed;
-              self->RecordError(w->scope, url, fmt::format("HTTP {}", r.status));
-              return;
+              if (empty_status != 0 && r.status == empty_status) return then(Outcome::kGone, &r);
+              self->RecordError(scope, url, fmt::format("HTTP {}", r.status));
+              return then(Outcome::kFailed, &r);
             case Kind::kNotModified:
-              ++w->pages;
-              if (r.next_url) w->multi = true;
-              if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r.next_url)) return;
-              return self->NextPage(w, r.next_url);
+              return then(Outcome::kUnchanged, &r);
             case Kind::kOk:
               break;
           }
+          Status s = store(r);
+          if (s.code() == Status::Code::kCorruption) {
+            self->BadBody(r, endpoint, scope, url, s, nullptr);
+            return then(Outcome::kFailed, &r);
+          }
+          if (!s.ok()) return;  // the cycle was aborted
+          then(Outcome::kStored, &r);
+        },
+        [then] { then(Outcome::kFailed, nullptr); });
+  }
+
+  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
+    auto self = shared_from_this();
+    // 409: a repository with no commits at all; nothing to read.
+    const int empty_status = w->kind == ListKind::kCommits ? 409 : 0;
+    FetchPage(
+        ListEndpoint(w->kind), w->scope, url, empty_status,
+        [self, w](ApiResponse& r) {
           ++w->pages;
           if (r.next_url) w->multi = true;
           Status s = self->StoreListPage(w, r);
-          if (s.code() == Status::Code::kCorruption) {
-            self->BadBody(r, endpoint, w->scope, url, s, [self] { ++self->stats_.scopes_failed; });
-            --w->pages;
-            return;
-          }
-          if (!s.ok()) return;  // the cycle was aborted
-          self->NextPage(w, r.next_url);
+          if (!s.ok()) --w->pages;
+          return s;
         },
-        [self] { ++self->stats_.scopes_failed; });
+        [self, w, url](Outcome outcome, ApiResponse* r) {
+          switch (outcome) {
+            case Outcome::kStored:
+              return self->NextPage(w, r->next_url);
+            case Outcome::kUnchanged:
+              ++w->pages;
+              if (r->next_url) w->multi = true;
+              if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r->next_url)) return;
+              return self->NextPage(w, r->next_url);
+            case Outcome::kGone:
+              if (r->status == 409) return self->EndPass(w);
+              ++self->stats_.scopes_failed;
+              self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
+              return;
+            case Outcome::kFailed:
+              ++self->stats_.scopes_failed;
+              return;
+          }
+        });
   }
 
   // Parses and stores one page with, for lists read oldest-first, the watermark it earns.
