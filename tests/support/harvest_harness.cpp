@@ -199,6 +199,9 @@ std::vector<CountsRow> HarvestHarness::Truth() const {
 }
 
 RequestFloor HarvestHarness::Floor() const { return world_->Floor(EveryWriterEveryCrawled()); }
+RequestFloor HarvestHarness::RepositoryFloor() const {
+  return world_->RepositoryFloor(EveryWriterEveryCrawled());
+}
 
 WorldSnapshot HarvestHarness::Snapshot() const {
   return world_->Read([](const WorldModel& m) {

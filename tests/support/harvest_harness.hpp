@@ -85,6 +85,8 @@ class HarvestHarness {
 
   // The fewest requests of a first harvest of the crawled projects (the world's own count).
   RequestFloor Floor() const;
+  // The cheapest exact repository-centred REST plan of the crawled projects (World).
+  RequestFloor RepositoryFloor() const;
   WorldSnapshot Snapshot() const;
   // The fewest requests that can read what changed since `before`: per list, ceil(changed
   // items / 100), where changed means new, a different updated_at, reaction rollup or merge

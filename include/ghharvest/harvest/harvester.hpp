@@ -51,6 +51,7 @@ struct HarvestStats {
   std::int64_t not_modified = 0;
   std::int64_t pages = 0;
   std::int64_t items_upserted = 0;
+  std::int64_t items_deleted = 0;   // gone from GitHub's lists: moved to tombstones
   std::int64_t failures = 0;        // requests given up
   std::int64_t scopes_failed = 0;   // lists skipped this cycle (watermark kept)
   std::int64_t points_spent = 0;    // primary points (client's count, during this sync)
