@@ -308,7 +308,8 @@ class Client::Impl {
       governor_.OnResponse(p->resource, d.rate);
       if (p->post_body) {
         // An answer at the limit is not charged; any other is, by its own account if asked.
-        if (!p->envelope || !p->envelope->rate_limited()) {
+        // A 404 is the server saying it has no GraphQL: there is no bucket to charge.
+        if (r.status != 404 && (!p->envelope || !p->envelope->rate_limited())) {
           stats_.graphql_points += p->envelope && p->envelope->cost >= 0 ? p->envelope->cost : 1;
         }
       } else if (r.status != 304 && p->url.find("/rate_limit") == std::string::npos) {

@@ -24,6 +24,7 @@
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 #include "harvest/plan.hpp"
+#include "harvest/reviews_graphql.hpp"
 #include "harvest/reviews_walk.hpp"
 
 namespace ghharvest::harvest {
@@ -311,6 +312,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     RecordRateLimits();
     const auto& cs = h_.client_.stats();
     stats_.points_spent = cs.points_spent - client_start_.points_spent;
+    stats_.graphql_requests = cs.graphql_requests - client_start_.graphql_requests;
+    stats_.graphql_points = cs.graphql_points - client_start_.graphql_points;
     Status status = fatal_;
     if (status.ok() && stats_.scopes_failed > 0) {
       status = Status::Unavailable(
@@ -319,11 +322,11 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
                       stats_.scopes_failed));
     }
     log::Info(
-        "sync finished status=\"{}\" requests={} not_modified={} points={} pages={} items={} "
-        "failed_scopes={} counts_changed={}",
+        "sync finished status=\"{}\" requests={} not_modified={} points={} graphql_requests={} "
+        "graphql_points={} pages={} items={} failed_scopes={} counts_changed={}",
         status.ok() ? std::string("ok") : status.ToString(), stats_.requests, stats_.not_modified,
-        stats_.points_spent, stats_.pages, stats_.items_upserted, stats_.scopes_failed,
-        stats_.counts_changed);
+        stats_.points_spent, stats_.graphql_requests, stats_.graphql_points, stats_.pages,
+        stats_.items_upserted, stats_.scopes_failed, stats_.counts_changed);
     auto done = std::move(job_.done);
     auto stats = std::move(stats_);
     Impl& h = h_;
@@ -1145,9 +1148,80 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
       return true;
     };
-    FetchReviewsOfPulls(what, std::move(hooks), [self, pw](bool all_ok) {
-      if (!all_ok) pw->failed = true;
-      self->FinishPulls(pw);
+    // GraphQL first (reviews_graphql.hpp), REST for whatever it does not answer; the pulls
+    // watermark bounds the query, as it bounded the pulls list that named `numbers`.
+    GraphqlReviewsHooks gh;
+    gh.rest = std::move(hooks);
+    gh.fetch_repository = [self](const std::string& owner, const std::string& name,
+                                 github::ReviewsFetchOptions options,
+                                 github::ReviewsFetchCallback done) {
+      self->FetchGraphqlReviews(owner, name, std::move(options), std::move(done));
+    };
+    gh.account = [self](const github::ReviewsFetch& f) {
+      auto& es = self->stats_.per_endpoint["graphql_reviews"];
+      es.requests += f.queries;
+      if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
+          f.status.code() != Status::Code::kCancelled) {
+        ++es.failures;
+        ++self->stats_.failures;
+      }
+    };
+    gh.gone = [self, project = pw->project](const std::string& scope, const std::string& why) {
+      self->ProjectGone(project, scope, why);
+    };
+    FetchReviewsOfPullsGraphql(what, pw->w_start.value_or(""), std::move(gh),
+                               [self, pw](bool all_ok) {
+                                 if (!all_ok) pw->failed = true;
+                                 self->FinishPulls(pw);
+                               });
+  }
+
+  // One GraphQL reviews read, held as the cycle's pending work like a Fetch: a stopped cycle
+  // sends none, and a 401 stops the cycle as it does for REST.
+  void FetchGraphqlReviews(const std::string& owner, const std::string& name,
+                           github::ReviewsFetchOptions options, github::ReviewsFetchCallback done) {
+    if (!fatal_.ok()) {
+      github::ReviewsFetch f;
+      f.outcome = github::ReviewsFetch::Outcome::kFailed;
+      f.status = Status::Cancelled("sync stopped");
+      return done(std::move(f));
+    }
+    ++pending_;
+    auto self = shared_from_this();
+    github::FetchRepositoryReviews(
+        h_.client_, owner, name, std::move(options),
+        [self, done = std::move(done)](github::ReviewsFetch f) {
+          if (!*self->alive_) return;
+          if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
+              f.status.code() == Status::Code::kUnauthorized) {
+            self->Abort(Status::Unauthorized(
+                "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
+                "the sync stopped (" +
+                f.status.message() + ")"));
+          }
+          if (!self->fatal_.ok()) {
+            f.outcome = github::ReviewsFetch::Outcome::kFailed;  // nothing more is stored
+            f.status = Status::Cancelled("sync stopped");
+          }
+          done(std::move(f));
+          self->Release();
+        });
+  }
+
+  // A repository that GraphQL says is not there, handled as one whose GET answered 404: its
+  // watches are marked gone (no longer polled) and the error is recorded.
+  void ProjectGone(const Project& project, const std::string& scope, const std::string& why) {
+    ++stats_.projects_gone;
+    log::Notice("project gone, no longer polled repo={} graphql=\"{}\"", project.full_name, why);
+    auto watches = h_.ingest_.ListWatches();
+    if (!watches.ok()) return Abort(watches.status());
+    InTransaction([&]() -> Status {
+      for (const auto& w : *watches) {
+        if (w.repo_id != project.id || w.status != "active") continue;
+        if (auto s = h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) return s;
+      }
+      return h_.ingest_.RecordError(scope, "graphql", "gone (GraphQL: " + why + ")",
+                                    h_.clock_.Now());
     });
   }
 
@@ -1168,7 +1242,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // For `ghharvest status`: the budget left per resource, as last seen.
   void RecordRateLimits() {
-    for (const char* resource : {"core", "search"}) {
+    for (const char* resource : {"core", "search", "graphql"}) {
       auto rl = h_.client_.rate_limit(resource);
       if (!rl || rl->limit < 0) continue;
       store::RateLimitRow row;

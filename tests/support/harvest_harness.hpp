@@ -46,6 +46,8 @@ struct HarvestHarnessOptions {
   // keeps failing, unlike the faults, which a retry gets past).
   std::function<bool(const HttpRequest&)> fail_if;
   std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
+  // fakehub's GraphQL endpoint (its bucket, window clock, partial errors, 404 switch).
+  GraphqlEndpointOptions graphql;
 };
 
 struct HarvestRun {

@@ -686,6 +686,8 @@ TEST_CASE("over a scripted transport a 404 on /graphql means no GraphQL, from th
   REQUIRE_OK(again);
   CHECK(again->kind == GraphqlResponse::Kind::kUnavailable);
   CHECK(rig.transport->sent.size() == 1);  // the second was answered without asking
+  CHECK(rig.client->stats().graphql_requests == 1);
+  CHECK(rig.client->stats().graphql_points == 0);  // no GraphQL, no bucket to charge
   // REST goes on as before.
   auto rest = rig.Fetch("/users/a");
   CHECK(rest.ok());
