@@ -189,6 +189,13 @@ class Client::Impl {
           break;
         }
         Pending& p = **it;
+        if (p.post_body && !graphql_available()) {
+          // Queued before a 404 said this server has no GraphQL: answered without asking.
+          GraphqlCallback gcb = std::move(p.gcb);
+          it = queue_.erase(it);
+          PostGraphqlUnavailable(std::move(gcb));
+          continue;
+        }
         Clock::TimePoint allowed = std::max(p.not_before, governor_.NextAllowed(p.resource));
         if (allowed > now) {
           earliest = std::min(earliest, allowed);

@@ -89,6 +89,12 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
       return h(r);
     };
   }
+  if (opts_.respond) {
+    h = [h, respond = opts_.respond](const HttpRequest& r) {
+      if (auto out = respond(r)) return *out;
+      return h(r);
+    };
+  }
   server_ = std::make_unique<FakeServer>(h, opts_.server_threads);
   *base_ = server_->base_url();
 

@@ -5,12 +5,15 @@
 // failed GraphQL read stores nothing and is retried, and an unchanged world sends no query.
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "check_ok.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 #include "harvest_harness.hpp"
@@ -44,6 +47,11 @@ void CheckExact(HarvestHarness& h, const char* when) {
   auto dup = gh::testing::DuplicateRows(h.db());
   REQUIRE_OK(dup);
   CHECK(*dup == 0);
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::int64_t Count(HarvestHarness& h, const std::string& sql) {
@@ -132,10 +140,10 @@ TEST_CASE("a server without GraphQL (404): the REST reviews walk, the same exact
   CHECK(*sa == *sb);
   CHECK(Count(a, "SELECT count(*) FROM reviews") == Count(b, "SELECT count(*) FROM reviews"));
   CHECK(Endpoint(rb, "reviews") > 0);
-  // At most the queries sent before the first 404 came back (one per project, in flight
-  // together); then the client answers every later query itself. No bucket, no points.
+  // At most the queries in flight together when the first 404 came back (the client's
+  // concurrency); every later or queued query the client answers itself. No bucket, no points.
   CHECK(GraphqlPosts(rb) >= 1);
-  CHECK(GraphqlPosts(rb) <= Spec().projects);
+  CHECK(GraphqlPosts(rb) <= without.concurrency);
   CHECK(rb.stats.graphql_points == 0);
   CHECK(rb.server.points["graphql"] == 0);
   CHECK(ra.server.requests < rb.server.requests);
@@ -249,4 +257,52 @@ TEST_CASE("a GraphQL read that fails: recorded, nothing stored, not ok, re-read 
   CHECK(Endpoint(again, "reviews", false) > 0);
   CheckExact(h, "after the failed cycle");
   CheckIdle(h, "unchanged");
+}
+
+TEST_CASE("GraphQL NOT_FOUND for a repository: handled as a gone repository, the rest exact") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  HarvestHarness probe(o);
+  REQUIRE_FALSE(probe.config().writers.empty());
+  REQUIRE_FALSE(probe.config().writers[0].repos.empty());
+  const std::string full = probe.config().writers[0].repos[0];
+  const std::string name = full.substr(full.find('/') + 1);
+  // GitHub's answer for a repository deleted (or made private) after its GET answered 200.
+  o.respond =
+      [name, full](const gh::testing::HttpRequest& r) -> std::optional<gh::testing::HttpResponse> {
+    if (!gh::testing::GraphqlEndpoint::Handles(r)) return std::nullopt;
+    if (r.body.find("\"name\":\"" + name + "\"") == std::string::npos) {
+      return std::nullopt;
+    }
+    gh::testing::HttpResponse out;
+    out.status = 200;
+    out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+    out.body = R"({"data":{"repository":null},"errors":[{"type":"NOT_FOUND","path":["repository"],)"
+               R"("message":"Could not resolve to a Repository with the name ')" +
+               full + R"('."}]})";
+    return out;
+  };
+  HarvestHarness h(o);
+  auto first = h.Sync();
+  CHECK_MESSAGE(first.status.ok(), first.status.ToString());
+  CHECK(first.stats.projects_gone == 1);
+  gh::store::Ingest ingest(h.db());
+  auto watches = ingest.ListWatches();
+  REQUIRE_OK(watches);
+  int gone = 0, active = 0;
+  for (const auto& w : *watches) {
+    if (Lower(w.repo_name) == Lower(full)) {
+      CHECK(w.status == "gone");
+      ++gone;
+    } else {
+      active += w.status == "active";
+    }
+  }
+  CHECK(gone > 0);
+  CHECK(active > 0);
+  CHECK(Count(h, "SELECT count(*) FROM sync_errors WHERE message LIKE 'gone (GraphQL%'") == 1);
+  // The next cycle no longer polls it.
+  auto next = h.Sync();
+  CHECK_MESSAGE(next.status.ok(), next.status.ToString());
+  CHECK(next.stats.projects == first.stats.projects - 1);
 }
