@@ -119,6 +119,12 @@ TEST_CASE("reviews over GraphQL: exact counts, no REST reviews list, idle re-pol
   CheckExact(h, "after a week of activity");
   CHECK(Endpoint(week, "reviews") == 0);
   CHECK(week.stats.graphql_requests > 0);
+  // One query per repository whose pulls list changed (each changed by far fewer than 100
+  // pull requests): the query's size leaves room for the first older pull request, where the
+  // fetch stops, so no second query is sent just to see it.
+  const auto& pulls = week.stats.per_endpoint["pulls"];
+  CHECK(Endpoint(week, "graphql_reviews") > 0);
+  CHECK(Endpoint(week, "graphql_reviews") <= pulls.requests - pulls.not_modified);
   CheckIdle(h, "unchanged after the week");
 }
 
