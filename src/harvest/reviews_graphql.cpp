@@ -76,18 +76,18 @@ void FetchReviewsOfPullsGraphql(const ReviewsOfPulls& what, const std::string& u
             if (!shared->rest.store(p.number, p.reviews)) return;
             stored.insert(p.number);
           }
-          if (!f.errors.empty()) {
-            shared->rest.record_error(
-                what.scope, kGraphqlUrl,
-                fmt::format("GraphQL reviews: {} partial errors, {} pull requests read by REST{}",
-                            f.errors.size(), unresolved.size(), FirstError(f.errors)));
-          }
           // Whatever the pulls list named and GraphQL did not bring whole goes to REST: an
           // unresolved pull request, or one a partial answer left out altogether.
           ReviewsOfPulls rest = what;
           rest.numbers.clear();
           for (auto n : what.numbers) {
             if (!stored.count(n)) rest.numbers.push_back(n);
+          }
+          if (!f.errors.empty()) {
+            shared->rest.record_error(
+                what.scope, kGraphqlUrl,
+                fmt::format("GraphQL reviews: {} partial errors, {} pull requests read by REST{}",
+                            f.errors.size(), rest.numbers.size(), FirstError(f.errors)));
           }
           FetchReviewsOfPulls(rest, shared->rest, std::move(done));
         });

@@ -254,6 +254,8 @@ TEST_CASE("a GraphQL read that fails: recorded, nothing stored, not ok, re-read 
               "'GraphQL reviews:%'") > 0);
   auto& gr = failed.stats.per_endpoint["graphql_reviews"];
   CHECK(gr.failures > 0);
+  // The pulls walks whose reviews failed stay marked: a restart refuses their 304s.
+  CHECK(Count(h, "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND walking") > 0);
 
   // The pulls watermark stayed: the next cycle asks GraphQL for the same pull requests.
   *o.failing = false;
@@ -262,6 +264,7 @@ TEST_CASE("a GraphQL read that fails: recorded, nothing stored, not ok, re-read 
   CHECK(again.stats.graphql_requests > 0);
   CHECK(Endpoint(again, "reviews", false) > 0);
   CheckExact(h, "after the failed cycle");
+  CHECK(Count(h, "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND walking") == 0);
   CheckIdle(h, "unchanged");
 }
 
