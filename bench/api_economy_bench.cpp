@@ -4,9 +4,12 @@
 //
 //   api_economy_bench [items=100000]        (BENCH_QUICK=1: 10,000 items)
 //
-// Three syncs in a row: the first (floor: the world's own count of ceil(items/100) over every
-// list that must be read), one after 1% of the world changed (floor: ceil(changed/100) over
-// the lists that changed), and one with nothing changed (floor: zero points). After each, the
+// Four syncs in a row: the first (floor: the world's own count of ceil(items/100) over every
+// list that must be read; beside it the cheapest exact repository-centred REST plan: every
+// list of every project read whole once, one reviews page per pull request that has reviews),
+// one after 1% of the world changed and one after seven days of activity (reactions on items
+// of any age, edits, deletions; floor: ceil(changed/100) over the lists that changed), and
+// one with nothing changed (floor: zero points). After each, the
 // harvested writer_project_counts must equal the world's truth row for row: the program
 // exits 1 otherwise, because the cost of a wrong harvest means nothing.
 #include <cstdio>
@@ -50,6 +53,24 @@ void PrintRun(const char* what, const HarvestRun& r) {
       what, r.seconds, r.status.ToString(), r.server.requests, r.server.conditional,
       r.server.not_modified, r.server.primary_points(), r.stats.items_upserted,
       r.stats.counts_changed, per);
+}
+
+std::int64_t GraphqlQueries(const HarvestRun& r) {
+  auto it = r.server.per_route.find("/graphql");
+  return it == r.server.per_route.end() ? 0 : it->second;
+}
+
+// REST and GraphQL side by side: their budgets are separate buckets at GitHub.
+void PrintBuckets(const std::string& what, const HarvestRun& r) {
+  auto points = [&](const char* bucket) -> std::int64_t {
+    auto it = r.server.points.find(bucket);
+    return it == r.server.points.end() ? 0 : it->second;
+  };
+  const std::int64_t queries = GraphqlQueries(r);
+  b::Info(what + ": REST requests", static_cast<double>(r.server.requests - queries), "requests");
+  b::Info(what + ": REST (core) points", static_cast<double>(points("core")), "points");
+  b::Info(what + ": GraphQL queries", static_cast<double>(queries), "queries");
+  b::Info(what + ": GraphQL points", static_cast<double>(points("graphql")), "points");
 }
 
 void PrintFloor(const char* what, const gh::testing::RequestFloor& f) {
@@ -101,6 +122,8 @@ int main(int argc, char** argv) {
   // 1. First sync.
   auto floor = h.Floor();
   PrintFloor("first sync", floor);
+  auto repo_floor = h.RepositoryFloor();
+  PrintFloor("cheapest exact repository-centred REST plan", repo_floor);
   auto first = h.Sync(clock);
   PrintRun("first sync", first);
   b::Row("first sync (" + size + "): requests", static_cast<double>(first.server.requests),
@@ -108,6 +131,13 @@ int main(int argc, char** argv) {
          b::Better::kLower, 1.3);
   b::Row("first sync: primary points", static_cast<double>(first.server.primary_points()), "points",
          static_cast<double>(floor.total()), "floor: pages of every list", b::Better::kLower, 1.3);
+  // Reviews by GraphQL (100 pull requests a query), everything else by REST: the requests of
+  // both together against the cheapest plan REST alone could have.
+  b::Row("first sync: requests (REST + GraphQL) against the cheapest exact REST plan",
+         static_cast<double>(first.server.requests), "requests",
+         static_cast<double>(repo_floor.total()), "whole lists per repository + reviews",
+         b::Better::kLower, 0.3);
+  PrintBuckets("first sync", first);
   CheckExact(h, first, "first sync");
 
   // 2. 1% of the world changes: new items, edits, reactions and merges, one hour of it.
@@ -133,7 +163,28 @@ int main(int argc, char** argv) {
          "requests", static_cast<double>(change_floor.total()), "floor: pages of changed lists");
   CheckExact(h, second, "1% change");
 
-  // 3. Nothing changed: only conditional requests, every one a 304, no points.
+  // 3. Seven days of activity: new items, edits, reactions added to and taken back from
+  // items of any age (updated_at untouched), merges, deleted issues and comments.
+  auto week_before = h.Snapshot();
+  auto week = h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+  fmt::print(
+      "7 days: {} items added, {} edits, {} reactions added, {} taken back, {} merges, {} issues "
+      "and {} + {} comments deleted\n",
+      week.items_added, week.edits, week.reactions_added, week.reactions_removed, week.merges,
+      week.issues_deleted, week.comments_deleted, week.review_comments_deleted);
+  auto week_floor = h.ChangeFloor(week_before);
+  PrintFloor("7 days", week_floor);
+  auto weekly = h.Sync(clock);
+  PrintRun("7 days sync", weekly);
+  b::Row("7 days: primary points", static_cast<double>(weekly.server.primary_points()), "points",
+         static_cast<double>(week_floor.total()), "floor: pages of changed lists",
+         b::Better::kLower, 2.0);
+  b::Row("7 days: requests (incl. 304s)", static_cast<double>(weekly.server.requests), "requests",
+         static_cast<double>(week_floor.total()), "floor: pages of changed lists");
+  PrintBuckets("7 days", weekly);
+  CheckExact(h, weekly, "7 days");
+
+  // 4. Nothing changed: only conditional requests, every one a 304, no points.
   auto third = h.Sync(clock);
   PrintRun("no-change sync", third);
   b::Row("no change: primary points", static_cast<double>(third.server.primary_points()), "points",
@@ -143,7 +194,29 @@ int main(int argc, char** argv) {
   b::Row("no change: requests that were not 304",
          static_cast<double>(third.server.requests - third.server.not_modified), "requests", 0,
          "all 304", b::Better::kLower, 1);
+  PrintBuckets("no change", third);
+  b::Row("no change: GraphQL queries", static_cast<double>(GraphqlQueries(third)), "queries", 0,
+         "none: nothing changed", b::Better::kLower, 1);
   CheckExact(h, third, "no change");
+
+  // 5. The same first sync where the server has no GraphQL (404): the REST-only plan.
+  {
+    auto ro = o;
+    ro.graphql.enabled = false;
+    HarvestHarness rest(ro);
+    auto r = rest.Sync(clock);
+    PrintRun("first sync, REST only", r);
+    b::Row("first sync, REST only (no /graphql): requests against the cheapest exact REST plan",
+           static_cast<double>(r.server.requests), "requests",
+           static_cast<double>(rest.RepositoryFloor().total()),
+           "whole lists per repository + reviews", b::Better::kLower, 1.3);
+    CheckExact(rest, r, "first sync, REST only");
+    auto idle = rest.Sync(clock);
+    b::Row("no change, REST only: primary points",
+           static_cast<double>(idle.server.primary_points()), "points", 0, "zero points",
+           b::Better::kLower, 1);
+    CheckExact(rest, idle, "no change, REST only");
+  }
 
   // What the budget means: first syncs of this world per hour of 5,000 points.
   fmt::print(

@@ -19,9 +19,10 @@ namespace {
 
 std::string Summary(const harvest::HarvestStats& s) {
   std::string out = fmt::format(
-      "sync: {} requests, {} not modified (304), {} primary points, {} pages, {} items stored, "
-      "{} projects{}{}\n",
-      s.requests, s.not_modified, s.points_spent, s.pages, s.items_upserted, s.projects,
+      "sync: {} requests, {} not modified (304), {} primary points, {} GraphQL queries, {} "
+      "GraphQL points, {} pages, {} items stored, {} projects{}{}\n",
+      s.requests, s.not_modified, s.points_spent, s.graphql_requests, s.graphql_points, s.pages,
+      s.items_upserted, s.projects,
       s.projects_gone ? fmt::format(", {} gone", s.projects_gone) : std::string(),
       s.counts_changed ? ", counts changed" : ", counts unchanged");
   for (const auto& [name, e] : s.per_endpoint) {

@@ -131,10 +131,10 @@ Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_co
     raw->harvester().SyncWriter(
         scope, [scope, done = std::move(done)](Status s, harvest::HarvestStats st) {
           log::Info(
-              "harvest stats scope={} requests={} not_modified={} points={} pages={} items={} "
-              "failures={} projects={}",
-              scope, st.requests, st.not_modified, st.points_spent, st.pages, st.items_upserted,
-              st.failures, st.projects);
+              "harvest stats scope={} requests={} not_modified={} points={} graphql_requests={} "
+              "graphql_points={} pages={} items={} failures={} projects={}",
+              scope, st.requests, st.not_modified, st.points_spent, st.graphql_requests,
+              st.graphql_points, st.pages, st.items_upserted, st.failures, st.projects);
           HarvestOutcome o;
           o.fatal = HarvestFatal(s);
           o.changed = st.counts_changed;

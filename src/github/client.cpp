@@ -189,6 +189,13 @@ class Client::Impl {
           break;
         }
         Pending& p = **it;
+        if (p.post_body && !graphql_available()) {
+          // Queued before a 404 said this server has no GraphQL: answered without asking.
+          GraphqlCallback gcb = std::move(p.gcb);
+          it = queue_.erase(it);
+          PostGraphqlUnavailable(std::move(gcb));
+          continue;
+        }
         Clock::TimePoint allowed = std::max(p.not_before, governor_.NextAllowed(p.resource));
         if (allowed > now) {
           earliest = std::min(earliest, allowed);
@@ -308,7 +315,8 @@ class Client::Impl {
       governor_.OnResponse(p->resource, d.rate);
       if (p->post_body) {
         // An answer at the limit is not charged; any other is, by its own account if asked.
-        if (!p->envelope || !p->envelope->rate_limited()) {
+        // A 404 is the server saying it has no GraphQL: there is no bucket to charge.
+        if (r.status != 404 && (!p->envelope || !p->envelope->rate_limited())) {
           stats_.graphql_points += p->envelope && p->envelope->cost >= 0 ? p->envelope->cost : 1;
         }
       } else if (r.status != 304 && p->url.find("/rate_limit") == std::string::npos) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <set>
@@ -18,10 +19,13 @@
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 #include "harvest/plan.hpp"
+#include "harvest/reviews_graphql.hpp"
+#include "harvest/reviews_walk.hpp"
 
 namespace ghharvest::harvest {
 namespace {
@@ -52,11 +56,10 @@ struct Writer {
   bool resolved = false;     // GitHub's spelling known from an earlier sync
 };
 
-// One list walked page by page (commits, issues, issue or review comments).
+// One list of a repository walked page by page (commits, issues, issue or review comments).
 struct ListWalk {
   ListKind kind;
   Project project;
-  std::string login;  // per-writer lists
   std::string scope;
   std::optional<std::string> w_start;  // `since` of the current pass
   std::optional<std::string> w_cur;    // the watermark as stored
@@ -64,7 +67,26 @@ struct ListWalk {
   int pass = 0;
   int pages = 0;
   bool multi = false;  // the pass had more than one page
+  // Creation-ordered lists: where the previous page of this walk ended (list_pages).
+  bool prev_known = false;
+  std::optional<std::int64_t> prev_last;
+  // Under harvest.revalidate_pages_per_list: the blocks of pages this cycle reads.
+  std::vector<Block> blocks;
+  std::size_t block = 0;
+  std::string page2;            // page 2's URL as GitHub gave it (page 1's rel="next")
+  std::int64_t next_sweep = 0;  // stored when the walk completes
 };
+
+store::ItemTable TableOf(ListKind kind) {
+  switch (kind) {
+    case ListKind::kIssueComments:
+      return store::ItemTable::kIssueComments;
+    case ListKind::kReviewComments:
+      return store::ItemTable::kReviewComments;
+    default:
+      return store::ItemTable::kIssues;
+  }
+}
 
 // The pulls list (updated_at desc, down to the watermark) and the reviews of what changed.
 struct PullsWalk {
@@ -76,7 +98,6 @@ struct PullsWalk {
   bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
   bool marked = false;     // sync_state.walking is set
   bool failed = false;
-  int reviews_pending = 0;
 };
 
 }  // namespace
@@ -85,7 +106,13 @@ class Harvester::Impl {
  public:
   Impl(boost::asio::io_context& io, const Clock& clock, store::Database& db, github::Client& client,
        const config::Config& config)
-      : io_(io), clock_(clock), db_(db), client_(client), config_(config), ingest_(db) {}
+      : io_(io),
+        clock_(clock),
+        db_(db),
+        client_(client),
+        config_(config),
+        ingest_(db),
+        pages_(db) {}
 
   ~Impl() {
     *alive_ = false;
@@ -116,6 +143,7 @@ class Harvester::Impl {
   github::Client& client_;
   const config::Config& config_;
   store::Ingest ingest_;
+  store::ListPages pages_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<Job> queue_;
   std::shared_ptr<Cycle> cycle_;
@@ -257,16 +285,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         }
       }
       crawled_.push_back(id);
-      // Every configured writer's own lists are read in every crawled project, since the
-      // repository-wide comment and review lists bring their activity there anyway: a row
-      // of writer_project_counts is then complete, never half-harvested.
-      for (const auto& w : writers_) {
-        if (w.gone) continue;
-        StartList(ListKind::kCommits, project, w.login);
-        StartList(ListKind::kIssues, project, w.login);
-      }
-      StartList(ListKind::kIssueComments, project, "");
-      StartList(ListKind::kReviewComments, project, "");
+      // One crawl of the repository serves every watched writer in it: its lists carry
+      // everyone's items, and the counts view picks the watched writers' rows.
+      StartList(ListKind::kCommits, project);
+      StartList(ListKind::kIssues, project);
+      StartList(ListKind::kIssueComments, project);
+      StartList(ListKind::kReviewComments, project);
       StartPulls(project);
     }
   }
@@ -288,6 +312,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     RecordRateLimits();
     const auto& cs = h_.client_.stats();
     stats_.points_spent = cs.points_spent - client_start_.points_spent;
+    stats_.graphql_requests = cs.graphql_requests - client_start_.graphql_requests;
+    stats_.graphql_points = cs.graphql_points - client_start_.graphql_points;
     Status status = fatal_;
     if (status.ok() && stats_.scopes_failed > 0) {
       status = Status::Unavailable(
@@ -296,11 +322,11 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
                       stats_.scopes_failed));
     }
     log::Info(
-        "sync finished status=\"{}\" requests={} not_modified={} points={} pages={} items={} "
-        "failed_scopes={} counts_changed={}",
+        "sync finished status=\"{}\" requests={} not_modified={} points={} graphql_requests={} "
+        "graphql_points={} pages={} items={} failed_scopes={} counts_changed={}",
         status.ok() ? std::string("ok") : status.ToString(), stats_.requests, stats_.not_modified,
-        stats_.points_spent, stats_.pages, stats_.items_upserted, stats_.scopes_failed,
-        stats_.counts_changed);
+        stats_.points_spent, stats_.graphql_requests, stats_.graphql_points, stats_.pages,
+        stats_.items_upserted, stats_.scopes_failed, stats_.counts_changed);
     auto done = std::move(job_.done);
     auto stats = std::move(stats_);
     Impl& h = h_;
@@ -683,15 +709,26 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // ---- lists -------------------------------------------------------------------------
 
-  void StartList(ListKind kind, const Project& project, const std::string& login) {
+  void StartList(ListKind kind, const Project& project) {
     auto w = std::make_shared<ListWalk>();
     w->kind = kind;
     w->project = project;
-    w->login = login;
-    w->scope = login.empty() ? RepoScope(project.full_name) : WriterScope(login, project.full_name);
+    w->scope = RepoScope(project.full_name);
     auto wm = h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
     if (!wm.ok()) return Abort(wm.status());
     if (*wm) w->w_cur = (*wm)->watermark;
+    if (int budget = h_.config_.harvest.revalidate_pages_per_list;
+        InCreationOrder(kind) && budget > 0) {
+      auto known = h_.pages_.PageCount(ListEndpoint(kind), w->scope);
+      if (!known.ok()) return Abort(known.status());
+      auto sw = h_.ingest_.GetWatermark(SweepEndpoint(kind), w->scope);
+      if (!sw.ok()) return Abort(sw.status());
+      std::int64_t sweep = 0;
+      if (*sw && (*sw)->cursor) sweep = std::atoll((*sw)->cursor->c_str());
+      auto plan = PlanRevalidation(*known, budget, sweep);
+      w->blocks = std::move(plan.blocks);
+      w->next_sweep = plan.next_sweep;
+    }
     BeginPass(w);
   }
 
@@ -700,44 +737,86 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     w->pages = 0;
     w->multi = false;
     w->newest.reset();
-    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->login, w->w_start));
+    w->prev_known = false;
+    w->prev_last.reset();
+    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->w_start));
+  }
+
+  // What became of one page.
+  enum class Outcome {
+    kStored,     // a 200 whose rows (and watermark or page end) are committed
+    kUnchanged,  // a 304: the stored rows are the answer
+    kGone,       // 404/410, or `empty_status` (e.g. 409 on an empty repository's commits)
+    kFailed,     // recorded in sync_errors: a 4xx, a body of the wrong shape, a request given up
+  };
+  using StorePage = std::function<Status(ApiResponse&)>;
+  using Then = std::function<void(Outcome, ApiResponse*)>;
+
+  // One page through the skeleton the lists share: the GET (the client retries and backs off),
+  // failures recorded with the scope, a 200 handed to `store` (kCorruption from it: a whole
+  // body of the wrong shape, see BadBody; any other error stopped the cycle, and `then` is not
+  // called), and one outcome for `then` (the response, or nullptr when none came back).
+  void FetchPage(const std::string& endpoint, const std::string& scope, const std::string& url,
+                 int empty_status, StorePage store, Then then) {
+    auto self = shared_from_this();
+    Fetch(
+        endpoint, scope, url,
+        [self, endpoint, scope, url, empty_status, store = std::move(store), then](ApiResponse& r) {
+          switch (r.kind) {
+            case Kind::kGone:
+              return then(Outcome::kGone, &r);
+            case Kind::kClientError:
+              if (empty_status != 0 && r.status == empty_status) return then(Outcome::kGone, &r);
+              self->RecordError(scope, url, fmt::format("HTTP {}", r.status));
+              return then(Outcome::kFailed, &r);
+            case Kind::kNotModified:
+              return then(Outcome::kUnchanged, &r);
+            case Kind::kOk:
+              break;
+          }
+          Status s = store(r);
+          if (s.code() == Status::Code::kCorruption) {
+            self->BadBody(r, endpoint, scope, url, s, nullptr);
+            return then(Outcome::kFailed, &r);
+          }
+          if (!s.ok()) return;  // the cycle was aborted
+          then(Outcome::kStored, &r);
+        },
+        [then] { then(Outcome::kFailed, nullptr); });
   }
 
   void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
     auto self = shared_from_this();
-    const std::string endpoint = ListEndpoint(w->kind);
-    Fetch(
-        endpoint, w->scope, url,
-        [self, w, url, endpoint](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-            case Kind::kClientError:
-              // 409: a repository with no commits at all; nothing to read.
-              if (w->kind == ListKind::kCommits && r.status == 409) return self->EndPass(w);
-              ++self->stats_.scopes_failed;
-              self->RecordError(w->scope, url, fmt::format("HTTP {}", r.status));
-              return;
-            case Kind::kNotModified:
-              ++w->pages;
-              if (r.next_url) w->multi = true;
-              if (r.next_url) return self->FetchListPage(w, *r.next_url);
-              return self->EndPass(w);
-            case Kind::kOk:
-              break;
-          }
+    // 409: a repository with no commits at all; nothing to read.
+    const int empty_status = w->kind == ListKind::kCommits ? 409 : 0;
+    FetchPage(
+        ListEndpoint(w->kind), w->scope, url, empty_status,
+        [self, w](ApiResponse& r) {
           ++w->pages;
           if (r.next_url) w->multi = true;
           Status s = self->StoreListPage(w, r);
-          if (s.code() == Status::Code::kCorruption) {
-            self->BadBody(r, endpoint, w->scope, url, s, [self] { ++self->stats_.scopes_failed; });
-            --w->pages;
-            return;
-          }
-          if (!s.ok()) return;  // the cycle was aborted
-          if (r.next_url) return self->FetchListPage(w, *r.next_url);
-          self->EndPass(w);
+          if (!s.ok()) --w->pages;
+          return s;
         },
-        [self] { ++self->stats_.scopes_failed; });
+        [self, w, url](Outcome outcome, ApiResponse* r) {
+          switch (outcome) {
+            case Outcome::kStored:
+              return self->NextPage(w, r->next_url);
+            case Outcome::kUnchanged:
+              ++w->pages;
+              if (r->next_url) w->multi = true;
+              if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r->next_url)) return;
+              return self->NextPage(w, r->next_url);
+            case Outcome::kGone:
+              if (r->status == 409) return self->EndPass(w);
+              ++self->stats_.scopes_failed;
+              self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
+              return;
+            case Outcome::kFailed:
+              ++self->stats_.scopes_failed;
+              return;
+          }
+        });
   }
 
   // Parses and stores one page with, for lists read oldest-first, the watermark it earns.
@@ -777,14 +856,25 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       }
     }
     if (page_newest && page_newest->empty()) page_newest.reset();
-    bool ordered_by_update = w->kind != ListKind::kCommits;
+    // Only commits carry a watermark (their list is newest first, see EndPass); the lists
+    // read in creation order revalidate every page instead.
     std::optional<std::string> w_next = w->w_cur;
-    // A single-page list keeps its `since`, so its URL, ETag and 304 stay the same while
-    // nothing changes; longer lists move their watermark up to what they hold.
-    if (ordered_by_update && w->multi && page_newest) {
-      w_next = LaterOf(w->w_cur, NextWatermark(w->kind, *page_newest, rule_));
+    std::vector<std::int64_t> ids;
+    if (w->kind == ListKind::kIssues) {
+      for (const auto& i : issues) ids.push_back(i.id);
+    } else {
+      for (const auto& c : comments) ids.push_back(c.id);
     }
+    const bool last_page = !r.next_url;
+    const auto page_no = static_cast<std::int64_t>(w->pages);
+    Stretch stretch;
+    if (InCreationOrder(w->kind)) {
+      stretch = PageStretch(page_no, w->prev_known, w->prev_last, ids, last_page);
+    }
+    std::optional<std::int64_t> page_last;
+    for (auto id : ids) page_last = page_last ? std::max(*page_last, id) : id;
     Status s;
+    std::int64_t buried = 0;
     InTransaction([&]() -> Status {
       auto& in = h_.ingest_;
       std::int64_t repo = w->project.id;
@@ -803,12 +893,37 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           break;
       }
       if (!s.ok()) return s;
+      if (InCreationOrder(w->kind) && ids.empty() && page_no > 1 && !w->prev_known) {
+        // A page asked for by number past the end (the list got shorter since): where it
+        // ends is not known from here. Forgetting this page and those after it makes the next
+        // cycle's newest pages start earlier, where the list really ends.
+        return s = h_.pages_.DropAfter(endpoint, w->scope, page_no - 1);
+      }
+      if (InCreationOrder(w->kind)) {
+        // What GitHub no longer lists in the stretch this page speaks for was deleted.
+        if (stretch.check) {
+          auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), repo, stretch.lower, stretch.upper,
+                                              ids, NowIso());
+          if (!n.ok()) return s = n.status();
+          buried = *n;
+        }
+        s = h_.pages_.Set(endpoint, w->scope, page_no, store::PageEnd{page_last}, NowIso());
+        if (s.ok() && last_page) s = h_.pages_.DropAfter(endpoint, w->scope, page_no);
+        return s;
+      }
       if (w_next != w->w_cur) s = in.SetWatermark(endpoint, w->scope, w_next, std::nullopt);
       return s;
     });
     if (!fatal_.ok()) return fatal_;
     w->w_cur = w_next;
-    if (!ordered_by_update) w->newest = LaterOf(w->newest, page_newest);
+    w->prev_known = true;
+    if (page_last) w->prev_last = page_last;
+    if (buried > 0) {
+      stats_.items_deleted += buried;
+      log::Info("items gone from GitHub, tombstoned list={} scope={} page={} count={}", endpoint,
+                w->scope, page_no, buried);
+    }
+    if (!InCreationOrder(w->kind)) w->newest = LaterOf(w->newest, page_newest);
     auto& es = stats_.per_endpoint[endpoint];
     ++es.pages;
     es.items += static_cast<std::int64_t>(n);
@@ -817,11 +932,100 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     return Status::Ok();
   }
 
+  // A 304 on a creation-ordered list: the page holds what it held, so it ends where it ended
+  // (list_pages). When it is the last page, whatever the store holds after it is gone from
+  // GitHub (the list got shorter). False when the cycle stopped.
+  bool UnchangedPage(const std::shared_ptr<ListWalk>& w, bool last_page) {
+    const std::string endpoint = ListEndpoint(w->kind);
+    const auto page_no = static_cast<std::int64_t>(w->pages);
+    auto end = h_.pages_.Get(endpoint, w->scope, page_no);
+    if (!end.ok()) {
+      Abort(end.status());
+      return false;
+    }
+    if (!*end) {
+      // Never recorded (a database from before list_pages): the next page cannot know where
+      // it starts, and nothing after it can be judged gone.
+      w->prev_known = false;
+      return true;
+    }
+    if ((*end)->last_id) {
+      w->prev_known = true;
+      w->prev_last = (*end)->last_id;
+    } else if (page_no == 1) {
+      w->prev_known = true;  // an empty list: everything the store holds is gone
+      w->prev_last.reset();
+    } else if (!w->prev_known) {
+      return true;  // an empty page after a gap: where the list ends is not known here
+    }
+    if (!last_page) return true;
+    auto any = h_.pages_.AnyAfter(TableOf(w->kind), w->project.id, w->prev_last);
+    if (!any.ok()) {
+      Abort(any.status());
+      return false;
+    }
+    if (!*any) return true;
+    std::int64_t buried = 0;
+    bool ok = InTransaction([&]() -> Status {
+      auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), w->project.id, w->prev_last,
+                                          std::nullopt, {}, NowIso());
+      if (!n.ok()) return n.status();
+      buried = *n;
+      return h_.pages_.DropAfter(endpoint, w->scope, page_no);
+    });
+    if (ok && buried > 0) {
+      stats_.items_deleted += buried;
+      log::Info("items gone from GitHub, tombstoned list={} scope={} after page={} count={}",
+                endpoint, w->scope, page_no, buried);
+    }
+    return ok;
+  }
+
+  std::string NowIso() const { return FormatIso8601(h_.clock_.Now()); }
+
+  static std::string SweepEndpoint(ListKind kind) {
+    return std::string("sweep_") + ListEndpoint(kind);
+  }
+
+  // After a page: the next one by rel="next", or under a revalidation budget the first page
+  // of the next block (a page read after a gap does not know where its predecessor ended).
+  void NextPage(const std::shared_ptr<ListWalk>& w, const std::optional<std::string>& next) {
+    if (w->pages == 1 && next) w->page2 = *next;
+    if (!w->blocks.empty() && w->block < w->blocks.size()) {
+      const Block& b = w->blocks[w->block];
+      if (b.last && w->pages >= *b.last) {
+        if (!next) return EndPass(w);  // the list ended before the block did
+        if (++w->block >= w->blocks.size()) return EndPass(w);
+        const std::int64_t first = w->blocks[w->block].first;
+        auto url = PageUrl(w->page2, first);
+        if (!url) {
+          w->blocks.clear();  // links of an unknown shape: read on by rel="next"
+          return FetchListPage(w, *next);
+        }
+        w->pages = static_cast<int>(first - 1);
+        w->prev_known = false;
+        w->prev_last.reset();
+        return FetchListPage(w, *url);
+      }
+    }
+    if (next) return FetchListPage(w, *next);
+    EndPass(w);
+  }
+
   // End of one pass over a list. Commits come newest first, so their watermark can only move
   // once the whole pass is stored. When the watermark moved, the list is read once more
   // from it: that short pass (usually one page, the overlap) leaves the validators of the
   // very URL the next cycle will ask for, so an unchanged world answers it with a 304.
   void EndPass(const std::shared_ptr<ListWalk>& w) {
+    if (!w->blocks.empty() && w->next_sweep > 0) {
+      // The walk completed: the sweep moves on (a failed walk repeats its window).
+      if (auto s = h_.ingest_.SetWatermark(SweepEndpoint(w->kind), w->scope, std::nullopt,
+                                           std::to_string(w->next_sweep));
+          !s.ok()) {
+        return Abort(s);
+      }
+      w->next_sweep = 0;
+    }
     if (w->kind == ListKind::kCommits && w->multi && w->newest) {
       auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, rule_));
       if (next != w->w_cur) {
@@ -891,6 +1095,14 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           }
           ++self->stats_.per_endpoint["pulls"].pages;
           ++self->stats_.pages;
+          // merged_at from the pulls list, for servers whose issues list does not carry it.
+          bool any_merged = false;
+          for (const auto& pr : *items) any_merged = any_merged || pr.merged_at.has_value();
+          if (any_merged && !self->InTransaction([&]() -> Status {
+                return self->h_.ingest_.RecordPullsMerged(pw->project.id, *items);
+              })) {
+            return;
+          }
           bool reached = false;
           for (const auto& pr : *items) {
             pw->newest = LaterOf(pw->newest, pr.updated_at);
@@ -906,63 +1118,111 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         [self] { ++self->stats_.scopes_failed; });
   }
 
+  // The reviews walk is its own part (reviews_walk.hpp): it borrows this cycle's request
+  // skeleton and store through hooks, so another fetcher can replace it.
   void LaunchReviews(const std::shared_ptr<PullsWalk>& pw) {
     std::sort(pw->numbers.begin(), pw->numbers.end());
     pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
-    if (pw->numbers.empty()) return FinishPulls(pw);
-    pw->reviews_pending = static_cast<int>(pw->numbers.size());
-    for (auto n : pw->numbers) FetchReviewsPage(pw, n, ReviewsPath(pw->project.full_name, n));
+    ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers};
+    auto self = shared_from_this();
+    WalkHooks hooks;
+    hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
+                         const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {
+      self->Fetch(endpoint, scope, url, std::move(on_ok), std::move(on_fail));
+    };
+    hooks.record_error = [self](const std::string& scope, const std::string& url,
+                                const std::string& msg) { self->RecordError(scope, url, msg); };
+    hooks.bad_body = [self](const ApiResponse& r, const std::string& endpoint,
+                            const std::string& scope, const std::string& url, const Status& why) {
+      self->BadBody(r, endpoint, scope, url, why, nullptr);
+    };
+    hooks.store = [self, repo = pw->project.id](std::int64_t number,
+                                                const std::vector<model::ReviewRecord>& reviews) {
+      bool ok = self->InTransaction(
+          [&]() -> Status { return self->h_.ingest_.UpsertReviews(repo, number, reviews); });
+      if (!ok) return false;
+      auto& es = self->stats_.per_endpoint["reviews"];
+      ++es.pages;
+      es.items += static_cast<std::int64_t>(reviews.size());
+      ++self->stats_.pages;
+      self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
+      return true;
+    };
+    // GraphQL first (reviews_graphql.hpp), REST for whatever it does not answer; the pulls
+    // watermark bounds the query, as it bounded the pulls list that named `numbers`.
+    GraphqlReviewsHooks gh;
+    gh.rest = std::move(hooks);
+    gh.fetch_repository = [self](const std::string& owner, const std::string& name,
+                                 github::ReviewsFetchOptions options,
+                                 github::ReviewsFetchCallback done) {
+      self->FetchGraphqlReviews(owner, name, std::move(options), std::move(done));
+    };
+    gh.account = [self](const github::ReviewsFetch& f) {
+      auto& es = self->stats_.per_endpoint["graphql_reviews"];
+      es.requests += f.queries;
+      if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
+          f.status.code() != Status::Code::kCancelled) {
+        ++es.failures;
+        ++self->stats_.failures;
+      }
+    };
+    gh.gone = [self, project = pw->project](const std::string& scope, const std::string& why) {
+      self->ProjectGone(project, scope, why);
+    };
+    FetchReviewsOfPullsGraphql(what, pw->w_start.value_or(""), std::move(gh),
+                               [self, pw](bool all_ok) {
+                                 if (!all_ok) pw->failed = true;
+                                 self->FinishPulls(pw);
+                               });
   }
 
-  void FetchReviewsPage(const std::shared_ptr<PullsWalk>& pw, std::int64_t number,
-                        const std::string& url) {
+  // One GraphQL reviews read, held as the cycle's pending work like a Fetch: a stopped cycle
+  // sends none, and a 401 stops the cycle as it does for REST.
+  void FetchGraphqlReviews(const std::string& owner, const std::string& name,
+                           github::ReviewsFetchOptions options, github::ReviewsFetchCallback done) {
+    if (!fatal_.ok()) {
+      github::ReviewsFetch f;
+      f.outcome = github::ReviewsFetch::Outcome::kFailed;
+      f.status = Status::Cancelled("sync stopped");
+      return done(std::move(f));
+    }
+    ++pending_;
     auto self = shared_from_this();
-    Fetch(
-        "reviews", pw->scope, url,
-        [self, pw, number, url](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-            case Kind::kClientError:
-              // A PR deleted in between is not a failure; anything else is.
-              if (r.kind == Kind::kClientError) {
-                pw->failed = true;
-                self->RecordError(pw->scope, url, fmt::format("HTTP {}", r.status));
-              }
-              return self->ReviewDone(pw);
-            case Kind::kNotModified:
-              if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url);
-              return self->ReviewDone(pw);
-            case Kind::kOk:
-              break;
+    github::FetchRepositoryReviews(
+        h_.client_, owner, name, std::move(options),
+        [self, done = std::move(done)](github::ReviewsFetch f) {
+          if (!*self->alive_) return;
+          if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
+              f.status.code() == Status::Code::kUnauthorized) {
+            self->Abort(Status::Unauthorized(
+                "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
+                "the sync stopped (" +
+                f.status.message() + ")"));
           }
-          auto reviews = github::ParseReviewList(r.body);
-          if (!reviews.ok()) {
-            self->BadBody(r, "reviews", pw->scope, url, reviews.status(), [self, pw] {
-              pw->failed = true;
-              self->ReviewDone(pw);
-            });
-            return;
+          if (!self->fatal_.ok()) {
+            f.outcome = github::ReviewsFetch::Outcome::kFailed;  // nothing more is stored
+            f.status = Status::Cancelled("sync stopped");
           }
-          bool ok = self->InTransaction([&]() -> Status {
-            return self->h_.ingest_.UpsertReviews(pw->project.id, number, *reviews);
-          });
-          if (!ok) return;
-          auto& es = self->stats_.per_endpoint["reviews"];
-          ++es.pages;
-          es.items += static_cast<std::int64_t>(reviews->size());
-          ++self->stats_.pages;
-          self->stats_.items_upserted += static_cast<std::int64_t>(reviews->size());
-          if (r.next_url) return self->FetchReviewsPage(pw, number, *r.next_url);
-          self->ReviewDone(pw);
-        },
-        [self, pw] {
-          pw->failed = true;
-          self->ReviewDone(pw);
+          done(std::move(f));
+          self->Release();
         });
   }
 
-  void ReviewDone(const std::shared_ptr<PullsWalk>& pw) {
-    if (--pw->reviews_pending == 0) FinishPulls(pw);
+  // A repository that GraphQL says is not there, handled as one whose GET answered 404: its
+  // watches are marked gone (no longer polled) and the error is recorded.
+  void ProjectGone(const Project& project, const std::string& scope, const std::string& why) {
+    ++stats_.projects_gone;
+    log::Notice("project gone, no longer polled repo={} graphql=\"{}\"", project.full_name, why);
+    auto watches = h_.ingest_.ListWatches();
+    if (!watches.ok()) return Abort(watches.status());
+    InTransaction([&]() -> Status {
+      for (const auto& w : *watches) {
+        if (w.repo_id != project.id || w.status != "active") continue;
+        if (auto s = h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) return s;
+      }
+      return h_.ingest_.RecordError(scope, "graphql", "gone (GraphQL: " + why + ")",
+                                    h_.clock_.Now());
+    });
   }
 
   void FinishPulls(const std::shared_ptr<PullsWalk>& pw) {
@@ -982,7 +1242,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   // For `ghharvest status`: the budget left per resource, as last seen.
   void RecordRateLimits() {
-    for (const char* resource : {"core", "search"}) {
+    for (const char* resource : {"core", "search", "graphql"}) {
       auto rl = h_.client_.rate_limit(resource);
       if (!rl || rl->limit < 0) continue;
       store::RateLimitRow row;

@@ -32,24 +32,105 @@ const char* ListEndpoint(ListKind kind) {
   return "?";
 }
 
-std::string ListPath(ListKind kind, std::string_view full_name, std::string_view login,
+bool InCreationOrder(ListKind kind) { return kind != ListKind::kCommits; }
+
+std::string ListPath(ListKind kind, std::string_view full_name,
                      const std::optional<std::string>& since) {
   switch (kind) {
     case ListKind::kCommits:
-      return fmt::format("/repos/{}/commits?author={}&per_page=100{}", full_name, login,
-                         SinceParam(since));
+      return fmt::format("/repos/{}/commits?per_page=100{}", full_name, SinceParam(since));
     case ListKind::kIssues:
-      return fmt::format(
-          "/repos/{}/issues?creator={}&state=all&sort=updated&direction=asc&per_page=100{}",
-          full_name, login, SinceParam(since));
+      return fmt::format("/repos/{}/issues?state=all&sort=created&direction=asc&per_page=100",
+                         full_name);
     case ListKind::kIssueComments:
-      return fmt::format("/repos/{}/issues/comments?sort=updated&direction=asc&per_page=100{}",
-                         full_name, SinceParam(since));
+      return fmt::format("/repos/{}/issues/comments?sort=created&direction=asc&per_page=100",
+                         full_name);
     case ListKind::kReviewComments:
-      return fmt::format("/repos/{}/pulls/comments?sort=updated&direction=asc&per_page=100{}",
-                         full_name, SinceParam(since));
+      return fmt::format("/repos/{}/pulls/comments?sort=created&direction=asc&per_page=100",
+                         full_name);
   }
   return {};
+}
+
+Stretch PageStretch(std::int64_t page, bool prev_known, std::optional<std::int64_t> prev_last,
+                    const std::vector<std::int64_t>& ids, bool last_page) {
+  Stretch s;
+  std::optional<std::int64_t> lo, hi;
+  for (auto id : ids) {
+    lo = lo ? std::min(*lo, id) : id;
+    hi = hi ? std::max(*hi, id) : id;
+  }
+  if (page <= 1) {
+    s.check = true;  // the first page starts the list
+  } else if (prev_known) {
+    s.check = true;
+    s.lower = prev_last;  // nullopt: the previous page was empty, so this one starts it all
+  } else if (lo) {
+    s.check = true;
+    s.lower = *lo - 1;  // where it starts is unknown: only between its own items
+  }
+  if (!last_page) {
+    if (!hi) return Stretch{};  // an empty page that is not the last tells nothing
+    s.upper = hi;
+  }
+  return s;
+}
+
+namespace {
+struct Shape {
+  std::int64_t newest, window;
+};
+Shape ShapeOf(int budget) {
+  std::int64_t b = std::max(budget, 4);
+  std::int64_t n = std::max<std::int64_t>(1, b / 3);
+  return {n, b - 1 - n};
+}
+}  // namespace
+
+Revalidation PlanRevalidation(std::int64_t known_pages, int budget, std::int64_t sweep) {
+  Revalidation r;
+  if (budget <= 0 || known_pages <= std::max(budget, 4)) {
+    r.blocks.push_back(Block{1, std::nullopt});
+    return r;
+  }
+  Shape sh = ShapeOf(budget);
+  std::int64_t old_end = known_pages - sh.newest;  // pages 2..old_end are swept
+  std::int64_t s = sweep;
+  if (s < 2 || s >= old_end) s = 2;
+  std::int64_t e = std::min(s + sh.window - 1, old_end);
+  std::vector<Block> raw = {{1, 1}, {s, e}, {old_end + 1, std::nullopt}};
+  for (const auto& b : raw) {
+    if (!r.blocks.empty() && r.blocks.back().last && *r.blocks.back().last + 1 >= b.first) {
+      r.blocks.back().last = b.last;  // adjacent: one block
+    } else {
+      r.blocks.push_back(b);
+    }
+  }
+  r.next_sweep = e >= old_end ? 2 : e;  // the next window starts on this one's last page
+  return r;
+}
+
+std::int64_t RevalidationBound(std::int64_t pages, int budget) {
+  if (budget <= 0 || pages <= std::max(budget, 4)) return 1;
+  Shape sh = ShapeOf(budget);
+  std::int64_t old_pages = pages - sh.newest - 1;  // pages 2..old_end
+  std::int64_t step = sh.window - 1;
+  // Windows start at 2, 2 + step, ...; the one reaching old_end is the last of a round.
+  std::int64_t windows = old_pages <= sh.window ? 1 : 1 + (old_pages - sh.window + step - 1) / step;
+  return windows;
+}
+
+std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t page) {
+  for (std::size_t at = page2_url.find("page=2"); at != std::string::npos;
+       at = page2_url.find("page=2", at + 1)) {
+    bool starts = at > 0 && (page2_url[at - 1] == '?' || page2_url[at - 1] == '&');
+    std::size_t end = at + 6;
+    bool ends = end == page2_url.size() || page2_url[end] == '&' || page2_url[end] == '#';
+    if (starts && ends) {
+      return page2_url.substr(0, at) + "page=" + std::to_string(page) + page2_url.substr(end);
+    }
+  }
+  return std::nullopt;
 }
 
 std::string RepoPath(std::string_view full_name) { return fmt::format("/repos/{}", full_name); }

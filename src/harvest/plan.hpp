@@ -7,23 +7,67 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ghharvest::harvest {
 
+// The lists of one repository, read once for every watched writer in it.
 enum class ListKind {
-  kCommits,         // per (writer, project): ?author=LOGIN&since=  (commit date, newest first)
-  kIssues,          // per (writer, project): ?creator=LOGIN&state=all&since=  (updated_at asc)
-  kIssueComments,   // per project: /issues/comments?since=  (updated_at asc)
-  kReviewComments,  // per project: /pulls/comments?since=  (updated_at asc)
+  kCommits,         // /commits?since=  (commit date, newest first; a watermark)
+  kIssues,          // /issues?state=all, sort=created asc  (every page revalidated)
+  kIssueComments,   // /issues/comments, sort=created asc  (every page revalidated)
+  kReviewComments,  // /pulls/comments, sort=created asc  (every page revalidated)
 };
 
-// The endpoint name used in sync_state, stats and sync_errors.
+// The endpoint name used in sync_state, list_pages, stats and sync_errors.
 const char* ListEndpoint(ListKind kind);
 
-// The first page's path (under the API root) of a list. `login` is used by the per-writer
-// lists only. Lists sorted by updated_at ascending let the watermark advance page by page.
-std::string ListPath(ListKind kind, std::string_view full_name, std::string_view login,
+// Lists read oldest-created first carry no watermark: a new item lands on the last page, so
+// the earlier pages keep their bytes (and ETags) as the repository grows, and re-reading
+// them costs a 304 each unless an item on them changed (a reaction, an edit, a deletion).
+bool InCreationOrder(ListKind kind);
+
+// The first page's path (under the API root) of a repository's list. `since` is used by
+// commits only (GitHub's commits list filters on the commit date).
+std::string ListPath(ListKind kind, std::string_view full_name,
                      const std::optional<std::string>& since);
+
+// The stretch of a creation-ordered list that one re-read page speaks for, as an id range
+// (lower, upper]: from just after where the previous page ended (the first page: from the
+// start) to the page's last id (the last page: to the end). An item the store holds in that
+// stretch but the page does not list was deleted on GitHub. `prev_last` is the previous
+// page's last id, nullopt when unknown (then the page speaks only for its own ids' range);
+// `ids` are the page's item ids in list order.
+struct Stretch {
+  bool check = false;  // false: the page cannot tell (unknown start, nothing on it)
+  std::optional<std::int64_t> lower, upper;  // open when unset
+};
+Stretch PageStretch(std::int64_t page, bool prev_known, std::optional<std::int64_t> prev_last,
+                    const std::vector<std::int64_t>& ids, bool last_page);
+
+// Which pages of a creation-ordered list one cycle revalidates, under a budget of `budget`
+// pages per list (0: all; below 4 counts as 4). A list known to have `known_pages` pages (from
+// list_pages; 0: never read) within the budget is read whole. A longer one: page 1, a sweep
+// window of W = budget - 1 - N consecutive older pages starting at `sweep` (wrapping to page
+// 2), and the newest N = max(1, budget / 3) pages through to the end of the list (new pages
+// included). Windows advance by W - 1 so that consecutive windows share a page and every
+// boundary between two pages is read from both sides in some cycle. Adjacent blocks merge.
+struct Block {
+  std::int64_t first = 1;
+  std::optional<std::int64_t> last;  // unset: to the end of the list
+};
+struct Revalidation {
+  std::vector<Block> blocks;    // in page order; one open block {1, unset}: read it whole
+  std::int64_t next_sweep = 0;  // the sweep start for the next cycle (0: no sweep)
+};
+Revalidation PlanRevalidation(std::int64_t known_pages, int budget, std::int64_t sweep);
+// Cycles within which every page of a list of `pages` pages is revalidated under `budget`.
+std::int64_t RevalidationBound(std::int64_t pages, int budget);
+
+// The URL of page `page`, made from the URL GitHub gave for page 2 (its rel="next" on page
+// 1) by replacing that page parameter, so it is the very URL GitHub's own links name (and
+// its ETag is found). nullopt when `page2_url` has no `page=2` parameter.
+std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t page);
 
 // Other request paths.
 std::string RepoPath(std::string_view full_name);

@@ -20,6 +20,7 @@ enum Which : int {
   kCommit,
   kIssue,
   kPullObject,
+  kPullMerged,
   kIssueComment,
   kReviewComment,
   kReview,
@@ -92,7 +93,8 @@ constexpr const char* kSql[] = {
     " user_id = excluded.user_id, is_pull = excluded.is_pull, state = excluded.state,"
     " title = excluded.title, html_url = excluded.html_url, created_at = excluded.created_at,"
     " updated_at = COALESCE(excluded.updated_at, issues.updated_at),"
-    " closed_at = excluded.closed_at, merged_at = excluded.merged_at,"
+    " closed_at = excluded.closed_at,"
+    " merged_at = COALESCE(excluded.merged_at, issues.merged_at),"
     " comments = excluded.comments, reactions_total = excluded.reactions_total,"
     " reactions_plus1 = excluded.reactions_plus1, reactions_minus1 = excluded.reactions_minus1,"
     " reactions_laugh = excluded.reactions_laugh, reactions_hooray = excluded.reactions_hooray,"
@@ -108,7 +110,8 @@ constexpr const char* kSql[] = {
     " issues.reactions_eyes) IS NOT (excluded.repo_id, excluded.number, excluded.user_id,"
     " excluded.is_pull, excluded.state, excluded.title, excluded.html_url,"
     " excluded.created_at, COALESCE(excluded.updated_at, issues.updated_at),"
-    " excluded.closed_at, excluded.merged_at, excluded.comments, excluded.reactions_total,"
+    " excluded.closed_at, COALESCE(excluded.merged_at, issues.merged_at), excluded.comments,"
+    " excluded.reactions_total,"
     " excluded.reactions_plus1, excluded.reactions_minus1, excluded.reactions_laugh,"
     " excluded.reactions_hooray, excluded.reactions_confused, excluded.reactions_heart,"
     " excluded.reactions_rocket, excluded.reactions_eyes)"
@@ -116,7 +119,8 @@ constexpr const char* kSql[] = {
     " is_pull = excluded.is_pull, state = excluded.state, title = excluded.title,"
     " html_url = excluded.html_url, created_at = excluded.created_at,"
     " updated_at = COALESCE(excluded.updated_at, issues.updated_at),"
-    " closed_at = excluded.closed_at, merged_at = excluded.merged_at,"
+    " closed_at = excluded.closed_at,"
+    " merged_at = COALESCE(excluded.merged_at, issues.merged_at),"
     " comments = excluded.comments, reactions_total = excluded.reactions_total,"
     " reactions_plus1 = excluded.reactions_plus1, reactions_minus1 = excluded.reactions_minus1,"
     " reactions_laugh = excluded.reactions_laugh, reactions_hooray = excluded.reactions_hooray,"
@@ -140,6 +144,9 @@ constexpr const char* kSql[] = {
     " merged_at = COALESCE(excluded.merged_at, issues.merged_at)"
     " WHERE COALESCE(excluded.updated_at, '') > COALESCE(issues.updated_at, '')"
     " ON CONFLICT DO NOTHING",
+    // kPullMerged: the pulls list's merged_at, where the issues list did not carry it (older
+    // servers); one column, so the fact is stored once, and nothing else of the row moves.
+    "UPDATE issues SET merged_at = ?3 WHERE repo_id = ?1 AND number = ?2 AND merged_at IS NULL",
     // kIssueComment
     "INSERT INTO issue_comments(id, repo_id, issue_number, user_id, html_url, created_at,"
     " updated_at, reactions_total, reactions_plus1, reactions_minus1, reactions_laugh,"
@@ -412,6 +419,27 @@ Status Ingest::IssueRow(std::int64_t repo_id, const model::IssueRecord& i) {
   g->Bind(11, i.closed_at).Bind(12, i.merged_at).Bind(13, i.comments);
   BindReactions(*g, 14, i.reactions);
   return g->Run();
+}
+
+Status Ingest::RecordPullsMerged(std::int64_t repo_id,
+                                 const std::vector<model::IssueRecord>& pulls) {
+  for (const auto& p : pulls) {
+    if (p.number == 0 || !p.merged_at || p.merged_at->empty()) continue;
+    // A pull request the issues list has not brought yet gets its stand-in row (never its
+    // rollup); the issues list later takes the row over by (repo, number).
+    model::IssueRecord stand_in = p;
+    stand_in.from_pull_object = true;
+    if (stand_in.user) {
+      if (Status s = UpsertUser(*stand_in.user); !s.ok()) return s;
+    }
+    if (stand_in.id != 0) {
+      if (Status s = IssueRow(repo_id, stand_in); !s.ok()) return s;
+    }
+    GHH_STMT(g, kPullMerged);
+    g->Bind(1, repo_id).Bind(2, p.number).Bind(3, *p.merged_at);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 Status Ingest::UpsertIssues(std::int64_t repo_id, const std::vector<model::IssueRecord>& issues) {

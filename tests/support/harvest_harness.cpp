@@ -73,6 +73,7 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
   ho.core_limit = 100000000;
   ho.search_limit = 100000000;
   ho.latency = opts_.latency;
+  ho.graphql = opts_.graphql;
   handler_ = std::make_unique<GitHubHandler>(
       world_, [base = base_] { return *base; }, ho);
   Handler h = *handler_;
@@ -85,6 +86,12 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
         out.body = R"({"message":"Server Error"})";
         return out;
       }
+      return h(r);
+    };
+  }
+  if (opts_.respond) {
+    h = [h, respond = opts_.respond](const HttpRequest& r) {
+      if (auto out = respond(r)) return *out;
       return h(r);
     };
   }
@@ -122,6 +129,8 @@ HarvestRun HarvestHarness::Sync(const Clock& clock) {
   co.retry_base = std::chrono::milliseconds(1);
   co.secondary_base = std::chrono::seconds(1);
   co.max_retries = 10;
+  co.graphql = cfg_.github.graphql;
+  co.graphql_reserve = cfg_.github.graphql_reserve;
   app::DatabaseEtagStore etags(*db_);
   github::Client client(io, clock, &etags, co);
   harvest::Harvester harvester(io, clock, *db_, client, cfg_);
@@ -199,6 +208,9 @@ std::vector<CountsRow> HarvestHarness::Truth() const {
 }
 
 RequestFloor HarvestHarness::Floor() const { return world_->Floor(EveryWriterEveryCrawled()); }
+RequestFloor HarvestHarness::RepositoryFloor() const {
+  return world_->RepositoryFloor(EveryWriterEveryCrawled());
+}
 
 WorldSnapshot HarvestHarness::Snapshot() const {
   return world_->Read([](const WorldModel& m) {

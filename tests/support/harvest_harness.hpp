@@ -46,6 +46,11 @@ struct HarvestHarnessOptions {
   // keeps failing, unlike the faults, which a retry gets past).
   std::function<bool(const HttpRequest&)> fail_if;
   std::shared_ptr<std::atomic<bool>> failing = std::make_shared<std::atomic<bool>>(false);
+  // When set and it returns a response, that is the answer instead of the world's (a server
+  // answering something the world cannot, e.g. GraphQL's NOT_FOUND for a repository REST saw).
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> respond;
+  // fakehub's GraphQL endpoint (its bucket, window clock, partial errors, 404 switch).
+  GraphqlEndpointOptions graphql;
 };
 
 struct HarvestRun {
@@ -85,6 +90,8 @@ class HarvestHarness {
 
   // The fewest requests of a first harvest of the crawled projects (the world's own count).
   RequestFloor Floor() const;
+  // The cheapest exact repository-centred REST plan of the crawled projects (World).
+  RequestFloor RepositoryFloor() const;
   WorldSnapshot Snapshot() const;
   // The fewest requests that can read what changed since `before`: per list, ceil(changed
   // items / 100), where changed means new, a different updated_at, reaction rollup or merge

@@ -139,6 +139,7 @@ reactions_received = 0.5
 max_discovered_repos = 0
 overlap = "0s"
 refresh_reactions_days = 0
+revalidate_pages_per_list = 100000
 [[writers]]
 login = "dependabot[bot]"
 repos = ["a/b.c", "a-b/_x"]
@@ -176,10 +177,11 @@ repos = ["a/b.c", "a-b/_x"]
   CHECK(c.harvest.max_discovered_repos == 0);
   CHECK(c.harvest.overlap == std::chrono::seconds(0));
   CHECK(c.harvest.refresh_reactions_days == 0);
+  CHECK(c.harvest.revalidate_pages_per_list == 100000);
   REQUIRE(c.writers.size() == 1);
   CHECK(c.writers[0].login == "dependabot[bot]");
   CHECK(c.writers[0].repos == std::vector<std::string>{"a/b.c", "a-b/_x"});
-  CHECK(c.writers[0].line == 36);
+  CHECK(c.writers[0].line == 37);
 }
 
 TEST_CASE("a missing file is NotFound and names the file") {
@@ -257,6 +259,8 @@ TEST_CASE("out-of-range numbers name the range") {
         "ghharvest.toml:13: [github] concurrency: must be between 1 and 100");
   CHECK(ErrorOf(std::string(kGithub) + "concurrency = 101\n") ==
         "ghharvest.toml:3: [github] concurrency: must be between 1 and 100");
+  CHECK(ErrorOf(std::string(kGithub) + "[harvest]\nrevalidate_pages_per_list = -1\n") ==
+        "ghharvest.toml:4: [harvest] revalidate_pages_per_list: must be between 0 and 100000");
   CHECK(ErrorOf(std::string(kGithub) + "reserve = -1\n") ==
         "ghharvest.toml:3: [github] reserve: must be between 0 and 100000");
   CHECK(ErrorOf(std::string(kGithub) + "max_body_bytes = 1000\n") ==

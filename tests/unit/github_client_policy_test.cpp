@@ -686,9 +686,29 @@ TEST_CASE("over a scripted transport a 404 on /graphql means no GraphQL, from th
   REQUIRE_OK(again);
   CHECK(again->kind == GraphqlResponse::Kind::kUnavailable);
   CHECK(rig.transport->sent.size() == 1);  // the second was answered without asking
+  CHECK(rig.client->stats().graphql_requests == 1);
+  CHECK(rig.client->stats().graphql_points == 0);  // no GraphQL, no bucket to charge
   // REST goes on as before.
   auto rest = rig.Fetch("/users/a");
   CHECK(rest.ok());
+}
+
+TEST_CASE("over a scripted transport queries queued before the 404 on /graphql are not sent") {
+  ClientOptions o = Options();
+  o.concurrency = 1;  // the others wait in the queue while the first is answered
+  Rig rig([](const http::HttpGet&, int) { return Reply(404, R"({"message":"Not Found"})"); }, o);
+  std::vector<Result<GraphqlResponse>> out;
+  for (int i = 0; i < 3; ++i) {
+    rig.client->Graphql("{ viewer { login } }", "",
+                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
+  }
+  REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
+  for (const auto& r : out) {
+    REQUIRE_OK(r);
+    CHECK(r->kind == GraphqlResponse::Kind::kUnavailable);
+  }
+  CHECK(rig.transport->sent.size() == 1);
+  CHECK(rig.client->stats().graphql_requests == 1);
 }
 
 TEST_CASE("over a scripted transport graphql = false answers kUnavailable without a request") {

@@ -28,8 +28,8 @@ namespace {
 
 const std::string kApi = "https://api.github.com";
 const std::string kIssues = kApi +
-                            "/repos/o/r/issues?creator=alice&state=all&sort=updated&"
-                            "direction=asc&per_page=100";
+                            "/repos/o/r/issues?state=all&sort=created&direction=asc&"
+                            "per_page=100";
 
 // What the one list under test answers.
 enum class Issues { kGood, kWrongShape, kCutTwice };

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "files.hpp"
 #include "ghharvest/github/parse.hpp"
@@ -9,15 +10,20 @@
 
 namespace hv = ghharvest::harvest;
 
-TEST_CASE("list paths ask for 100 per page, oldest update first where the API can sort") {
-  CHECK(hv::ListPath(hv::ListKind::kIssues, "o/r.x", "Alice", std::nullopt) ==
-        "/repos/o/r.x/issues?creator=Alice&state=all&sort=updated&direction=asc&per_page=100");
-  CHECK(hv::ListPath(hv::ListKind::kCommits, "o/r", "alice", std::string("2026-01-01T00:00:00Z")) ==
-        "/repos/o/r/commits?author=alice&per_page=100&since=2026-01-01T00:00:00Z");
-  CHECK(hv::ListPath(hv::ListKind::kIssueComments, "o/r", "", std::nullopt) ==
-        "/repos/o/r/issues/comments?sort=updated&direction=asc&per_page=100");
-  CHECK(hv::ListPath(hv::ListKind::kReviewComments, "o/r", "", std::string("X")) ==
-        "/repos/o/r/pulls/comments?sort=updated&direction=asc&per_page=100&since=X");
+TEST_CASE("a repository's lists: commits since a date, the rest oldest-created first") {
+  CHECK(hv::ListPath(hv::ListKind::kIssues, "o/r.x", std::nullopt) ==
+        "/repos/o/r.x/issues?state=all&sort=created&direction=asc&per_page=100");
+  CHECK(hv::ListPath(hv::ListKind::kCommits, "o/r", std::string("2026-01-01T00:00:00Z")) ==
+        "/repos/o/r/commits?per_page=100&since=2026-01-01T00:00:00Z");
+  CHECK(hv::ListPath(hv::ListKind::kCommits, "o/r", std::nullopt) ==
+        "/repos/o/r/commits?per_page=100");
+  CHECK(hv::ListPath(hv::ListKind::kIssueComments, "o/r", std::nullopt) ==
+        "/repos/o/r/issues/comments?sort=created&direction=asc&per_page=100");
+  // No `since` on a creation-ordered list: its pages must keep their URLs and ETags.
+  CHECK(hv::ListPath(hv::ListKind::kReviewComments, "o/r", std::string("X")) ==
+        "/repos/o/r/pulls/comments?sort=created&direction=asc&per_page=100");
+  CHECK_FALSE(hv::InCreationOrder(hv::ListKind::kCommits));
+  CHECK(hv::InCreationOrder(hv::ListKind::kIssues));
   CHECK(hv::PullsPath("o/r") ==
         "/repos/o/r/pulls?state=all&sort=updated&direction=desc&per_page=100");
   CHECK(hv::ReviewsPath("o/r", 42) == "/repos/o/r/pulls/42/reviews?per_page=100");
@@ -28,6 +34,105 @@ TEST_CASE("scopes name the project, and the writer in lower case for per-writer 
   CHECK(hv::RepoScope("Octo/Repo") == "Octo/Repo");
   CHECK(hv::WriterScope("Alice", "Octo/Repo") == "alice@Octo/Repo");
   CHECK(std::string(hv::ListEndpoint(hv::ListKind::kReviewComments)) == "review_comments");
+}
+
+TEST_CASE("a re-read page speaks for the stretch from the previous page's end to its own") {
+  // The first page starts the list; a middle page ends at its last id.
+  auto first = hv::PageStretch(1, false, std::nullopt, {5, 7, 9}, false);
+  CHECK(first.check);
+  CHECK_FALSE(first.lower.has_value());
+  CHECK(first.upper == 9);
+  // After a page that ended at 9: (9, 20].
+  auto mid = hv::PageStretch(2, true, 9, {12, 20}, false);
+  CHECK(mid.check);
+  CHECK(mid.lower == 9);
+  CHECK(mid.upper == 20);
+  // The last page reaches the end of the list.
+  auto last = hv::PageStretch(3, true, 20, {21}, true);
+  CHECK(last.lower == 20);
+  CHECK_FALSE(last.upper.has_value());
+  // Where the previous page ended is unknown: only between the page's own items.
+  auto unknown = hv::PageStretch(4, false, std::nullopt, {30, 25, 40}, false);
+  CHECK(unknown.check);
+  CHECK(unknown.lower == 24);
+  CHECK(unknown.upper == 40);
+  // An empty last page after a known end: everything after it is gone.
+  auto empty_last = hv::PageStretch(2, true, 9, {}, true);
+  CHECK(empty_last.check);
+  CHECK(empty_last.lower == 9);
+  CHECK_FALSE(empty_last.upper.has_value());
+  // An empty list: everything is gone.
+  auto empty = hv::PageStretch(1, false, std::nullopt, {}, true);
+  CHECK(empty.check);
+  CHECK_FALSE(empty.lower.has_value());
+  CHECK_FALSE(empty.upper.has_value());
+  // An empty page that is not the last, or one of unknown start with nothing on it: no check.
+  CHECK_FALSE(hv::PageStretch(2, true, 9, {}, false).check);
+  CHECK_FALSE(hv::PageStretch(3, false, std::nullopt, {}, true).check);
+}
+
+TEST_CASE("a revalidation budget reads page 1, a sweep window and the newest pages") {
+  // Within the budget, or without one: the whole list.
+  for (auto r : {hv::PlanRevalidation(50, 0, 0), hv::PlanRevalidation(6, 6, 0),
+                 hv::PlanRevalidation(0, 6, 0)}) {
+    REQUIRE(r.blocks.size() == 1);
+    CHECK(r.blocks[0].first == 1);
+    CHECK_FALSE(r.blocks[0].last.has_value());
+    CHECK(r.next_sweep == 0);
+  }
+  // Budget 9 on 40 pages: newest 3 (38..end), window of 5 from the sweep start.
+  auto r = hv::PlanRevalidation(40, 9, 0);
+  REQUIRE(r.blocks.size() == 2);  // page 1 and the window starting at 2 are adjacent
+  CHECK(r.blocks[0].first == 1);
+  CHECK(r.blocks[0].last == 6);
+  CHECK(r.blocks[1].first == 38);
+  CHECK_FALSE(r.blocks[1].last.has_value());
+  CHECK(r.next_sweep == 6);  // the next window shares page 6 with this one
+  r = hv::PlanRevalidation(40, 9, 6);
+  REQUIRE(r.blocks.size() == 3);
+  CHECK(r.blocks[1].first == 6);
+  CHECK(r.blocks[1].last == 10);
+  CHECK(r.next_sweep == 10);
+  // The window reaching the newest pages merges with them, and the sweep wraps.
+  r = hv::PlanRevalidation(40, 9, 34);
+  REQUIRE(r.blocks.size() == 2);
+  CHECK(r.blocks[1].first == 34);
+  CHECK_FALSE(r.blocks[1].last.has_value());
+  CHECK(r.next_sweep == 2);
+  // A sweep start out of range (the list shrank) starts over.
+  CHECK(hv::PlanRevalidation(40, 9, 1000).blocks[0].last == 6);
+  // Every page is read within the bound: simulate the cycles.
+  for (int budget : {4, 5, 9, 20}) {
+    for (std::int64_t pages : {5, 13, 40, 101}) {
+      CAPTURE(budget);
+      CAPTURE(pages);
+      std::int64_t bound = hv::RevalidationBound(pages, budget);
+      std::vector<int> seen(static_cast<std::size_t>(pages + 1), 0);
+      std::int64_t sweep = 0;
+      for (std::int64_t cycle = 0; cycle < bound; ++cycle) {
+        auto plan = hv::PlanRevalidation(pages, budget, sweep);
+        std::int64_t read = 0;
+        for (const auto& b : plan.blocks)
+          for (std::int64_t p = b.first; p <= b.last.value_or(pages); ++p, ++read)
+            seen[static_cast<std::size_t>(p)]++;
+        CHECK(read <= std::max(budget, 4));
+        sweep = plan.next_sweep;
+      }
+      for (std::int64_t p = 1; p <= pages; ++p) CHECK(seen[static_cast<std::size_t>(p)] > 0);
+    }
+  }
+  CHECK(hv::RevalidationBound(40, 9) == 9);
+}
+
+TEST_CASE("page URLs are made from GitHub's own page-2 link") {
+  CHECK(hv::PageUrl("https://api.github.com/repositories/1/issues?state=all&per_page=100&page=2",
+                    7) ==
+        "https://api.github.com/repositories/1/issues?state=all&per_page=100&page=7");
+  CHECK(hv::PageUrl("https://h/x?page=2&per_page=100", 12) == "https://h/x?page=12&per_page=100");
+  // per_page=20 is not the page parameter.
+  CHECK(hv::PageUrl("https://h/x?per_page=2&page=2", 3) == "https://h/x?per_page=2&page=3");
+  CHECK_FALSE(hv::PageUrl("https://h/x?cursor=abc", 3).has_value());
+  CHECK_FALSE(hv::PageUrl("https://h/x?page=20", 3).has_value());
 }
 
 TEST_CASE("the watermark is the newest timestamp minus the overlap") {

@@ -27,8 +27,10 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
+#include "harvest/plan.hpp"
 #include "harvest_harness.hpp"
 #include "test_paths.hpp"
 #include "world/github_handler.hpp"
@@ -475,6 +477,8 @@ TEST_CASE("a list that keeps failing is recorded and skipped, the next cycle com
   };
   *o.failing = true;
   HarvestHarness h(o);
+  // The REST reviews walk's failures (a failing GraphQL read: harvest_graphql_test).
+  h.config().github.graphql = false;
   auto first = h.Sync();
   CHECK(first.status.code() == gh::Status::Code::kUnavailable);
   CHECK(first.stats.scopes_failed > 0);
@@ -551,7 +555,7 @@ gh::testing::AdvanceSpec ReactionsOnly() {
 
 }  // namespace
 
-TEST_CASE("new reactions that leave updated_at alone are picked up by the refresh window") {
+TEST_CASE("new reactions that leave updated_at alone are picked up by revalidating pages") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 20000;
@@ -565,19 +569,143 @@ TEST_CASE("new reactions that leave updated_at alone are picked up by the refres
   CheckCounts(h, "after reactions only");
 }
 
-TEST_CASE("without the refresh window, such reactions on long lists are missed (control)") {
+TEST_CASE("reactions on items of any age, edits and deletions: exact, the deleted tombstoned") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
-  o.spec.items = 20000;
   HarvestHarness h(o);
-  h.config().harvest.refresh_reactions_days = 0;
   REQUIRE_OK(h.Sync().status);
-  h.world().Advance(ReactionsOnly());
-  REQUIRE_OK(h.Sync().status);
-  // The lists longer than a page moved their `since` past the reacted items.
-  auto stored = h.Stored();
-  REQUIRE_OK(stored);
-  CHECK(*stored != h.Truth());
+  CheckCounts(h, "after the first sync");
+  gh::testing::AdvanceSpec a;
+  a.new_items = a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.edits = 50;
+  a.old_reactions = 300;
+  a.old_removed_reactions = 50;
+  a.deleted_issues = 10;
+  a.deleted_comments = 30;
+  a.deleted_review_comments = 10;
+  auto res = h.world().Advance(a);
+  REQUIRE(res.issues_deleted == 10);
+  h.handler().ResetCounters();
+  auto r = h.Sync();
+  CHECK_OK(r.status);
+  CHECK(r.stats.counts_changed);
+  CheckCounts(h, "after old reactions, edits and deletions");
+  // Every deleted item the harvester had stored is now a tombstone: deleted issues, their
+  // comments and the comments deleted on their own.
+  std::int64_t deleted = h.world().Read([](const gh::testing::WorldModel& m) {
+    std::int64_t n = 0;
+    for (const auto& repo : m.repos) {
+      for (const auto& i : repo.issues) n += i.deleted;
+      for (const auto& c : repo.issue_comments) n += c.deleted;
+      for (const auto& c : repo.review_comments) n += c.deleted;
+    }
+    return n;
+  });
+  gh::store::ListPages pages(h.db());
+  auto tombstones = pages.CountTombstones();
+  REQUIRE_OK(tombstones);
+  CHECK(*tombstones == deleted);
+  CHECK(r.stats.items_deleted == deleted);
+  // Only the changed pages cost points: far fewer than a first sync's.
+  auto c = h.handler().counters();
+  MESSAGE("after old reactions, edits, deletions: requests="
+          << c.requests << " 304=" << c.not_modified << " points=" << c.primary_points());
+  CHECK(c.not_modified > 0);
+  // An idle sync after that: all 304, nothing tombstoned again.
+  h.handler().ResetCounters();
+  auto idle = h.Sync();
+  CHECK_OK(idle.status);
+  CHECK(h.handler().counters().primary_points() == 0);
+  CHECK(idle.stats.items_deleted == 0);
+  CheckCounts(h, "after an idle sync");
+}
+
+TEST_CASE(
+    "under a revalidation budget every change is seen within the bound, never a false death") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  o.spec.projects = 3;  // long lists: about 20 pages of issue comments per repository
+  HarvestHarness h(o);
+  const int budget = 4;
+  h.config().harvest.revalidate_pages_per_list = budget;
+  REQUIRE_OK(h.Sync().status);  // nothing known yet: every page
+  CheckCounts(h, "after the first sync");
+  gh::testing::AdvanceSpec a;
+  a.new_items = 30;
+  a.edits = 20;
+  a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.old_reactions = 200;
+  a.deleted_issues = 5;
+  a.deleted_comments = 20;
+  a.deleted_review_comments = 5;
+  h.world().Advance(a);
+  // The longest list decides how many cycles a full round of the sweep takes.
+  std::int64_t longest = h.world().Read([](const gh::testing::WorldModel& m) {
+    std::int64_t n = 0;
+    for (const auto& r : m.repos)
+      n = std::max<std::int64_t>(n, static_cast<std::int64_t>(r.issue_comments.size()));
+    return n;
+  });
+  std::int64_t bound = gh::harvest::RevalidationBound((longest + 99) / 100 + 1, budget);
+  REQUIRE(bound > 1);
+  std::set<std::int64_t> deleted = h.world().Read([](const gh::testing::WorldModel& m) {
+    std::set<std::int64_t> ids;
+    for (const auto& r : m.repos) {
+      for (const auto& i : r.issues)
+        if (i.deleted) ids.insert(i.id);
+      for (const auto* list : {&r.issue_comments, &r.review_comments})
+        for (const auto& c : *list)
+          if (c.deleted) ids.insert(c.id);
+    }
+    return ids;
+  });
+  bool exact_early = true;
+  for (std::int64_t cycle = 0; cycle < bound; ++cycle) {
+    h.handler().ResetCounters();
+    auto r = h.Sync();
+    CHECK_OK(r.status);
+    // At most `budget` pages of each creation-ordered list per cycle (3 lists per repository).
+    auto c = h.handler().counters();
+    std::int64_t lists = c.per_route["/repos/{o}/{r}/issues"] +
+                         c.per_route["/repos/{o}/{r}/issues/comments"] +
+                         c.per_route["/repos/{o}/{r}/pulls/comments"];
+    CHECK(lists <= 3 * o.spec.projects * budget);
+    // Whatever is tombstoned was deleted on GitHub, in every cycle.
+    auto stmt = h.db().Prepare("SELECT id FROM tombstones");
+    REQUIRE_OK(stmt);
+    gh::store::StatementGuard g(**stmt);
+    while (g->Step()) CHECK(deleted.count(g->Int(0)) == 1);
+    auto stored = h.Stored();
+    REQUIRE_OK(stored);
+    if (cycle == 0) exact_early = *stored == h.Truth();
+  }
+  // One cycle under the budget cannot see every old page; a full round does.
+  CHECK_FALSE(exact_early);
+  CheckCounts(h, "after a full round of the sweep");
+  gh::store::ListPages pages(h.db());
+  auto tombstones = pages.CountTombstones();
+  REQUIRE_OK(tombstones);
+  CHECK(*tombstones == static_cast<std::int64_t>(deleted.size()));
+}
+
+TEST_CASE("a week of activity: exact after each of three weeks, with and without faults") {
+  for (double rate : {0.0, 0.2}) {
+    CAPTURE(rate);
+    HarvestHarnessOptions o;
+    o.spec = BigWorld();
+    o.spec.items = 8000;
+    o.fault_rate = rate;
+    HarvestHarness h(o);
+    REQUIRE_OK(h.Sync().status);
+    CheckCounts(h, "after the first sync");
+    for (int week = 0; week < 3; ++week) {
+      h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+      auto r = h.Sync();
+      CHECK_OK(r.status);
+      CheckCounts(h, "after a week of activity");
+      CHECK(DuplicateRows(h) == 0);
+    }
+  }
 }
 
 TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes exactly") {

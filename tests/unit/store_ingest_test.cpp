@@ -9,9 +9,11 @@
 #include <tuple>
 #include <vector>
 
+#include "files.hpp"
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/list_pages.hpp"
 #include "manual_clock.hpp"
 
 using namespace ghharvest;
@@ -275,6 +277,116 @@ TEST_CASE("a pull request first seen in an event takes its issue id from the iss
   CHECK(Int(*db, "SELECT id FROM issues WHERE number = 7") == 9007);
   CHECK(Int(*db, "SELECT reactions_total FROM issues WHERE number = 7") == 2);
   CHECK(Int(*db, "SELECT state = 'closed' FROM issues WHERE number = 7") == 1);
+}
+
+// GitHub's own examples: the issues list's pull request #1347 carries a pull_request object
+// without merged_at (as older servers send it), the pulls list's #1347 carries merged_at.
+TEST_CASE("prs_merged comes from the pulls list when the issues list lacks it, in either order") {
+  auto issues = ParseIssueList(testing::ReadFixture("openapi/example-issue-items.json"));
+  auto pulls =
+      ParseIssueList(testing::ReadFixture("openapi/example-pull-request-simple-items.json"));
+  REQUIRE_OK(issues);
+  REQUIRE_OK(pulls);
+  REQUIRE(issues->size() == 1);
+  REQUIRE(pulls->size() == 1);
+  REQUIRE((*issues)[0].is_pull);
+  REQUIRE_FALSE((*issues)[0].merged_at.has_value());
+  REQUIRE((*pulls)[0].merged_at == std::string("2011-01-26T19:01:12Z"));
+  auto issue = (*issues)[0];
+  issue.reactions.total = 5;  // the rollup only the issues list carries
+  issue.comments = 3;
+  for (bool pulls_first : {false, true}) {
+    CAPTURE(pulls_first);
+    auto db = OpenDb();
+    store::Ingest in(*db);
+    if (pulls_first) REQUIRE_OK(in.RecordPullsMerged(100, *pulls));
+    REQUIRE_OK(in.UpsertIssues(100, {issue}));
+    if (!pulls_first) REQUIRE_OK(in.RecordPullsMerged(100, *pulls));
+    // One row, under the issue's id, merged, with the issues list's rollup and comments.
+    CHECK(Int(*db, "SELECT count(*) FROM issues") == 1);
+    CHECK(Int(*db, "SELECT id FROM issues WHERE number = 1347") == issue.id);
+    CHECK(Int(*db, "SELECT merged_at = '2011-01-26T19:01:12Z' FROM issues") == 1);
+    CHECK(Int(*db, "SELECT reactions_total FROM issues") == 5);
+    CHECK(Int(*db, "SELECT comments FROM issues") == 3);
+    CHECK(Int(*db, "SELECT is_pull FROM issues") == 1);
+    // The issues list read again (still without merged_at) does not unmerge it.
+    REQUIRE_OK(in.UpsertIssues(100, {issue}));
+    auto again = issue;
+    again.updated_at = "2030-01-01T00:00:00Z";
+    REQUIRE_OK(in.UpsertIssues(100, {again}));
+    CHECK(Int(*db, "SELECT merged_at IS NOT NULL FROM issues") == 1);
+    // And the pulls list read again changes nothing.
+    REQUIRE_OK(in.RecordPullsMerged(100, *pulls));
+    CHECK(Int(*db, "SELECT count(*) FROM issues") == 1);
+    CHECK(Int(*db, "SELECT reactions_total FROM issues") == 5);
+  }
+  // A pull request the pulls list shows unmerged records nothing.
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  auto open_pull = *pulls;
+  open_pull[0].merged_at.reset();
+  REQUIRE_OK(in.RecordPullsMerged(100, open_pull));
+  CHECK(Int(*db, "SELECT count(*) FROM issues") == 0);
+}
+
+TEST_CASE("items missing from a re-read stretch become tombstones and leave the counts") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  store::ListPages pages(*db);
+  REQUIRE_OK(
+      in.UpsertIssueComments(100, {Comment(10, 1, U(1, "alice")), Comment(11, 1, U(1, "alice"), 4),
+                                   Comment(12, 1, U(2, "bob")), Comment(13, 1, U(2, "bob"))}));
+  REQUIRE_OK(in.UpsertIssueComments(200, {Comment(12000, 1, U(1, "alice"))}));
+  // The stretch (10, 13] re-read holds 12 and 13: 11 is gone; 10 is outside the stretch.
+  auto n = pages.TombstoneMissing(store::ItemTable::kIssueComments, 100, 10, 13, {12, 13},
+                                  "2026-01-05T00:00:00Z");
+  REQUIRE_OK(n);
+  CHECK(*n == 1);
+  CHECK(Int(*db, "SELECT count(*) FROM issue_comments WHERE id = 11") == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM issue_comments") == 4);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM tombstones WHERE kind = 'issue_comment' AND id = 11 AND"
+            " repo_id = 100 AND reactions_total = 4 AND noticed_at = '2026-01-05T00:00:00Z'") == 1);
+  // An open upper bound reaches the end; another repository's rows are never touched.
+  auto rest = pages.AnyAfter(store::ItemTable::kIssueComments, 100, 13);
+  REQUIRE_OK(rest);
+  CHECK_FALSE(*rest);
+  n = pages.TombstoneMissing(store::ItemTable::kIssueComments, 100, std::nullopt, std::nullopt,
+                             {10}, "2026-01-06T00:00:00Z");
+  REQUIRE_OK(n);
+  CHECK(*n == 2);
+  CHECK(Int(*db, "SELECT count(*) FROM issue_comments WHERE repo_id = 200") == 1);
+  auto count = pages.CountTombstones(100);
+  REQUIRE_OK(count);
+  CHECK(*count == 3);
+  // An item seen again is alive: its tombstone goes when it is stored and listed again.
+  REQUIRE_OK(in.UpsertIssueComments(100, {Comment(11, 1, U(1, "alice"), 4)}));
+  n = pages.TombstoneMissing(store::ItemTable::kIssueComments, 100, std::nullopt, std::nullopt,
+                             {10, 11}, "2026-01-07T00:00:00Z");
+  REQUIRE_OK(n);
+  count = pages.CountTombstones(100);
+  REQUIRE_OK(count);
+  CHECK(*count == 2);
+  // Page ends round-trip; shorter lists forget their later pages.
+  REQUIRE_OK(pages.Set("issue_comments", "o/r", 1, {13}, "2026-01-07T00:00:00Z"));
+  REQUIRE_OK(pages.Set("issue_comments", "o/r", 2, {std::nullopt}, "2026-01-07T00:00:00Z"));
+  auto p1 = pages.Get("issue_comments", "o/r", 1);
+  REQUIRE_OK(p1);
+  REQUIRE(p1->has_value());
+  CHECK((*p1)->last_id == 13);
+  REQUIRE_OK(pages.DropAfter("issue_comments", "o/r", 1));
+  auto p2 = pages.Get("issue_comments", "o/r", 2);
+  REQUIRE_OK(p2);
+  CHECK_FALSE(p2->has_value());
+  // Issues: stand-ins for pull requests (negative ids) are never tombstoned.
+  auto pull = Issue(777, 9, U(1, "alice"), true);
+  pull.from_pull_object = true;
+  REQUIRE_OK(in.UpsertIssues(100, {pull, Issue(5, 1, U(1, "alice"))}));
+  n = pages.TombstoneMissing(store::ItemTable::kIssues, 100, std::nullopt, std::nullopt, {},
+                             "2026-01-07T00:00:00Z");
+  REQUIRE_OK(n);
+  CHECK(*n == 1);
+  CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id = -777") == 1);
 }
 
 TEST_CASE("user types: actors without a type keep a known Bot, [bot] logins start as bots") {

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <simdjson.h>
 #include "check_ok.hpp"
@@ -751,6 +752,165 @@ TEST_CASE("taking reactions back shrinks rollups without touching updated_at") {
   auto after = sum();
   CHECK(after.first == before.first - res.reactions_removed);
   CHECK(after.second == before.second);
+}
+
+// Old items: created long before the advance, far outside any "recent" window.
+TEST_CASE("a reaction on an item of any age changes its page and ETag but not updated_at") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  // The oldest page of a created-ascending list: its items are hundreds of days old.
+  std::string target =
+      "/repos/octo-org/hello_world-2/issues?state=all&sort=created&direction=asc&per_page=100";
+  auto first = h(Get(target));
+  REQUIRE(first.status == 200);
+  std::string etag = Header(first, "etag");
+  auto snapshot =
+      world->Read([](const WorldModel& m) { return *m.Repo("octo-org/hello_world-2"); });
+  AdvanceSpec a;
+  a.new_items = a.edits = a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.old_reactions = 400;
+  auto res = world->Advance(a);
+  CHECK(res.reactions_added == 400);
+  int old_reacted = 0, first_page_changed = 0;
+  world->Read([&](const WorldModel& m) {
+    const WorldRepo* r = m.Repo("octo-org/hello_world-2");
+    // Only items far outside any "recent" window: they too get reactions.
+    for (std::size_t i = 0; i < snapshot.issues.size(); ++i) {
+      const auto& now = r->issues[i];
+      const auto& was = snapshot.issues[i];
+      CHECK(now.updated == was.updated);
+      bool changed =
+          now.reactions.total() != was.reactions.total() || now.reactions.n != was.reactions.n;
+      if (m.now - now.created > 60 * 86400 && changed) ++old_reacted;
+      if (i < 100 && changed) ++first_page_changed;
+    }
+    return 0;
+  });
+  REQUIRE(old_reacted > 0);
+  // The page that lists a reacted item changed (its body, so its ETag); updated_at did not.
+  REQUIRE(first_page_changed > 0);
+  auto again = h(Get(target, {{"if-none-match", etag}}));
+  CHECK(again.status == 200);
+  CHECK(Header(again, "etag") != etag);
+  auto unchanged = h(Get(target, {{"if-none-match", Header(again, "etag")}}));
+  CHECK(unchanged.status == 304);
+}
+
+TEST_CASE("deleted issues and comments vanish from lists and the truth, their URLs answer 404") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  auto logins = world->WriterConfigLogins();
+  auto truth_before = world->TruthCounts(logins);
+  std::string issues =
+      "/repos/octo-org/hello_world-2/issues?state=all&sort=created&direction=asc&per_page=100";
+  std::string comments =
+      "/repos/octo-org/hello_world-2/issues/comments?sort=created&direction=asc&per_page=100";
+  std::string review_comments =
+      "/repos/octo-org/hello_world-2/pulls/comments?sort=created&direction=asc&per_page=100";
+  auto issues_before = CollectIds(h, kBase, issues, "number");
+  auto comments_before = CollectIds(h, kBase, comments);
+  auto reviews_before = CollectIds(h, kBase, review_comments);
+  AdvanceSpec a;
+  a.new_items = a.edits = a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.deleted_issues = 60;
+  a.deleted_comments = 100;
+  a.deleted_review_comments = 60;
+  auto res = world->Advance(a);
+  CHECK(res.issues_deleted == 60);
+  CHECK(res.comments_deleted == 100);
+  CHECK(res.review_comments_deleted == 60);
+  CHECK(world->TruthCounts(logins) != truth_before);
+  std::set<std::int64_t> gone_issues, gone_comments, gone_reviews;
+  int comment_count_on_live = 0;
+  world->Read([&](const WorldModel& m) {
+    const WorldRepo* r = m.Repo("octo-org/hello_world-2");
+    for (const auto& i : r->issues) {
+      if (i.deleted) {
+        CHECK_FALSE(i.is_pull);  // GitHub cannot delete pull requests
+        gone_issues.insert(i.number);
+      }
+    }
+    for (const auto& c : r->issue_comments) {
+      if (c.deleted) gone_comments.insert(c.id);
+      // A deleted issue takes its comments along.
+      if (r->issues[static_cast<std::size_t>(c.number - 1)].deleted) CHECK(c.deleted);
+    }
+    for (const auto& c : r->review_comments)
+      if (c.deleted) gone_reviews.insert(c.id);
+    for (const auto& i : r->issues) {
+      int live = 0;
+      for (const auto& c : r->issue_comments) live += c.number == i.number && !c.deleted;
+      if (!i.deleted && i.comments == live) comment_count_on_live++;
+      if (!i.deleted) CHECK(i.comments == live);
+    }
+    return 0;
+  });
+  auto issues_after = CollectIds(h, kBase, issues, "number");
+  auto comments_after = CollectIds(h, kBase, comments);
+  auto reviews_after = CollectIds(h, kBase, review_comments);
+  CHECK(issues_after.size() == issues_before.size() - gone_issues.size());
+  CHECK(comments_after.size() == comments_before.size() - gone_comments.size());
+  CHECK(reviews_after.size() == reviews_before.size() - gone_reviews.size());
+  for (auto n : issues_after) CHECK(gone_issues.count(n) == 0);
+  for (auto id : comments_after) CHECK(gone_comments.count(id) == 0);
+  for (auto id : reviews_after) CHECK(gone_reviews.count(id) == 0);
+  if (!gone_issues.empty()) {
+    auto n = *gone_issues.begin();
+    CHECK(h(Get(fmt::format("/repos/octo-org/hello_world-2/issues/{}", n))).status == 404);
+    CHECK(h(Get(fmt::format("/repos/octo-org/hello_world-2/issues/{}/comments", n))).status == 404);
+  }
+  if (!gone_comments.empty()) {
+    CHECK(h(Get(fmt::format("/repos/octo-org/hello_world-2/issues/comments/{}",
+                            *gone_comments.begin())))
+              .status == 404);
+  }
+  if (!gone_reviews.empty()) {
+    CHECK(h(Get(fmt::format("/repos/octo-org/hello_world-2/pulls/comments/{}",
+                            *gone_reviews.begin())))
+              .status == 404);
+  }
+  CHECK(h(Get(fmt::format("/repos/octo-org/hello_world-2/issues/comments/{}", comments_after[0])))
+            .status == 200);
+  CHECK(h(Get(fmt::format("/repos/octo-org/hello_world-2/pulls/comments/{}", reviews_after[0])))
+            .status == 200);
+  CHECK(comment_count_on_live > 0);
+}
+
+TEST_CASE("a week of activity edits, reacts on old items and deletes, and the truth follows") {
+  auto world = std::make_shared<World>(Small());
+  auto logins = world->WriterConfigLogins();
+  auto before = world->TruthCounts(logins);
+  WorldTime t0 = world->Now();
+  auto res = world->Advance(WeekOfActivity(world->ItemCount()));
+  CHECK(world->Now() == t0 + 7 * 86400);
+  CHECK(res.items_added > 0);
+  CHECK(res.edits > 0);
+  CHECK(res.reactions_added > 0);
+  CHECK(res.reactions_removed > 0);
+  CHECK(res.issues_deleted > 0);
+  CHECK(res.comments_deleted > 0);
+  CHECK(world->TruthCounts(logins) != before);
+}
+
+TEST_CASE("lists sorted by creation ascending keep their old pages as the repository grows") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string first_page =
+      "/repos/octo-org/hello_world-2/issues/comments?sort=created&direction=asc&per_page=30";
+  auto before = h(Get(first_page));
+  REQUIRE(before.status == 200);
+  AdvanceSpec a;
+  a.edits = a.new_reactions = a.removed_reactions = a.merges = 0;
+  a.new_items = 500;
+  world->Advance(a);
+  // New comments land on the last page; the first one is byte for byte the same: a 304.
+  CHECK(h(Get(first_page, {{"if-none-match", Header(before, "etag")}})).status == 304);
+  // Descending by creation, the first page is where they land.
+  std::string newest =
+      "/repos/octo-org/hello_world-2/issues/comments?sort=created&direction=desc&per_page=30";
+  auto ids = CollectIds(h, kBase, newest);
+  REQUIRE(ids.size() > 1);
+  CHECK(ids.front() > ids.back());
 }
 
 TEST_CASE("a coarse time quantum makes many items share a timestamp") {

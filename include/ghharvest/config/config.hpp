@@ -68,7 +68,9 @@ struct ScoringConfig {
 struct HarvestConfig {
   int max_discovered_repos = 50;          // per writer, when discovery is used
   std::chrono::seconds overlap{10 * 60};  // watermark overlap margin
-  int refresh_reactions_days = 30;        // re-read rollups of items newer than this
+  int refresh_reactions_days = 30;        // no longer used (accepted so old configs load)
+  // Pages of one creation-ordered list revalidated per cycle (0: all); see docs/harvesting.md.
+  int revalidate_pages_per_list = 0;
 };
 
 // [blogs]: the writers' blog feeds (WriterConfig::blog_feeds).

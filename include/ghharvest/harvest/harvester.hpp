@@ -37,7 +37,9 @@ struct Config;
 namespace ghharvest::harvest {
 
 // What one endpoint ("repo", "commits", "issues", "issue_comments", "review_comments",
-// "pulls", "reviews", "search", "user_repos", "events") cost and brought.
+// "pulls", "reviews", "graphql_reviews", "search", "user_repos", "events") cost and brought.
+// For "graphql_reviews", `requests` are answered queries; the reviews they bring are counted
+// under "reviews" (`pages`: one per pull request stored), through the same store as REST's.
 struct EndpointStats {
   std::int64_t requests = 0;      // responses received (after the client's retries)
   std::int64_t not_modified = 0;  // of which 304
@@ -51,9 +53,14 @@ struct HarvestStats {
   std::int64_t not_modified = 0;
   std::int64_t pages = 0;
   std::int64_t items_upserted = 0;
-  std::int64_t failures = 0;        // requests given up
-  std::int64_t scopes_failed = 0;   // lists skipped this cycle (watermark kept)
-  std::int64_t points_spent = 0;    // primary points (client's count, during this sync)
+  std::int64_t items_deleted = 0;  // gone from GitHub's lists: moved to tombstones
+  std::int64_t failures = 0;       // requests given up
+  std::int64_t scopes_failed = 0;  // lists skipped this cycle (watermark kept)
+  std::int64_t points_spent = 0;   // primary points (client's count, during this sync)
+  // GraphQL, in its own bucket (client's count, during this sync): POSTs sent (retries
+  // included) and points charged. Beside `requests`/`points_spent`, which are REST's.
+  std::int64_t graphql_requests = 0;
+  std::int64_t graphql_points = 0;
   std::int64_t projects = 0;        // projects crawled
   std::int64_t projects_fresh = 0;  // skipped by a one-writer sync: crawled < poll_interval/2 ago
   std::int64_t projects_gone = 0;   // projects found gone (404/410) this cycle

@@ -93,6 +93,13 @@ class Ingest {
   // Items without number (or, for issues-list records, without id) are skipped.
   Status UpsertIssues(std::int64_t repo_id, const std::vector<model::IssueRecord>& issues);
   Status UpsertIssue(std::int64_t repo_id, const model::IssueRecord& issue);
+  // The pulls list's pull requests (records parsed from pull objects: `id` is the pull
+  // request's): each merged one's merged_at is stored where the issues list left it unset
+  // (older servers send no pull_request.merged_at). Nothing else of an issue row changes, so
+  // its rollup and comment count stay the issues list's. A pull request not stored yet gets
+  // the stand-in row of UpsertIssues' pull objects. An issues list that carries no merged_at
+  // never clears one.
+  Status RecordPullsMerged(std::int64_t repo_id, const std::vector<model::IssueRecord>& pulls);
   Status UpsertIssueComments(std::int64_t repo_id,
                              const std::vector<model::CommentRecord>& comments);
   Status UpsertReviewComments(std::int64_t repo_id,

@@ -539,7 +539,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
   auto issue_at = [&](const std::string& s) -> const WorldIssue* {
     try {
       std::int64_t n = std::stoll(s);
-      if (n >= 1 && n <= static_cast<std::int64_t>(repo.issues.size()))
+      if (n >= 1 && n <= static_cast<std::int64_t>(repo.issues.size()) &&
+          !repo.issues[static_cast<std::size_t>(n - 1)].deleted)
         return &repo.issues[static_cast<std::size_t>(n - 1)];
     } catch (const std::exception&) {
     }
@@ -582,6 +583,7 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       return Error(422, "Validation Failed");
     std::vector<const WorldIssue*> list;
     for (const auto& i : repo.issues) {
+      if (i.deleted) continue;
       if (since && i.updated < *since) continue;
       if (state == "open" && i.closed) continue;
       if (state == "closed" && !i.closed) continue;
@@ -612,6 +614,7 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     if (!ReadSince(req, "since", &since)) return Error(422, "Validation Failed");
     std::vector<const WorldComment*> list;
     for (const auto& c : all) {
+      if (c.deleted) continue;
       if (number && c.number != *number) continue;
       if (since && c.updated < *since) continue;
       list.push_back(&c);
@@ -635,6 +638,24 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
   if (rest.size() == 2 && rest[0] == "issues" && rest[1] == "comments") {
     *route = "/repos/{o}/{r}/issues/comments";
     return comments(repo.issue_comments, std::nullopt, false);
+  }
+  // One comment by its id: 404 once deleted, as on GitHub.
+  auto one_comment = [&](const std::vector<WorldComment>& all, const std::string& id,
+                         bool review) -> Reply {
+    for (const auto& c : all) {
+      if (std::to_string(c.id) != id) continue;
+      if (c.deleted) break;
+      return {200, review ? ctx.ReviewComment(repo, c) : ctx.IssueComment(repo, c), {}};
+    }
+    return NotFound();
+  };
+  if (rest.size() == 3 && rest[0] == "issues" && rest[1] == "comments") {
+    *route = "/repos/{o}/{r}/issues/comments/{id}";
+    return one_comment(repo.issue_comments, rest[2], false);
+  }
+  if (rest.size() == 3 && rest[0] == "pulls" && rest[1] == "comments") {
+    *route = "/repos/{o}/{r}/pulls/comments/{id}";
+    return one_comment(repo.review_comments, rest[2], true);
   }
   if (rest.size() == 2 && rest[0] == "issues") {
     *route = "/repos/{o}/{r}/issues/{n}";
@@ -726,7 +747,8 @@ Reply GitHubHandler::State::Search(const HttpRequest& req, const Ctx& ctx) {
     for (const auto& [k, v] : quals) need_commenters |= (k == "involves" || k == "commenter");
     if (need_commenters) {
       for (const auto* list : {&repo.issue_comments, &repo.review_comments})
-        for (const auto& c : *list) commenters[c.number].insert(c.user);
+        for (const auto& c : *list)
+          if (!c.deleted) commenters[c.number].insert(c.user);
     }
     bool repo_ok = true;
     for (const auto& [k, v] : quals) {
@@ -735,6 +757,7 @@ Reply GitHubHandler::State::Search(const HttpRequest& req, const Ctx& ctx) {
     }
     if (!repo_ok) continue;
     for (const auto& i : repo.issues) {
+      if (i.deleted) continue;
       bool ok = true;
       for (const auto& [k, v] : quals) {
         const WorldUser* who = nullptr;

@@ -280,6 +280,7 @@ struct Generator {
                              ? rng.Range(std::max<std::int64_t>(0, count - 40), count - 1)
                              : rng.Range(0, count - 1);
       auto& issue = issues[static_cast<std::size_t>(idx)];
+      if (issue.deleted) continue;
       if (!pulls_only || issue.is_pull) return &issue;
     }
     return nullptr;
@@ -574,14 +575,17 @@ AdvanceResult World::Advance(const AdvanceSpec& spec) {
       if (what == 0 && !repo.issues.empty()) {
         auto& is = repo.issues[static_cast<std::size_t>(
             rng.Range(0, static_cast<std::int64_t>(repo.issues.size()) - 1))];
+        if (is.deleted) continue;
         is.updated = std::max(is.updated, t);
       } else if (what == 1 && !repo.issue_comments.empty()) {
         auto& c = repo.issue_comments[static_cast<std::size_t>(
             rng.Range(0, static_cast<std::int64_t>(repo.issue_comments.size()) - 1))];
+        if (c.deleted) continue;
         c.updated = std::max(c.updated, t);
       } else if (!repo.review_comments.empty()) {
         auto& c = repo.review_comments[static_cast<std::size_t>(
             rng.Range(0, static_cast<std::int64_t>(repo.review_comments.size()) - 1))];
+        if (c.deleted) continue;
         c.updated = std::max(c.updated, t);
       } else {
         continue;
@@ -595,11 +599,13 @@ AdvanceResult World::Advance(const AdvanceSpec& spec) {
                          std::vector<WorldTime*>* updated) {
       for (auto it = repo.issues.rbegin(); it != repo.issues.rend() && it->created >= recent;
            ++it) {
+        if (it->deleted) continue;
         cands->push_back(&it->reactions);
         updated->push_back(&it->updated);
       }
       for (auto* list : {&repo.issue_comments, &repo.review_comments}) {
         for (auto it = list->rbegin(); it != list->rend() && it->created >= recent; ++it) {
+          if (it->deleted) continue;
           cands->push_back(&it->reactions);
           updated->push_back(&it->updated);
         }
@@ -644,6 +650,70 @@ AdvanceResult World::Advance(const AdvanceSpec& spec) {
         }
       }
     }
+
+    // Reactions on items of any age: GitHub leaves updated_at alone, so nothing but the
+    // rollup in the page that lists the item changes.
+    auto any_of = [&](WorldRepo& repo, bool reacted_only) -> Reactions* {
+      std::vector<Reactions*> cands;
+      for (auto& i : repo.issues)
+        if (!i.deleted && (!reacted_only || i.reactions.total() > 0)) cands.push_back(&i.reactions);
+      for (auto* list : {&repo.issue_comments, &repo.review_comments})
+        for (auto& c : *list)
+          if (!c.deleted && (!reacted_only || c.reactions.total() > 0))
+            cands.push_back(&c.reactions);
+      if (cands.empty()) return nullptr;
+      return cands[static_cast<std::size_t>(
+          rng.Range(0, static_cast<std::int64_t>(cands.size()) - 1))];
+    };
+    for (int i = 0; i < spec.old_reactions; ++i) {
+      Reactions* r = any_of(m.repos[rng.Pick(live)], false);
+      if (!r) continue;
+      r->n[static_cast<std::size_t>(rng.Range(0, 7))]++;
+      result.reactions_added++;
+    }
+    for (int i = 0; i < spec.old_removed_reactions; ++i) {
+      Reactions* r = any_of(m.repos[rng.Pick(live)], true);
+      if (!r) continue;
+      std::vector<std::size_t> kinds;
+      for (std::size_t k = 0; k < r->n.size(); ++k)
+        if (r->n[k] > 0) kinds.push_back(k);
+      r->n[rng.Pick(kinds)]--;
+      result.reactions_removed++;
+    }
+
+    // Deletions. Only plain issues can be deleted on GitHub (pull requests cannot); an
+    // issue's comments go with it, and a deleted comment lowers its issue's `comments`.
+    for (int i = 0; i < spec.deleted_issues; ++i) {
+      auto& repo = m.repos[rng.Pick(live)];
+      std::vector<WorldIssue*> cands;
+      for (auto& is : repo.issues)
+        if (!is.deleted && !is.is_pull) cands.push_back(&is);
+      if (cands.empty()) continue;
+      WorldIssue* is = cands[static_cast<std::size_t>(
+          rng.Range(0, static_cast<std::int64_t>(cands.size()) - 1))];
+      is->deleted = true;
+      for (auto& c : repo.issue_comments)
+        if (c.number == is->number) c.deleted = true;
+      is->comments = 0;
+      result.issues_deleted++;
+    }
+    auto delete_comment = [&](bool review) -> bool {
+      auto& repo = m.repos[rng.Pick(live)];
+      auto& list = review ? repo.review_comments : repo.issue_comments;
+      std::vector<WorldComment*> cands;
+      for (auto& c : list)
+        if (!c.deleted) cands.push_back(&c);
+      if (cands.empty()) return false;
+      WorldComment* c = cands[static_cast<std::size_t>(
+          rng.Range(0, static_cast<std::int64_t>(cands.size()) - 1))];
+      c->deleted = true;
+      if (!review) repo.issues[static_cast<std::size_t>(c->number - 1)].comments--;
+      return true;
+    };
+    for (int i = 0; i < spec.deleted_comments; ++i)
+      result.comments_deleted += delete_comment(false);
+    for (int i = 0; i < spec.deleted_review_comments; ++i)
+      result.review_comments_deleted += delete_comment(true);
   }
 
   if (ren) {
@@ -710,6 +780,7 @@ std::vector<CountsRow> World::TruthCounts(const std::vector<std::string>& logins
       if (auto* r = row(c.author)) r->commits++;
     for (const auto& i : repo.issues) {
       author_of[i.number] = i.user;
+      if (i.deleted) continue;  // gone from GitHub: gone from the counts
       auto* r = row(i.user);
       if (!r) continue;
       if (i.is_pull) {
@@ -722,6 +793,7 @@ std::vector<CountsRow> World::TruthCounts(const std::vector<std::string>& logins
     }
     auto comments = [&](const std::vector<WorldComment>& list, bool review) {
       for (const auto& c : list) {
+        if (c.deleted) continue;
         if (auto* r = row(c.user)) {
           (review ? r->review_comments : r->issue_comments)++;
           r->reactions_received += c.reactions.total();
@@ -791,20 +863,59 @@ RequestFloor World::Floor(
       if (!u) continue;
       std::int64_t commits = 0, issues = 0;
       for (const auto& c : r->commits) commits += c.author == u->id;
-      for (const auto& i : r->issues) issues += i.user == u->id;
+      for (const auto& i : r->issues) issues += i.user == u->id && !i.deleted;
       f.commits += pages(commits);
       f.issues += pages(issues);
     }
   }
   for (auto id : projects) {
     const WorldRepo* r = m.RepoById(id);
-    f.issue_comments += pages(static_cast<std::int64_t>(r->issue_comments.size()));
-    f.review_comments += pages(static_cast<std::int64_t>(r->review_comments.size()));
+    auto live = [](const std::vector<WorldComment>& list) {
+      std::int64_t n = 0;
+      for (const auto& c : list) n += !c.deleted;
+      return n;
+    };
+    f.issue_comments += pages(live(r->issue_comments));
+    f.review_comments += pages(live(r->review_comments));
     std::int64_t pulls = 0;
     std::map<std::int64_t, std::int64_t> reviews;
     for (const auto& i : r->issues) pulls += i.is_pull;
     for (const auto& v : r->reviews) reviews[v.number]++;
     f.pulls += pages(pulls);
+    for (const auto& [number, n] : reviews) f.reviews += pages(n);
+  }
+  return f;
+}
+
+RequestFloor World::RepositoryFloor(
+    const std::optional<std::map<std::string, std::vector<std::string>>>& repos_per_writer) const {
+  auto per_writer = repos_per_writer ? *repos_per_writer : WriterProjects();
+  std::shared_lock lock(mu_);
+  const auto& m = model_;
+  auto pages = [](std::int64_t n) { return (n + 99) / 100; };
+  std::set<std::int64_t> projects;
+  for (const auto& [login, names] : per_writer)
+    for (const auto& name : names)
+      if (const WorldRepo* r = m.Repo(name); r && !r->deleted) projects.insert(r->id);
+  RequestFloor f;
+  for (auto id : projects) {
+    const WorldRepo* r = m.RepoById(id);
+    std::int64_t issues = 0, pulls = 0, ic = 0, rc = 0;
+    for (const auto& i : r->issues) {
+      issues += !i.deleted;
+      pulls += i.is_pull;
+    }
+    for (const auto& c : r->issue_comments) ic += !c.deleted;
+    for (const auto& c : r->review_comments) rc += !c.deleted;
+    std::map<std::int64_t, std::int64_t> reviews;
+    for (const auto& v : r->reviews) reviews[v.number]++;
+    // A list must be asked for once even to learn that it is empty.
+    auto list = [&](std::int64_t n) { return std::max<std::int64_t>(1, pages(n)); };
+    f.commits += list(static_cast<std::int64_t>(r->commits.size()));
+    f.issues += list(issues);
+    f.issue_comments += list(ic);
+    f.review_comments += list(rc);
+    f.pulls += list(pulls);
     for (const auto& [number, n] : reviews) f.reviews += pages(n);
   }
   return f;
@@ -817,6 +928,23 @@ std::int64_t World::ItemCount() const {
     n += static_cast<std::int64_t>(r.commits.size() + r.issues.size() + r.issue_comments.size() +
                                    r.review_comments.size() + r.reviews.size());
   return n;
+}
+
+AdvanceSpec WeekOfActivity(std::int64_t items) {
+  AdvanceSpec a;
+  a.seconds = 7 * kDay;
+  int one_percent = static_cast<int>(std::max<std::int64_t>(items / 100, 10));
+  a.new_items = one_percent;
+  a.edits = one_percent / 4;
+  a.new_reactions = one_percent / 5;
+  a.removed_reactions = one_percent / 20;
+  a.old_reactions = one_percent / 5;
+  a.old_removed_reactions = one_percent / 20;
+  a.merges = one_percent / 20;
+  a.deleted_issues = std::max(1, one_percent / 50);
+  a.deleted_comments = std::max(1, one_percent / 25);
+  a.deleted_review_comments = std::max(1, one_percent / 50);
+  return a;
 }
 
 std::string CountsRow::ToString() const {

@@ -82,8 +82,12 @@ struct WorldIssue {
   std::string title;
   WorldTime created = 0, updated = 0;
   std::optional<WorldTime> closed, merged;
-  int comments = 0;  // issue comments on it
+  int comments = 0;  // issue comments on it (live ones)
   Reactions reactions;
+  // Deleted by its owner or a maintainer (plain issues only, as on GitHub): it and its
+  // comments vanish from every list and its URL answers 404. Kept in the model so a test can
+  // see what a harvester must have tombstoned.
+  bool deleted = false;
 };
 
 struct WorldComment {
@@ -93,6 +97,7 @@ struct WorldComment {
   std::int64_t review_id = 0;  // review comments: their review
   WorldTime created = 0, updated = 0;
   Reactions reactions;
+  bool deleted = false;  // gone from every list, 404 by its URL
 };
 
 struct WorldReview {
@@ -166,8 +171,15 @@ struct AdvanceSpec {
   int edits = 100;              // updated_at bumps on existing issues and comments
   int new_reactions = 200;      // reactions added to recent items (updated_at unchanged)
   int removed_reactions = 20;   // reactions taken back from recent items (updated_at unchanged)
-  int merges = 10;              // open pull requests merged (updated_at bumped)
-  int recent_days = 30;         // "recent" for new reactions
+  // Reactions added to items and comments of ANY age (as on GitHub, updated_at unchanged):
+  // only re-reading the page that holds the item can see them.
+  int old_reactions = 0;
+  int old_removed_reactions = 0;  // and taken back from items of any age
+  int deleted_issues = 0;         // plain issues deleted (with their comments)
+  int deleted_comments = 0;       // issue comments deleted
+  int deleted_review_comments = 0;
+  int merges = 10;       // open pull requests merged (updated_at bumped)
+  int recent_days = 30;  // "recent" for new reactions
   bool reactions_bump_updated = false;
   bool rename_repo = false;                  // rename one repository (301 from its old name)
   bool delete_repo = false;                  // delete one repository (404 from then on)
@@ -178,7 +190,13 @@ struct AdvanceSpec {
 struct AdvanceResult {
   std::optional<std::string> renamed_from, renamed_to, deleted;
   int items_added = 0, edits = 0, reactions_added = 0, reactions_removed = 0, merges = 0;
+  int issues_deleted = 0, comments_deleted = 0, review_comments_deleted = 0;
 };
+
+// Seven days of ordinary activity on a world of `items` items: about 1 % new items a day's
+// worth spread over the week, edits, reactions added to and taken back from items of any age,
+// merges and a few deletions of issues and comments (none of repositories).
+AdvanceSpec WeekOfActivity(std::int64_t items);
 
 // The fewest requests a first full harvest can make (page size 100): the sum of
 // ceil(items/100) over the lists that must be read. Per (writer, project): commits?author=
@@ -212,6 +230,13 @@ class World {
   // accepted); unset: every writer on every project it is active in.
   RequestFloor Floor(const std::optional<std::map<std::string, std::vector<std::string>>>&
                          repos_per_writer = std::nullopt) const;
+
+  // The cheapest exact repository-centred REST plan for the same projects: per project the
+  // pages of its whole commits, issues (pull requests included), issue-comment, review-comment
+  // and pulls lists, plus one reviews page per 100 reviews of each pull request that has any
+  // (`commits` holds the commits pages, `issues` the issues pages, and so on).
+  RequestFloor RepositoryFloor(const std::optional<std::map<std::string, std::vector<std::string>>>&
+                                   repos_per_writer = std::nullopt) const;
 
   // Writers' logins as a config would spell them (case differs from GitHub on purpose).
   std::vector<std::string> WriterConfigLogins() const;

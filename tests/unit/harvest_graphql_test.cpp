@@ -1,0 +1,317 @@
+// The harvester reading reviews through GraphQL (harvest/reviews_graphql.hpp) against the
+// synthetic GitHub over loopback: counts equal the world's truth whichever way the reviews
+// came (GraphQL, REST fallback for a server without it or a config that says so, REST for
+// what a partial answer left out), GitHub's limits and faults on GraphQL change nothing, a
+// failed GraphQL read stores nothing and is retried, and an unchanged world sends no query.
+#include <doctest/doctest.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "check_ok.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
+#include "ghharvest/util/clock.hpp"
+#include "ghharvest/util/log.hpp"
+#include "harvest_harness.hpp"
+#include "world/github_handler.hpp"
+#include "world/graphql_handler.hpp"
+
+namespace gh = ghharvest;
+using gh::testing::HarvestHarness;
+using gh::testing::HarvestHarnessOptions;
+using gh::testing::HarvestRun;
+
+namespace {
+
+const bool kQuiet = (gh::log::SetLevel(gh::log::Level::kError), true);
+
+gh::testing::WorldSpec Spec() {
+  gh::testing::WorldSpec spec;
+  spec.seed = 42;
+  spec.writers = 5;
+  spec.projects = 8;
+  spec.items = 6000;
+  return spec;
+}
+
+void CheckExact(HarvestHarness& h, const char* when) {
+  INFO(when);
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
+  REQUIRE_FALSE(stored->empty());
+  CHECK(gh::testing::DiffCounts(*stored, h.Truth()) == "");
+  auto dup = gh::testing::DuplicateRows(h.db());
+  REQUIRE_OK(dup);
+  CHECK(*dup == 0);
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::int64_t Count(HarvestHarness& h, const std::string& sql) {
+  auto st = h.db().Prepare(sql);
+  REQUIRE_OK(st);
+  gh::store::StatementGuard g(**st);
+  REQUIRE(g->Step());
+  return g->Int(0);
+}
+
+std::int64_t Endpoint(const HarvestRun& r, const std::string& name, bool requests = true) {
+  auto it = r.stats.per_endpoint.find(name);
+  if (it == r.stats.per_endpoint.end()) return 0;
+  return requests ? it->second.requests : it->second.pages;
+}
+
+std::int64_t GraphqlPosts(const HarvestRun& r) {
+  auto it = r.server.per_route.find("/graphql");
+  return it == r.server.per_route.end() ? 0 : it->second;
+}
+
+// Nothing changed: every request conditional and a 304, no GraphQL query, 0 points in every
+// bucket (GitHub charges any GraphQL query at least one).
+void CheckIdle(HarvestHarness& h, const char* when) {
+  INFO(when);
+  auto idle = h.Sync();
+  CHECK_MESSAGE(idle.status.ok(), idle.status.ToString());
+  CHECK(idle.server.requests > 0);
+  CHECK(idle.server.not_modified == idle.server.requests);
+  CHECK(idle.server.primary_points() == 0);
+  CHECK(GraphqlPosts(idle) == 0);
+  CHECK(idle.stats.graphql_requests == 0);
+  CHECK(idle.stats.graphql_points == 0);
+  CHECK_FALSE(idle.stats.counts_changed);
+  CheckExact(h, when);
+}
+
+}  // namespace
+
+TEST_CASE("reviews over GraphQL: exact counts, no REST reviews list, idle re-poll spends nothing") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  HarvestHarness h(o);
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  // Every pull request's reviews came by GraphQL: no pulls/{n}/reviews at all.
+  CHECK(Endpoint(first, "reviews") == 0);
+  CHECK(Endpoint(first, "reviews", false) > 0);  // pull requests stored
+  CHECK(Endpoint(first, "graphql_reviews") > 0);
+  CHECK(first.stats.graphql_requests == GraphqlPosts(first));
+  CHECK(first.stats.graphql_points > 0);
+  CHECK(first.stats.graphql_points == first.server.points["graphql"]);
+  // The graphql bucket is recorded for `ghharvest status`, beside core.
+  CHECK(Count(h, "SELECT count(*) FROM rate_limits WHERE resource = 'graphql'") == 1);
+  CHECK(Count(h, "SELECT count(*) FROM rate_limits WHERE resource = 'core'") == 1);
+  CHECK(Count(h, "SELECT count(*) FROM sync_errors") == 0);
+  CheckIdle(h, "unchanged after the first sync");
+
+  // A week of activity: new reviews bump their pull requests, which the pulls list names and
+  // GraphQL reads again from the pulls watermark.
+  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+  auto week = h.Sync();
+  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
+  CheckExact(h, "after a week of activity");
+  CHECK(Endpoint(week, "reviews") == 0);
+  CHECK(week.stats.graphql_requests > 0);
+  // One query per repository whose pulls list changed (each changed by far fewer than 100
+  // pull requests): the query's size leaves room for the first older pull request, where the
+  // fetch stops, so no second query is sent just to see it.
+  const auto& pulls = week.stats.per_endpoint["pulls"];
+  CHECK(Endpoint(week, "graphql_reviews") > 0);
+  CHECK(Endpoint(week, "graphql_reviews") <= pulls.requests - pulls.not_modified);
+  CheckIdle(h, "unchanged after the week");
+}
+
+TEST_CASE("a server without GraphQL (404): the REST reviews walk, the same exact counts") {
+  HarvestHarnessOptions with, without;
+  with.spec = without.spec = Spec();
+  without.graphql.enabled = false;
+  HarvestHarness a(with), b(without);
+  auto ra = a.Sync();
+  auto rb = b.Sync();
+  REQUIRE_MESSAGE(ra.status.ok(), ra.status.ToString());
+  REQUIRE_MESSAGE(rb.status.ok(), rb.status.ToString());
+  CheckExact(a, "with GraphQL");
+  CheckExact(b, "without GraphQL");
+  auto sa = a.Stored();
+  auto sb = b.Stored();
+  REQUIRE_OK(sa);
+  REQUIRE_OK(sb);
+  CHECK(*sa == *sb);
+  CHECK(Count(a, "SELECT count(*) FROM reviews") == Count(b, "SELECT count(*) FROM reviews"));
+  CHECK(Endpoint(rb, "reviews") > 0);
+  // At most the queries in flight together when the first 404 came back (the client's
+  // concurrency); every later or queued query the client answers itself. No bucket, no points.
+  CHECK(GraphqlPosts(rb) >= 1);
+  CHECK(GraphqlPosts(rb) <= without.concurrency);
+  CHECK(rb.stats.graphql_points == 0);
+  CHECK(rb.server.points["graphql"] == 0);
+  CHECK(ra.server.requests < rb.server.requests);
+  CheckIdle(b, "unchanged, without GraphQL");
+  b.world().Advance(gh::testing::WeekOfActivity(b.world().ItemCount()));
+  auto week = b.Sync();
+  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
+  CheckExact(b, "a week later, without GraphQL");
+}
+
+TEST_CASE("github.graphql = false: REST only, not one POST") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  HarvestHarness h(o);
+  h.config().github.graphql = false;
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(GraphqlPosts(first) == 0);
+  CHECK(Endpoint(first, "reviews") > 0);
+  CheckIdle(h, "unchanged");
+}
+
+TEST_CASE("partial GraphQL answers: what came whole is stored, the rest read by REST, exact") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  o.graphql.partial_rate = 0.3;
+  HarvestHarness h(o);
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(first.stats.graphql_requests > 0);
+  // Some pull requests by REST, far fewer than all of them.
+  const std::int64_t rest = Endpoint(first, "reviews");
+  CHECK(rest > 0);
+  CHECK(rest < Endpoint(first, "reviews", false));
+  CHECK(Count(h,
+              "SELECT count(*) FROM sync_errors WHERE url = 'graphql' AND message LIKE "
+              "'%partial errors%'") > 0);
+  CheckIdle(h, "unchanged");
+  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+  auto week = h.Sync();
+  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
+  CheckExact(h, "a week later");
+}
+
+TEST_CASE("GraphQL at its limit: RATE_LIMITED is waited out, counts exact") {
+  gh::ScaledClock clock(1000.0);
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  o.graphql.limit = 2;
+  o.graphql.window = std::chrono::seconds(120);
+  o.graphql.now = [&clock] {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
+  };
+  HarvestHarness h(o);
+  h.config().github.graphql_reserve = 0;  // so the queries meet GitHub's own refusal
+  auto first = h.Sync(clock);
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CHECK(h.handler().graphql().counters().rate_limited >= 1);
+  CheckExact(h, "first sync");
+  CHECK(Endpoint(first, "reviews") == 0);
+}
+
+TEST_CASE("30% faults on REST and GraphQL alike: exact, no duplicates, idle spends nothing") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  o.fault_rate = 0.3;
+  HarvestHarness h(o);
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(first.stats.graphql_requests > Endpoint(first, "graphql_reviews"));  // retried POSTs
+  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+  auto week = h.Sync();
+  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
+  CheckExact(h, "a week later");
+  CheckIdle(h, "unchanged");
+}
+
+TEST_CASE("a GraphQL read that fails: recorded, nothing stored, not ok, re-read next cycle") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  o.fail_if = [](const gh::testing::HttpRequest& r) {
+    return gh::testing::GraphqlEndpoint::Handles(r);
+  };
+  HarvestHarness h(o);
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+
+  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+  const std::int64_t reviews_before = Count(h, "SELECT count(*) FROM reviews");
+  *o.failing = true;
+  auto failed = h.Sync();
+  CHECK(failed.status.code() == gh::Status::Code::kUnavailable);
+  CHECK(failed.stats.scopes_failed > 0);
+  CHECK(Endpoint(failed, "reviews", false) == 0);  // no review stored
+  CHECK(Count(h, "SELECT count(*) FROM reviews") == reviews_before);
+  CHECK(Count(h,
+              "SELECT count(*) FROM sync_errors WHERE url = 'graphql' AND message LIKE "
+              "'GraphQL reviews:%'") > 0);
+  auto& gr = failed.stats.per_endpoint["graphql_reviews"];
+  CHECK(gr.failures > 0);
+  // The pulls walks whose reviews failed stay marked: a restart refuses their 304s.
+  CHECK(Count(h, "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND walking") > 0);
+
+  // The pulls watermark stayed: the next cycle asks GraphQL for the same pull requests.
+  *o.failing = false;
+  auto again = h.Sync();
+  REQUIRE_MESSAGE(again.status.ok(), again.status.ToString());
+  CHECK(again.stats.graphql_requests > 0);
+  CHECK(Endpoint(again, "reviews", false) > 0);
+  CheckExact(h, "after the failed cycle");
+  CHECK(Count(h, "SELECT count(*) FROM sync_state WHERE endpoint = 'pulls' AND walking") == 0);
+  CheckIdle(h, "unchanged");
+}
+
+TEST_CASE("GraphQL NOT_FOUND for a repository: handled as a gone repository, the rest exact") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  HarvestHarness probe(o);
+  REQUIRE_FALSE(probe.config().writers.empty());
+  REQUIRE_FALSE(probe.config().writers[0].repos.empty());
+  const std::string full = probe.config().writers[0].repos[0];
+  const std::string name = full.substr(full.find('/') + 1);
+  // GitHub's answer for a repository deleted (or made private) after its GET answered 200.
+  o.respond =
+      [name, full](const gh::testing::HttpRequest& r) -> std::optional<gh::testing::HttpResponse> {
+    if (!gh::testing::GraphqlEndpoint::Handles(r)) return std::nullopt;
+    if (r.body.find("\"name\":\"" + name + "\"") == std::string::npos) {
+      return std::nullopt;
+    }
+    gh::testing::HttpResponse out;
+    out.status = 200;
+    out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+    out.body = R"({"data":{"repository":null},"errors":[{"type":"NOT_FOUND","path":["repository"],)"
+               R"("message":"Could not resolve to a Repository with the name ')" +
+               full + R"('."}]})";
+    return out;
+  };
+  HarvestHarness h(o);
+  auto first = h.Sync();
+  CHECK_MESSAGE(first.status.ok(), first.status.ToString());
+  CHECK(first.stats.projects_gone == 1);
+  gh::store::Ingest ingest(h.db());
+  auto watches = ingest.ListWatches();
+  REQUIRE_OK(watches);
+  int gone = 0, active = 0;
+  for (const auto& w : *watches) {
+    if (Lower(w.repo_name) == Lower(full)) {
+      CHECK(w.status == "gone");
+      ++gone;
+    } else {
+      active += w.status == "active";
+    }
+  }
+  CHECK(gone > 0);
+  CHECK(active > 0);
+  CHECK(Count(h, "SELECT count(*) FROM sync_errors WHERE message LIKE 'gone (GraphQL%'") == 1);
+  // The next cycle no longer polls it.
+  auto next = h.Sync();
+  CHECK_MESSAGE(next.status.ok(), next.status.ToString());
+  CHECK(next.stats.projects == first.stats.projects - 1);
+}
