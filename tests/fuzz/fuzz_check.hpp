@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ghharvest/util/status.hpp"
+
 #define FUZZ_CHECK(cond)                                                                     \
   do {                                                                                       \
     if (!(cond)) {                                                                           \
@@ -12,3 +14,13 @@
       std::abort();                                                                          \
     }                                                                                        \
   } while (false)
+
+// A parser's answer to hostile bytes: a value, or Corruption with a message (never another
+// code, never a silent empty error). For any Result<T> of the project's parsers.
+template <typename R>
+void FuzzCheckParsed(const R& r) {
+  if (!r.ok()) {
+    FUZZ_CHECK(r.status().code() == ::ghharvest::Status::Code::kCorruption);
+    FUZZ_CHECK(!r.status().message().empty());
+  }
+}

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check_ok.hpp"
+#include "db_rows.hpp"
 #include "files.hpp"
 #include "ghharvest/app/adapters.hpp"
 #include "ghharvest/feeds/poller.hpp"
@@ -59,21 +60,7 @@ struct World {
     return o;
   }
 
-  std::vector<std::string> Rows(const std::string& sql) {
-    auto st = db->Prepare(sql);
-    REQUIRE_OK(st);
-    store::StatementGuard g(**st);
-    std::vector<std::string> out;
-    while (g->Step()) {
-      std::string row;
-      for (int c = 0; c < g->ColumnCount(); ++c) {
-        if (c) row += " | ";
-        row += g->IsNull(c) ? "NULL" : g->Text(c);
-      }
-      out.push_back(row);
-    }
-    return out;
-  }
+  std::vector<std::string> Rows(const std::string& sql) { return testing::RowsAsText(*db, sql); }
   std::vector<std::string> Counts() {
     return Rows(
         "SELECT writer, project, blog_posts FROM writer_project_counts ORDER BY writer, project");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "check_ok.hpp"
+#include "db_rows.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/migrations.hpp"
 #include "ghharvest/store/posts.hpp"
@@ -29,20 +30,7 @@ model::BlogPost Post(std::string id, std::string link, std::string title,
 }
 
 std::vector<std::string> Texts(store::Database& db, const std::string& sql) {
-  auto st = db.Prepare(sql);
-  REQUIRE_OK(st);
-  store::StatementGuard g(**st);
-  std::vector<std::string> out;
-  while (g->Step()) {
-    std::string row;
-    for (int c = 0; c < g->ColumnCount(); ++c) {
-      if (c) row += " | ";
-      row += g->IsNull(c) ? "NULL" : g->Text(c);
-    }
-    out.push_back(row);
-  }
-  REQUIRE_OK(g->status());
-  return out;
+  return testing::RowsAsText(db, sql);
 }
 
 std::vector<std::string> BlogCounts(store::Database& db) {
