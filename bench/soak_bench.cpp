@@ -2,8 +2,11 @@
 // ScaledClock for the equivalent of 7 days of polling, against ghharvest-fakehub with 30 %
 // mixed faults (FaultMix::kAll: 500, 502, secondary-limit 403 and 429 with Retry-After,
 // connection resets, truncated bodies, connections closed mid-body, slow answers, gzip bodies
-// with a bad CRC) and 20 ms latency, in a 20-writer world that keeps advancing (new items,
-// edits, new and removed reactions, merges, one rename and one deletion).
+// with a bad CRC) on REST and GraphQL alike, GraphQL answers with partial errors, and 20 ms
+// latency, in a 20-writer world that keeps advancing (new items, edits, reactions added and
+// taken back on items of any age, deleted issues and comments, merges, one rename and one
+// deletion of a repository); each writer has three blog feeds (RSS, Atom, JSON Feed) whose
+// answers get the same 30 % faults.
 //
 // Then the world is calmed (SIGUSR1: no faults, no advances), `ghharvest sync --once` runs
 // against it, and the bench checks what a week of faults must not have done:
@@ -14,7 +17,8 @@
 //     a `sqlite3 .dump` of the database;
 //   - every fault the fakehub injected shows in the daemon's log as a retry or a give-up.
 //
-//   soak_bench [days=7]        (BENCH_QUICK=1: half a simulated day, for a smoke run)
+//   soak_bench [days=7]        (BENCH_QUICK=1: half a simulated day, for a smoke run;
+//                               GHH_SOAK_DEBUG=1: the daemon logs at debug level)
 //   soak_bench --daemon-child CONFIG HOURS SPEEDUP   (internal: the daemon under test)
 #include <signal.h>
 #include <sys/resource.h>
@@ -53,7 +57,8 @@ constexpr const char* kToken = "ghp_soakBenchToken0123456789abcdefABCDEF";
 
 int DaemonChild(const std::string& config, double hours, double speedup) {
   auto run = b::RunRealService(
-      config, speedup, gh::log::Level::kInfo,
+      config, speedup,
+      std::getenv("GHH_SOAK_DEBUG") ? gh::log::Level::kDebug : gh::log::Level::kInfo,
       [hours](const std::map<std::string, int>&, double sim_hours) { return sim_hours >= hours; });
   int least = run.harvests.empty() ? 0 : INT_MAX, most = 0;
   for (const auto& [scope, n] : run.harvests) {
@@ -143,8 +148,9 @@ int main(int argc, char** argv) {
   b::Stopwatch wall;
 
   // The world: 20 writers; it advances every 5 real seconds (50 new items, 10 edits, 25 new
-  // and 5 removed reactions on recent items, a merge), renames a repository at the 10th
-  // advance and deletes one at the 20th.
+  // and 5 removed reactions on recent items, 12 new and 2 removed on items of any age, a
+  // deleted issue, two deleted comments and a deleted review comment, a merge), renames a
+  // repository at the 10th advance and deletes one at the 20th.
   b::FakehubWorld w;
   w.writers = 20;
   // 10 projects: each writer's harvest then fits the poll interval under 30 % faults.
@@ -153,18 +159,23 @@ int main(int argc, char** argv) {
   w.advance_every = b::Quick() ? 2 : 5;
   w.advance_items = 50;
   w.poll_interval = kPollInterval;
-  w.extra_args = {"--fault-rate",        "0.3", "--fault-mix",         "all", "--latency-ms", "20",
-                  "--rename-on-advance", "10",  "--delete-on-advance", "20"};
+  w.extra_args = {"--fault-rate", "0.3", "--fault-mix", "all", "--latency-ms", "20",
+                  "--rename-on-advance", "10", "--delete-on-advance", "20",
+                  // Reactions on items of any age, deleted issues and comments.
+                  "--advance-all-ages",
+                  // GraphQL answers that carry errors beside data.
+                  "--graphql-partial-rate", "0.05",
+                  // Three feeds per writer, 30 % of their answers faulted too.
+                  "--blog-feeds", "--blog-fault-rate", "0.3"};
   b::Fakehub hub(d, w);
-  // harvest.refresh_reactions_days stays at its default (30): the world puts new and removed
-  // reactions only on items at most 30 days old (AdvanceSpec::recent_days), and the
-  // watermarks' refresh window counts back from the newest item's time (the world's clock,
-  // not the daemon's faster one), so the known limitation (reactions on older items are not
-  // re-read) is not exercised here.
+  // Reactions on old items leave updated_at alone, as on GitHub: only revalidating every
+  // list page (the harvester's ETag sweep) sees them, and deletions only show as ids missing
+  // from a page that changed.
   fmt::print(
       "soak: {} simulated days, poll every {}, clock x{}; world: seed 42, 20 writers, 10 "
-      "projects, {} items, advancing every {} s; faults: 30 % (all kinds), latency 20 ms; "
-      "dir {}\n",
+      "projects, {} items, 60 blog feeds, advancing every {} s (reactions on items of any age, "
+      "deletions); faults: 30 % (all kinds, REST, GraphQL and feeds), GraphQL partial errors "
+      "5 %, latency 20 ms; dir {}\n",
       days, kPollInterval, kSpeedup, w.items, w.advance_every, d);
 
   // The daemon, sampled from outside.
@@ -247,6 +258,7 @@ int main(int argc, char** argv) {
   struct Kind {
     const char* name;
     const char* seen_as;  // the error text in the client's line
+    const char* or_as = nullptr;
   };
   const std::vector<Kind> kinds = {
       {"http_500", "error=\"HTTP 500"},
@@ -255,13 +267,15 @@ int main(int argc, char** argv) {
       // Closed mid-body: usually "transfer closed with N bytes remaining", but a close while
       // the request's bytes are unread goes out as RST: "truncated body (Recv failure: ...)".
       {"closed_mid_body", "error=\"truncated body ("},
-      {"corrupt_gzip", "content unencoding"},
+      // libcurl's own words, or the code's when libcurl had re-sent the request first.
+      {"corrupt_gzip", "content unencoding", "Content or Transfer-Encoding"},
       {"reset", "error=\"Recv failure: Connection reset by peer"},
   };
   long long injected_errors = 0, seen = 0;
   std::string per_kind;
   for (const auto& k : kinds) {
-    long long n = CountLines(client_lines, k.seen_as);
+    long long n =
+        CountLines(client_lines, k.seen_as) + (k.or_as ? CountLines(client_lines, k.or_as) : 0);
     per_kind += fmt::format("  {:<16} injected {:>6}, in the daemon's log {:>6}\n", k.name,
                             injected(k.name), n);
     injected_errors += injected(k.name);
@@ -284,6 +298,36 @@ int main(int argc, char** argv) {
   long long unaccounted = injected_errors - seen - resent_by_curl;
   long long gave_up = CountLines(client_lines, "giving up");
   long long primary = CountLines(dlog, "primary rate limit");
+
+  // The blogs' faults: each failed feed attempt is one "feed URL: ...; retry" or, at the last
+  // try or a failure not worth retrying (a 403, a body that is not a feed), one "feed URL of
+  // writer: ..." line. A slow answer is waited for; resets libcurl re-sent are as above.
+  std::string blog_faults =
+      counters.substr(std::min(counters.size(), counters.find("\"blog_faults\":")));
+  auto blog_injected = [&](const char* k) { return std::max(0LL, b::JsonInt(blog_faults, k)); };
+  long long blog_errors = 0;
+  for (const char* k : {"http_500", "http_502", "secondary_403", "http_429", "reset", "truncated",
+                        "closed_mid_body", "corrupt_gzip"}) {
+    blog_errors += blog_injected(k);
+  }
+  std::string feed_lines;
+  {
+    std::istringstream in(dlog);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("feed http", 0) == 0) feed_lines += line + "\n";
+    }
+  }
+  long long blog_seen = CountLines(feed_lines, "");
+  long long blog_resent = std::max(
+      0LL, blog_injected("reset") - CountLines(feed_lines, "Recv failure: Connection reset"));
+  long long blog_unaccounted = blog_errors - blog_seen - blog_resent;
+  // GraphQL answers with errors beside data: the harvest reads those pull requests' reviews
+  // by REST instead (one "GraphQL reviews: N partial errors" line per fetch).
+  std::string gql = counters.substr(std::min(counters.size(), counters.find("\"graphql\":")));
+  long long gql_partial = b::JsonInt(gql, "partial");
+  long long gql_error_lines = CountLines(dlog, "GraphQL error type=");
+  long long gql_fallbacks = CountLines(dlog, "pull requests read by REST");
   long long harvest_failures = SumField(dlog, "harvest stats", "failures");
 
   if (auto at = dlog.find("@daemon"); at != std::string::npos)
@@ -305,8 +349,7 @@ int main(int argc, char** argv) {
       rss_start, rss_end, peak_mib, s.rss_kib.size(), fd_start, fd_end, fd_peak);
   fmt::print("world: {} advances, {}{}requests {}\n", CountLines(fakehub_log, "advanced:"),
              fakehub_log.find("renamed") != std::string::npos ? "a rename, " : "",
-             fakehub_log.find("deleted") != std::string::npos ? "a deletion, " : "",
-             b::JsonInt(counters, "requests"));
+             deleted.empty() ? "" : "a deletion, ", b::JsonInt(counters, "requests"));
   fmt::print(
       "faults by kind:\n{}  {:<16} injected {:>6} (waited out, no error)\n  {:<16} injected {:>6} "
       "(a 304 or a client without gzip: served untouched)\n",
@@ -316,6 +359,16 @@ int main(int argc, char** argv) {
       "(not attributed); {} give-ups (harvest stats: {} failures), {} "
       "primary-limit waits\n",
       injected_errors, seen, resent_by_curl, unaccounted, gave_up, harvest_failures, primary);
+  fmt::print(
+      "blog feeds: {} errors injected (of {} faults; {} slow), {} in the daemon's log, {} resets "
+      "re-sent by libcurl: {} unaccounted\n",
+      blog_errors,
+      blog_errors + blog_injected("slow") + blog_injected("corrupt_gzip_not_applicable"),
+      blog_injected("slow"), blog_seen, blog_resent, blog_unaccounted);
+  fmt::print(
+      "graphql: {} requests, {} answers with partial errors; {} GraphQL error lines, {} fetches "
+      "completed by REST\n",
+      b::JsonInt(gql, "requests"), gql_partial, gql_error_lines, gql_fallbacks);
   fmt::print("token: {} files of the run contain it{}; {} lines of the .dump\n", leak_files,
              leaks.empty() ? "" : " (" + leaks + ")", dump_hits);
 
@@ -352,6 +405,10 @@ int main(int argc, char** argv) {
   // A request cut by the final Stop() is never retried, so a few may go missing that way.
   b::Row("soak: injected errors not accounted for", static_cast<double>(unaccounted), "faults", 0,
          "none", b::Better::kLower, 1);
+  b::Info("soak: blog feed errors injected", static_cast<double>(blog_errors), "faults");
+  b::Row("soak: blog feed errors not accounted for", static_cast<double>(blog_unaccounted),
+         "faults", 0, "none", b::Better::kLower, 1);
+  b::Info("soak: GraphQL answers with partial errors", static_cast<double>(gql_partial), "answers");
   bool ok = code == 0 && exact && leak_files + dump_hits == 0;
   fmt::print("soak: {} in {:.0f} s (logs in {})\n", ok ? "passed" : "FAILED", wall.wall(), d);
   return ok ? 0 : 1;

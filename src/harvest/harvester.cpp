@@ -681,6 +681,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
           if (renamed) log::Notice("project renamed from={} to={}", name, repo->full_name);
           bool ok = self->InTransaction([&]() -> Status {
             if (auto s = self->h_.ingest_.UpsertRepo(*repo); !s.ok()) return s;
+            if (renamed) {
+              if (auto s = self->h_.ingest_.RecordOldName(name, repo->id); !s.ok()) return s;
+            }
             for (const auto& w : rows) {
               if (auto s = self->h_.ingest_.ResolveWatch(w.writer, w.repo_name, repo->id);
                   !s.ok()) {

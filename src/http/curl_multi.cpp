@@ -15,6 +15,23 @@
 namespace ghharvest::http {
 namespace {
 
+// The message of a failed transfer. libcurl writes its error buffer only once per transfer, so
+// when it re-sent a request by itself (a reused connection that died before any byte of the
+// answer: "Recv failure" or "Send failure") and the new attempt failed otherwise, the buffer
+// still names the first failure. The code is the truth: a buffer that cannot belong to it is
+// kept only as a note.
+std::string ErrorText(CURLcode rc, const char* errbuf) {
+  const std::string buf = errbuf ? errbuf : "";
+  if (buf.empty()) return curl_easy_strerror(rc);
+  const bool io_text = buf.rfind("Recv failure", 0) == 0 || buf.rfind("Send failure", 0) == 0;
+  const bool io_code = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING;
+  if (io_text && !io_code) {
+    return std::string(curl_easy_strerror(rc)) + " (after libcurl re-sent the request: " + buf +
+           ")";
+  }
+  return buf;
+}
+
 namespace asio = boost::asio;
 
 constexpr std::size_t kPadding = 64;  // simdjson::SIMDJSON_PADDING
@@ -387,7 +404,7 @@ class CurlMulti::Impl : public std::enable_shared_from_this<Impl> {
       r.permanent = true;
       if (r.curl_code == CURLE_OK) r.curl_code = CURLE_WRITE_ERROR;
     } else if (rc != CURLE_OK) {
-      r.error = t->errbuf[0] ? std::string(t->errbuf) : std::string(curl_easy_strerror(rc));
+      r.error = ErrorText(rc, t->errbuf);
       if (rc == CURLE_PARTIAL_FILE) r.truncated = true;
       r.permanent = rc == CURLE_TOO_MANY_REDIRECTS || rc == CURLE_URL_MALFORMAT ||
                     rc == CURLE_UNSUPPORTED_PROTOCOL;

@@ -17,6 +17,7 @@ enum Which : int {
   kRepoFreeName,
   kRepo,
   kEnsureRepo,
+  kRepoOldName,
   kCommit,
   kIssue,
   kPullObject,
@@ -73,6 +74,11 @@ constexpr const char* kSql[] = {
     " COALESCE(excluded.updated_at, repos.updated_at))",
     // kEnsureRepo
     "INSERT INTO repos(id, full_name) VALUES(?1, ?2) ON CONFLICT DO NOTHING",
+    // kRepoOldName: unless another repository holds that name now.
+    "INSERT INTO repo_old_names(name, repo_id, noticed_at)"
+    " SELECT ?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+    " WHERE NOT EXISTS (SELECT 1 FROM repos WHERE full_name = ?1)"
+    " ON CONFLICT(name) DO UPDATE SET repo_id = excluded.repo_id",
     // kCommit
     "INSERT INTO commits(repo_id, sha, author_id, committed_at, authored_at, html_url)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
@@ -362,6 +368,13 @@ Status Ingest::EnsureRepo(std::int64_t repo_id, std::string_view full_name) {
   if (repo_id == 0 || full_name.empty()) return Status::Ok();
   GHH_STMT(g, kEnsureRepo);
   g->Bind(1, repo_id).Bind(2, full_name);
+  return g->Run();
+}
+
+Status Ingest::RecordOldName(std::string_view old_name, std::int64_t repo_id) {
+  if (repo_id == 0 || old_name.empty()) return Status::Ok();
+  GHH_STMT(g, kRepoOldName);
+  g->Bind(1, old_name).Bind(2, repo_id);
   return g->Run();
 }
 

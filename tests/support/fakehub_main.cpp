@@ -41,9 +41,14 @@ struct Options {
   std::string port_file, truth_file, config_out, counters_file;
   int latency_ms = 0;
   double fault_rate = 0;
-  bool all_faults = false;   // --fault-mix all: FaultMix::kAll
-  double advance_every = 0;  // seconds; 0: never
+  double blog_fault_rate = 0;  // --blog-fault-rate: the same faults on the blogs' answers
+  bool all_faults = false;     // --fault-mix all: FaultMix::kAll
+  double advance_every = 0;    // seconds; 0: never
   int advance_items = 100;
+  // --advance-all-ages: each advance also reacts on (and takes reactions back from) items of
+  // any age and deletes issues and comments, as GitHub's users do; off, only recent items
+  // get reactions and nothing is deleted (what older tests were drawn from).
+  bool advance_all_ages = false;
   int rename_on = 0, delete_on = 0;  // the advance (1-based) that renames / deletes a repo
   int advances = 0;
   int threads = 4;
@@ -67,7 +72,8 @@ struct Options {
                "         [--search-limit N] [--counters-file PATH] [--threads N]\n"
                "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n"
                "         [--time-quantum SECONDS] [--fault-mix classic|all] [--blog-feeds]\n"
-               "         [--no-graphql] [--graphql-limit N] [--graphql-partial-rate X]\n";
+               "         [--no-graphql] [--graphql-limit N] [--graphql-partial-rate X]\n"
+               "         [--advance-all-ages] [--blog-fault-rate X]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -122,6 +128,10 @@ Options Parse(int argc, char** argv) {
       o.latency_ms = static_cast<int>(number());
     else if (a == "--fault-rate")
       o.fault_rate = real();
+    else if (a == "--blog-fault-rate")
+      o.blog_fault_rate = real();
+    else if (a == "--advance-all-ages")
+      o.advance_all_ages = true;
     else if (a == "--no-graphql")
       o.graphql = false;
     else if (a == "--graphql-limit")
@@ -169,6 +179,7 @@ Options Parse(int argc, char** argv) {
   }
   if (o.port < 0 || o.port > 65535) Usage("--port: 0..65535");
   if (o.fault_rate < 0 || o.fault_rate >= 1) Usage("--fault-rate: 0 <= X < 1");
+  if (o.blog_fault_rate < 0 || o.blog_fault_rate >= 1) Usage("--blog-fault-rate: 0 <= X < 1");
   if (o.graphql_partial_rate < 0 || o.graphql_partial_rate > 1) {
     Usage("--graphql-partial-rate: 0 <= X <= 1");
   }
@@ -190,21 +201,26 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-std::string CountersJson(const ApiCounters& c, const FaultCounts& faults) {
+std::string CountersJson(const GitHubHandler& github, const FaultCounts& faults,
+                         const FaultCounts& blog_faults) {
   auto map = [](const std::map<std::string, std::int64_t>& m) {
     std::string s = "{";
     for (const auto& [k, v] : m) s += fmt::format("{}\"{}\":{}", s.size() > 1 ? "," : "", k, v);
     return s + "}";
   };
+  const ApiCounters c = github.counters();
+  const GraphqlCounters g = github.graphql().counters();
   return fmt::format(
       "{{\"requests\":{},\"conditional\":{},\"ok\":{},\"not_modified\":{},\"redirects\":{},\"not_"
       "found\":{},"
       "\"rate_limited\":{},\"unauthorized\":{},\"other\":{},\"points\":{},\"per_route\":{},\"per_"
       "route_ok\":{},"
-      "\"per_route_304\":{},\"faults\":{}}}\n",
+      "\"per_route_304\":{},\"graphql\":{{\"requests\":{},\"answered\":{},\"rejected\":{},"
+      "\"rate_limited\":{},\"partial\":{},\"points\":{}}},\"faults\":{},\"blog_faults\":{}}}\n",
       c.requests, c.conditional, c.ok, c.not_modified, c.redirects, c.not_found, c.rate_limited,
       c.unauthorized, c.other, map(c.points), map(c.per_route), map(c.per_route_ok),
-      map(c.per_route_304), map(faults.snapshot()));
+      map(c.per_route_304), g.requests, g.answered, g.rejected, g.rate_limited, g.partial, g.points,
+      map(faults.snapshot()), map(blog_faults.snapshot()));
 }
 
 std::string ConfigToml(const Options& o, const World& world, const BlogFeeds& blogs,
@@ -224,7 +240,8 @@ std::string ConfigToml(const Options& o, const World& world, const BlogFeeds& bl
       "poll_interval = \"{}\"\n"
       "score_interval = \"{}\"\n",
       o.spec.seed, base, o.poll_interval, o.score_interval);
-  if (o.blog_feeds) out += "\n[blogs]\npoll_interval = \"1m\"\n";
+  // Feeds are polled as often as GitHub (1m unless told otherwise).
+  if (o.blog_feeds) out += fmt::format("\n[blogs]\npoll_interval = \"{}\"\n", o.poll_interval);
   for (const auto& [login, repos] : world.WriterProjects()) {
     out += fmt::format("\n[[writers]]\nlogin = \"{}\"\n", login);
     if (o.blog_feeds) {
@@ -244,9 +261,19 @@ std::string ConfigToml(const Options& o, const World& world, const BlogFeeds& bl
   return out;
 }
 
+// What a project is called now (GitHub redirects old names of renamed repositories).
+std::string CurrentName(const World& world, const std::string& project) {
+  return world.Read([&](const WorldModel& m) {
+    const WorldRepo* r = m.Repo(project);
+    return r ? r->full_name() : project;
+  });
+}
+
 std::string TruthText(const World& world, const BlogFeeds* blogs, const std::string& path) {
   auto rows = world.TruthCounts(world.WriterConfigLogins());
-  if (blogs) blogs->AddTruth(&rows);
+  if (blogs)
+    blogs->AddTruth(&rows,
+                    [&world](const std::string& project) { return CurrentName(world, project); });
   bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
   return json ? CountsToJson(rows) : CountsToTsv(rows);
 }
@@ -290,8 +317,9 @@ int main(int argc, char** argv) {
     hopt.token = token;
   }
   GitHubHandler github(world, base_url, hopt);
-  // The writers' blogs, served beside GitHub under /blogs/ (never faulted: feed failures
-  // have their own fixed URLs there).
+  // The writers' blogs, served beside GitHub under /blogs/. Feed failures have their own
+  // fixed URLs there; --blog-fault-rate adds the GitHub faults to every blog answer (counted
+  // apart, as "blog_faults"), for a soak whose feeds sometimes break.
   auto blogs = std::make_shared<BlogFeeds>(world->WriterProjects(), o.spec.seed,
                                            static_cast<std::int64_t>(o.spec.now));
   Handler served = github;
@@ -304,10 +332,25 @@ int main(int argc, char** argv) {
       return calm->load() ? github(req) : faulty(req);
     };
   }
-  const bool blog_truth = o.blog_feeds;
-  Handler top = [served, github, world, faults, blogs, base_url,
-                 blog_truth](const HttpRequest& req) -> HttpResponse {
+  auto blog_faults = std::make_shared<FaultCounts>();
+  Handler blog_served = [blogs, base_url](const HttpRequest& req) -> HttpResponse {
     if (auto blog = blogs->Serve(req, base_url())) return *blog;
+    HttpResponse r;
+    r.status = 404;
+    return r;
+  };
+  if (o.blog_fault_rate > 0) {
+    Handler plain = blog_served;
+    Handler faulty =
+        WithFaults(plain, o.blog_fault_rate, o.spec.seed + 1, FaultMix::kAll, blog_faults);
+    blog_served = [plain, faulty, calm](const HttpRequest& req) {
+      return calm->load() ? plain(req) : faulty(req);
+    };
+  }
+  const bool blog_truth = o.blog_feeds;
+  Handler top = [served, github, world, faults, blogs, blog_served, blog_faults, base_url,
+                 blog_truth](const HttpRequest& req) -> HttpResponse {
+    if (req.path.rfind("/blogs/", 0) == 0) return blog_served(req);
     if (req.path == "/_fakehub/floor") {
       auto f = world->Floor();
       HttpResponse r;
@@ -322,10 +365,14 @@ int main(int argc, char** argv) {
       HttpResponse r;
       r.headers.emplace_back("content-type", "application/json");
       r.body = req.path == "/_fakehub/counters"
-                   ? CountersJson(github.counters(), *faults)
+                   ? CountersJson(github, *faults, *blog_faults)
                    : CountsToJson([&] {
                        auto rows = world->TruthCounts(world->WriterConfigLogins());
-                       if (blog_truth) blogs->AddTruth(&rows);
+                       if (blog_truth) {
+                         blogs->AddTruth(&rows, [&](const std::string& project) {
+                           return CurrentName(*world, project);
+                         });
+                       }
                        return rows;
                      }());
       return r;
@@ -350,7 +397,7 @@ int main(int argc, char** argv) {
                    TruthText(*world, o.blog_feeds ? blogs.get() : nullptr, o.truth_file)))
       std::cerr << "ghharvest-fakehub: cannot write " << o.truth_file << "\n";
     if (!o.counters_file.empty() &&
-        !WriteFile(o.counters_file, CountersJson(github.counters(), *faults)))
+        !WriteFile(o.counters_file, CountersJson(github, *faults, *blog_faults)))
       std::cerr << "ghharvest-fakehub: cannot write " << o.counters_file << "\n";
   };
   if (!o.config_out.empty() && !WriteFile(o.config_out, ConfigToml(o, *world, *blogs, base))) {
@@ -405,6 +452,13 @@ int main(int argc, char** argv) {
       a.new_reactions = o.advance_items / 2;
       a.merges = std::max(1, o.advance_items / 50);
       a.removed_reactions = o.advance_items / 10;
+      if (o.advance_all_ages) {
+        a.old_reactions = o.advance_items / 4;
+        a.old_removed_reactions = o.advance_items / 20;
+        a.deleted_issues = 1;
+        a.deleted_comments = 2;
+        a.deleted_review_comments = 1;
+      }
       ++o.advances;
       a.rename_repo = o.advances == o.rename_on;
       a.delete_repo = o.advances == o.delete_on;
@@ -414,8 +468,11 @@ int main(int argc, char** argv) {
                   << "\n";
       if (r.deleted) std::cerr << "ghharvest-fakehub: deleted " << *r.deleted << "\n";
       write_outputs();
-      std::cerr << fmt::format("ghharvest-fakehub: advanced: {} items, {} edits, {} reactions\n",
-                               r.items_added, r.edits, r.reactions_added);
+      std::cerr << fmt::format(
+          "ghharvest-fakehub: advanced: {} items, {} edits, {} reactions, {} taken back, {} "
+          "issues, {} comments and {} review comments deleted\n",
+          r.items_added, r.edits, r.reactions_added, r.reactions_removed, r.issues_deleted,
+          r.comments_deleted, r.review_comments_deleted);
     } else {
       if (sigwait(&sigs, &sig) != 0) continue;
       if (sig != SIGUSR1) break;
@@ -424,6 +481,6 @@ int main(int argc, char** argv) {
   }
   server.reset();
   write_outputs();
-  std::cerr << "ghharvest-fakehub: " << CountersJson(github.counters(), *faults);
+  std::cerr << "ghharvest-fakehub: " << CountersJson(github, *faults, *blog_faults);
   return 0;
 }

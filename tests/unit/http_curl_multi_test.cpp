@@ -2,6 +2,7 @@
 // cancellation, destruction with transfers in flight, and the body size limit.
 #include "http/curl_multi.hpp"
 
+#include <curl/curl.h>
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -286,4 +287,39 @@ TEST_CASE("a POST sends its body and headers once, a GET stays a GET on the same
   CHECK(out[1]->body == "GET:");
   CHECK(out[2]->status == 302);
   CHECK(seen[2].method == "POST");
+}
+
+// libcurl writes its error buffer once per transfer. When a reused connection dies before any
+// byte of the answer, it sends the request again by itself; if that attempt then fails for
+// another reason, the buffer still says "Recv failure". The error must name what really
+// failed (here a gzip body with a wrong CRC), or every log and fault count would misname it.
+TEST_CASE("an error after libcurl re-sent a request names the error, not the dead connection") {
+  int calls = 0;
+  FakeServer server([&](const HttpRequest&) {
+    HttpResponse r;
+    r.body = "[{\"id\":1}]";
+    ++calls;
+    if (calls == 2) r.reset_connection = true;  // the kept-alive connection dies
+    if (calls == 3) {                           // libcurl's own second try: a bad checksum
+      r.gzip = true;
+      r.corrupt_gzip = true;
+    }
+    return r;
+  });
+  boost::asio::io_context io;
+  http::CurlMulti multi(io);
+  auto get = [&](const std::string& path) {
+    std::optional<http::HttpResult> out;
+    http::HttpGet g;
+    g.url = server.base_url() + path;
+    multi.Start(g, [&](http::HttpResult r) { out = std::move(r); });
+    REQUIRE(RunUntil(io, [&] { return out.has_value(); }));
+    return std::move(*out);
+  };
+  REQUIRE(get("/first").curl_code == 0);
+  http::HttpResult r = get("/second");
+  REQUIRE(calls == 3);  // the reset request was sent again on a new connection
+  CHECK(r.curl_code == CURLE_BAD_CONTENT_ENCODING);
+  CHECK(r.error.find("Recv failure") != 0);
+  CHECK(r.error.find(curl_easy_strerror(CURLE_BAD_CONTENT_ENCODING)) == 0);
 }

@@ -1,5 +1,6 @@
 // The blog tables of migration 9: posts upserted by entry id or link, projects per feed,
-// failures in sync_errors with the posts untouched, the counts views fed by posts.
+// failures in sync_errors with the posts untouched, the counts views fed by posts; and
+// migration 10's old names, which make a post about a renamed repository count for it.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -8,6 +9,7 @@
 #include "check_ok.hpp"
 #include "db_rows.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/migrations.hpp"
 #include "ghharvest/store/posts.hpp"
 #include "manual_clock.hpp"
@@ -243,4 +245,66 @@ TEST_CASE("the old blog_posts shape still takes an INSERT, and a version 7 table
   CHECK(BlogCounts(**old) == std::vector<std::string>{"alice | octo/alpha | 1"});
   CHECK(Texts(**old, "SELECT url, title, published_at FROM blog_posts") ==
         std::vector<std::string>{"https://a.example/1 | Old | 2025-12-01T00:00:00Z"});
+}
+
+namespace {
+model::RepoRecord Repo(std::int64_t id, std::string full_name) {
+  model::RepoRecord r;
+  r.id = id;
+  r.full_name = std::move(full_name);
+  return r;
+}
+}  // namespace
+
+// GitHub redirects a renamed repository's old URLs, so a post that links to the old name is
+// about the renamed project: it counts there, once, even beside a link to the new name.
+TEST_CASE("a post about a renamed repository counts for its new name, once") {
+  Fixture f;
+  store::Ingest ingest(*f.db);
+  store::PostsTables t(*f.db);
+  REQUIRE_OK(ingest.UpsertRepo(Repo(7, "octo/alpha")));
+  REQUIRE_OK(t.StoreFeed("alice", kRss, "RSS",
+                         {Post("g1", "https://alice.example/1", "Old", {"octo/alpha"}),
+                          Post("g2", "https://alice.example/2", "Both", {"Octo/Alpha"})},
+                         {}, f.clock.Now()));
+  CHECK(BlogCounts(*f.db) == std::vector<std::string>{"alice | octo/alpha | 2"});
+
+  // Renamed, as a payload or a 301 tells the store.
+  REQUIRE_OK(ingest.UpsertRepo(Repo(7, "octo/alpha-ng")));
+  REQUIRE_OK(
+      t.StoreFeed("alice", kRss, "RSS",
+                  {Post("g2", "https://alice.example/2", "Both", {"Octo/Alpha", "octo/alpha-ng"}),
+                   Post("g3", "https://alice.example/3", "New", {"octo/alpha-ng"})},
+                  {}, f.clock.Now()));
+  CHECK(BlogCounts(*f.db) == std::vector<std::string>{"alice | octo/alpha-ng | 3"});
+  CHECK(Texts(*f.db, "SELECT name, repo_id FROM repo_old_names") ==
+        std::vector<std::string>{"octo/alpha | 7"});
+  CHECK(Texts(*f.db, "SELECT project, COUNT(*) FROM writer_blog_posts GROUP BY project") ==
+        std::vector<std::string>{"octo/alpha-ng | 3"});
+
+  // A change of letter case is not a rename.
+  REQUIRE_OK(ingest.UpsertRepo(Repo(7, "Octo/Alpha-NG")));
+  CHECK(Texts(*f.db, "SELECT name FROM repo_old_names") == std::vector<std::string>{"octo/alpha"});
+}
+
+TEST_CASE("an old name the store never held counts too, and a new repository of that name wins") {
+  Fixture f;
+  store::Ingest ingest(*f.db);
+  store::PostsTables t(*f.db);
+  // The harvest asked by the configured name and GitHub answered with the renamed one.
+  REQUIRE_OK(ingest.UpsertRepo(Repo(7, "octo/beta")));
+  REQUIRE_OK(ingest.RecordOldName("octo/old-beta", 7));
+  REQUIRE_OK(t.StoreFeed("alice", kRss, "RSS",
+                         {Post("g1", "https://alice.example/1", "Old", {"octo/old-beta"})}, {},
+                         f.clock.Now()));
+  CHECK(BlogCounts(*f.db) == std::vector<std::string>{"alice | octo/beta | 1"});
+
+  // Someone creates a new repository under the old name: the name is its own now.
+  REQUIRE_OK(ingest.UpsertRepo(Repo(9, "octo/old-beta")));
+  CHECK(BlogCounts(*f.db) == std::vector<std::string>{"alice | octo/old-beta | 1"});
+  // And a name that another repository holds is never recorded as an old name.
+  REQUIRE_OK(ingest.RecordOldName("octo/old-beta", 7));
+  REQUIRE_OK(f.db->Exec("DELETE FROM repo_old_names"));
+  REQUIRE_OK(ingest.RecordOldName("octo/old-beta", 7));
+  CHECK(Texts(*f.db, "SELECT COUNT(*) FROM repo_old_names") == std::vector<std::string>{"0"});
 }

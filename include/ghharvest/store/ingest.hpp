@@ -85,6 +85,10 @@ class Ingest {
   // Inserts a repository row only if neither the id nor the name is known yet (events and
   // archives carry names of their time; they must not rename a repository backwards).
   Status EnsureRepo(std::int64_t repo_id, std::string_view full_name);
+  // A name the repository had before a rename (GitHub redirected a request by that name), so
+  // that blog posts linking to it count for the repository. UpsertRepo records the names it
+  // renames away itself; this is for names the store never held.
+  Status RecordOldName(std::string_view old_name, std::int64_t repo_id);
 
   Status UpsertCommits(std::int64_t repo_id, const std::vector<model::CommitRecord>& commits);
   // Issues and pull requests of one repository, with their authors. A record with

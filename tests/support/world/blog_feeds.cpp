@@ -246,12 +246,14 @@ std::optional<HttpResponse> BlogFeeds::Serve(const HttpRequest& req,
   return r;
 }
 
-void BlogFeeds::AddTruth(std::vector<CountsRow>* rows) const {
+void BlogFeeds::AddTruth(std::vector<CountsRow>* rows,
+                         const std::function<std::string(const std::string&)>& current_name) const {
   for (const auto& [login, posts] : posts_) {
     for (const Post& p : posts) {
       if (p.project.empty()) continue;
+      const std::string project = AsciiLower(current_name ? current_name(p.project) : p.project);
       for (CountsRow& row : *rows) {
-        if (AsciiLower(row.writer) == login && AsciiLower(row.project) == AsciiLower(p.project)) {
+        if (AsciiLower(row.writer) == login && AsciiLower(row.project) == project) {
           ++row.blog_posts;
         }
       }

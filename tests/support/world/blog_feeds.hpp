@@ -36,7 +36,10 @@ class BlogFeeds {
   std::vector<std::string> FeedUrls(const std::string& base_url, const std::string& login) const;
 
   // Adds each writer's distinct posts per project to `rows` (matched case-insensitively).
-  void AddTruth(std::vector<CountsRow>* rows) const;
+  // `current_name` maps a project as the post names it to its name now: GitHub redirects a
+  // renamed repository's old URLs, so a post about it counts for the renamed project.
+  void AddTruth(std::vector<CountsRow>* rows,
+                const std::function<std::string(const std::string&)>& current_name = {}) const;
 
  private:
   struct Post {
