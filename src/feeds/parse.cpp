@@ -93,29 +93,38 @@ void OnHtmlStart(void*, const xmlChar* name, const xmlChar** attrs) {
 // "github" in it, or in the base a relative one resolves against.
 void HtmlLinks(std::string_view html, const std::string& base, std::vector<std::string>* out) {
   if (html.empty() || (!ContainsGithub(html) && !ContainsGithub(base))) return;
-  htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
-  if (ctxt == nullptr) return;
-  // Keep the handler's error callbacks (silenced by the options), drop what builds a tree.
-  xmlSAXHandler* sax = ctxt->sax;
-  sax->startDocument = nullptr;
-  sax->endDocument = nullptr;
-  sax->startElement = &OnHtmlStart;
-  sax->endElement = nullptr;
-  sax->characters = nullptr;
-  sax->ignorableWhitespace = nullptr;
-  sax->cdataBlock = nullptr;
-  sax->comment = nullptr;
-  sax->processingInstruction = nullptr;
-  sax->internalSubset = nullptr;
-  sax->reference = nullptr;
+  // One parser context per thread, reused: a context is a few allocations (input and node
+  // stacks, a dictionary) that cost as much as parsing a short post.
+  struct CtxtDeleter {
+    void operator()(htmlParserCtxt* c) const { htmlFreeParserCtxt(c); }
+  };
+  thread_local std::unique_ptr<htmlParserCtxt, CtxtDeleter> reused;
+  if (!reused) {
+    reused.reset(htmlNewParserCtxt());
+    if (!reused) return;
+    // Keep the handler's error callbacks (silenced by the options), drop what builds a tree.
+    xmlSAXHandler* sax = reused->sax;
+    sax->startDocument = nullptr;
+    sax->endDocument = nullptr;
+    sax->startElement = &OnHtmlStart;
+    sax->endElement = nullptr;
+    sax->characters = nullptr;
+    sax->ignorableWhitespace = nullptr;
+    sax->cdataBlock = nullptr;
+    sax->comment = nullptr;
+    sax->processingInstruction = nullptr;
+    sax->internalSubset = nullptr;
+    sax->reference = nullptr;
+  }
+  htmlParserCtxtPtr ctxt = reused.get();
   HtmlLinkState state{&base, out};
   html_state = &state;
-  htmlDocPtr doc = htmlCtxtReadMemory(
-      ctxt, html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-      HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
+  htmlDocPtr doc =
+      htmlCtxtReadMemory(ctxt, html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                         HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                             HTML_PARSE_RECOVER | HTML_PARSE_NOIMPLIED);
   html_state = nullptr;
   if (doc) xmlFreeDoc(doc);
-  htmlFreeParserCtxt(ctxt);
 }
 
 // The text of an HTML fragment (an Atom title of type html).
