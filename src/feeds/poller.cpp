@@ -1,7 +1,6 @@
 #include "ghharvest/feeds/poller.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <map>
 #include <optional>
@@ -11,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "ghharvest/http/retry_after.hpp"
 #include "ghharvest/util/log.hpp"
 #include "http/curl_multi.hpp"
 
@@ -36,13 +36,12 @@ std::vector<model::BlogPost> PostsOf(const ParsedFeed& feed) {
 namespace {
 
 // Seconds of a Retry-After given in seconds; nullopt for a date or junk (then our backoff).
-std::optional<std::chrono::seconds> RetryAfter(const http::HttpResult& r) {
-  const std::string* v = r.header("retry-after");
-  if (!v) return std::nullopt;
-  long long n = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || end != v->data() + v->size() || n < 0) return std::nullopt;
-  return std::chrono::seconds(n);
+// The server's Retry-After (seconds or an HTTP-date, read as the GitHub client reads it),
+// rounded up to whole seconds; Backoff caps it.
+std::optional<std::chrono::seconds> RetryAfter(const http::HttpResult& r, Clock::TimePoint now) {
+  auto after = http::ParseRetryAfter(r.header("retry-after"), now);
+  if (!after) return std::nullopt;
+  return std::chrono::ceil<std::chrono::seconds>(after->wait);
 }
 
 }  // namespace
@@ -164,7 +163,7 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
                                 : "HTTP 410: the feed is gone";
     } else if (r.status == 429 || r.status >= 500) {
       failure = fmt::format("HTTP {}", r.status);
-      retry = Backoff(job.attempt, RetryAfter(r));
+      retry = Backoff(job.attempt, RetryAfter(r, clock_.Now()));
     } else {
       failure = fmt::format("HTTP {}", r.status);
     }

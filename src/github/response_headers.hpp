@@ -1,7 +1,8 @@
-// The response headers that set how long the client waits and what it reports: Retry-After,
-// x-ratelimit-* and X-Poll-Interval. Pure functions of the header text and the time, read by
-// Decide (decide.hpp) and the client, and reachable by tests. A server (or a proxy) may send
-// any number or date: every value is held to a range before any arithmetic.
+// The response headers that set how long the client waits and what it reports: Retry-After
+// (read as ghharvest/http/retry_after.hpp reads it), x-ratelimit-* and X-Poll-Interval. Pure
+// functions of the header text and the time, read by Decide (decide.hpp) and the client, and
+// reachable by tests. A server (or a proxy) may send any number or date: every value is held to a
+// range before any arithmetic.
 #pragma once
 
 #include <chrono>
@@ -11,30 +12,20 @@
 #include <string>
 
 #include "ghharvest/github/client.hpp"
+#include "ghharvest/http/retry_after.hpp"
 #include "ghharvest/http/transport.hpp"
 #include "ghharvest/util/clock.hpp"
 
 namespace ghharvest::github {
 
-// The longest Retry-After obeyed: GitHub asks for seconds to minutes; a proxy's or a bug's
-// "a year" must not stall the daemon, so it waits at most an hour, then asks again.
-inline constexpr Clock::TimePoint::duration kMaxRetryAfter = std::chrono::hours(1);
-inline constexpr std::int64_t kMaxRetryAfterSeconds =
-    std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter).count();
+// Retry-After is plain HTTP (ghharvest/http/retry_after.hpp); the client's names for it.
+using http::kMaxRetryAfter;
+using http::kMaxRetryAfterSeconds;
+using http::ParseRetryAfter;
+using http::RetryAfter;
 
 // The longest X-Poll-Interval obeyed, in seconds (see ApiResponse::poll_interval).
 inline constexpr std::int64_t kMaxPollInterval = 60 * 60;
-
-struct RetryAfter {
-  std::int64_t asked_s = 0;           // the wait the server asked for, in seconds
-  Clock::TimePoint::duration wait{};  // the wait obeyed: asked_s held to kMaxRetryAfter
-  bool capped() const { return asked_s > kMaxRetryAfterSeconds; }
-};
-
-// Retry-After (RFC 9110 10.2.3): delta-seconds or an HTTP-date. A date is turned into a wait
-// from `now`; one already past means retry at once, like "0". nullopt when absent or neither.
-// Any text gives a wait within [0, kMaxRetryAfter].
-std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now);
 
 // The longest x-ratelimit-resource name kept (GitHub's longest today has 27 characters).
 inline constexpr std::size_t kMaxResourceNameBytes = 64;

@@ -14,6 +14,7 @@
 #include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/store/database.hpp"
 #include "io_loop.hpp"
+#include "log_capture.hpp"
 #include "manual_clock.hpp"
 #include "scripted_transport.hpp"
 
@@ -217,6 +218,26 @@ TEST_CASE("transient failures are retried with backoff, then recorded") {
   CHECK(w.transport->sent.size() == 3);  // the first try and max_retries = 2
   REQUIRE(w.Errors().size() == 1);
   CHECK(w.Errors()[0].find("HTTP 500 (after 3 tries)") != std::string::npos);
+}
+
+// RFC 9110 allows Retry-After as an HTTP-date too (what a CDN in front of a blog may send):
+// the wait is counted from the poller's clock, and a date already past means "now".
+TEST_CASE("a Retry-After date is waited for from the poller's clock, a past one not at all") {
+  World w;  // the clock says 2026-01-20T00:00:00Z
+  for (const auto& [when, logged] : std::vector<std::pair<std::string, std::string>>{
+           {"Tue, 20 Jan 2026 00:00:01 GMT", "retry 1 in 1000 ms"},
+           {"Mon, 19 Jan 2026 23:00:00 GMT", "retry 1 in 0 ms"}}) {
+    CAPTURE(when);
+    testing::LogCapture log;
+    const std::string date = when;
+    auto busy = [date](const http::HttpGet&, int nth) -> std::optional<http::HttpResult> {
+      if (nth == 0) return Reply(503, "busy", {{"retry-after", date}});
+      return Feed(Fixture("hugo_rss.xml"));
+    };
+    REQUIRE_OK(w.Poll(busy, {{"alice", kHugo}}));
+    CHECK(w.stats.fetched == 1);
+    CHECK_MESSAGE(log.Contains(logged), logged);
+  }
 }
 
 TEST_CASE("a body that does not parse leaves no validators: the next poll asks in full") {
