@@ -320,7 +320,10 @@ int main(int argc, char** argv) {
   }
   long long blog_seen = CountLines(feed_lines, "");
   long long blog_resent = std::max(
-      0LL, blog_injected("reset") - CountLines(feed_lines, "Recv failure: Connection reset"));
+      // "network error: Recv failure": not a later failure that names the reset as the reason
+      // libcurl re-sent the request ("... (after libcurl re-sent the request: Recv failure").
+      0LL, blog_injected("reset") -
+               CountLines(feed_lines, "network error: Recv failure: Connection reset"));
   long long blog_unaccounted = blog_errors - blog_seen - blog_resent;
   // GraphQL answers with errors beside data: the harvest reads those pull requests' reviews
   // by REST instead (one "GraphQL reviews: N partial errors" line per fetch).
