@@ -20,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -283,13 +284,23 @@ struct ServiceRun {
 // The daemon as `ghharvest run` builds it (its real actions: harvester, scorer, reporter),
 // on a ScaledClock `speedup` times faster than real time, until `done` (asked after every
 // finished harvest, on the service's thread) says enough. Logs at `level` go to stderr.
+//
+// `origin` (the real time a run of several daemons began) makes the simulated clock continue
+// from where a daemon killed earlier in the run had got to: it starts at origin + speedup x
+// the real time since origin, and sim_hours count from origin.
 inline ServiceRun RunRealService(
     const std::string& config, double speedup, log::Level level,
-    const std::function<bool(const std::map<std::string, int>& harvests, double sim_hours)>& done) {
+    const std::function<bool(const std::map<std::string, int>& harvests, double sim_hours)>& done,
+    std::optional<ghharvest::Clock::TimePoint> origin = std::nullopt) {
   log::SetLevel(level);
-  ScaledClock clock(speedup);
-  auto start = clock.Now();
-  auto hours = [&] { return std::chrono::duration<double>(clock.Now() - start).count() / 3600.0; };
+  const ghharvest::Clock::TimePoint real_now = std::chrono::system_clock::now();
+  const ghharvest::Clock::TimePoint start =
+      origin ? *origin + std::chrono::duration_cast<ghharvest::Clock::TimePoint::duration>(
+                             (real_now - *origin) * speedup)
+             : real_now;
+  ScaledClock clock(speedup, start);
+  const ghharvest::Clock::TimePoint from = origin ? *origin : start;
+  auto hours = [&] { return std::chrono::duration<double>(clock.Now() - from).count() / 3600.0; };
   ServiceRun run;
   std::atomic<bool> stopping{false};
   daemon::Service* service = nullptr;

@@ -17,9 +17,10 @@
 //     a `sqlite3 .dump` of the database;
 //   - every fault the fakehub injected shows in the daemon's log as a retry or a give-up.
 //
-//   soak_bench [days=7]        (BENCH_QUICK=1: half a simulated day, for a smoke run;
-//                               GHH_SOAK_DEBUG=1: the daemon logs at debug level)
-//   soak_bench --daemon-child CONFIG HOURS SPEEDUP   (internal: the daemon under test)
+//   soak_bench [days=7] [kills=0]   (BENCH_QUICK=1: half a simulated day, for a smoke run;
+//                                    GHH_SOAK_DEBUG=1: the daemon logs at debug level)
+//   kills: kill -9 of the daemon at that many random moments, each restarted at once.
+//   soak_bench --daemon-child CONFIG HOURS SPEEDUP ORIGIN_NS   (internal: the daemon)
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -31,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -55,11 +57,15 @@ constexpr const char* kPollInterval = "3h";
 // Looks like a real personal access token, so a leak cannot hide behind an odd shape.
 constexpr const char* kToken = "ghp_soakBenchToken0123456789abcdefABCDEF";
 
-int DaemonChild(const std::string& config, double hours, double speedup) {
+// `origin_ns`: the real time the soak began (system clock, ns since 1970); a daemon started
+// again after a kill carries on with the simulated week where it had got to.
+int DaemonChild(const std::string& config, double hours, double speedup, long long origin_ns) {
+  const gh::Clock::TimePoint origin{std::chrono::nanoseconds(origin_ns)};
   auto run = b::RunRealService(
       config, speedup,
       std::getenv("GHH_SOAK_DEBUG") ? gh::log::Level::kDebug : gh::log::Level::kInfo,
-      [hours](const std::map<std::string, int>&, double sim_hours) { return sim_hours >= hours; });
+      [hours](const std::map<std::string, int>&, double sim_hours) { return sim_hours >= hours; },
+      origin);
   int least = run.harvests.empty() ? 0 : INT_MAX, most = 0;
   for (const auto& [scope, n] : run.harvests) {
     least = std::min(least, n);
@@ -137,11 +143,15 @@ double Tenth(const std::vector<T>& v, bool last) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 5 && std::string(argv[1]) == "--daemon-child") {
-    return DaemonChild(argv[2], std::atof(argv[3]), std::atof(argv[4]));
+  if (argc == 6 && std::string(argv[1]) == "--daemon-child") {
+    return DaemonChild(argv[2], std::atof(argv[3]), std::atof(argv[4]), std::atoll(argv[5]));
   }
   if (!b::BinariesBuilt("soak_bench")) return 2;
   const double days = argc > 1 ? std::atof(argv[1]) : (b::Quick() ? 0.5 : 7);
+  // kill -9 of the daemon this many times at random moments, each restarted at once as
+  // systemd's Restart= would: the database must come through every one (WAL recovery,
+  // resumed walks) with the counts exact at the end.
+  const int kills = argc > 2 ? std::atoi(argv[2]) : 0;
   const double hours = days * 24;
   gh::testing::TempDir tmp;
   const std::string d = tmp.path();
@@ -180,14 +190,53 @@ int main(int argc, char** argv) {
 
   // The daemon, sampled from outside.
   auto t0 = b::Clock::now();
-  pid_t pid = b::Spawn({"/proc/self/exe", "--daemon-child", d + "/ghharvest.toml",
-                        fmt::format("{}", hours), fmt::format("{}", kSpeedup)},
-                       d + "/daemon.log", {{"GITHUB_TOKEN", kToken}});
+  const long long origin_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  auto spawn = [&] {
+    return b::Spawn(
+        {"/proc/self/exe", "--daemon-child", d + "/ghharvest.toml", fmt::format("{}", hours),
+         fmt::format("{}", kSpeedup), fmt::format("{}", origin_ns)},
+        d + "/daemon.log", {{"GITHUB_TOKEN", kToken}});
+  };
+  // The kills: at random moments between 5 % and 90 % of the expected run.
+  std::vector<double> kill_at;
+  {
+    std::mt19937 rng(7);
+    const double expected = hours * 3600 / kSpeedup;
+    std::uniform_real_distribution<double> when(0.05 * expected, 0.9 * expected);
+    for (int k = 0; k < kills; ++k) kill_at.push_back(when(rng));
+    std::sort(kill_at.begin(), kill_at.end());
+  }
+  pid_t pid = spawn();
   Samples s;
   int status = 0;
   rusage ru{};
   pid_t done = 0;
-  while ((done = wait4(pid, &status, WNOHANG, &ru)) == 0) {
+  long peak_kib = 0;
+  int killed = 0;
+  for (;;) {
+    done = wait4(pid, &status, WNOHANG, &ru);
+    if (done == pid) {
+      peak_kib = std::max(peak_kib, ru.ru_maxrss);
+      // A daemon killed between two samples counts as a kill; one that ended on its own
+      // ends the run.
+      if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) break;
+      pid = spawn();
+      continue;
+    }
+    if (done != 0) break;
+    if (killed < static_cast<int>(kill_at.size()) &&
+        b::SecondsBetween(t0, b::Clock::now()) >= kill_at[killed]) {
+      kill(pid, SIGKILL);
+      wait4(pid, &status, 0, &ru);
+      peak_kib = std::max(peak_kib, ru.ru_maxrss);
+      ++killed;
+      fmt::print("kill -9 {} of {} at {:.1f} s\n", killed, kills,
+                 b::SecondsBetween(t0, b::Clock::now()));
+      pid = spawn();
+      continue;
+    }
     auto kib = b::VmRssKiB(pid);
     int fds = b::OpenFds(pid);
     if (kib > 0 && fds >= 0) {
@@ -198,7 +247,7 @@ int main(int argc, char** argv) {
   }
   double daemon_secs = b::SecondsBetween(t0, b::Clock::now());
   int code = done == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  double peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  double peak_mib = static_cast<double>(peak_kib) / 1024.0;
   std::string dlog = b::ReadFile(d + "/daemon.log");
 
   // The end: a still world without faults, and one more sync of it.
@@ -226,6 +275,9 @@ int main(int argc, char** argv) {
   bool deleted_exact =
       deleted.empty() || (fmt::print("the deleted {}:\n", deleted), b::CountsExact(d));
   hub.Stop();
+  const std::string integrity =
+      Run(fmt::format("sqlite3 '{}/ghharvest.db' 'PRAGMA integrity_check' 2>&1", d));
+  const bool integrity_ok = integrity == "ok\n";
 
   // Resources, in MiB and descriptors.
   double rss_start = Tenth(s.rss_kib, false) / 1024.0, rss_end = Tenth(s.rss_kib, true) / 1024.0;
@@ -372,6 +424,8 @@ int main(int argc, char** argv) {
       "graphql: {} requests, {} answers with partial errors; {} GraphQL error lines, {} fetches "
       "completed by REST\n",
       b::JsonInt(gql, "requests"), gql_partial, gql_error_lines, gql_fallbacks);
+  fmt::print("kills: {} of {} (each daemon restarted at once); database integrity_check: {}",
+             killed, kills, integrity);
   fmt::print("token: {} files of the run contain it{}; {} lines of the .dump\n", leak_files,
              leaks.empty() ? "" : " (" + leaks + ")", dump_hits);
 
@@ -405,14 +459,28 @@ int main(int argc, char** argv) {
   b::Info("soak: of the errors, resets re-sent by libcurl itself",
           static_cast<double>(resent_by_curl), "faults");
   b::Info("soak: requests given up (retries exhausted)", static_cast<double>(gave_up), "requests");
-  // A request cut by the final Stop() is never retried, so a few may go missing that way.
-  b::Row("soak: injected errors not accounted for", static_cast<double>(unaccounted), "faults", 0,
-         "none", b::Better::kLower, 1);
+  // A request cut by the final Stop() is never retried, so a few may go missing that way;
+  // with kills, so do the faults of requests in flight when a daemon died (logged by none).
+  if (kills == 0) {
+    b::Row("soak: injected errors not accounted for", static_cast<double>(unaccounted), "faults", 0,
+           "none", b::Better::kLower, 1);
+  } else {
+    b::Info("soak: injected errors not accounted for (in flight at a kill -9)",
+            static_cast<double>(unaccounted), "faults");
+  }
   b::Info("soak: blog feed errors injected", static_cast<double>(blog_errors), "faults");
-  b::Row("soak: blog feed errors not accounted for", static_cast<double>(blog_unaccounted),
-         "faults", 0, "none", b::Better::kLower, 1);
+  if (kills == 0) {
+    b::Row("soak: blog feed errors not accounted for", static_cast<double>(blog_unaccounted),
+           "faults", 0, "none", b::Better::kLower, 1);
+  } else {
+    b::Info("soak: blog feed errors not accounted for (in flight at a kill -9)",
+            static_cast<double>(blog_unaccounted), "faults");
+  }
+  b::Info("soak: kill -9 of the daemon (each restarted at once)", killed, "kills");
+  b::Row("soak: database integrity_check after the run", integrity_ok ? 0 : 1, "errors", 0, "ok",
+         b::Better::kLower, 1);
   b::Info("soak: GraphQL answers with partial errors", static_cast<double>(gql_partial), "answers");
-  bool ok = code == 0 && exact && leak_files + dump_hits == 0;
+  bool ok = code == 0 && exact && leak_files + dump_hits == 0 && integrity_ok && killed == kills;
   fmt::print("soak: {} in {:.0f} s (logs in {})\n", ok ? "passed" : "FAILED", wall.wall(), d);
   return ok ? 0 : 1;
 }
