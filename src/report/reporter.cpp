@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -50,6 +51,21 @@ score::WriterScore Shown(const score::WriterScore& ws) {
   if (!ws.best_project.empty() && !IsValidRepoName(ws.best_project)) shown.best_project = "-";
   return shown;
 }
+
+// Adds the time of its scope to `total` (EmitStats::site_seconds, for the benchmark).
+class SiteTimer {
+ public:
+  explicit SiteTimer(double& total) : total_(total), t0_(std::chrono::steady_clock::now()) {}
+  ~SiteTimer() {
+    total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+  SiteTimer(const SiteTimer&) = delete;
+  SiteTimer& operator=(const SiteTimer&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point t0_;
+};
 
 // The points of one writer within all writers' points (sorted by writer, then run).
 struct PointRange {
@@ -144,6 +160,7 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
   std::vector<model::InfluencePoint> points;
   std::unordered_map<std::string, PointRange> points_of;
   if (cfg_.site) {
+    const SiteTimer timer(stats.site_seconds);
     auto p = state.InfluencePoints();
     if (!p.ok()) return p.status();
     points = std::move(*p);
@@ -185,6 +202,7 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
   };
   // The writer's page, from the facts of its best project (`facts` when already read).
   auto write_page = [&](const score::WriterScore& shown, const model::BlogFacts* facts) -> Status {
+    const SiteTimer timer(stats.site_seconds);
     WriterPageInputs in;
     in.score = shown;
     if (auto it = points_of.find(shown.writer); it != points_of.end()) {
@@ -297,6 +315,7 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
   }
 
   if (cfg_.site) {
+    const SiteTimer timer(stats.site_seconds);
     // The index is rebuilt every run (one file, cheap) and written only when it differs.
     std::vector<IndexRow> rows;
     std::int64_t latest_run = 0;

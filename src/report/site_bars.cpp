@@ -22,8 +22,8 @@ std::string StackedBarsSvg(std::string_view title, std::string_view desc,
         fmt::format(" The {} projects with the lowest O are left out.", projects.size() - n);
   }
   std::string svg = fmt::format(
-      "<svg class=\"bars\" viewBox=\"0 0 {} {}\" role=\"img\" aria-labelledby=\"bt bd\">"
-      "<title id=\"bt\">{}</title><desc id=\"bd\">{}</desc>",
+      "<svg class=\"bars\" viewBox=\"0 0 {} {}\" role=\"img\">"
+      "<title>{}</title><desc>{}</desc>",
       kWidth, height, HtmlEscape(title), HtmlEscape(full_desc));
   double max_o = 0;
   for (std::size_t r = 0; r < n; ++r) {

@@ -47,8 +47,8 @@ std::vector<ChartXY> ChartPositions(const std::vector<ChartPoint>& points) {
 std::string LineChartSvg(std::string_view title, std::string_view desc,
                          const std::vector<ChartPoint>& points) {
   std::string svg = fmt::format(
-      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" aria-labelledby=\"ct cd\">"
-      "<title id=\"ct\">{}</title><desc id=\"cd\">{}</desc>",
+      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\">"
+      "<title>{}</title><desc>{}</desc>",
       G::kWidth, G::kHeight, HtmlEscape(title), HtmlEscape(desc));
   const double x0 = G::kLeft, x1 = G::kWidth - G::kRight;
   const double y0 = G::kTop, y1 = G::kHeight - G::kBottom;

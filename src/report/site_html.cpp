@@ -88,9 +88,8 @@ svg .grid{stroke:var(--line);stroke-width:1}
 svg .line{fill:none;stroke:var(--accent);stroke-width:2}
 svg .pt{fill:var(--accent)}
 .seg-kp{fill:var(--kp)}.seg-i{fill:var(--i)}.seg-c{fill:var(--c)}.seg-t{fill:var(--t)}
-.key{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 .8em;vertical-align:middle}
-.key.kp{background:var(--kp)}.key.i{background:var(--i)}.key.c{background:var(--c)}
-.key.t{background:var(--t)}
+.key{margin:0 .3em 0 .8em}
+.key.kp{color:var(--kp)}.key.i{color:var(--i)}.key.c{color:var(--c)}.key.t{color:var(--t)}
 ul.items{padding-left:1.2rem}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#333;--row:#fff}th button{text-decoration:none}
 a{color:#000}a[href^="http"]::after{content:" (" attr(href) ")";font-size:.8em}

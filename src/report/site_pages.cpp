@@ -164,10 +164,10 @@ std::string WriterPage(const WriterPageInputs& in) {
       by_o.begin(), by_o.end(),
       [](const score::ProjectScore& a, const score::ProjectScore& b) { return a.o > b.o; });
   html +=
-      "<h2>Where O comes from</h2>\n<p><span class=\"key kp\"></span>k·P"
-      "<span class=\"key i\"></span>I (reactions and feedback)"
-      "<span class=\"key c\"></span>C (issues, comments, reviews)"
-      "<span class=\"key t\"></span>T (commits, PRs, blog posts)</p>\n";
+      "<h2>Where O comes from</h2>\n<p><span class=\"key kp\" aria-hidden=\"true\">■</span>k·P"
+      "<span class=\"key i\" aria-hidden=\"true\">■</span>I (reactions and feedback)"
+      "<span class=\"key c\" aria-hidden=\"true\">■</span>C (issues, comments, reviews)"
+      "<span class=\"key t\" aria-hidden=\"true\">■</span>T (commits, PRs, blog posts)</p>\n";
   html += StackedBarsSvg(fmt::format("O of {} per project", ws.writer),
                          "One bar per project: k·P, I, C and T stacked, highest O first.", by_o);
   html +=

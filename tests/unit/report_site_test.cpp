@@ -90,7 +90,7 @@ TEST_CASE("the line chart places each run's O on a linear scale and labels it") 
   CHECK(xy[2].y == doctest::Approx(G::kTop + h / 2));
   const std::string svg = report::LineChartSvg("O of <x>", "desc & more", pts);
   CHECK(Count(svg, "<circle class=\"pt\"") == 3);
-  CHECK(svg.find("<title id=\"ct\">O of &lt;x&gt;</title><desc id=\"cd\">desc &amp; more</desc>") !=
+  CHECK(svg.find("role=\"img\"><title>O of &lt;x&gt;</title><desc>desc &amp; more</desc>") !=
         std::string::npos);
   CHECK(svg.find(fmt::format("cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"4\" data-run=\"2\" data-o=\"10\"",
                              xy[1].x, xy[1].y)) != std::string::npos);

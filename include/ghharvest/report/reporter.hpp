@@ -37,6 +37,7 @@ struct EmitStats {
   int refused = 0;            // writers/projects skipped for unsafe names
   int site_written = 0;       // site pages renamed into place (not in files_written)
   int site_unchanged = 0;     // site pages regenerated but byte-identical
+  double site_seconds = 0;    // wall time spent on the site (facts, pages, writes)
 };
 
 class Reporter {
