@@ -80,6 +80,25 @@ std::string DumpDom(const std::string& html, const std::string& png) {
   return ReadFile(out.file("dom"));
 }
 
+// Screenshots that are only looked at (artifacts): a page on a phone-sized window, and in
+// the dark colour scheme.
+void ExtraScreenshots(const std::string& html, const std::string& stem) {
+  TempDir profile;
+  const std::string flags =
+      "--headless --no-sandbox --disable-gpu --no-first-run "
+      "--disable-extensions --user-data-dir='" +
+      profile.path() + "'";
+  for (const auto& [suffix, extra] : std::vector<std::pair<std::string, std::string>>{
+           {"-phone", "--window-size=390,1400"},
+           {"-dark", "--force-dark-mode --window-size=1000,1400"}}) {
+    const std::string png = stem + suffix + ".png";
+    const Shell shot = RunShell("timeout -k 5 60 chromium " + flags + " " + extra +
+                                " --screenshot='" + png + "' 'file://" + html + "'");
+    CHECK(shot.code == 0);
+    CHECK(fs::exists(png));
+  }
+}
+
 // The dumped DOM, parsed, with XPath queries over it.
 class Dom {
  public:
@@ -383,6 +402,7 @@ TEST_CASE("the site in headless Chromium shows the database's numbers and data o
     fs::copy_file(page, artifacts + "/writer.html", fs::copy_options::overwrite_existing);
   }
 
+  ExtraScreenshots(page, artifacts + "/writer");
   CheckTidy(index);
   CheckTidy(page);
 
