@@ -58,6 +58,7 @@ namespace site {
 
 namespace {
 
+// Charts keep a readable size on a phone (min-width) and scroll sideways in their box.
 // Colours chosen for at least 4.5:1 text contrast on their background in both schemes; the
 // four parts of O keep the same order and distinct lightness, so they stay apart in print.
 constexpr std::string_view kCss = R"css(
@@ -81,7 +82,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:var(--row)}
 th button{font:inherit;font-weight:bold;color:inherit;background:none;border:0;padding:0;
 cursor:pointer;text-decoration:underline dotted}
-svg{width:100%;height:auto;display:block}
+svg{width:100%;height:auto;display:block;min-width:30rem}
 svg text{fill:var(--fg);font-size:12px}
 svg .axis{stroke:var(--muted);stroke-width:1}
 svg .grid{stroke:var(--line);stroke-width:1}
@@ -90,7 +91,7 @@ svg .pt{fill:var(--accent)}
 .seg-kp{fill:var(--kp)}.seg-i{fill:var(--i)}.seg-c{fill:var(--c)}.seg-t{fill:var(--t)}
 .key{margin:0 .3em 0 .8em}
 .key.kp{color:var(--kp)}.key.i{color:var(--i)}.key.c{color:var(--c)}.key.t{color:var(--t)}
-ul.items{padding-left:1.2rem}
+ul.items{padding-left:1.2rem;overflow-wrap:anywhere}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#333;--row:#fff}th button{text-decoration:none}
 a{color:#000}a[href^="http"]::after{content:" (" attr(href) ")";font-size:.8em}
 main{max-width:none}}

@@ -139,13 +139,14 @@ std::string WriterPage(const WriterPageInputs& in) {
   std::vector<ChartPoint> points;
   for (const model::InfluencePoint& p : in.history) points.push_back({p.run, p.scored_at, p.o});
   html += "<h2>O over the kept runs</h2>\n";
+  html += "<div class=\"scroll\">";
   html += LineChartSvg(
       fmt::format("O of {} over the kept scoring runs", ws.writer),
       fmt::format("{} points, one per run that changed the writer's scores; latest O {}.",
                   points.size(), FormatNumber(ws.opportunity)),
       points);
   html +=
-      "\n<div class=\"scroll\"><table id=\"history\"><caption class=\"muted\">The same "
+      "</div>\n<div class=\"scroll\"><table id=\"history\"><caption class=\"muted\">The same "
       "points</caption><thead><tr><th scope=\"col\">Run</th><th scope=\"col\">Scored</th>"
       "<th scope=\"col\" class=\"num\">O</th><th scope=\"col\" class=\"num\">Total</th>"
       "<th scope=\"col\">Best project</th></tr></thead><tbody>\n";
@@ -168,10 +169,12 @@ std::string WriterPage(const WriterPageInputs& in) {
       "<span class=\"key i\" aria-hidden=\"true\">■</span>I (reactions and feedback)"
       "<span class=\"key c\" aria-hidden=\"true\">■</span>C (issues, comments, reviews)"
       "<span class=\"key t\" aria-hidden=\"true\">■</span>T (commits, PRs, blog posts)</p>\n";
+  html += "<div class=\"scroll\">";
   html += StackedBarsSvg(fmt::format("O of {} per project", ws.writer),
                          "One bar per project: k·P, I, C and T stacked, highest O first.", by_o);
   html +=
-      "\n<div class=\"scroll\"><table id=\"projects\"><thead><tr><th scope=\"col\">Project</th>"
+      "</div>\n<div class=\"scroll\"><table id=\"projects\"><thead><tr><th "
+      "scope=\"col\">Project</th>"
       "<th scope=\"col\" class=\"num\">k</th><th scope=\"col\" class=\"num\">P</th>"
       "<th scope=\"col\" class=\"num\">k·P</th><th scope=\"col\" class=\"num\">I</th>"
       "<th scope=\"col\" class=\"num\">C</th><th scope=\"col\" class=\"num\">T</th>"

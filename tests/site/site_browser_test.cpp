@@ -86,8 +86,8 @@ std::string DumpDom(const std::string& html, const std::string& png) {
   return ReadFile(out.file("dom"));
 }
 
-// Screenshots that are only looked at (artifacts): a page on a phone-sized window, and in
-// the dark colour scheme.
+// Artifacts that are only looked at: a page on a phone-sized window, in the dark colour
+// scheme, and printed.
 void ExtraScreenshots(const std::string& html, const std::string& stem) {
   TempDir profile;
   const std::string flags =
@@ -103,6 +103,13 @@ void ExtraScreenshots(const std::string& html, const std::string& stem) {
     CHECK(shot.code == 0);
     CHECK(fs::exists(png));
   }
+  // And printed (the print style sheet), as a PDF.
+  const std::string pdf = stem + ".pdf";
+  const Shell print =
+      RunShell("timeout -k 5 60 " + Chromium() + " " + flags +
+               " --no-pdf-header-footer --print-to-pdf='" + pdf + "' 'file://" + html + "'");
+  CHECK(print.code == 0);
+  CHECK(fs::exists(pdf));
 }
 
 // The dumped DOM, parsed, with XPath queries over it.
