@@ -399,6 +399,37 @@ TEST_CASE("the site in headless Chromium shows the database's numbers and data o
     for (std::size_t i = 0; i < table.size(); ++i) {
       CHECK(std::stoll(Dom::Attr(table[i], "data-run")) == chart[i].first);
     }
+    // The bars: one per project, each part of O as writer_project_score_history has it.
+    {
+      auto st = (*db)->Prepare(
+          "SELECT project, k * \"P\", \"I\", \"C\", \"T\", \"O\" FROM "
+          "writer_project_score_history WHERE run = ?1 AND writer = ?2");
+      REQUIRE_OK(st);
+      store::StatementGuard g(**st);
+      g->Bind(1, std::int64_t{2}).Bind(2, top_writer);
+      std::map<std::string, std::vector<double>> parts;
+      while (g->Step()) {
+        parts[g->Text(0)] = {g->Double(1), g->Double(2), g->Double(3), g->Double(4), g->Double(5)};
+      }
+      REQUIRE_OK(g->status());
+      REQUIRE_FALSE(parts.empty());
+      const auto bars = dom.All("//*[local-name()='g'][@class='bar']");
+      CHECK(bars.size() == parts.size());
+      for (xmlNodePtr bar : bars) {
+        const std::string project = Dom::Attr(bar, "data-project");
+        INFO(project);
+        REQUIRE(parts.count(project) == 1);
+        const std::vector<double>& want = parts[project];
+        CHECK(Num(Dom::Attr(bar, "data-o")) == want[4]);
+        std::vector<double> got;
+        for (xmlNodePtr n = bar->children; n; n = n->next) {
+          if (n->type == XML_ELEMENT_NODE && Dom::Attr(n, "data-v") != "") {
+            got.push_back(Num(Dom::Attr(n, "data-v")));
+          }
+        }
+        CHECK(got == std::vector<double>(want.begin(), want.begin() + 4));
+      }
+    }
     // The SVGs say what they show.
     for (const char* svg : {"chart", "bars"}) {
       const std::string q = std::string("//*[local-name()='svg'][@class='") + svg + "']";
