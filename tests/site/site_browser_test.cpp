@@ -83,7 +83,9 @@ std::string DumpDom(const std::string& html, const std::string& png) {
                                      .c_str());
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  return ReadFile(out.file("dom"));
+  std::string dom = ReadFile(out.file("dom"));
+  WriteFile(png.substr(0, png.size() - 4) + ".dom.html", dom);  // an artifact beside the PNG
+  return dom;
 }
 
 // Artifacts that are only looked at: a page on a phone-sized window, in the dark colour
