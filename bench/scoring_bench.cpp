@@ -263,6 +263,7 @@ int main(int argc, char** argv) {
     Populate(**db, report_writers, report_projects, report_projects);
     config::Config cfg;
     cfg.reports.dir = (dir / "reports").string();
+    cfg.reports.site = false;  // measured on its own below
     auto reporter = report::Reporter::Open(cfg.reports);
     Check(reporter.status(), "reporter");
     for (int i = 0; i < 3; ++i) {
@@ -282,6 +283,43 @@ int main(int argc, char** argv) {
         bench::Row("reports: files rewritten with nothing changed", sum->emit.files_written,
                    "files", 0, "nothing changed", bench::Better::kLower, 1);
         bench::Info("reports: emission with nothing changed", sum->report_seconds, "s");
+      }
+    }
+  }
+  {
+    // The site beside the text reports of the same run, for every writer of the big world
+    // with one project each: per writer 4 text files (contribution, influence, total, blog
+    // draft) and 1 page, each fsynced; then a run with nothing changed.
+    auto db = store::Database::Open((dir / "site.db").string());
+    Check(db.status(), "open");
+    Populate(**db, writers, 100, 1);
+    config::Config cfg;
+    cfg.reports.dir = (dir / "site-reports").string();
+    auto reporter = report::Reporter::Open(cfg.reports);
+    Check(reporter.status(), "reporter");
+    for (int i = 0; i < 2; ++i) {
+      auto sum = app::ScoreAndReport(**db, cfg, clock, **reporter);
+      Check(sum.status(), "score and report");
+      const double text = sum->report_seconds - sum->emit.site_seconds;
+      std::printf(
+          "ScoreAndReport with the site, %d writers #%d: score %.3f s, text reports %.3f s "
+          "(%d files), site %.3f s (%d pages written, %d unchanged)\n",
+          writers, i + 1, sum->score_seconds, text, sum->emit.files_written, sum->emit.site_seconds,
+          sum->emit.site_written, sum->emit.site_unchanged);
+      if (i == 0) {
+        bench::Row(fmt::format("site: first emission, {} writers, wall", writers),
+                   sum->emit.site_seconds, "s", text, "text reports of the same run",
+                   bench::Better::kLower, 1);
+        std::uintmax_t bytes = 0;
+        for (const auto& e : fs::recursive_directory_iterator(dir / "site-reports" / "site")) {
+          if (e.is_regular_file()) bytes += e.file_size();
+        }
+        bench::Info("site: bytes of the first emission", static_cast<double>(bytes) / 1048576,
+                    "MiB");
+      } else {
+        bench::Row("site: pages rewritten with nothing changed", sum->emit.site_written, "files", 0,
+                   "nothing changed", bench::Better::kLower, 1);
+        bench::Info("site: emission with nothing changed", sum->emit.site_seconds, "s");
       }
     }
   }

@@ -162,5 +162,13 @@ if [[ -f $jsonl ]]; then
   fi
 fi
 
+site="$reports/site/index.html"
+if [[ -f $site ]]; then
+  say "The writer's view: open $site in a browser"
+  echo "$site"
+  echo "... $(find "$reports/site" -name '*.html' | wc -l) pages," \
+    "$(du -sk "$reports/site" | cut -f1) KiB ($(wc -c <"$site") bytes index.html)"
+fi
+
 say "Done in $SECONDS s. Everything is in ./demo-out/ (reports/, ghharvest.db, daemon.log)"
 exit "$rc"

@@ -25,6 +25,9 @@ packages=(
   # tests only: the product's GraphQL queries validated against GitHub's published schema
   nodejs npm             # runs tests/graphql/validate.js; npm fetches the pinned schema
   node-graphql           # graphql-js, the validator
+  # tests only: the HTML site rendered in a real browser and validated (tests/site)
+  chromium               # headless --dump-dom and --screenshot of the site's pages
+  tidy                   # HTML validation of the same pages (tidy -errors)
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

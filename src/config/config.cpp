@@ -290,10 +290,17 @@ class Loader {
   void LoadReports(const toml::table* t, ReportsConfig* r) {
     r->dir = (StateFolder() / "reports").lexically_normal().string();
     if (!t) return;
-    CheckKeys(*t, "reports", {"dir", "jsonl_max_bytes", "jsonl_keep"});
+    CheckKeys(*t, "reports", {"dir", "jsonl_max_bytes", "jsonl_keep", "site"});
     if (std::string p; String(*t, "reports", "dir", &p)) r->dir = Resolve(p);
     Int(*t, "reports", "jsonl_max_bytes", 1024, std::int64_t{1} << 40, &r->jsonl_max_bytes);
     Int(*t, "reports", "jsonl_keep", 0, 1000, &r->jsonl_keep);
+    if (const toml::node* n = t->get("site")) {
+      if (!n->is_boolean()) {
+        Fail(n, "reports", "site", fmt::format("must be true or false, not {}", TypeName(*n)));
+      } else {
+        r->site = n->as_boolean()->get();
+      }
+    }
   }
 
   void LoadScoring(const toml::table* t, ScoringConfig* s) {

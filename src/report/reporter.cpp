@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -13,6 +15,7 @@
 
 #include "ghharvest/report/files.hpp"
 #include "ghharvest/report/format.hpp"
+#include "ghharvest/report/site.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 
@@ -36,6 +39,39 @@ bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
+
+// The writer's scores as the reports show them: refused projects are left out of every
+// report, so no unsafe name is echoed anywhere.
+score::WriterScore Shown(const score::WriterScore& ws) {
+  score::WriterScore shown = ws;
+  shown.projects.clear();
+  for (const score::ProjectScore& ps : ws.projects) {
+    if (IsValidRepoName(ps.project)) shown.projects.push_back(ps);
+  }
+  if (!ws.best_project.empty() && !IsValidRepoName(ws.best_project)) shown.best_project = "-";
+  return shown;
+}
+
+// Adds the time of its scope to `total` (EmitStats::site_seconds, for the benchmark).
+class SiteTimer {
+ public:
+  explicit SiteTimer(double& total) : total_(total), t0_(std::chrono::steady_clock::now()) {}
+  ~SiteTimer() {
+    total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+  SiteTimer(const SiteTimer&) = delete;
+  SiteTimer& operator=(const SiteTimer&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+// The points of one writer within all writers' points (sorted by writer, then run).
+struct PointRange {
+  const model::InfluencePoint* begin = nullptr;
+  const model::InfluencePoint* end = nullptr;
+};
 
 }  // namespace
 
@@ -120,6 +156,23 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
     }
   }
 
+  // The site's history: read once per run, and only when the site is on.
+  std::vector<model::InfluencePoint> points;
+  std::unordered_map<std::string, PointRange> points_of;
+  if (cfg_.site) {
+    const SiteTimer timer(stats.site_seconds);
+    auto p = state.InfluencePoints();
+    if (!p.ok()) return p.status();
+    points = std::move(*p);
+    for (std::size_t i = 0; i < points.size();) {
+      std::size_t j = i;
+      while (j < points.size() && points[j].writer == points[i].writer) ++j;
+      points_of[points[i].writer] = PointRange{points.data() + i, points.data() + j};
+      i = j;
+    }
+  }
+  const std::string site_dir = dir + "/site";
+
   std::vector<model::EmittedWriter> new_states;
   std::vector<model::EmittedBlog> new_blogs;
   std::unordered_set<std::string> made_dirs;
@@ -140,6 +193,35 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
     }
     return Status::Ok();
   };
+  auto write_site = [&](const std::string& path, const std::string& content) -> Status {
+    if (Status s = ensure_dir(path.substr(0, path.rfind('/'))); !s.ok()) return s;
+    auto r = WriteFileIfChanged(path, content);
+    if (!r.ok()) return r.status();
+    ++(*r == WriteOutcome::kWritten ? stats.site_written : stats.site_unchanged);
+    return Status::Ok();
+  };
+  // The writer's page, from the facts of its best project (`facts` when already read).
+  auto write_page = [&](const score::WriterScore& shown, const model::BlogFacts* facts) -> Status {
+    const SiteTimer timer(stats.site_seconds);
+    WriterPageInputs in;
+    in.score = shown;
+    if (auto it = points_of.find(shown.writer); it != points_of.end()) {
+      in.history.assign(it->second.begin, it->second.end);
+    }
+    if (IsValidRepoName(shown.best_project)) {
+      if (facts != nullptr) {
+        in.best = *facts;
+      } else {
+        auto f = state.BlogFactsFor(shown.writer, shown.best_project);
+        if (!f.ok()) return f.status();
+        in.best = std::move(*f);
+      }
+      auto h = state.LastHarvested(shown.best_project);
+      if (!h.ok()) return h.status();
+      in.last_harvested = h->value_or("");
+    }
+    return write_site(site_dir + "/" + SiteWriterPath(shown.writer), WriterPage(in));
+  };
 
   for (const score::WriterScore& ws : run.writers) {
     if (!IsValidLogin(ws.writer)) {
@@ -151,6 +233,10 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
     const std::string inputs_hash = InputsHash(ws);
     auto it = prior.find(AsciiLower(ws.writer));
     if (it != prior.end() && it->second.inputs_hash == inputs_hash && FileExists(total_path)) {
+      // Unchanged: its page too, unless the site is new (or was deleted).
+      if (cfg_.site && !FileExists(site_dir + "/" + SiteWriterPath(ws.writer))) {
+        if (Status s = write_page(Shown(ws), nullptr); !s.ok()) return s;
+      }
       continue;
     }
     ++stats.writers_changed;
@@ -167,13 +253,7 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
       if (Status s = write(dir + "/contributions/" + rel, ContributionFile(ps)); !s.ok()) return s;
       if (Status s = write(dir + "/influences/" + rel, InfluenceFile(ps)); !s.ok()) return s;
     }
-    // Refused projects are left out of every report, so no unsafe name is echoed anywhere.
-    score::WriterScore shown = ws;
-    shown.projects.clear();
-    for (const score::ProjectScore& ps : ws.projects) {
-      if (IsValidRepoName(ps.project)) shown.projects.push_back(ps);
-    }
-    if (!ws.best_project.empty() && !IsValidRepoName(ws.best_project)) shown.best_project = "-";
+    const score::WriterScore shown = Shown(ws);
     if (Status s = write(total_path, TotalFile(shown)); !s.ok()) return s;
 
     // The blog draft for the best project.
@@ -181,9 +261,11 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
     for (const score::ProjectScore& ps : ws.projects) {
       if (ps.project == ws.best_project) best = &ps;
     }
+    std::optional<model::BlogFacts> best_facts;
     if (best != nullptr && IsValidRepoName(best->project)) {
       auto facts = state.BlogFactsFor(ws.writer, best->project);
       if (!facts.ok()) return facts.status();
+      if (cfg_.site) best_facts = *facts;
       BlogInputs in;
       in.writer = ws.writer;
       in.project = best->project;
@@ -225,8 +307,43 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
       }
       ++stats.jsonl_lines;
     }
+    if (cfg_.site) {
+      if (Status s = write_page(shown, best_facts ? &*best_facts : nullptr); !s.ok()) return s;
+    }
     new_states.push_back(model::EmittedWriter{ws.writer, numbers_hash, inputs_hash});
     if (progress_) progress_();
+  }
+
+  if (cfg_.site) {
+    const SiteTimer timer(stats.site_seconds);
+    // The index is rebuilt every run (one file, cheap) and written only when it differs.
+    std::vector<IndexRow> rows;
+    std::int64_t latest_run = 0;
+    std::string latest_at;
+    for (const score::WriterScore& ws : run.writers) {
+      if (!IsValidLogin(ws.writer)) continue;
+      const score::WriterScore shown = Shown(ws);
+      IndexRow row;
+      row.writer = ws.writer;
+      row.o = shown.opportunity;
+      row.total = shown.total_influence;
+      row.best_project = shown.best_project.empty() ? "-" : shown.best_project;
+      if (auto pit = points_of.find(ws.writer); pit != points_of.end()) {
+        const PointRange& pr = pit->second;
+        const model::InfluencePoint& last = *(pr.end - 1);
+        row.changed_run = last.run;
+        if (pr.end - pr.begin >= 2) row.change = last.o - (pr.end - 2)->o;
+        if (last.run > latest_run) {
+          latest_run = last.run;
+          latest_at = last.scored_at;
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    if (Status s = write_site(site_dir + "/index.html", IndexPage(rows, latest_run, latest_at));
+        !s.ok()) {
+      return s;
+    }
   }
 
   if (Status s = state.Remember(dir, run.run, new_states, new_blogs); !s.ok()) return s;

@@ -1,5 +1,7 @@
 #include "ghharvest/store/report_state.hpp"
 
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 #include "store/counting_rules.hpp"
@@ -125,6 +127,53 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
     if (!g->status().ok()) return g->status();
   }
   return in;
+}
+
+Result<std::vector<model::InfluencePoint>> ReportStateTables::InfluencePoints() {
+  // A span is one stretch of runs with the same scores; its point is the first kept run it
+  // covers (its from_run may have been pruned): the first row writer_influence_history has
+  // for it. Found per span by the run's primary key, not by joining every kept run (10,000
+  // writers x 100 kept runs would be a million rows per scoring run).
+  auto st = db_.Prepare(
+      "SELECT writer, run, opportunity, total_influence, best_project FROM ("
+      " SELECT s.writer, s.opportunity, s.total_influence, s.best_project, s.to_run,"
+      "  (SELECT MIN(r.run) FROM score_runs r"
+      "   WHERE r.run >= s.from_run AND r.finished_at IS NOT NULL) AS run"
+      " FROM score_writer_spans s)"
+      " WHERE run IS NOT NULL AND (to_run IS NULL OR run < to_run)"
+      " ORDER BY writer, run");
+  if (!st.ok()) return st.status();
+  std::vector<model::InfluencePoint> out;
+  {
+    StatementGuard g(**st);
+    while (g->Step()) {
+      model::InfluencePoint p;
+      p.writer = g->Text(0);
+      p.run = g->Int(1);
+      p.o = g->Double(2);
+      p.total = g->Double(3);
+      p.best_project = g->OptText(4).value_or("");
+      out.push_back(std::move(p));
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  auto runs = db_.Prepare("SELECT run, finished_at FROM score_runs WHERE finished_at IS NOT NULL");
+  if (!runs.ok()) return runs.status();
+  std::unordered_map<std::int64_t, std::string> finished;
+  {
+    StatementGuard g(**runs);
+    while (g->Step()) finished.emplace(g->Int(0), g->Text(1));
+    if (!g->status().ok()) return g->status();
+  }
+  for (model::InfluencePoint& p : out) p.scored_at = finished[p.run];
+  return out;
+}
+
+Result<std::optional<std::string>> ReportStateTables::LastHarvested(const std::string& project) {
+  return db_.QueryText(
+      "SELECT MAX(updated_at) FROM sync_state WHERE scope = ?1 COLLATE NOCASE OR"
+      " (instr(scope, '@') > 0 AND substr(scope, instr(scope, '@') + 1) = ?1 COLLATE NOCASE)",
+      project);
 }
 
 Result<std::optional<std::string>> ReportStateTables::GeneratedBlogHash(const std::string& path) {

@@ -504,3 +504,18 @@ TEST_CASE("blog feeds: bad URLs, types, duplicates and [blogs] ranges are errors
   CHECK(config::FeedUrlProblem("https://user@blog.example/feed").empty());
   CHECK(!config::FeedUrlProblem("https://user@/feed").empty());
 }
+
+TEST_CASE("reports.site is on by default and must be a boolean") {
+  TempDir dir;
+  auto defaults = config::LoadConfig(WriteFile(dir.file("a.toml"), kGithub));
+  REQUIRE_MESSAGE(defaults.ok(), defaults.status().ToString());
+  CHECK(defaults->reports.site);
+  auto off = config::LoadConfig(
+      WriteFile(dir.file("b.toml"), std::string(kGithub) + "[reports]\nsite = false\n"));
+  REQUIRE_MESSAGE(off.ok(), off.status().ToString());
+  CHECK_FALSE(off->reports.site);
+  CHECK(ErrorOf(std::string(kGithub) + "[reports]\nsite = \"yes\"\n") ==
+        "ghharvest.toml:4: [reports] site: must be true or false, not a string");
+  CHECK(ErrorOf(std::string(kGithub) + "[reports]\nsite = 1\n") ==
+        "ghharvest.toml:4: [reports] site: must be true or false, not an integer");
+}

@@ -86,6 +86,7 @@ void BuildWorld(CountsDb& w) {
 config::Config MakeConfig(const std::string& reports_dir) {
   config::Config cfg;
   cfg.reports.dir = reports_dir;
+  cfg.reports.site = false;  // the site has its own tests (report_site_test)
   cfg.scoring.k["octo/beta"] = 0.3;
   return cfg;
 }
@@ -423,8 +424,21 @@ TEST_CASE("hostile writer and project names are refused with a logged error, not
   std::vector<std::string> want = {"out/reports/contributions/octo/alpha/alice_alpha.txt",
                                    "out/reports/influence.jsonl",
                                    "out/reports/influences/octo/alpha/alice_alpha.txt",
+                                   "out/reports/site/index.html",
+                                   "out/reports/site/writers/alice.html",
                                    "out/reports/total_influences/alice.txt"};
   CHECK(all == want);
+  // Nor into the site.
+  for (const char* page : {"/site/index.html", "/site/writers/alice.html"}) {
+    const std::string html = **report::ReadWholeFile(dir + page);
+    CHECK(html.find("alice") != std::string::npos);
+    for (const std::string& name : bad_projects) {
+      if (name.size() > 5) CHECK(html.find(name) == std::string::npos);
+    }
+    CHECK(html.find("a--b") == std::string::npos);
+  }
+  CHECK(report::ReadWholeFile(dir + "/site/writers/alice.html")->value().find("octo/alpha") !=
+        std::string::npos);
   // The hostile best project is not echoed into the total file.
   CHECK(**report::ReadWholeFile(dir + "/total_influences/alice.txt") ==
         "Total Influence Count: 0\nOpportunity Score: 7.5\nBest Project: -\n");

@@ -45,6 +45,12 @@ class DatabaseReportState final : public report::ReportState {
   Result<std::optional<std::string>> GeneratedBlogHash(const std::string& path) override {
     return tables_.GeneratedBlogHash(path);
   }
+  Result<std::vector<model::InfluencePoint>> InfluencePoints() override {
+    return tables_.InfluencePoints();
+  }
+  Result<std::optional<std::string>> LastHarvested(const std::string& project) override {
+    return tables_.LastHarvested(project);
+  }
   Status Remember(const std::string& dir, std::int64_t run,
                   const std::vector<model::EmittedWriter>& writers,
                   const std::vector<model::EmittedBlog>& blogs) override {

@@ -42,6 +42,7 @@ struct ReportsConfig {
   std::string dir;                                  // absolute after loading
   std::int64_t jsonl_max_bytes = 10 * 1024 * 1024;  // rotate influence.jsonl past this
   int jsonl_keep = 5;                               // rotated files kept
+  bool site = true;                                 // also write the HTML site under site/
 };
 
 struct ScheduleConfig {

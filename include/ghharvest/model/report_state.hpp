@@ -36,6 +36,17 @@ struct BlogFacts {
   std::vector<BlogPostItem> posts;
 };
 
+// One point of a writer's O over the kept runs: the first kept run of each stretch of runs
+// in which the writer's scores stayed the same (writer_influence_history with the repeats
+// of unchanged runs left out), so a run that changes nothing adds no point.
+struct InfluencePoint {
+  std::string writer;
+  std::int64_t run = 0;
+  std::string scored_at;  // that run's finished_at
+  double o = 0, total = 0;
+  std::string best_project;  // empty when the writer had no project
+};
+
 // The hashes last emitted for a writer into one reports folder.
 struct EmittedWriter {
   std::string writer;        // as spelled when emitted

@@ -20,6 +20,11 @@ class ReportState {
   virtual Result<std::vector<model::EmittedWriter>> Emitted(const std::string& dir) = 0;
   virtual Result<model::BlogFacts> BlogFactsFor(const std::string& writer,
                                                 const std::string& project) = 0;
+  // Every writer's InfluencePoints over the kept runs, by writer (byte-wise), then run.
+  virtual Result<std::vector<model::InfluencePoint>> InfluencePoints() = 0;
+  // When the project's data was last harvested (ISO 8601, the newest sync watermark
+  // update of its scopes); nullopt when it never was.
+  virtual Result<std::optional<std::string>> LastHarvested(const std::string& project) = 0;
   // The hash of the draft last generated at `path`; nullopt when none was.
   virtual Result<std::optional<std::string>> GeneratedBlogHash(const std::string& path) = 0;
   // Remembers one emission, all or nothing.

@@ -4,6 +4,7 @@
 //   total_influences/<writer>.txt
 //   blogs/<owner>/<repo>/<writer>/<slug>.md      (the writer's best project)
 //   influence.jsonl                              (one line per writer whose numbers changed)
+//   site/index.html, site/writers/<writer>.html  (HTML pages, [reports] site; report/site.hpp)
 // Every file is written atomically (temp file in the same folder, fsync, rename) and only
 // when its bytes change; influence.jsonl gets one write() per whole line (O_APPEND) and is
 // rotated by size. Path parts from data are validated; bad ones are logged and skipped.
@@ -34,6 +35,9 @@ struct EmitStats {
   int blogs_written = 0;
   int blogs_kept_edited = 0;  // drafts the writer edited: never overwritten
   int refused = 0;            // writers/projects skipped for unsafe names
+  int site_written = 0;       // site pages renamed into place (not in files_written)
+  int site_unchanged = 0;     // site pages regenerated but byte-identical
+  double site_seconds = 0;    // wall time spent on the site (facts, pages, writes)
 };
 
 class Reporter {
