@@ -56,6 +56,9 @@ for prog in "${programs[@]}"; do
   # The fault soak is a simulated week in about 9 minutes: it gets 15 unless told otherwise.
   prog_timeout=$timeout_s
   [[ $name == soak_bench && -z ${BENCH_TIMEOUT:-} ]] && prog_timeout=900
+  # scoring_bench writes 10,000 writers' reports and site pages, each fsynced: about 250 s
+  # on 2 cores, close to the default; a slower disk gets room.
+  [[ $name == scoring_bench && -z ${BENCH_TIMEOUT:-} ]] && prog_timeout=600
   timeout --kill-after=10 "$prog_timeout" "$prog" >"$log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
