@@ -3,7 +3,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <optional>
 #include <string>
 
@@ -84,10 +83,7 @@ class ProgressLine {
   void Draw() {
     auto p = harvester_.Progress();
     if (!p.running) return;
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    std::string line = harvest::ProgressLine(p, clock_.Now(), std::chrono::seconds(tm.tm_gmtoff));
+    std::string line = harvest::ProgressLine(p, clock_.Now(), harvest::LocalUtcOffset());
     winsize ws{};
     if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && line.size() >= ws.ws_col) {
       line.resize(ws.ws_col - 1);

@@ -188,6 +188,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     }
     if (!found) return Abort(Status::NotFound("no writer '" + *job_.writer + "' in the config"));
     log::Info("sync started writers={}", job_.writer ? *job_.writer : std::string("all"));
+    RecordProgress(true);
     // The continuations live in next_, a member: capturing `this` rather than a shared_ptr
     // keeps the cycle from owning itself (an aborted sync never runs next_, and with a
     // shared_ptr in it the cycle would never be freed). Release() runs them from a request's
@@ -195,6 +196,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     RunPhase([this] { PhaseWriters(); },
              [this] {
                phase_ = SyncProgress::Phase::kRepositories;
+               RecordProgress(true);
                RunPhase([this] { PhaseRepos(); },
                         [this] { RunPhase([this] { PhaseLists(); }, nullptr); });
              });
@@ -299,6 +301,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       StartList(ListKind::kReviewComments, project);
       StartPulls(project);
     }
+    RecordProgress(true);
   }
 
   void Finish() {
@@ -316,6 +319,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       for (std::int64_t id : crawled_) h_.crawled_at_[id] = lists_started_at_;
     }
     RecordRateLimits();
+    if (progress_recorded_) {
+      SyncProgress p = Progress();
+      p.running = false;
+      (void)h_.ingest_.SetWatermark(kProgressEndpoint, kProgressScope, FormatIso8601(started_at_),
+                                    EncodeProgress(p));
+    }
     const auto& cs = h_.client_.stats();
     stats_.points_spent = cs.points_spent - client_start_.points_spent;
     stats_.graphql_requests = cs.graphql_requests - client_start_.graphql_requests;
@@ -433,7 +442,24 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   // never reads as done.
   void Hold(const std::string& scope) { ++open_[scope]; }
   void Drop(const std::string& scope) {
-    if (auto it = open_.find(scope); it != open_.end() && --it->second <= 0) open_.erase(it);
+    if (auto it = open_.find(scope); it != open_.end() && --it->second <= 0) {
+      open_.erase(it);
+      if (list_scopes_.count(scope)) RecordProgress(false);
+    }
+  }
+
+  // Where the cycle is, for `ghharvest status` of a running daemon (progress.hpp): at each
+  // phase always, as repositories finish at most once a second. Outside any transaction (a
+  // request's callback has committed its page); a failed write is retried by the next one.
+  void RecordProgress(bool force) {
+    if (!fatal_.ok()) return;
+    const auto now = h_.clock_.Now();
+    if (!force && progress_recorded_ && now - progress_at_ < std::chrono::seconds(1)) return;
+    progress_at_ = now;
+    progress_recorded_ = true;
+    RecordRateLimits();
+    (void)h_.ingest_.SetWatermark(kProgressEndpoint, kProgressScope, FormatIso8601(started_at_),
+                                  EncodeProgress(Progress()));
   }
 
  public:
@@ -1332,6 +1358,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   SyncProgress::Phase phase_ = SyncProgress::Phase::kWriters;
   std::set<std::string> list_scopes_;  // RepoScope of each repository the lists phase reads
   std::map<std::string, int> open_;    // requests and posted retries in flight, by scope
+  bool progress_recorded_ = false;     // the store has this cycle's progress row
+  Clock::TimePoint progress_at_;
   std::vector<std::int64_t> crawled_;  // projects whose lists this sync read
   std::vector<Writer> writers_;
   std::vector<bool> in_job_;

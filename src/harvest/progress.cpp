@@ -1,6 +1,11 @@
 #include "ghharvest/harvest/progress.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -92,6 +97,75 @@ std::string ProgressLine(const SyncProgress& p, Clock::TimePoint now,
     out += "; ETA " + config::FormatDuration(*eta);
   }
   return out;
+}
+
+std::chrono::seconds LocalUtcOffset() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return std::chrono::seconds(tm.tm_gmtoff);
+}
+
+std::string EncodeProgress(const SyncProgress& p) {
+  const char* phase = p.phase == SyncProgress::Phase::kWriters        ? "writers"
+                      : p.phase == SyncProgress::Phase::kRepositories ? "repositories"
+                                                                      : "lists";
+  return fmt::format(
+      "running={} phase={} repos={}/{} requests={} points={} graphql={}/{} started={} "
+      "lists_started={}",
+      p.running ? 1 : 0, phase, p.repos_done, p.repos_total, p.requests, p.points,
+      p.graphql_requests, p.graphql_points, EpochSeconds(p.started), EpochSeconds(p.lists_started));
+}
+
+std::optional<SyncProgress> DecodeProgress(const std::string& text) {
+  std::map<std::string, std::string> kv;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) {
+    auto eq = word.find('=');
+    if (eq == std::string::npos) return std::nullopt;
+    kv[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  auto num = [&](const std::string& key, std::int64_t* out) {
+    auto it = kv.find(key);
+    if (it == kv.end()) return false;
+    char* end = nullptr;
+    long long v = std::strtoll(it->second.c_str(), &end, 10);
+    if (end == it->second.c_str() || *end != '\0') return false;
+    *out = v;
+    return true;
+  };
+  auto pair = [&](const std::string& key, std::int64_t* a, std::int64_t* b) {
+    auto it = kv.find(key);
+    if (it == kv.end()) return false;
+    long long x = 0, y = 0;
+    char tail = 0;
+    if (std::sscanf(it->second.c_str(), "%lld/%lld%c", &x, &y, &tail) != 2) return false;
+    *a = x;
+    *b = y;
+    return true;
+  };
+  SyncProgress p;
+  std::int64_t running = 0, started = 0, lists_started = 0;
+  if (!num("running", &running) || !pair("repos", &p.repos_done, &p.repos_total) ||
+      !num("requests", &p.requests) || !num("points", &p.points) ||
+      !pair("graphql", &p.graphql_requests, &p.graphql_points) || !num("started", &started) ||
+      !num("lists_started", &lists_started)) {
+    return std::nullopt;
+  }
+  const std::string& phase = kv["phase"];
+  if (phase == "writers") {
+    p.phase = SyncProgress::Phase::kWriters;
+  } else if (phase == "repositories") {
+    p.phase = SyncProgress::Phase::kRepositories;
+  } else if (phase == "lists") {
+    p.phase = SyncProgress::Phase::kLists;
+  } else {
+    return std::nullopt;
+  }
+  p.running = running != 0;
+  p.started = Clock::TimePoint(std::chrono::seconds(started));
+  p.lists_started = Clock::TimePoint(std::chrono::seconds(lists_started));
+  return p;
 }
 
 }  // namespace ghharvest::harvest

@@ -23,8 +23,10 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/harvest/progress.hpp"
+#include "ghharvest/store/ingest.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "harvest_harness.hpp"
+#include "run_ghharvest.hpp"
 
 namespace gh = ghharvest;
 using gh::harvest::BucketLeft;
@@ -146,6 +148,42 @@ TEST_CASE("a spent bucket shows the reset being waited for, in local time, and h
   CHECK_FALSE(gh::harvest::EstimateRemaining(Lists(0, 40, std::chrono::seconds(60)), kNoon));
 }
 
+TEST_CASE("the stored progress record reads back as written, and other text does not read") {
+  auto p = Lists(12, 40, std::chrono::seconds(90));
+  p.graphql_requests = 7;
+  p.graphql_points = 9;
+  std::string text = gh::harvest::EncodeProgress(p);
+  auto back = gh::harvest::DecodeProgress(text);
+  REQUIRE(back);
+  CHECK(back->running);
+  CHECK(back->phase == Phase::kLists);
+  CHECK(back->repos_done == 12);
+  CHECK(back->repos_total == 40);
+  CHECK(back->requests == 1234);
+  CHECK(back->points == 1180);
+  CHECK(back->graphql_requests == 7);
+  CHECK(back->graphql_points == 9);
+  CHECK(back->started == p.started);
+  CHECK(back->lists_started == p.lists_started);
+  CHECK(gh::harvest::EncodeProgress(*back) == text);
+  SyncProgress ended;
+  ended.phase = Phase::kRepositories;
+  auto e = gh::harvest::DecodeProgress(gh::harvest::EncodeProgress(ended));
+  REQUIRE(e);
+  CHECK_FALSE(e->running);
+  CHECK(e->phase == Phase::kRepositories);
+  for (const char* bad : {"", "running=1", "https://api.github.com/x?page=2",
+                          "running=1 phase=later repos=1/2 requests=1 points=1 graphql=0/0 "
+                          "started=1 lists_started=1",
+                          "running=1 phase=lists repos=1 requests=1 points=1 graphql=0/0 "
+                          "started=1 lists_started=1",
+                          "running=x phase=lists repos=1/2 requests=1 points=1 graphql=0/0 "
+                          "started=1 lists_started=1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(gh::harvest::DecodeProgress(bad));
+  }
+}
+
 TEST_CASE("the harvester's progress moves through its phases to every repository done") {
   gh::testing::HarvestHarnessOptions o;
   o.spec.seed = 42;
@@ -214,6 +252,18 @@ TEST_CASE("the harvester's progress moves through its phases to every repository
     }
   }
   CHECK(core_seen);
+  // The store's record for `ghharvest status`: the cycle ended, with what it did.
+  gh::store::Ingest ingest(h.db());
+  auto mark = ingest.GetWatermark(gh::harvest::kProgressEndpoint, gh::harvest::kProgressScope);
+  REQUIRE_OK(mark);
+  REQUIRE(*mark);
+  REQUIRE((*mark)->cursor);
+  auto stored = gh::harvest::DecodeProgress(*(*mark)->cursor);
+  REQUIRE(stored);
+  CHECK_FALSE(stored->running);
+  CHECK(stored->repos_total == total);
+  CHECK(stored->repos_done == total);
+  CHECK(stored->requests >= last_requests);
   // Somewhere in between: some repositories done, others not.
   bool partly = false;
   for (const auto& p : seen) partly = partly || (p.repos_done > 0 && p.repos_done < total);
@@ -260,4 +310,25 @@ TEST_CASE("sync --once draws the progress line on a terminal and is quiet on a p
   std::string err = gh::testing::ReadFile(dir.file("err"));
   CHECK(err.find('\r') == std::string::npos);
   CHECK(err.find("repositories") == std::string::npos);
+
+  // `ghharvest status` shows the last cycle the store recorded...
+  auto status = gh::testing::RunGhharvest("status -c '" + config + "'");
+  CHECK(status.code == 0);
+  INFO("status: " << status.out);
+  CHECK(status.out.find("harvest cycle:\n  last cycle started ") != std::string::npos);
+  CHECK(status.out.find(" 4 repositories, ") != std::string::npos);
+  // ...and a running one (as a daemon's cycle leaves it mid-way) as its progress line.
+  {
+    gh::store::Ingest ingest(h.db());
+    auto running = Lists(1, 4, std::chrono::seconds(30));
+    REQUIRE_OK(ingest.SetWatermark(gh::harvest::kProgressEndpoint, gh::harvest::kProgressScope,
+                                   "2026-01-01T11:59:25Z", gh::harvest::EncodeProgress(running)));
+  }
+  status = gh::testing::RunGhharvest("status -c '" + config + "'");
+  CHECK(status.code == 0);
+  CHECK(status.out.find("  running since 2026-01-01T11:59:25Z, as of ") != std::string::npos);
+  CHECK(status.out.find("    sync: repositories 1/4, 1,234 requests, 1,180 points") !=
+        std::string::npos);
+  // It is not listed again among the watermarks.
+  CHECK(status.out.find("cycle            progress") == std::string::npos);
 }

@@ -55,4 +55,18 @@ std::optional<std::chrono::seconds> EstimateRemaining(const SyncProgress& p, Clo
 std::string ProgressLine(const SyncProgress& p, Clock::TimePoint now,
                          std::chrono::seconds utc_offset);
 
+// The running cycle as the store keeps it, for `ghharvest status` of a running daemon: one
+// sync_state row (endpoint kProgressEndpoint, scope kProgressScope) whose cursor is
+// EncodeProgress's text, written at each phase, at most once a second as repositories finish,
+// and at the cycle's end (running=0). Buckets are not in it (rate_limits has them).
+inline constexpr const char* kProgressEndpoint = "cycle";
+inline constexpr const char* kProgressScope = "progress";
+// The local time zone's offset from UTC now (for ProgressLine's times of day).
+std::chrono::seconds LocalUtcOffset();
+
+// "running=1 phase=lists repos=12/40 requests=1234 points=1180 graphql=40/52 started=1767…"
+std::string EncodeProgress(const SyncProgress& p);
+// nullopt for text EncodeProgress did not write.
+std::optional<SyncProgress> DecodeProgress(const std::string& text);
+
 }  // namespace ghharvest::harvest
