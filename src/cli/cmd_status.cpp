@@ -12,10 +12,13 @@
 
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/migrations.hpp"
 #include "ghharvest/store/posts.hpp"
 #include "ghharvest/store/status_snapshot.hpp"
+#include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/exit_codes.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
@@ -25,6 +28,44 @@ namespace {
 
 std::string Or(const std::optional<std::string>& s, std::string_view fallback) {
   return s ? *s : std::string(fallback);
+}
+
+// The harvest cycle the store last recorded (harvest/progress.hpp): a running one as its
+// progress line as of its last record, an ended one by what it did. "" when none was.
+std::string CycleLine(const store::StatusSnapshot& snap, const config::Config& cfg) {
+  for (const auto& m : snap.watermarks) {
+    if (m.endpoint != harvest::kProgressEndpoint || m.scope != harvest::kProgressScope) continue;
+    auto p = m.cursor ? harvest::DecodeProgress(*m.cursor) : std::nullopt;
+    if (!p) return "  unreadable record: " + m.cursor.value_or("-") + "\n";
+    Clock::TimePoint at;
+    if (!ParseIso8601(m.updated_at, &at)) at = p->started;
+    for (const auto& r : snap.rate_limits) {
+      harvest::BucketLeft b;
+      b.resource = r.resource;
+      b.limit = r.quota;
+      b.remaining = r.remaining;
+      Clock::TimePoint reset;
+      if (ParseIso8601(r.reset_at, &reset)) {
+        b.reset =
+            std::chrono::duration_cast<std::chrono::seconds>(reset.time_since_epoch()).count();
+      }
+      b.reserve = r.resource == "core"      ? cfg.github.reserve
+                  : r.resource == "graphql" ? cfg.github.graphql_reserve
+                                            : 0;
+      p->buckets.push_back(std::move(b));
+    }
+    if (p->running) {
+      // A daemon killed mid-cycle leaves this behind: the time of the record says how old it is.
+      return fmt::format("  running since {}, as of {}:\n    {}\n", Or(m.watermark, "-"),
+                         m.updated_at, harvest::ProgressLine(*p, at, harvest::LocalUtcOffset()));
+    }
+    return fmt::format(
+        "  last cycle started {}, ended {}: {} repositories, {} requests, {} points, {} GraphQL "
+        "queries / {} points\n",
+        Or(m.watermark, "-"), m.updated_at, p->repos_total, p->requests, p->points,
+        p->graphql_requests, p->graphql_points);
+  }
+  return "";
 }
 
 }  // namespace
@@ -145,7 +186,10 @@ int CmdStatus(const CommonOptions& common) {
     limits += fmt::format("  {}: {}/{} remaining (resets {}; recorded {})\n", r.resource,
                           r.remaining, r.quota, r.reset_at, r.seen_at);
   }
+  std::string cycle = CycleLine(*snap, cfg);
+  out += "\nharvest cycle:\n" + (cycle.empty() ? std::string("  none recorded yet\n") : cycle);
   for (const auto& m : snap->watermarks) {
+    if (m.endpoint == harvest::kProgressEndpoint && m.scope == harvest::kProgressScope) continue;
     marks += fmt::format("  {:<16} {:<40} {} (updated {})\n", m.endpoint, m.scope,
                          Or(m.watermark, "-"), m.updated_at);
   }

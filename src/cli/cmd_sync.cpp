@@ -1,3 +1,6 @@
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -6,11 +9,13 @@
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/harvest/harvester.hpp"
+#include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 
@@ -49,6 +54,52 @@ std::string FeedSummary(const feeds::PollStats& s) {
   return out;
 }
 
+// The live progress line on a terminal's stderr: redrawn every second in place (a carriage
+// return and erase-to-end, cut to the terminal's width so it never wraps), erased when the
+// sync ends so the summary starts on a clean line. Off when stderr is not a terminal: logs and
+// pipes get no control characters.
+class ProgressLine {
+ public:
+  ProgressLine(boost::asio::io_context& io, const Clock& clock, const harvest::Harvester& harvester)
+      : timer_(io), clock_(clock), harvester_(harvester), on_(::isatty(STDERR_FILENO) == 1) {}
+
+  void Start() {
+    if (!on_) return;
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      Draw();
+      Start();
+    });
+  }
+
+  void Stop() {
+    timer_.cancel();
+    if (drawn_) std::fputs("\r\033[K", stderr);
+    drawn_ = false;
+  }
+
+ private:
+  void Draw() {
+    auto p = harvester_.Progress();
+    if (!p.running) return;
+    std::string line = harvest::ProgressLine(p, clock_.Now(), harvest::LocalUtcOffset());
+    winsize ws{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && line.size() >= ws.ws_col) {
+      line.resize(ws.ws_col - 1);
+    }
+    std::fprintf(stderr, "\r%s\033[K", line.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  boost::asio::steady_timer timer_;
+  const Clock& clock_;
+  const harvest::Harvester& harvester_;
+  const bool on_;
+  bool drawn_ = false;
+};
+
 }  // namespace
 
 // One harvest cycle for every configured writer, then exit. Exit codes:
@@ -86,7 +137,9 @@ int CmdSyncOnce(const CommonOptions& common) {
   std::optional<Status> feed_result;
   harvest::HarvestStats stats;
   feeds::PollStats feed_stats;
+  ProgressLine progress(io, clock, harvester);
   auto maybe_done = [&] {
+    if (result) progress.Stop();
     if (result && feed_result) signals.cancel();
   };
   harvester.SyncAll([&](Status s, harvest::HarvestStats st) {
@@ -99,7 +152,9 @@ int CmdSyncOnce(const CommonOptions& common) {
     feed_stats = st;
     maybe_done();
   });
+  progress.Start();
   io.run();
+  progress.Stop();
 
   std::fputs(Summary(stats).c_str(), stdout);
   std::fputs(FeedSummary(feed_stats).c_str(), stdout);

@@ -133,6 +133,8 @@ class Harvester::Impl {
 
   bool Busy() const { return cycle_ != nullptr || !queue_.empty(); }
 
+  SyncProgress Progress() const;
+
  private:
   class Cycle;
   void StartNext();
@@ -166,6 +168,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   void Start() {
     client_start_ = h_.client_.stats();
+    started_at_ = h_.clock_.Now();
     if (auto s = store::SyncWriters(h_.db_, config::WatchedWriters(h_.config_)); !s.ok())
       return Abort(s);
     bool found = false;
@@ -185,12 +188,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     }
     if (!found) return Abort(Status::NotFound("no writer '" + *job_.writer + "' in the config"));
     log::Info("sync started writers={}", job_.writer ? *job_.writer : std::string("all"));
+    RecordProgress(true);
     // The continuations live in next_, a member: capturing `this` rather than a shared_ptr
     // keeps the cycle from owning itself (an aborted sync never runs next_, and with a
     // shared_ptr in it the cycle would never be freed). Release() runs them from a request's
     // callback, which holds the cycle alive.
     RunPhase([this] { PhaseWriters(); },
              [this] {
+               phase_ = SyncProgress::Phase::kRepositories;
+               RecordProgress(true);
                RunPhase([this] { PhaseRepos(); },
                         [this] { RunPhase([this] { PhaseLists(); }, nullptr); });
              });
@@ -275,6 +281,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     // poll interval: the daemon syncs writers one by one, and writers share projects, so
     // without this a project shared by N writers would be crawled N times per interval.
     lists_started_at_ = h_.clock_.Now();
+    phase_ = SyncProgress::Phase::kLists;
     const auto fresh_for = h_.config_.schedule.poll_interval / 2;
     for (const auto& [id, project] : projects_) {
       if (job_.writer) {
@@ -285,6 +292,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         }
       }
       crawled_.push_back(id);
+      list_scopes_.insert(RepoScope(project.full_name));
       // One crawl of the repository serves every watched writer in it: its lists carry
       // everyone's items, and the counts view picks the watched writers' rows.
       StartList(ListKind::kCommits, project);
@@ -293,6 +301,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       StartList(ListKind::kReviewComments, project);
       StartPulls(project);
     }
+    RecordProgress(true);
   }
 
   void Finish() {
@@ -310,6 +319,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       for (std::int64_t id : crawled_) h_.crawled_at_[id] = lists_started_at_;
     }
     RecordRateLimits();
+    if (progress_recorded_) {
+      SyncProgress p = Progress();
+      p.running = false;
+      (void)h_.ingest_.SetWatermark(kProgressEndpoint, kProgressScope, FormatIso8601(started_at_),
+                                    EncodeProgress(p));
+    }
     const auto& cs = h_.client_.stats();
     stats_.points_spent = cs.points_spent - client_start_.points_spent;
     stats_.graphql_requests = cs.graphql_requests - client_start_.graphql_requests;
@@ -353,11 +368,13 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       return;
     }
     ++pending_;
+    Hold(scope);
     auto self = shared_from_this();
     h_.client_.Get(url, [self, endpoint, scope, url, on_ok = std::move(on_ok),
                          on_fail = std::move(on_fail)](Result<ApiResponse> r) mutable {
       if (!*self->alive_) return;
       self->OnResponse(endpoint, scope, url, r, on_ok, on_fail);
+      self->Drop(scope);
       self->Release();
     });
   }
@@ -406,17 +423,79 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     });
   }
 
-  // Runs `f` on a later turn of the io_context (after a posted Forget), within the phase.
-  void Later(std::function<void()> f) {
+  // Runs `f` on a later turn of the io_context (after a posted Forget), within the phase;
+  // `scope`'s work is not done while it waits.
+  void Later(std::function<void()> f, const std::string& scope = {}) {
     ++pending_;
+    Hold(scope);
     auto self = shared_from_this();
-    boost::asio::post(h_.io_, [self, f = std::move(f)]() {
+    boost::asio::post(h_.io_, [self, f = std::move(f), scope]() {
       if (!*self->alive_) return;
       if (self->fatal_.ok()) f();
+      self->Drop(scope);
       self->Release();
     });
   }
 
+  // Work in flight per scope: a repository of the lists phase is done when none is left. A
+  // request's callback chains the next one before its own is dropped, so a walk in progress
+  // never reads as done.
+  void Hold(const std::string& scope) { ++open_[scope]; }
+  void Drop(const std::string& scope) {
+    if (auto it = open_.find(scope); it != open_.end() && --it->second <= 0) {
+      open_.erase(it);
+      if (list_scopes_.count(scope)) RecordProgress(false);
+    }
+  }
+
+  // Where the cycle is, for `ghharvest status` of a running daemon (progress.hpp): at each
+  // phase always, as repositories finish at most once a second. Outside any transaction (a
+  // request's callback has committed its page); a failed write is retried by the next one.
+  void RecordProgress(bool force) {
+    if (!fatal_.ok()) return;
+    const auto now = h_.clock_.Now();
+    if (!force && progress_recorded_ && now - progress_at_ < std::chrono::seconds(1)) return;
+    progress_at_ = now;
+    progress_recorded_ = true;
+    RecordRateLimits();
+    (void)h_.ingest_.SetWatermark(kProgressEndpoint, kProgressScope, FormatIso8601(started_at_),
+                                  EncodeProgress(Progress()));
+  }
+
+ public:
+  SyncProgress Progress() const {
+    SyncProgress p;
+    p.running = true;
+    p.phase = phase_;
+    p.started = started_at_;
+    p.lists_started = lists_started_at_;
+    if (phase_ == SyncProgress::Phase::kLists) {
+      p.repos_total = static_cast<std::int64_t>(list_scopes_.size());
+      for (const auto& scope : list_scopes_) p.repos_done += open_.count(scope) == 0;
+    }
+    const auto& cs = h_.client_.stats();
+    p.requests = cs.requests - client_start_.requests;
+    p.points = cs.points_spent - client_start_.points_spent;
+    p.graphql_requests = cs.graphql_requests - client_start_.graphql_requests;
+    p.graphql_points = cs.graphql_points - client_start_.graphql_points;
+    for (const char* resource : {"core", "graphql", "search"}) {
+      auto rl = h_.client_.rate_limit(resource);
+      if (!rl || rl->limit < 0) continue;
+      BucketLeft b;
+      b.resource = resource;
+      b.limit = rl->limit;
+      b.remaining = rl->remaining;
+      b.reset = rl->reset;
+      // What the client keeps unused (search has no reserve: its window is a minute).
+      b.reserve = std::string_view(resource) == "core"      ? h_.config_.github.reserve
+                  : std::string_view(resource) == "graphql" ? h_.config_.github.graphql_reserve
+                                                            : 0;
+      p.buckets.push_back(std::move(b));
+    }
+    return p;
+  }
+
+ private:
   // A body that did not parse as its endpoint's records: the scope is given up for this
   // cycle, like a request the client gave up on. Bad bodies are retried in one place, the
   // client: only it can tell a body damaged on the way (cut, not JSON, empty) from a whole
@@ -1076,7 +1155,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
               if (pw->need_body && tries < 2) {
                 // A 304 here would hide PRs whose reviews were never read: ask again.
                 self->PostForget(url);
-                self->Later([self, pw, url, tries] { self->FetchPullsPage(pw, url, tries + 1); });
+                self->Later([self, pw, url, tries] { self->FetchPullsPage(pw, url, tries + 1); },
+                            pw->scope);
                 return;
               }
               // Newest first: an unchanged page means nothing after it changed either.
@@ -1190,10 +1270,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       return done(std::move(f));
     }
     ++pending_;
+    const std::string scope = owner + "/" + name;
+    Hold(scope);
     auto self = shared_from_this();
     github::FetchRepositoryReviews(
         h_.client_, owner, name, std::move(options),
-        [self, done = std::move(done)](github::ReviewsFetch f) {
+        [self, scope, done = std::move(done)](github::ReviewsFetch f) {
           if (!*self->alive_) return;
           if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
               f.status.code() == Status::Code::kUnauthorized) {
@@ -1207,6 +1289,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
             f.status = Status::Cancelled("sync stopped");
           }
           done(std::move(f));
+          self->Drop(scope);
           self->Release();
         });
   }
@@ -1274,6 +1357,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   github::ClientStats client_start_;
   std::optional<std::string> counts_before_;
   Clock::TimePoint lists_started_at_;
+  Clock::TimePoint started_at_;
+  SyncProgress::Phase phase_ = SyncProgress::Phase::kWriters;
+  std::set<std::string> list_scopes_;  // RepoScope of each repository the lists phase reads
+  std::map<std::string, int> open_;    // requests and posted retries in flight, by scope
+  bool progress_recorded_ = false;     // the store has this cycle's progress row
+  Clock::TimePoint progress_at_;
   std::vector<std::int64_t> crawled_;  // projects whose lists this sync read
   std::vector<Writer> writers_;
   std::vector<bool> in_job_;
@@ -1291,6 +1380,10 @@ void Harvester::Impl::Cancel() {
     });
   }
   if (cycle_) cycle_->Abort(Status::Cancelled("sync cancelled"));
+}
+
+SyncProgress Harvester::Impl::Progress() const {
+  return cycle_ ? cycle_->Progress() : SyncProgress{};
 }
 
 void Harvester::Impl::StartNext() {
@@ -1318,5 +1411,7 @@ void Harvester::Cancel() { impl_->Cancel(); }
 std::int64_t Harvester::LiveCycles() { return g_live_cycles.load(); }
 
 bool Harvester::Busy() const { return impl_->Busy(); }
+
+SyncProgress Harvester::Progress() const { return impl_->Progress(); }
 
 }  // namespace ghharvest::harvest

@@ -244,6 +244,57 @@ TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact c
   CHECK(DuplicateRows(h) == 0);
 }
 
+TEST_CASE("30 percent faults on REST and GraphQL and 20 kill -9s of sync --once: exact, no dups") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  o.spec.writers = 4;
+  o.spec.projects = 6;
+  o.spec.items = 3000;
+  o.fault_rate = 0.3;  // every route, /graphql too
+  HarvestHarness h(o);
+  // The client's own retries (max_retries 5) get past the faults, as in production.
+  std::string config =
+      h.BinaryConfig("GHH_HARVEST_TEST_TOKEN").Write(h.dir() + "/ghharvest-faults.toml");
+
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    HarvestHarness probe(o);
+    std::string probe_config =
+        probe.BinaryConfig("GHH_HARVEST_TEST_TOKEN").Write(probe.dir() + "/probe.toml");
+    int code = WaitExit(SpawnSync(probe_config));
+    CHECK((code == 0 || code == 75));
+  }
+  auto full =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  MESSAGE("one full sync under 30 % faults: " << full << " ms");
+
+  std::mt19937 rng(4242);
+  int killed = 0, runs = 0;
+  std::uniform_int_distribution<long> when(1, std::max<long>(full / 2, 40));
+  while (killed < 20 && runs < 100) {
+    if (runs % 4 == 3) h.world().Advance();
+    pid_t pid = SpawnSync(config);
+    std::this_thread::sleep_for(std::chrono::milliseconds(when(rng)));
+    ::kill(pid, SIGKILL);
+    killed += WaitExit(pid) == 128 + SIGKILL;
+    ++runs;
+  }
+  MESSAGE("runs killed mid-sync: " << killed << " of " << runs);
+  CHECK(killed >= 20);
+  // Still under faults: a list whose every retry faulted (0.3^6 a request) is retried by the
+  // next run, as the daemon's next cycle would; exit 75 says so.
+  int code = -1, finals = 0;
+  while (code != 0 && finals < 5) {
+    code = WaitExit(SpawnSync(config));
+    ++finals;
+  }
+  MESSAGE("syncs to finish after the kills: " << finals);
+  REQUIRE(code == 0);
+  CheckCounts(h, "after 30 % faults, the kills and the syncs to finish");
+  CHECK(DuplicateRows(h) == 0);
+}
+
 TEST_CASE(
     "a renamed project keeps its history under the new name; a gone one is kept, not polled") {
   HarvestHarnessOptions o;

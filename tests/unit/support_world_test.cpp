@@ -269,6 +269,42 @@ TEST_CASE("the request floor sums ceil(items/100) over the lists a first harvest
   CHECK(fb.commits >= 10);  // every (writer, project) pair reads at least one page
 }
 
+TEST_CASE("a large repository where a few writers have a small share leaves the rest as it was") {
+  WorldSpec plain = Small(7);
+  WorldSpec large = plain;
+  large.large_repo_items = 5000;
+  large.large_repo_writers = 2;
+  large.large_repo_writer_share = 0.02;
+  World a(plain), b(large);
+  const std::string big = "octo-org/monorepo";
+  auto logins = a.WriterConfigLogins();
+  // Every row of the world without it is there unchanged; the large repository adds rows.
+  auto ta = a.TruthCounts(logins), tb = b.TruthCounts(logins);
+  std::vector<CountsRow> rest;
+  std::set<std::string> big_writers;
+  for (const auto& r : tb) {
+    if (r.project == big) {
+      big_writers.insert(r.writer);
+    } else {
+      rest.push_back(r);
+    }
+  }
+  CHECK(rest == ta);
+  CHECK(big_writers.size() == 2);
+  CHECK(b.ItemCount() - a.ItemCount() >= 5000);
+  CHECK(b.RepoItems(big) >= 5000);
+  CHECK(a.RepoItems(big) == 0);
+  auto own = b.OwnItems(big);
+  REQUIRE(own.size() == 2);
+  std::int64_t mine = 0;
+  for (const auto& [login, n] : own) mine += n;
+  // About 2 % of its activity, and far below a crawl's share.
+  CHECK(mine > 0);
+  CHECK(mine < b.RepoItems(big) / 20);
+  // A writer there writes nothing in a repository it is not active in.
+  CHECK(b.OwnItems("nobody/none").empty());
+}
+
 TEST_CASE("with a token configured, other credentials get 401 and cost nothing") {
   auto world = std::make_shared<World>(HandBuilt());
   GitHubHandlerOptions o;

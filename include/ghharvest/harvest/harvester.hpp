@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
 
@@ -96,6 +97,8 @@ class Harvester {
   // Stops the running sync and drops queued ones (callbacks get kCancelled).
   void Cancel();
   bool Busy() const;
+  // Where the running sync is (running = false when none runs), for a progress line.
+  SyncProgress Progress() const;
 
   // Syncs whose state is still allocated, in the whole process. However a sync ended (done,
   // 401, Cancel, the Harvester destroyed), its state is freed once the client has let go of

@@ -121,7 +121,8 @@ struct Generator {
     const auto& spec = m.spec;
     if (allow_ghost && rng.Chance(spec.ghost_comment_share)) return 0;
     if (comment && !bots.empty() && rng.Chance(spec.bot_share)) return rng.Pick(bots);
-    if (!repo_writers[r].empty() && rng.Chance(spec.writer_share)) return rng.Pick(repo_writers[r]);
+    double share = m.repos[r].writer_share >= 0 ? m.repos[r].writer_share : spec.writer_share;
+    if (!repo_writers[r].empty() && rng.Chance(share)) return rng.Pick(repo_writers[r]);
     return rng.Pick(repo_others[r]);
   }
 
@@ -201,23 +202,49 @@ struct Generator {
       if (os.empty()) os.push_back(rng.Pick(others));
       repo_others.push_back(os);
     }
+    if (spec.large_repo_items > 0) LargeRepo(orgs.front());
+  }
+
+  // Made after the others and filled last, drawing nothing from the generator before the
+  // others are filled (its id is fixed, below every generated repository id), so the rest of
+  // the world is exactly as it is without it: a bench can measure what it adds. Everyone who
+  // is not watched works there.
+  void LargeRepo(std::int64_t owner) {
+    const auto& spec = m.spec;
+    WorldRepo repo;
+    repo.id = 100000;
+    repo.owner = m.User(owner)->login;
+    repo.name = "monorepo";
+    repo.created = m.now - spec.history_days * kDay - 40 * kDay;
+    repo.writer_share = spec.large_repo_writer_share;
+    m.repos.push_back(std::move(repo));
+    std::vector<std::int64_t> ws(
+        writers.begin(),
+        writers.begin() + std::min<std::ptrdiff_t>(std::max(spec.large_repo_writers, 0),
+                                                   static_cast<std::ptrdiff_t>(writers.size())));
+    repo_writers.push_back(ws);
+    repo_others.push_back(others);
   }
 
   void Fill() {
     const auto& spec = m.spec;
+    const std::size_t ordinary = static_cast<std::size_t>(spec.projects);
     std::vector<double> weights;
     double sum = 0;
-    for (std::size_t r = 0; r < m.repos.size(); ++r) {
+    for (std::size_t r = 0; r < ordinary; ++r) {
       weights.push_back(0.5 + rng.Unit());
       sum += weights.back();
     }
     std::int64_t left = spec.items;
-    for (std::size_t r = 0; r < m.repos.size(); ++r) {
+    for (std::size_t r = 0; r < ordinary; ++r) {
       std::int64_t n =
-          r + 1 == m.repos.size() ? left : static_cast<std::int64_t>(spec.items * weights[r] / sum);
+          r + 1 == ordinary ? left : static_cast<std::int64_t>(spec.items * weights[r] / sum);
       n = std::max<std::int64_t>(n, 10);
       left -= n;
       FillRepo(r, n, m.now - spec.history_days * kDay, m.now - 60);
+    }
+    if (m.repos.size() > ordinary) {
+      FillRepo(ordinary, spec.large_repo_items, m.now - spec.history_days * kDay, m.now - 60);
     }
   }
 
@@ -919,6 +946,38 @@ RequestFloor World::RepositoryFloor(
     for (const auto& [number, n] : reviews) f.reviews += pages(n);
   }
   return f;
+}
+
+std::map<std::string, std::int64_t> World::OwnItems(const std::string& full_name) const {
+  std::shared_lock lock(mu_);
+  const auto& m = model_;
+  std::map<std::string, std::int64_t> out;
+  const WorldRepo* r = m.Repo(full_name);
+  if (!r) return out;
+  auto add = [&](std::int64_t user) {
+    const WorldUser* u = m.User(user);
+    if (u && u->writer) ++out[u->login];
+  };
+  for (const auto& c : r->commits) add(c.author);
+  for (const auto& i : r->issues)
+    if (!i.deleted) add(i.user);
+  for (const auto& c : r->issue_comments)
+    if (!c.deleted) add(c.user);
+  for (const auto& c : r->review_comments)
+    if (!c.deleted) add(c.user);
+  for (const auto& v : r->reviews) add(v.user);
+  return out;
+}
+
+std::int64_t World::RepoItems(const std::string& full_name) const {
+  std::shared_lock lock(mu_);
+  const WorldRepo* r = model_.Repo(full_name);
+  if (!r) return 0;
+  std::int64_t n = static_cast<std::int64_t>(r->commits.size() + r->reviews.size());
+  for (const auto& i : r->issues) n += !i.deleted;
+  for (const auto& c : r->issue_comments) n += !c.deleted;
+  for (const auto& c : r->review_comments) n += !c.deleted;
+  return n;
 }
 
 std::int64_t World::ItemCount() const {

@@ -41,6 +41,12 @@ struct WorldSpec {
   int history_days = 400;                  // activity spread over this many days before now
   std::int64_t time_quantum = 1;           // timestamps are multiples of this (ties when > 1)
   WorldTime now = 1767225600;              // 2026-01-01T00:00:00Z: the world clock
+  // One more repository, after the `projects` others (which stay as without it): a large one
+  // where a few watched writers have a small share, as in a big project a writer contributes
+  // to now and then. 0: none. Its items are on top of `items`.
+  int large_repo_items = 0;
+  int large_repo_writers = 3;             // the first this many watched writers are active there
+  double large_repo_writer_share = 0.01;  // share of its activity by them
 };
 
 // The 8 kinds, in GitHub's rollup order.
@@ -126,6 +132,8 @@ struct WorldRepo {
   std::vector<WorldIssue> issues;                             // by number (index = number - 1)
   std::vector<WorldComment> issue_comments, review_comments;  // by id (creation order)
   std::vector<WorldReview> reviews;
+  // Share of activity by watched writers here; negative: the world's (WorldSpec::writer_share).
+  double writer_share = -1;
   std::string full_name() const { return owner + "/" + name; }
 };
 
@@ -237,6 +245,13 @@ class World {
   // (`commits` holds the commits pages, `issues` the issues pages, and so on).
   RequestFloor RepositoryFloor(const std::optional<std::map<std::string, std::vector<std::string>>>&
                                    repos_per_writer = std::nullopt) const;
+
+  // Per watched writer active in repository `full_name` (GitHub's login): the items it wrote
+  // there that the lists still show (commits, issues and pull requests, issue comments,
+  // review comments, reviews). What a writer-centred read of the repository has to fetch.
+  std::map<std::string, std::int64_t> OwnItems(const std::string& full_name) const;
+  // The items of repository `full_name` that the lists still show, whoever wrote them.
+  std::int64_t RepoItems(const std::string& full_name) const;
 
   // Writers' logins as a config would spell them (case differs from GitHub on purpose).
   std::vector<std::string> WriterConfigLogins() const;
