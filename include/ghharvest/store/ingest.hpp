@@ -110,9 +110,14 @@ class Ingest {
 
   // Everything an event carries: its actor, its repository (EnsureRepo), and the payload's
   // issue / comment / review. Events without repo id are skipped (counts all zero).
-  // Events may be old (archives): users and reviews they name are only inserted when new,
-  // never updated (a login renamed since stays renamed), and issues and comments only
-  // replace stored rows whose updated_at is not newer.
+  // Events may be old (archives) or trimmed (GitHub's payloads since 2025-10-07), so what
+  // they carry is a snapshot, and partial never overwrites complete: users, reviews and
+  // comments they name are only inserted when new, never updated (a login renamed since
+  // stays renamed; reactions added since stay); an issue object moves a stored issue's state
+  // only when its updated_at is newer and never its comment count or reactions (those come
+  // from the issues list); a partial record (IssueRecord::partial) is only inserted when new.
+  // A timeline event's actor (a login) is resolved to the account known by that login here
+  // (the writer's resolved id first); unknown, the records it made count for nobody.
   Status UpsertEvent(const model::EventRecord& event, EventIngestCounts* counts = nullptr);
 
   // Watermarks per (endpoint, scope); nullopt when never set.
