@@ -40,6 +40,10 @@ Status ImportArchiveFile(store::Database& db, const std::string& path, const Imp
   gzbuffer(file.get(), 256 * 1024);
 
   store::Ingest ingest(db);
+  // Rows first stored from this file say so (docs/schema.md): its name, not the folder it
+  // was read from, which says nothing about the data.
+  const std::size_t slash = path.find_last_of('/');
+  ingest.SetArchiveFile(slash == std::string::npos ? path : path.substr(slash + 1));
   std::vector<model::EventRecord> events;
   std::vector<github::EventLineError> errors;
   std::string buf;

@@ -137,8 +137,8 @@ constexpr const char* kSql[] = {
     // kPullObject: a pull request known only from a pull object (events). Stored under the
     // negated pull id until the issues list brings the issue id; never touches the rollup.
     "INSERT INTO issues(id, repo_id, number, user_id, is_pull, state, title, html_url,"
-    " created_at, updated_at, closed_at, merged_at)"
-    " VALUES(-?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " created_at, updated_at, closed_at, merged_at, archive_file, archive_event_at)"
+    " VALUES(-?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     " ON CONFLICT(repo_id, number) DO UPDATE SET is_pull = 1,"
     " user_id = COALESCE(excluded.user_id, issues.user_id),"
     " state = COALESCE(excluded.state, issues.state),"
@@ -157,9 +157,9 @@ constexpr const char* kSql[] = {
     "INSERT INTO issues(id, repo_id, number, user_id, is_pull, state, title, html_url,"
     " created_at, updated_at, closed_at, merged_at, comments, reactions_total,"
     " reactions_plus1, reactions_minus1, reactions_laugh, reactions_hooray, reactions_confused,"
-    " reactions_heart, reactions_rocket, reactions_eyes)"
+    " reactions_heart, reactions_rocket, reactions_eyes, archive_file, archive_event_at)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    " ?19, ?20, ?21, ?22) ON CONFLICT DO NOTHING",
+    " ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT DO NOTHING",
     // kIssueFromEvent: an event's issue object (parameters as kIssue) moves a stored issue's
     // state when it is newer, but its comment count and reactions are a snapshot of the
     // event's time: they only fill a stand-in row (negative id, from a pull object) and never
@@ -247,16 +247,17 @@ constexpr const char* kSql[] = {
     // later without moving updated_at), so events add comments but never change one.
     "INSERT INTO issue_comments(id, repo_id, issue_number, user_id, html_url, created_at,"
     " updated_at, reactions_total, reactions_plus1, reactions_minus1, reactions_laugh,"
-    " reactions_hooray, reactions_confused, reactions_heart, reactions_rocket, reactions_eyes)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    " reactions_hooray, reactions_confused, reactions_heart, reactions_rocket, reactions_eyes,"
+    " archive_file, archive_event_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     " ON CONFLICT DO NOTHING",
     // kReviewCommentIfNew: the same for review comments.
     "INSERT INTO review_comments(id, repo_id, pull_number, user_id, review_id, html_url,"
     " created_at, updated_at, reactions_total, reactions_plus1, reactions_minus1,"
     " reactions_laugh, reactions_hooray, reactions_confused, reactions_heart, reactions_rocket,"
-    " reactions_eyes)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
-    " ON CONFLICT DO NOTHING",
+    " reactions_eyes, archive_file, archive_event_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19) ON CONFLICT DO NOTHING",
     // kUserIdByLogin: a timeline actor is a login; the watched writer's resolved id first,
     // else the account that most recently held the login here.
     "SELECT COALESCE((SELECT user_id FROM writers WHERE login = ?1 AND user_id IS NOT NULL),"
@@ -274,8 +275,9 @@ constexpr const char* kSql[] = {
     " excluded.user_id, excluded.state, excluded.html_url,"
     " COALESCE(excluded.submitted_at, reviews.submitted_at))",
     // kReviewIfNew: a review's state in an event may be older than what the API said.
-    "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
+    "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at,"
+    " archive_file, archive_event_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT(id) DO NOTHING",
     // kGetWatermark
     "SELECT watermark, cursor, walking, next_poll_at FROM sync_state"
     " WHERE endpoint = ?1 AND scope = ?2",
@@ -343,6 +345,14 @@ Statement& BindReactions(Statement& st, int first, const model::ReactionRollup& 
       .Bind(first + 6, r.heart)
       .Bind(first + 7, r.rocket)
       .Bind(first + 8, r.eyes);
+}
+
+// The archive file and event time of an event's inserted rows: both NULL outside an
+// archive import.
+Statement& BindArchive(Statement& st, int first, const std::string& file,
+                       const std::string* event_at) {
+  if (file.empty() || !event_at) return st.BindNull(first).BindNull(first + 1);
+  return BindText(BindText(st, first, file), first + 1, *event_at);
 }
 
 Statement& BindUserId(Statement& st, int index, const std::optional<model::UserRef>& u) {
@@ -459,6 +469,7 @@ Status Ingest::IssueRow(std::int64_t repo_id, const model::IssueRecord& i) {
     BindText(*g, 8, i.created_at);
     BindText(*g, 9, i.updated_at);
     g->Bind(10, i.closed_at).Bind(11, i.merged_at);
+    BindArchive(*g, 12, from_event_ ? archive_file_ : std::string(), event_at_);
     return g->Run();
   }
   if (i.id == 0) return Status::Ok();
@@ -479,8 +490,10 @@ Status Ingest::IssueRow(std::int64_t repo_id, const model::IssueRecord& i) {
     bind(*g);
     if (Status s = g->Run(); !s.ok()) return s;
   }
-  GHH_STMT(g, i.partial || from_event_ ? kIssueIfNew : kIssue);
+  const bool if_new = i.partial || from_event_;
+  GHH_STMT(g, if_new ? kIssueIfNew : kIssue);
   bind(*g);
+  if (if_new) BindArchive(*g, 23, from_event_ ? archive_file_ : std::string(), event_at_);
   return g->Run();
 }
 
@@ -542,6 +555,7 @@ Status Ingest::UpsertIssueComments(std::int64_t repo_id,
     BindText(*g, 6, c.created_at);
     BindText(*g, 7, c.updated_at);
     BindReactions(*g, 8, c.reactions);
+    if (from_event_) BindArchive(*g, 17, archive_file_, event_at_);
     return g->Run();
   });
 }
@@ -557,6 +571,7 @@ Status Ingest::UpsertReviewComments(std::int64_t repo_id,
     BindText(*g, 7, c.created_at);
     BindText(*g, 8, c.updated_at);
     BindReactions(*g, 9, c.reactions);
+    if (from_event_) BindArchive(*g, 18, archive_file_, event_at_);
     return g->Run();
   });
 }
@@ -576,6 +591,7 @@ Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
     g->Bind(5, r.state.empty() ? std::string_view("COMMENTED") : std::string_view(r.state));
     BindText(*g, 6, r.html_url);
     BindText(*g, 7, r.submitted_at);
+    if (from_event_) BindArchive(*g, 8, archive_file_, event_at_);
     if (Status s = g->Run(); !s.ok()) return s;
   }
   return Status::Ok();
@@ -589,6 +605,7 @@ Status Ingest::UpsertEvent(const model::EventRecord& e, EventIngestCounts* count
     explicit EventMode(bool& f) : flag(f) { flag = true; }
     ~EventMode() { flag = false; }
   } mode(from_event_);
+  event_at_ = &e.created_at;
   if (e.timeline && e.actor.id == 0 && !e.actor.login.empty()) {
     // A timeline event names its actor by login only: put the account this database knows
     // by that login on the records the actor made, or leave them to nobody until the REST

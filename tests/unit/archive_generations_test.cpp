@@ -122,6 +122,21 @@ TEST_CASE("2011-2014 timeline lines import with the right counts") {
             "'2012-03-10T15:00:01Z'") == 1);
   CHECK(Int(*db, "SELECT count(*) FROM repos WHERE id = 77 AND full_name = 'o/r'") == 1);
 
+  // Every row came from this file: its name and the line's event time (UTC) are kept.
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issues WHERE id = 9001 AND archive_file = "
+            "'2012-03-10-15.json.gz' AND archive_event_at = '2012-03-10T15:00:01Z'") == 1);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issue_comments WHERE id = 555 AND archive_file = "
+            "'2012-03-10-15.json.gz' AND archive_event_at = '2012-03-10T16:00:00Z'") == 1);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM review_comments WHERE id = 777 AND "
+            "archive_event_at = '2013-06-01T16:00:00Z'") == 1);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issues WHERE number = 4 AND "
+            "archive_event_at = '2013-06-01T17:00:00Z'") == 1);
+  CHECK(Int(*db, "SELECT count(*) FROM issues WHERE archive_file IS NULL") == 0);
+
   // Replayed, nothing changes.
   int changes = sqlite3_total_changes(db->raw());
   archive::ImportStats again;
@@ -194,6 +209,8 @@ TEST_CASE("an archive then a REST sync gives no duplicates and the REST values w
   CHECK(Count(*db, "prs_merged", "alice") == 1);
   // Reactions on alice's #3 (4) and #4 (2); bob's comment is not hers.
   CHECK(Count(*db, "reactions_received", "alice") == 6);
+  // The harvest completed the rows; they still say the archive stored them first.
+  CHECK(Int(*db, "SELECT count(*) FROM issues WHERE archive_file = 't.json.gz'") == 3);
 
   // Importing the same archive again after the REST harvest lowers and blanks nothing.
   int changes = sqlite3_total_changes(db->raw());
@@ -277,9 +294,45 @@ TEST_CASE("trimmed 2025-10 payloads never lower or blank a stored count") {
             "merged_at = '2025-10-08T00:00:00Z'") == 1);
   // The newer state still moves: #6 was closed.
   CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id = 8006 AND state = 'closed'") == 1);
+  // Rows the REST harvest stored first are API rows, whatever events said since.
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issues WHERE id IN (8004, 8006) AND "
+            "archive_file IS NULL AND archive_event_at IS NULL") == 2);
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issues WHERE number = 9 AND "
+            "archive_file = '2025-10-10-0.json.gz' AND "
+            "archive_event_at = '2025-10-10T00:00:02Z'") == 1);
   // #9 is a stand-in: a pull request by the actor who opened it, merge unknown.
   CHECK(Int(*db,
             "SELECT count(*) FROM issues WHERE number = 9 AND is_pull = 1 AND "
             "user_id = 5 AND merged_at IS NULL AND id < 0") == 1);
   CHECK(Count(*db, "prs_opened", "alice") == 2);
+}
+
+TEST_CASE("rows the Events API stored carry no archive file") {
+  auto db = KnownWriters();
+  store::Ingest ingest(*db);
+  model::EventRecord e;
+  e.id = "1";
+  e.type = "IssueCommentEvent";
+  e.actor = model::UserRef{6, "bob", ""};
+  e.repo_id = 77;
+  e.repo_name = "o/r";
+  e.created_at = "2024-01-02T00:00:00Z";
+  model::CommentRecord c;
+  c.id = 42;
+  c.number = 3;
+  c.user = e.actor;
+  e.comment = c;
+  REQUIRE_OK(ingest.UpsertEvent(e));
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issue_comments WHERE id = 42 AND archive_file IS NULL "
+            "AND archive_event_at IS NULL") == 1);
+  // The same Ingest told it reads a file marks what it inserts from then on.
+  ingest.SetArchiveFile("2024-01-02-0.json.gz");
+  e.comment->id = 43;
+  REQUIRE_OK(ingest.UpsertEvent(e));
+  CHECK(Int(*db,
+            "SELECT count(*) FROM issue_comments WHERE id = 43 AND archive_file = "
+            "'2024-01-02-0.json.gz' AND archive_event_at = '2024-01-02T00:00:00Z'") == 1);
 }

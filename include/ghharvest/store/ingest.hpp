@@ -119,6 +119,11 @@ class Ingest {
   // A timeline event's actor (a login) is resolved to the account known by that login here
   // (the writer's resolved id first); unknown, the records it made count for nobody.
   Status UpsertEvent(const model::EventRecord& event, EventIngestCounts* counts = nullptr);
+  // Events upserted from now on come from this GH Archive file (a name, e.g.
+  // "2012-03-10-15.json.gz"; empty: not from an archive). Rows an event inserts then carry
+  // archive_file and archive_event_at (the event's time), so API rows and archive rows can
+  // be told apart; rows that existed keep theirs.
+  void SetArchiveFile(std::string file) { archive_file_ = std::move(file); }
 
   // Watermarks per (endpoint, scope); nullopt when never set.
   Result<std::optional<Watermark>> GetWatermark(std::string_view endpoint, std::string_view scope);
@@ -179,6 +184,8 @@ class Ingest {
   std::unique_ptr<Statements> st_;
   std::optional<TimePoint> errors_pruned_at_;  // last age prune of sync_errors
   bool from_event_ = false;                    // inside UpsertEvent
+  std::string archive_file_;                   // SetArchiveFile
+  const std::string* event_at_ = nullptr;      // the archive event being upserted
 };
 
 }  // namespace ghharvest::store
