@@ -81,6 +81,12 @@ Status ImportArchiveFile(store::Database& db, const std::string& path, const Imp
       if (Status s = ingest.UpsertEvent(ev, &counts); !s.ok()) {
         return Status::IOError(fmt::format("{}: storing event {}: {}", path, ev.id, s.message()));
       }
+      // The watched writers' own events feed discovery (docs/archive.md).
+      if (!opts.filter || opts.filter->actors.count(AsciiLower(ev.actor.login))) {
+        if (Status s = ingest.RecordArchiveTouch(ev); !s.ok()) {
+          return Status::IOError(fmt::format("{}: storing event {}: {}", path, ev.id, s.message()));
+        }
+      }
       stats->issues += counts.issues;
       stats->issue_comments += counts.issue_comments;
       stats->review_comments += counts.review_comments;

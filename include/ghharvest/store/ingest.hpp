@@ -124,6 +124,12 @@ class Ingest {
   // archive_file and archive_event_at (the event's time), so API rows and archive rows can
   // be told apart; rows that existed keep theirs.
   void SetArchiveFile(std::string file) { archive_file_ = std::move(file); }
+  // Discovery from imported history: an archive event by a watched writer that opened an
+  // issue or pull request, commented, reviewed or pushed is recorded in archive_touches
+  // (other events are ignored; recording one twice changes nothing). ArchiveTouchedRepos
+  // gives the projects `login` touched, most touched first, then most recently touched.
+  Status RecordArchiveTouch(const model::EventRecord& event);
+  Result<std::vector<std::string>> ArchiveTouchedRepos(std::string_view login);
 
   // Watermarks per (endpoint, scope); nullopt when never set.
   Result<std::optional<Watermark>> GetWatermark(std::string_view endpoint, std::string_view scope);
