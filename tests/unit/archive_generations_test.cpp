@@ -15,6 +15,7 @@
 #include "ghharvest/store/ingest.hpp"
 
 using namespace ghharvest;
+using ghharvest::Status;
 using ghharvest::testing::WriteGz;
 
 namespace {
@@ -335,4 +336,123 @@ TEST_CASE("rows the Events API stored carry no archive file") {
   CHECK(Int(*db,
             "SELECT count(*) FROM issue_comments WHERE id = 43 AND archive_file = "
             "'2024-01-02-0.json.gz' AND archive_event_at = '2024-01-02T00:00:00Z'") == 1);
+}
+
+namespace {
+
+struct FileResult {
+  archive::ImportStats stats;
+  Status status;
+};
+
+std::vector<FileResult> ImportAll(store::Database& db, const std::vector<std::string>& paths,
+                                  int jobs, const archive::ImportOptions& opts = {}) {
+  std::vector<FileResult> out(paths.size());
+  std::vector<std::size_t> order;
+  archive::ImportArchiveFiles(db, paths, opts, jobs,
+                              [&](std::size_t i, const archive::ImportStats& s, const Status& st) {
+                                order.push_back(i);
+                                out[i] = {s, st};
+                              });
+  // Stored and reported in the given order, whatever the readers' speeds.
+  REQUIRE(order.size() == paths.size());
+  for (std::size_t i = 0; i < order.size(); ++i) CHECK(order[i] == i);
+  return out;
+}
+
+std::string Rows(store::Database& db) {
+  std::string out;
+  for (const char* sql :
+       {"SELECT count(*) FROM issues", "SELECT count(*) FROM issue_comments",
+        "SELECT count(*) FROM review_comments", "SELECT count(*) FROM archive_touches",
+        "SELECT total(id) FROM issues", "SELECT count(DISTINCT archive_file) FROM issues"}) {
+    out += std::to_string(Int(db, sql)) + " ";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("--jobs reads files in parallel and stores exactly what one job stores") {
+  ghharvest::testing::TempDir dir;
+  std::vector<std::string> paths;
+  // Today's lines, timeline lines, a cut-off file, a missing file and bad lines, over
+  // several files read in tiny blocks so that readers and the writer interleave.
+  for (int f = 0; f < 5; ++f) {
+    std::string text;
+    for (int n = 1; n <= 300; ++n) {
+      const int id = f * 1000 + n;
+      text += R"({"id":")" + std::to_string(id) +
+              R"(","type":"IssuesEvent","actor":{"id":5,"login":"alice"},)"
+              R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"opened","issue":{"id":)" +
+              std::to_string(50000 + id) + R"(,"number":)" + std::to_string(id) +
+              R"(,"user":{"id":5,"login":"alice"},"state":"open",)"
+              R"("updated_at":"2024-01-01T00:00:00Z"}},"created_at":"2024-01-01T00:00:00Z"})"
+              "\n";
+      if (n % 97 == 0) text += "{broken\n";
+    }
+    text += TimelineArchive();
+    paths.push_back(dir.file("2024-01-01-" + std::to_string(f) + ".json.gz"));
+    WriteGz(paths.back(), text);
+  }
+  {
+    std::string bytes = ghharvest::testing::ReadFile(paths[2]);
+    ghharvest::testing::WriteFile(paths[2], bytes.substr(0, bytes.size() / 2));
+  }
+  paths.insert(paths.begin() + 3, dir.file("missing.json.gz"));
+  archive::ImportOptions opts;
+  opts.read_block_bytes = 97;
+  opts.events_per_transaction = 7;
+
+  auto one_db = KnownWriters();
+  auto one = ImportAll(*one_db, paths, 1, opts);
+  for (int jobs : {2, 3, 8}) {
+    CAPTURE(jobs);
+    auto db = KnownWriters();
+    auto many = ImportAll(*db, paths, jobs, opts);
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      CAPTURE(i);
+      CHECK(many[i].status.code() == one[i].status.code());
+      CHECK(many[i].status.message() == one[i].status.message());
+      CHECK(many[i].stats.lines == one[i].stats.lines);
+      CHECK(many[i].stats.events == one[i].stats.events);
+      CHECK(many[i].stats.bad_lines == one[i].stats.bad_lines);
+      CHECK(many[i].stats.errors == one[i].stats.errors);
+      CHECK(many[i].stats.issues == one[i].stats.issues);
+    }
+    CHECK(Rows(*db) == Rows(*one_db));
+  }
+  CHECK(one[0].status.ok());
+  CHECK(one[0].stats.bad_lines == 3 + 1);  // three broken lines, the unknown timeline shape
+  CHECK(one[2].status.code() == Status::Code::kIOError);  // cut off: its first half is kept
+  CHECK(one[2].stats.events > 0);
+  CHECK(one[3].status.code() == Status::Code::kIOError);  // missing
+  CHECK(Int(*one_db, "SELECT count(DISTINCT archive_file) FROM issues") == 5);
+}
+
+TEST_CASE("--jobs with a database that refuses writes fails every file and does not hang") {
+  ghharvest::testing::TempDir dir;
+  const std::string db_path = dir.file("db.sqlite");
+  {
+    auto db = store::Database::Open(db_path);  // create the schema, then reopen read-only
+    REQUIRE_OK(db);
+  }
+  std::vector<std::string> paths;
+  for (int f = 0; f < 4; ++f) {
+    paths.push_back(dir.file(std::to_string(f) + ".json.gz"));
+    std::string text;
+    for (int k = 0; k < 200; ++k) text += TimelineArchive();
+    WriteGz(paths.back(), text);
+  }
+  store::OpenOptions ro;
+  ro.read_only = true;
+  auto db = store::Database::Open(db_path, ro);
+  REQUIRE_OK(db);
+  archive::ImportOptions opts;
+  opts.read_block_bytes = 256;  // many batches: readers block on the full queue
+  auto results = ImportAll(**db, paths, 3, opts);
+  for (const auto& r : results) {
+    CHECK(r.status.code() == Status::Code::kIOError);
+    CHECK(r.stats.issues == 0);
+  }
 }
