@@ -1,8 +1,9 @@
-// `ghharvest import-archive` on a generated GH Archive hour of mixed generations (2011-2014
+// `ghharvest import-archive` on generated GH Archive hours of mixed generations (2011-2014
 // timeline lines, today's Events API lines, and payloads trimmed as since 2025-10-07), 1 GiB
-// uncompressed (64 MiB with BENCH_QUICK), against `zcat FILE > /dev/null` on the same file in
-// the same run: the import should cost at most 1.5 times the decompression alone, and its
-// peak RSS stay under 64 MiB. Both are run as processes, as an operator runs them.
+// uncompressed in 8 files (64 MiB with BENCH_QUICK), against `zcat FILES > /dev/null` on the
+// same files in the same run: with --jobs 1 the import should cost at most 1.5 times the
+// decompression alone, and its peak RSS stay under 64 MiB; --jobs 2 is reported beside it.
+// All run as processes, as an operator runs them.
 //
 //   archive_import_bench [MiB]
 #include <unistd.h>
@@ -138,11 +139,11 @@ std::string TrimmedLine(std::mt19937_64& rng, std::int64_t id, const std::string
 
 // Writes `bytes` of lines to a .json.gz: 20 % timeline, 70 % today's, 10 % trimmed; about
 // 1 line in 500 by a watched writer (alice) and 1 in 500 in a watched project (o/watched).
-std::int64_t WriteArchive(const std::string& path, std::int64_t bytes) {
+std::int64_t WriteArchive(const std::string& path, std::int64_t bytes, int seed) {
   gzFile f = gzopen(path.c_str(), "wb6");  // GH Archive's files are gzip's default level
   if (!f) return -1;
   gzbuffer(f, 1 << 20);
-  std::mt19937_64 rng(15);
+  std::mt19937_64 rng(15 + static_cast<unsigned>(seed));
   std::int64_t written = 0, lines = 0;
   std::string chunk;
   while (written < bytes) {
@@ -181,38 +182,59 @@ int main(int argc, char** argv) {
     return 2;
   }
   const long mib = ArgOr(argc, argv, 1, Quick() ? 64 : 1024);
+  constexpr int kFiles = 8;  // hours of GH Archive, so --jobs has files to spread
   ghharvest::testing::TempDir dir;
-  const std::string gz = dir.file("2024-01-01-15.json.gz");
+  std::vector<std::string> files;
+  std::string quoted;
   Stopwatch gen;
-  const std::int64_t lines = WriteArchive(gz, std::int64_t{mib} << 20);
-  if (lines < 0) {
-    std::fprintf(stderr, "archive_import_bench: cannot write %s\n", gz.c_str());
-    return 2;
+  std::int64_t lines = 0;
+  for (int f = 0; f < kFiles; ++f) {
+    files.push_back(dir.file("2024-01-01-" + std::to_string(f) + ".json.gz"));
+    quoted += " '" + files.back() + "'";
+    const std::int64_t n = WriteArchive(files.back(), (std::int64_t{mib} << 20) / kFiles, f);
+    if (n < 0) {
+      std::fprintf(stderr, "archive_import_bench: cannot write %s\n", files.back().c_str());
+      return 2;
+    }
+    lines += n;
   }
-  std::printf("generated %ld MiB uncompressed, %lld lines, in %.1f s\n", mib,
+  std::printf("generated %ld MiB uncompressed in %d files, %lld lines, in %.1f s\n", mib, kFiles,
               static_cast<long long>(lines), gen.wall());
 
   const std::string cfg = ghharvest::testing::TestConfig()
                               .Set("storage", "database", dir.file("ghharvest.db"))
                               .Writer("alice", {"o/watched"})
                               .Write(dir.file("ghharvest.toml"));
-  // Each once before timing, so both read the file from the page cache alike.
-  Wait(Spawn({"/bin/sh", "-c", "zcat '" + gz + "' > /dev/null"}, ""), Clock::now());
-
+  const std::string zcat_cmd = "zcat" + quoted + " > /dev/null";
+  // Once before timing, so every run reads the files from the page cache alike.
+  Wait(Spawn({"/bin/sh", "-c", zcat_cmd}, ""), Clock::now());
   auto started = Clock::now();
-  Exit zcat = Wait(Spawn({"/bin/sh", "-c", "zcat '" + gz + "' > /dev/null"}, ""), started);
-  const std::string log = dir.file("import.log");
-  started = Clock::now();
-  Exit import = Wait(Spawn({GHH_BINARY, "import-archive", "-c", cfg, gz}, log), started);
-  if (zcat.code != 0 || import.code != 0) {
-    std::fprintf(stderr, "archive_import_bench: zcat exit %d, import exit %d\n%s", zcat.code,
-                 import.code, ReadFile(log).c_str());
+  Exit zcat = Wait(Spawn({"/bin/sh", "-c", zcat_cmd}, ""), started);
+  if (zcat.code != 0) {
+    std::fprintf(stderr, "archive_import_bench: zcat exit %d\n", zcat.code);
     return 1;
   }
-  std::printf("%s", ReadFile(log).c_str());
-  Row("import-archive vs zcat (1 GiB mixed generations)", import.seconds, "s", zcat.seconds,
-      "zcat FILE > /dev/null", Better::kLower, 1.5);
-  Row("import-archive: peak RSS", import.peak_mib, "MiB", 64, "target", Better::kLower, 1);
-  Info("import-archive: uncompressed MiB/s", static_cast<double>(mib) / import.seconds, "MiB/s");
+  auto import = [&](int jobs) {
+    const std::string log = dir.file("import-" + std::to_string(jobs) + ".log");
+    std::vector<std::string> argv = {GHH_BINARY, "import-archive", "-c",
+                                     cfg,        "--jobs",         std::to_string(jobs)};
+    argv.insert(argv.end(), files.begin(), files.end());
+    auto at = Clock::now();
+    Exit e = Wait(Spawn(argv, log), at);
+    std::printf("--jobs %d: exit %d, %.2f s, peak %.1f MiB\n%s", jobs, e.code, e.seconds,
+                e.peak_mib, ReadFile(log).c_str());
+    return e;
+  };
+  Exit one = import(1);
+  Exit two = import(2);
+  if (one.code != 0 || two.code != 0) return 1;
+  Row("import-archive --jobs 1 vs zcat (1 GiB mixed generations)", one.seconds, "s", zcat.seconds,
+      "zcat FILES > /dev/null", Better::kLower, 1.5);
+  Row("import-archive --jobs 2 vs zcat", two.seconds, "s", zcat.seconds, "zcat FILES > /dev/null",
+      Better::kLower, 1.5);
+  Row("import-archive --jobs 1: peak RSS", one.peak_mib, "MiB", 64, "target", Better::kLower, 1);
+  Row("import-archive --jobs 2: peak RSS", two.peak_mib, "MiB", 64, "target", Better::kLower, 1);
+  Info("import-archive --jobs 1: uncompressed MiB/s", static_cast<double>(mib) / one.seconds,
+       "MiB/s");
   return 0;
 }
