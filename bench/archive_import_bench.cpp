@@ -228,8 +228,8 @@ int main(int argc, char** argv) {
   Exit one = import(1);
   Exit two = import(2);
   if (one.code != 0 || two.code != 0) return 1;
-  Row("import-archive --jobs 1 vs zcat (1 GiB mixed generations)", one.seconds, "s", zcat.seconds,
-      "zcat FILES > /dev/null", Better::kLower, 1.5);
+  Row("import-archive --jobs 1 vs zcat (" + std::to_string(mib) + " MiB mixed generations)",
+      one.seconds, "s", zcat.seconds, "zcat FILES > /dev/null", Better::kLower, 1.5);
   Row("import-archive --jobs 2 vs zcat", two.seconds, "s", zcat.seconds, "zcat FILES > /dev/null",
       Better::kLower, 1.5);
   Row("import-archive --jobs 1: peak RSS", one.peak_mib, "MiB", 64, "target", Better::kLower, 1);
