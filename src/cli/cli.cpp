@@ -59,6 +59,11 @@ int Main(int argc, char** argv) {
   CLI::App* import =
       app.add_subcommand("import-archive", "Backfill from GH Archive .json.gz files");
   import->add_option("FILE", files, "GH Archive hourly dumps")->required();
+  int jobs = 1;
+  import
+      ->add_option("--jobs,-j", jobs,
+                   "Files decompressed and parsed at once (one thread writes the database)")
+      ->check(CLI::Range(1, 64));
 
   try {
     app.parse(argc, argv);
@@ -85,7 +90,7 @@ int Main(int argc, char** argv) {
   if (*score) return CmdScore(common);
   if (*check) return CmdCheckConfig(common);
   if (*status) return CmdStatus(common);
-  if (*import) return CmdImportArchive(common, files);
+  if (*import) return CmdImportArchive(common, files, jobs);
   return kExitUsage;  // unreachable: require_subcommand(1)
 }
 

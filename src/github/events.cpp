@@ -7,33 +7,100 @@
 
 #include <fmt/format.h>
 
+#include "ghharvest/util/clock.hpp"
 #include "github/parse_internal.hpp"
 
 namespace ghharvest::github {
 namespace internal {
+namespace {
+
+// The number in an issue or pull-request address: "https://github.com/o/r/issues/42#..." or
+// ".../pull/42#discussion_r7". Timeline comment events name their item only this way.
+std::int64_t NumberInWebUrl(std::string_view url) {
+  for (std::string_view part : {std::string_view("/issues/"), std::string_view("/pull/")}) {
+    std::size_t at = url.find(part);
+    if (at == std::string_view::npos) continue;
+    std::int64_t n = 0;
+    std::size_t i = at + part.size();
+    for (; i < url.size() && url[i] >= '0' && url[i] <= '9' && n < (std::int64_t{1} << 52); ++i) {
+      n = n * 10 + (url[i] - '0');
+    }
+    if (i > at + part.size()) return n;
+  }
+  return 0;
+}
+
+// Timeline files write local times with an offset ("2012-03-10T22:00:08-08:00"); records
+// hold UTC "Z" times like the API's, so both generations sort and compare alike.
+bool ToUtc(std::string* t) {
+  if (t->empty() || t->back() == 'Z') return true;
+  Clock::TimePoint at;
+  if (!ParseIso8601(*t, &at)) return false;
+  *t = FormatIso8601(at);
+  return true;
+}
+
+bool CountedType(const std::string& t) {
+  return t == "IssuesEvent" || t == "IssueCommentEvent" || t == "PullRequestEvent" ||
+         t == "PullRequestReviewEvent" || t == "PullRequestReviewCommentEvent";
+}
+
+}  // namespace
 
 // GH Archive's files before 2015 hold GitHub's old Timeline events: `actor` is a login string
-// (with `actor_attributes`), `repository` an object of owner/name/url, no event `id`, and
-// thinner payloads. Not read yet; said plainly rather than as a type error.
-constexpr std::string_view kTimelineFormat =
-    "a GH Archive 2011-2014 timeline event (actor a login string, 'repository' instead of "
-    "'repo'): that format is not supported yet";
-
+// (with `actor_attributes`), `repository` an object of owner/name/url, no event `id`, local
+// times with an offset, and thinner payloads (2012's IssuesEvent names the issue by id and
+// number, its IssueCommentEvent by issue_id and comment_id, with the number only in the
+// event's `url`). Both generations are read in the same single pass over the object; what
+// only one of them has is kept aside and applied at the end.
 bool Reader::Event(od::object obj, EventRecord* out) {
+  bool timeline = false;
+  std::string owner, name, web_url;
+  std::int64_t timeline_repo_id = 0, payload_number = 0, issue_id = 0, comment_id = 0;
+  bool thin_issue = false;
   bool ok = Fields(obj, "", [&](std::string_view key, od::value val) {
-    if (key == "repository") return FailText(kTimelineFormat, "repository", nullptr);
     if (key == "id") return IdText(val, "id", &out->id);
     if (key == "type") return Str(val, "type", &out->type);
     if (key == "created_at") return Str(val, "created_at", &out->created_at);
+    if (key == "url") {
+      od::json_type type;
+      if (val.type().get(type) == simdjson::SUCCESS && type == od::json_type::string) {
+        return Str(val, "url", &web_url);
+      }
+      return true;
+    }
     if (key == "actor") {
       od::json_type type;
       if (val.type().get(type) == simdjson::SUCCESS && type == od::json_type::string) {
-        return FailText(kTimelineFormat, "actor", nullptr);
+        timeline = true;
+        return Str(val, "actor", &out->actor.login);
       }
       od::object actor;
       if (!Object(val, "actor", &actor)) return false;
       out->actor.type.clear();  // actors never say; the store keeps what it knows
       return UserObject(actor, "actor", &out->actor);
+    }
+    if (key == "actor_attributes") {
+      timeline = true;
+      od::object attrs;
+      if (!Object(val, "actor_attributes", &attrs)) return false;
+      UserRef who;
+      who.type.clear();
+      if (!UserObject(attrs, "actor_attributes", &who)) return false;
+      if (out->actor.login.empty()) out->actor.login = who.login;
+      out->actor.type = who.type;
+      return true;
+    }
+    if (key == "repository") {
+      timeline = true;
+      od::object repo;
+      if (!Object(val, "repository", &repo)) return false;
+      return Fields(repo, "repository", [&](std::string_view rkey, od::value rval) {
+        if (rkey == "id") return Int(rval, "id", &timeline_repo_id);
+        if (rkey == "name") return Str(rval, "name", &name);
+        if (rkey == "owner") return Str(rval, "owner", &owner);
+        return true;
+      });
     }
     if (key == "repo") {
       od::object repo;
@@ -49,7 +116,15 @@ bool Reader::Event(od::object obj, EventRecord* out) {
     if (!Object(val, "payload", &payload)) return false;
     return Fields(payload, "payload", [&](std::string_view pkey, od::value pval) {
       if (pkey == "action") return Str(pval, "action", &out->action);
+      if (pkey == "number") return Int(pval, "number", &payload_number);
+      if (pkey == "issue_id") return Int(pval, "issue_id", &issue_id);
+      if (pkey == "comment_id") return Int(pval, "comment_id", &comment_id);
       if (pkey == "issue") {
+        od::json_type type;
+        if (pval.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
+          thin_issue = true;  // 2012: the issue's id, its number beside it
+          return Int(pval, "issue", &issue_id);
+        }
         IssueRecord issue;
         if (!Issue(pval, "issue", &issue, false)) return false;
         out->issue = std::move(issue);  // an issue object wins over a pull-request one
@@ -60,7 +135,9 @@ bool Reader::Event(od::object obj, EventRecord* out) {
         if (!IsNull(pval, "pull_request", &null)) return false;
         if (null || out->issue) return true;
         IssueRecord pull;
+        pull.partial = true;  // until it shows a state: GitHub's trimmed payloads carry none
         if (!Issue(pval, "pull_request", &pull, true)) return false;
+        if (!pull.state.empty()) pull.partial = false;
         out->issue = std::move(pull);
         return true;
       }
@@ -80,14 +157,56 @@ bool Reader::Event(od::object obj, EventRecord* out) {
     });
   });
   if (!ok) return false;
-  if (out->id.empty()) return FailText("missing", "id", nullptr);
   if (out->type.empty()) return FailText("missing", "type", nullptr);
   if (out->created_at.empty()) return FailText("missing", "created_at", nullptr);
+  if (timeline) {
+    out->timeline = true;
+    if (out->actor.login.empty()) return FailText("missing", "actor", nullptr);
+    if (out->repo_id == 0 && out->repo_name.empty()) {
+      if (name.empty() || owner.empty()) return FailText("missing", "repository.name", nullptr);
+      out->repo_id = timeline_repo_id;
+      out->repo_name = owner + "/" + name;
+    }
+    if (!ToUtc(&out->created_at)) {
+      return FailText("not an RFC 3339 time", "created_at", nullptr);
+    }
+    if (payload_number == 0) payload_number = NumberInWebUrl(web_url);
+    UserRef actor = out->actor;
+    if (thin_issue && !out->issue && out->type == "IssuesEvent") {
+      IssueRecord issue;
+      issue.id = issue_id;
+      issue.number = payload_number;
+      issue.partial = true;
+      // Only the opener is the author; whoever closed or reopened it need not be.
+      if (out->action == "opened") {
+        issue.user = actor;
+        issue.created_at = out->created_at;
+      }
+      out->issue = std::move(issue);
+    }
+    if (!out->comment && comment_id != 0 && out->type == "IssueCommentEvent") {
+      CommentRecord comment;
+      comment.id = comment_id;
+      comment.number = payload_number;
+      comment.user = actor;
+      comment.created_at = out->created_at;
+      out->comment = std::move(comment);
+    }
+    if (out->comment && out->comment->number == 0 && !out->issue) {
+      out->comment->number = NumberInWebUrl(web_url);
+    }
+    // Nested times came from the API of the day; an unreadable one is unknown, not fatal.
+    if (out->issue && !ToUtc(&out->issue->created_at)) out->issue->created_at.clear();
+    if (out->issue && !ToUtc(&out->issue->updated_at)) out->issue->updated_at.clear();
+    if (out->comment && !ToUtc(&out->comment->created_at)) out->comment->created_at.clear();
+    if (out->comment && !ToUtc(&out->comment->updated_at)) out->comment->updated_at.clear();
+  } else if (out->id.empty()) {
+    return FailText("missing", "id", nullptr);
+  }
 
   // Keep only what this event type means; other types may carry look-alike keys.
   const std::string& t = out->type;
-  bool wants_issue = t == "IssuesEvent" || t == "IssueCommentEvent" || t == "PullRequestEvent" ||
-                     t == "PullRequestReviewEvent" || t == "PullRequestReviewCommentEvent";
+  bool wants_issue = CountedType(t);
   bool wants_comment = t == "IssueCommentEvent" || t == "PullRequestReviewCommentEvent";
   bool wants_review = t == "PullRequestReviewEvent";
   if (!wants_issue) out->issue.reset();
@@ -105,6 +224,26 @@ bool Reader::Event(od::object obj, EventRecord* out) {
     out->review->pull_number = out->issue->number;
   }
   if (out->review && (out->review->id == 0 || out->review->pull_number == 0)) out->review.reset();
+  // A trimmed pull request names no author, but whoever opened it is the actor.
+  if (out->issue && out->issue->partial && !out->issue->user && t == "PullRequestEvent" &&
+      out->action == "opened" && out->actor.id != 0) {
+    out->issue->user = out->actor;
+  }
+  // A timeline event of a counted kind that yields nothing countable is of a shape this
+  // normalizer does not know: reported with its type, never guessed at.
+  if (out->timeline && wants_issue && (t == "IssuesEvent" || t == "PullRequestEvent") &&
+      !out->issue) {
+    return FailText(fmt::format("a timeline {} of an unknown shape (no issue or pull request "
+                                "with a number): skipped",
+                                t),
+                    "payload", nullptr);
+  }
+  if (out->timeline && wants_comment && !out->comment) {
+    return FailText(fmt::format("a timeline {} of an unknown shape (no comment id and item "
+                                "number): skipped",
+                                t),
+                    "payload", nullptr);
+  }
   return true;
 }
 

@@ -602,6 +602,11 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   // crash never leaves a 304 hiding a find that was not stored.
   void Discover(std::size_t i) {
     const std::string login = writers_[i].config_login;
+    // Imported GH Archive history first: it costs no request and reaches past search's
+    // 1,000 results and the events' 30 days; the cap is the same for every source.
+    auto touched = h_.ingest_.ArchiveTouchedRepos(login);
+    if (!touched.ok()) return Abort(touched.status());
+    if (!touched->empty() && !AddDiscovered(login, *touched, "archive")) return;
     DiscoverPages("search", i, SearchInvolvesPath(login), 0);
     DiscoverPages("user_repos", i, UserReposPath(login), 0);
     // Events: honour X-Poll-Interval between cycles.

@@ -22,8 +22,13 @@ enum Which : int {
   kIssue,
   kPullObject,
   kPullMerged,
+  kIssueIfNew,
+  kIssueFromEvent,
   kIssueComment,
   kReviewComment,
+  kIssueCommentIfNew,
+  kReviewCommentIfNew,
+  kUserIdByLogin,
   kReview,
   kReviewIfNew,
   kGetWatermark,
@@ -138,8 +143,8 @@ constexpr const char* kSql[] = {
     // kPullObject: a pull request known only from a pull object (events). Stored under the
     // negated pull id until the issues list brings the issue id; never touches the rollup.
     "INSERT INTO issues(id, repo_id, number, user_id, is_pull, state, title, html_url,"
-    " created_at, updated_at, closed_at, merged_at)"
-    " VALUES(-?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " created_at, updated_at, closed_at, merged_at, archive_file, archive_event_at)"
+    " VALUES(-?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     " ON CONFLICT(repo_id, number) DO UPDATE SET is_pull = 1,"
     " user_id = COALESCE(excluded.user_id, issues.user_id),"
     " state = COALESCE(excluded.state, issues.state),"
@@ -153,6 +158,37 @@ constexpr const char* kSql[] = {
     // kPullMerged: the pulls list's merged_at, where the issues list did not carry it (older
     // servers); one column, so the fact is stored once, and nothing else of the row moves.
     "UPDATE issues SET merged_at = ?3 WHERE repo_id = ?1 AND number = ?2 AND merged_at IS NULL",
+    // kIssueIfNew: what an event or a partial record may do to an item the store already
+    // holds: nothing. Same parameters as kIssue.
+    "INSERT INTO issues(id, repo_id, number, user_id, is_pull, state, title, html_url,"
+    " created_at, updated_at, closed_at, merged_at, comments, reactions_total,"
+    " reactions_plus1, reactions_minus1, reactions_laugh, reactions_hooray, reactions_confused,"
+    " reactions_heart, reactions_rocket, reactions_eyes, archive_file, archive_event_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT DO NOTHING",
+    // kIssueFromEvent: an event's issue object (parameters as kIssue) moves a stored issue's
+    // state when it is newer, but its comment count and reactions are a snapshot of the
+    // event's time: they only fill a stand-in row (negative id, from a pull object) and never
+    // replace what the issues list stored, so an archive import cannot lower a count. SET
+    // expressions read the row as it was, so `id < 0` means the stand-in throughout.
+    "UPDATE OR IGNORE issues SET id = CASE WHEN id < 0 THEN ?1 ELSE id END,"
+    " user_id = COALESCE(?4, user_id), is_pull = ?5, state = COALESCE(?6, state),"
+    " title = COALESCE(?7, title), html_url = COALESCE(?8, html_url),"
+    " created_at = COALESCE(created_at, ?9), updated_at = COALESCE(?10, updated_at),"
+    " closed_at = CASE WHEN ?6 IS NULL THEN closed_at ELSE ?11 END,"
+    " merged_at = COALESCE(?12, merged_at),"
+    " comments = CASE WHEN id < 0 THEN ?13 ELSE comments END,"
+    " reactions_total = CASE WHEN id < 0 THEN ?14 ELSE reactions_total END,"
+    " reactions_plus1 = CASE WHEN id < 0 THEN ?15 ELSE reactions_plus1 END,"
+    " reactions_minus1 = CASE WHEN id < 0 THEN ?16 ELSE reactions_minus1 END,"
+    " reactions_laugh = CASE WHEN id < 0 THEN ?17 ELSE reactions_laugh END,"
+    " reactions_hooray = CASE WHEN id < 0 THEN ?18 ELSE reactions_hooray END,"
+    " reactions_confused = CASE WHEN id < 0 THEN ?19 ELSE reactions_confused END,"
+    " reactions_heart = CASE WHEN id < 0 THEN ?20 ELSE reactions_heart END,"
+    " reactions_rocket = CASE WHEN id < 0 THEN ?21 ELSE reactions_rocket END,"
+    " reactions_eyes = CASE WHEN id < 0 THEN ?22 ELSE reactions_eyes END"
+    " WHERE (id = ?1 OR (repo_id = ?2 AND number = ?3 AND id < 0))"
+    " AND (id < 0 OR COALESCE(?10, '') > COALESCE(updated_at, ''))",
     // kIssueComment
     "INSERT INTO issue_comments(id, repo_id, issue_number, user_id, html_url, created_at,"
     " updated_at, reactions_total, reactions_plus1, reactions_minus1, reactions_laugh,"
@@ -213,6 +249,26 @@ constexpr const char* kSql[] = {
     " excluded.reactions_plus1, excluded.reactions_minus1, excluded.reactions_laugh,"
     " excluded.reactions_hooray, excluded.reactions_confused, excluded.reactions_heart,"
     " excluded.reactions_rocket, excluded.reactions_eyes)",
+    // kIssueCommentIfNew: a comment in an event is a snapshot of its time (reactions come
+    // later without moving updated_at), so events add comments but never change one.
+    "INSERT INTO issue_comments(id, repo_id, issue_number, user_id, html_url, created_at,"
+    " updated_at, reactions_total, reactions_plus1, reactions_minus1, reactions_laugh,"
+    " reactions_hooray, reactions_confused, reactions_heart, reactions_rocket, reactions_eyes,"
+    " archive_file, archive_event_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    " ON CONFLICT DO NOTHING",
+    // kReviewCommentIfNew: the same for review comments.
+    "INSERT INTO review_comments(id, repo_id, pull_number, user_id, review_id, html_url,"
+    " created_at, updated_at, reactions_total, reactions_plus1, reactions_minus1,"
+    " reactions_laugh, reactions_hooray, reactions_confused, reactions_heart, reactions_rocket,"
+    " reactions_eyes, archive_file, archive_event_at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19) ON CONFLICT DO NOTHING",
+    // kUserIdByLogin: a timeline actor is a login; the watched writer's resolved id first,
+    // else the account that most recently held the login here.
+    "SELECT COALESCE((SELECT user_id FROM writers WHERE login = ?1 AND user_id IS NOT NULL),"
+    " (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE ORDER BY updated_at DESC, id DESC"
+    " LIMIT 1))",
     // kReview
     "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -225,8 +281,9 @@ constexpr const char* kSql[] = {
     " excluded.user_id, excluded.state, excluded.html_url,"
     " COALESCE(excluded.submitted_at, reviews.submitted_at))",
     // kReviewIfNew: a review's state in an event may be older than what the API said.
-    "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
+    "INSERT INTO reviews(id, repo_id, pull_number, user_id, state, html_url, submitted_at,"
+    " archive_file, archive_event_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT(id) DO NOTHING",
     // kGetWatermark
     "SELECT watermark, cursor, walking, next_poll_at FROM sync_state"
     " WHERE endpoint = ?1 AND scope = ?2",
@@ -294,6 +351,14 @@ Statement& BindReactions(Statement& st, int first, const model::ReactionRollup& 
       .Bind(first + 6, r.heart)
       .Bind(first + 7, r.rocket)
       .Bind(first + 8, r.eyes);
+}
+
+// The archive file and event time of an event's inserted rows: both NULL outside an
+// archive import.
+Statement& BindArchive(Statement& st, int first, const std::string& file,
+                       const std::string* event_at) {
+  if (file.empty() || !event_at) return st.BindNull(first).BindNull(first + 1);
+  return BindText(BindText(st, first, file), first + 1, *event_at);
 }
 
 Statement& BindUserId(Statement& st, int index, const std::optional<model::UserRef>& u) {
@@ -417,20 +482,31 @@ Status Ingest::IssueRow(std::int64_t repo_id, const model::IssueRecord& i) {
     BindText(*g, 8, i.created_at);
     BindText(*g, 9, i.updated_at);
     g->Bind(10, i.closed_at).Bind(11, i.merged_at);
+    BindArchive(*g, 12, from_event_ ? archive_file_ : std::string(), event_at_);
     return g->Run();
   }
   if (i.id == 0) return Status::Ok();
-  GHH_STMT(g, kIssue);
-  g->Bind(1, i.id).Bind(2, repo_id).Bind(3, i.number);
-  BindUserId(*g, 4, i.user);
-  g->Bind(5, i.is_pull ? 1 : 0);
-  BindText(*g, 6, i.state);
-  BindText(*g, 7, i.title);
-  BindText(*g, 8, i.html_url);
-  BindText(*g, 9, i.created_at);
-  BindText(*g, 10, i.updated_at);
-  g->Bind(11, i.closed_at).Bind(12, i.merged_at).Bind(13, i.comments);
-  BindReactions(*g, 14, i.reactions);
+  auto bind = [&](Statement& st) {
+    st.Bind(1, i.id).Bind(2, repo_id).Bind(3, i.number);
+    BindUserId(st, 4, i.user);
+    st.Bind(5, i.is_pull ? 1 : 0);
+    BindText(st, 6, i.state);
+    BindText(st, 7, i.title);
+    BindText(st, 8, i.html_url);
+    BindText(st, 9, i.created_at);
+    BindText(st, 10, i.updated_at);
+    st.Bind(11, i.closed_at).Bind(12, i.merged_at).Bind(13, i.comments);
+    BindReactions(st, 14, i.reactions);
+  };
+  if (from_event_ && !i.partial) {
+    GHH_STMT(g, kIssueFromEvent);
+    bind(*g);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  const bool if_new = i.partial || from_event_;
+  GHH_STMT(g, if_new ? kIssueIfNew : kIssue);
+  bind(*g);
+  if (if_new) BindArchive(*g, 23, from_event_ ? archive_file_ : std::string(), event_at_);
   return g->Run();
 }
 
@@ -485,13 +561,14 @@ Status ForComments(const std::vector<model::CommentRecord>& comments, Ingest& in
 Status Ingest::UpsertIssueComments(std::int64_t repo_id,
                                    const std::vector<model::CommentRecord>& comments) {
   return ForComments(comments, *this, [&](const model::CommentRecord& c) -> Status {
-    GHH_STMT(g, kIssueComment);
+    GHH_STMT(g, from_event_ ? kIssueCommentIfNew : kIssueComment);
     g->Bind(1, c.id).Bind(2, repo_id).Bind(3, c.number);
     BindUserId(*g, 4, c.user);
     BindText(*g, 5, c.html_url);
     BindText(*g, 6, c.created_at);
     BindText(*g, 7, c.updated_at);
     BindReactions(*g, 8, c.reactions);
+    if (from_event_) BindArchive(*g, 17, archive_file_, event_at_);
     return g->Run();
   });
 }
@@ -499,7 +576,7 @@ Status Ingest::UpsertIssueComments(std::int64_t repo_id,
 Status Ingest::UpsertReviewComments(std::int64_t repo_id,
                                     const std::vector<model::CommentRecord>& comments) {
   return ForComments(comments, *this, [&](const model::CommentRecord& c) -> Status {
-    GHH_STMT(g, kReviewComment);
+    GHH_STMT(g, from_event_ ? kReviewCommentIfNew : kReviewComment);
     g->Bind(1, c.id).Bind(2, repo_id).Bind(3, c.number);
     BindUserId(*g, 4, c.user);
     g->Bind(5, c.review_id);
@@ -507,6 +584,7 @@ Status Ingest::UpsertReviewComments(std::int64_t repo_id,
     BindText(*g, 7, c.created_at);
     BindText(*g, 8, c.updated_at);
     BindReactions(*g, 9, c.reactions);
+    if (from_event_) BindArchive(*g, 18, archive_file_, event_at_);
     return g->Run();
   });
 }
@@ -526,6 +604,7 @@ Status Ingest::UpsertReviews(std::int64_t repo_id, std::int64_t pull_number,
     g->Bind(5, r.state.empty() ? std::string_view("COMMENTED") : std::string_view(r.state));
     BindText(*g, 6, r.html_url);
     BindText(*g, 7, r.submitted_at);
+    if (from_event_) BindArchive(*g, 8, archive_file_, event_at_);
     if (Status s = g->Run(); !s.ok()) return s;
   }
   return Status::Ok();
@@ -539,6 +618,34 @@ Status Ingest::UpsertEvent(const model::EventRecord& e, EventIngestCounts* count
     explicit EventMode(bool& f) : flag(f) { flag = true; }
     ~EventMode() { flag = false; }
   } mode(from_event_);
+  event_at_ = &e.created_at;
+  if (e.timeline && e.actor.id == 0 && !e.actor.login.empty()) {
+    // A timeline event names its actor by login only: put the account this database knows
+    // by that login on the records the actor made, or leave them to nobody until the REST
+    // harvest brings them with their author.
+    std::optional<std::int64_t> id;
+    {
+      GHH_STMT(g, kUserIdByLogin);
+      g->Bind(1, e.actor.login);
+      if (g->Step()) id = g->OptInt(0);
+      if (!g->status().ok()) return g->status();
+    }
+    model::EventRecord resolved = e;
+    auto fill = [&](std::optional<model::UserRef>& u) {
+      if (!u || u->id != 0) return;
+      if (id) {
+        u->id = *id;
+      } else {
+        u.reset();
+      }
+    };
+    if (resolved.issue) fill(resolved.issue->user);
+    if (resolved.comment) fill(resolved.comment->user);
+    if (resolved.review) fill(resolved.review->user);
+    resolved.timeline = false;
+    resolved.actor.id = id.value_or(0);
+    return UpsertEvent(resolved, counts);
+  }
   if (Status s = UpsertUser(e.actor); !s.ok()) return s;
   if (Status s = EnsureRepo(e.repo_id, e.repo_name); !s.ok()) return s;
   EventIngestCounts local;

@@ -144,20 +144,73 @@ for ev in handmade:
     add("events_page", f"seed-{ev['type']}.json", json.dumps(ev))
 add("events_page", "seed-handmade-page.json", json.dumps(handmade))
 add("events_page", "seed-empty.json", "[]")
-# GH Archive: today's format (the Events API's), and the 2011-2014 Timeline format (actor a
-# login string, "repository" instead of "repo"), which is a bad line for this normalizer.
+# GH Archive: today's format (the Events API's), the 2011-2014 Timeline format (actor a
+# login string, "repository" instead of "repo", no id, times with an offset, 2012's payloads
+# naming issues and comments by id), and the payloads GitHub trims since 2025-10-07.
 lines = [json.dumps(ev, separators=(",", ":")) for ev in events]
 add("archive_lines", "seed-events.ndjson", "\n".join(lines) + "\n")
 add("archive_lines", "seed-crlf-blank.ndjson", "\r\n\r\n".join(lines[:3]) + "\r\n\n  \n")
 add("archive_lines", "seed-bad-line-between.ndjson",
     lines[0] + "\n{\"id\":\"9\",\"type\":\n" + lines[1] + "\n[1,2]\n" + lines[2])
-old = {"created_at": "2012-03-10T07:00:01-08:00", "type": "IssuesEvent", "actor": "alice",
-       "actor_attributes": {"login": "alice", "type": "User"},
-       "repository": {"id": 77, "name": "r", "owner": "o", "url": "https://github.com/o/r"},
-       "payload": {"action": "opened", "number": 3, "issue": 9001},
-       "url": "https://github.com/o/r/issues/3", "public": True}
+
+
+def timeline(type_, actor, when, payload, url):
+    return {"created_at": when, "type": type_, "actor": actor,
+            "actor_attributes": {"login": actor, "type": "User"},
+            "repository": {"id": 77, "name": "r", "owner": "o", "url": "https://github.com/o/r"},
+            "payload": payload, "url": url, "public": True}
+
+
+old = timeline("IssuesEvent", "alice", "2012-03-10T07:00:01-08:00",
+               {"action": "opened", "number": 3, "issue": 9001}, "https://github.com/o/r/issues/3")
+timeline_events = [
+    old,
+    timeline("IssueCommentEvent", "bob", "2012-03-10T08:00:00-08:00",
+             {"issue_id": 9001, "comment_id": 555},
+             "https://github.com/o/r/issues/3#issuecomment-555"),
+    timeline("PullRequestEvent", "alice", "2013-06-01T10:00:00-07:00",
+             {"action": "closed", "number": 4,
+              "pull_request": {"id": 424242, "number": 4, "user": {"id": 5, "login": "alice"},
+                               "state": "closed", "merged_at": "2013-06-01T17:00:00Z",
+                               "updated_at": "2013-06-01T17:00:00Z"}},
+             "https://github.com/o/r/pull/4"),
+    timeline("IssuesEvent", "alice", "2013-05-01T10:00:00-07:00",
+             {"action": "opened",
+              "issue": {"id": 9002, "number": 5, "user": {"id": 5, "login": "alice"},
+                        "state": "open", "pull_request": {"html_url": None, "diff_url": None,
+                                                          "patch_url": None}}},
+             "https://github.com/o/r/issues/5"),
+    timeline("PullRequestReviewCommentEvent", "bob", "2013-06-01T09:00:00-07:00",
+             {"comment": {"id": 777, "user": {"id": 6, "login": "bob"}, "path": "a.c"}},
+             "https://github.com/o/r/pull/4#discussion_r777"),
+    timeline("PushEvent", "alice", "2011-04-01T00:00:00-07:00",
+             {"shas": [["abc", "a@example.org", "msg", "Alice", True]], "size": 1,
+              "ref": "refs/heads/master", "head": "abc"}, "https://github.com/o/r/compare/a...b"),
+    timeline("IssueCommentEvent", "bob", "2012-03-12T08:00:00-08:00", {},
+             "https://github.com/o/r/issues/3"),
+]
+trimmed_events = [
+    {"id": "901", "type": "PullRequestEvent", "actor": {"id": 5, "login": "alice"},
+     "repo": {"id": 77, "name": "o/r"},
+     "payload": {"action": "opened", "number": 9,
+                 "pull_request": {"url": "https://api.github.com/repos/o/r/pulls/9", "id": 999,
+                                  "number": 9, "head": {"ref": "x", "sha": "abc"},
+                                  "base": {"ref": "main", "sha": "def"}}},
+     "created_at": "2025-10-10T00:00:00Z"},
+    {"id": "903", "type": "PushEvent", "actor": {"id": 5, "login": "alice"},
+     "repo": {"id": 77, "name": "o/r"},
+     "payload": {"repository_id": 77, "push_id": 1, "ref": "refs/heads/main", "head": "abc",
+                 "before": "def"},
+     "created_at": "2025-10-10T00:00:01Z"},
+]
+timeline_lines = [json.dumps(ev, separators=(",", ":")) for ev in timeline_events]
+trimmed_lines = [json.dumps(ev, separators=(",", ":")) for ev in trimmed_events]
 add("archive_lines", "seed-timeline-2012.ndjson",
     json.dumps(old, separators=(",", ":")) + "\n" + lines[0] + "\n")
+add("archive_lines", "seed-timeline-all-kinds.ndjson", "\n".join(timeline_lines) + "\n")
+add("archive_lines", "seed-trimmed-2025.ndjson", "\n".join(trimmed_lines) + "\n")
+for i, ev in enumerate(timeline_events):
+    add("events_page", f"seed-timeline-{i}-{ev['type']}.json", json.dumps([ev]))
 add("archive_lines", "seed-no-newline-at-end.ndjson", lines[-1])
 
 # GH Archive files as import-archive reads them: the first byte is bit 0 gzip, the rest the
@@ -170,6 +223,8 @@ add("archive_file", "seed-over-long-line", b"\x15" + (lines[0] + "\n\"" + "x" * 
                                                        lines[1]).encode())
 add("archive_file", "seed-no-newline", b"\x0b" + b"[" + b"1" * 2000)
 add("archive_file", "seed-blank-and-crlf", b"\x04" + ("\r\n \n" + lines[2] + "\r\n").encode())
+add("archive_file", "seed-mixed-generations", b"\x21" + ("\n".join(
+    timeline_lines[:3] + lines[:2] + trimmed_lines) + "\n").encode())
 
 # --- headers --------------------------------------------------------------------------------
 link_values = []

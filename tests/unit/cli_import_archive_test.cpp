@@ -87,3 +87,35 @@ TEST_CASE("import-archive exits 74 for an unreadable file but still imports the 
   CHECK_MESSAGE(Has(r.err, "absent.json.gz: cannot open"), r.err);
   CHECK(Int(dir.file("state/ghharvest.db"), "SELECT count(*) FROM issues") == 1);
 }
+
+TEST_CASE("import-archive --jobs 2 gives what one job gives, with no progress line off a tty") {
+  TempDir dir;
+  std::string cfg = TestConfig()
+                        .Set("storage", "database", "state/ghharvest.db")
+                        .Writer("Alice", {"octo-org/hello-world"})
+                        .Write(dir.file("ghharvest.toml"));
+  std::string all;
+  for (int f = 0; f < 3; ++f) {
+    std::string text;
+    for (int n = 1; n <= 50; ++n) text += PullEvent(f * 100 + n, n % 3 == 0);
+    text += "{oops\n";
+    WriteGz(dir.file("h" + std::to_string(f) + ".json.gz"), text);
+    all += " '" + dir.file("h" + std::to_string(f) + ".json.gz") + "'";
+  }
+  Ran one = RunGhharvest("import-archive -c '" + cfg + "'" + all);
+  CHECK_MESSAGE(one.code == 0, one.err);
+  std::string db = dir.file("state/ghharvest.db");
+  const std::int64_t prs = Int(db, "SELECT prs_opened FROM writer_project_counts");
+  CHECK(prs == 150);
+  Ran two = RunGhharvest("import-archive -c '" + cfg + "' --jobs 2" + all);
+  CHECK_MESSAGE(two.code == 0, two.err);
+  CHECK(two.out == one.out);  // the same summary: same lines, events, bad lines, stored rows
+  CHECK(Int(db, "SELECT prs_opened FROM writer_project_counts") == prs);
+  // stderr is a pipe here: warnings, but never the redrawn progress line.
+  CHECK_FALSE(Has(two.err, "\r"));
+  CHECK_FALSE(Has(two.err, "events/s"));
+  CHECK(Has(two.err, "h2.json.gz:51:"));
+
+  Ran zero = RunGhharvest("import-archive -c '" + cfg + "' --jobs 0" + all);
+  CHECK(zero.code == 64);
+}

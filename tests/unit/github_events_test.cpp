@@ -257,36 +257,183 @@ const char* kTimelineIssuesEvent =
     R"("has_issues":true,"forks":3},"payload":{"action":"opened","number":3,"issue":9001},)"
     R"("url":"https://github.com/o/r/issues/3","public":true})";
 
+// Timeline lines as GH Archive's 2011-2014 files hold them (its published schema history:
+// string actor with actor_attributes, a `repository` object, no event id, Pacific times with
+// an offset; 2012 payloads name issues and comments by id).
+const char* kTimelineCommentEvent =
+    R"({"created_at":"2012-03-10T08:30:00-08:00","type":"IssueCommentEvent","actor":"bob",)"
+    R"("actor_attributes":{"login":"bob","type":"User"},)"
+    R"("repository":{"id":77,"name":"r","owner":"o","url":"https://github.com/o/r"},)"
+    R"("payload":{"issue_id":9001,"comment_id":555},"public":true,)"
+    R"("url":"https://github.com/o/r/issues/3#issuecomment-555"})";
+const char* kTimelinePullEvent =
+    R"({"created_at":"2013-06-01T10:00:00-07:00","type":"PullRequestEvent","actor":"alice",)"
+    R"("actor_attributes":{"login":"alice","type":"User"},)"
+    R"("repository":{"id":77,"name":"r","owner":"o","url":"https://github.com/o/r"},)"
+    R"("payload":{"action":"closed","number":4,"pull_request":{"id":424242,"number":4,)"
+    R"("user":{"id":5,"login":"alice"},"state":"closed","title":"Fix",)"
+    R"("created_at":"2013-05-30T10:00:00Z","updated_at":"2013-06-01T17:00:00Z",)"
+    R"("merged_at":"2013-06-01T17:00:00Z","merged":true}},)"
+    R"("url":"https://github.com/o/r/pull/4","public":true})";
+const char* kTimelineReviewCommentEvent =
+    R"({"created_at":"2012-11-02T09:00:00-07:00","type":"PullRequestReviewCommentEvent",)"
+    R"("actor":"bob","actor_attributes":{"login":"bob"},)"
+    R"("repository":{"id":77,"name":"r","owner":"o"},"payload":{"comment":{"id":777,)"
+    R"("user":{"id":6,"login":"bob"},"path":"a.c","commit_id":"abc",)"
+    R"("created_at":"2012-11-02T16:00:00Z","updated_at":"2012-11-02T16:00:00Z",)"
+    R"("_links":{"pull_request":{"href":"https://api.github.com/repos/o/r/pulls/4"}}}},)"
+    R"("url":"https://github.com/o/r/pull/4#discussion_r777","public":true})";
+const char* kTimelinePushEvent =
+    R"({"created_at":"2011-04-01T00:00:00-07:00","type":"PushEvent","actor":"alice",)"
+    R"("actor_attributes":{"login":"alice"},"repository":{"id":77,"name":"r","owner":"o"},)"
+    R"("payload":{"shas":[["abc","a@example.org","msg","Alice",true]],"size":1,)"
+    R"("ref":"refs/heads/master","head":"abc"},"public":true})";
+
 }  // namespace
 
-TEST_CASE("a 2011-2014 timeline line is refused as that format, not as a type error") {
-  auto one = ParseEvent(kTimelineIssuesEvent);
-  REQUIRE_FALSE(one.ok());
-  CHECK_MESSAGE(
-      one.status().message().find("GH Archive 2011-2014 timeline event") != std::string::npos,
-      one.status().message());
-  CHECK(one.status().message().find("not supported yet") != std::string::npos);
-  CHECK(one.status().message().find("wrong type") == std::string::npos);
-  // `repository` alone (an actor object, as some 2014 lines have) says the same.
+TEST_CASE("2011-2014 timeline lines normalize into the same records as today's") {
+  auto issue = ParseEvent(kTimelineIssuesEvent);
+  REQUIRE_OK(issue);
+  CHECK(issue->timeline);
+  CHECK(issue->id.empty());
+  CHECK(issue->type == "IssuesEvent");
+  CHECK(issue->actor.login == "alice");
+  CHECK(issue->actor.id == 0);
+  CHECK(issue->actor.type == "User");
+  CHECK(issue->repo_id == 77);
+  CHECK(issue->repo_name == "o/r");
+  CHECK(issue->created_at == "2012-03-10T15:00:01Z");  // the offset applied
+  REQUIRE(issue->issue);
+  CHECK(issue->issue->id == 9001);
+  CHECK(issue->issue->number == 3);
+  CHECK(issue->issue->partial);
+  CHECK_FALSE(issue->issue->is_pull);
+  REQUIRE(issue->issue->user);
+  CHECK(issue->issue->user->login == "alice");
+  CHECK(issue->issue->created_at == "2012-03-10T15:00:01Z");
+
+  auto comment = ParseEvent(kTimelineCommentEvent);
+  REQUIRE_OK(comment);
+  CHECK_FALSE(comment->issue);  // the issue is known by id only: nothing to store of it
+  REQUIRE(comment->comment);
+  CHECK(comment->comment->id == 555);
+  CHECK(comment->comment->number == 3);  // from the event's url
+  REQUIRE(comment->comment->user);
+  CHECK(comment->comment->user->login == "bob");
+  CHECK(comment->comment->created_at == "2012-03-10T16:30:00Z");
+
+  auto pull = ParseEvent(kTimelinePullEvent);
+  REQUIRE_OK(pull);
+  REQUIRE(pull->issue);
+  CHECK(pull->issue->is_pull);
+  CHECK(pull->issue->from_pull_object);
+  CHECK_FALSE(pull->issue->partial);
+  CHECK(pull->issue->number == 4);
+  CHECK(pull->issue->merged_at == std::optional<std::string>("2013-06-01T17:00:00Z"));
+  REQUIRE(pull->issue->user);
+  CHECK(pull->issue->user->id == 5);
+  CHECK(pull->created_at == "2013-06-01T17:00:00Z");
+
+  auto review_comment = ParseEvent(kTimelineReviewCommentEvent);
+  REQUIRE_OK(review_comment);
+  REQUIRE(review_comment->comment);
+  CHECK(review_comment->comment->id == 777);
+  CHECK(review_comment->comment->number == 4);  // from the discussion url
+  CHECK(review_comment->comment->user->id == 6);
+
+  auto push = ParseEvent(kTimelinePushEvent);
+  REQUIRE_OK(push);
+  CHECK(push->type == "PushEvent");
+  CHECK_FALSE(push->issue);
+  CHECK_FALSE(push->comment);
+
+  // An actor object beside `repository` (some 2014 lines) keeps the actor's id.
   std::string with_actor_object = kTimelineIssuesEvent;
   with_actor_object.replace(with_actor_object.find(R"("actor":"alice")"), 15,
                             R"("actor":{"id":5,"login":"alice"})");
   auto two = ParseEvent(with_actor_object);
-  REQUIRE_FALSE(two.ok());
-  CHECK(two.status().message().find("timeline event") != std::string::npos);
+  REQUIRE_OK(two);
+  CHECK(two->actor.id == 5);
+  CHECK(two->repo_name == "o/r");
 
-  // Among today's lines it is one bad line; the stream's fast path keeps the others.
-  const std::string chunk =
-      std::string(kIssuesEvent) + "\n" + kTimelineIssuesEvent + "\n" + kCommentEvent + "\n";
+  // Both generations in one chunk go through the stream's fast path alike.
+  const std::string chunk = std::string(kIssuesEvent) + "\n" + kTimelineIssuesEvent + "\n" +
+                            kTimelineCommentEvent + "\n" + kCommentEvent + "\n";
   std::vector<EventRecord> events;
   std::vector<EventLineError> errors;
   ParseEventLines(chunk, 40, &events, &errors);
-  REQUIRE(events.size() == 2);
+  CHECK(errors.empty());
+  REQUIRE(events.size() == 4);
   CHECK(events[0].id == "101");
-  CHECK(events[1].id == "102");
+  CHECK(events[1].timeline);
+  CHECK(events[2].comment->id == 555);
+  CHECK(events[3].id == "102");
+}
+
+TEST_CASE("a timeline line of an unknown shape is reported with its type, never guessed") {
+  std::string no_comment = kTimelineCommentEvent;
+  no_comment.replace(no_comment.find(R"({"issue_id":9001,"comment_id":555})"), 34, "{}");
+  auto e = ParseEvent(no_comment);
+  REQUIRE_FALSE(e.ok());
+  CHECK_MESSAGE(e.status().message().find("IssueCommentEvent") != std::string::npos,
+                e.status().message());
+  CHECK(e.status().message().find("unknown shape") != std::string::npos);
+
+  std::string no_number = kTimelineIssuesEvent;
+  no_number.replace(no_number.find(R"("number":3,)"), 11, "");
+  no_number.replace(no_number.find(R"("url":"https://github.com/o/r/issues/3",)"), 40, "");
+  auto n = ParseEvent(no_number);
+  REQUIRE_FALSE(n.ok());
+  CHECK(n.status().message().find("IssuesEvent of an unknown shape") != std::string::npos);
+
+  std::string no_repo_name = kTimelinePushEvent;
+  no_repo_name.replace(no_repo_name.find(R"("name":"r",)"), 11, "");
+  auto r = ParseEvent(no_repo_name);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("repository.name") != std::string::npos);
+
+  std::string bad_time = kTimelinePushEvent;
+  bad_time.replace(bad_time.find("-07:00"), 6, "-7");
+  auto t = ParseEvent(bad_time);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().message().find("created_at") != std::string::npos);
+
+  // Among good lines it is one bad line; the others survive.
+  const std::string chunk = std::string(kIssuesEvent) + "\n" + no_comment + "\n";
+  std::vector<EventRecord> events;
+  std::vector<EventLineError> errors;
+  ParseEventLines(chunk, 1, &events, &errors);
+  CHECK(events.size() == 1);
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0].line == 41);
-  CHECK(errors[0].message.find("timeline event") != std::string::npos);
+  CHECK(errors[0].line == 2);
+}
+
+TEST_CASE("payloads trimmed since 2025-10-07 read as partial, never as values") {
+  // PushEvent without commits, size or distinct_size.
+  auto push =
+      ParseEvent(R"({"id":"301","type":"PushEvent","actor":{"id":5,"login":"alice"},)"
+                 R"("repo":{"id":77,"name":"o/r"},"payload":{"repository_id":77,"push_id":9,)"
+                 R"("ref":"refs/heads/main","head":"abc","before":"def"},)"
+                 R"("created_at":"2025-10-08T00:00:00Z"})");
+  REQUIRE_OK(push);
+  CHECK_FALSE(push->issue);
+  // A PullRequestEvent whose pull request is only its keys and branches.
+  auto pull = ParseEvent(
+      R"({"id":"302","type":"PullRequestEvent","actor":{"id":5,"login":"alice"},)"
+      R"("repo":{"id":77,"name":"o/r"},"payload":{"action":"closed","number":4,)"
+      R"("pull_request":{"url":"https://api.github.com/repos/o/r/pulls/4","id":424242,)"
+      R"("number":4,"head":{"ref":"fix","sha":"abc"},"base":{"ref":"main","sha":"def"}}},)"
+      R"("created_at":"2025-10-08T00:00:01Z"})");
+  REQUIRE_OK(pull);
+  REQUIRE(pull->issue);
+  CHECK(pull->issue->partial);
+  CHECK(pull->issue->is_pull);
+  CHECK_FALSE(pull->issue->merged_at);  // unknown, which the store must not read as "no"
+  CHECK_FALSE(pull->issue->user);
+  // The full object of before is not partial.
+  auto full = ParseEvent(kPullEvent);
+  REQUIRE_OK(full);
+  CHECK_FALSE(full->issue->partial);
 }
 
 TEST_CASE("an event's issue whose pull_request links are all null is a plain issue") {

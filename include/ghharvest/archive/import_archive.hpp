@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -16,6 +17,8 @@
 #include "ghharvest/util/status.hpp"
 
 namespace ghharvest::archive {
+
+struct ImportStats;
 
 struct ImportOptions {
   int events_per_transaction = 5000;
@@ -36,6 +39,9 @@ struct ImportOptions {
     std::unordered_set<std::string> actors;
   };
   std::optional<Filter> filter;
+  // Called on the writing thread after each stored stretch of a file, with the file's stats
+  // so far and the compressed bytes of it read (for a progress line).
+  std::function<void(const ImportStats&, std::int64_t compressed_bytes)> progress;
 };
 
 struct ImportStats {
@@ -56,6 +62,16 @@ struct ImportStats {
 // when the file cannot be opened or read or a transaction fails; bad lines only count.
 Status ImportArchiveFile(store::Database& db, const std::string& path, const ImportOptions& opts,
                          ImportStats* stats);
+
+// ImportArchiveFile over `paths`, in order, calling file_done(index, stats, status) after each
+// on the calling thread. With jobs > 1, up to `jobs` files are decompressed and parsed at
+// once, each on a thread of its own, while the calling thread alone writes the database (the
+// SQLite writer stays single), storing the files in the given order; each reader holds at
+// most a few parsed stretches ahead of the writer, so memory stays bounded. The stats and
+// statuses are the same as with jobs = 1.
+void ImportArchiveFiles(
+    store::Database& db, const std::vector<std::string>& paths, const ImportOptions& opts, int jobs,
+    const std::function<void(std::size_t, const ImportStats&, const Status&)>& file_done);
 
 // What the harvester would count: the writers' own events anywhere, and everything in the
 // projects watched for them (configured, or discovered by earlier syncs and kept in `db`).

@@ -21,6 +21,7 @@ int CmdStatus(const CommonOptions& common);
 int CmdRun(const CommonOptions& common);
 int CmdSyncOnce(const CommonOptions& common);
 int CmdScore(const CommonOptions& common);
-int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>& files);
+int CmdImportArchive(const CommonOptions& common, const std::vector<std::string>& files,
+                     int jobs = 1);
 
 }  // namespace ghharvest::cli

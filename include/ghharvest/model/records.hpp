@@ -63,6 +63,12 @@ struct IssueRecord {
   // `comments`/`reactions` are unknown. The store matches such records by (repo, number)
   // and never overwrites an issue's id, rollup or comment count with them.
   bool from_pull_object = false;
+  // True when the source carried only keys and who/when, not the item's state or counts: a
+  // 2011-2014 timeline event naming the issue by id, or a pull request as GitHub trims it in
+  // events since 2025-10-07 (no state, title, author or times). The store inserts such a
+  // record when the item is new and never changes a stored row with it; the REST harvest
+  // completes it.
+  bool partial = false;
 };
 
 // An issue comment (number = the issue's, from issue_url) or a review comment
@@ -103,7 +109,7 @@ struct SearchPage {
 // A GitHub event (Events API or GH Archive), normalized: who, where, what, when.
 // Payload-derived records (an opened issue, a comment, a review) are filled when present.
 struct EventRecord {
-  std::string id;
+  std::string id;    // empty for GH Archive's 2011-2014 timeline events, which have none
   std::string type;  // "PushEvent", "IssuesEvent", ...
   UserRef actor;
   std::string repo_name;  // "owner/repo"
@@ -113,6 +119,9 @@ struct EventRecord {
   std::optional<IssueRecord> issue;      // IssuesEvent, IssueCommentEvent, PullRequestEvent
   std::optional<CommentRecord> comment;  // IssueCommentEvent, PullRequestReviewCommentEvent
   std::optional<ReviewRecord> review;    // PullRequestReviewEvent
+  // A 2011-2014 timeline event: its actor is known by login only (actor.id is 0), so the
+  // store resolves the account from the logins it already knows.
+  bool timeline = false;
 };
 
 }  // namespace ghharvest::model

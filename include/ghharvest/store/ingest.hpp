@@ -114,10 +114,26 @@ class Ingest {
 
   // Everything an event carries: its actor, its repository (EnsureRepo), and the payload's
   // issue / comment / review. Events without repo id are skipped (counts all zero).
-  // Events may be old (archives): users and reviews they name are only inserted when new,
-  // never updated (a login renamed since stays renamed), and issues and comments only
-  // replace stored rows whose updated_at is not newer.
+  // Events may be old (archives) or trimmed (GitHub's payloads since 2025-10-07), so what
+  // they carry is a snapshot, and partial never overwrites complete: users, reviews and
+  // comments they name are only inserted when new, never updated (a login renamed since
+  // stays renamed; reactions added since stay); an issue object moves a stored issue's state
+  // only when its updated_at is newer and never its comment count or reactions (those come
+  // from the issues list); a partial record (IssueRecord::partial) is only inserted when new.
+  // A timeline event's actor (a login) is resolved to the account known by that login here
+  // (the writer's resolved id first); unknown, the records it made count for nobody.
   Status UpsertEvent(const model::EventRecord& event, EventIngestCounts* counts = nullptr);
+  // Events upserted from now on come from this GH Archive file (a name, e.g.
+  // "2012-03-10-15.json.gz"; empty: not from an archive). Rows an event inserts then carry
+  // archive_file and archive_event_at (the event's time), so API rows and archive rows can
+  // be told apart; rows that existed keep theirs.
+  void SetArchiveFile(std::string file) { archive_file_ = std::move(file); }
+  // Discovery from imported history: an archive event by a watched writer that opened an
+  // issue or pull request, commented, reviewed or pushed is recorded in archive_touches
+  // (other events are ignored; recording one twice changes nothing). ArchiveTouchedRepos
+  // gives the projects `login` touched, most touched first, then most recently touched.
+  Status RecordArchiveTouch(const model::EventRecord& event);
+  Result<std::vector<std::string>> ArchiveTouchedRepos(std::string_view login);
 
   // Watermarks per (endpoint, scope); nullopt when never set.
   Result<std::optional<Watermark>> GetWatermark(std::string_view endpoint, std::string_view scope);
@@ -178,6 +194,8 @@ class Ingest {
   std::unique_ptr<Statements> st_;
   std::optional<TimePoint> errors_pruned_at_;  // last age prune of sync_errors
   bool from_event_ = false;                    // inside UpsertEvent
+  std::string archive_file_;                   // SetArchiveFile
+  const std::string* event_at_ = nullptr;      // the archive event being upserted
 };
 
 }  // namespace ghharvest::store
