@@ -25,6 +25,7 @@ packages=(
   # tests only: the product's GraphQL queries validated against GitHub's published schema
   nodejs npm             # runs tests/graphql/validate.js; npm fetches the pinned schema
   node-graphql           # graphql-js, the validator
+  prometheus             # tests only: promtool checks the daemon's /metrics text
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

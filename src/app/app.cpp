@@ -76,8 +76,9 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
 
   if (parts.github) {
     m->etags = std::make_unique<DatabaseEtagStore>(*m->db);
-    m->client = std::make_unique<github::Client>(
-        *io, clock, m->etags.get(), ClientOptionsFromConfig(m->config.github, std::move(token)));
+    github::ClientOptions options = ClientOptionsFromConfig(m->config.github, std::move(token));
+    options.metrics = parts.metrics;
+    m->client = std::make_unique<github::Client>(*io, clock, m->etags.get(), std::move(options));
     m->harvester = std::make_unique<harvest::Harvester>(*io, clock, *m->db, *m->client, m->config);
   }
   if (parts.feeds) {

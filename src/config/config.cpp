@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "ghharvest/util/hash.hpp"
+#include "ghharvest/util/listen_address.hpp"
 #include "ghharvest/util/names.hpp"
 
 namespace ghharvest::config {
@@ -54,9 +55,9 @@ class Loader {
   Loader(std::string display, fs::path folder) : file_(std::move(display)), folder_(folder) {}
 
   void Load(const toml::table& root, Config* cfg) {
-    CheckKeys(
-        root, "",
-        {"github", "storage", "reports", "schedule", "scoring", "harvest", "blogs", "writers"});
+    CheckKeys(root, "",
+              {"github", "storage", "reports", "schedule", "scoring", "harvest", "blogs", "metrics",
+               "writers"});
     const toml::table* github = Table(root, "github");
     if (github || !root.get("github")) LoadGithub(github, &cfg->github);
     LoadStorage(Table(root, "storage"), &cfg->storage);
@@ -85,6 +86,16 @@ class Loader {
       Duration(*t, "blogs", "poll_interval", std::chrono::minutes(1), std::chrono::hours(24 * 30),
                &cfg->blogs.poll_interval);
       Int(*t, "blogs", "max_feed_bytes", 1024, std::int64_t{1} << 30, &cfg->blogs.max_feed_bytes);
+    }
+    if (const toml::table* t = Table(root, "metrics")) {
+      CheckKeys(*t, "metrics", {"listen"});
+      if (std::string l; String(*t, "metrics", "listen", &l)) {
+        if (auto at = ParseListen(l); !at.ok()) {
+          Fail(t->get("listen"), "metrics", "listen", at.status().message());
+        } else {
+          cfg->metrics.listen = l;
+        }
+      }
     }
     LoadWriters(root, &cfg->writers);
   }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "ghharvest/github/graphql.hpp"
+#include "ghharvest/metrics/registry.hpp"
 #include "ghharvest/util/hash.hpp"
 #include "ghharvest/util/log.hpp"
 #include "github/decide.hpp"
@@ -27,7 +28,55 @@ namespace asio = boost::asio;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
+void DeclareMetrics(metrics::Registry& m) {
+  using metrics::Type;
+  m.Declare("ghharvest_github_requests_total", Type::kCounter,
+            "Requests answered (or failed below HTTP: status=\"error\") by bucket and HTTP status, "
+            "retries included.");
+  m.Declare("ghharvest_github_not_modified_total", Type::kCounter,
+            "Conditional requests answered 304 Not Modified (free of primary points).");
+  m.Declare("ghharvest_github_points_spent_total", Type::kCounter,
+            "Primary rate-limit points spent, by bucket and credential (GraphQL: the query cost).");
+  m.Declare("ghharvest_github_rate_limit_remaining", Type::kGauge,
+            "Points left in the bucket's window, by credential, as the last response said.");
+  m.Declare("ghharvest_github_rate_limit_limit", Type::kGauge,
+            "Points in the bucket's window, by credential, as the last response said.");
+  m.Declare("ghharvest_github_rate_limit_reset_timestamp_seconds", Type::kGauge,
+            "When the bucket's window resets (Unix time), by credential.");
+  m.Declare("ghharvest_github_retries_total", Type::kCounter,
+            "Requests sent again: kind=\"transient\" (5xx, resets, bad bodies) or "
+            "\"rate_limit\" (waited for a primary or secondary limit).");
+  m.Declare("ghharvest_github_faults_total", Type::kCounter,
+            "Answers that were not usable, by kind (transport, server_error, body_cut, "
+            "body_empty, body_malformed, rate_limit, secondary_rate_limit, unauthorized, "
+            "refused).");
+  m.Declare("ghharvest_github_requests_failed_total", Type::kCounter,
+            "Requests given up after their retries, or refused.");
+}
+
+// What went wrong with one try, for ghharvest_github_faults_total; empty when nothing did.
+std::string FaultKind(const Answer& a, const Decision& d) {
+  if (a.end != TransferEnd::kCompleted) return "transport";
+  if (a.body == BodyState::kCut) return "body_cut";
+  if (d.action == Decision::Action::kDeliver) return "";
+  if (d.action == Decision::Action::kUnauthorized) return "unauthorized";
+  if (d.action == Decision::Action::kWaitForLimit) {
+    // Decide names the limit; a primary one past its reset is still the primary one.
+    return d.reason.find("secondary") != std::string::npos ? "secondary_rate_limit"
+                                                           : "rate_limit";
+  }
+  if (a.body == BodyState::kEmpty) return "body_empty";
+  if (a.body == BodyState::kMalformed) return "body_malformed";
+  if (a.status >= 500) return "server_error";
+  return "refused";
+}
+
 }  // namespace
+
+std::string TokenFingerprint(const std::string& token) {
+  std::string id = TokenIdentity(token);
+  return token.empty() ? id : id.substr(0, 6 + 12);
+}
 
 std::string TokenIdentity(const std::string& token) {
   if (token.empty()) return "anonymous";
@@ -63,6 +112,8 @@ class Client::Impl {
     if (!opts_.token.empty()) {
       auth_header_ = "Authorization: " + opts_.auth_scheme + " " + opts_.token;
     }
+    credential_ = TokenFingerprint(opts_.token);
+    if (opts_.metrics) DeclareMetrics(*opts_.metrics);
     api_origin_ = http::OriginOf(opts_.api_url);
     if (!api_origin_) {
       log::Warning("api_url has no http(s) origin, the token is never sent api_url={}",
@@ -307,6 +358,7 @@ class Client::Impl {
       d = DecideGraphql(std::move(d), p->envelope && p->envelope->rate_limited(), attempt, opts_,
                         now);
     }
+    const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
       governor_.OnAbort(p->resource);
     } else {
@@ -327,6 +379,9 @@ class Client::Impl {
                      d.retry_after->asked_s, kMaxRetryAfterSeconds);
       }
     }
+    if (opts_.metrics) {
+      Measure(*p, a, d, stats_.points_spent + stats_.graphql_points - points_before);
+    }
     switch (d.action) {
       case Decision::Action::kDeliver:
         Deliver(std::move(p), std::move(r), a.headers, std::move(next), d);
@@ -344,6 +399,38 @@ class Client::Impl {
         GiveUp(std::move(p), d);
         return;
     }
+  }
+
+  void Measure(const Pending& p, const Answer& a, const Decision& d, std::int64_t points) {
+    metrics::Registry& m = *opts_.metrics;
+    const bool answered = a.end == TransferEnd::kCompleted;
+    m.Add("ghharvest_github_requests_total",
+          {{"resource", p.resource}, {"status", answered ? std::to_string(a.status) : "error"}});
+    if (answered && a.status == 304) {
+      m.Add("ghharvest_github_not_modified_total", {{"resource", p.resource}});
+    }
+    if (points > 0) {
+      m.Add("ghharvest_github_points_spent_total",
+            {{"resource", p.resource}, {"credential", credential_}}, static_cast<double>(points));
+    }
+    if (std::string fault = FaultKind(a, d); !fault.empty()) {
+      m.Add("ghharvest_github_faults_total", {{"kind", fault}});
+    }
+    const std::string& bucket = d.rate.resource.empty() ? p.resource : d.rate.resource;
+    if (std::optional<RateLimit> rl = governor_.Last(bucket); rl && rl->limit >= 0) {
+      const metrics::Labels labels{{"resource", bucket}, {"credential", credential_}};
+      m.Set("ghharvest_github_rate_limit_remaining", labels, static_cast<double>(rl->remaining));
+      m.Set("ghharvest_github_rate_limit_limit", labels, static_cast<double>(rl->limit));
+      m.Set("ghharvest_github_rate_limit_reset_timestamp_seconds", labels,
+            static_cast<double>(rl->reset));
+    }
+  }
+
+  void CountRetry(const char* kind) {
+    if (opts_.metrics) opts_.metrics->Add("ghharvest_github_retries_total", {{"kind", kind}});
+  }
+  void CountFailed() {
+    if (opts_.metrics) opts_.metrics->Add("ghharvest_github_requests_failed_total");
   }
 
   // The facts Decide needs. The headers move out of `r`: Deliver reads them from the Answer.
@@ -487,6 +574,7 @@ class Client::Impl {
   void Retry(std::unique_ptr<Pending> p, const Decision& d, Clock::TimePoint now) {
     p->transient_retries++;
     stats_.retries++;
+    CountRetry("transient");
     log::Warning("request failed, retrying url={} try={} delay_ms={} error=\"{}\"", p->url,
                  p->transient_retries, duration_cast<milliseconds>(d.delay).count(), d.reason);
     p->not_before = now + d.delay;
@@ -505,6 +593,7 @@ class Client::Impl {
                   wait_s);
     }
     stats_.retries++;
+    CountRetry("rate_limit");
     // Limits are per token: hold back the whole resource, not just this request (under the
     // guessed bucket, in case GitHub charged the request to another); it waits in line.
     governor_.BlockUntil(p->resource, d.until);
@@ -513,6 +602,7 @@ class Client::Impl {
 
   void GiveUp(std::unique_ptr<Pending> p, const Decision& d) {
     stats_.failures++;
+    CountFailed();
     Status s;
     if (d.tries > 0) {
       log::Error("request failed, giving up url={} tries={} error=\"{}\"", p->url, d.tries,
@@ -538,6 +628,7 @@ class Client::Impl {
     }
     unauthorized_ = true;
     stats_.failures++;
+    CountFailed();
     std::string url = p->url;
     std::weak_ptr<int> alive = alive_;
     p->cb(Status::Unauthorized(fmt::format(
@@ -577,6 +668,7 @@ class Client::Impl {
   std::vector<std::string> base_headers_;
   std::string auth_header_;
   std::optional<std::string> api_origin_;
+  std::string credential_;  // TokenFingerprint: the metrics' credential label
   std::string graphql_url_;
   bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
   std::deque<std::unique_ptr<Pending>> queue_;

@@ -16,6 +16,7 @@
 #include "check_ok.hpp"
 #include "ghharvest/github/graphql.hpp"
 #include "ghharvest/http/transport.hpp"
+#include "ghharvest/metrics/registry.hpp"
 #include "github/decide.hpp"
 #include "scripted_transport.hpp"
 
@@ -759,4 +760,100 @@ TEST_CASE("over a scripted transport the graphql bucket keeps its own reserve, c
   REQUIRE_OK(AskGraphql(rig));  // held until the reset
   REQUIRE(rig.transport->sent.size() == 3);
   CHECK(rig.transport->sent[2].at >= reset);
+}
+
+// The daemon's metrics (ClientOptions::metrics), counted where the client decides: every
+// answer by bucket and status, 304s, points, budgets by credential, retries and faults by kind.
+TEST_CASE("over a scripted transport the client counts requests, points and faults in metrics") {
+  metrics::Registry m;
+  ClientOptions o = Options();
+  o.metrics = &m;
+  const std::int64_t reset_s = NowPlus(seconds(1800));
+  Rig rig(
+      [&](const http::HttpGet& get, int nth) {
+        http::HttpResult r;
+        if (get.url.find("/flaky") != std::string::npos && nth == 0) {
+          r = Reply(503, "down");
+        } else if (get.url.find("/flaky") != std::string::npos && nth == 1) {
+          return TransportError("Connection reset by peer");
+        } else if (get.url.find("/cached") != std::string::npos) {
+          r = Reply(304, "");
+        } else if (get.url.find("/broken") != std::string::npos) {
+          r = Reply(200, "{not json");
+        } else {
+          r = Reply(200, "{}");
+        }
+        r.headers["x-ratelimit-limit"] = "5000";
+        r.headers["x-ratelimit-remaining"] = std::to_string(4990 - nth);
+        r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+        r.headers["x-ratelimit-resource"] = "core";
+        return r;
+      },
+      o);
+  REQUIRE_OK(rig.Fetch("/flaky"));   // 503, reset, then 200
+  REQUIRE_OK(rig.Fetch("/cached"));  // 304
+  const std::string cred = TokenFingerprint(kToken);
+  CHECK(cred.rfind("fnv1a:", 0) == 0);
+  CHECK(cred.size() == 18);
+  CHECK(kToken.find(cred.substr(6)) == std::string::npos);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "503"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "error"}}) ==
+        1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "200"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "304"}}) == 1);
+  CHECK(m.Value("ghharvest_github_not_modified_total", {{"resource", "core"}}) == 1);
+  // The 503 and the 200 cost a point each; the 304 and the reset nothing.
+  CHECK(m.Value("ghharvest_github_points_spent_total",
+                {{"resource", "core"}, {"credential", cred}}) == 2);
+  CHECK(m.Value("ghharvest_github_rate_limit_remaining",
+                {{"resource", "core"}, {"credential", cred}}) == 4987);
+  CHECK(m.Value("ghharvest_github_rate_limit_limit",
+                {{"resource", "core"}, {"credential", cred}}) == 5000);
+  CHECK(m.Value("ghharvest_github_rate_limit_reset_timestamp_seconds",
+                {{"resource", "core"}, {"credential", cred}}) == static_cast<double>(reset_s));
+  CHECK(m.Value("ghharvest_github_retries_total", {{"kind", "transient"}}) == 2);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "server_error"}}) == 1);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "transport"}}) == 1);
+  CHECK_FALSE(m.Value("ghharvest_github_requests_failed_total").has_value());
+
+  // A body that stays broken: retried max_retries times, then given up.
+  auto broken = rig.Fetch("/broken");
+  CHECK_FALSE(broken.ok());
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "body_malformed"}}) == 4);
+  CHECK(m.Value("ghharvest_github_requests_failed_total") == 1);
+  // The token itself is nowhere in the text.
+  CHECK(m.Render().find(kToken) == std::string::npos);
+}
+
+TEST_CASE("over a scripted transport limits and a 401 are faults of their own kind in metrics") {
+  metrics::Registry m;
+  ClientOptions o = Options();
+  o.metrics = &m;
+  const std::int64_t reset_s = NowPlus(seconds(3000));
+  Rig rig(
+      [&](const http::HttpGet&, int nth) {
+        if (nth == 0) {
+          return Reply(429, R"({"message":"You have exceeded a secondary rate limit."})",
+                       {{"retry-after", "5"}});
+        }
+        if (nth == 1) {
+          http::HttpResult r = Reply(403, R"({"message":"API rate limit exceeded"})");
+          r.headers["x-ratelimit-limit"] = "5000";
+          r.headers["x-ratelimit-remaining"] = "0";
+          r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+          r.headers["x-ratelimit-resource"] = "core";
+          return r;
+        }
+        if (nth == 2) return Reply(200, "{}");
+        return Reply(401, R"({"message":"Bad credentials"})");
+      },
+      o);
+  REQUIRE_OK(rig.Fetch("/users/a"));
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "secondary_rate_limit"}}) == 1);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "rate_limit"}}) == 1);
+  CHECK(m.Value("ghharvest_github_retries_total", {{"kind", "rate_limit"}}) == 2);
+  CHECK(rig.Fetch("/users/b").status().code() == Status::Code::kUnauthorized);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "unauthorized"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "401"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_failed_total") == 1);
 }

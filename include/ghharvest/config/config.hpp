@@ -79,6 +79,11 @@ struct BlogsConfig {
   std::int64_t max_feed_bytes = 10 * 1024 * 1024;   // a larger feed is refused
 };
 
+// The Prometheus endpoint of the daemon (docs/operations.md, "Metrics"): off unless set.
+struct MetricsConfig {
+  std::optional<std::string> listen;  // "127.0.0.1:9464"; util/listen_address.hpp
+};
+
 struct WriterConfig {
   std::string login;                    // as written; GitHub compares logins case-insensitively
   std::vector<std::string> repos;       // 'owner/repo'; empty: discovered
@@ -99,6 +104,7 @@ struct Config {
   ScoringConfig scoring;
   HarvestConfig harvest;
   BlogsConfig blogs;
+  MetricsConfig metrics;
   std::vector<WriterConfig> writers;
 };
 

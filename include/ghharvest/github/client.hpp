@@ -23,6 +23,9 @@ class io_context;
 namespace ghharvest::http {
 class Transport;
 }
+namespace ghharvest::metrics {
+class Registry;
+}
 
 namespace ghharvest::github {
 
@@ -80,6 +83,9 @@ struct ClientOptions {
   bool graphql = true;
   // Points of the graphql bucket kept unused, like `reserve` for core.
   int graphql_reserve = 200;
+  // The daemon's metrics (requests by resource and status, points, budgets, retries and
+  // faults by kind; docs/operations.md lists them), or null. It must outlive the client.
+  metrics::Registry* metrics = nullptr;
 };
 
 struct ClientStats {
@@ -161,5 +167,8 @@ class Client {
 
 // A hash of the token that keys the ETag cache (never the token itself).
 std::string TokenIdentity(const std::string& token);
+// The short form of TokenIdentity that logs, metrics and `status` name a credential by:
+// "fnv1a:" and 12 hex digits, or "anonymous". Nothing of the token can be read back from it.
+std::string TokenFingerprint(const std::string& token);
 
 }  // namespace ghharvest::github
