@@ -173,6 +173,15 @@ int CmdStatus(const CommonOptions& common, bool json) {
   }
   out += "\nwatermarks:\n" + (marks.empty() ? std::string("  none yet\n") : marks);
   out += "\nrate limit:\n" + (limits.empty() ? std::string("  not recorded yet\n") : limits);
+  // Each credential by its fingerprint, never the token: with a pool, where the budget goes.
+  if (!snap->credentials.empty()) {
+    out += "\ncredentials:\n";
+    for (const auto& c : snap->credentials) {
+      out += fmt::format("  {} {}: {}/{} remaining (resets {}; recorded {}){}\n", c.credential,
+                         c.resource, c.remaining, c.quota, c.reset_at, c.seen_at,
+                         c.revoked ? "; REVOKED: GitHub answered 401" : "");
+    }
+  }
 
   std::string errors;
   for (const auto& e : snap->errors) {

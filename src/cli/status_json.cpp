@@ -70,6 +70,14 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
         R"({{"resource":{},"limit":{},"remaining":{},"reset_at":{},"reset_unix":{},"seen_at":{}}})",
         Q(r.resource), r.quota, r.remaining, Q(r.reset_at), Epoch(r.reset_at), Q(r.seen_at)));
   }
+  std::vector<std::string> credentials;
+  for (const auto& c : snap.credentials) {
+    credentials.push_back(
+        fmt::format(R"({{"credential":{},"resource":{},"limit":{},"remaining":{},"reset_at":{},)"
+                    R"("reset_unix":{},"seen_at":{},"revoked":{}}})",
+                    Q(c.credential), Q(c.resource), c.quota, c.remaining, Q(c.reset_at),
+                    Epoch(c.reset_at), Q(c.seen_at), c.revoked ? "true" : "false"));
+  }
   std::vector<std::string> marks;
   for (const auto& m : snap.watermarks) {
     marks.push_back(fmt::format(R"({{"endpoint":{},"scope":{},"watermark":{},"updated_at":{}}})",
@@ -101,10 +109,10 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
       s.facts.database_bytes);
   return fmt::format(
       R"({{"database":{},"writers":{},"items":{},"repositories":{},"rate_limits":{},)"
-      R"("watermarks":{},"feeds":{},"errors":{}}})"
+      R"("credentials":{},"watermarks":{},"feeds":{},"errors":{}}})"
       "\n",
-      database, Array(writers), items_obj, Array(repos), Array(limits), Array(marks), Array(feeds),
-      Array(errors));
+      database, Array(writers), items_obj, Array(repos), Array(limits), Array(credentials),
+      Array(marks), Array(feeds), Array(errors));
 }
 
 }  // namespace ghharvest::cli

@@ -233,13 +233,34 @@ class Loader {
     return fs::path(DefaultStateFolder(folder_.string(), std::getenv("STATE_DIRECTORY")));
   }
 
+  // A [github] array of non-empty strings: each handed to `each` with its node (for its line).
+  template <typename F>
+  void StringArray(const toml::table& t, std::string_view key, F each) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Fail(n, "github", key, fmt::format("must be an array of strings, not {}", TypeName(*n)));
+      return;
+    }
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) {
+        Fail(&e, "github", key, fmt::format("must hold strings, not {}", TypeName(e)));
+      } else if (e.as_string()->get().empty()) {
+        Fail(&e, "github", key, "must not hold an empty string");
+      } else {
+        each(e, e.as_string()->get());
+      }
+    }
+  }
+
   void LoadGithub(const toml::table* t, GithubConfig* g) {
     static const toml::table kEmpty;
     const toml::table& gh = t ? *t : kEmpty;
     CheckKeys(gh, "github",
               {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept",
                "auth_scheme", "user_agent", "connect_timeout", "request_timeout", "max_retries",
-               "max_body_bytes", "graphql", "graphql_reserve"});
+               "max_body_bytes", "graphql", "graphql_reserve", "token_files", "token_envs"});
     if (std::string url; String(gh, "github", "api_url", &url)) {
       if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
         Fail(gh.get("api_url"), "github", "api_url", "must start with https:// (or http://)");
@@ -257,7 +278,20 @@ class Loader {
         g->token_env = e;
       }
     }
-    if (!gh.get("token_file") && !gh.get("token_env")) {
+    StringArray(gh, "token_files", [&](const toml::node& n, std::string v) {
+      g->token_files.push_back(Resolve(v));
+      (void)n;
+    });
+    StringArray(gh, "token_envs", [&](const toml::node& n, std::string v) {
+      if (!IsEnvName(v)) {
+        Fail(&n, "github", "token_envs",
+             fmt::format("\"{}\" is not an environment variable name", v));
+      } else {
+        g->token_envs.push_back(std::move(v));
+      }
+    });
+    if (!gh.get("token_file") && !gh.get("token_env") && g->token_files.empty() &&
+        g->token_envs.empty()) {
       Fail(t ? static_cast<const toml::node*>(t) : nullptr, "github", "",
            "no token source: set token_file or token_env");
     }

@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <deque>
+#include <functional>
 #include <random>
 #include <unordered_map>
 
@@ -62,8 +64,7 @@ std::string FaultKind(const Answer& a, const Decision& d) {
   if (d.action == Decision::Action::kUnauthorized) return "unauthorized";
   if (d.action == Decision::Action::kWaitForLimit) {
     // Decide names the limit; a primary one past its reset is still the primary one.
-    return d.reason.find("secondary") != std::string::npos ? "secondary_rate_limit"
-                                                           : "rate_limit";
+    return d.reason.find("secondary") != std::string::npos ? "secondary_rate_limit" : "rate_limit";
   }
   if (a.body == BodyState::kEmpty) return "body_empty";
   if (a.body == BodyState::kMalformed) return "body_malformed";
@@ -95,24 +96,31 @@ class Client::Impl {
       : io_(io),
         clock_(clock),
         opts_(std::move(options)),
-        cache_(etags, TokenIdentity(opts_.token)),
-        governor_(clock, opts_.reserve, opts_.search_per_minute),
         wake_(io),
         rng_(std::random_device{}()),
         transport_(std::move(transport)) {
     while (!opts_.api_url.empty() && opts_.api_url.back() == '/') opts_.api_url.pop_back();
     if (opts_.concurrency < 1) opts_.concurrency = 1;
     graphql_url_ = GraphqlUrl(opts_.api_url);
-    governor_.SetReserve("graphql", opts_.graphql_reserve);
     base_headers_ = {
         "Accept: " + opts_.accept,
         "X-GitHub-Api-Version: 2022-11-28",
         "User-Agent: " + opts_.user_agent,
     };
-    if (!opts_.token.empty()) {
-      auth_header_ = "Authorization: " + opts_.auth_scheme + " " + opts_.token;
+    // One credential per token of the pool (or the one token, or none: anonymous), each with
+    // its own validators and budget: GitHub's ETags and rate limits are per token.
+    std::vector<std::string> tokens = opts_.tokens;
+    if (tokens.empty()) tokens.push_back(opts_.token);
+    for (std::string& token : tokens) {
+      auto c = std::make_unique<Credential>(clock, opts_);
+      c->identity = TokenIdentity(token);
+      c->fingerprint = TokenFingerprint(token);
+      c->cache = EtagCache(etags, c->identity);
+      if (!token.empty()) c->auth_header = "Authorization: " + opts_.auth_scheme + " " + token;
+      creds_.push_back(std::move(c));
     }
-    credential_ = TokenFingerprint(opts_.token);
+    opts_.token.clear();  // kept in the credentials' headers only
+    opts_.tokens.clear();
     if (opts_.metrics) DeclareMetrics(*opts_.metrics);
     api_origin_ = http::OriginOf(opts_.api_url);
     if (!api_origin_) {
@@ -181,7 +189,13 @@ class Client::Impl {
 
   bool graphql_available() const { return opts_.graphql && !graphql_gone_; }
 
-  Status Forget(const std::string& url_or_path) { return cache_.Forget(Absolute(url_or_path)); }
+  // Under every credential: the next request for the URL is unconditional whichever sends it.
+  Status Forget(const std::string& url_or_path) {
+    for (auto& c : creds_) {
+      if (Status s = c->cache.Forget(Absolute(url_or_path)); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
 
   void CancelAll() {
     ++cancellations_;
@@ -201,9 +215,119 @@ class Client::Impl {
 
   bool Idle() const { return queue_.empty() && in_flight_.empty(); }
   const ClientStats& stats() const { return stats_; }
-  std::optional<RateLimit> rate_limit(const std::string& r) const { return governor_.Last(r); }
+  // The pool's budget for a bucket: the sums over credentials still accepted, the earliest
+  // reset. With one credential, its own.
+  std::optional<RateLimit> rate_limit(const std::string& r) const {
+    std::optional<RateLimit> sum;
+    for (const auto& c : creds_) {
+      if (c->revoked) continue;
+      std::optional<RateLimit> rl = c->governor.Last(r);
+      if (!rl || rl->limit < 0) continue;
+      if (!sum) {
+        sum = rl;
+        continue;
+      }
+      sum->limit += rl->limit;
+      sum->remaining += std::max<std::int64_t>(0, rl->remaining);
+      sum->used = sum->used >= 0 && rl->used >= 0 ? sum->used + rl->used : -1;
+      sum->reset = std::min(sum->reset, rl->reset);
+    }
+    return sum;
+  }
+
+  std::vector<CredentialBudget> budgets() const {
+    std::vector<CredentialBudget> out;
+    for (const auto& c : creds_) {
+      bool any = false;
+      for (const char* r : {"core", "search", "graphql"}) {
+        if (std::optional<RateLimit> rl = c->governor.Last(r); rl && rl->limit >= 0) {
+          rl->resource = r;
+          out.push_back({c->fingerprint, *rl, c->revoked});
+          any = true;
+        }
+      }
+      // Revoked before any budget was seen (this run): still worth saying.
+      if (!any && c->revoked) out.push_back({c->fingerprint, RateLimit{}, true});
+    }
+    return out;
+  }
 
  private:
+  // One token of the pool: what GitHub ties to a token, kept apart.
+  struct Credential {
+    Credential(const Clock& clock, const ClientOptions& o)
+        : governor(clock, o.reserve, o.search_per_minute) {
+      governor.SetReserve("graphql", o.graphql_reserve);
+    }
+    std::string identity;     // TokenIdentity: keys its validators
+    std::string fingerprint;  // TokenFingerprint: logs, metrics, status
+    std::string auth_header;  // empty: anonymous
+    EtagCache cache{nullptr, ""};
+    Governor governor;
+    bool revoked = false;  // answered 401: never used again by this client
+  };
+
+  struct Pending;
+  // The credential `p` goes out with. A repository is always read with the same one (its
+  // ETags are that token's: another would turn free 304s into paid 200s): the credential
+  // ranked first for the repository by rendezvous hashing, so that a credential revoked
+  // moves only its own repositories. Only while that one is held back for longer than
+  // kMoveAfter (its budget at the reserve until a reset, a long secondary wait) does the
+  // request go to the next in rank that can send sooner. URLs outside /repos/ rank by their
+  // path; GraphQL has no validators, so it goes to whichever credential can send first.
+  static constexpr std::chrono::seconds kMoveAfter{60};
+  std::size_t Assign(const Pending& p, Clock::TimePoint now) const {
+    if (creds_.size() == 1) return 0;
+    const std::string key = AffinityKey(p.url);
+    std::vector<std::pair<std::uint64_t, std::size_t>> ranked;
+    for (std::size_t i = 0; i < creds_.size(); ++i) {
+      if (creds_[i]->revoked) continue;
+      ranked.emplace_back(Mix(Fnv1a64(creds_[i]->identity + "\n" + key, kFnv1a64OffsetBasis)), i);
+    }
+    if (ranked.empty()) return p.cred;  // all revoked: Unauthorized() fails everything
+    std::sort(ranked.begin(), ranked.end(), std::greater<>());
+    const bool sticky = !p.post_body;
+    const std::size_t home = ranked.front().second;
+    const Clock::TimePoint home_at = creds_[home]->governor.NextAllowed(p.resource);
+    if (sticky && home_at <= now + kMoveAfter) return home;
+    std::size_t best = home;
+    Clock::TimePoint best_at = home_at;
+    for (const auto& [score, i] : ranked) {
+      Clock::TimePoint at = creds_[i]->governor.NextAllowed(p.resource);
+      if (at < best_at) {
+        best = i;
+        best_at = at;
+      }
+    }
+    return best;
+  }
+
+  // FNV-1a's high bits barely depend on the last bytes; rendezvous compares whole values, so
+  // they are mixed (splitmix64's finalizer) to spread repositories evenly.
+  static std::uint64_t Mix(std::uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+
+  // "/repos/{owner}/{repo}" of a URL (lower-cased: GitHub's names ignore case), else its path.
+  static std::string AffinityKey(const std::string& url) {
+    std::size_t path = url.find("://");
+    path = path == std::string::npos ? 0 : url.find('/', path + 3);
+    if (path == std::string::npos) return url;
+    std::string rest = url.substr(path, url.find('?', path) - path);
+    if (rest.rfind("/repos/", 0) == 0) {
+      std::size_t owner_end = rest.find('/', 7);
+      std::size_t repo_end =
+          owner_end == std::string::npos ? std::string::npos : rest.find('/', owner_end + 1);
+      rest = rest.substr(0, repo_end);
+      for (char& ch : rest) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    return rest;
+  }
+
   struct Pending {
     std::uint64_t id = 0;
     std::string url;
@@ -214,6 +338,7 @@ class Client::Impl {
     Clock::TimePoint not_before{};
     std::optional<CacheEntry> cached;
     http::TransferId transfer = 0;
+    std::size_t cred = 0;  // the credential it was (last) sent with
     // GraphQL: the POST body, the caller's callback and the envelope of the last answer.
     std::optional<std::string> post_body;
     GraphqlCallback gcb;
@@ -247,7 +372,9 @@ class Client::Impl {
           PostGraphqlUnavailable(std::move(gcb));
           continue;
         }
-        Clock::TimePoint allowed = std::max(p.not_before, governor_.NextAllowed(p.resource));
+        p.cred = Assign(p, now);
+        Clock::TimePoint allowed =
+            std::max(p.not_before, creds_[p.cred]->governor.NextAllowed(p.resource));
         if (allowed > now) {
           earliest = std::min(earliest, allowed);
           ++it;
@@ -287,7 +414,8 @@ class Client::Impl {
     req.headers = base_headers_;
     // The token goes only to the configured API origin, never to a host named by an
     // absolute URL from elsewhere.
-    if (!auth_header_.empty() && OnApiOrigin(p->url)) req.headers.push_back(auth_header_);
+    Credential& c = *creds_[p->cred];
+    if (!c.auth_header.empty() && OnApiOrigin(p->url)) req.headers.push_back(c.auth_header);
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
@@ -299,7 +427,7 @@ class Client::Impl {
       req.max_redirects = 0;
       stats_.graphql_requests++;
     } else {
-      p->cached = cache_.Lookup(p->url);
+      p->cached = c.cache.Lookup(p->url);
     }
     if (p->cached) {
       if (p->cached->etag) req.headers.push_back("If-None-Match: " + *p->cached->etag);
@@ -307,7 +435,7 @@ class Client::Impl {
         req.headers.push_back("If-Modified-Since: " + *p->cached->last_modified);
       }
     }
-    governor_.OnSend(p->resource);
+    c.governor.OnSend(p->resource);
     stats_.requests++;
     std::uint64_t id = p->id;
     Pending* raw = p.get();
@@ -328,7 +456,7 @@ class Client::Impl {
   void Handle(std::unique_ptr<Pending> p, http::HttpResult r) {
     if (r.cancelled) {
       // Not an answer: CancelAll asked for it.
-      governor_.OnAbort(p->resource);
+      creds_[p->cred]->governor.OnAbort(p->resource);
       p->cb(Status::Cancelled("request cancelled: " + p->Method() + " " + p->url));
       return;
     }
@@ -359,12 +487,13 @@ class Client::Impl {
                         now);
     }
     const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
+    Governor& governor = creds_[p->cred]->governor;
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
-      governor_.OnAbort(p->resource);
+      governor.OnAbort(p->resource);
     } else {
       log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
       if (d.rate.resource.empty()) d.rate.resource = p->resource;
-      governor_.OnResponse(p->resource, d.rate);
+      governor.OnResponse(p->resource, d.rate);
       if (p->post_body) {
         // An answer at the limit is not charged; any other is, by its own account if asked.
         // A 404 is the server saying it has no GraphQL: there is no bucket to charge.
@@ -411,14 +540,16 @@ class Client::Impl {
     }
     if (points > 0) {
       m.Add("ghharvest_github_points_spent_total",
-            {{"resource", p.resource}, {"credential", credential_}}, static_cast<double>(points));
+            {{"resource", p.resource}, {"credential", creds_[p.cred]->fingerprint}},
+            static_cast<double>(points));
     }
     if (std::string fault = FaultKind(a, d); !fault.empty()) {
       m.Add("ghharvest_github_faults_total", {{"kind", fault}});
     }
     const std::string& bucket = d.rate.resource.empty() ? p.resource : d.rate.resource;
-    if (std::optional<RateLimit> rl = governor_.Last(bucket); rl && rl->limit >= 0) {
-      const metrics::Labels labels{{"resource", bucket}, {"credential", credential_}};
+    const Credential& c = *creds_[p.cred];
+    if (std::optional<RateLimit> rl = c.governor.Last(bucket); rl && rl->limit >= 0) {
+      const metrics::Labels labels{{"resource", bucket}, {"credential", c.fingerprint}};
       m.Set("ghharvest_github_rate_limit_remaining", labels, static_cast<double>(rl->remaining));
       m.Set("ghharvest_github_rate_limit_limit", labels, static_cast<double>(rl->limit));
       m.Set("ghharvest_github_rate_limit_reset_timestamp_seconds", labels,
@@ -488,6 +619,7 @@ class Client::Impl {
       store = CacheEntry{resp.etag, resp.last_modified, resp.next_url};
     }
     std::string url = p->url;
+    EtagCache& cache = creds_[p->cred]->cache;
     std::weak_ptr<int> alive = alive_;
     const std::uint64_t cancellations = cancellations_;
     p->cb(std::move(resp));
@@ -495,7 +627,7 @@ class Client::Impl {
     // everything (the caller gave up, e.g. its commit of this page failed on a full disk)
     // may not have stored the page: keep no validator that would answer 304 for it.
     if (store && !alive.expired() && cancellations == cancellations_) {
-      Status s = cache_.Store(url, *store);
+      Status s = cache.Store(url, *store);
       if (!s.ok()) log::Warning("http cache write failed url={} error={}", url, s.ToString());
     }
   }
@@ -596,7 +728,7 @@ class Client::Impl {
     CountRetry("rate_limit");
     // Limits are per token: hold back the whole resource, not just this request (under the
     // guessed bucket, in case GitHub charged the request to another); it waits in line.
-    governor_.BlockUntil(p->resource, d.until);
+    creds_[p->cred]->governor.BlockUntil(p->resource, d.until);
     queue_.push_front(std::move(p));
   }
 
@@ -623,6 +755,24 @@ class Client::Impl {
   }
 
   void Unauthorized(std::unique_ptr<Pending> p) {
+    if (creds_.size() > 1) {
+      // One token of a pool revoked or expired: its repositories move to the others (a
+      // stable move: rendezvous ranks the rest as before), the request goes again at once.
+      Credential& c = *creds_[p->cred];
+      std::size_t live = 0;
+      for (const auto& other : creds_) live += other->revoked || other.get() == &c ? 0 : 1;
+      if (!c.revoked) {
+        c.revoked = true;
+        log::Error(
+            "GitHub rejected a token of the pool (HTTP 401), not using it again credential={} "
+            "credentials_left={} url={}",
+            c.fingerprint, live, p->url);
+      }
+      if (live > 0) {
+        queue_.push_front(std::move(p));
+        return;
+      }
+    }
     if (!unauthorized_) {
       log::Error("GitHub answered 401 Unauthorized, stopping all requests url={}", p->url);
     }
@@ -658,17 +808,14 @@ class Client::Impl {
   asio::io_context& io_;
   const Clock& clock_;
   ClientOptions opts_;
-  EtagCache cache_;
-  Governor governor_;
   asio::steady_timer wake_;
   bool wake_armed_ = false;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> jitter_{0.0, kMaxJitter};
   simdjson::dom::parser parser_;
   std::vector<std::string> base_headers_;
-  std::string auth_header_;
   std::optional<std::string> api_origin_;
-  std::string credential_;  // TokenFingerprint: the metrics' credential label
+  std::vector<std::unique_ptr<Credential>> creds_;  // never empty
   std::string graphql_url_;
   bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
   std::deque<std::unique_ptr<Pending>> queue_;
@@ -706,5 +853,6 @@ const ClientStats& Client::stats() const { return impl_->stats(); }
 std::optional<RateLimit> Client::rate_limit(const std::string& resource) const {
   return impl_->rate_limit(resource);
 }
+std::vector<CredentialBudget> Client::budgets() const { return impl_->budgets(); }
 
 }  // namespace ghharvest::github

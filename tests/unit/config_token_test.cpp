@@ -158,3 +158,71 @@ TEST_CASE("a token_file that is a directory is an error, not a silent fall-throu
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().message() == "token_file " + dir.path() + ": not a regular file");
 }
+
+// ---- The token pool -------------------------------------------------------------------
+
+TEST_CASE("the token pool is the token, the other github-token* credentials, then the lists") {
+  Env env;
+  TempDir dir;
+  TempDir creds;
+  WriteFile(creds.file("github-token"), "tok-main\n", 0400);
+  WriteFile(creds.file("github-token-b"), "tok-cred-b\n", 0400);
+  WriteFile(creds.file("github-token-a"), "tok-cred-a\n", 0400);
+  WriteFile(creds.file("other-secret"), "not-a-token\n", 0400);
+  ::setenv("CREDENTIALS_DIRECTORY", creds.path().c_str(), 1);
+  ::setenv("GHH_TEST_TOKEN", "tok-env", 1);
+  ::setenv("GHH_TEST_POOL_B", "tok-cred-a", 1);  // the same token again: counted once
+  config::GithubConfig gh;
+  gh.token_files = {WriteFile(dir.file("f1"), "tok-file\n", 0600)};
+  gh.token_envs = {"GHH_TEST_TOKEN", "GHH_TEST_POOL_B"};
+  auto pool = config::LoadTokenPool(gh);
+  ::unsetenv("GHH_TEST_POOL_B");
+  REQUIRE_OK(pool);
+  std::vector<std::string> values, sources;
+  for (const auto& t : *pool) {
+    values.push_back(t.value);
+    sources.push_back(t.source);
+  }
+  CHECK(values ==
+        std::vector<std::string>{"tok-main", "tok-cred-a", "tok-cred-b", "tok-file", "tok-env"});
+  CHECK(sources[1] == "$CREDENTIALS_DIRECTORY/github-token-a");
+  CHECK(sources[3] == "token_files " + dir.file("f1"));
+  CHECK(sources[4] == "$GHH_TEST_TOKEN");
+  for (const auto& line : env.logs.Lines()) CHECK(line.find("tok-") == std::string::npos);
+}
+
+TEST_CASE("a token pool entry that is missing, empty, unset or malformed is an error naming it") {
+  Env env;
+  TempDir dir;
+  config::GithubConfig gh;
+  gh.token_env = "GHH_TEST_TOKEN";
+  ::setenv("GHH_TEST_TOKEN", "tok-env", 1);
+
+  gh.token_files = {dir.file("absent")};
+  auto missing = config::LoadTokenPool(gh);
+  CHECK(missing.status().code() == Status::Code::kInvalidArgument);
+  CHECK(missing.status().message().find("token_files " + dir.file("absent") + " is missing") !=
+        std::string::npos);
+
+  gh.token_files = {WriteFile(dir.file("empty"), "\n", 0600)};
+  CHECK(config::LoadTokenPool(gh).status().message().find("is empty") != std::string::npos);
+
+  gh.token_files = {WriteFile(dir.file("bad"), "two words\n", 0600)};
+  auto bad = config::LoadTokenPool(gh);
+  CHECK(bad.status().code() == Status::Code::kInvalidArgument);
+  CHECK(bad.status().message().find("whitespace") != std::string::npos);
+  CHECK(bad.status().message().find("two") == std::string::npos);
+
+  gh.token_files.clear();
+  gh.token_envs = {"GHH_TEST_POOL_UNSET"};
+  ::unsetenv("GHH_TEST_POOL_UNSET");
+  CHECK(config::LoadTokenPool(gh).status().message().find("$GHH_TEST_POOL_UNSET is unset") !=
+        std::string::npos);
+
+  // No source at all: an empty pool (anonymous), not an error.
+  config::GithubConfig none;
+  ::unsetenv("GHH_TEST_TOKEN");
+  auto empty = config::LoadTokenPool(none);
+  REQUIRE_OK(empty);
+  CHECK(empty->empty());
+}

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "check_ok.hpp"
@@ -856,4 +857,162 @@ TEST_CASE("over a scripted transport limits and a 401 are faults of their own ki
   CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "unauthorized"}}) == 1);
   CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "401"}}) == 1);
   CHECK(m.Value("ghharvest_github_requests_failed_total") == 1);
+}
+
+// ---- A token pool ---------------------------------------------------------------------
+
+namespace {
+
+const std::vector<std::string> kPool = {"ghp_poolTokenAlpha0000000000000000000000",
+                                        "ghp_poolTokenBravo1111111111111111111111",
+                                        "ghp_poolTokenCharlie22222222222222222222"};
+
+ClientOptions PoolOptions(metrics::Registry* m = nullptr) {
+  ClientOptions o = Options();
+  o.tokens = kPool;
+  o.metrics = m;
+  return o;
+}
+
+// The token a sent request carried ("" for none).
+std::string TokenOf(const SentGet& s) {
+  for (const auto& h : s.get.headers) {
+    if (h.rfind("Authorization: Bearer ", 0) == 0) return h.substr(22);
+  }
+  return "";
+}
+
+http::HttpResult WithRate(http::HttpResult r, std::int64_t remaining, std::int64_t reset_s) {
+  r.headers["x-ratelimit-limit"] = "5000";
+  r.headers["x-ratelimit-remaining"] = std::to_string(remaining);
+  r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+  r.headers["x-ratelimit-resource"] = "core";
+  return r;
+}
+
+// Which token each of 24 repositories is read with, all lists of a repository alike.
+std::map<std::string, std::string> ReadAll(Rig& rig, int from = 0) {
+  std::map<std::string, std::string> by_repo;
+  for (int i = 0; i < 24; ++i) {
+    const std::string repo = "/repos/o/r" + std::to_string(i);
+    for (const char* list : {"/issues?per_page=100", "/pulls?per_page=100", ""}) {
+      std::size_t before = rig.transport->sent.size();
+      REQUIRE_OK(rig.Fetch(repo + list));
+      // The last try is the one that was answered.
+      REQUIRE(rig.transport->sent.size() > before);
+      std::string token = TokenOf(rig.transport->sent.back());
+      auto [it, added] = by_repo.emplace("r" + std::to_string(i), token);
+      CHECK(it->second == token);  // every list of a repository with the same credential
+    }
+  }
+  (void)from;
+  return by_repo;
+}
+
+}  // namespace
+
+TEST_CASE("over a scripted transport a token pool reads each repository with one credential") {
+  metrics::Registry m;
+  const std::int64_t reset_s = NowPlus(seconds(1800));
+  auto script = [&](const http::HttpGet&, int nth) {
+    return WithRate(Reply(200, "[]"), 4000 - nth, reset_s);
+  };
+  Rig rig(script, PoolOptions(&m));
+  auto first = ReadAll(rig);
+  auto again = ReadAll(rig);
+  CHECK(first == again);
+  std::set<std::string> used;
+  for (const auto& [repo, token] : first) used.insert(token);
+  CHECK(used.size() == 3);  // the repositories are spread over the pool
+  // A second client (the next run, a reload) assigns them the same way.
+  Rig next(script, PoolOptions());
+  CHECK(ReadAll(next) == first);
+  // Each credential's budget, by fingerprint, in metrics and budgets().
+  auto budgets = rig.client->budgets();
+  CHECK(budgets.size() == 3);
+  for (const auto& b : budgets) {
+    CHECK(b.rate.resource == "core");
+    CHECK_FALSE(b.revoked);
+    CHECK(m.Value("ghharvest_github_rate_limit_remaining",
+                  {{"resource", "core"}, {"credential", b.credential}})
+              .has_value());
+  }
+  // The pool's sum for `status`.
+  auto sum = rig.client->rate_limit("core");
+  REQUIRE(sum);
+  CHECK(sum->limit == 15000);
+  const std::string text = m.Render();
+  for (const auto& t : kPool) CHECK(text.find(t) == std::string::npos);
+}
+
+TEST_CASE(
+    "over a scripted transport a pool credential answered 401 is dropped and only its "
+    "repositories move") {
+  const std::int64_t reset_s = NowPlus(seconds(1800));
+  auto ok = [&](const http::HttpGet&, int nth) {
+    return WithRate(Reply(200, "[]"), 4000 - nth, reset_s);
+  };
+  Rig baseline(ok, PoolOptions());
+  auto before = ReadAll(baseline);
+
+  metrics::Registry m;
+  Rig rig(
+      [&](const http::HttpGet& get, int nth) {
+        for (const auto& h : get.headers) {
+          if (h == "Authorization: Bearer " + kPool[1]) {
+            return Reply(401, R"({"message":"Bad credentials"})");
+          }
+        }
+        return ok(get, nth);
+      },
+      PoolOptions(&m));
+  auto after = ReadAll(rig);
+  for (const auto& [repo, token] : before) {
+    CAPTURE(repo);
+    CHECK(after[repo] != kPool[1]);
+    if (token != kPool[1]) CHECK(after[repo] == token);  // the others' repositories stay
+  }
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "unauthorized"}}) == 1);
+  CHECK_FALSE(m.Value("ghharvest_github_requests_failed_total").has_value());
+  // Later requests never try the revoked one again.
+  std::size_t sent = rig.transport->sent.size();
+  ReadAll(rig);
+  for (std::size_t i = sent; i < rig.transport->sent.size(); ++i) {
+    CHECK(TokenOf(rig.transport->sent[i]) != kPool[1]);
+  }
+}
+
+TEST_CASE("over a scripted transport a pool whose every credential is answered 401 stops") {
+  Rig rig([](const http::HttpGet&, int) { return Reply(401, R"({"message":"Bad credentials"})"); },
+          PoolOptions());
+  auto r = rig.Fetch("/repos/o/r/issues");
+  CHECK(r.status().code() == Status::Code::kUnauthorized);
+  CHECK(rig.transport->sent.size() == 3);  // one try per credential
+  CHECK(rig.Fetch("/repos/o/other").status().code() == Status::Code::kUnauthorized);
+  CHECK(rig.transport->sent.size() == 3);
+}
+
+TEST_CASE(
+    "over a scripted transport a pool credential at its reserve lends its repositories "
+    "to another until its reset") {
+  const std::int64_t reset_s = NowPlus(seconds(3000));
+  std::string exhausted;
+  Rig rig(
+      [&](const http::HttpGet& get, int nth) {
+        std::string token;
+        for (const auto& h : get.headers) {
+          if (h.rfind("Authorization: Bearer ", 0) == 0) token = h.substr(22);
+        }
+        if (exhausted.empty()) exhausted = token;  // the first credential used runs dry
+        return WithRate(Reply(200, "[]"), token == exhausted ? 0 : 4000 - nth, reset_s);
+      },
+      PoolOptions());
+  REQUIRE_OK(rig.Fetch("/repos/o/r0/issues"));
+  const std::string home = TokenOf(rig.transport->sent[0]);
+  CHECK(home == exhausted);
+  // Its budget is at the reserve for most of an hour: the next request goes elsewhere, at once.
+  REQUIRE_OK(rig.Fetch("/repos/o/r0/issues"));
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(TokenOf(rig.transport->sent[1]) != home);
+  CHECK(rig.transport->sent[1].at - rig.transport->sent[0].at < seconds(60));
 }

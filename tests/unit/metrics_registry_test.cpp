@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "check_ok.hpp"
+#include "files.hpp"
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/metrics/registry.hpp"
 #include "ghharvest/util/listen_address.hpp"
@@ -153,4 +154,50 @@ TEST_CASE("[metrics] listen is off by default and a bad one is named with its li
   auto unknown = config::LoadConfig(c.Write(dir.file("unknown.toml")));
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.status().message().find("[metrics] port: unknown key") != std::string::npos);
+}
+
+TEST_CASE("[github] token_files and token_envs are arrays of strings, named with their line") {
+  testing::TempDir dir;
+  testing::TestConfig c;
+  c.Writer("alice");
+  c.SetList("github", "token_files", {"a-token", "/abs/b-token"});
+  c.SetList("github", "token_envs", {"GH_TOKEN_A", "GH_TOKEN_B"});
+  auto ok = config::LoadConfig(c.Write(dir.file("ok.toml")));
+  REQUIRE_OK(ok);
+  CHECK(ok->github.token_files == std::vector<std::string>{dir.file("a-token"), "/abs/b-token"});
+  CHECK(ok->github.token_envs == std::vector<std::string>{"GH_TOKEN_A", "GH_TOKEN_B"});
+
+  c.SetList("github", "token_envs", {"GH TOKEN"});
+  auto bad_env = config::LoadConfig(c.Write(dir.file("bad_env.toml")));
+  REQUIRE_FALSE(bad_env.ok());
+  CHECK(bad_env.status().message().find(
+            fmt::format("bad_env.toml:{}: [github] token_envs: \"GH TOKEN\" is not an "
+                        "environment variable name",
+                        c.LineOf("github", "token_envs"))) != std::string::npos);
+
+  c.Set("github", "token_files", "one-file");
+  auto not_array = config::LoadConfig(c.Write(dir.file("not_array.toml")));
+  REQUIRE_FALSE(not_array.ok());
+  CHECK(not_array.status().message().find(
+            "[github] token_files: must be an array of strings, not a string") !=
+        std::string::npos);
+
+  // A pool alone is a token source.
+  testing::TestConfig pool_only;
+  pool_only.Writer("alice");
+  auto text = pool_only.Text();
+  std::string without;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.rfind("token_env", 0) != 0 && line.rfind("token_file", 0) != 0) without += line + "\n";
+  }
+  testing::WriteFile(dir.file("none.toml"), without);
+  auto none = config::LoadConfig(dir.file("none.toml"));
+  CHECK(none.status().message().find("no token source") != std::string::npos);
+  std::string with = without;
+  with.insert(with.find("[github]\n") + 9, "token_envs = [\"GH_TOKEN_A\"]\n");
+  testing::WriteFile(dir.file("pool.toml"), with);
+  REQUIRE_OK(config::LoadConfig(dir.file("pool.toml")));
 }

@@ -21,6 +21,9 @@ struct GithubConfig {
   std::string api_url = "https://api.github.com";
   std::optional<std::string> token_file;  // absolute after loading
   std::optional<std::string> token_env;
+  // A token pool (config/token.hpp, LoadTokenPool): more tokens beside the one above.
+  std::vector<std::string> token_files;  // absolute after loading
+  std::vector<std::string> token_envs;
   int concurrency = 4;  // requests in flight at most
   int reserve = 200;    // primary-limit requests kept unused
   std::string accept = "application/vnd.github+json";
