@@ -96,6 +96,12 @@ TEST_CASE("a token pool spreads repositories over its tokens and re-polls at 0 p
   CHECK(RestPoints(after_second) == RestPoints(after_first));
   CHECK(after_second.points["graphql"] == after_first.points["graphql"]);
   CHECK(after_second.not_modified > after_first.not_modified);
+  MESSAGE("REST points per token, first sync: "
+          << after_first.points_by_token[kTokens[0]] << ", "
+          << after_first.points_by_token[kTokens[1]] << ", "
+          << after_first.points_by_token[kTokens[2]]
+          << "; second sync: " << RestPoints(after_second) - RestPoints(after_first) << " points, "
+          << after_second.not_modified - after_first.not_modified << " 304s");
 
   // `status` shows each credential by fingerprint, never the token.
   auto status = RunGhharvest("status -c '" + config + "'");
