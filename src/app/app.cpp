@@ -7,6 +7,7 @@
 #include "ghharvest/app/adapters.hpp"
 #include "ghharvest/config/token.hpp"
 #include "ghharvest/feeds/poller.hpp"
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/report/reporter.hpp"
@@ -41,6 +42,7 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
   m->clock = &clock;
 
   std::vector<std::string> tokens;  // none: anonymous; more than one: a pool
+  std::optional<github::AppCredentials> app;
   if (parts.github) {
     if (io == nullptr) return Status::InvalidArgument("App::Open: github needs an io_context");
     auto pool = config::LoadTokenPool(m->config.github);
@@ -50,7 +52,18 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
                 github::TokenFingerprint(t.value));
       tokens.push_back(std::move(t.value));
     }
-    if (tokens.empty()) {
+    if (m->config.github.app) {
+      const config::GithubAppConfig& a = *m->config.github.app;
+      auto key = config::LoadAppKey(a);
+      if (!key.ok()) return Status::InvalidArgument(key.status().ToString());
+      // A key that cannot sign is a config error now, not a failure at the first request.
+      if (auto jwt = github::MakeAppJwt(a.app_id, key->value, 0); !jwt.ok()) {
+        return Status::InvalidArgument(jwt.status().message() + " (" + key->source + ")");
+      }
+      app = github::AppCredentials{a.app_id, a.installation_id, std::move(key->value)};
+      log::Info("GitHub App configured app_id={} installation_id={} key=\"{}\"", a.app_id,
+                a.installation_id, key->source);
+    } else if (tokens.empty()) {
       log::Warning("no GitHub token configured: unauthenticated, 60 requests per hour");
     }
   }
@@ -88,6 +101,7 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
     github::ClientOptions options =
         ClientOptionsFromConfig(m->config.github, tokens.empty() ? std::string() : tokens[0]);
     if (tokens.size() > 1) options.tokens = std::move(tokens);
+    options.app = std::move(app);
     options.metrics = parts.metrics;
     m->client = std::make_unique<github::Client>(*io, clock, m->etags.get(), std::move(options));
     m->harvester = std::make_unique<harvest::Harvester>(*io, clock, *m->db, *m->client, m->config);

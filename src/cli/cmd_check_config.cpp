@@ -40,6 +40,12 @@ int CmdCheckConfig(const CommonOptions& common) {
       out += fmt::format("pool:      not usable: {}\n", pool.status().message());
     }
   }
+  if (const auto& app = cfg.github.app) {
+    auto key = config::LoadAppKey(*app);
+    out += fmt::format(
+        "app:       GitHub App {} installation {}, key {}\n", app->app_id, app->installation_id,
+        key.ok() ? "found (" + key->source + ")" : "not found: " + key.status().message());
+  }
   out += fmt::format("metrics:   {}\n", cfg.metrics.listen
                                             ? "http://" + *cfg.metrics.listen + "/metrics"
                                             : std::string("off"));

@@ -260,7 +260,26 @@ class Loader {
     CheckKeys(gh, "github",
               {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept",
                "auth_scheme", "user_agent", "connect_timeout", "request_timeout", "max_retries",
-               "max_body_bytes", "graphql", "graphql_reserve", "token_files", "token_envs"});
+               "max_body_bytes", "graphql", "graphql_reserve", "token_files", "token_envs", "app"});
+    if (const toml::table* a = Table(gh, "app", "github")) {
+      CheckKeys(*a, "github.app", {"app_id", "installation_id", "private_key_file"});
+      GithubAppConfig app;
+      for (const char* key : {"app_id", "installation_id", "private_key_file"}) {
+        if (!a->get(key))
+          Fail(a, "github.app", key,
+               "missing (app_id, installation_id and "
+               "private_key_file are all needed)");
+      }
+      Int(*a, "github.app", "app_id", 1, std::numeric_limits<std::int64_t>::max(), &app.app_id);
+      Int(*a, "github.app", "installation_id", 1, std::numeric_limits<std::int64_t>::max(),
+          &app.installation_id);
+      if (std::string f; String(*a, "github.app", "private_key_file", &f)) {
+        app.private_key_file = Resolve(f);
+      }
+      if (app.app_id > 0 && app.installation_id > 0 && !app.private_key_file.empty()) {
+        g->app = app;
+      }
+    }
     if (std::string url; String(gh, "github", "api_url", &url)) {
       if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
         Fail(gh.get("api_url"), "github", "api_url", "must start with https:// (or http://)");
@@ -291,7 +310,7 @@ class Loader {
       }
     });
     if (!gh.get("token_file") && !gh.get("token_env") && g->token_files.empty() &&
-        g->token_envs.empty()) {
+        g->token_envs.empty() && !gh.get("app")) {
       Fail(t ? static_cast<const toml::node*>(t) : nullptr, "github", "",
            "no token source: set token_file or token_env");
     }

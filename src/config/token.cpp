@@ -171,6 +171,27 @@ Result<std::vector<Token>> LoadTokenPool(const GithubConfig& github) {
   return pool;
 }
 
+Result<Token> LoadAppKey(const GithubAppConfig& app) {
+  std::string path = app.private_key_file;
+  std::string source = "[github.app] private_key_file " + path;
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir && *dir) {
+    std::string cred = std::string(dir) + "/github-app-key";
+    struct stat st {};
+    if (::stat(cred.c_str(), &st) == 0) {
+      path = cred;
+      source = "$CREDENTIALS_DIRECTORY/github-app-key";
+    }
+  }
+  std::string value;
+  FileResult r = FileResult::kMissing;
+  if (Status s = ReadTokenFile(path, source, &value, &r); !s.ok()) return s;
+  if (r != FileResult::kFound) {
+    return Status::InvalidArgument(fmt::format("GitHub App key: {} is {}", source,
+                                               r == FileResult::kEmpty ? "empty" : "missing"));
+  }
+  return Token{value + "\n", source};
+}
+
 Result<std::string> LoadToken(const GithubConfig& github) {
   auto t = LoadTokenWithSource(github);
   if (!t.ok()) return t.status();

@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/graphql.hpp"
 #include "ghharvest/metrics/registry.hpp"
 #include "ghharvest/util/hash.hpp"
@@ -110,13 +111,25 @@ class Client::Impl {
     // One credential per token of the pool (or the one token, or none: anonymous), each with
     // its own validators and budget: GitHub's ETags and rate limits are per token.
     std::vector<std::string> tokens = opts_.tokens;
-    if (tokens.empty()) tokens.push_back(opts_.token);
+    if (tokens.empty() && (!opts_.token.empty() || !opts_.app)) tokens.push_back(opts_.token);
     for (std::string& token : tokens) {
       auto c = std::make_unique<Credential>(clock, opts_);
       c->identity = TokenIdentity(token);
       c->fingerprint = TokenFingerprint(token);
       c->cache = EtagCache(etags, c->identity);
       if (!token.empty()) c->auth_header = "Authorization: " + opts_.auth_scheme + " " + token;
+      creds_.push_back(std::move(c));
+    }
+    if (opts_.app) {
+      // The GitHub App's installation: one credential whose token the client fetches itself.
+      // Its validators are the installation's, kept across the hourly tokens.
+      auto c = std::make_unique<Credential>(clock, opts_);
+      const std::string who =
+          fmt::format("github-app:{}:{}", opts_.app->app_id, opts_.app->installation_id);
+      c->identity = TokenIdentity(who);
+      c->fingerprint = fmt::format("app:{}/{}", opts_.app->app_id, opts_.app->installation_id);
+      c->cache = EtagCache(etags, c->identity);
+      c->app = true;
       creds_.push_back(std::move(c));
     }
     opts_.token.clear();  // kept in the credentials' headers only
@@ -265,7 +278,112 @@ class Client::Impl {
     EtagCache cache{nullptr, ""};
     Governor governor;
     bool revoked = false;  // answered 401: never used again by this client
+    // A GitHub App installation (ClientOptions::app): its token comes from the exchange.
+    bool app = false;
+    std::int64_t expires_at = 0;   // the installation token's, Unix seconds
+    std::int64_t obtained_at = 0;  // when it came
+    bool refreshing = false;       // an exchange is in flight
+    int refresh_failures = 0;      // in a row, for the backoff
+    Clock::TimePoint refresh_not_before{};
+    int app_401s = 0;  // 401s since the last good answer: a fresh token refused is final
   };
+
+  // An installation token is replaced this long before it expires, so no request goes out
+  // with one that dies in flight.
+  static constexpr std::chrono::minutes kRefreshAhead{5};
+
+  static std::int64_t EpochSeconds(Clock::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  }
+
+  // Usable until kRefreshAhead before it expires, or half its life when that is shorter (a
+  // server handing out short-lived tokens), so a fresh token is never refreshed at once.
+  bool AppReady(const Credential& c, Clock::TimePoint now) const {
+    if (c.auth_header.empty()) return false;
+    const std::int64_t ahead = std::min<std::int64_t>(std::chrono::seconds(kRefreshAhead).count(),
+                                                      (c.expires_at - c.obtained_at) / 2);
+    return c.expires_at - ahead > EpochSeconds(now);
+  }
+
+  // Exchanges a new JWT for an installation token (at most one exchange at a time).
+  void StartRefresh(std::size_t index, Clock::TimePoint now) {
+    Credential& c = *creds_[index];
+    if (c.refreshing || c.revoked || now < c.refresh_not_before) return;
+    auto jwt = MakeAppJwt(opts_.app->app_id, opts_.app->private_key_pem, EpochSeconds(now));
+    if (!jwt.ok()) {
+      RevokeApp(c, jwt.status().message());
+      return;
+    }
+    http::HttpGet req;
+    req.url = InstallationTokenUrl(opts_.api_url, opts_.app->installation_id);
+    req.headers = base_headers_;
+    req.headers.push_back("Authorization: Bearer " + *jwt);
+    req.post_body = "";
+    req.connect_timeout = opts_.connect_timeout;
+    req.stall_timeout = opts_.stall_timeout;
+    req.max_redirects = 0;
+    req.max_body_bytes = std::size_t{1} << 20;
+    c.refreshing = true;
+    log::Debug("GitHub App token exchange app_id={} installation_id={} url={}", opts_.app->app_id,
+               opts_.app->installation_id, req.url);
+    transport_->Start(std::move(req),
+                      [this, index](http::HttpResult r) { OnRefreshed(index, std::move(r)); });
+  }
+
+  void OnRefreshed(std::size_t index, http::HttpResult r) {
+    Credential& c = *creds_[index];
+    c.refreshing = false;
+    const Clock::TimePoint now = clock_.Now();
+    if (r.curl_code == 0 && r.status == 201) {
+      if (auto t = ParseInstallationToken(r.body); t.ok()) {
+        c.auth_header = "Authorization: " + opts_.auth_scheme + " " + t->token;
+        c.expires_at = t->expires_at;
+        c.obtained_at = EpochSeconds(now);
+        c.refresh_failures = 0;
+        log::Info("GitHub App installation token obtained credential={} expires_at={}",
+                  c.fingerprint,
+                  FormatIso8601(Clock::TimePoint(std::chrono::seconds(t->expires_at))));
+        Pump();
+        return;
+      }
+    } else if (r.curl_code == 0 && r.status >= 400 && r.status < 500 && r.status != 429) {
+      // The app id, the installation or the key is wrong (or the app was uninstalled):
+      // asking again with the same would be refused the same way.
+      RevokeApp(c, fmt::format("GitHub refused the token exchange (HTTP {}): check [github.app] "
+                               "app_id, installation_id and the private key",
+                               r.status));
+      Pump();
+      return;
+    }
+    c.refresh_failures++;
+    const auto wait = std::min<std::chrono::seconds>(
+        std::chrono::seconds(1 << std::min(c.refresh_failures, 8)), std::chrono::minutes(5));
+    c.refresh_not_before = now + wait;
+    log::Warning(
+        "GitHub App token exchange failed, trying again credential={} wait_s={} "
+        "error=\"{}\"",
+        c.fingerprint, wait.count(), r.curl_code != 0 ? r.error : fmt::format("HTTP {}", r.status));
+    Pump();
+  }
+
+  // The app's credential is unusable for good; with nothing else left every request fails.
+  void RevokeApp(Credential& c, const std::string& why) {
+    c.revoked = true;
+    c.auth_header.clear();
+    log::Error("GitHub App authentication failed, not using it again credential={} error=\"{}\"",
+               c.fingerprint, why);
+    for (const auto& other : creds_) {
+      if (!other->revoked) return;
+    }
+    unauthorized_ = true;
+    auto queued = std::move(queue_);
+    queue_.clear();
+    std::weak_ptr<int> alive = alive_;
+    for (auto& q : queued) {
+      q->cb(UnauthorizedStatus());
+      if (alive.expired()) return;
+    }
+  }
 
   struct Pending;
   // The credential `p` goes out with. A repository is always read with the same one (its
@@ -373,6 +491,14 @@ class Client::Impl {
           continue;
         }
         p.cred = Assign(p, now);
+        if (Credential& c = *creds_[p.cred]; c.app && !c.revoked && !AppReady(c, now)) {
+          // Held until the exchange brings a token (or its backoff ends).
+          StartRefresh(p.cred, now);
+          if (unauthorized_) break;
+          if (!c.refreshing) earliest = std::min(earliest, c.refresh_not_before);
+          ++it;
+          continue;
+        }
         Clock::TimePoint allowed =
             std::max(p.not_before, creds_[p.cred]->governor.NextAllowed(p.resource));
         if (allowed > now) {
@@ -494,6 +620,7 @@ class Client::Impl {
       log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
       if (d.rate.resource.empty()) d.rate.resource = p->resource;
       governor.OnResponse(p->resource, d.rate);
+      if (r.status < 400) creds_[p->cred]->app_401s = 0;
       if (p->post_body) {
         // An answer at the limit is not charged; any other is, by its own account if asked.
         // A 404 is the server saying it has no GraphQL: there is no bucket to charge.
@@ -755,6 +882,17 @@ class Client::Impl {
   }
 
   void Unauthorized(std::unique_ptr<Pending> p) {
+    if (Credential& c = *creds_[p->cred]; c.app && !c.revoked && ++c.app_401s <= 2) {
+      // An installation token refused: expired early, or revoked. A new one is fetched
+      // before this goes again; only a fresh token refused as well gives the app up.
+      log::Warning(
+          "GitHub refused the GitHub App's installation token (HTTP 401), fetching "
+          "a new one credential={} url={}",
+          c.fingerprint, p->url);
+      c.auth_header.clear();
+      queue_.push_front(std::move(p));
+      return;
+    }
     if (creds_.size() > 1) {
       // One token of a pool revoked or expired: its repositories move to the others (a
       // stable move: rendezvous ranks the rest as before), the request goes again at once.

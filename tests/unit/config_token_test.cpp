@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "files.hpp"
+#include "ghharvest/config/config.hpp"
 #include "ghharvest/config/token.hpp"
 #include "log_capture.hpp"
 #include "test_paths.hpp"
@@ -225,4 +226,59 @@ TEST_CASE("a token pool entry that is missing, empty, unset or malformed is an e
   auto empty = config::LoadTokenPool(none);
   REQUIRE_OK(empty);
   CHECK(empty->empty());
+}
+
+// ---- [github.app] ------------------------------------------------------------------------
+
+TEST_CASE("the GitHub App key comes from $CREDENTIALS_DIRECTORY/github-app-key, else the file") {
+  Env env;
+  TempDir dir;
+  TempDir creds;
+  config::GithubAppConfig app{1, 2, WriteFile(dir.file("app.pem"), "FILE-KEY\n", 0600)};
+  auto from_file = config::LoadAppKey(app);
+  REQUIRE_OK(from_file);
+  CHECK(from_file->value == "FILE-KEY\n");
+  CHECK(from_file->source == "[github.app] private_key_file " + dir.file("app.pem"));
+  WriteFile(creds.file("github-app-key"), "CRED-KEY\n", 0400);
+  ::setenv("CREDENTIALS_DIRECTORY", creds.path().c_str(), 1);
+  auto from_cred = config::LoadAppKey(app);
+  REQUIRE_OK(from_cred);
+  CHECK(from_cred->value == "CRED-KEY\n");
+  CHECK(from_cred->source == "$CREDENTIALS_DIRECTORY/github-app-key");
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  app.private_key_file = dir.file("absent.pem");
+  auto missing = config::LoadAppKey(app);
+  CHECK(missing.status().code() == Status::Code::kInvalidArgument);
+  CHECK(missing.status().message().find("absent.pem is missing") != std::string::npos);
+}
+
+TEST_CASE(
+    "[github.app] needs app_id, installation_id and private_key_file, and is a token source") {
+  TempDir dir;
+  auto load = [&](const std::string& app) {
+    testing::WriteFile(dir.file("c.toml"),
+                       "[github]\napi_url = \"https://api.github.com\"\n\n"
+                       "[github.app]\n" +
+                           app + "\n[[writers]]\nlogin = \"alice\"\n");
+    return config::LoadConfig(dir.file("c.toml"));
+  };
+  auto ok = load("app_id = 12\ninstallation_id = 34\nprivate_key_file = \"app.pem\"\n");
+  REQUIRE_OK(ok);
+  REQUIRE(ok->github.app.has_value());
+  CHECK(ok->github.app->app_id == 12);
+  CHECK(ok->github.app->installation_id == 34);
+  CHECK(ok->github.app->private_key_file == dir.file("app.pem"));
+  auto partial = load("app_id = 12\n");
+  REQUIRE_FALSE(partial.ok());
+  CHECK(partial.status().message().find("[github.app] installation_id: missing") !=
+        std::string::npos);
+  CHECK(partial.status().message().find("[github.app] private_key_file: missing") !=
+        std::string::npos);
+  auto bad = load("app_id = \"12\"\ninstallation_id = 0\nprivate_key_file = \"k\"\nkey = 1\n");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("c.toml:5: [github.app] app_id: must be an integer") !=
+        std::string::npos);
+  CHECK(bad.status().message().find("[github.app] installation_id: must be between 1 and") !=
+        std::string::npos);
+  CHECK(bad.status().message().find("[github.app] key: unknown key") != std::string::npos);
 }

@@ -14,12 +14,18 @@
 #include <set>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "check_ok.hpp"
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/graphql.hpp"
 #include "ghharvest/http/transport.hpp"
 #include "ghharvest/metrics/registry.hpp"
 #include "github/decide.hpp"
+#include "io_loop.hpp"
+#include "manual_clock.hpp"
 #include "scripted_transport.hpp"
+#include "world/github_app.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
@@ -1015,4 +1021,146 @@ TEST_CASE(
   REQUIRE(rig.transport->sent.size() == 2);
   CHECK(TokenOf(rig.transport->sent[1]) != home);
   CHECK(rig.transport->sent[1].at - rig.transport->sent[0].at < seconds(60));
+}
+
+// ---- A GitHub App installation ------------------------------------------------------------
+
+namespace {
+
+// A scripted GitHub with an app: the exchange (verified against the key) issues ghs_<n>,
+// valid `lifetime_s` from the rig clock's now; `api` answers everything else given the token.
+struct AppScript {
+  testing::TestRsaKey key = testing::MakeTestRsaKey();
+  int exchanges = 0;
+  int refuse_exchange_status = 0;  // answer the exchange with this instead
+  std::int64_t lifetime_s = 3600;
+  const Clock* clock = nullptr;
+  std::function<http::HttpResult(const std::string& token, int nth)> api =
+      [](const std::string&, int) { return Reply(200, "{}"); };
+
+  std::optional<http::HttpResult> operator()(const http::HttpGet& get, int nth) {
+    std::string auth;
+    for (const auto& h : get.headers) {
+      if (h.rfind("Authorization: Bearer ", 0) == 0) auth = h.substr(22);
+    }
+    if (get.url == kApi + "/app/installations/77/access_tokens") {
+      REQUIRE(get.post_body.has_value());
+      std::string payload;
+      CHECK(testing::VerifyRs256Jwt(auth, key.public_pem, &payload));
+      CHECK(payload.find("\"iss\":\"1234\"") != std::string::npos);
+      ++exchanges;
+      if (refuse_exchange_status) return Reply(refuse_exchange_status, R"({"message":"no"})");
+      const auto now = std::chrono::duration_cast<seconds>(clock->Now().time_since_epoch());
+      return Reply(201, fmt::format(R"({{"token":"ghs_{}","expires_at":"{}"}})", exchanges,
+                                    FormatIso8601(Clock::TimePoint(now + seconds(lifetime_s)))));
+    }
+    return api(auth, nth);
+  }
+};
+
+ClientOptions AppOptions(const AppScript& s) {
+  ClientOptions o = Options();
+  o.token.clear();
+  o.app = AppCredentials{1234, 77, s.key.private_pem};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("over a scripted transport a GitHub App client fetches its installation token first") {
+  auto script = std::make_shared<AppScript>();
+  Rig rig([script](const http::HttpGet& g, int n) { return (*script)(g, n); }, AppOptions(*script));
+  script->clock = &rig.clock;
+  REQUIRE_OK(rig.Fetch("/repos/o/r/issues"));
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(rig.transport->sent[0].get.url == kApi + "/app/installations/77/access_tokens");
+  CHECK(rig.transport->sent[1].Has("Authorization: Bearer ghs_1"));
+  // Good for an hour: the next requests use it without asking again.
+  REQUIRE_OK(rig.Fetch("/repos/o/r/pulls"));
+  CHECK(script->exchanges == 1);
+  CHECK(rig.transport->sent.back().Has("Authorization: Bearer ghs_1"));
+  auto budgets = rig.client->budgets();
+  CHECK(budgets.empty());  // the scripted answers carry no x-ratelimit headers
+}
+
+TEST_CASE("over a scripted transport a GitHub App token is replaced before it expires") {
+  // A clock that stands still, so the moments are exact whatever the machine's load.
+  testing::ManualClock clock("2026-12-01T00:00:00Z");
+  boost::asio::io_context io;
+  auto script = std::make_shared<AppScript>();
+  script->clock = &clock;
+  script->lifetime_s = 3600;  // replaced 5 minutes before it expires
+  auto t = std::make_unique<ScriptedTransport>(
+      io, clock, [script](const http::HttpGet& g, int n) { return (*script)(g, n); });
+  ScriptedTransport* transport = t.get();
+  Client client(io, clock, nullptr, AppOptions(*script), std::move(t));
+  auto fetch = [&](const std::string& path) {
+    std::optional<Result<ApiResponse>> out;
+    client.Get(path, [&](Result<ApiResponse> r) { out.emplace(std::move(r)); });
+    REQUIRE(testing::RunUntil(io, [&] { return out.has_value(); }));
+    return std::move(*out);
+  };
+  REQUIRE_OK(fetch("/users/a"));
+  CHECK(script->exchanges == 1);
+  clock.Advance(seconds(3299));  // 5 minutes and a second before it expires: still good
+  REQUIRE_OK(fetch("/users/b"));
+  CHECK(script->exchanges == 1);
+  CHECK(transport->sent.back().Has("Authorization: Bearer ghs_1"));
+  clock.Advance(seconds(1));  // 5 minutes before: replaced first
+  REQUIRE_OK(fetch("/users/c"));
+  CHECK(script->exchanges == 2);
+  REQUIRE(transport->sent.size() == 5);
+  CHECK(transport->sent[3].get.url == kApi + "/app/installations/77/access_tokens");
+  CHECK(transport->sent[4].Has("Authorization: Bearer ghs_2"));
+}
+
+TEST_CASE("over a scripted transport a GitHub App token refused with 401 is fetched again once") {
+  auto script = std::make_shared<AppScript>();
+  script->api = [](const std::string& token, int) {
+    return token == "ghs_1" ? Reply(401, R"({"message":"Bad credentials"})") : Reply(200, "{}");
+  };
+  Rig rig([script](const http::HttpGet& g, int n) { return (*script)(g, n); }, AppOptions(*script));
+  script->clock = &rig.clock;
+  REQUIRE_OK(rig.Fetch("/users/a"));  // ghs_1 refused, ghs_2 fetched, the request sent again
+  CHECK(script->exchanges == 2);
+  CHECK(rig.transport->sent.back().Has("Authorization: Bearer ghs_2"));
+
+  // Every token refused: given up after a fresh one was refused too.
+  auto refused = std::make_shared<AppScript>();
+  refused->api = [](const std::string&, int) {
+    return Reply(401, R"({"message":"Bad credentials"})");
+  };
+  Rig rig2([refused](const http::HttpGet& g, int n) { return (*refused)(g, n); },
+           AppOptions(*refused));
+  refused->clock = &rig2.clock;
+  CHECK(rig2.Fetch("/users/a").status().code() == Status::Code::kUnauthorized);
+  CHECK(refused->exchanges == 3);
+  CHECK(rig2.Fetch("/users/b").status().code() == Status::Code::kUnauthorized);
+  CHECK(refused->exchanges == 3);
+}
+
+TEST_CASE("over a scripted transport a GitHub App whose exchange is refused fails its requests") {
+  auto script = std::make_shared<AppScript>();
+  script->refuse_exchange_status = 401;
+  Rig rig([script](const http::HttpGet& g, int n) { return (*script)(g, n); }, AppOptions(*script));
+  script->clock = &rig.clock;
+  CHECK(rig.Fetch("/users/a").status().code() == Status::Code::kUnauthorized);
+  CHECK(script->exchanges == 1);
+  CHECK(rig.transport->sent.size() == 1);  // no request went out without a token
+
+  // A server error on the exchange is retried after a backoff; then the request goes out.
+  auto flaky = std::make_shared<AppScript>();
+  flaky->refuse_exchange_status = 502;
+  Rig rig2(
+      [flaky](const http::HttpGet& g, int n) {
+        auto r = (*flaky)(g, n);
+        if (flaky->exchanges == 1) flaky->refuse_exchange_status = 0;
+        return r;
+      },
+      AppOptions(*flaky));
+  flaky->clock = &rig2.clock;
+  REQUIRE_OK(rig2.Fetch("/users/a"));
+  CHECK(flaky->exchanges == 2);
+  CHECK(rig2.transport->sent.back().Has("Authorization: Bearer ghs_2"));
+  CHECK(rig2.transport->sent[1].at - rig2.transport->sent[0].at >= seconds(2));
 }

@@ -17,6 +17,13 @@
 
 namespace ghharvest::config {
 
+// [github.app]: authenticate as a GitHub App installation (docs/configuration.md).
+struct GithubAppConfig {
+  std::int64_t app_id = 0;
+  std::int64_t installation_id = 0;
+  std::string private_key_file;  // absolute after loading
+};
+
 struct GithubConfig {
   std::string api_url = "https://api.github.com";
   std::optional<std::string> token_file;  // absolute after loading
@@ -24,6 +31,7 @@ struct GithubConfig {
   // A token pool (config/token.hpp, LoadTokenPool): more tokens beside the one above.
   std::vector<std::string> token_files;  // absolute after loading
   std::vector<std::string> token_envs;
+  std::optional<GithubAppConfig> app;
   int concurrency = 4;  // requests in flight at most
   int reserve = 200;    // primary-limit requests kept unused
   std::string accept = "application/vnd.github+json";

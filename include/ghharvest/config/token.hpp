@@ -36,6 +36,11 @@ Result<std::string> LoadTokenOrAnonymous(const GithubConfig& github);
 // meant it. Empty when there is no token at all (anonymous).
 Result<std::vector<Token>> LoadTokenPool(const GithubConfig& github);
 
+// The GitHub App's private key (PEM): $CREDENTIALS_DIRECTORY/github-app-key when systemd
+// handed it over (LoadCredential=github-app-key:/etc/ghharvest/github-app.pem), else
+// [github.app] private_key_file. kInvalidArgument naming the file when missing or empty.
+Result<Token> LoadAppKey(const GithubAppConfig& app);
+
 // Whether the token in use is systemd's copy ($CREDENTIALS_DIRECTORY, LoadCredential=).
 // systemd copies a credential only when the service starts, so replacing such a token takes a
 // restart; a reload would re-read the old copy.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/etag_store.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
@@ -68,6 +69,11 @@ struct ClientOptions {
   // one, moving only while that one is exhausted or after it was revoked (401). See
   // Client::Get.
   std::vector<std::string> tokens;
+  // A GitHub App installation (github/app_auth.hpp): one more credential of the pool (or
+  // the only one), whose token the client fetches at POST /app/installations/{id}/
+  // access_tokens before its first request and again 5 minutes before each token expires.
+  // A 401 fetches a new token; the exchange refused (4xx) or a fresh token refused revokes it.
+  std::optional<AppCredentials> app;
   std::string accept = "application/vnd.github+json";
   std::string auth_scheme = "Bearer";
   std::string user_agent = "ghharvest/" GHHARVEST_VERSION;

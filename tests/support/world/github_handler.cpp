@@ -377,6 +377,7 @@ struct GitHubHandler::State {
   // Per token and resource, as GitHub keeps them: "<token>\n<resource>" ("" anonymous).
   std::map<std::string, Bucket> buckets;
   std::set<std::string> revoked;  // tokens answered 401 from now on (Revoke)
+  std::unique_ptr<FakeApp> app;
   std::shared_ptr<GraphqlEndpoint> graphql;
 
   std::int64_t Now() const {
@@ -937,7 +938,13 @@ GitHubHandler::GitHubHandler(std::shared_ptr<World> world, std::function<std::st
   state_->base_url = std::move(base_url);
   state_->options = std::move(options);
   state_->graphql = std::make_shared<GraphqlEndpoint>(state_->options.graphql);
+  if (state_->options.app) {
+    State* raw = state_.get();
+    state_->app = std::make_unique<FakeApp>(*state_->options.app, [raw] { return raw->Now(); });
+  }
 }
+
+FakeApp* GitHubHandler::app() const { return state_->app.get(); }
 
 GraphqlEndpoint& GitHubHandler::graphql() const { return *state_->graphql; }
 
@@ -951,6 +958,21 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   std::string resource = req.path.rfind("/search/", 0) == 0 ? "search" : "core";
   bool free = req.path == "/rate_limit";
 
+  // A GitHub App's token exchange: the JWT is its credential, not a token.
+  if (s.app && req.method == "POST" && req.path.rfind("/app/installations/", 0) == 0 &&
+      req.path.size() > 34 && req.path.substr(req.path.size() - 14) == "/access_tokens") {
+    const std::string id = req.path.substr(19, req.path.size() - 19 - 14);
+    auto [status, body] = s.app->Exchange(std::atoll(id.c_str()), req.header("authorization"));
+    {
+      std::lock_guard lock(s.mu);
+      s.counters.requests++;
+      if (status == 401) s.counters.unauthorized++;
+    }
+    out.status = status;
+    out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+    out.body = body;
+    return out;
+  }
   // The token presented ("" without one): budgets and ETags are per token, as on GitHub.
   std::string who;
   {
@@ -964,6 +986,14 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
       (who == s.options.token || std::find(s.options.tokens.begin(), s.options.tokens.end(), who) !=
                                      s.options.tokens.end())) {
     accepted = true;
+  }
+  if (!accepted && !who.empty() && s.app) {
+    // An installation token: its budget and ETags are the installation's, across tokens.
+    bool expired = false;
+    if (auto principal = s.app->Principal(who, &expired)) {
+      accepted = true;
+      who = *principal;
+    }
   }
   {
     std::lock_guard lock(s.mu);

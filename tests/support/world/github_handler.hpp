@@ -14,10 +14,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fake_server.hpp"
+#include "world/github_app.hpp"
 #include "world/graphql_handler.hpp"
 #include "world/world.hpp"
 
@@ -41,6 +43,9 @@ struct GitHubHandlerOptions {
   // More tokens accepted beside `token` (a client's token pool); each has its own budget per
   // resource and its own ETags, as on GitHub.
   std::vector<std::string> tokens;
+  // A GitHub App whose installation tokens are accepted too (world/github_app.hpp); their
+  // budget and ETags are the installation's.
+  std::optional<FakeAppOptions> app;
   // POST /graphql (world/graphql_handler.hpp): its own bucket, cost formula and switches.
   GraphqlEndpointOptions graphql;
 };
@@ -76,6 +81,8 @@ class GitHubHandler {
   void ResetRateLimits();  // full buckets again
   // From now on `token` is answered 401 Bad credentials (revoked, or expired).
   void Revoke(const std::string& token);
+  // The GitHub App side (null without options.app): exchanges made and refused.
+  FakeApp* app() const;
   std::shared_ptr<World> world() const;
   // The GraphQL endpoint (shared by copies): its counters and switches.
   GraphqlEndpoint& graphql() const;
