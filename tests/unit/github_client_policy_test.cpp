@@ -973,7 +973,8 @@ TEST_CASE(
       },
       PoolOptions(&m));
   auto after = ReadAll(rig);
-  for (const auto& [repo, token] : before) {
+  for (const auto& [repo_binding, token] : before) {
+    const std::string repo = repo_binding;  // clang 14 cannot capture a binding (CAPTURE)
     CAPTURE(repo);
     CHECK(after[repo] != kPool[1]);
     if (token != kPool[1]) CHECK(after[repo] == token);  // the others' repositories stay
