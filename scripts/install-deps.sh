@@ -19,6 +19,7 @@ packages=(
   libfmt-dev             # formatting
   libhowardhinnant-date-dev # ISO 8601 times (date/date.h, header-only)
   libsystemd-dev         # sd_notify
+  libssl-dev             # OpenSSL's libcrypto: the GitHub App's RS256 JWT
   zlib1g-dev             # GH Archive .json.gz
   systemd                # systemd-analyze for the unit tests
   python3 jq             # demo output; python3 also runs the layering test
@@ -28,6 +29,7 @@ packages=(
   # tests only: the HTML site rendered in a real browser and validated (tests/site)
   chromium               # headless --dump-dom and --screenshot of the site's pages
   tidy                   # HTML validation of the same pages (tidy -errors)
+  prometheus             # tests only: promtool checks the daemon's /metrics text
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -7,10 +7,13 @@
 #include "ghharvest/app/adapters.hpp"
 #include "ghharvest/config/token.hpp"
 #include "ghharvest/feeds/poller.hpp"
+#include "ghharvest/github/app_auth.hpp"
+#include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/writers.hpp"
+#include "ghharvest/util/log.hpp"
 
 namespace ghharvest::app {
 
@@ -38,12 +41,31 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
   m->config = config;
   m->clock = &clock;
 
-  std::string token;
+  std::vector<std::string> tokens;  // none: anonymous; more than one: a pool
+  std::optional<github::AppCredentials> app;
   if (parts.github) {
     if (io == nullptr) return Status::InvalidArgument("App::Open: github needs an io_context");
-    auto t = config::LoadTokenOrAnonymous(m->config.github);
-    if (!t.ok()) return Status::InvalidArgument(t.status().ToString());
-    token = std::move(t).value();
+    auto pool = config::LoadTokenPool(m->config.github);
+    if (!pool.ok()) return Status::InvalidArgument(pool.status().ToString());
+    for (config::Token& t : *pool) {
+      log::Info("token loaded source=\"{}\" credential={}", t.source,
+                github::TokenFingerprint(t.value));
+      tokens.push_back(std::move(t.value));
+    }
+    if (m->config.github.app) {
+      const config::GithubAppConfig& a = *m->config.github.app;
+      auto key = config::LoadAppKey(a);
+      if (!key.ok()) return Status::InvalidArgument(key.status().ToString());
+      // A key that cannot sign is a config error now, not a failure at the first request.
+      if (auto jwt = github::MakeAppJwt(a.app_id, key->value, 0); !jwt.ok()) {
+        return Status::InvalidArgument(jwt.status().message() + " (" + key->source + ")");
+      }
+      app = github::AppCredentials{a.app_id, a.installation_id, std::move(key->value)};
+      log::Info("GitHub App configured app_id={} installation_id={} key=\"{}\"", a.app_id,
+                a.installation_id, key->source);
+    } else if (tokens.empty()) {
+      log::Warning("no GitHub token configured: unauthenticated, 60 requests per hour");
+    }
   }
 
   const std::string& path = m->config.storage.database;
@@ -76,8 +98,12 @@ Result<std::unique_ptr<App>> App::Open(const config::Config& config, boost::asio
 
   if (parts.github) {
     m->etags = std::make_unique<DatabaseEtagStore>(*m->db);
-    m->client = std::make_unique<github::Client>(
-        *io, clock, m->etags.get(), ClientOptionsFromConfig(m->config.github, std::move(token)));
+    github::ClientOptions options =
+        ClientOptionsFromConfig(m->config.github, tokens.empty() ? std::string() : tokens[0]);
+    if (tokens.size() > 1) options.tokens = std::move(tokens);
+    options.app = std::move(app);
+    options.metrics = parts.metrics;
+    m->client = std::make_unique<github::Client>(*io, clock, m->etags.get(), std::move(options));
     m->harvester = std::make_unique<harvest::Harvester>(*io, clock, *m->db, *m->client, m->config);
   }
   if (parts.feeds) {

@@ -55,6 +55,8 @@ int Main(int argc, char** argv) {
       app.add_subcommand("check-config", "Validate the configuration and summarize it");
   CLI::App* status = app.add_subcommand(
       "status", "Show what is watched, watermarks, rate-limit budget and the last errors");
+  bool status_json = false;
+  status->add_flag("--json", status_json, "The same facts, and the database's, as one JSON object");
   std::vector<std::string> files;
   CLI::App* import =
       app.add_subcommand("import-archive", "Backfill from GH Archive .json.gz files");
@@ -89,7 +91,7 @@ int Main(int argc, char** argv) {
   }
   if (*score) return CmdScore(common);
   if (*check) return CmdCheckConfig(common);
-  if (*status) return CmdStatus(common);
+  if (*status) return CmdStatus(common, status_json);
   if (*import) return CmdImportArchive(common, files, jobs);
   return kExitUsage;  // unreachable: require_subcommand(1)
 }

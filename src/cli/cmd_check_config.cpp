@@ -1,7 +1,9 @@
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/load_config.hpp"
 #include "ghharvest/cli/commands.hpp"
@@ -26,6 +28,27 @@ int CmdCheckConfig(const CommonOptions& common) {
   } else {
     out += fmt::format("token:     not found: {}\n", token.status().message());
   }
+  // A pool is worth a line of its own: which tokens it found (by source).
+  // Not finding one is reported, not fatal: systemd 252 hands no credentials to ExecReload=.
+  if (!cfg.github.token_files.empty() || !cfg.github.token_envs.empty()) {
+    auto pool = config::LoadTokenPool(cfg.github);
+    if (pool.ok()) {
+      std::vector<std::string> members;
+      for (const auto& t : *pool) members.push_back(t.source);
+      out += fmt::format("pool:      {} tokens ({})\n", pool->size(), fmt::join(members, "; "));
+    } else {
+      out += fmt::format("pool:      not usable: {}\n", pool.status().message());
+    }
+  }
+  if (const auto& app = cfg.github.app) {
+    auto key = config::LoadAppKey(*app);
+    out += fmt::format(
+        "app:       GitHub App {} installation {}, key {}\n", app->app_id, app->installation_id,
+        key.ok() ? "found (" + key->source + ")" : "not found: " + key.status().message());
+  }
+  out += fmt::format("metrics:   {}\n", cfg.metrics.listen
+                                            ? "http://" + *cfg.metrics.listen + "/metrics"
+                                            : std::string("off"));
   out += fmt::format("database:  {}\n", cfg.storage.database);
   out += fmt::format("reports:   {}\n", cfg.reports.dir);
   out += fmt::format("schedule:  poll every {}, score every {}\n",

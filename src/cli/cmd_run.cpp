@@ -3,6 +3,7 @@
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/daemon/real_actions.hpp"
 #include "ghharvest/daemon/service.hpp"
+#include "ghharvest/metrics/registry.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 
@@ -19,10 +20,13 @@ int CmdRun(const CommonOptions& common) {
     if (!StateOwnerOrReport(common, *cfg, &code)) return code;
   }
   SystemClock clock;
+  // One registry for the process: reloads rebuild the parts that count, not the counts.
+  metrics::Registry registry;
   daemon::ServiceOptions o;
   o.config_path = common.config_path;
   o.clock = &clock;
-  o.make_actions = daemon::MakeRealActions;
+  o.metrics = &registry;
+  o.make_actions = daemon::RealActionsFactory(&registry);
   // The harvester runs one sync at a time; more would only queue behind it.
   o.max_concurrent_harvests = 1;
   daemon::Service service(std::move(o));

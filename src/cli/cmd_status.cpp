@@ -11,11 +11,13 @@
 #include <fmt/format.h>
 
 #include "cli/load_config.hpp"
+#include "cli/status_json.hpp"
 #include "ghharvest/cli/commands.hpp"
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/migrations.hpp"
+#include "ghharvest/store/operator_facts.hpp"
 #include "ghharvest/store/posts.hpp"
 #include "ghharvest/store/status_snapshot.hpp"
 #include "ghharvest/util/clock.hpp"
@@ -75,8 +77,9 @@ std::string CycleLine(const store::StatusSnapshot& snap, const config::Config& c
 // the service, a status that created files would leave them root-owned in its folder, or
 // create a stray empty database where the config's default points). A missing database shows
 // the config's writers as not yet synced. A database written by a newer ghharvest is refused
-// with EX_DATAERR (65); an older one is shown as far as it can be read.
-int CmdStatus(const CommonOptions& common) {
+// with EX_DATAERR (65); an older one is shown as far as it can be read. `json`: the same facts
+// and the operator's (status_json.hpp) as one JSON object.
+int CmdStatus(const CommonOptions& common, bool json) {
   config::Config cfg;
   int code = kExitOk;
   if (!LoadConfigOrReport(common, &cfg, &code)) return code;
@@ -121,6 +124,37 @@ int CmdStatus(const CommonOptions& common) {
     log::Write(log::Level::kError, "ghharvest: " + snap.status().ToString());
     return kExitIOErr;
   }
+  // Each configured feed: when it was last fetched, how that went, the posts it carried.
+  // None before the first sync; a database of an older schema may have no feeds table yet.
+  std::vector<model::FeedState> feed_states;
+  if (db) {
+    auto read = store::PostsTables(*db).FeedStates();
+    if (read.ok()) {
+      feed_states = std::move(*read);
+    } else if (db->UserVersion() >= store::LatestSchemaVersion()) {
+      log::Write(log::Level::kError, "ghharvest: " + read.status().ToString());
+      return kExitIOErr;
+    }
+  }
+  if (json) {
+    StatusFacts facts;
+    facts.database = path;
+    facts.exists = db != nullptr;
+    facts.latest_schema_version = store::LatestSchemaVersion();
+    if (db) {
+      facts.schema_version = db->UserVersion();
+      auto read = store::ReadOperatorFacts(*db);
+      if (!read.ok()) {
+        log::Write(log::Level::kError, "ghharvest: " + read.status().ToString());
+        return kExitIOErr;
+      }
+      facts.facts = std::move(read).value();
+      facts.snapshot = std::move(snap).value();
+    }
+    facts.feeds = std::move(feed_states);
+    std::fputs(StatusJson(cfg, facts).c_str(), stdout);
+    return kExitOk;
+  }
   std::string out = fmt::format("database: {} ({})\n", path, state);
 
   std::map<std::string, std::vector<const store::StatusSnapshot::Watch*>> watches;  // by writer
@@ -148,18 +182,6 @@ int CmdStatus(const CommonOptions& common) {
     }
   }
 
-  // Each configured feed: when it was last fetched, how that went, the posts it carried.
-  // None before the first sync; a database of an older schema may have no feeds table yet.
-  std::vector<model::FeedState> feed_states;
-  if (db) {
-    auto read = store::PostsTables(*db).FeedStates();
-    if (read.ok()) {
-      feed_states = std::move(*read);
-    } else if (db->UserVersion() >= store::LatestSchemaVersion()) {
-      log::Write(log::Level::kError, "ghharvest: " + read.status().ToString());
-      return kExitIOErr;
-    }
-  }
   std::string feeds;
   for (const auto& w : cfg.writers) {
     for (const std::string& url : w.blog_feeds) {
@@ -195,6 +217,15 @@ int CmdStatus(const CommonOptions& common) {
   }
   out += "\nwatermarks:\n" + (marks.empty() ? std::string("  none yet\n") : marks);
   out += "\nrate limit:\n" + (limits.empty() ? std::string("  not recorded yet\n") : limits);
+  // Each credential by its fingerprint, never the token: with a pool, where the budget goes.
+  if (!snap->credentials.empty()) {
+    out += "\ncredentials:\n";
+    for (const auto& c : snap->credentials) {
+      out += fmt::format("  {} {}: {}/{} remaining (resets {}; recorded {}){}\n", c.credential,
+                         c.resource, c.remaining, c.quota, c.reset_at, c.seen_at,
+                         c.revoked ? "; REVOKED: GitHub answered 401" : "");
+    }
+  }
 
   std::string errors;
   for (const auto& e : snap->errors) {

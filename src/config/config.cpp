@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "ghharvest/util/hash.hpp"
+#include "ghharvest/util/listen_address.hpp"
 #include "ghharvest/util/names.hpp"
 
 namespace ghharvest::config {
@@ -54,9 +55,9 @@ class Loader {
   Loader(std::string display, fs::path folder) : file_(std::move(display)), folder_(folder) {}
 
   void Load(const toml::table& root, Config* cfg) {
-    CheckKeys(
-        root, "",
-        {"github", "storage", "reports", "schedule", "scoring", "harvest", "blogs", "writers"});
+    CheckKeys(root, "",
+              {"github", "storage", "reports", "schedule", "scoring", "harvest", "blogs", "metrics",
+               "writers"});
     const toml::table* github = Table(root, "github");
     if (github || !root.get("github")) LoadGithub(github, &cfg->github);
     LoadStorage(Table(root, "storage"), &cfg->storage);
@@ -85,6 +86,16 @@ class Loader {
       Duration(*t, "blogs", "poll_interval", std::chrono::minutes(1), std::chrono::hours(24 * 30),
                &cfg->blogs.poll_interval);
       Int(*t, "blogs", "max_feed_bytes", 1024, std::int64_t{1} << 30, &cfg->blogs.max_feed_bytes);
+    }
+    if (const toml::table* t = Table(root, "metrics")) {
+      CheckKeys(*t, "metrics", {"listen"});
+      if (std::string l; String(*t, "metrics", "listen", &l)) {
+        if (auto at = ParseListen(l); !at.ok()) {
+          Fail(t->get("listen"), "metrics", "listen", at.status().message());
+        } else {
+          cfg->metrics.listen = l;
+        }
+      }
     }
     LoadWriters(root, &cfg->writers);
   }
@@ -222,13 +233,53 @@ class Loader {
     return fs::path(DefaultStateFolder(folder_.string(), std::getenv("STATE_DIRECTORY")));
   }
 
+  // A [github] array of non-empty strings: each handed to `each` with its node (for its line).
+  template <typename F>
+  void StringArray(const toml::table& t, std::string_view key, F each) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Fail(n, "github", key, fmt::format("must be an array of strings, not {}", TypeName(*n)));
+      return;
+    }
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) {
+        Fail(&e, "github", key, fmt::format("must hold strings, not {}", TypeName(e)));
+      } else if (e.as_string()->get().empty()) {
+        Fail(&e, "github", key, "must not hold an empty string");
+      } else {
+        each(e, e.as_string()->get());
+      }
+    }
+  }
+
   void LoadGithub(const toml::table* t, GithubConfig* g) {
     static const toml::table kEmpty;
     const toml::table& gh = t ? *t : kEmpty;
     CheckKeys(gh, "github",
               {"api_url", "token_file", "token_env", "concurrency", "reserve", "accept",
                "auth_scheme", "user_agent", "connect_timeout", "request_timeout", "max_retries",
-               "max_body_bytes", "graphql", "graphql_reserve"});
+               "max_body_bytes", "graphql", "graphql_reserve", "token_files", "token_envs", "app"});
+    if (const toml::table* a = Table(gh, "app", "github")) {
+      CheckKeys(*a, "github.app", {"app_id", "installation_id", "private_key_file"});
+      GithubAppConfig app;
+      for (const char* key : {"app_id", "installation_id", "private_key_file"}) {
+        if (!a->get(key))
+          Fail(a, "github.app", key,
+               "missing (app_id, installation_id and "
+               "private_key_file are all needed)");
+      }
+      Int(*a, "github.app", "app_id", 1, std::numeric_limits<std::int64_t>::max(), &app.app_id);
+      Int(*a, "github.app", "installation_id", 1, std::numeric_limits<std::int64_t>::max(),
+          &app.installation_id);
+      if (std::string f; String(*a, "github.app", "private_key_file", &f)) {
+        app.private_key_file = Resolve(f);
+      }
+      if (app.app_id > 0 && app.installation_id > 0 && !app.private_key_file.empty()) {
+        g->app = app;
+      }
+    }
     if (std::string url; String(gh, "github", "api_url", &url)) {
       if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
         Fail(gh.get("api_url"), "github", "api_url", "must start with https:// (or http://)");
@@ -246,7 +297,20 @@ class Loader {
         g->token_env = e;
       }
     }
-    if (!gh.get("token_file") && !gh.get("token_env")) {
+    StringArray(gh, "token_files", [&](const toml::node& n, std::string v) {
+      g->token_files.push_back(Resolve(v));
+      (void)n;
+    });
+    StringArray(gh, "token_envs", [&](const toml::node& n, std::string v) {
+      if (!IsEnvName(v)) {
+        Fail(&n, "github", "token_envs",
+             fmt::format("\"{}\" is not an environment variable name", v));
+      } else {
+        g->token_envs.push_back(std::move(v));
+      }
+    });
+    if (!gh.get("token_file") && !gh.get("token_env") && g->token_files.empty() &&
+        g->token_envs.empty() && !gh.get("app")) {
       Fail(t ? static_cast<const toml::node*>(t) : nullptr, "github", "",
            "no token source: set token_file or token_env");
     }

@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -107,6 +109,87 @@ Result<Token> LoadTokenWithSource(const GithubConfig& github) {
   for (const std::string& t : tried) list += (list.empty() ? "" : ", ") + t;
   if (list.empty()) list = "no token_file or token_env configured";
   return Status::NotFound(fmt::format("no GitHub token: tried {}", list));
+}
+
+Result<std::vector<Token>> LoadTokenPool(const GithubConfig& github) {
+  std::vector<Token> pool;
+  auto first = LoadTokenWithSource(github);
+  if (first.ok()) {
+    pool.push_back(std::move(first).value());
+  } else if (first.status().code() != Status::Code::kNotFound) {
+    return first.status();
+  }
+  auto add = [&](std::string value, std::string source) -> Status {
+    if (Status s = CheckToken(value, source); !s.ok()) return s;
+    for (const Token& t : pool) {
+      if (t.value == value) {
+        log::Notice("token pool: the same token again, counted once source=\"{}\"", source);
+        return Status::Ok();
+      }
+    }
+    pool.push_back(Token{std::move(value), std::move(source)});
+    return Status::Ok();
+  };
+  auto file = [&](const std::string& path, const std::string& source) -> Status {
+    std::string value;
+    FileResult r = FileResult::kMissing;
+    if (Status s = ReadTokenFile(path, source, &value, &r); !s.ok()) return s;
+    if (r != FileResult::kFound) {
+      return Status::InvalidArgument(fmt::format("token pool: {} is {}", source,
+                                                 r == FileResult::kEmpty ? "empty" : "missing"));
+    }
+    return add(std::move(value), source);
+  };
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir && *dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename().string();
+      if (name.rfind("github-token", 0) == 0 && name != "github-token") names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      if (Status s = file(std::string(dir) + "/" + name, "$CREDENTIALS_DIRECTORY/" + name);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  for (const std::string& path : github.token_files) {
+    if (Status s = file(path, "token_files " + path); !s.ok()) return s;
+  }
+  for (const std::string& env : github.token_envs) {
+    const std::string source = "$" + env;
+    const char* v = std::getenv(env.c_str());
+    std::string value = v ? Trim(v) : std::string();
+    if (value.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("token pool: {} is {}", source, v ? "empty" : "unset"));
+    }
+    if (Status s = add(std::move(value), source); !s.ok()) return s;
+  }
+  return pool;
+}
+
+Result<Token> LoadAppKey(const GithubAppConfig& app) {
+  std::string path = app.private_key_file;
+  std::string source = "[github.app] private_key_file " + path;
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir && *dir) {
+    std::string cred = std::string(dir) + "/github-app-key";
+    struct stat st {};
+    if (::stat(cred.c_str(), &st) == 0) {
+      path = cred;
+      source = "$CREDENTIALS_DIRECTORY/github-app-key";
+    }
+  }
+  std::string value;
+  FileResult r = FileResult::kMissing;
+  if (Status s = ReadTokenFile(path, source, &value, &r); !s.ok()) return s;
+  if (r != FileResult::kFound) {
+    return Status::InvalidArgument(fmt::format("GitHub App key: {} is {}", source,
+                                               r == FileResult::kEmpty ? "empty" : "missing"));
+  }
+  return Token{value + "\n", source};
 }
 
 Result<std::string> LoadToken(const GithubConfig& github) {

@@ -6,9 +6,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "ghharvest/app/app.hpp"
+#include "ghharvest/app/metrics.hpp"
 #include "ghharvest/daemon/notify.hpp"
 #include "ghharvest/feeds/poller.hpp"
 #include "ghharvest/harvest/harvester.hpp"
+#include "ghharvest/metrics/registry.hpp"
 #include "ghharvest/report/reporter.hpp"
 #include "ghharvest/util/log.hpp"
 
@@ -104,12 +106,51 @@ class FeedLoop : public std::enable_shared_from_this<FeedLoop> {
   std::function<void()> changed_;
 };
 
+void DeclareMetrics(metrics::Registry& m) {
+  using metrics::Type;
+  m.Declare("ghharvest_harvest_runs_total", Type::kCounter,
+            "Harvests of a writer that ended, by outcome (ok, failed, unauthorized, cancelled).");
+  m.Declare("ghharvest_harvest_pages_total", Type::kCounter,
+            "Pages (200 answers) stored, by endpoint.");
+  m.Declare("ghharvest_harvest_items_total", Type::kCounter,
+            "Records upserted, by endpoint (commits, issues, pulls, reviews, ...).");
+  m.Declare("ghharvest_scoring_runs_total", Type::kCounter, "Scoring runs, by outcome.");
+  m.Declare("ghharvest_scoring_duration_seconds", Type::kGauge,
+            "Wall time of the last scoring run, scoring and report writing together.");
+  m.Declare("ghharvest_scoring_last_success_timestamp_seconds", Type::kGauge,
+            "When the last scoring run that succeeded ended (Unix time).");
+  m.Declare("ghharvest_reports_written_total", Type::kCounter,
+            "Report files written (their content changed).");
+  m.Declare("ghharvest_report_jsonl_lines_total", Type::kCounter,
+            "Lines appended to influence.jsonl.");
+}
+
+// The database's facts, read when scraped but at most every kFactsEvery: counting rows is
+// a scan of each table, on the daemon's only thread.
+constexpr auto kFactsEvery = std::chrono::seconds(30);
+
+const char* OutcomeOf(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk:
+      return "ok";
+    case Status::Code::kUnauthorized:
+      return "unauthorized";
+    case Status::Code::kCancelled:
+      return "cancelled";
+    default:
+      return "failed";
+  }
+}
+
 // What the actions keep alive: the app, and the feed loop that must stop before it goes.
 struct Parts {
   std::shared_ptr<app::App> app;
   std::shared_ptr<FeedLoop> feeds;
+  metrics::Registry* metrics = nullptr;
+  int collector = 0;
   ~Parts() {
     if (feeds) feeds->Stop();
+    if (metrics && collector) metrics->RemoveCollector(collector);
   }
 };
 
@@ -117,61 +158,102 @@ struct Parts {
 
 Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_context& io,
                                 const Clock& clock) {
-  auto opened =
-      app::App::Open(config, &io, clock, {.github = true, .feeds = true, .reports = true});
-  if (!opened.ok()) return opened.status();
-  std::shared_ptr<app::App> b = std::move(opened).value();
-  // Scoring runs on the daemon's one thread, so a long emission must feed the watchdog itself.
-  b->reporter().SetProgress(WatchdogKeepAlive());
+  return RealActionsFactory(nullptr)(config, io, clock);
+}
 
-  Actions a;
-  for (const auto& w : b->config().writers) a.scopes.push_back(w.login);
-  app::App* raw = b.get();
-  a.harvest = [raw](const std::string& scope, HarvestDone done) {
-    raw->harvester().SyncWriter(
-        scope, [scope, done = std::move(done)](Status s, harvest::HarvestStats st) {
-          log::Info(
-              "harvest stats scope={} requests={} not_modified={} points={} graphql_requests={} "
-              "graphql_points={} pages={} items={} failures={} projects={}",
-              scope, st.requests, st.not_modified, st.points_spent, st.graphql_requests,
-              st.graphql_points, st.pages, st.items_upserted, st.failures, st.projects);
-          HarvestOutcome o;
-          o.fatal = HarvestFatal(s);
-          o.changed = st.counts_changed;
-          o.status = std::move(s);
-          done(std::move(o));
-        });
-  };
-  a.score = [raw]() -> Status {
-    auto r = raw->ScoreAndReport();
-    if (!r.ok()) return r.status();
-    log::Info("{}", app::FormatSummary(*r));
-    return Status::Ok();
-  };
-  auto parts = std::make_shared<Parts>();
-  if (!b->FeedSources().empty()) {
-    parts->feeds = std::make_shared<FeedLoop>(io, clock, *b, b->config().blogs.poll_interval);
-    parts->feeds->Start();
-  }
-  FeedLoop* loop = parts->feeds.get();
-  if (loop) {
-    a.watch_counts = [loop](std::function<void()> changed) {
-      loop->OnCountsChanged(std::move(changed));
+ActionsFactory RealActionsFactory(metrics::Registry* metrics) {
+  return [metrics](const config::Config& config, boost::asio::io_context& io,
+                   const Clock& clock) -> Result<Actions> {
+    auto opened = app::App::Open(
+        config, &io, clock, {.github = true, .feeds = true, .reports = true, .metrics = metrics});
+    if (!opened.ok()) return opened.status();
+    std::shared_ptr<app::App> b = std::move(opened).value();
+    // Scoring runs on the daemon's one thread, so a long emission must feed the watchdog itself.
+    b->reporter().SetProgress(WatchdogKeepAlive());
+
+    Actions a;
+    for (const auto& w : b->config().writers) a.scopes.push_back(w.login);
+    app::App* raw = b.get();
+    if (metrics) DeclareMetrics(*metrics);
+    a.harvest = [raw, metrics](const std::string& scope, HarvestDone done) {
+      raw->harvester().SyncWriter(
+          scope, [scope, metrics, done = std::move(done)](Status s, harvest::HarvestStats st) {
+            log::Info(
+                "harvest stats scope={} requests={} not_modified={} points={} graphql_requests={} "
+                "graphql_points={} pages={} items={} failures={} projects={}",
+                scope, st.requests, st.not_modified, st.points_spent, st.graphql_requests,
+                st.graphql_points, st.pages, st.items_upserted, st.failures, st.projects);
+            if (metrics) {
+              metrics->Add("ghharvest_harvest_runs_total", {{"outcome", OutcomeOf(s)}});
+              for (const auto& [endpoint, e] : st.per_endpoint) {
+                metrics->Add("ghharvest_harvest_pages_total", {{"endpoint", endpoint}},
+                             static_cast<double>(e.pages));
+                metrics->Add("ghharvest_harvest_items_total", {{"endpoint", endpoint}},
+                             static_cast<double>(e.items));
+              }
+            }
+            HarvestOutcome o;
+            o.fatal = HarvestFatal(s);
+            o.changed = st.counts_changed;
+            o.status = std::move(s);
+            done(std::move(o));
+          });
     };
-  }
-  a.cancel = [raw, loop] {
-    raw->harvester().Cancel();
-    if (loop) loop->Stop();
+    a.score = [raw, metrics]() -> Status {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto r = raw->ScoreAndReport();
+      if (metrics) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+        metrics->Set("ghharvest_scoring_duration_seconds", {}, took.count());
+        metrics->Add("ghharvest_scoring_runs_total", {{"outcome", r.ok() ? "ok" : "failed"}});
+        if (r.ok()) {
+          metrics->Add("ghharvest_reports_written_total", {}, r->emit.files_written);
+          metrics->Add("ghharvest_report_jsonl_lines_total", {}, r->emit.jsonl_lines);
+          metrics->Set("ghharvest_scoring_last_success_timestamp_seconds", {},
+                       static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()));
+        }
+      }
+      if (!r.ok()) return r.status();
+      log::Info("{}", app::FormatSummary(*r));
+      return Status::Ok();
+    };
+    auto parts = std::make_shared<Parts>();
+    if (!b->FeedSources().empty()) {
+      parts->feeds = std::make_shared<FeedLoop>(io, clock, *b, b->config().blogs.poll_interval);
+      parts->feeds->Start();
+    }
+    FeedLoop* loop = parts->feeds.get();
+    if (loop) {
+      a.watch_counts = [loop](std::function<void()> changed) {
+        loop->OnCountsChanged(std::move(changed));
+      };
+    }
+    a.cancel = [raw, loop] {
+      raw->harvester().Cancel();
+      if (loop) loop->Stop();
+    };
+    a.reopen_logs = [raw] { return raw->reporter().Reopen(); };
+    a.budget = [raw]() -> std::string {
+      auto rl = raw->client().rate_limit("core");
+      if (!rl || rl->limit < 0) return "unknown";
+      return std::to_string(rl->remaining) + "/" + std::to_string(rl->limit);
+    };
+    if (metrics) {
+      parts->metrics = metrics;
+      auto last = std::make_shared<std::optional<std::chrono::steady_clock::time_point>>();
+      parts->collector = metrics->AddCollector([raw, last](metrics::Registry& m) {
+        const auto now = std::chrono::steady_clock::now();
+        if (*last && now - **last < kFactsEvery) return;
+        *last = now;
+        app::CollectDatabaseMetrics(raw->db(), m);
+      });
+    }
+    parts->app = std::move(b);
+    a.keep_alive = std::move(parts);
+    return a;
   };
-  a.reopen_logs = [raw] { return raw->reporter().Reopen(); };
-  a.budget = [raw]() -> std::string {
-    auto rl = raw->client().rate_limit("core");
-    if (!rl || rl->limit < 0) return "unknown";
-    return std::to_string(rl->remaining) + "/" + std::to_string(rl->limit);
-  };
-  parts->app = std::move(b);
-  a.keep_alive = std::move(parts);
-  return a;
 }
 
 }  // namespace ghharvest::daemon

@@ -12,6 +12,8 @@
 #include "ghharvest/config/token.hpp"
 #include "ghharvest/daemon/notify.hpp"
 #include "ghharvest/daemon/schedule.hpp"
+#include "ghharvest/metrics/registry.hpp"
+#include "ghharvest/metrics/server.hpp"
 #include "ghharvest/util/log.hpp"
 
 namespace ghharvest::daemon {
@@ -55,12 +57,14 @@ class Service::Impl {
         signals_(io_),
         alive_(std::make_shared<int>(0)) {
     if (!opts_.load_config) opts_.load_config = config::LoadConfig;
+    metrics_ = opts_.metrics ? opts_.metrics : &own_metrics_;
   }
 
   ~Impl() {
     // Actions may hold sockets registered with io_; release them while io_ still exists.
     alive_.reset();
     actions_ = Actions{};
+    metrics_server_.reset();
   }
 
   int Run();
@@ -95,6 +99,7 @@ class Service::Impl {
   void Fatal(const Status& status);
   void AfterWorkEnded();
   void UpdateStatus();
+  Status ServeMetrics(bool at_start);
 
   ServiceOptions opts_;
   SystemClock system_clock_;
@@ -114,7 +119,42 @@ class Service::Impl {
   std::optional<TimePoint> last_score_;
   std::string last_status_;
   std::shared_ptr<int> alive_;  // callbacks that outlive the service see it expired
+  metrics::Registry own_metrics_;
+  metrics::Registry* metrics_ = nullptr;
+  std::unique_ptr<metrics::Server> metrics_server_;
+  std::optional<std::string> metrics_listen_;  // what metrics_server_ listens on
 };
+
+// Starts, moves or stops the metrics endpoint to match config_. At start a failure is the
+// caller's to report (the daemon does not run without the endpoint it was asked for); on a
+// reload the old endpoint, if any, stays.
+Status Service::Impl::ServeMetrics(bool at_start) {
+  if (config_.metrics.listen == metrics_listen_) return Status::Ok();
+  if (!config_.metrics.listen) {
+    metrics_server_.reset();
+    metrics_listen_.reset();
+    log::Notice("metrics endpoint closed");
+    return Status::Ok();
+  }
+  // The old one closes first: a reload that only changes a host's spelling may keep the port.
+  auto old_listen = metrics_listen_;
+  metrics_server_.reset();
+  auto started = metrics::Server::Start(io_, *metrics_, *config_.metrics.listen);
+  if (!started.ok()) {
+    metrics_listen_.reset();
+    if (!at_start && old_listen) {
+      if (auto again = metrics::Server::Start(io_, *metrics_, *old_listen); again.ok()) {
+        metrics_server_ = std::move(again).value();
+        metrics_listen_ = old_listen;
+      }
+    }
+    return started.status();
+  }
+  metrics_server_ = std::move(started).value();
+  metrics_listen_ = config_.metrics.listen;
+  log::Notice("metrics endpoint listening address={} path=/metrics", metrics_server_->address());
+  return Status::Ok();
+}
 
 int Service::Impl::Run() {
   auto loaded = opts_.load_config(opts_.config_path);
@@ -131,6 +171,22 @@ int Service::Impl::Run() {
   }
   actions_ = std::move(built.value());
   WatchCounts();
+  metrics_->Declare("ghharvest_build_info", metrics::Type::kGauge,
+                    "Always 1; the version is the label.");
+  metrics_->Set("ghharvest_build_info", {{"version", GHHARVEST_VERSION}}, 1);
+  metrics_->Declare("ghharvest_start_time_seconds", metrics::Type::kGauge,
+                    "When the daemon started (Unix time).");
+  metrics_->Set("ghharvest_start_time_seconds", {},
+                static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count()));
+  metrics_->Declare("ghharvest_config_reloads_total", metrics::Type::kCounter,
+                    "Config reloads asked for (SIGHUP), by outcome (applied, refused).");
+  if (Status s = ServeMetrics(true); !s.ok()) {
+    log::Error("cannot start: {} path={}", s.ToString(), opts_.config_path);
+    actions_ = Actions{};
+    return s.code() == Status::Code::kInvalidArgument ? kServiceConfig : kExitUnavailable;
+  }
 
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
@@ -307,6 +363,7 @@ void Service::Impl::StartReload() {
   if (!loaded.ok()) {
     log::Error("config reload refused, the running config stays in force error=\"{}\"",
                loaded.status().ToString());
+    metrics_->Add("ghharvest_config_reloads_total", {{"outcome", "refused"}});
     ReopenLogs();
     Emit(Event::Kind::kReloadFailed, {}, loaded.status());
     if (state_ != State::kReloading) NotifyReloadEnded(loaded.status());
@@ -344,6 +401,7 @@ void Service::Impl::ApplyReload() {
   if (!built.ok()) {
     log::Error("config reload refused, the running config stays in force error=\"{}\"",
                built.status().ToString());
+    metrics_->Add("ghharvest_config_reloads_total", {{"outcome", "refused"}});
     pending_config_.reset();
     ReopenLogs();
     Emit(Event::Kind::kReloadFailed, {}, built.status());
@@ -363,6 +421,11 @@ void Service::Impl::ApplyReload() {
     log::Notice("config reloaded scopes={} poll_interval_s={} score_interval_s={}",
                 schedule_->ScopeCount(), config_.schedule.poll_interval.count(),
                 config_.schedule.score_interval.count());
+    metrics_->Add("ghharvest_config_reloads_total", {{"outcome", "applied"}});
+    if (Status m = ServeMetrics(false); !m.ok()) {
+      log::Error("metrics endpoint not moved, the old one (if any) stays error=\"{}\"",
+                 m.ToString());
+    }
     Emit(Event::Kind::kReloaded);
     Emit(Event::Kind::kLogsReopened);  // the new reporter opened the log afresh
     NotifyReloadEnded(Status::Ok());

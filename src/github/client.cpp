@@ -6,11 +6,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <deque>
+#include <functional>
 #include <random>
 #include <unordered_map>
 
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/graphql.hpp"
+#include "ghharvest/metrics/registry.hpp"
 #include "ghharvest/util/hash.hpp"
 #include "ghharvest/util/log.hpp"
 #include "github/decide.hpp"
@@ -27,7 +31,54 @@ namespace asio = boost::asio;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
+void DeclareMetrics(metrics::Registry& m) {
+  using metrics::Type;
+  m.Declare("ghharvest_github_requests_total", Type::kCounter,
+            "Requests answered (or failed below HTTP: status=\"error\") by bucket and HTTP status, "
+            "retries included.");
+  m.Declare("ghharvest_github_not_modified_total", Type::kCounter,
+            "Conditional requests answered 304 Not Modified (free of primary points).");
+  m.Declare("ghharvest_github_points_spent_total", Type::kCounter,
+            "Primary rate-limit points spent, by bucket and credential (GraphQL: the query cost).");
+  m.Declare("ghharvest_github_rate_limit_remaining", Type::kGauge,
+            "Points left in the bucket's window, by credential, as the last response said.");
+  m.Declare("ghharvest_github_rate_limit_limit", Type::kGauge,
+            "Points in the bucket's window, by credential, as the last response said.");
+  m.Declare("ghharvest_github_rate_limit_reset_timestamp_seconds", Type::kGauge,
+            "When the bucket's window resets (Unix time), by credential.");
+  m.Declare("ghharvest_github_retries_total", Type::kCounter,
+            "Requests sent again: kind=\"transient\" (5xx, resets, bad bodies) or "
+            "\"rate_limit\" (waited for a primary or secondary limit).");
+  m.Declare("ghharvest_github_faults_total", Type::kCounter,
+            "Answers that were not usable, by kind (transport, server_error, body_cut, "
+            "body_empty, body_malformed, rate_limit, secondary_rate_limit, unauthorized, "
+            "refused).");
+  m.Declare("ghharvest_github_requests_failed_total", Type::kCounter,
+            "Requests given up after their retries, or refused.");
+}
+
+// What went wrong with one try, for ghharvest_github_faults_total; empty when nothing did.
+std::string FaultKind(const Answer& a, const Decision& d) {
+  if (a.end != TransferEnd::kCompleted) return "transport";
+  if (a.body == BodyState::kCut) return "body_cut";
+  if (d.action == Decision::Action::kDeliver) return "";
+  if (d.action == Decision::Action::kUnauthorized) return "unauthorized";
+  if (d.action == Decision::Action::kWaitForLimit) {
+    // Decide names the limit; a primary one past its reset is still the primary one.
+    return d.reason.find("secondary") != std::string::npos ? "secondary_rate_limit" : "rate_limit";
+  }
+  if (a.body == BodyState::kEmpty) return "body_empty";
+  if (a.body == BodyState::kMalformed) return "body_malformed";
+  if (a.status >= 500) return "server_error";
+  return "refused";
+}
+
 }  // namespace
+
+std::string TokenFingerprint(const std::string& token) {
+  std::string id = TokenIdentity(token);
+  return token.empty() ? id : id.substr(0, 6 + 12);
+}
 
 std::string TokenIdentity(const std::string& token) {
   if (token.empty()) return "anonymous";
@@ -46,23 +97,44 @@ class Client::Impl {
       : io_(io),
         clock_(clock),
         opts_(std::move(options)),
-        cache_(etags, TokenIdentity(opts_.token)),
-        governor_(clock, opts_.reserve, opts_.search_per_minute),
         wake_(io),
         rng_(std::random_device{}()),
         transport_(std::move(transport)) {
     while (!opts_.api_url.empty() && opts_.api_url.back() == '/') opts_.api_url.pop_back();
     if (opts_.concurrency < 1) opts_.concurrency = 1;
     graphql_url_ = GraphqlUrl(opts_.api_url);
-    governor_.SetReserve("graphql", opts_.graphql_reserve);
     base_headers_ = {
         "Accept: " + opts_.accept,
         "X-GitHub-Api-Version: 2022-11-28",
         "User-Agent: " + opts_.user_agent,
     };
-    if (!opts_.token.empty()) {
-      auth_header_ = "Authorization: " + opts_.auth_scheme + " " + opts_.token;
+    // One credential per token of the pool (or the one token, or none: anonymous), each with
+    // its own validators and budget: GitHub's ETags and rate limits are per token.
+    std::vector<std::string> tokens = opts_.tokens;
+    if (tokens.empty() && (!opts_.token.empty() || !opts_.app)) tokens.push_back(opts_.token);
+    for (std::string& token : tokens) {
+      auto c = std::make_unique<Credential>(clock, opts_);
+      c->identity = TokenIdentity(token);
+      c->fingerprint = TokenFingerprint(token);
+      c->cache = EtagCache(etags, c->identity);
+      if (!token.empty()) c->auth_header = "Authorization: " + opts_.auth_scheme + " " + token;
+      creds_.push_back(std::move(c));
     }
+    if (opts_.app) {
+      // The GitHub App's installation: one credential whose token the client fetches itself.
+      // Its validators are the installation's, kept across the hourly tokens.
+      auto c = std::make_unique<Credential>(clock, opts_);
+      const std::string who =
+          fmt::format("github-app:{}:{}", opts_.app->app_id, opts_.app->installation_id);
+      c->identity = TokenIdentity(who);
+      c->fingerprint = fmt::format("app:{}/{}", opts_.app->app_id, opts_.app->installation_id);
+      c->cache = EtagCache(etags, c->identity);
+      c->app = true;
+      creds_.push_back(std::move(c));
+    }
+    opts_.token.clear();  // kept in the credentials' headers only
+    opts_.tokens.clear();
+    if (opts_.metrics) DeclareMetrics(*opts_.metrics);
     api_origin_ = http::OriginOf(opts_.api_url);
     if (!api_origin_) {
       log::Warning("api_url has no http(s) origin, the token is never sent api_url={}",
@@ -130,7 +202,13 @@ class Client::Impl {
 
   bool graphql_available() const { return opts_.graphql && !graphql_gone_; }
 
-  Status Forget(const std::string& url_or_path) { return cache_.Forget(Absolute(url_or_path)); }
+  // Under every credential: the next request for the URL is unconditional whichever sends it.
+  Status Forget(const std::string& url_or_path) {
+    for (auto& c : creds_) {
+      if (Status s = c->cache.Forget(Absolute(url_or_path)); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
 
   void CancelAll() {
     ++cancellations_;
@@ -150,9 +228,224 @@ class Client::Impl {
 
   bool Idle() const { return queue_.empty() && in_flight_.empty(); }
   const ClientStats& stats() const { return stats_; }
-  std::optional<RateLimit> rate_limit(const std::string& r) const { return governor_.Last(r); }
+  // The pool's budget for a bucket: the sums over credentials still accepted, the earliest
+  // reset. With one credential, its own.
+  std::optional<RateLimit> rate_limit(const std::string& r) const {
+    std::optional<RateLimit> sum;
+    for (const auto& c : creds_) {
+      if (c->revoked) continue;
+      std::optional<RateLimit> rl = c->governor.Last(r);
+      if (!rl || rl->limit < 0) continue;
+      if (!sum) {
+        sum = rl;
+        continue;
+      }
+      sum->limit += rl->limit;
+      sum->remaining += std::max<std::int64_t>(0, rl->remaining);
+      sum->used = sum->used >= 0 && rl->used >= 0 ? sum->used + rl->used : -1;
+      sum->reset = std::min(sum->reset, rl->reset);
+    }
+    return sum;
+  }
+
+  std::vector<CredentialBudget> budgets() const {
+    std::vector<CredentialBudget> out;
+    for (const auto& c : creds_) {
+      bool any = false;
+      for (const char* r : {"core", "search", "graphql"}) {
+        if (std::optional<RateLimit> rl = c->governor.Last(r); rl && rl->limit >= 0) {
+          rl->resource = r;
+          out.push_back({c->fingerprint, *rl, c->revoked});
+          any = true;
+        }
+      }
+      // Revoked before any budget was seen (this run): still worth saying.
+      if (!any && c->revoked) out.push_back({c->fingerprint, RateLimit{}, true});
+    }
+    return out;
+  }
 
  private:
+  // One token of the pool: what GitHub ties to a token, kept apart.
+  struct Credential {
+    Credential(const Clock& clock, const ClientOptions& o)
+        : governor(clock, o.reserve, o.search_per_minute) {
+      governor.SetReserve("graphql", o.graphql_reserve);
+    }
+    std::string identity;     // TokenIdentity: keys its validators
+    std::string fingerprint;  // TokenFingerprint: logs, metrics, status
+    std::string auth_header;  // empty: anonymous
+    EtagCache cache{nullptr, ""};
+    Governor governor;
+    bool revoked = false;  // answered 401: never used again by this client
+    // A GitHub App installation (ClientOptions::app): its token comes from the exchange.
+    bool app = false;
+    std::int64_t expires_at = 0;   // the installation token's, Unix seconds
+    std::int64_t obtained_at = 0;  // when it came
+    bool refreshing = false;       // an exchange is in flight
+    int refresh_failures = 0;      // in a row, for the backoff
+    Clock::TimePoint refresh_not_before{};
+    int app_401s = 0;  // 401s since the last good answer: a fresh token refused is final
+  };
+
+  // An installation token is replaced this long before it expires, so no request goes out
+  // with one that dies in flight.
+  static constexpr std::chrono::minutes kRefreshAhead{5};
+
+  static std::int64_t EpochSeconds(Clock::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  }
+
+  // Usable until kRefreshAhead before it expires, or half its life when that is shorter (a
+  // server handing out short-lived tokens), so a fresh token is never refreshed at once.
+  bool AppReady(const Credential& c, Clock::TimePoint now) const {
+    if (c.auth_header.empty()) return false;
+    const std::int64_t ahead = std::min<std::int64_t>(std::chrono::seconds(kRefreshAhead).count(),
+                                                      (c.expires_at - c.obtained_at) / 2);
+    return c.expires_at - ahead > EpochSeconds(now);
+  }
+
+  // Exchanges a new JWT for an installation token (at most one exchange at a time).
+  void StartRefresh(std::size_t index, Clock::TimePoint now) {
+    Credential& c = *creds_[index];
+    if (c.refreshing || c.revoked || now < c.refresh_not_before) return;
+    auto jwt = MakeAppJwt(opts_.app->app_id, opts_.app->private_key_pem, EpochSeconds(now));
+    if (!jwt.ok()) {
+      RevokeApp(c, jwt.status().message());
+      return;
+    }
+    http::HttpGet req;
+    req.url = InstallationTokenUrl(opts_.api_url, opts_.app->installation_id);
+    req.headers = base_headers_;
+    req.headers.push_back("Authorization: Bearer " + *jwt);
+    req.post_body = "";
+    req.connect_timeout = opts_.connect_timeout;
+    req.stall_timeout = opts_.stall_timeout;
+    req.max_redirects = 0;
+    req.max_body_bytes = std::size_t{1} << 20;
+    c.refreshing = true;
+    log::Debug("GitHub App token exchange app_id={} installation_id={} url={}", opts_.app->app_id,
+               opts_.app->installation_id, req.url);
+    transport_->Start(std::move(req),
+                      [this, index](http::HttpResult r) { OnRefreshed(index, std::move(r)); });
+  }
+
+  void OnRefreshed(std::size_t index, http::HttpResult r) {
+    Credential& c = *creds_[index];
+    c.refreshing = false;
+    const Clock::TimePoint now = clock_.Now();
+    if (r.curl_code == 0 && r.status == 201) {
+      if (auto t = ParseInstallationToken(r.body); t.ok()) {
+        c.auth_header = "Authorization: " + opts_.auth_scheme + " " + t->token;
+        c.expires_at = t->expires_at;
+        c.obtained_at = EpochSeconds(now);
+        c.refresh_failures = 0;
+        log::Info("GitHub App installation token obtained credential={} expires_at={}",
+                  c.fingerprint,
+                  FormatIso8601(Clock::TimePoint(std::chrono::seconds(t->expires_at))));
+        Pump();
+        return;
+      }
+    } else if (r.curl_code == 0 && r.status >= 400 && r.status < 500 && r.status != 429) {
+      // The app id, the installation or the key is wrong (or the app was uninstalled):
+      // asking again with the same would be refused the same way.
+      RevokeApp(c, fmt::format("GitHub refused the token exchange (HTTP {}): check [github.app] "
+                               "app_id, installation_id and the private key",
+                               r.status));
+      Pump();
+      return;
+    }
+    c.refresh_failures++;
+    const auto wait = std::min<std::chrono::seconds>(
+        std::chrono::seconds(1 << std::min(c.refresh_failures, 8)), std::chrono::minutes(5));
+    c.refresh_not_before = now + wait;
+    log::Warning(
+        "GitHub App token exchange failed, trying again credential={} wait_s={} "
+        "error=\"{}\"",
+        c.fingerprint, wait.count(), r.curl_code != 0 ? r.error : fmt::format("HTTP {}", r.status));
+    Pump();
+  }
+
+  // The app's credential is unusable for good; with nothing else left every request fails.
+  void RevokeApp(Credential& c, const std::string& why) {
+    c.revoked = true;
+    c.auth_header.clear();
+    log::Error("GitHub App authentication failed, not using it again credential={} error=\"{}\"",
+               c.fingerprint, why);
+    for (const auto& other : creds_) {
+      if (!other->revoked) return;
+    }
+    unauthorized_ = true;
+    auto queued = std::move(queue_);
+    queue_.clear();
+    std::weak_ptr<int> alive = alive_;
+    for (auto& q : queued) {
+      q->cb(UnauthorizedStatus());
+      if (alive.expired()) return;
+    }
+  }
+
+  struct Pending;
+  // The credential `p` goes out with. A repository is always read with the same one (its
+  // ETags are that token's: another would turn free 304s into paid 200s): the credential
+  // ranked first for the repository by rendezvous hashing, so that a credential revoked
+  // moves only its own repositories. Only while that one is held back for longer than
+  // kMoveAfter (its budget at the reserve until a reset, a long secondary wait) does the
+  // request go to the next in rank that can send sooner. URLs outside /repos/ rank by their
+  // path; GraphQL has no validators, so it goes to whichever credential can send first.
+  static constexpr std::chrono::seconds kMoveAfter{60};
+  std::size_t Assign(const Pending& p, Clock::TimePoint now) const {
+    if (creds_.size() == 1) return 0;
+    const std::string key = AffinityKey(p.url);
+    std::vector<std::pair<std::uint64_t, std::size_t>> ranked;
+    for (std::size_t i = 0; i < creds_.size(); ++i) {
+      if (creds_[i]->revoked) continue;
+      ranked.emplace_back(Mix(Fnv1a64(creds_[i]->identity + "\n" + key, kFnv1a64OffsetBasis)), i);
+    }
+    if (ranked.empty()) return p.cred;  // all revoked: Unauthorized() fails everything
+    std::sort(ranked.begin(), ranked.end(), std::greater<>());
+    const bool sticky = !p.post_body;
+    const std::size_t home = ranked.front().second;
+    const Clock::TimePoint home_at = creds_[home]->governor.NextAllowed(p.resource);
+    if (sticky && home_at <= now + kMoveAfter) return home;
+    std::size_t best = home;
+    Clock::TimePoint best_at = home_at;
+    for (const auto& [score, i] : ranked) {
+      Clock::TimePoint at = creds_[i]->governor.NextAllowed(p.resource);
+      if (at < best_at) {
+        best = i;
+        best_at = at;
+      }
+    }
+    return best;
+  }
+
+  // FNV-1a's high bits barely depend on the last bytes; rendezvous compares whole values, so
+  // they are mixed (splitmix64's finalizer) to spread repositories evenly.
+  static std::uint64_t Mix(std::uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+
+  // "/repos/{owner}/{repo}" of a URL (lower-cased: GitHub's names ignore case), else its path.
+  static std::string AffinityKey(const std::string& url) {
+    std::size_t path = url.find("://");
+    path = path == std::string::npos ? 0 : url.find('/', path + 3);
+    if (path == std::string::npos) return url;
+    std::string rest = url.substr(path, url.find('?', path) - path);
+    if (rest.rfind("/repos/", 0) == 0) {
+      std::size_t owner_end = rest.find('/', 7);
+      std::size_t repo_end =
+          owner_end == std::string::npos ? std::string::npos : rest.find('/', owner_end + 1);
+      rest = rest.substr(0, repo_end);
+      for (char& ch : rest) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    return rest;
+  }
+
   struct Pending {
     std::uint64_t id = 0;
     std::string url;
@@ -163,6 +456,7 @@ class Client::Impl {
     Clock::TimePoint not_before{};
     std::optional<CacheEntry> cached;
     http::TransferId transfer = 0;
+    std::size_t cred = 0;  // the credential it was (last) sent with
     // GraphQL: the POST body, the caller's callback and the envelope of the last answer.
     std::optional<std::string> post_body;
     GraphqlCallback gcb;
@@ -196,7 +490,17 @@ class Client::Impl {
           PostGraphqlUnavailable(std::move(gcb));
           continue;
         }
-        Clock::TimePoint allowed = std::max(p.not_before, governor_.NextAllowed(p.resource));
+        p.cred = Assign(p, now);
+        if (Credential& c = *creds_[p.cred]; c.app && !c.revoked && !AppReady(c, now)) {
+          // Held until the exchange brings a token (or its backoff ends).
+          StartRefresh(p.cred, now);
+          if (unauthorized_) break;
+          if (!c.refreshing) earliest = std::min(earliest, c.refresh_not_before);
+          ++it;
+          continue;
+        }
+        Clock::TimePoint allowed =
+            std::max(p.not_before, creds_[p.cred]->governor.NextAllowed(p.resource));
         if (allowed > now) {
           earliest = std::min(earliest, allowed);
           ++it;
@@ -236,7 +540,8 @@ class Client::Impl {
     req.headers = base_headers_;
     // The token goes only to the configured API origin, never to a host named by an
     // absolute URL from elsewhere.
-    if (!auth_header_.empty() && OnApiOrigin(p->url)) req.headers.push_back(auth_header_);
+    Credential& c = *creds_[p->cred];
+    if (!c.auth_header.empty() && OnApiOrigin(p->url)) req.headers.push_back(c.auth_header);
     req.connect_timeout = opts_.connect_timeout;
     req.stall_timeout = opts_.stall_timeout;
     req.max_redirects = opts_.max_redirects;
@@ -248,7 +553,7 @@ class Client::Impl {
       req.max_redirects = 0;
       stats_.graphql_requests++;
     } else {
-      p->cached = cache_.Lookup(p->url);
+      p->cached = c.cache.Lookup(p->url);
     }
     if (p->cached) {
       if (p->cached->etag) req.headers.push_back("If-None-Match: " + *p->cached->etag);
@@ -256,7 +561,7 @@ class Client::Impl {
         req.headers.push_back("If-Modified-Since: " + *p->cached->last_modified);
       }
     }
-    governor_.OnSend(p->resource);
+    c.governor.OnSend(p->resource);
     stats_.requests++;
     std::uint64_t id = p->id;
     Pending* raw = p.get();
@@ -277,7 +582,7 @@ class Client::Impl {
   void Handle(std::unique_ptr<Pending> p, http::HttpResult r) {
     if (r.cancelled) {
       // Not an answer: CancelAll asked for it.
-      governor_.OnAbort(p->resource);
+      creds_[p->cred]->governor.OnAbort(p->resource);
       p->cb(Status::Cancelled("request cancelled: " + p->Method() + " " + p->url));
       return;
     }
@@ -307,12 +612,15 @@ class Client::Impl {
       d = DecideGraphql(std::move(d), p->envelope && p->envelope->rate_limited(), attempt, opts_,
                         now);
     }
+    const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
+    Governor& governor = creds_[p->cred]->governor;
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
-      governor_.OnAbort(p->resource);
+      governor.OnAbort(p->resource);
     } else {
       log::Debug("github response url={} status={} final_url={}", p->url, r.status, r.final_url);
       if (d.rate.resource.empty()) d.rate.resource = p->resource;
-      governor_.OnResponse(p->resource, d.rate);
+      governor.OnResponse(p->resource, d.rate);
+      if (r.status < 400) creds_[p->cred]->app_401s = 0;
       if (p->post_body) {
         // An answer at the limit is not charged; any other is, by its own account if asked.
         // A 404 is the server saying it has no GraphQL: there is no bucket to charge.
@@ -326,6 +634,9 @@ class Client::Impl {
         log::Warning("retry-after capped url={} asked_s={} capped_s={}", p->url,
                      d.retry_after->asked_s, kMaxRetryAfterSeconds);
       }
+    }
+    if (opts_.metrics) {
+      Measure(*p, a, d, stats_.points_spent + stats_.graphql_points - points_before);
     }
     switch (d.action) {
       case Decision::Action::kDeliver:
@@ -344,6 +655,40 @@ class Client::Impl {
         GiveUp(std::move(p), d);
         return;
     }
+  }
+
+  void Measure(const Pending& p, const Answer& a, const Decision& d, std::int64_t points) {
+    metrics::Registry& m = *opts_.metrics;
+    const bool answered = a.end == TransferEnd::kCompleted;
+    m.Add("ghharvest_github_requests_total",
+          {{"resource", p.resource}, {"status", answered ? std::to_string(a.status) : "error"}});
+    if (answered && a.status == 304) {
+      m.Add("ghharvest_github_not_modified_total", {{"resource", p.resource}});
+    }
+    if (points > 0) {
+      m.Add("ghharvest_github_points_spent_total",
+            {{"resource", p.resource}, {"credential", creds_[p.cred]->fingerprint}},
+            static_cast<double>(points));
+    }
+    if (std::string fault = FaultKind(a, d); !fault.empty()) {
+      m.Add("ghharvest_github_faults_total", {{"kind", fault}});
+    }
+    const std::string& bucket = d.rate.resource.empty() ? p.resource : d.rate.resource;
+    const Credential& c = *creds_[p.cred];
+    if (std::optional<RateLimit> rl = c.governor.Last(bucket); rl && rl->limit >= 0) {
+      const metrics::Labels labels{{"resource", bucket}, {"credential", c.fingerprint}};
+      m.Set("ghharvest_github_rate_limit_remaining", labels, static_cast<double>(rl->remaining));
+      m.Set("ghharvest_github_rate_limit_limit", labels, static_cast<double>(rl->limit));
+      m.Set("ghharvest_github_rate_limit_reset_timestamp_seconds", labels,
+            static_cast<double>(rl->reset));
+    }
+  }
+
+  void CountRetry(const char* kind) {
+    if (opts_.metrics) opts_.metrics->Add("ghharvest_github_retries_total", {{"kind", kind}});
+  }
+  void CountFailed() {
+    if (opts_.metrics) opts_.metrics->Add("ghharvest_github_requests_failed_total");
   }
 
   // The facts Decide needs. The headers move out of `r`: Deliver reads them from the Answer.
@@ -401,6 +746,7 @@ class Client::Impl {
       store = CacheEntry{resp.etag, resp.last_modified, resp.next_url};
     }
     std::string url = p->url;
+    EtagCache& cache = creds_[p->cred]->cache;
     std::weak_ptr<int> alive = alive_;
     const std::uint64_t cancellations = cancellations_;
     p->cb(std::move(resp));
@@ -408,7 +754,7 @@ class Client::Impl {
     // everything (the caller gave up, e.g. its commit of this page failed on a full disk)
     // may not have stored the page: keep no validator that would answer 304 for it.
     if (store && !alive.expired() && cancellations == cancellations_) {
-      Status s = cache_.Store(url, *store);
+      Status s = cache.Store(url, *store);
       if (!s.ok()) log::Warning("http cache write failed url={} error={}", url, s.ToString());
     }
   }
@@ -487,6 +833,7 @@ class Client::Impl {
   void Retry(std::unique_ptr<Pending> p, const Decision& d, Clock::TimePoint now) {
     p->transient_retries++;
     stats_.retries++;
+    CountRetry("transient");
     log::Warning("request failed, retrying url={} try={} delay_ms={} error=\"{}\"", p->url,
                  p->transient_retries, duration_cast<milliseconds>(d.delay).count(), d.reason);
     p->not_before = now + d.delay;
@@ -505,14 +852,16 @@ class Client::Impl {
                   wait_s);
     }
     stats_.retries++;
+    CountRetry("rate_limit");
     // Limits are per token: hold back the whole resource, not just this request (under the
     // guessed bucket, in case GitHub charged the request to another); it waits in line.
-    governor_.BlockUntil(p->resource, d.until);
+    creds_[p->cred]->governor.BlockUntil(p->resource, d.until);
     queue_.push_front(std::move(p));
   }
 
   void GiveUp(std::unique_ptr<Pending> p, const Decision& d) {
     stats_.failures++;
+    CountFailed();
     Status s;
     if (d.tries > 0) {
       log::Error("request failed, giving up url={} tries={} error=\"{}\"", p->url, d.tries,
@@ -533,11 +882,41 @@ class Client::Impl {
   }
 
   void Unauthorized(std::unique_ptr<Pending> p) {
+    if (Credential& c = *creds_[p->cred]; c.app && !c.revoked && ++c.app_401s <= 2) {
+      // An installation token refused: expired early, or revoked. A new one is fetched
+      // before this goes again; only a fresh token refused as well gives the app up.
+      log::Warning(
+          "GitHub refused the GitHub App's installation token (HTTP 401), fetching "
+          "a new one credential={} url={}",
+          c.fingerprint, p->url);
+      c.auth_header.clear();
+      queue_.push_front(std::move(p));
+      return;
+    }
+    if (creds_.size() > 1) {
+      // One token of a pool revoked or expired: its repositories move to the others (a
+      // stable move: rendezvous ranks the rest as before), the request goes again at once.
+      Credential& c = *creds_[p->cred];
+      std::size_t live = 0;
+      for (const auto& other : creds_) live += other->revoked || other.get() == &c ? 0 : 1;
+      if (!c.revoked) {
+        c.revoked = true;
+        log::Error(
+            "GitHub rejected a token of the pool (HTTP 401), not using it again credential={} "
+            "credentials_left={} url={}",
+            c.fingerprint, live, p->url);
+      }
+      if (live > 0) {
+        queue_.push_front(std::move(p));
+        return;
+      }
+    }
     if (!unauthorized_) {
       log::Error("GitHub answered 401 Unauthorized, stopping all requests url={}", p->url);
     }
     unauthorized_ = true;
     stats_.failures++;
+    CountFailed();
     std::string url = p->url;
     std::weak_ptr<int> alive = alive_;
     p->cb(Status::Unauthorized(fmt::format(
@@ -567,16 +946,14 @@ class Client::Impl {
   asio::io_context& io_;
   const Clock& clock_;
   ClientOptions opts_;
-  EtagCache cache_;
-  Governor governor_;
   asio::steady_timer wake_;
   bool wake_armed_ = false;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> jitter_{0.0, kMaxJitter};
   simdjson::dom::parser parser_;
   std::vector<std::string> base_headers_;
-  std::string auth_header_;
   std::optional<std::string> api_origin_;
+  std::vector<std::unique_ptr<Credential>> creds_;  // never empty
   std::string graphql_url_;
   bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
   std::deque<std::unique_ptr<Pending>> queue_;
@@ -614,5 +991,6 @@ const ClientStats& Client::stats() const { return impl_->stats(); }
 std::optional<RateLimit> Client::rate_limit(const std::string& resource) const {
   return impl_->rate_limit(resource);
 }
+std::vector<CredentialBudget> Client::budgets() const { return impl_->budgets(); }
 
 }  // namespace ghharvest::github

@@ -1344,6 +1344,19 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       row.reset_at = FormatIso8601(Clock::TimePoint(std::chrono::seconds(rl->reset)));
       (void)h_.ingest_.RecordRateLimit(row);
     }
+    // Each credential's own (a token pool's members), by fingerprint.
+    for (const github::CredentialBudget& b : h_.client_.budgets()) {
+      if (b.rate.limit < 0) {
+        (void)h_.ingest_.MarkCredentialRevoked(b.credential);
+        continue;
+      }
+      store::RateLimitRow row;
+      row.resource = b.rate.resource;
+      row.quota = b.rate.limit;
+      row.remaining = b.rate.remaining;
+      row.reset_at = FormatIso8601(Clock::TimePoint(std::chrono::seconds(b.rate.reset)));
+      (void)h_.ingest_.RecordCredentialBudget(b.credential, row, b.revoked);
+    }
   }
 
   // ---- counts ------------------------------------------------------------------------

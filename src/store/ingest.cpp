@@ -717,6 +717,34 @@ Status Ingest::RecordRateLimit(const RateLimitRow& row) {
   return g->Run();
 }
 
+Status Ingest::MarkCredentialRevoked(const std::string& credential) {
+  auto st = db_.Prepare(
+      "UPDATE credential_budgets SET revoked = 1,"
+      " seen_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE credential = ?1");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, credential);
+  return g->Run();
+}
+
+Status Ingest::RecordCredentialBudget(const std::string& credential, const RateLimitRow& row,
+                                      bool revoked) {
+  auto st = db_.Prepare(
+      "INSERT INTO credential_budgets(credential, resource, quota, remaining, reset_at, revoked)"
+      " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(credential, resource) DO UPDATE SET"
+      " quota = excluded.quota, remaining = excluded.remaining, reset_at = excluded.reset_at,"
+      " revoked = excluded.revoked, seen_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, credential)
+      .Bind(2, row.resource)
+      .Bind(3, row.quota)
+      .Bind(4, row.remaining)
+      .Bind(5, row.reset_at)
+      .Bind(6, std::int64_t{revoked ? 1 : 0});
+  return g->Run();
+}
+
 Status Ingest::UpsertWriter(std::string_view login) {
   GHH_STMT(g, kWriter);
   g->Bind(1, login);

@@ -46,6 +46,16 @@ Result<StatusSnapshot> ReadStatusSnapshot(Database& db, int max_errors) {
              out.rate_limits.push_back({r.Text(0), r.Int(1), r.Int(2), r.Text(3), r.Text(4)});
            });
   if (!s.ok()) return s;
+  if (out.schema_version >= 10) {
+    s = Each(db,
+             "SELECT credential, resource, quota, remaining, reset_at, seen_at, revoked"
+             " FROM credential_budgets ORDER BY credential, resource",
+             [&](Statement& r) {
+               out.credentials.push_back(
+                   {r.Text(0), r.Text(1), r.Int(2), r.Int(3), r.Text(4), r.Text(5), r.Int(6) != 0});
+             });
+    if (!s.ok()) return s;
+  }
   s = Each(
       db, "SELECT at, scope, url, message FROM sync_errors ORDER BY id DESC LIMIT ?1",
       [&](Statement& r) {

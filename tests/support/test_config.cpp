@@ -38,6 +38,13 @@ TestConfig& TestConfig::Set(const std::string& table, const std::string& key,
   return SetValue(table, key, Quote(text));
 }
 
+TestConfig& TestConfig::SetList(const std::string& table, const std::string& key,
+                                const std::vector<std::string>& items) {
+  std::string list;
+  for (const auto& i : items) list += (list.empty() ? "" : ", ") + Quote(i);
+  return SetValue(table, key, "[" + list + "]");
+}
+
 TestConfig& TestConfig::Set(const std::string& table, const std::string& key, double number) {
   // Always with a '.' or an exponent, so TOML reads a float even for whole numbers.
   std::string text = fmt::format("{}", number);

@@ -34,6 +34,10 @@ class TestConfig {
     return SetValue(table, key, std::to_string(n));
   }
 
+  // An array of strings.
+  TestConfig& SetList(const std::string& table, const std::string& key,
+                      const std::vector<std::string>& items);
+
   // A [[writers]] entry; without repos the writer's projects are discovered.
   TestConfig& Writer(const std::string& login, const std::vector<std::string>& repos = {});
 

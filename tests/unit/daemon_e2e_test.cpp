@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon_process.hpp"
 #include "fake_server.hpp"
 #include "files.hpp"
 #include "ghharvest/store/database.hpp"
@@ -54,77 +55,13 @@ std::int64_t RealNow() {
       .count();
 }
 
-// `ghharvest run` as a child process, its stderr in a file.
-class Daemon {
- public:
-  Daemon(std::string config, std::string log) : config_(std::move(config)), log_(std::move(log)) {}
-  ~Daemon() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  void Start() {
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) ::dup2(fd, 2);
-      ::setenv("GHH_E2E_TOKEN", "e2e-token", 1);
-      ::unsetenv("NOTIFY_SOCKET");
-      ::execl(GHH_BINARY, GHH_BINARY, "run", "-c", config_.c_str(), "--log-level", "info",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  bool Alive() {
-    if (pid_ <= 0) return false;
-    int status;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exit_status_ = status;
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  void Signal(int sig) { ::kill(pid_, sig); }
-  // Waits up to `limit` for the process to end; its exit code, or -1 (killed by a signal or
-  // still running after the limit).
-  int WaitExit(std::chrono::milliseconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (!Alive()) {
-        return WIFEXITED(exit_status_) ? WEXITSTATUS(exit_status_) : -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-  int CountInLog(const std::string& needle) const {
-    std::string text = ReadFile(log_);
-    int n = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-      ++n;
-    return n;
-  }
-  const std::string& log() const { return log_; }
-
- private:
-  std::string config_, log_;
-  pid_t pid_ = -1;
-  int exit_status_ = 0;
+// `ghharvest run` as a child process, its stderr in a file, with the token the config names.
+struct Daemon : gh::testing::DaemonProcess {
+  Daemon(std::string config, std::string log)
+      : DaemonProcess(std::move(config), std::move(log), {{"GHH_E2E_TOKEN", "e2e-token"}}) {}
 };
 
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::seconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
+using gh::testing::WaitUntil;
 
 class World {
  public:

@@ -11,13 +11,21 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "check_ok.hpp"
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/graphql.hpp"
 #include "ghharvest/http/transport.hpp"
+#include "ghharvest/metrics/registry.hpp"
 #include "github/decide.hpp"
+#include "io_loop.hpp"
+#include "manual_clock.hpp"
 #include "scripted_transport.hpp"
+#include "world/github_app.hpp"
 
 using namespace ghharvest;
 using namespace ghharvest::github;
@@ -759,4 +767,401 @@ TEST_CASE("over a scripted transport the graphql bucket keeps its own reserve, c
   REQUIRE_OK(AskGraphql(rig));  // held until the reset
   REQUIRE(rig.transport->sent.size() == 3);
   CHECK(rig.transport->sent[2].at >= reset);
+}
+
+// The daemon's metrics (ClientOptions::metrics), counted where the client decides: every
+// answer by bucket and status, 304s, points, budgets by credential, retries and faults by kind.
+TEST_CASE("over a scripted transport the client counts requests, points and faults in metrics") {
+  metrics::Registry m;
+  ClientOptions o = Options();
+  o.metrics = &m;
+  const std::int64_t reset_s = NowPlus(seconds(1800));
+  Rig rig(
+      [&](const http::HttpGet& get, int nth) {
+        http::HttpResult r;
+        if (get.url.find("/flaky") != std::string::npos && nth == 0) {
+          r = Reply(503, "down");
+        } else if (get.url.find("/flaky") != std::string::npos && nth == 1) {
+          return TransportError("Connection reset by peer");
+        } else if (get.url.find("/cached") != std::string::npos) {
+          r = Reply(304, "");
+        } else if (get.url.find("/broken") != std::string::npos) {
+          r = Reply(200, "{not json");
+        } else {
+          r = Reply(200, "{}");
+        }
+        r.headers["x-ratelimit-limit"] = "5000";
+        r.headers["x-ratelimit-remaining"] = std::to_string(4990 - nth);
+        r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+        r.headers["x-ratelimit-resource"] = "core";
+        return r;
+      },
+      o);
+  REQUIRE_OK(rig.Fetch("/flaky"));   // 503, reset, then 200
+  REQUIRE_OK(rig.Fetch("/cached"));  // 304
+  const std::string cred = TokenFingerprint(kToken);
+  CHECK(cred.rfind("fnv1a:", 0) == 0);
+  CHECK(cred.size() == 18);
+  CHECK(kToken.find(cred.substr(6)) == std::string::npos);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "503"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "error"}}) ==
+        1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "200"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "304"}}) == 1);
+  CHECK(m.Value("ghharvest_github_not_modified_total", {{"resource", "core"}}) == 1);
+  // The 503 and the 200 cost a point each; the 304 and the reset nothing.
+  CHECK(m.Value("ghharvest_github_points_spent_total",
+                {{"resource", "core"}, {"credential", cred}}) == 2);
+  CHECK(m.Value("ghharvest_github_rate_limit_remaining",
+                {{"resource", "core"}, {"credential", cred}}) == 4987);
+  CHECK(m.Value("ghharvest_github_rate_limit_limit",
+                {{"resource", "core"}, {"credential", cred}}) == 5000);
+  CHECK(m.Value("ghharvest_github_rate_limit_reset_timestamp_seconds",
+                {{"resource", "core"}, {"credential", cred}}) == static_cast<double>(reset_s));
+  CHECK(m.Value("ghharvest_github_retries_total", {{"kind", "transient"}}) == 2);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "server_error"}}) == 1);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "transport"}}) == 1);
+  CHECK_FALSE(m.Value("ghharvest_github_requests_failed_total").has_value());
+
+  // A body that stays broken: retried max_retries times, then given up.
+  auto broken = rig.Fetch("/broken");
+  CHECK_FALSE(broken.ok());
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "body_malformed"}}) == 4);
+  CHECK(m.Value("ghharvest_github_requests_failed_total") == 1);
+  // The token itself is nowhere in the text.
+  CHECK(m.Render().find(kToken) == std::string::npos);
+}
+
+TEST_CASE("over a scripted transport limits and a 401 are faults of their own kind in metrics") {
+  metrics::Registry m;
+  ClientOptions o = Options();
+  o.metrics = &m;
+  const std::int64_t reset_s = NowPlus(seconds(3000));
+  Rig rig(
+      [&](const http::HttpGet&, int nth) {
+        if (nth == 0) {
+          return Reply(429, R"({"message":"You have exceeded a secondary rate limit."})",
+                       {{"retry-after", "5"}});
+        }
+        if (nth == 1) {
+          http::HttpResult r = Reply(403, R"({"message":"API rate limit exceeded"})");
+          r.headers["x-ratelimit-limit"] = "5000";
+          r.headers["x-ratelimit-remaining"] = "0";
+          r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+          r.headers["x-ratelimit-resource"] = "core";
+          return r;
+        }
+        if (nth == 2) return Reply(200, "{}");
+        return Reply(401, R"({"message":"Bad credentials"})");
+      },
+      o);
+  REQUIRE_OK(rig.Fetch("/users/a"));
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "secondary_rate_limit"}}) == 1);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "rate_limit"}}) == 1);
+  CHECK(m.Value("ghharvest_github_retries_total", {{"kind", "rate_limit"}}) == 2);
+  CHECK(rig.Fetch("/users/b").status().code() == Status::Code::kUnauthorized);
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "unauthorized"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_total", {{"resource", "core"}, {"status", "401"}}) == 1);
+  CHECK(m.Value("ghharvest_github_requests_failed_total") == 1);
+}
+
+// ---- A token pool ---------------------------------------------------------------------
+
+namespace {
+
+const std::vector<std::string> kPool = {"ghp_poolTokenAlpha0000000000000000000000",
+                                        "ghp_poolTokenBravo1111111111111111111111",
+                                        "ghp_poolTokenCharlie22222222222222222222"};
+
+ClientOptions PoolOptions(metrics::Registry* m = nullptr) {
+  ClientOptions o = Options();
+  o.tokens = kPool;
+  o.metrics = m;
+  return o;
+}
+
+// The token a sent request carried ("" for none).
+std::string TokenOf(const SentGet& s) {
+  for (const auto& h : s.get.headers) {
+    if (h.rfind("Authorization: Bearer ", 0) == 0) return h.substr(22);
+  }
+  return "";
+}
+
+http::HttpResult WithRate(http::HttpResult r, std::int64_t remaining, std::int64_t reset_s) {
+  r.headers["x-ratelimit-limit"] = "5000";
+  r.headers["x-ratelimit-remaining"] = std::to_string(remaining);
+  r.headers["x-ratelimit-reset"] = std::to_string(reset_s);
+  r.headers["x-ratelimit-resource"] = "core";
+  return r;
+}
+
+// Which token each of 24 repositories is read with, all lists of a repository alike.
+std::map<std::string, std::string> ReadAll(Rig& rig, int from = 0) {
+  std::map<std::string, std::string> by_repo;
+  for (int i = 0; i < 24; ++i) {
+    const std::string repo = "/repos/o/r" + std::to_string(i);
+    for (const char* list : {"/issues?per_page=100", "/pulls?per_page=100", ""}) {
+      std::size_t before = rig.transport->sent.size();
+      REQUIRE_OK(rig.Fetch(repo + list));
+      // The last try is the one that was answered.
+      REQUIRE(rig.transport->sent.size() > before);
+      std::string token = TokenOf(rig.transport->sent.back());
+      auto [it, added] = by_repo.emplace("r" + std::to_string(i), token);
+      CHECK(it->second == token);  // every list of a repository with the same credential
+    }
+  }
+  (void)from;
+  return by_repo;
+}
+
+}  // namespace
+
+TEST_CASE("over a scripted transport a token pool reads each repository with one credential") {
+  metrics::Registry m;
+  const std::int64_t reset_s = NowPlus(seconds(1800));
+  auto script = [&](const http::HttpGet&, int nth) {
+    return WithRate(Reply(200, "[]"), 4000 - nth, reset_s);
+  };
+  Rig rig(script, PoolOptions(&m));
+  auto first = ReadAll(rig);
+  auto again = ReadAll(rig);
+  CHECK(first == again);
+  std::set<std::string> used;
+  for (const auto& [repo, token] : first) used.insert(token);
+  CHECK(used.size() == 3);  // the repositories are spread over the pool
+  // A second client (the next run, a reload) assigns them the same way.
+  Rig next(script, PoolOptions());
+  CHECK(ReadAll(next) == first);
+  // Each credential's budget, by fingerprint, in metrics and budgets().
+  auto budgets = rig.client->budgets();
+  CHECK(budgets.size() == 3);
+  for (const auto& b : budgets) {
+    CHECK(b.rate.resource == "core");
+    CHECK_FALSE(b.revoked);
+    CHECK(m.Value("ghharvest_github_rate_limit_remaining",
+                  {{"resource", "core"}, {"credential", b.credential}})
+              .has_value());
+  }
+  // The pool's sum for `status`.
+  auto sum = rig.client->rate_limit("core");
+  REQUIRE(sum);
+  CHECK(sum->limit == 15000);
+  const std::string text = m.Render();
+  for (const auto& t : kPool) CHECK(text.find(t) == std::string::npos);
+}
+
+TEST_CASE(
+    "over a scripted transport a pool credential answered 401 is dropped and only its "
+    "repositories move") {
+  const std::int64_t reset_s = NowPlus(seconds(1800));
+  auto ok = [&](const http::HttpGet&, int nth) {
+    return WithRate(Reply(200, "[]"), 4000 - nth, reset_s);
+  };
+  Rig baseline(ok, PoolOptions());
+  auto before = ReadAll(baseline);
+
+  metrics::Registry m;
+  Rig rig(
+      [&](const http::HttpGet& get, int nth) {
+        for (const auto& h : get.headers) {
+          if (h == "Authorization: Bearer " + kPool[1]) {
+            return Reply(401, R"({"message":"Bad credentials"})");
+          }
+        }
+        return ok(get, nth);
+      },
+      PoolOptions(&m));
+  auto after = ReadAll(rig);
+  for (const auto& [repo_binding, token] : before) {
+    const std::string repo = repo_binding;  // clang 14 cannot capture a binding (CAPTURE)
+    CAPTURE(repo);
+    CHECK(after[repo] != kPool[1]);
+    if (token != kPool[1]) CHECK(after[repo] == token);  // the others' repositories stay
+  }
+  CHECK(m.Value("ghharvest_github_faults_total", {{"kind", "unauthorized"}}) == 1);
+  CHECK_FALSE(m.Value("ghharvest_github_requests_failed_total").has_value());
+  // Later requests never try the revoked one again.
+  std::size_t sent = rig.transport->sent.size();
+  ReadAll(rig);
+  for (std::size_t i = sent; i < rig.transport->sent.size(); ++i) {
+    CHECK(TokenOf(rig.transport->sent[i]) != kPool[1]);
+  }
+}
+
+TEST_CASE("over a scripted transport a pool whose every credential is answered 401 stops") {
+  Rig rig([](const http::HttpGet&, int) { return Reply(401, R"({"message":"Bad credentials"})"); },
+          PoolOptions());
+  auto r = rig.Fetch("/repos/o/r/issues");
+  CHECK(r.status().code() == Status::Code::kUnauthorized);
+  CHECK(rig.transport->sent.size() == 3);  // one try per credential
+  CHECK(rig.Fetch("/repos/o/other").status().code() == Status::Code::kUnauthorized);
+  CHECK(rig.transport->sent.size() == 3);
+}
+
+TEST_CASE(
+    "over a scripted transport a pool credential at its reserve lends its repositories "
+    "to another until its reset") {
+  const std::int64_t reset_s = NowPlus(seconds(3000));
+  std::string exhausted;
+  Rig rig(
+      [&](const http::HttpGet& get, int nth) {
+        std::string token;
+        for (const auto& h : get.headers) {
+          if (h.rfind("Authorization: Bearer ", 0) == 0) token = h.substr(22);
+        }
+        if (exhausted.empty()) exhausted = token;  // the first credential used runs dry
+        return WithRate(Reply(200, "[]"), token == exhausted ? 0 : 4000 - nth, reset_s);
+      },
+      PoolOptions());
+  REQUIRE_OK(rig.Fetch("/repos/o/r0/issues"));
+  const std::string home = TokenOf(rig.transport->sent[0]);
+  CHECK(home == exhausted);
+  // Its budget is at the reserve for most of an hour: the next request goes elsewhere, at once.
+  REQUIRE_OK(rig.Fetch("/repos/o/r0/issues"));
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(TokenOf(rig.transport->sent[1]) != home);
+  CHECK(rig.transport->sent[1].at - rig.transport->sent[0].at < seconds(60));
+}
+
+// ---- A GitHub App installation ------------------------------------------------------------
+
+namespace {
+
+// A scripted GitHub with an app: the exchange (verified against the key) issues ghs_<n>,
+// valid `lifetime_s` from the rig clock's now; `api` answers everything else given the token.
+struct AppScript {
+  testing::TestRsaKey key = testing::MakeTestRsaKey();
+  int exchanges = 0;
+  int refuse_exchange_status = 0;  // answer the exchange with this instead
+  std::int64_t lifetime_s = 3600;
+  const Clock* clock = nullptr;
+  std::function<http::HttpResult(const std::string& token, int nth)> api =
+      [](const std::string&, int) { return Reply(200, "{}"); };
+
+  std::optional<http::HttpResult> operator()(const http::HttpGet& get, int nth) {
+    std::string auth;
+    for (const auto& h : get.headers) {
+      if (h.rfind("Authorization: Bearer ", 0) == 0) auth = h.substr(22);
+    }
+    if (get.url == kApi + "/app/installations/77/access_tokens") {
+      REQUIRE(get.post_body.has_value());
+      std::string payload;
+      CHECK(testing::VerifyRs256Jwt(auth, key.public_pem, &payload));
+      CHECK(payload.find("\"iss\":\"1234\"") != std::string::npos);
+      ++exchanges;
+      if (refuse_exchange_status) return Reply(refuse_exchange_status, R"({"message":"no"})");
+      const auto now = std::chrono::duration_cast<seconds>(clock->Now().time_since_epoch());
+      return Reply(201, fmt::format(R"({{"token":"ghs_{}","expires_at":"{}"}})", exchanges,
+                                    FormatIso8601(Clock::TimePoint(now + seconds(lifetime_s)))));
+    }
+    return api(auth, nth);
+  }
+};
+
+ClientOptions AppOptions(const AppScript& s) {
+  ClientOptions o = Options();
+  o.token.clear();
+  o.app = AppCredentials{1234, 77, s.key.private_pem};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("over a scripted transport a GitHub App client fetches its installation token first") {
+  auto script = std::make_shared<AppScript>();
+  Rig rig([script](const http::HttpGet& g, int n) { return (*script)(g, n); }, AppOptions(*script));
+  script->clock = &rig.clock;
+  REQUIRE_OK(rig.Fetch("/repos/o/r/issues"));
+  REQUIRE(rig.transport->sent.size() == 2);
+  CHECK(rig.transport->sent[0].get.url == kApi + "/app/installations/77/access_tokens");
+  CHECK(rig.transport->sent[1].Has("Authorization: Bearer ghs_1"));
+  // Good for an hour: the next requests use it without asking again.
+  REQUIRE_OK(rig.Fetch("/repos/o/r/pulls"));
+  CHECK(script->exchanges == 1);
+  CHECK(rig.transport->sent.back().Has("Authorization: Bearer ghs_1"));
+  auto budgets = rig.client->budgets();
+  CHECK(budgets.empty());  // the scripted answers carry no x-ratelimit headers
+}
+
+TEST_CASE("over a scripted transport a GitHub App token is replaced before it expires") {
+  // A clock that stands still, so the moments are exact whatever the machine's load.
+  testing::ManualClock clock("2026-12-01T00:00:00Z");
+  boost::asio::io_context io;
+  auto script = std::make_shared<AppScript>();
+  script->clock = &clock;
+  script->lifetime_s = 3600;  // replaced 5 minutes before it expires
+  auto t = std::make_unique<ScriptedTransport>(
+      io, clock, [script](const http::HttpGet& g, int n) { return (*script)(g, n); });
+  ScriptedTransport* transport = t.get();
+  Client client(io, clock, nullptr, AppOptions(*script), std::move(t));
+  auto fetch = [&](const std::string& path) {
+    std::optional<Result<ApiResponse>> out;
+    client.Get(path, [&](Result<ApiResponse> r) { out.emplace(std::move(r)); });
+    REQUIRE(testing::RunUntil(io, [&] { return out.has_value(); }));
+    return std::move(*out);
+  };
+  REQUIRE_OK(fetch("/users/a"));
+  CHECK(script->exchanges == 1);
+  clock.Advance(seconds(3299));  // 5 minutes and a second before it expires: still good
+  REQUIRE_OK(fetch("/users/b"));
+  CHECK(script->exchanges == 1);
+  CHECK(transport->sent.back().Has("Authorization: Bearer ghs_1"));
+  clock.Advance(seconds(1));  // 5 minutes before: replaced first
+  REQUIRE_OK(fetch("/users/c"));
+  CHECK(script->exchanges == 2);
+  REQUIRE(transport->sent.size() == 5);
+  CHECK(transport->sent[3].get.url == kApi + "/app/installations/77/access_tokens");
+  CHECK(transport->sent[4].Has("Authorization: Bearer ghs_2"));
+}
+
+TEST_CASE("over a scripted transport a GitHub App token refused with 401 is fetched again once") {
+  auto script = std::make_shared<AppScript>();
+  script->api = [](const std::string& token, int) {
+    return token == "ghs_1" ? Reply(401, R"({"message":"Bad credentials"})") : Reply(200, "{}");
+  };
+  Rig rig([script](const http::HttpGet& g, int n) { return (*script)(g, n); }, AppOptions(*script));
+  script->clock = &rig.clock;
+  REQUIRE_OK(rig.Fetch("/users/a"));  // ghs_1 refused, ghs_2 fetched, the request sent again
+  CHECK(script->exchanges == 2);
+  CHECK(rig.transport->sent.back().Has("Authorization: Bearer ghs_2"));
+
+  // Every token refused: given up after a fresh one was refused too.
+  auto refused = std::make_shared<AppScript>();
+  refused->api = [](const std::string&, int) {
+    return Reply(401, R"({"message":"Bad credentials"})");
+  };
+  Rig rig2([refused](const http::HttpGet& g, int n) { return (*refused)(g, n); },
+           AppOptions(*refused));
+  refused->clock = &rig2.clock;
+  CHECK(rig2.Fetch("/users/a").status().code() == Status::Code::kUnauthorized);
+  CHECK(refused->exchanges == 3);
+  CHECK(rig2.Fetch("/users/b").status().code() == Status::Code::kUnauthorized);
+  CHECK(refused->exchanges == 3);
+}
+
+TEST_CASE("over a scripted transport a GitHub App whose exchange is refused fails its requests") {
+  auto script = std::make_shared<AppScript>();
+  script->refuse_exchange_status = 401;
+  Rig rig([script](const http::HttpGet& g, int n) { return (*script)(g, n); }, AppOptions(*script));
+  script->clock = &rig.clock;
+  CHECK(rig.Fetch("/users/a").status().code() == Status::Code::kUnauthorized);
+  CHECK(script->exchanges == 1);
+  CHECK(rig.transport->sent.size() == 1);  // no request went out without a token
+
+  // A server error on the exchange is retried after a backoff; then the request goes out.
+  auto flaky = std::make_shared<AppScript>();
+  flaky->refuse_exchange_status = 502;
+  Rig rig2(
+      [flaky](const http::HttpGet& g, int n) {
+        auto r = (*flaky)(g, n);
+        if (flaky->exchanges == 1) flaky->refuse_exchange_status = 0;
+        return r;
+      },
+      AppOptions(*flaky));
+  flaky->clock = &rig2.clock;
+  REQUIRE_OK(rig2.Fetch("/users/a"));
+  CHECK(flaky->exchanges == 2);
+  CHECK(rig2.transport->sent.back().Has("Authorization: Bearer ghs_2"));
+  CHECK(rig2.transport->sent[1].at - rig2.transport->sent[0].at >= seconds(2));
 }

@@ -37,6 +37,9 @@ class Reporter;
 namespace ghharvest::store {
 class Database;
 }
+namespace ghharvest::metrics {
+class Registry;
+}
 
 namespace ghharvest::app {
 
@@ -48,6 +51,8 @@ struct Parts {
   // Mirror the config's writers into the database. Off only for `status`, which shows the
   // database as the last sync left it.
   bool mirror_writers = true;
+  // The daemon's metrics, handed to the client (github); null: none. Must outlive the App.
+  metrics::Registry* metrics = nullptr;
 };
 
 class App {

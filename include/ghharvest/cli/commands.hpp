@@ -17,7 +17,7 @@ struct CommonOptions {
 };
 
 int CmdCheckConfig(const CommonOptions& common);
-int CmdStatus(const CommonOptions& common);
+int CmdStatus(const CommonOptions& common, bool json = false);
 int CmdRun(const CommonOptions& common);
 int CmdSyncOnce(const CommonOptions& common);
 int CmdScore(const CommonOptions& common);

@@ -17,10 +17,21 @@
 
 namespace ghharvest::config {
 
+// [github.app]: authenticate as a GitHub App installation (docs/configuration.md).
+struct GithubAppConfig {
+  std::int64_t app_id = 0;
+  std::int64_t installation_id = 0;
+  std::string private_key_file;  // absolute after loading
+};
+
 struct GithubConfig {
   std::string api_url = "https://api.github.com";
   std::optional<std::string> token_file;  // absolute after loading
   std::optional<std::string> token_env;
+  // A token pool (config/token.hpp, LoadTokenPool): more tokens beside the one above.
+  std::vector<std::string> token_files;  // absolute after loading
+  std::vector<std::string> token_envs;
+  std::optional<GithubAppConfig> app;
   int concurrency = 4;  // requests in flight at most
   int reserve = 200;    // primary-limit requests kept unused
   std::string accept = "application/vnd.github+json";
@@ -80,6 +91,11 @@ struct BlogsConfig {
   std::int64_t max_feed_bytes = 10 * 1024 * 1024;   // a larger feed is refused
 };
 
+// The Prometheus endpoint of the daemon (docs/operations.md, "Metrics"): off unless set.
+struct MetricsConfig {
+  std::optional<std::string> listen;  // "127.0.0.1:9464"; util/listen_address.hpp
+};
+
 struct WriterConfig {
   std::string login;                    // as written; GitHub compares logins case-insensitively
   std::vector<std::string> repos;       // 'owner/repo'; empty: discovered
@@ -100,6 +116,7 @@ struct Config {
   ScoringConfig scoring;
   HarvestConfig harvest;
   BlogsConfig blogs;
+  MetricsConfig metrics;
   std::vector<WriterConfig> writers;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/util/status.hpp"
@@ -26,6 +27,19 @@ Result<std::string> LoadToken(const GithubConfig& github);
 // For sync and the daemon: the token (its source logged), or "" with a warning when no
 // source has one (unauthenticated, 60 requests per hour); an error for a bad token.
 Result<std::string> LoadTokenOrAnonymous(const GithubConfig& github);
+
+// The token pool: the token LoadTokenWithSource finds (if any), then, in this order, every
+// other `$CREDENTIALS_DIRECTORY/github-token*` file (by name: systemd's LoadCredential= copies,
+// e.g. github-token-2), each of github.token_files and each variable of github.token_envs. A
+// token met twice counts once. A pool entry that is missing, empty, unset or malformed is an
+// error naming it (kInvalidArgument; kIOError when unreadable): an operator who listed it
+// meant it. Empty when there is no token at all (anonymous).
+Result<std::vector<Token>> LoadTokenPool(const GithubConfig& github);
+
+// The GitHub App's private key (PEM): $CREDENTIALS_DIRECTORY/github-app-key when systemd
+// handed it over (LoadCredential=github-app-key:/etc/ghharvest/github-app.pem), else
+// [github.app] private_key_file. kInvalidArgument naming the file when missing or empty.
+Result<Token> LoadAppKey(const GithubAppConfig& app);
 
 // Whether the token in use is systemd's copy ($CREDENTIALS_DIRECTORY, LoadCredential=).
 // systemd copies a credential only when the service starts, so replacing such a token takes a

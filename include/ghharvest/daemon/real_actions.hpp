@@ -8,11 +8,20 @@
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
 
+namespace ghharvest::metrics {
+class Registry;
+}
+
 namespace ghharvest::daemon {
 
 // Fails with kIOError/kCorruption/kTooNew when the database cannot be opened or migrated,
 // kInvalidArgument for an unusable token file or reports folder.
 Result<Actions> MakeRealActions(const config::Config& config, boost::asio::io_context& io,
                                 const Clock& clock);
+
+// MakeRealActions whose parts also report to `metrics` (the client's requests and budgets,
+// pages and items per harvest, scoring runs, the database's facts at each scrape). The
+// registry must outlive every Actions made.
+ActionsFactory RealActionsFactory(metrics::Registry* metrics);
 
 }  // namespace ghharvest::daemon

@@ -24,6 +24,9 @@
 namespace boost::asio {
 class io_context;
 }
+namespace ghharvest::metrics {
+class Registry;
+}
 
 namespace ghharvest::daemon {
 
@@ -90,6 +93,10 @@ struct ServiceOptions {
   std::chrono::seconds score_debounce{5};
   // Harvest scopes concurrently at most this many (the client queues requests anyway).
   int max_concurrent_harvests = 4;
+  // Served on the config's [metrics] listen (off when unset), and given the service's own
+  // facts (start time, reloads). Null: the service keeps a registry of its own. It must
+  // outlive the service; the actions factory is handed the same one to fill.
+  metrics::Registry* metrics = nullptr;
 };
 
 // Exit codes of Run() (sysexits.h, as the CLI uses them).

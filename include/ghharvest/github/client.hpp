@@ -11,7 +11,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "ghharvest/github/app_auth.hpp"
 #include "ghharvest/github/etag_store.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/status.hpp"
@@ -22,6 +24,9 @@ class io_context;
 
 namespace ghharvest::http {
 class Transport;
+}
+namespace ghharvest::metrics {
+class Registry;
 }
 
 namespace ghharvest::github {
@@ -59,6 +64,16 @@ struct ApiResponse {
 struct ClientOptions {
   std::string api_url = "https://api.github.com";
   std::string token;  // may be empty (60 requests/hour)
+  // A token pool: when not empty, these (each non-empty) instead of `token`. Each credential
+  // has its own validators and budget per bucket; a repository is always read with the same
+  // one, moving only while that one is exhausted or after it was revoked (401). See
+  // Client::Get.
+  std::vector<std::string> tokens;
+  // A GitHub App installation (github/app_auth.hpp): one more credential of the pool (or
+  // the only one), whose token the client fetches at POST /app/installations/{id}/
+  // access_tokens before its first request and again 5 minutes before each token expires.
+  // A 401 fetches a new token; the exchange refused (4xx) or a fresh token refused revokes it.
+  std::optional<AppCredentials> app;
   std::string accept = "application/vnd.github+json";
   std::string auth_scheme = "Bearer";
   std::string user_agent = "ghharvest/" GHHARVEST_VERSION;
@@ -80,6 +95,9 @@ struct ClientOptions {
   bool graphql = true;
   // Points of the graphql bucket kept unused, like `reserve` for core.
   int graphql_reserve = 200;
+  // The daemon's metrics (requests by resource and status, points, budgets, retries and
+  // faults by kind; docs/operations.md lists them), or null. It must outlive the client.
+  metrics::Registry* metrics = nullptr;
 };
 
 struct ClientStats {
@@ -91,6 +109,13 @@ struct ClientStats {
   std::int64_t graphql_requests = 0;  // GraphQL POSTs sent, including retries
   // GraphQL points: each answer's data.rateLimit.cost when the query asked for it, else 1.
   std::int64_t graphql_points = 0;
+};
+
+// One credential's budget in one bucket, as its last response said.
+struct CredentialBudget {
+  std::string credential;  // TokenFingerprint
+  RateLimit rate;
+  bool revoked = false;  // answered 401: no longer used
 };
 
 using ResponseCallback = std::function<void(Result<ApiResponse>)>;
@@ -116,10 +141,11 @@ class Client {
   // The callback runs on the io_context thread exactly once (never from inside Get): with an
   // ApiResponse for 2xx, 304, 404/410 and other 4xx; with a failed Status after retries are
   // exhausted or for a redirect loop (kUnavailable, naming the URL but never the token), on
-  // 401 (kUnauthorized: every queued and later request fails too, until the client is
-  // destroyed) or after CancelAll (kCancelled). Callbacks still pending when the client is
-  // destroyed never run. The token is sent only to api_url's scheme://host:port (as libcurl
-  // reads them: default ports explicit, host case ignored, userinfo never the host).
+  // 401 (with a pool: only once every credential was answered 401; before that the request
+  // goes again with the next credential) (kUnauthorized: every queued and later request fails too,
+  // until the client is destroyed) or after CancelAll (kCancelled). Callbacks still pending when
+  // the client is destroyed never run. The token is sent only to api_url's scheme://host:port (as
+  // libcurl reads them: default ports explicit, host case ignored, userinfo never the host).
   // Pagination: ask for per_page=100 in the URL and follow next_url as given. A 2xx whose
   // next link is absolute and off that origin fails (kUnavailable), not retried: the walk is
   // never led to another host.
@@ -151,8 +177,12 @@ class Client {
   // True when nothing is queued or in flight.
   bool Idle() const;
   const ClientStats& stats() const;
-  // The last rate-limit state seen for `resource` (nullopt before any response).
+  // The last rate-limit state seen for `resource` (nullopt before any response). With a pool,
+  // the sum over the credentials not revoked (limit, remaining) and the earliest reset.
   std::optional<RateLimit> rate_limit(const std::string& resource) const;
+  // Each credential's last budget per bucket (core, search, graphql), in pool order; a
+  // credential revoked before any budget was seen has one entry with rate.limit -1.
+  std::vector<CredentialBudget> budgets() const;
 
  private:
   class Impl;
@@ -161,5 +191,8 @@ class Client {
 
 // A hash of the token that keys the ETag cache (never the token itself).
 std::string TokenIdentity(const std::string& token);
+// The short form of TokenIdentity that logs, metrics and `status` name a credential by:
+// "fnv1a:" and 12 hex digits, or "anonymous". Nothing of the token can be read back from it.
+std::string TokenFingerprint(const std::string& token);
 
 }  // namespace ghharvest::github

@@ -149,6 +149,11 @@ class Ingest {
   Status SetNextPoll(std::string_view endpoint, std::string_view scope, const std::string& at);
   // The last budget seen for a resource (table rate_limits).
   Status RecordRateLimit(const RateLimitRow& row);
+  // One credential's budget (a token pool's member, by fingerprint): credential_budgets.
+  Status RecordCredentialBudget(const std::string& credential, const RateLimitRow& row,
+                                bool revoked);
+  // Every budget row of `credential` marked revoked (GitHub answered it 401).
+  Status MarkCredentialRevoked(const std::string& credential);
 
   // The writers table mirrors the config; login compares case-insensitively.
   Status UpsertWriter(std::string_view login);

@@ -37,6 +37,13 @@ struct StatusSnapshot {
     std::string reset_at, seen_at;
   };
   std::vector<RateLimit> rate_limits;  // the last budget seen per resource, by resource
+  struct Credential {
+    std::string credential, resource;  // fingerprint, bucket
+    std::int64_t quota = 0, remaining = 0;
+    std::string reset_at, seen_at;
+    bool revoked = false;
+  };
+  std::vector<Credential> credentials;  // each credential's budget (schema 10), by fingerprint
   struct Error {
     std::string at;
     std::optional<std::string> scope, url;

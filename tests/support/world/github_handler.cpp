@@ -374,7 +374,10 @@ struct GitHubHandler::State {
     std::int64_t used = 0;
     std::int64_t window_start = -1;
   };
+  // Per token and resource, as GitHub keeps them: "<token>\n<resource>" ("" anonymous).
   std::map<std::string, Bucket> buckets;
+  std::set<std::string> revoked;  // tokens answered 401 from now on (Revoke)
+  std::unique_ptr<FakeApp> app;
   std::shared_ptr<GraphqlEndpoint> graphql;
 
   std::int64_t Now() const {
@@ -386,8 +389,8 @@ struct GitHubHandler::State {
   std::int64_t Limit(const std::string& resource) const {
     return resource == "search" ? options.search_limit : options.core_limit;
   }
-  Bucket& Get(const std::string& resource) {
-    auto& b = buckets[resource];
+  Bucket& Get(const std::string& who, const std::string& resource) {
+    auto& b = buckets[who + "\n" + resource];
     std::int64_t now = Now();
     std::int64_t window =
         (resource == "search" ? options.search_window : options.core_window).count();
@@ -397,8 +400,8 @@ struct GitHubHandler::State {
     }
     return b;
   }
-  void RateHeaders(const std::string& resource, HttpResponse* out) {
-    auto& b = Get(resource);
+  void RateHeaders(const std::string& who, const std::string& resource, HttpResponse* out) {
+    auto& b = Get(who, resource);
     std::int64_t window =
         (resource == "search" ? options.search_window : options.core_window).count();
     std::int64_t limit = Limit(resource);
@@ -415,13 +418,13 @@ struct GitHubHandler::State {
                   const std::vector<std::string>& rest, std::string* route);
   Reply Search(const HttpRequest& req, const Ctx& ctx);
   Reply Events(const HttpRequest& req, const Ctx& ctx, const WorldUser& user);
-  Reply RateLimitBody();
+  Reply RateLimitBody(const std::string& who);
 };
 
-Reply GitHubHandler::State::RateLimitBody() {
+Reply GitHubHandler::State::RateLimitBody(const std::string& who) {
   std::string res;
   for (const char* name : {"core", "search"}) {
-    auto& b = Get(name);
+    auto& b = Get(who, name);
     std::int64_t window =
         (std::string(name) == "search" ? options.search_window : options.core_window).count();
     std::int64_t limit = Limit(name);
@@ -429,7 +432,7 @@ Reply GitHubHandler::State::RateLimitBody() {
                        res.empty() ? "" : ",", Q(name), limit, b.used,
                        std::max<std::int64_t>(0, limit - b.used), b.window_start + window);
   }
-  auto& core = Get("core");
+  auto& core = Get(who, "core");
   std::int64_t limit = Limit("core");
   return {200,
           fmt::format("{{\"resources\":{{{}}},\"rate\":{{\"limit\":{},\"used\":{},"
@@ -935,7 +938,13 @@ GitHubHandler::GitHubHandler(std::shared_ptr<World> world, std::function<std::st
   state_->base_url = std::move(base_url);
   state_->options = std::move(options);
   state_->graphql = std::make_shared<GraphqlEndpoint>(state_->options.graphql);
+  if (state_->options.app) {
+    State* raw = state_.get();
+    state_->app = std::make_unique<FakeApp>(*state_->options.app, [raw] { return raw->Now(); });
+  }
 }
+
+FakeApp* GitHubHandler::app() const { return state_->app.get(); }
 
 GraphqlEndpoint& GitHubHandler::graphql() const { return *state_->graphql; }
 
@@ -949,9 +958,49 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   std::string resource = req.path.rfind("/search/", 0) == 0 ? "search" : "core";
   bool free = req.path == "/rate_limit";
 
-  if (!s.options.token.empty()) {
+  // A GitHub App's token exchange: the JWT is its credential, not a token.
+  if (s.app && req.method == "POST" && req.path.rfind("/app/installations/", 0) == 0 &&
+      req.path.size() > 34 && req.path.substr(req.path.size() - 14) == "/access_tokens") {
+    const std::string id = req.path.substr(19, req.path.size() - 19 - 14);
+    auto [status, body] = s.app->Exchange(std::atoll(id.c_str()), req.header("authorization"));
+    {
+      std::lock_guard lock(s.mu);
+      s.counters.requests++;
+      if (status == 401) s.counters.unauthorized++;
+    }
+    out.status = status;
+    out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+    out.body = body;
+    return out;
+  }
+  // The token presented ("" without one): budgets and ETags are per token, as on GitHub.
+  std::string who;
+  {
     std::string auth = req.header("authorization");
-    if (auth != "Bearer " + s.options.token && auth != "token " + s.options.token) {
+    for (const char* scheme : {"Bearer ", "token "}) {
+      if (auth.rfind(scheme, 0) == 0) who = auth.substr(std::string_view(scheme).size());
+    }
+  }
+  bool accepted = s.options.token.empty() && s.options.tokens.empty();
+  if (!who.empty() &&
+      (who == s.options.token || std::find(s.options.tokens.begin(), s.options.tokens.end(), who) !=
+                                     s.options.tokens.end())) {
+    accepted = true;
+  }
+  if (!accepted && !who.empty() && s.app) {
+    // An installation token: its budget and ETags are the installation's, across tokens.
+    bool expired = false;
+    if (auto principal = s.app->Principal(who, &expired)) {
+      accepted = true;
+      who = *principal;
+    }
+  }
+  {
+    std::lock_guard lock(s.mu);
+    if (s.revoked.count(who)) accepted = false;
+  }
+  if (!accepted) {
+    {
       std::lock_guard lock(s.mu);
       s.counters.requests++;
       s.counters.unauthorized++;
@@ -966,7 +1015,7 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   {
     std::lock_guard lock(s.mu);
     s.counters.requests++;
-    if (!free && s.Get(resource).used >= s.Limit(resource)) {
+    if (!free && s.Get(who, resource).used >= s.Limit(resource)) {
       s.counters.rate_limited++;
       out.status = 403;
       out.body = Error(403, fmt::format("API rate limit exceeded for {} resource. (But here's "
@@ -974,7 +1023,7 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
                                         resource))
                      .body;
       out.headers.emplace_back("content-type", "application/json; charset=utf-8");
-      s.RateHeaders(resource, &out);
+      s.RateHeaders(who, resource, &out);
       return out;
     }
   }
@@ -984,7 +1033,7 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   if (free) {
     route = "/rate_limit";
     std::lock_guard lock(s.mu);
-    reply = s.RateLimitBody();
+    reply = s.RateLimitBody(who);
   } else {
     reply = s.world->Read([&](const WorldModel& m) {
       Ctx ctx{m, base, base + "/html"};
@@ -997,8 +1046,12 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   for (auto& h : reply.headers) out.headers.push_back(std::move(h));
   std::string etag;
   if (reply.status == 200) {
-    etag = fmt::format("\"{:016x}{:016x}\"", Fnv1a64(reply.body),
-                       Fnv1a64(reply.body, 0x84222325cbf29ce4ULL));
+    // GitHub's ETags vary with the Authorization header: another token's validator is no
+    // match, so a client that switches tokens pays a 200.
+    const std::uint64_t seed = who.empty() ? kFnv1a64OffsetBasis : Fnv1a64(who);
+    etag = fmt::format(
+        "\"{:016x}{:016x}\"", Fnv1a64(reply.body, seed),
+        Fnv1a64(reply.body, who.empty() ? 0x84222325cbf29ce4ULL : 0x84222325cbf29ce4ULL ^ seed));
     out.headers.emplace_back("etag", etag);
     out.headers.emplace_back("cache-control", "private, max-age=60, s-maxage=60");
     out.headers.emplace_back("vary", "Accept, Authorization, Cookie, X-GitHub-OTP");
@@ -1032,8 +1085,9 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
   } else {
     out.body = std::move(reply.body);
     if (!free) {
-      s.Get(resource).used++;
+      s.Get(who, resource).used++;
       c.points[resource]++;
+      c.points_by_token[who]++;
     }
     if (out.status == 200) {
       c.ok++;
@@ -1046,8 +1100,13 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
       c.other++;
     }
   }
-  if (!free) s.RateHeaders(resource, &out);
+  if (!free) s.RateHeaders(who, resource, &out);
   return out;
+}
+
+void GitHubHandler::Revoke(const std::string& token) {
+  std::lock_guard lock(state_->mu);
+  state_->revoked.insert(token);
 }
 
 ApiCounters GitHubHandler::counters() const {

@@ -14,9 +14,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "fake_server.hpp"
+#include "world/github_app.hpp"
 #include "world/graphql_handler.hpp"
 #include "world/world.hpp"
 
@@ -37,21 +40,28 @@ struct GitHubHandlerOptions {
   // When set, a request whose Authorization is not "Bearer <token>" or "token <token>" gets
   // 401 Bad credentials (no points, counted in `unauthorized`).
   std::string token;
+  // More tokens accepted beside `token` (a client's token pool); each has its own budget per
+  // resource and its own ETags, as on GitHub.
+  std::vector<std::string> tokens;
+  // A GitHub App whose installation tokens are accepted too (world/github_app.hpp); their
+  // budget and ETags are the installation's.
+  std::optional<FakeAppOptions> app;
   // POST /graphql (world/graphql_handler.hpp): its own bucket, cost formula and switches.
   GraphqlEndpointOptions graphql;
 };
 
 struct ApiCounters {
-  std::int64_t requests = 0;                   // every request the handler saw
-  std::int64_t conditional = 0;                // of which carried If-None-Match
-  std::int64_t ok = 0;                         // 200
-  std::int64_t not_modified = 0;               // 304
-  std::int64_t redirects = 0;                  // 301
-  std::int64_t not_found = 0;                  // 404
-  std::int64_t rate_limited = 0;               // 403 because a bucket was empty
-  std::int64_t unauthorized = 0;               // 401
-  std::int64_t other = 0;                      // anything else (422, ...)
-  std::map<std::string, std::int64_t> points;  // per resource ("core", "search")
+  std::int64_t requests = 0;                            // every request the handler saw
+  std::int64_t conditional = 0;                         // of which carried If-None-Match
+  std::int64_t ok = 0;                                  // 200
+  std::int64_t not_modified = 0;                        // 304
+  std::int64_t redirects = 0;                           // 301
+  std::int64_t not_found = 0;                           // 404
+  std::int64_t rate_limited = 0;                        // 403 because a bucket was empty
+  std::int64_t unauthorized = 0;                        // 401
+  std::int64_t other = 0;                               // anything else (422, ...)
+  std::map<std::string, std::int64_t> points;           // per resource ("core", "search")
+  std::map<std::string, std::int64_t> points_by_token;  // REST points per token ("" anonymous)
   // Per route template, e.g. "/repos/{o}/{r}/issues", "/search/issues".
   std::map<std::string, std::int64_t> per_route, per_route_ok, per_route_304;
   std::int64_t primary_points() const;  // all points of every resource
@@ -69,6 +79,10 @@ class GitHubHandler {
   ApiCounters counters() const;
   void ResetCounters();
   void ResetRateLimits();  // full buckets again
+  // From now on `token` is answered 401 Bad credentials (revoked, or expired).
+  void Revoke(const std::string& token);
+  // The GitHub App side (null without options.app): exchanges made and refused.
+  FakeApp* app() const;
   std::shared_ptr<World> world() const;
   // The GraphQL endpoint (shared by copies): its counters and switches.
   GraphqlEndpoint& graphql() const;
