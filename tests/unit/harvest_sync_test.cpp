@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cstdio>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <set>
@@ -199,41 +200,54 @@ int WaitExit(pid_t pid) {
 
 }  // namespace
 
+namespace {
+
+// Milliseconds one whole `sync --once` of a fresh harness like `o` takes (its exit code must
+// be one of `ok_codes`), so that kills can be spread over a sync.
+long TimeOneSync(const HarvestHarnessOptions& o,
+                 const std::function<std::string(const HarvestHarness&)>& write_config,
+                 std::initializer_list<int> ok_codes) {
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    HarvestHarness probe(o);
+    int code = WaitExit(SpawnSync(write_config(probe)));
+    CHECK(std::find(ok_codes.begin(), ok_codes.end(), code) != ok_codes.end());
+  }
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+}
+
+// kill -9 of `sync --once` at random moments within half a sync (`full_ms`) until 20 of them
+// landed mid-sync (100 runs at most); the world changes every few runs so that later runs have
+// work to be interrupted in (an idle sync is short). Returns how many were killed mid-sync.
+int KillSyncs(HarvestHarness& h, const std::string& config, long full_ms, unsigned seed) {
+  std::mt19937 rng(seed);
+  int killed = 0, runs = 0;
+  std::uniform_int_distribution<long> when(1, std::max<long>(full_ms / 2, 40));
+  while (killed < 20 && runs < 100) {
+    if (runs % 4 == 3) h.world().Advance();
+    pid_t pid = SpawnSync(config);
+    std::this_thread::sleep_for(std::chrono::milliseconds(when(rng)));
+    ::kill(pid, SIGKILL);
+    killed += WaitExit(pid) == 128 + SIGKILL;
+    ++runs;
+  }
+  MESSAGE("runs killed mid-sync: " << killed << " of " << runs);
+  return killed;
+}
+
+}  // namespace
+
 TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact counts") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 6000;
   HarvestHarness h(o);
   std::string config = WriteSyncConfig(h);
-
-  // How long a whole sync takes here, to spread the kills over it.
-  auto t0 = std::chrono::steady_clock::now();
-  {
-    HarvestHarness probe(o);
-    std::string probe_config = WriteSyncConfig(probe);
-    REQUIRE(WaitExit(SpawnSync(probe_config)) == 0);
-  }
-  auto full =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+  const long full = TimeOneSync(o, WriteSyncConfig, {0});
   MESSAGE("one full sync of the binary: " << full << " ms");
-
-  // Kills at random moments until 20 of them landed mid-sync; the world changes every few
-  // runs so that later runs have work to be interrupted in (an idle sync is short).
-  std::mt19937 rng(12345);
-  int killed = 0, runs = 0;
-  std::uniform_int_distribution<long> when(1, std::max<long>(full / 2, 40));
-  while (killed < 20 && runs < 100) {
-    if (runs % 4 == 3) h.world().Advance();
-    pid_t pid = SpawnSync(config);
-    std::this_thread::sleep_for(std::chrono::milliseconds(when(rng)));
-    ::kill(pid, SIGKILL);
-    int code = WaitExit(pid);
-    killed += code == 128 + SIGKILL;
-    ++runs;
-  }
-  MESSAGE("runs killed mid-sync: " << killed << " of " << runs);
-  CHECK(killed >= 20);
+  CHECK(KillSyncs(h, config, full, 12345) >= 20);
   // The killed runs did store work (the final run resumes rather than starts over).
   auto stored = h.db().QueryInt("SELECT count(*) FROM commits");
   REQUIRE_OK(stored);
@@ -253,35 +267,13 @@ TEST_CASE("30 percent faults on REST and GraphQL and 20 kill -9s of sync --once:
   o.fault_rate = 0.3;  // every route, /graphql too
   HarvestHarness h(o);
   // The client's own retries (max_retries 5) get past the faults, as in production.
-  std::string config =
-      h.BinaryConfig("GHH_HARVEST_TEST_TOKEN").Write(h.dir() + "/ghharvest-faults.toml");
-
-  auto t0 = std::chrono::steady_clock::now();
-  {
-    HarvestHarness probe(o);
-    std::string probe_config =
-        probe.BinaryConfig("GHH_HARVEST_TEST_TOKEN").Write(probe.dir() + "/probe.toml");
-    int code = WaitExit(SpawnSync(probe_config));
-    CHECK((code == 0 || code == 75));
-  }
-  auto full =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+  auto write_config = [](const HarvestHarness& x) {
+    return x.BinaryConfig("GHH_HARVEST_TEST_TOKEN").Write(x.dir() + "/ghharvest-faults.toml");
+  };
+  std::string config = write_config(h);
+  const long full = TimeOneSync(o, write_config, {0, 75});
   MESSAGE("one full sync under 30 % faults: " << full << " ms");
-
-  std::mt19937 rng(4242);
-  int killed = 0, runs = 0;
-  std::uniform_int_distribution<long> when(1, std::max<long>(full / 2, 40));
-  while (killed < 20 && runs < 100) {
-    if (runs % 4 == 3) h.world().Advance();
-    pid_t pid = SpawnSync(config);
-    std::this_thread::sleep_for(std::chrono::milliseconds(when(rng)));
-    ::kill(pid, SIGKILL);
-    killed += WaitExit(pid) == 128 + SIGKILL;
-    ++runs;
-  }
-  MESSAGE("runs killed mid-sync: " << killed << " of " << runs);
-  CHECK(killed >= 20);
+  CHECK(KillSyncs(h, config, full, 4242) >= 20);
   // Still under faults: a list whose every retry faulted (0.3^6 a request) is retried by the
   // next run, as the daemon's next cycle would; exit 75 says so.
   int code = -1, finals = 0;
