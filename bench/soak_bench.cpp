@@ -176,7 +176,9 @@ int main(int argc, char** argv) {
                   // GraphQL answers that carry errors beside data.
                   "--graphql-partial-rate", "0.05",
                   // Three feeds per writer, 30 % of their answers faulted too.
-                  "--blog-feeds", "--blog-fault-rate", "0.3"};
+                  "--blog-feeds", "--blog-fault-rate", "0.3",
+                  // As often as GitHub: the config's 1m would be every 54 ms at x1120.
+                  "--blog-poll-interval", kPollInterval};
   b::Fakehub hub(d, w);
   // Reactions on old items leave updated_at alone, as on GitHub: only revalidating every
   // list page (the harvester's ETag sweep) sees them, and deletions only show as ids missing

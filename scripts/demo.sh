@@ -74,6 +74,9 @@ else
   limit=75
 fi
 
+# Prometheus metrics on any free loopback port (the daemon logs which one).
+printf '\n[metrics]\nlisten = "127.0.0.1:0"\n' >>"$out/ghharvest.toml"
+
 say "The config ($out/ghharvest.toml)"
 grep -v '^#' "$out/ghharvest.toml" | sed -n '1,30p'
 
@@ -84,6 +87,22 @@ daemon=$!
 pids+=("$daemon")
 wait_for_scores "$cycle_scores" "$limit" || true
 grep -E 'ghharvest started|harvest finished|run [0-9]+:|failed|error' "$out/daemon.log" | sed -n '1,25p'
+
+metrics_at=$(grep -o 'metrics endpoint listening address=[^ ]*' "$out/daemon.log" | head -1 | cut -d= -f2)
+if [[ -n $metrics_at ]]; then
+  say "Prometheus metrics of the running daemon (http://$metrics_at/metrics, a few series)"
+  python3 - "$metrics_at" <<'PY' || true
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://{sys.argv[1]}/metrics", timeout=5).read().decode()
+keep = ("ghharvest_github_requests_total", "ghharvest_github_not_modified_total",
+        "ghharvest_github_points_spent_total", "ghharvest_github_rate_limit_remaining",
+        "ghharvest_harvest_items_total", "ghharvest_scoring_runs_total",
+        "ghharvest_database_size_bytes")
+shown = [l for l in text.splitlines() if l.startswith(keep)]
+print("\n".join(shown[:14]))
+print(f"({len([l for l in text.splitlines() if l and not l.startswith('#')])} samples in all)")
+PY
+fi
 
 say "SIGTERM, as systemctl stop sends it"
 stop_t=$SECONDS

@@ -60,6 +60,7 @@ struct Options {
   bool blog_feeds = false;  // config with each writer's three feeds, truth with their posts
   std::string token_env;    // when set, only this variable's token is accepted (else 401)
   std::string poll_interval = "1m", score_interval = "5m";
+  std::string blog_poll_interval = "1m";  // [blogs] poll_interval (1m at least)
 };
 
 [[noreturn]] void Usage(const std::string& error) {
@@ -73,7 +74,7 @@ struct Options {
                "         [--token-env VAR] [--rename-on-advance K] [--delete-on-advance K]\n"
                "         [--time-quantum SECONDS] [--fault-mix classic|all] [--blog-feeds]\n"
                "         [--no-graphql] [--graphql-limit N] [--graphql-partial-rate X]\n"
-               "         [--advance-all-ages] [--blog-fault-rate X]\n";
+               "         [--advance-all-ages] [--blog-fault-rate X] [--blog-poll-interval DUR]\n";
   std::exit(error.empty() ? 0 : 64);
 }
 
@@ -162,6 +163,8 @@ Options Parse(int argc, char** argv) {
       o.discovery = true;
     else if (a == "--blog-feeds")
       o.blog_feeds = true;
+    else if (a == "--blog-poll-interval")
+      o.blog_poll_interval = value();
     else if (a == "--poll-interval")
       o.poll_interval = value();
     else if (a == "--score-interval")
@@ -240,8 +243,9 @@ std::string ConfigToml(const Options& o, const World& world, const BlogFeeds& bl
       "poll_interval = \"{}\"\n"
       "score_interval = \"{}\"\n",
       o.spec.seed, base, o.poll_interval, o.score_interval);
-  // Feeds are polled as often as GitHub (1m unless told otherwise).
-  if (o.blog_feeds) out += fmt::format("\n[blogs]\npoll_interval = \"{}\"\n", o.poll_interval);
+  if (o.blog_feeds) {
+    out += fmt::format("\n[blogs]\npoll_interval = \"{}\"\n", o.blog_poll_interval);
+  }
   for (const auto& [login, repos] : world.WriterProjects()) {
     out += fmt::format("\n[[writers]]\nlogin = \"{}\"\n", login);
     if (o.blog_feeds) {
