@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "feeds/html_links.hpp"
 #include "feeds/text.hpp"
 #include "ghharvest/feeds/parse.hpp"
 
@@ -48,83 +49,15 @@ std::string Take(xmlChar* s) {
   return out;
 }
 
+using internal::AddLink;
 using internal::ContainsGithub;
+using internal::HtmlLinks;
+using internal::MayBeGithub;
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
-}
-
-void AddLink(const std::string& base, std::string_view href, std::vector<std::string>* out) {
-  if (auto u = ResolveUrl(base, href)) out->push_back(std::move(*u));
-}
-
-// Which links are worth resolving: those that can name a GitHub repository. An absolute link
-// must say "github"; a relative one resolves onto the base's host, so the base must.
-bool MayBeGithub(std::string_view href, const std::string& base) {
-  return ContainsGithub(href) ||
-         (ContainsGithub(base) && href.find("://") == std::string_view::npos);
-}
-
-// The HTML parser's SAX callbacks, for one fragment at a time on this thread: only element
-// starts are of interest, no tree is built.
-struct HtmlLinkState {
-  const std::string* base = nullptr;
-  std::vector<std::string>* out = nullptr;
-};
-thread_local HtmlLinkState* html_state = nullptr;
-
-void OnHtmlStart(void*, const xmlChar* name, const xmlChar** attrs) {
-  if (html_state == nullptr || attrs == nullptr || name == nullptr) return;
-  if (xmlStrcasecmp(name, BAD_CAST "a") != 0 && xmlStrcasecmp(name, BAD_CAST "area") != 0) {
-    return;
-  }
-  for (const xmlChar** a = attrs; a[0] != nullptr; a += 2) {
-    if (xmlStrcasecmp(a[0], BAD_CAST "href") == 0 && a[1] != nullptr) {
-      const std::string_view href = View(a[1]);
-      if (MayBeGithub(href, *html_state->base)) AddLink(*html_state->base, href, html_state->out);
-    }
-  }
-}
-
-// The links of an HTML fragment, read by libxml2's HTML parser (the forgiving one, entities
-// and all) through SAX. Only fragments that can link to GitHub are parsed: a GitHub link has
-// "github" in it, or in the base a relative one resolves against.
-void HtmlLinks(std::string_view html, const std::string& base, std::vector<std::string>* out) {
-  if (html.empty() || (!ContainsGithub(html) && !ContainsGithub(base))) return;
-  // One parser context per thread, reused: a context is a few allocations (input and node
-  // stacks, a dictionary) that cost as much as parsing a short post.
-  struct CtxtDeleter {
-    void operator()(htmlParserCtxt* c) const { htmlFreeParserCtxt(c); }
-  };
-  thread_local std::unique_ptr<htmlParserCtxt, CtxtDeleter> reused;
-  if (!reused) {
-    reused.reset(htmlNewParserCtxt());
-    if (!reused) return;
-    // Keep the handler's error callbacks (silenced by the options), drop what builds a tree.
-    xmlSAXHandler* sax = reused->sax;
-    sax->startDocument = nullptr;
-    sax->endDocument = nullptr;
-    sax->startElement = &OnHtmlStart;
-    sax->endElement = nullptr;
-    sax->characters = nullptr;
-    sax->ignorableWhitespace = nullptr;
-    sax->cdataBlock = nullptr;
-    sax->comment = nullptr;
-    sax->processingInstruction = nullptr;
-    sax->internalSubset = nullptr;
-    sax->reference = nullptr;
-  }
-  htmlParserCtxtPtr ctxt = reused.get();
-  HtmlLinkState state{&base, out};
-  html_state = &state;
-  htmlDocPtr doc =
-      htmlCtxtReadMemory(ctxt, html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-                         HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                             HTML_PARSE_RECOVER | HTML_PARSE_NOIMPLIED);
-  html_state = nullptr;
-  if (doc) xmlFreeDoc(doc);
 }
 
 // The text of an HTML fragment (an Atom title of type html).
@@ -312,13 +245,20 @@ class XmlFeedReader {
     return ret;
   }
 
+  // The text buffer of the field being read, emptied: one buffer for the whole feed rather
+  // than an allocation the size of a post for each.
+  std::string& Scratch() {
+    text_.clear();
+    return text_;
+  }
+
   void SetDate(const std::string& text, std::optional<Clock::TimePoint>* out) {
     Clock::TimePoint t;
     if (ParseFeedDate(Trim(text), &t)) *out = t;
   }
 
   int RssField(std::string_view ns, std::string_view name) {
-    std::string text;
+    std::string& text = Scratch();
     int ret;
     if (ns.empty()) {
       if (name == "title") {
@@ -373,7 +313,7 @@ class XmlFeedReader {
 
   int AtomField(std::string_view ns, std::string_view name) {
     if (ns != kAtomNs) return xmlTextReaderNext(r());
-    std::string text;
+    std::string& text = Scratch();
     int ret;
     if (name == "id") {
       ret = ReadText(&text);
@@ -438,6 +378,7 @@ class XmlFeedReader {
   FeedEntry cur_;
   std::string guid_link_;
   std::string entry_base_;
+  std::string text_;
 };
 
 // JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), 1.0 accepted too.
