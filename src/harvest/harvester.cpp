@@ -23,6 +23,7 @@
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
+#include "harvest/page_fetch.hpp"
 #include "harvest/plan.hpp"
 #include "harvest/reviews_graphql.hpp"
 #include "harvest/reviews_walk.hpp"
@@ -42,19 +43,6 @@ constexpr int kMaxSearchPages = 10;
 
 // Cycles constructed and not yet destroyed (Harvester::LiveCycles).
 std::atomic<std::int64_t> g_live_cycles{0};
-
-struct Project {
-  std::int64_t id = 0;
-  std::string full_name;
-};
-
-struct Writer {
-  std::string config_login;  // as the config spells it (key of writers / watches)
-  std::string login;         // as GitHub spells it, once known; else the config's
-  bool discover = false;     // no repos in the config
-  bool gone = false;         // /users/LOGIN said 404
-  bool resolved = false;     // GitHub's spelling known from an earlier sync
-};
 
 // One list of a repository walked page by page (commits, issues, issue or review comments).
 struct ListWalk {
@@ -112,7 +100,8 @@ class Harvester::Impl {
         client_(client),
         config_(config),
         ingest_(db),
-        pages_(db) {}
+        pages_(db),
+        env_{io, clock, db, client, config, ingest_, pages_} {}
 
   ~Impl() {
     *alive_ = false;
@@ -146,6 +135,7 @@ class Harvester::Impl {
   const config::Config& config_;
   store::Ingest ingest_;
   store::ListPages pages_;
+  CycleEnv env_;  // what each cycle works with (page_fetch.hpp)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<Job> queue_;
   std::shared_ptr<Cycle> cycle_;
@@ -155,16 +145,14 @@ class Harvester::Impl {
 
 // One sync: phases run one after the other, each a set of concurrent request chains.
 // `pending_` counts callbacks still to come; when it reaches zero the next phase starts.
-class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
+class Harvester::Impl::Cycle : public CycleCore {
  public:
-  Cycle(Impl& h, Job job) : h_(h), alive_(h.alive_), job_(std::move(job)) {
+  Cycle(Impl& h, Job job) : CycleCore(h.env_, h.alive_), impl_(h), job_(std::move(job)) {
     rule_.overlap_seconds = h.config_.harvest.overlap.count();
     rule_.refresh_reactions_days = h.config_.harvest.refresh_reactions_days;
     ++g_live_cycles;
   }
-  ~Cycle() { --g_live_cycles; }
-  Cycle(const Cycle&) = delete;
-  Cycle& operator=(const Cycle&) = delete;
+  ~Cycle() override { --g_live_cycles; }
 
   void Start() {
     client_start_ = h_.client_.stats();
@@ -202,16 +190,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
              });
   }
 
-  // Stops the cycle with `status` (first one wins); requests in flight come back cancelled.
-  void Abort(const Status& status) {
-    if (fatal_.ok()) {
-      fatal_ = status;
-      if (status.code() != Status::Code::kNotFound) h_.client_.CancelAll();
-    }
-    if (pending_ == 0 && !finished_) Finish();
-  }
-
  private:
+  // The walks' callbacks hold the cycle alive as the Cycle it is.
+  std::shared_ptr<Cycle> Self() { return std::static_pointer_cast<Cycle>(shared_from_this()); }
+
+  void ScopeDone() override { RecordProgress(false); }
+
   // ---- phases ------------------------------------------------------------------------
 
   void RunPhase(const std::function<void()>& launch, std::function<void()> next) {
@@ -220,17 +204,6 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     ++pending_;  // held while launching, so a synchronous callback cannot end the phase
     launch();
     Release();
-  }
-
-  void Release() {
-    if (--pending_ > 0) return;
-    if (!fatal_.ok()) return Finish();
-    if (auto next = std::move(next_); next) {
-      next_ = nullptr;
-      next();
-    } else {
-      Finish();
-    }
   }
 
   // Resolves each writer's GitHub id and spelling; discovers projects where none are listed.
@@ -285,8 +258,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     const auto fresh_for = h_.config_.schedule.poll_interval / 2;
     for (const auto& [id, project] : projects_) {
       if (job_.writer) {
-        auto it = h_.crawled_at_.find(id);
-        if (it != h_.crawled_at_.end() && lists_started_at_ - it->second < fresh_for) {
+        auto it = impl_.crawled_at_.find(id);
+        if (it != impl_.crawled_at_.end() && lists_started_at_ - it->second < fresh_for) {
           ++stats_.projects_fresh;
           continue;
         }
@@ -304,7 +277,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     RecordProgress(true);
   }
 
-  void Finish() {
+  void Finish() override {
     if (finished_) return;
     finished_ = true;
     next_ = nullptr;  // a stopped cycle runs no further phase
@@ -316,7 +289,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       }
     }
     if (fatal_.ok() && stats_.scopes_failed == 0) {
-      for (std::int64_t id : crawled_) h_.crawled_at_[id] = lists_started_at_;
+      for (std::int64_t id : crawled_) impl_.crawled_at_[id] = lists_started_at_;
     }
     RecordRateLimits();
     if (progress_recorded_) {
@@ -344,7 +317,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         stats_.items_upserted, stats_.scopes_failed, stats_.counts_changed);
     auto done = std::move(job_.done);
     auto stats = std::move(stats_);
-    Impl& h = h_;
+    Impl& h = impl_;
     auto alive = alive_;
     boost::asio::post(h.io_, [&h, alive, done = std::move(done), status, stats]() mutable {
       if (!*alive) return;  // the Harvester is gone: nobody to tell
@@ -352,100 +325,6 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       if (done) done(status, std::move(stats));
       if (*alive && !h.cycle_) h.StartNext();
     });
-  }
-
-  // ---- requests ----------------------------------------------------------------------
-
-  using OnOk = std::function<void(ApiResponse&)>;
-  using OnFail = std::function<void()>;
-
-  // One GET through the client. `on_ok` gets every ApiResponse (200, 304, 404/410, 4xx);
-  // `on_fail` runs when the client gave up (the error is recorded first) or the cycle stopped.
-  void Fetch(const std::string& endpoint, const std::string& scope, const std::string& url,
-             OnOk on_ok, OnFail on_fail) {
-    if (!fatal_.ok()) {
-      if (on_fail) on_fail();
-      return;
-    }
-    ++pending_;
-    Hold(scope);
-    auto self = shared_from_this();
-    h_.client_.Get(url, [self, endpoint, scope, url, on_ok = std::move(on_ok),
-                         on_fail = std::move(on_fail)](Result<ApiResponse> r) mutable {
-      if (!*self->alive_) return;
-      self->OnResponse(endpoint, scope, url, r, on_ok, on_fail);
-      self->Drop(scope);
-      self->Release();
-    });
-  }
-
-  void OnResponse(const std::string& endpoint, const std::string& scope, const std::string& url,
-                  Result<ApiResponse>& r, OnOk& on_ok, OnFail& on_fail) {
-    auto& es = stats_.per_endpoint[endpoint];
-    if (!r.ok()) {
-      const Status& st = r.status();
-      if (st.code() == Status::Code::kUnauthorized) {
-        Abort(Status::Unauthorized(
-            "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
-            "the sync stopped (" +
-            st.message() + ")"));
-      } else if (st.code() != Status::Code::kCancelled) {
-        ++es.failures;
-        ++stats_.failures;
-        RecordError(scope, url, st.ToString());
-      }
-      if (on_fail) on_fail();
-      return;
-    }
-    ++es.requests;
-    ++stats_.requests;
-    if (r->kind == Kind::kNotModified) {
-      ++es.not_modified;
-      ++stats_.not_modified;
-    }
-    if (!fatal_.ok()) {
-      if (on_fail) on_fail();
-      return;
-    }
-    on_ok(*r);
-  }
-
-  // A 2xx whose rows were not stored must not be answered by a 304 next time. The client
-  // writes validators after the callback returns, so forgetting is posted behind it (and a
-  // request posted after this one goes out unconditionally).
-  void PostForget(const std::string& url) {
-    ++pending_;
-    auto self = shared_from_this();
-    boost::asio::post(h_.io_, [self, url]() {
-      if (!*self->alive_) return;
-      (void)self->h_.client_.Forget(url);
-      self->Release();
-    });
-  }
-
-  // Runs `f` on a later turn of the io_context (after a posted Forget), within the phase;
-  // `scope`'s work is not done while it waits.
-  void Later(std::function<void()> f, const std::string& scope = {}) {
-    ++pending_;
-    Hold(scope);
-    auto self = shared_from_this();
-    boost::asio::post(h_.io_, [self, f = std::move(f), scope]() {
-      if (!*self->alive_) return;
-      if (self->fatal_.ok()) f();
-      self->Drop(scope);
-      self->Release();
-    });
-  }
-
-  // Work in flight per scope: a repository of the lists phase is done when none is left. A
-  // request's callback chains the next one before its own is dropped, so a walk in progress
-  // never reads as done.
-  void Hold(const std::string& scope) { ++open_[scope]; }
-  void Drop(const std::string& scope) {
-    if (auto it = open_.find(scope); it != open_.end() && --it->second <= 0) {
-      open_.erase(it);
-      if (list_scopes_.count(scope)) RecordProgress(false);
-    }
   }
 
   // Where the cycle is, for `ghharvest status` of a running daemon (progress.hpp): at each
@@ -496,60 +375,12 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
  private:
-  // A body that did not parse as its endpoint's records: the scope is given up for this
-  // cycle, like a request the client gave up on. Bad bodies are retried in one place, the
-  // client: only it can tell a body damaged on the way (cut, not JSON, empty) from a whole
-  // one, and it retries those with backoff within github.max_retries, never keeping their
-  // validators. What reaches here is whole JSON of the wrong shape, the server's answer, which
-  // asking again at once would only repeat. The client stored its validators, so they are
-  // forgotten: the next cycle asks unconditionally.
-  void BadBody(const ApiResponse& r, const std::string& endpoint, const std::string& scope,
-               const std::string& url, const Status& why, OnFail on_fail) {
-    log::Warning("unparsable response url={} error=\"{}\"", url, why.ToString());
-    if (r.etag || r.last_modified) PostForget(url);
-    ++stats_.per_endpoint[endpoint].failures;
-    ++stats_.failures;
-    RecordError(scope, url, why.ToString());
-    if (on_fail) on_fail();
-  }
-
-  void RecordError(const std::string& scope, const std::string& url, const std::string& msg) {
-    log::Warning("sync error scope={} url={} error=\"{}\"", scope, url, msg);
-    if (auto s = h_.ingest_.RecordError(scope, url, msg, h_.clock_.Now()); !s.ok()) Abort(s);
-  }
-
-  // Runs `body` in one transaction; a failure stops the cycle (the database is unwell).
-  bool InTransaction(const std::function<Status()>& body) {
-    // The counts before the sync's first write, taken lazily: an all-304 sync stores
-    // nothing and so never pays for evaluating the counts view.
-    if (!counts_before_) {
-      auto digest = CountsDigest();
-      if (!digest.ok()) {
-        Abort(digest.status());
-        return false;
-      }
-      counts_before_ = std::move(*digest);
-    }
-    store::Transaction tx(h_.db_);
-    if (!tx.status().ok()) {
-      Abort(tx.status());
-      return false;
-    }
-    Status s = body();
-    if (s.ok()) s = tx.Commit();
-    if (!s.ok()) {
-      Abort(s);
-      return false;
-    }
-    return true;
-  }
-
   // ---- writers and discovery ---------------------------------------------------------
 
   void FetchUser(std::size_t i, int attempt) {
     const std::string login = writers_[i].config_login;
     const std::string url = UserPath(login);
-    auto self = shared_from_this();
+    auto self = Self();
     Fetch(
         "users", login, url,
         [self, i, url, attempt](ApiResponse& r) {
@@ -620,7 +451,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
   void DiscoverPages(const std::string& source, std::size_t i, const std::string& url, int page) {
-    auto self = shared_from_this();
+    auto self = Self();
     const std::string login = writers_[i].config_login;
     Fetch(
         source, login, url,
@@ -714,7 +545,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   void FetchRepo(const std::string& name, const std::vector<store::WatchRow>& rows, int attempt) {
     const std::string url = RepoPath(name);
-    auto self = shared_from_this();
+    auto self = Self();
     Fetch(
         "repos", name, url,
         [self, rows, url, name, attempt](ApiResponse& r) {
@@ -829,51 +660,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     FetchListPage(w, ListPath(w->kind, w->project.full_name, w->w_start));
   }
 
-  // What became of one page.
-  enum class Outcome {
-    kStored,     // a 200 whose rows (and watermark or page end) are committed
-    kUnchanged,  // a 304: the stored rows are the answer
-    kGone,       // 404/410, or `empty_status` (e.g. 409 on an empty repository's commits)
-    kFailed,     // recorded in sync_errors: a 4xx, a body of the wrong shape, a request given up
-  };
-  using StorePage = std::function<Status(ApiResponse&)>;
-  using Then = std::function<void(Outcome, ApiResponse*)>;
-
-  // One page through the skeleton the lists share: the GET (the client retries and backs off),
-  // failures recorded with the scope, a 200 handed to `store` (kCorruption from it: a whole
-  // body of the wrong shape, see BadBody; any other error stopped the cycle, and `then` is not
-  // called), and one outcome for `then` (the response, or nullptr when none came back).
-  void FetchPage(const std::string& endpoint, const std::string& scope, const std::string& url,
-                 int empty_status, StorePage store, Then then) {
-    auto self = shared_from_this();
-    Fetch(
-        endpoint, scope, url,
-        [self, endpoint, scope, url, empty_status, store = std::move(store), then](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-              return then(Outcome::kGone, &r);
-            case Kind::kClientError:
-              if (empty_status != 0 && r.status == empty_status) return then(Outcome::kGone, &r);
-              self->RecordError(scope, url, fmt::format("HTTP {}", r.status));
-              return then(Outcome::kFailed, &r);
-            case Kind::kNotModified:
-              return then(Outcome::kUnchanged, &r);
-            case Kind::kOk:
-              break;
-          }
-          Status s = store(r);
-          if (s.code() == Status::Code::kCorruption) {
-            self->BadBody(r, endpoint, scope, url, s, nullptr);
-            return then(Outcome::kFailed, &r);
-          }
-          if (!s.ok()) return;  // the cycle was aborted
-          then(Outcome::kStored, &r);
-        },
-        [then] { then(Outcome::kFailed, nullptr); });
-  }
-
   void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
-    auto self = shared_from_this();
+    auto self = Self();
     // 409: a repository with no commits at all; nothing to read.
     const int empty_status = w->kind == ListKind::kCommits ? 409 : 0;
     FetchPage(
@@ -1068,8 +856,6 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     return ok;
   }
 
-  std::string NowIso() const { return FormatIso8601(h_.clock_.Now()); }
-
   static std::string SweepEndpoint(ListKind kind) {
     return std::string("sweep_") + ListEndpoint(kind);
   }
@@ -1146,7 +932,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
   void FetchPullsPage(const std::shared_ptr<PullsWalk>& pw, const std::string& url, int tries) {
-    auto self = shared_from_this();
+    auto self = Self();
     Fetch(
         "pulls", pw->scope, url,
         [self, pw, url, tries](ApiResponse& r) {
@@ -1212,7 +998,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     std::sort(pw->numbers.begin(), pw->numbers.end());
     pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
     ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers};
-    auto self = shared_from_this();
+    auto self = Self();
     WalkHooks hooks;
     hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
                          const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {
@@ -1277,7 +1063,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     ++pending_;
     const std::string scope = owner + "/" + name;
     Hold(scope);
-    auto self = shared_from_this();
+    auto self = Self();
     github::FetchRepositoryReviews(
         h_.client_, owner, name, std::move(options),
         [self, scope, done = std::move(done)](github::ReviewsFetch f) {
@@ -1363,28 +1149,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   Result<std::string> CountsDigest() { return h_.ingest_.CountsDigest(); }
 
-  Impl& h_;
-  std::shared_ptr<bool> alive_;
+  Impl& impl_;
   Job job_;
-  WatermarkRule rule_;
-  HarvestStats stats_;
-  Status fatal_;
-  int pending_ = 0;
-  bool finished_ = false;
-  std::function<void()> next_;
   github::ClientStats client_start_;
-  std::optional<std::string> counts_before_;
   Clock::TimePoint lists_started_at_;
   Clock::TimePoint started_at_;
   SyncProgress::Phase phase_ = SyncProgress::Phase::kWriters;
-  std::set<std::string> list_scopes_;  // RepoScope of each repository the lists phase reads
-  std::map<std::string, int> open_;    // requests and posted retries in flight, by scope
-  bool progress_recorded_ = false;     // the store has this cycle's progress row
+  bool progress_recorded_ = false;  // the store has this cycle's progress row
   Clock::TimePoint progress_at_;
   std::vector<std::int64_t> crawled_;  // projects whose lists this sync read
-  std::vector<Writer> writers_;
-  std::vector<bool> in_job_;
-  std::map<std::int64_t, Project> projects_;
 
   friend class Harvester::Impl;
 };
