@@ -23,6 +23,7 @@
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
+#include "harvest/list_walk.hpp"
 #include "harvest/page_fetch.hpp"
 #include "harvest/plan.hpp"
 #include "harvest/reviews_graphql.hpp"
@@ -34,8 +35,6 @@ namespace {
 using github::ApiResponse;
 using Kind = github::ApiResponse::Kind;
 
-// Fixpoint passes of one list (see EndPass).
-constexpr int kMaxPasses = 3;
 // Events API: at most 300 events, 100 per page.
 constexpr int kMaxEventPages = 3;
 // Search: at most 1,000 results per query, 100 per page.
@@ -43,38 +42,6 @@ constexpr int kMaxSearchPages = 10;
 
 // Cycles constructed and not yet destroyed (Harvester::LiveCycles).
 std::atomic<std::int64_t> g_live_cycles{0};
-
-// One list of a repository walked page by page (commits, issues, issue or review comments).
-struct ListWalk {
-  ListKind kind;
-  Project project;
-  std::string scope;
-  std::optional<std::string> w_start;  // `since` of the current pass
-  std::optional<std::string> w_cur;    // the watermark as stored
-  std::optional<std::string> newest;   // newest timestamp seen in this pass
-  int pass = 0;
-  int pages = 0;
-  bool multi = false;  // the pass had more than one page
-  // Creation-ordered lists: where the previous page of this walk ended (list_pages).
-  bool prev_known = false;
-  std::optional<std::int64_t> prev_last;
-  // Under harvest.revalidate_pages_per_list: the blocks of pages this cycle reads.
-  std::vector<Block> blocks;
-  std::size_t block = 0;
-  std::string page2;            // page 2's URL as GitHub gave it (page 1's rel="next")
-  std::int64_t next_sweep = 0;  // stored when the walk completes
-};
-
-store::ItemTable TableOf(ListKind kind) {
-  switch (kind) {
-    case ListKind::kIssueComments:
-      return store::ItemTable::kIssueComments;
-    case ListKind::kReviewComments:
-      return store::ItemTable::kReviewComments;
-    default:
-      return store::ItemTable::kIssues;
-  }
-}
 
 // The pulls list (updated_at desc, down to the watermark) and the reviews of what changed.
 struct PullsWalk {
@@ -268,10 +235,10 @@ class Harvester::Impl::Cycle : public CycleCore {
       list_scopes_.insert(RepoScope(project.full_name));
       // One crawl of the repository serves every watched writer in it: its lists carry
       // everyone's items, and the counts view picks the watched writers' rows.
-      StartList(ListKind::kCommits, project);
-      StartList(ListKind::kIssues, project);
-      StartList(ListKind::kIssueComments, project);
-      StartList(ListKind::kReviewComments, project);
+      for (ListKind kind : {ListKind::kCommits, ListKind::kIssues, ListKind::kIssueComments,
+                            ListKind::kReviewComments}) {
+        StartList(shared_from_this(), kind, project);
+      }
       StartPulls(project);
     }
     RecordProgress(true);
@@ -624,296 +591,6 @@ class Harvester::Impl::Cycle : public CycleCore {
   }
 
   void AddProject(const Project& p) { projects_.emplace(p.id, p); }
-
-  // ---- lists -------------------------------------------------------------------------
-
-  void StartList(ListKind kind, const Project& project) {
-    auto w = std::make_shared<ListWalk>();
-    w->kind = kind;
-    w->project = project;
-    w->scope = RepoScope(project.full_name);
-    auto wm = h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
-    if (!wm.ok()) return Abort(wm.status());
-    if (*wm) w->w_cur = (*wm)->watermark;
-    if (int budget = h_.config_.harvest.revalidate_pages_per_list;
-        InCreationOrder(kind) && budget > 0) {
-      auto known = h_.pages_.PageCount(ListEndpoint(kind), w->scope);
-      if (!known.ok()) return Abort(known.status());
-      auto sw = h_.ingest_.GetWatermark(SweepEndpoint(kind), w->scope);
-      if (!sw.ok()) return Abort(sw.status());
-      std::int64_t sweep = 0;
-      if (*sw && (*sw)->cursor) sweep = std::atoll((*sw)->cursor->c_str());
-      auto plan = PlanRevalidation(*known, budget, sweep);
-      w->blocks = std::move(plan.blocks);
-      w->next_sweep = plan.next_sweep;
-    }
-    BeginPass(w);
-  }
-
-  void BeginPass(const std::shared_ptr<ListWalk>& w) {
-    w->w_start = w->w_cur;
-    w->pages = 0;
-    w->multi = false;
-    w->newest.reset();
-    w->prev_known = false;
-    w->prev_last.reset();
-    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->w_start));
-  }
-
-  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
-    auto self = Self();
-    // 409: a repository with no commits at all; nothing to read.
-    const int empty_status = w->kind == ListKind::kCommits ? 409 : 0;
-    FetchPage(
-        ListEndpoint(w->kind), w->scope, url, empty_status,
-        [self, w](ApiResponse& r) {
-          ++w->pages;
-          if (r.next_url) w->multi = true;
-          Status s = self->StoreListPage(w, r);
-          if (!s.ok()) --w->pages;
-          return s;
-        },
-        [self, w, url](Outcome outcome, ApiResponse* r) {
-          switch (outcome) {
-            case Outcome::kStored:
-              return self->NextPage(w, r->next_url);
-            case Outcome::kUnchanged:
-              ++w->pages;
-              if (r->next_url) w->multi = true;
-              if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r->next_url)) return;
-              return self->NextPage(w, r->next_url);
-            case Outcome::kGone:
-              if (r->status == 409) return self->EndPass(w);
-              ++self->stats_.scopes_failed;
-              self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
-              return;
-            case Outcome::kFailed:
-              ++self->stats_.scopes_failed;
-              return;
-          }
-        });
-  }
-
-  // Parses and stores one page with, for lists read oldest-first, the watermark it earns.
-  Status StoreListPage(const std::shared_ptr<ListWalk>& w, ApiResponse& r) {
-    const std::string endpoint = ListEndpoint(w->kind);
-    std::optional<std::string> page_newest;
-    std::size_t n = 0;
-    std::vector<model::CommitRecord> commits;
-    std::vector<model::IssueRecord> issues;
-    std::vector<model::CommentRecord> comments;
-    switch (w->kind) {
-      case ListKind::kCommits: {
-        auto v = github::ParseCommitList(r.body);
-        if (!v.ok()) return v.status();
-        commits = std::move(*v);
-        for (const auto& c : commits) page_newest = LaterOf(page_newest, c.committed_at);
-        n = commits.size();
-        break;
-      }
-      case ListKind::kIssues: {
-        auto v = github::ParseIssueList(r.body);
-        if (!v.ok()) return v.status();
-        issues = std::move(*v);
-        for (const auto& i : issues) page_newest = LaterOf(page_newest, i.updated_at);
-        n = issues.size();
-        break;
-      }
-      case ListKind::kIssueComments:
-      case ListKind::kReviewComments: {
-        auto v = w->kind == ListKind::kIssueComments ? github::ParseIssueCommentList(r.body)
-                                                     : github::ParseReviewCommentList(r.body);
-        if (!v.ok()) return v.status();
-        comments = std::move(*v);
-        for (const auto& c : comments) page_newest = LaterOf(page_newest, c.updated_at);
-        n = comments.size();
-        break;
-      }
-    }
-    if (page_newest && page_newest->empty()) page_newest.reset();
-    // Only commits carry a watermark (their list is newest first, see EndPass); the lists
-    // read in creation order revalidate every page instead.
-    std::optional<std::string> w_next = w->w_cur;
-    std::vector<std::int64_t> ids;
-    if (w->kind == ListKind::kIssues) {
-      for (const auto& i : issues) ids.push_back(i.id);
-    } else {
-      for (const auto& c : comments) ids.push_back(c.id);
-    }
-    const bool last_page = !r.next_url;
-    const auto page_no = static_cast<std::int64_t>(w->pages);
-    Stretch stretch;
-    if (InCreationOrder(w->kind)) {
-      stretch = PageStretch(page_no, w->prev_known, w->prev_last, ids, last_page);
-    }
-    std::optional<std::int64_t> page_last;
-    for (auto id : ids) page_last = page_last ? std::max(*page_last, id) : id;
-    Status s;
-    std::int64_t buried = 0;
-    InTransaction([&]() -> Status {
-      auto& in = h_.ingest_;
-      std::int64_t repo = w->project.id;
-      switch (w->kind) {
-        case ListKind::kCommits:
-          s = in.UpsertCommits(repo, commits);
-          break;
-        case ListKind::kIssues:
-          s = in.UpsertIssues(repo, issues);
-          break;
-        case ListKind::kIssueComments:
-          s = in.UpsertIssueComments(repo, comments);
-          break;
-        case ListKind::kReviewComments:
-          s = in.UpsertReviewComments(repo, comments);
-          break;
-      }
-      if (!s.ok()) return s;
-      if (InCreationOrder(w->kind) && ids.empty() && page_no > 1 && !w->prev_known) {
-        // A page asked for by number past the end (the list got shorter since): where it
-        // ends is not known from here. Forgetting this page and those after it makes the next
-        // cycle's newest pages start earlier, where the list really ends.
-        return s = h_.pages_.DropAfter(endpoint, w->scope, page_no - 1);
-      }
-      if (InCreationOrder(w->kind)) {
-        // What GitHub no longer lists in the stretch this page speaks for was deleted.
-        if (stretch.check) {
-          auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), repo, stretch.lower, stretch.upper,
-                                              ids, NowIso());
-          if (!n.ok()) return s = n.status();
-          buried = *n;
-        }
-        s = h_.pages_.Set(endpoint, w->scope, page_no, store::PageEnd{page_last}, NowIso());
-        if (s.ok() && last_page) s = h_.pages_.DropAfter(endpoint, w->scope, page_no);
-        return s;
-      }
-      if (w_next != w->w_cur) s = in.SetWatermark(endpoint, w->scope, w_next, std::nullopt);
-      return s;
-    });
-    if (!fatal_.ok()) return fatal_;
-    w->w_cur = w_next;
-    w->prev_known = true;
-    if (page_last) w->prev_last = page_last;
-    if (buried > 0) {
-      stats_.items_deleted += buried;
-      log::Info("items gone from GitHub, tombstoned list={} scope={} page={} count={}", endpoint,
-                w->scope, page_no, buried);
-    }
-    if (!InCreationOrder(w->kind)) w->newest = LaterOf(w->newest, page_newest);
-    auto& es = stats_.per_endpoint[endpoint];
-    ++es.pages;
-    es.items += static_cast<std::int64_t>(n);
-    ++stats_.pages;
-    stats_.items_upserted += static_cast<std::int64_t>(n);
-    return Status::Ok();
-  }
-
-  // A 304 on a creation-ordered list: the page holds what it held, so it ends where it ended
-  // (list_pages). When it is the last page, whatever the store holds after it is gone from
-  // GitHub (the list got shorter). False when the cycle stopped.
-  bool UnchangedPage(const std::shared_ptr<ListWalk>& w, bool last_page) {
-    const std::string endpoint = ListEndpoint(w->kind);
-    const auto page_no = static_cast<std::int64_t>(w->pages);
-    auto end = h_.pages_.Get(endpoint, w->scope, page_no);
-    if (!end.ok()) {
-      Abort(end.status());
-      return false;
-    }
-    if (!*end) {
-      // Never recorded (a database from before list_pages): the next page cannot know where
-      // it starts, and nothing after it can be judged gone.
-      w->prev_known = false;
-      return true;
-    }
-    if ((*end)->last_id) {
-      w->prev_known = true;
-      w->prev_last = (*end)->last_id;
-    } else if (page_no == 1) {
-      w->prev_known = true;  // an empty list: everything the store holds is gone
-      w->prev_last.reset();
-    } else if (!w->prev_known) {
-      return true;  // an empty page after a gap: where the list ends is not known here
-    }
-    if (!last_page) return true;
-    auto any = h_.pages_.AnyAfter(TableOf(w->kind), w->project.id, w->prev_last);
-    if (!any.ok()) {
-      Abort(any.status());
-      return false;
-    }
-    if (!*any) return true;
-    std::int64_t buried = 0;
-    bool ok = InTransaction([&]() -> Status {
-      auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), w->project.id, w->prev_last,
-                                          std::nullopt, {}, NowIso());
-      if (!n.ok()) return n.status();
-      buried = *n;
-      return h_.pages_.DropAfter(endpoint, w->scope, page_no);
-    });
-    if (ok && buried > 0) {
-      stats_.items_deleted += buried;
-      log::Info("items gone from GitHub, tombstoned list={} scope={} after page={} count={}",
-                endpoint, w->scope, page_no, buried);
-    }
-    return ok;
-  }
-
-  static std::string SweepEndpoint(ListKind kind) {
-    return std::string("sweep_") + ListEndpoint(kind);
-  }
-
-  // After a page: the next one by rel="next", or under a revalidation budget the first page
-  // of the next block (a page read after a gap does not know where its predecessor ended).
-  void NextPage(const std::shared_ptr<ListWalk>& w, const std::optional<std::string>& next) {
-    if (w->pages == 1 && next) w->page2 = *next;
-    if (!w->blocks.empty() && w->block < w->blocks.size()) {
-      const Block& b = w->blocks[w->block];
-      if (b.last && w->pages >= *b.last) {
-        if (!next) return EndPass(w);  // the list ended before the block did
-        if (++w->block >= w->blocks.size()) return EndPass(w);
-        const std::int64_t first = w->blocks[w->block].first;
-        auto url = PageUrl(w->page2, first);
-        if (!url) {
-          w->blocks.clear();  // links of an unknown shape: read on by rel="next"
-          return FetchListPage(w, *next);
-        }
-        w->pages = static_cast<int>(first - 1);
-        w->prev_known = false;
-        w->prev_last.reset();
-        return FetchListPage(w, *url);
-      }
-    }
-    if (next) return FetchListPage(w, *next);
-    EndPass(w);
-  }
-
-  // End of one pass over a list. Commits come newest first, so their watermark can only move
-  // once the whole pass is stored. When the watermark moved, the list is read once more
-  // from it: that short pass (usually one page, the overlap) leaves the validators of the
-  // very URL the next cycle will ask for, so an unchanged world answers it with a 304.
-  void EndPass(const std::shared_ptr<ListWalk>& w) {
-    if (!w->blocks.empty() && w->next_sweep > 0) {
-      // The walk completed: the sweep moves on (a failed walk repeats its window).
-      if (auto s = h_.ingest_.SetWatermark(SweepEndpoint(w->kind), w->scope, std::nullopt,
-                                           std::to_string(w->next_sweep));
-          !s.ok()) {
-        return Abort(s);
-      }
-      w->next_sweep = 0;
-    }
-    if (w->kind == ListKind::kCommits && w->multi && w->newest) {
-      auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, rule_));
-      if (next != w->w_cur) {
-        if (auto s = h_.ingest_.SetWatermark(ListEndpoint(w->kind), w->scope, next, std::nullopt);
-            !s.ok()) {
-          return Abort(s);
-        }
-        w->w_cur = next;
-      }
-    }
-    if (w->w_cur != w->w_start && w->pass + 1 < kMaxPasses) {
-      ++w->pass;
-      BeginPass(w);
-    }
-  }
 
   // Pull requests changed since the watermark (newest first), then their reviews. The
   // watermark moves only when every review list was stored; until then sync_state.walking is
