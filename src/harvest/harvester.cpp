@@ -26,8 +26,7 @@
 #include "harvest/list_walk.hpp"
 #include "harvest/page_fetch.hpp"
 #include "harvest/plan.hpp"
-#include "harvest/reviews_graphql.hpp"
-#include "harvest/reviews_walk.hpp"
+#include "harvest/pulls_walk.hpp"
 
 namespace ghharvest::harvest {
 namespace {
@@ -42,18 +41,6 @@ constexpr int kMaxSearchPages = 10;
 
 // Cycles constructed and not yet destroyed (Harvester::LiveCycles).
 std::atomic<std::int64_t> g_live_cycles{0};
-
-// The pulls list (updated_at desc, down to the watermark) and the reviews of what changed.
-struct PullsWalk {
-  Project project;
-  std::string scope;
-  std::optional<std::string> w_start;
-  std::optional<std::string> newest;
-  std::vector<std::int64_t> numbers;
-  bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
-  bool marked = false;     // sync_state.walking is set
-  bool failed = false;
-};
 
 }  // namespace
 
@@ -239,7 +226,7 @@ class Harvester::Impl::Cycle : public CycleCore {
                             ListKind::kReviewComments}) {
         StartList(shared_from_this(), kind, project);
       }
-      StartPulls(project);
+      StartPulls(shared_from_this(), project);
     }
     RecordProgress(true);
   }
@@ -591,208 +578,6 @@ class Harvester::Impl::Cycle : public CycleCore {
   }
 
   void AddProject(const Project& p) { projects_.emplace(p.id, p); }
-
-  // Pull requests changed since the watermark (newest first), then their reviews. The
-  // watermark moves only when every review list was stored; until then sync_state.walking is
-  // set and the next cycle refuses 304s on the pulls list, which would hide PRs.
-  void StartPulls(const Project& project) {
-    auto pw = std::make_shared<PullsWalk>();
-    pw->project = project;
-    pw->scope = RepoScope(project.full_name);
-    auto wm = h_.ingest_.GetWatermark("pulls", pw->scope);
-    if (!wm.ok()) return Abort(wm.status());
-    if (*wm) {
-      pw->w_start = (*wm)->watermark;
-      pw->need_body = pw->marked = (*wm)->walking;
-    }
-    FetchPullsPage(pw, PullsPath(project.full_name), 0);
-  }
-
-  void FetchPullsPage(const std::shared_ptr<PullsWalk>& pw, const std::string& url, int tries) {
-    auto self = Self();
-    Fetch(
-        "pulls", pw->scope, url,
-        [self, pw, url, tries](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-            case Kind::kClientError:
-              ++self->stats_.scopes_failed;
-              self->RecordError(pw->scope, url, fmt::format("HTTP {}", r.status));
-              return;
-            case Kind::kNotModified:
-              if (pw->need_body && tries < 2) {
-                // A 304 here would hide PRs whose reviews were never read: ask again.
-                self->PostForget(url);
-                self->Later([self, pw, url, tries] { self->FetchPullsPage(pw, url, tries + 1); },
-                            pw->scope);
-                return;
-              }
-              // Newest first: an unchanged page means nothing after it changed either.
-              return self->LaunchReviews(pw);
-            case Kind::kOk:
-              break;
-          }
-          auto items = github::ParseIssueList(r.body);
-          if (!items.ok()) {
-            self->BadBody(r, "pulls", pw->scope, url, items.status(),
-                          [self] { ++self->stats_.scopes_failed; });
-            return;
-          }
-          if (!pw->marked) {
-            if (auto s = self->h_.ingest_.MarkWalking("pulls", pw->scope, pw->w_start); !s.ok()) {
-              return self->Abort(s);
-            }
-            pw->marked = true;
-          }
-          ++self->stats_.per_endpoint["pulls"].pages;
-          ++self->stats_.pages;
-          // merged_at from the pulls list, for servers whose issues list does not carry it.
-          bool any_merged = false;
-          for (const auto& pr : *items) any_merged = any_merged || pr.merged_at.has_value();
-          if (any_merged && !self->InTransaction([&]() -> Status {
-                return self->h_.ingest_.RecordPullsMerged(pw->project.id, *items);
-              })) {
-            return;
-          }
-          bool reached = false;
-          for (const auto& pr : *items) {
-            pw->newest = LaterOf(pw->newest, pr.updated_at);
-            if (pw->w_start && pr.updated_at < *pw->w_start) {
-              reached = true;
-              continue;
-            }
-            pw->numbers.push_back(pr.number);
-          }
-          if (!reached && r.next_url) return self->FetchPullsPage(pw, *r.next_url, 0);
-          self->LaunchReviews(pw);
-        },
-        [self] { ++self->stats_.scopes_failed; });
-  }
-
-  // The reviews walk is its own part (reviews_walk.hpp): it borrows this cycle's request
-  // skeleton and store through hooks, so another fetcher can replace it.
-  void LaunchReviews(const std::shared_ptr<PullsWalk>& pw) {
-    std::sort(pw->numbers.begin(), pw->numbers.end());
-    pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
-    ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers};
-    auto self = Self();
-    WalkHooks hooks;
-    hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
-                         const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {
-      self->Fetch(endpoint, scope, url, std::move(on_ok), std::move(on_fail));
-    };
-    hooks.record_error = [self](const std::string& scope, const std::string& url,
-                                const std::string& msg) { self->RecordError(scope, url, msg); };
-    hooks.bad_body = [self](const ApiResponse& r, const std::string& endpoint,
-                            const std::string& scope, const std::string& url, const Status& why) {
-      self->BadBody(r, endpoint, scope, url, why, nullptr);
-    };
-    hooks.store = [self, repo = pw->project.id](std::int64_t number,
-                                                const std::vector<model::ReviewRecord>& reviews) {
-      bool ok = self->InTransaction(
-          [&]() -> Status { return self->h_.ingest_.UpsertReviews(repo, number, reviews); });
-      if (!ok) return false;
-      auto& es = self->stats_.per_endpoint["reviews"];
-      ++es.pages;
-      es.items += static_cast<std::int64_t>(reviews.size());
-      ++self->stats_.pages;
-      self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
-      return true;
-    };
-    // GraphQL first (reviews_graphql.hpp), REST for whatever it does not answer; the pulls
-    // watermark bounds the query, as it bounded the pulls list that named `numbers`.
-    GraphqlReviewsHooks gh;
-    gh.rest = std::move(hooks);
-    gh.fetch_repository = [self](const std::string& owner, const std::string& name,
-                                 github::ReviewsFetchOptions options,
-                                 github::ReviewsFetchCallback done) {
-      self->FetchGraphqlReviews(owner, name, std::move(options), std::move(done));
-    };
-    gh.account = [self](const github::ReviewsFetch& f) {
-      auto& es = self->stats_.per_endpoint["graphql_reviews"];
-      es.requests += f.queries;
-      if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
-          f.status.code() != Status::Code::kCancelled) {
-        ++es.failures;
-        ++self->stats_.failures;
-      }
-    };
-    gh.gone = [self, project = pw->project](const std::string& scope, const std::string& why) {
-      self->ProjectGone(project, scope, why);
-    };
-    FetchReviewsOfPullsGraphql(what, pw->w_start.value_or(""), std::move(gh),
-                               [self, pw](bool all_ok) {
-                                 if (!all_ok) pw->failed = true;
-                                 self->FinishPulls(pw);
-                               });
-  }
-
-  // One GraphQL reviews read, held as the cycle's pending work like a Fetch: a stopped cycle
-  // sends none, and a 401 stops the cycle as it does for REST.
-  void FetchGraphqlReviews(const std::string& owner, const std::string& name,
-                           github::ReviewsFetchOptions options, github::ReviewsFetchCallback done) {
-    if (!fatal_.ok()) {
-      github::ReviewsFetch f;
-      f.outcome = github::ReviewsFetch::Outcome::kFailed;
-      f.status = Status::Cancelled("sync stopped");
-      return done(std::move(f));
-    }
-    ++pending_;
-    const std::string scope = owner + "/" + name;
-    Hold(scope);
-    auto self = Self();
-    github::FetchRepositoryReviews(
-        h_.client_, owner, name, std::move(options),
-        [self, scope, done = std::move(done)](github::ReviewsFetch f) {
-          if (!*self->alive_) return;
-          if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
-              f.status.code() == Status::Code::kUnauthorized) {
-            self->Abort(Status::Unauthorized(
-                "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
-                "the sync stopped (" +
-                f.status.message() + ")"));
-          }
-          if (!self->fatal_.ok()) {
-            f.outcome = github::ReviewsFetch::Outcome::kFailed;  // nothing more is stored
-            f.status = Status::Cancelled("sync stopped");
-          }
-          done(std::move(f));
-          self->Drop(scope);
-          self->Release();
-        });
-  }
-
-  // A repository that GraphQL says is not there, handled as one whose GET answered 404: its
-  // watches are marked gone (no longer polled) and the error is recorded.
-  void ProjectGone(const Project& project, const std::string& scope, const std::string& why) {
-    ++stats_.projects_gone;
-    log::Notice("project gone, no longer polled repo={} graphql=\"{}\"", project.full_name, why);
-    auto watches = h_.ingest_.ListWatches();
-    if (!watches.ok()) return Abort(watches.status());
-    InTransaction([&]() -> Status {
-      for (const auto& w : *watches) {
-        if (w.repo_id != project.id || w.status != "active") continue;
-        if (auto s = h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) return s;
-      }
-      return h_.ingest_.RecordError(scope, "graphql", "gone (GraphQL: " + why + ")",
-                                    h_.clock_.Now());
-    });
-  }
-
-  void FinishPulls(const std::shared_ptr<PullsWalk>& pw) {
-    if (pw->failed) {
-      ++stats_.scopes_failed;
-      return;
-    }
-    std::optional<std::string> next = pw->w_start;
-    if (pw->newest) {
-      next = LaterOf(pw->w_start, ShiftIso(*pw->newest, -rule_.overlap_seconds));
-    }
-    if (next == pw->w_start && !pw->marked) return;
-    if (auto s = h_.ingest_.SetWatermark("pulls", pw->scope, next, std::nullopt); !s.ok()) {
-      Abort(s);
-    }
-  }
 
   // For `ghharvest status`: the budget left per resource, as last seen.
   void RecordRateLimits() {
