@@ -1,9 +1,12 @@
+// The harvester (harvester.hpp): the job queue, and the cycle, one sync as phases run one
+// after the other (writers, repositories, lists), each a set of concurrent request chains.
+// The chains are parts of their own over the cycle's request skeleton (page_fetch.hpp):
+// writers, discovery and repositories (lookup.hpp, with discovery.hpp's pure rules), the four
+// lists of a repository (list_walk.hpp) and its pulls and reviews (pulls_walk.hpp). What stays
+// here is what a sync is as a whole: its order, its progress, its end and its stats.
 #include "ghharvest/harvest/harvester.hpp"
 
-#include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <cstdlib>
 #include <deque>
 #include <map>
 #include <set>
@@ -15,8 +18,6 @@
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/github/client.hpp"
-#include "ghharvest/github/events.hpp"
-#include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/list_pages.hpp"
@@ -24,20 +25,13 @@
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 #include "harvest/list_walk.hpp"
+#include "harvest/lookup.hpp"
 #include "harvest/page_fetch.hpp"
 #include "harvest/plan.hpp"
 #include "harvest/pulls_walk.hpp"
 
 namespace ghharvest::harvest {
 namespace {
-
-using github::ApiResponse;
-using Kind = github::ApiResponse::Kind;
-
-// Events API: at most 300 events, 100 per page.
-constexpr int kMaxEventPages = 3;
-// Search: at most 1,000 results per query, 100 per page.
-constexpr int kMaxSearchPages = 10;
 
 // Cycles constructed and not yet destroyed (Harvester::LiveCycles).
 std::atomic<std::int64_t> g_live_cycles{0};
@@ -119,7 +113,7 @@ class Harvester::Impl::Cycle : public CycleCore {
       w.config_login = wc.login;
       w.login = wc.login;
       w.discover = wc.repos.empty();
-      if (auto known = KnownLogin(wc.login)) {
+      if (auto known = KnownLogin(*this, wc.login)) {
         w.login = *known;
         w.resolved = true;
       }
@@ -145,9 +139,6 @@ class Harvester::Impl::Cycle : public CycleCore {
   }
 
  private:
-  // The walks' callbacks hold the cycle alive as the Cycle it is.
-  std::shared_ptr<Cycle> Self() { return std::static_pointer_cast<Cycle>(shared_from_this()); }
-
   void ScopeDone() override { RecordProgress(false); }
 
   // ---- phases ------------------------------------------------------------------------
@@ -166,11 +157,11 @@ class Harvester::Impl::Cycle : public CycleCore {
       if (!in_job_[i]) {
         // Other writers' lists are read in this writer's projects too: learn their GitHub
         // spelling now, so those URLs (and their cached ETags) never change afterwards.
-        if (!writers_[i].resolved) FetchUser(i, 0);
+        if (!writers_[i].resolved) FetchUser(shared_from_this(), i);
         continue;
       }
-      FetchUser(i, 0);
-      if (writers_[i].discover) Discover(i);
+      FetchUser(shared_from_this(), i);
+      if (writers_[i].discover) Discover(shared_from_this(), i);
     }
   }
 
@@ -183,7 +174,7 @@ class Harvester::Impl::Cycle : public CycleCore {
     std::map<std::string, std::pair<std::string, std::vector<store::WatchRow>>> groups;
     for (const auto& w : *watches) {
       if (w.status != "active") continue;
-      const Writer* writer = FindWriter(w.writer);
+      const Writer* writer = FindWriter(*this, w.writer);
       if (!writer || !in_job_[static_cast<std::size_t>(writer - writers_.data())]) continue;
       // Listed repos switch discovery off; store::SyncWriters keeps watches consistent,
       // this only guards against a watch of the wrong kind.
@@ -191,7 +182,7 @@ class Harvester::Impl::Cycle : public CycleCore {
       if (!IsValidRepoName(w.repo_name)) continue;
       std::string ask = w.repo_name;
       if (w.repo_id) {
-        if (auto p = StoredProject(*w.repo_id); p && IsValidRepoName(p->full_name)) {
+        if (auto p = StoredProject(*this, *w.repo_id); p && IsValidRepoName(p->full_name)) {
           ask = p->full_name;
         }
       }
@@ -199,7 +190,7 @@ class Harvester::Impl::Cycle : public CycleCore {
       g.first = ask;
       g.second.push_back(w);
     }
-    for (auto& [key, g] : groups) FetchRepo(g.first, g.second, 0);
+    for (auto& [key, g] : groups) FetchRepo(shared_from_this(), g.first, g.second);
   }
 
   // The lists of every project: per writer, then repository-wide.
@@ -329,256 +320,6 @@ class Harvester::Impl::Cycle : public CycleCore {
   }
 
  private:
-  // ---- writers and discovery ---------------------------------------------------------
-
-  void FetchUser(std::size_t i, int attempt) {
-    const std::string login = writers_[i].config_login;
-    const std::string url = UserPath(login);
-    auto self = Self();
-    Fetch(
-        "users", login, url,
-        [self, i, url, attempt](ApiResponse& r) {
-          Writer& w = self->writers_[i];
-          if (r.kind == Kind::kGone) {
-            w.gone = true;
-            self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
-            return;
-          }
-          if (r.kind == Kind::kClientError) {
-            self->RecordError(w.config_login, url, fmt::format("HTTP {}", r.status));
-            return;
-          }
-          if (r.kind == Kind::kNotModified) {
-            if (!self->KnownLogin(w.config_login) && attempt == 0) {
-              self->PostForget(url);
-              self->Later([self, i] { self->FetchUser(i, 1); });
-            }
-            return;
-          }
-          auto user = github::ParseUser(r.body);
-          if (!user.ok()) {
-            self->BadBody(r, "users", w.config_login, url, user.status(), nullptr);
-            return;
-          }
-          bool ok = self->InTransaction([&]() -> Status {
-            if (auto s = self->h_.ingest_.UpsertUser(*user); !s.ok()) return s;
-            return self->h_.ingest_.ResolveWriterUser(w.config_login, user->id);
-          });
-          if (ok) w.login = user->login;
-        },
-        nullptr);
-  }
-
-  // The GitHub spelling of a writer's login, when its id was resolved before.
-  std::optional<std::string> KnownLogin(const std::string& config_login) {
-    auto login = h_.ingest_.KnownLogin(config_login);
-    return login.ok() ? *login : std::nullopt;
-  }
-
-  const Writer* FindWriter(const std::string& config_login) const {
-    for (const auto& w : writers_) {
-      if (AsciiLower(w.config_login) == AsciiLower(config_login)) return &w;
-    }
-    return nullptr;
-  }
-
-  // Repositories a writer touched: the search API, its own repositories and its recent
-  // events. Each page's finds become watches at once (in the page's transaction), so a
-  // crash never leaves a 304 hiding a find that was not stored.
-  void Discover(std::size_t i) {
-    const std::string login = writers_[i].config_login;
-    // Imported GH Archive history first: it costs no request and reaches past search's
-    // 1,000 results and the events' 30 days; the cap is the same for every source.
-    auto touched = h_.ingest_.ArchiveTouchedRepos(login);
-    if (!touched.ok()) return Abort(touched.status());
-    if (!touched->empty() && !AddDiscovered(login, *touched, "archive")) return;
-    DiscoverPages("search", i, SearchInvolvesPath(login), 0);
-    DiscoverPages("user_repos", i, UserReposPath(login), 0);
-    // Events: honour X-Poll-Interval between cycles.
-    auto wm = h_.ingest_.GetWatermark("events", AsciiLower(login));
-    if (!wm.ok()) return Abort(wm.status());
-    if (*wm && (*wm)->next_poll_at) {
-      Clock::TimePoint next;
-      if (ParseIso8601(*(*wm)->next_poll_at, &next) && h_.clock_.Now() < next) return;
-    }
-    DiscoverPages("events", i, UserEventsPath(login), 0);
-  }
-
-  void DiscoverPages(const std::string& source, std::size_t i, const std::string& url, int page) {
-    auto self = Self();
-    const std::string login = writers_[i].config_login;
-    Fetch(
-        source, login, url,
-        [self, source, i, url, page, login](ApiResponse& r) {
-          if (source == "events" && (r.kind == Kind::kOk || r.kind == Kind::kNotModified)) {
-            int wait = r.poll_interval.value_or(60);
-            auto next = FormatIso8601(self->h_.clock_.Now() + std::chrono::seconds(wait));
-            if (auto s = self->h_.ingest_.SetNextPoll("events", AsciiLower(login), next); !s.ok()) {
-              return self->Abort(s);
-            }
-          }
-          if (r.kind == Kind::kGone || r.kind == Kind::kClientError) {
-            self->RecordError(login, url, fmt::format("discovery: HTTP {}", r.status));
-            return;
-          }
-          int max_pages = source == "search"   ? kMaxSearchPages
-                          : source == "events" ? kMaxEventPages
-                                               : 100;
-          if (r.kind == Kind::kOk) {
-            std::vector<std::string> found;
-            Status parsed;
-            if (source == "search") {
-              auto page_r = github::ParseSearchIssues(r.body);
-              if (page_r.ok()) {
-                // Most-touched repositories first.
-                std::map<std::string, int> hits;
-                for (const auto& it : page_r->items) ++hits[it.repo_full_name];
-                std::vector<std::pair<int, std::string>> order;
-                for (auto& [name, n] : hits) order.emplace_back(-n, name);
-                std::sort(order.begin(), order.end());
-                for (auto& [n, name] : order) found.push_back(name);
-              } else {
-                parsed = page_r.status();
-              }
-            } else if (source == "user_repos") {
-              auto repos = github::ParseRepoList(r.body);
-              if (repos.ok()) {
-                for (const auto& repo : *repos) found.push_back(repo.full_name);
-              } else {
-                parsed = repos.status();
-              }
-            } else {
-              auto events = github::ParseEventsPage(r.body);
-              if (events.ok()) {
-                for (const auto& e : *events) found.push_back(e.repo_name);
-              } else {
-                parsed = events.status();
-              }
-            }
-            if (!parsed.ok()) {
-              self->BadBody(r, source, login, url, parsed, nullptr);
-              return;
-            }
-            if (!self->AddDiscovered(self->writers_[i].config_login, found, source)) return;
-            ++self->stats_.per_endpoint[source].pages;
-            ++self->stats_.pages;
-          }
-          if (r.next_url && page + 1 < max_pages) {
-            self->DiscoverPages(source, i, *r.next_url, page + 1);
-          }
-        },
-        nullptr);
-  }
-
-  bool AddDiscovered(const std::string& writer, const std::vector<std::string>& names,
-                     const std::string& source) {
-    return InTransaction([&]() -> Status {
-      // Gone watches are remembered (never re-added) but leave their place to new finds.
-      auto discovered = h_.ingest_.DiscoveredWatches(writer);
-      if (!discovered.ok()) return discovered.status();
-      std::set<std::string> have;
-      int active = 0;
-      for (const store::WatchRow& w : *discovered) {
-        have.insert(AsciiLower(w.repo_name));
-        active += w.status == "active";
-      }
-      int cap = h_.config_.harvest.max_discovered_repos;
-      for (const auto& name : names) {
-        if (!IsValidRepoName(name) || have.count(AsciiLower(name))) continue;
-        if (active >= cap) break;
-        if (auto s = h_.ingest_.AddWatch(writer, name, source); !s.ok()) return s;
-        have.insert(AsciiLower(name));
-        ++active;
-        ++stats_.per_endpoint[source].items;
-      }
-      return Status::Ok();
-    });
-  }
-
-  // ---- repositories ------------------------------------------------------------------
-
-  void FetchRepo(const std::string& name, const std::vector<store::WatchRow>& rows, int attempt) {
-    const std::string url = RepoPath(name);
-    auto self = Self();
-    Fetch(
-        "repos", name, url,
-        [self, rows, url, name, attempt](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone: {
-              ++self->stats_.projects_gone;
-              log::Notice("project gone, no longer polled repo={} status={}", name, r.status);
-              self->InTransaction([&]() -> Status {
-                for (const auto& w : rows) {
-                  if (auto s = self->h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) {
-                    return s;
-                  }
-                }
-                return self->h_.ingest_.RecordError(
-                    name, url, fmt::format("gone (HTTP {})", r.status), self->h_.clock_.Now());
-              });
-              return;
-            }
-            case Kind::kClientError:
-              ++self->stats_.scopes_failed;
-              self->RecordError(name, url, fmt::format("HTTP {}", r.status));
-              return;
-            case Kind::kNotModified: {
-              // Unchanged: the stored row is the answer.
-              std::optional<Project> p;
-              for (const auto& w : rows) {
-                if (w.repo_id && !p) p = self->StoredProject(*w.repo_id);
-              }
-              if (p) {
-                self->AddProject(*p);
-              } else if (attempt == 0) {
-                self->PostForget(url);
-                self->Later([self, name, rows] { self->FetchRepo(name, rows, 1); });
-              }
-              return;
-            }
-            case Kind::kOk:
-              break;
-          }
-          auto repo = github::ParseRepo(r.body);
-          if (!repo.ok() || repo->id == 0 || !IsValidRepoName(repo->full_name)) {
-            Status why =
-                repo.ok() ? Status::Corruption("repository without id or name") : repo.status();
-            self->BadBody(r, "repos", name, url, why, [self] { ++self->stats_.scopes_failed; });
-            return;
-          }
-          bool renamed = AsciiLower(repo->full_name) != AsciiLower(name);
-          if (renamed) log::Notice("project renamed from={} to={}", name, repo->full_name);
-          bool ok = self->InTransaction([&]() -> Status {
-            if (auto s = self->h_.ingest_.UpsertRepo(*repo); !s.ok()) return s;
-            if (renamed) {
-              if (auto s = self->h_.ingest_.RecordOldName(name, repo->id); !s.ok()) return s;
-            }
-            for (const auto& w : rows) {
-              if (auto s = self->h_.ingest_.ResolveWatch(w.writer, w.repo_name, repo->id);
-                  !s.ok()) {
-                return s;
-              }
-            }
-            return Status::Ok();
-          });
-          if (!ok) return;
-          self->AddProject(Project{repo->id, repo->full_name});
-          // Ask once by the new name, so next cycle's request has validators to send.
-          if (renamed && attempt == 0) {
-            self->Later([self, rows, full = repo->full_name] { self->FetchRepo(full, rows, 1); });
-          }
-        },
-        [self] { ++self->stats_.scopes_failed; });
-  }
-
-  std::optional<Project> StoredProject(std::int64_t id) {
-    auto name = h_.ingest_.RepoFullName(id);
-    if (!name.ok() || !*name) return std::nullopt;
-    return Project{id, **name};
-  }
-
-  void AddProject(const Project& p) { projects_.emplace(p.id, p); }
-
   // For `ghharvest status`: the budget left per resource, as last seen.
   void RecordRateLimits() {
     for (const char* resource : {"core", "search", "graphql"}) {
