@@ -1,9 +1,12 @@
+// The harvester (harvester.hpp): the job queue, and the cycle, one sync as phases run one
+// after the other (writers, repositories, lists), each a set of concurrent request chains.
+// The chains are parts of their own over the cycle's request skeleton (page_fetch.hpp):
+// writers, discovery and repositories (lookup.hpp, with discovery.hpp's pure rules), the four
+// lists of a repository (list_walk.hpp) and its pulls and reviews (pulls_walk.hpp). What stays
+// here is what a sync is as a whole: its order, its progress, its end and its stats.
 #include "ghharvest/harvest/harvester.hpp"
 
-#include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <cstdlib>
 #include <deque>
 #include <map>
 #include <set>
@@ -15,90 +18,23 @@
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/github/client.hpp"
-#include "ghharvest/github/events.hpp"
-#include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/store/writers.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
+#include "harvest/list_walk.hpp"
+#include "harvest/lookup.hpp"
+#include "harvest/page_fetch.hpp"
 #include "harvest/plan.hpp"
-#include "harvest/reviews_graphql.hpp"
-#include "harvest/reviews_walk.hpp"
+#include "harvest/pulls_walk.hpp"
 
 namespace ghharvest::harvest {
 namespace {
 
-using github::ApiResponse;
-using Kind = github::ApiResponse::Kind;
-
-// Fixpoint passes of one list (see EndPass).
-constexpr int kMaxPasses = 3;
-// Events API: at most 300 events, 100 per page.
-constexpr int kMaxEventPages = 3;
-// Search: at most 1,000 results per query, 100 per page.
-constexpr int kMaxSearchPages = 10;
-
 // Cycles constructed and not yet destroyed (Harvester::LiveCycles).
 std::atomic<std::int64_t> g_live_cycles{0};
-
-struct Project {
-  std::int64_t id = 0;
-  std::string full_name;
-};
-
-struct Writer {
-  std::string config_login;  // as the config spells it (key of writers / watches)
-  std::string login;         // as GitHub spells it, once known; else the config's
-  bool discover = false;     // no repos in the config
-  bool gone = false;         // /users/LOGIN said 404
-  bool resolved = false;     // GitHub's spelling known from an earlier sync
-};
-
-// One list of a repository walked page by page (commits, issues, issue or review comments).
-struct ListWalk {
-  ListKind kind;
-  Project project;
-  std::string scope;
-  std::optional<std::string> w_start;  // `since` of the current pass
-  std::optional<std::string> w_cur;    // the watermark as stored
-  std::optional<std::string> newest;   // newest timestamp seen in this pass
-  int pass = 0;
-  int pages = 0;
-  bool multi = false;  // the pass had more than one page
-  // Creation-ordered lists: where the previous page of this walk ended (list_pages).
-  bool prev_known = false;
-  std::optional<std::int64_t> prev_last;
-  // Under harvest.revalidate_pages_per_list: the blocks of pages this cycle reads.
-  std::vector<Block> blocks;
-  std::size_t block = 0;
-  std::string page2;            // page 2's URL as GitHub gave it (page 1's rel="next")
-  std::int64_t next_sweep = 0;  // stored when the walk completes
-};
-
-store::ItemTable TableOf(ListKind kind) {
-  switch (kind) {
-    case ListKind::kIssueComments:
-      return store::ItemTable::kIssueComments;
-    case ListKind::kReviewComments:
-      return store::ItemTable::kReviewComments;
-    default:
-      return store::ItemTable::kIssues;
-  }
-}
-
-// The pulls list (updated_at desc, down to the watermark) and the reviews of what changed.
-struct PullsWalk {
-  Project project;
-  std::string scope;
-  std::optional<std::string> w_start;
-  std::optional<std::string> newest;
-  std::vector<std::int64_t> numbers;
-  bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
-  bool marked = false;     // sync_state.walking is set
-  bool failed = false;
-};
 
 }  // namespace
 
@@ -112,7 +48,8 @@ class Harvester::Impl {
         client_(client),
         config_(config),
         ingest_(db),
-        pages_(db) {}
+        pages_(db),
+        env_{io, clock, db, client, config, ingest_, pages_} {}
 
   ~Impl() {
     *alive_ = false;
@@ -146,6 +83,7 @@ class Harvester::Impl {
   const config::Config& config_;
   store::Ingest ingest_;
   store::ListPages pages_;
+  CycleEnv env_;  // what each cycle works with (page_fetch.hpp)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<Job> queue_;
   std::shared_ptr<Cycle> cycle_;
@@ -155,16 +93,14 @@ class Harvester::Impl {
 
 // One sync: phases run one after the other, each a set of concurrent request chains.
 // `pending_` counts callbacks still to come; when it reaches zero the next phase starts.
-class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
+class Harvester::Impl::Cycle : public CycleCore {
  public:
-  Cycle(Impl& h, Job job) : h_(h), alive_(h.alive_), job_(std::move(job)) {
+  Cycle(Impl& h, Job job) : CycleCore(h.env_, h.alive_), impl_(h), job_(std::move(job)) {
     rule_.overlap_seconds = h.config_.harvest.overlap.count();
     rule_.refresh_reactions_days = h.config_.harvest.refresh_reactions_days;
     ++g_live_cycles;
   }
-  ~Cycle() { --g_live_cycles; }
-  Cycle(const Cycle&) = delete;
-  Cycle& operator=(const Cycle&) = delete;
+  ~Cycle() override { --g_live_cycles; }
 
   void Start() {
     client_start_ = h_.client_.stats();
@@ -177,7 +113,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       w.config_login = wc.login;
       w.login = wc.login;
       w.discover = wc.repos.empty();
-      if (auto known = KnownLogin(wc.login)) {
+      if (auto known = KnownLogin(*this, wc.login)) {
         w.login = *known;
         w.resolved = true;
       }
@@ -202,16 +138,9 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
              });
   }
 
-  // Stops the cycle with `status` (first one wins); requests in flight come back cancelled.
-  void Abort(const Status& status) {
-    if (fatal_.ok()) {
-      fatal_ = status;
-      if (status.code() != Status::Code::kNotFound) h_.client_.CancelAll();
-    }
-    if (pending_ == 0 && !finished_) Finish();
-  }
-
  private:
+  void ScopeDone() override { RecordProgress(false); }
+
   // ---- phases ------------------------------------------------------------------------
 
   void RunPhase(const std::function<void()>& launch, std::function<void()> next) {
@@ -222,28 +151,17 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     Release();
   }
 
-  void Release() {
-    if (--pending_ > 0) return;
-    if (!fatal_.ok()) return Finish();
-    if (auto next = std::move(next_); next) {
-      next_ = nullptr;
-      next();
-    } else {
-      Finish();
-    }
-  }
-
   // Resolves each writer's GitHub id and spelling; discovers projects where none are listed.
   void PhaseWriters() {
     for (std::size_t i = 0; i < writers_.size(); ++i) {
       if (!in_job_[i]) {
         // Other writers' lists are read in this writer's projects too: learn their GitHub
         // spelling now, so those URLs (and their cached ETags) never change afterwards.
-        if (!writers_[i].resolved) FetchUser(i, 0);
+        if (!writers_[i].resolved) FetchUser(shared_from_this(), i);
         continue;
       }
-      FetchUser(i, 0);
-      if (writers_[i].discover) Discover(i);
+      FetchUser(shared_from_this(), i);
+      if (writers_[i].discover) Discover(shared_from_this(), i);
     }
   }
 
@@ -256,7 +174,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     std::map<std::string, std::pair<std::string, std::vector<store::WatchRow>>> groups;
     for (const auto& w : *watches) {
       if (w.status != "active") continue;
-      const Writer* writer = FindWriter(w.writer);
+      const Writer* writer = FindWriter(*this, w.writer);
       if (!writer || !in_job_[static_cast<std::size_t>(writer - writers_.data())]) continue;
       // Listed repos switch discovery off; store::SyncWriters keeps watches consistent,
       // this only guards against a watch of the wrong kind.
@@ -264,7 +182,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       if (!IsValidRepoName(w.repo_name)) continue;
       std::string ask = w.repo_name;
       if (w.repo_id) {
-        if (auto p = StoredProject(*w.repo_id); p && IsValidRepoName(p->full_name)) {
+        if (auto p = StoredProject(*this, *w.repo_id); p && IsValidRepoName(p->full_name)) {
           ask = p->full_name;
         }
       }
@@ -272,7 +190,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       g.first = ask;
       g.second.push_back(w);
     }
-    for (auto& [key, g] : groups) FetchRepo(g.first, g.second, 0);
+    for (auto& [key, g] : groups) FetchRepo(shared_from_this(), g.first, g.second);
   }
 
   // The lists of every project: per writer, then repository-wide.
@@ -285,8 +203,8 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
     const auto fresh_for = h_.config_.schedule.poll_interval / 2;
     for (const auto& [id, project] : projects_) {
       if (job_.writer) {
-        auto it = h_.crawled_at_.find(id);
-        if (it != h_.crawled_at_.end() && lists_started_at_ - it->second < fresh_for) {
+        auto it = impl_.crawled_at_.find(id);
+        if (it != impl_.crawled_at_.end() && lists_started_at_ - it->second < fresh_for) {
           ++stats_.projects_fresh;
           continue;
         }
@@ -295,16 +213,16 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       list_scopes_.insert(RepoScope(project.full_name));
       // One crawl of the repository serves every watched writer in it: its lists carry
       // everyone's items, and the counts view picks the watched writers' rows.
-      StartList(ListKind::kCommits, project);
-      StartList(ListKind::kIssues, project);
-      StartList(ListKind::kIssueComments, project);
-      StartList(ListKind::kReviewComments, project);
-      StartPulls(project);
+      for (ListKind kind : {ListKind::kCommits, ListKind::kIssues, ListKind::kIssueComments,
+                            ListKind::kReviewComments}) {
+        StartList(shared_from_this(), kind, project);
+      }
+      StartPulls(shared_from_this(), project);
     }
     RecordProgress(true);
   }
 
-  void Finish() {
+  void Finish() override {
     if (finished_) return;
     finished_ = true;
     next_ = nullptr;  // a stopped cycle runs no further phase
@@ -316,7 +234,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       }
     }
     if (fatal_.ok() && stats_.scopes_failed == 0) {
-      for (std::int64_t id : crawled_) h_.crawled_at_[id] = lists_started_at_;
+      for (std::int64_t id : crawled_) impl_.crawled_at_[id] = lists_started_at_;
     }
     RecordRateLimits();
     if (progress_recorded_) {
@@ -344,7 +262,7 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
         stats_.items_upserted, stats_.scopes_failed, stats_.counts_changed);
     auto done = std::move(job_.done);
     auto stats = std::move(stats_);
-    Impl& h = h_;
+    Impl& h = impl_;
     auto alive = alive_;
     boost::asio::post(h.io_, [&h, alive, done = std::move(done), status, stats]() mutable {
       if (!*alive) return;  // the Harvester is gone: nobody to tell
@@ -352,100 +270,6 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
       if (done) done(status, std::move(stats));
       if (*alive && !h.cycle_) h.StartNext();
     });
-  }
-
-  // ---- requests ----------------------------------------------------------------------
-
-  using OnOk = std::function<void(ApiResponse&)>;
-  using OnFail = std::function<void()>;
-
-  // One GET through the client. `on_ok` gets every ApiResponse (200, 304, 404/410, 4xx);
-  // `on_fail` runs when the client gave up (the error is recorded first) or the cycle stopped.
-  void Fetch(const std::string& endpoint, const std::string& scope, const std::string& url,
-             OnOk on_ok, OnFail on_fail) {
-    if (!fatal_.ok()) {
-      if (on_fail) on_fail();
-      return;
-    }
-    ++pending_;
-    Hold(scope);
-    auto self = shared_from_this();
-    h_.client_.Get(url, [self, endpoint, scope, url, on_ok = std::move(on_ok),
-                         on_fail = std::move(on_fail)](Result<ApiResponse> r) mutable {
-      if (!*self->alive_) return;
-      self->OnResponse(endpoint, scope, url, r, on_ok, on_fail);
-      self->Drop(scope);
-      self->Release();
-    });
-  }
-
-  void OnResponse(const std::string& endpoint, const std::string& scope, const std::string& url,
-                  Result<ApiResponse>& r, OnOk& on_ok, OnFail& on_fail) {
-    auto& es = stats_.per_endpoint[endpoint];
-    if (!r.ok()) {
-      const Status& st = r.status();
-      if (st.code() == Status::Code::kUnauthorized) {
-        Abort(Status::Unauthorized(
-            "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
-            "the sync stopped (" +
-            st.message() + ")"));
-      } else if (st.code() != Status::Code::kCancelled) {
-        ++es.failures;
-        ++stats_.failures;
-        RecordError(scope, url, st.ToString());
-      }
-      if (on_fail) on_fail();
-      return;
-    }
-    ++es.requests;
-    ++stats_.requests;
-    if (r->kind == Kind::kNotModified) {
-      ++es.not_modified;
-      ++stats_.not_modified;
-    }
-    if (!fatal_.ok()) {
-      if (on_fail) on_fail();
-      return;
-    }
-    on_ok(*r);
-  }
-
-  // A 2xx whose rows were not stored must not be answered by a 304 next time. The client
-  // writes validators after the callback returns, so forgetting is posted behind it (and a
-  // request posted after this one goes out unconditionally).
-  void PostForget(const std::string& url) {
-    ++pending_;
-    auto self = shared_from_this();
-    boost::asio::post(h_.io_, [self, url]() {
-      if (!*self->alive_) return;
-      (void)self->h_.client_.Forget(url);
-      self->Release();
-    });
-  }
-
-  // Runs `f` on a later turn of the io_context (after a posted Forget), within the phase;
-  // `scope`'s work is not done while it waits.
-  void Later(std::function<void()> f, const std::string& scope = {}) {
-    ++pending_;
-    Hold(scope);
-    auto self = shared_from_this();
-    boost::asio::post(h_.io_, [self, f = std::move(f), scope]() {
-      if (!*self->alive_) return;
-      if (self->fatal_.ok()) f();
-      self->Drop(scope);
-      self->Release();
-    });
-  }
-
-  // Work in flight per scope: a repository of the lists phase is done when none is left. A
-  // request's callback chains the next one before its own is dropped, so a walk in progress
-  // never reads as done.
-  void Hold(const std::string& scope) { ++open_[scope]; }
-  void Drop(const std::string& scope) {
-    if (auto it = open_.find(scope); it != open_.end() && --it->second <= 0) {
-      open_.erase(it);
-      if (list_scopes_.count(scope)) RecordProgress(false);
-    }
   }
 
   // Where the cycle is, for `ghharvest status` of a running daemon (progress.hpp): at each
@@ -496,841 +320,6 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
   }
 
  private:
-  // A body that did not parse as its endpoint's records: the scope is given up for this
-  // cycle, like a request the client gave up on. Bad bodies are retried in one place, the
-  // client: only it can tell a body damaged on the way (cut, not JSON, empty) from a whole
-  // one, and it retries those with backoff within github.max_retries, never keeping their
-  // validators. What reaches here is whole JSON of the wrong shape, the server's answer, which
-  // asking again at once would only repeat. The client stored its validators, so they are
-  // forgotten: the next cycle asks unconditionally.
-  void BadBody(const ApiResponse& r, const std::string& endpoint, const std::string& scope,
-               const std::string& url, const Status& why, OnFail on_fail) {
-    log::Warning("unparsable response url={} error=\"{}\"", url, why.ToString());
-    if (r.etag || r.last_modified) PostForget(url);
-    ++stats_.per_endpoint[endpoint].failures;
-    ++stats_.failures;
-    RecordError(scope, url, why.ToString());
-    if (on_fail) on_fail();
-  }
-
-  void RecordError(const std::string& scope, const std::string& url, const std::string& msg) {
-    log::Warning("sync error scope={} url={} error=\"{}\"", scope, url, msg);
-    if (auto s = h_.ingest_.RecordError(scope, url, msg, h_.clock_.Now()); !s.ok()) Abort(s);
-  }
-
-  // Runs `body` in one transaction; a failure stops the cycle (the database is unwell).
-  bool InTransaction(const std::function<Status()>& body) {
-    // The counts before the sync's first write, taken lazily: an all-304 sync stores
-    // nothing and so never pays for evaluating the counts view.
-    if (!counts_before_) {
-      auto digest = CountsDigest();
-      if (!digest.ok()) {
-        Abort(digest.status());
-        return false;
-      }
-      counts_before_ = std::move(*digest);
-    }
-    store::Transaction tx(h_.db_);
-    if (!tx.status().ok()) {
-      Abort(tx.status());
-      return false;
-    }
-    Status s = body();
-    if (s.ok()) s = tx.Commit();
-    if (!s.ok()) {
-      Abort(s);
-      return false;
-    }
-    return true;
-  }
-
-  // ---- writers and discovery ---------------------------------------------------------
-
-  void FetchUser(std::size_t i, int attempt) {
-    const std::string login = writers_[i].config_login;
-    const std::string url = UserPath(login);
-    auto self = shared_from_this();
-    Fetch(
-        "users", login, url,
-        [self, i, url, attempt](ApiResponse& r) {
-          Writer& w = self->writers_[i];
-          if (r.kind == Kind::kGone) {
-            w.gone = true;
-            self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
-            return;
-          }
-          if (r.kind == Kind::kClientError) {
-            self->RecordError(w.config_login, url, fmt::format("HTTP {}", r.status));
-            return;
-          }
-          if (r.kind == Kind::kNotModified) {
-            if (!self->KnownLogin(w.config_login) && attempt == 0) {
-              self->PostForget(url);
-              self->Later([self, i] { self->FetchUser(i, 1); });
-            }
-            return;
-          }
-          auto user = github::ParseUser(r.body);
-          if (!user.ok()) {
-            self->BadBody(r, "users", w.config_login, url, user.status(), nullptr);
-            return;
-          }
-          bool ok = self->InTransaction([&]() -> Status {
-            if (auto s = self->h_.ingest_.UpsertUser(*user); !s.ok()) return s;
-            return self->h_.ingest_.ResolveWriterUser(w.config_login, user->id);
-          });
-          if (ok) w.login = user->login;
-        },
-        nullptr);
-  }
-
-  // The GitHub spelling of a writer's login, when its id was resolved before.
-  std::optional<std::string> KnownLogin(const std::string& config_login) {
-    auto login = h_.ingest_.KnownLogin(config_login);
-    return login.ok() ? *login : std::nullopt;
-  }
-
-  const Writer* FindWriter(const std::string& config_login) const {
-    for (const auto& w : writers_) {
-      if (AsciiLower(w.config_login) == AsciiLower(config_login)) return &w;
-    }
-    return nullptr;
-  }
-
-  // Repositories a writer touched: the search API, its own repositories and its recent
-  // events. Each page's finds become watches at once (in the page's transaction), so a
-  // crash never leaves a 304 hiding a find that was not stored.
-  void Discover(std::size_t i) {
-    const std::string login = writers_[i].config_login;
-    // Imported GH Archive history first: it costs no request and reaches past search's
-    // 1,000 results and the events' 30 days; the cap is the same for every source.
-    auto touched = h_.ingest_.ArchiveTouchedRepos(login);
-    if (!touched.ok()) return Abort(touched.status());
-    if (!touched->empty() && !AddDiscovered(login, *touched, "archive")) return;
-    DiscoverPages("search", i, SearchInvolvesPath(login), 0);
-    DiscoverPages("user_repos", i, UserReposPath(login), 0);
-    // Events: honour X-Poll-Interval between cycles.
-    auto wm = h_.ingest_.GetWatermark("events", AsciiLower(login));
-    if (!wm.ok()) return Abort(wm.status());
-    if (*wm && (*wm)->next_poll_at) {
-      Clock::TimePoint next;
-      if (ParseIso8601(*(*wm)->next_poll_at, &next) && h_.clock_.Now() < next) return;
-    }
-    DiscoverPages("events", i, UserEventsPath(login), 0);
-  }
-
-  void DiscoverPages(const std::string& source, std::size_t i, const std::string& url, int page) {
-    auto self = shared_from_this();
-    const std::string login = writers_[i].config_login;
-    Fetch(
-        source, login, url,
-        [self, source, i, url, page, login](ApiResponse& r) {
-          if (source == "events" && (r.kind == Kind::kOk || r.kind == Kind::kNotModified)) {
-            int wait = r.poll_interval.value_or(60);
-            auto next = FormatIso8601(self->h_.clock_.Now() + std::chrono::seconds(wait));
-            if (auto s = self->h_.ingest_.SetNextPoll("events", AsciiLower(login), next); !s.ok()) {
-              return self->Abort(s);
-            }
-          }
-          if (r.kind == Kind::kGone || r.kind == Kind::kClientError) {
-            self->RecordError(login, url, fmt::format("discovery: HTTP {}", r.status));
-            return;
-          }
-          int max_pages = source == "search"   ? kMaxSearchPages
-                          : source == "events" ? kMaxEventPages
-                                               : 100;
-          if (r.kind == Kind::kOk) {
-            std::vector<std::string> found;
-            Status parsed;
-            if (source == "search") {
-              auto page_r = github::ParseSearchIssues(r.body);
-              if (page_r.ok()) {
-                // Most-touched repositories first.
-                std::map<std::string, int> hits;
-                for (const auto& it : page_r->items) ++hits[it.repo_full_name];
-                std::vector<std::pair<int, std::string>> order;
-                for (auto& [name, n] : hits) order.emplace_back(-n, name);
-                std::sort(order.begin(), order.end());
-                for (auto& [n, name] : order) found.push_back(name);
-              } else {
-                parsed = page_r.status();
-              }
-            } else if (source == "user_repos") {
-              auto repos = github::ParseRepoList(r.body);
-              if (repos.ok()) {
-                for (const auto& repo : *repos) found.push_back(repo.full_name);
-              } else {
-                parsed = repos.status();
-              }
-            } else {
-              auto events = github::ParseEventsPage(r.body);
-              if (events.ok()) {
-                for (const auto& e : *events) found.push_back(e.repo_name);
-              } else {
-                parsed = events.status();
-              }
-            }
-            if (!parsed.ok()) {
-              self->BadBody(r, source, login, url, parsed, nullptr);
-              return;
-            }
-            if (!self->AddDiscovered(self->writers_[i].config_login, found, source)) return;
-            ++self->stats_.per_endpoint[source].pages;
-            ++self->stats_.pages;
-          }
-          if (r.next_url && page + 1 < max_pages) {
-            self->DiscoverPages(source, i, *r.next_url, page + 1);
-          }
-        },
-        nullptr);
-  }
-
-  bool AddDiscovered(const std::string& writer, const std::vector<std::string>& names,
-                     const std::string& source) {
-    return InTransaction([&]() -> Status {
-      // Gone watches are remembered (never re-added) but leave their place to new finds.
-      auto discovered = h_.ingest_.DiscoveredWatches(writer);
-      if (!discovered.ok()) return discovered.status();
-      std::set<std::string> have;
-      int active = 0;
-      for (const store::WatchRow& w : *discovered) {
-        have.insert(AsciiLower(w.repo_name));
-        active += w.status == "active";
-      }
-      int cap = h_.config_.harvest.max_discovered_repos;
-      for (const auto& name : names) {
-        if (!IsValidRepoName(name) || have.count(AsciiLower(name))) continue;
-        if (active >= cap) break;
-        if (auto s = h_.ingest_.AddWatch(writer, name, source); !s.ok()) return s;
-        have.insert(AsciiLower(name));
-        ++active;
-        ++stats_.per_endpoint[source].items;
-      }
-      return Status::Ok();
-    });
-  }
-
-  // ---- repositories ------------------------------------------------------------------
-
-  void FetchRepo(const std::string& name, const std::vector<store::WatchRow>& rows, int attempt) {
-    const std::string url = RepoPath(name);
-    auto self = shared_from_this();
-    Fetch(
-        "repos", name, url,
-        [self, rows, url, name, attempt](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone: {
-              ++self->stats_.projects_gone;
-              log::Notice("project gone, no longer polled repo={} status={}", name, r.status);
-              self->InTransaction([&]() -> Status {
-                for (const auto& w : rows) {
-                  if (auto s = self->h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) {
-                    return s;
-                  }
-                }
-                return self->h_.ingest_.RecordError(
-                    name, url, fmt::format("gone (HTTP {})", r.status), self->h_.clock_.Now());
-              });
-              return;
-            }
-            case Kind::kClientError:
-              ++self->stats_.scopes_failed;
-              self->RecordError(name, url, fmt::format("HTTP {}", r.status));
-              return;
-            case Kind::kNotModified: {
-              // Unchanged: the stored row is the answer.
-              std::optional<Project> p;
-              for (const auto& w : rows) {
-                if (w.repo_id && !p) p = self->StoredProject(*w.repo_id);
-              }
-              if (p) {
-                self->AddProject(*p);
-              } else if (attempt == 0) {
-                self->PostForget(url);
-                self->Later([self, name, rows] { self->FetchRepo(name, rows, 1); });
-              }
-              return;
-            }
-            case Kind::kOk:
-              break;
-          }
-          auto repo = github::ParseRepo(r.body);
-          if (!repo.ok() || repo->id == 0 || !IsValidRepoName(repo->full_name)) {
-            Status why =
-                repo.ok() ? Status::Corruption("repository without id or name") : repo.status();
-            self->BadBody(r, "repos", name, url, why, [self] { ++self->stats_.scopes_failed; });
-            return;
-          }
-          bool renamed = AsciiLower(repo->full_name) != AsciiLower(name);
-          if (renamed) log::Notice("project renamed from={} to={}", name, repo->full_name);
-          bool ok = self->InTransaction([&]() -> Status {
-            if (auto s = self->h_.ingest_.UpsertRepo(*repo); !s.ok()) return s;
-            if (renamed) {
-              if (auto s = self->h_.ingest_.RecordOldName(name, repo->id); !s.ok()) return s;
-            }
-            for (const auto& w : rows) {
-              if (auto s = self->h_.ingest_.ResolveWatch(w.writer, w.repo_name, repo->id);
-                  !s.ok()) {
-                return s;
-              }
-            }
-            return Status::Ok();
-          });
-          if (!ok) return;
-          self->AddProject(Project{repo->id, repo->full_name});
-          // Ask once by the new name, so next cycle's request has validators to send.
-          if (renamed && attempt == 0) {
-            self->Later([self, rows, full = repo->full_name] { self->FetchRepo(full, rows, 1); });
-          }
-        },
-        [self] { ++self->stats_.scopes_failed; });
-  }
-
-  std::optional<Project> StoredProject(std::int64_t id) {
-    auto name = h_.ingest_.RepoFullName(id);
-    if (!name.ok() || !*name) return std::nullopt;
-    return Project{id, **name};
-  }
-
-  void AddProject(const Project& p) { projects_.emplace(p.id, p); }
-
-  // ---- lists -------------------------------------------------------------------------
-
-  void StartList(ListKind kind, const Project& project) {
-    auto w = std::make_shared<ListWalk>();
-    w->kind = kind;
-    w->project = project;
-    w->scope = RepoScope(project.full_name);
-    auto wm = h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
-    if (!wm.ok()) return Abort(wm.status());
-    if (*wm) w->w_cur = (*wm)->watermark;
-    if (int budget = h_.config_.harvest.revalidate_pages_per_list;
-        InCreationOrder(kind) && budget > 0) {
-      auto known = h_.pages_.PageCount(ListEndpoint(kind), w->scope);
-      if (!known.ok()) return Abort(known.status());
-      auto sw = h_.ingest_.GetWatermark(SweepEndpoint(kind), w->scope);
-      if (!sw.ok()) return Abort(sw.status());
-      std::int64_t sweep = 0;
-      if (*sw && (*sw)->cursor) sweep = std::atoll((*sw)->cursor->c_str());
-      auto plan = PlanRevalidation(*known, budget, sweep);
-      w->blocks = std::move(plan.blocks);
-      w->next_sweep = plan.next_sweep;
-    }
-    BeginPass(w);
-  }
-
-  void BeginPass(const std::shared_ptr<ListWalk>& w) {
-    w->w_start = w->w_cur;
-    w->pages = 0;
-    w->multi = false;
-    w->newest.reset();
-    w->prev_known = false;
-    w->prev_last.reset();
-    FetchListPage(w, ListPath(w->kind, w->project.full_name, w->w_start));
-  }
-
-  // What became of one page.
-  enum class Outcome {
-    kStored,     // a 200 whose rows (and watermark or page end) are committed
-    kUnchanged,  // a 304: the stored rows are the answer
-    kGone,       // 404/410, or `empty_status` (e.g. 409 on an empty repository's commits)
-    kFailed,     // recorded in sync_errors: a 4xx, a body of the wrong shape, a request given up
-  };
-  using StorePage = std::function<Status(ApiResponse&)>;
-  using Then = std::function<void(Outcome, ApiResponse*)>;
-
-  // One page through the skeleton the lists share: the GET (the client retries and backs off),
-  // failures recorded with the scope, a 200 handed to `store` (kCorruption from it: a whole
-  // body of the wrong shape, see BadBody; any other error stopped the cycle, and `then` is not
-  // called), and one outcome for `then` (the response, or nullptr when none came back).
-  void FetchPage(const std::string& endpoint, const std::string& scope, const std::string& url,
-                 int empty_status, StorePage store, Then then) {
-    auto self = shared_from_this();
-    Fetch(
-        endpoint, scope, url,
-        [self, endpoint, scope, url, empty_status, store = std::move(store), then](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-              return then(Outcome::kGone, &r);
-            case Kind::kClientError:
-              if (empty_status != 0 && r.status == empty_status) return then(Outcome::kGone, &r);
-              self->RecordError(scope, url, fmt::format("HTTP {}", r.status));
-              return then(Outcome::kFailed, &r);
-            case Kind::kNotModified:
-              return then(Outcome::kUnchanged, &r);
-            case Kind::kOk:
-              break;
-          }
-          Status s = store(r);
-          if (s.code() == Status::Code::kCorruption) {
-            self->BadBody(r, endpoint, scope, url, s, nullptr);
-            return then(Outcome::kFailed, &r);
-          }
-          if (!s.ok()) return;  // the cycle was aborted
-          then(Outcome::kStored, &r);
-        },
-        [then] { then(Outcome::kFailed, nullptr); });
-  }
-
-  void FetchListPage(const std::shared_ptr<ListWalk>& w, const std::string& url) {
-    auto self = shared_from_this();
-    // 409: a repository with no commits at all; nothing to read.
-    const int empty_status = w->kind == ListKind::kCommits ? 409 : 0;
-    FetchPage(
-        ListEndpoint(w->kind), w->scope, url, empty_status,
-        [self, w](ApiResponse& r) {
-          ++w->pages;
-          if (r.next_url) w->multi = true;
-          Status s = self->StoreListPage(w, r);
-          if (!s.ok()) --w->pages;
-          return s;
-        },
-        [self, w, url](Outcome outcome, ApiResponse* r) {
-          switch (outcome) {
-            case Outcome::kStored:
-              return self->NextPage(w, r->next_url);
-            case Outcome::kUnchanged:
-              ++w->pages;
-              if (r->next_url) w->multi = true;
-              if (InCreationOrder(w->kind) && !self->UnchangedPage(w, !r->next_url)) return;
-              return self->NextPage(w, r->next_url);
-            case Outcome::kGone:
-              if (r->status == 409) return self->EndPass(w);
-              ++self->stats_.scopes_failed;
-              self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
-              return;
-            case Outcome::kFailed:
-              ++self->stats_.scopes_failed;
-              return;
-          }
-        });
-  }
-
-  // Parses and stores one page with, for lists read oldest-first, the watermark it earns.
-  Status StoreListPage(const std::shared_ptr<ListWalk>& w, ApiResponse& r) {
-    const std::string endpoint = ListEndpoint(w->kind);
-    std::optional<std::string> page_newest;
-    std::size_t n = 0;
-    std::vector<model::CommitRecord> commits;
-    std::vector<model::IssueRecord> issues;
-    std::vector<model::CommentRecord> comments;
-    switch (w->kind) {
-      case ListKind::kCommits: {
-        auto v = github::ParseCommitList(r.body);
-        if (!v.ok()) return v.status();
-        commits = std::move(*v);
-        for (const auto& c : commits) page_newest = LaterOf(page_newest, c.committed_at);
-        n = commits.size();
-        break;
-      }
-      case ListKind::kIssues: {
-        auto v = github::ParseIssueList(r.body);
-        if (!v.ok()) return v.status();
-        issues = std::move(*v);
-        for (const auto& i : issues) page_newest = LaterOf(page_newest, i.updated_at);
-        n = issues.size();
-        break;
-      }
-      case ListKind::kIssueComments:
-      case ListKind::kReviewComments: {
-        auto v = w->kind == ListKind::kIssueComments ? github::ParseIssueCommentList(r.body)
-                                                     : github::ParseReviewCommentList(r.body);
-        if (!v.ok()) return v.status();
-        comments = std::move(*v);
-        for (const auto& c : comments) page_newest = LaterOf(page_newest, c.updated_at);
-        n = comments.size();
-        break;
-      }
-    }
-    if (page_newest && page_newest->empty()) page_newest.reset();
-    // Only commits carry a watermark (their list is newest first, see EndPass); the lists
-    // read in creation order revalidate every page instead.
-    std::optional<std::string> w_next = w->w_cur;
-    std::vector<std::int64_t> ids;
-    if (w->kind == ListKind::kIssues) {
-      for (const auto& i : issues) ids.push_back(i.id);
-    } else {
-      for (const auto& c : comments) ids.push_back(c.id);
-    }
-    const bool last_page = !r.next_url;
-    const auto page_no = static_cast<std::int64_t>(w->pages);
-    Stretch stretch;
-    if (InCreationOrder(w->kind)) {
-      stretch = PageStretch(page_no, w->prev_known, w->prev_last, ids, last_page);
-    }
-    std::optional<std::int64_t> page_last;
-    for (auto id : ids) page_last = page_last ? std::max(*page_last, id) : id;
-    Status s;
-    std::int64_t buried = 0;
-    InTransaction([&]() -> Status {
-      auto& in = h_.ingest_;
-      std::int64_t repo = w->project.id;
-      switch (w->kind) {
-        case ListKind::kCommits:
-          s = in.UpsertCommits(repo, commits);
-          break;
-        case ListKind::kIssues:
-          s = in.UpsertIssues(repo, issues);
-          break;
-        case ListKind::kIssueComments:
-          s = in.UpsertIssueComments(repo, comments);
-          break;
-        case ListKind::kReviewComments:
-          s = in.UpsertReviewComments(repo, comments);
-          break;
-      }
-      if (!s.ok()) return s;
-      if (InCreationOrder(w->kind) && ids.empty() && page_no > 1 && !w->prev_known) {
-        // A page asked for by number past the end (the list got shorter since): where it
-        // ends is not known from here. Forgetting this page and those after it makes the next
-        // cycle's newest pages start earlier, where the list really ends.
-        return s = h_.pages_.DropAfter(endpoint, w->scope, page_no - 1);
-      }
-      if (InCreationOrder(w->kind)) {
-        // What GitHub no longer lists in the stretch this page speaks for was deleted.
-        if (stretch.check) {
-          auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), repo, stretch.lower, stretch.upper,
-                                              ids, NowIso());
-          if (!n.ok()) return s = n.status();
-          buried = *n;
-        }
-        s = h_.pages_.Set(endpoint, w->scope, page_no, store::PageEnd{page_last}, NowIso());
-        if (s.ok() && last_page) s = h_.pages_.DropAfter(endpoint, w->scope, page_no);
-        return s;
-      }
-      if (w_next != w->w_cur) s = in.SetWatermark(endpoint, w->scope, w_next, std::nullopt);
-      return s;
-    });
-    if (!fatal_.ok()) return fatal_;
-    w->w_cur = w_next;
-    w->prev_known = true;
-    if (page_last) w->prev_last = page_last;
-    if (buried > 0) {
-      stats_.items_deleted += buried;
-      log::Info("items gone from GitHub, tombstoned list={} scope={} page={} count={}", endpoint,
-                w->scope, page_no, buried);
-    }
-    if (!InCreationOrder(w->kind)) w->newest = LaterOf(w->newest, page_newest);
-    auto& es = stats_.per_endpoint[endpoint];
-    ++es.pages;
-    es.items += static_cast<std::int64_t>(n);
-    ++stats_.pages;
-    stats_.items_upserted += static_cast<std::int64_t>(n);
-    return Status::Ok();
-  }
-
-  // A 304 on a creation-ordered list: the page holds what it held, so it ends where it ended
-  // (list_pages). When it is the last page, whatever the store holds after it is gone from
-  // GitHub (the list got shorter). False when the cycle stopped.
-  bool UnchangedPage(const std::shared_ptr<ListWalk>& w, bool last_page) {
-    const std::string endpoint = ListEndpoint(w->kind);
-    const auto page_no = static_cast<std::int64_t>(w->pages);
-    auto end = h_.pages_.Get(endpoint, w->scope, page_no);
-    if (!end.ok()) {
-      Abort(end.status());
-      return false;
-    }
-    if (!*end) {
-      // Never recorded (a database from before list_pages): the next page cannot know where
-      // it starts, and nothing after it can be judged gone.
-      w->prev_known = false;
-      return true;
-    }
-    if ((*end)->last_id) {
-      w->prev_known = true;
-      w->prev_last = (*end)->last_id;
-    } else if (page_no == 1) {
-      w->prev_known = true;  // an empty list: everything the store holds is gone
-      w->prev_last.reset();
-    } else if (!w->prev_known) {
-      return true;  // an empty page after a gap: where the list ends is not known here
-    }
-    if (!last_page) return true;
-    auto any = h_.pages_.AnyAfter(TableOf(w->kind), w->project.id, w->prev_last);
-    if (!any.ok()) {
-      Abort(any.status());
-      return false;
-    }
-    if (!*any) return true;
-    std::int64_t buried = 0;
-    bool ok = InTransaction([&]() -> Status {
-      auto n = h_.pages_.TombstoneMissing(TableOf(w->kind), w->project.id, w->prev_last,
-                                          std::nullopt, {}, NowIso());
-      if (!n.ok()) return n.status();
-      buried = *n;
-      return h_.pages_.DropAfter(endpoint, w->scope, page_no);
-    });
-    if (ok && buried > 0) {
-      stats_.items_deleted += buried;
-      log::Info("items gone from GitHub, tombstoned list={} scope={} after page={} count={}",
-                endpoint, w->scope, page_no, buried);
-    }
-    return ok;
-  }
-
-  std::string NowIso() const { return FormatIso8601(h_.clock_.Now()); }
-
-  static std::string SweepEndpoint(ListKind kind) {
-    return std::string("sweep_") + ListEndpoint(kind);
-  }
-
-  // After a page: the next one by rel="next", or under a revalidation budget the first page
-  // of the next block (a page read after a gap does not know where its predecessor ended).
-  void NextPage(const std::shared_ptr<ListWalk>& w, const std::optional<std::string>& next) {
-    if (w->pages == 1 && next) w->page2 = *next;
-    if (!w->blocks.empty() && w->block < w->blocks.size()) {
-      const Block& b = w->blocks[w->block];
-      if (b.last && w->pages >= *b.last) {
-        if (!next) return EndPass(w);  // the list ended before the block did
-        if (++w->block >= w->blocks.size()) return EndPass(w);
-        const std::int64_t first = w->blocks[w->block].first;
-        auto url = PageUrl(w->page2, first);
-        if (!url) {
-          w->blocks.clear();  // links of an unknown shape: read on by rel="next"
-          return FetchListPage(w, *next);
-        }
-        w->pages = static_cast<int>(first - 1);
-        w->prev_known = false;
-        w->prev_last.reset();
-        return FetchListPage(w, *url);
-      }
-    }
-    if (next) return FetchListPage(w, *next);
-    EndPass(w);
-  }
-
-  // End of one pass over a list. Commits come newest first, so their watermark can only move
-  // once the whole pass is stored. When the watermark moved, the list is read once more
-  // from it: that short pass (usually one page, the overlap) leaves the validators of the
-  // very URL the next cycle will ask for, so an unchanged world answers it with a 304.
-  void EndPass(const std::shared_ptr<ListWalk>& w) {
-    if (!w->blocks.empty() && w->next_sweep > 0) {
-      // The walk completed: the sweep moves on (a failed walk repeats its window).
-      if (auto s = h_.ingest_.SetWatermark(SweepEndpoint(w->kind), w->scope, std::nullopt,
-                                           std::to_string(w->next_sweep));
-          !s.ok()) {
-        return Abort(s);
-      }
-      w->next_sweep = 0;
-    }
-    if (w->kind == ListKind::kCommits && w->multi && w->newest) {
-      auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, rule_));
-      if (next != w->w_cur) {
-        if (auto s = h_.ingest_.SetWatermark(ListEndpoint(w->kind), w->scope, next, std::nullopt);
-            !s.ok()) {
-          return Abort(s);
-        }
-        w->w_cur = next;
-      }
-    }
-    if (w->w_cur != w->w_start && w->pass + 1 < kMaxPasses) {
-      ++w->pass;
-      BeginPass(w);
-    }
-  }
-
-  // Pull requests changed since the watermark (newest first), then their reviews. The
-  // watermark moves only when every review list was stored; until then sync_state.walking is
-  // set and the next cycle refuses 304s on the pulls list, which would hide PRs.
-  void StartPulls(const Project& project) {
-    auto pw = std::make_shared<PullsWalk>();
-    pw->project = project;
-    pw->scope = RepoScope(project.full_name);
-    auto wm = h_.ingest_.GetWatermark("pulls", pw->scope);
-    if (!wm.ok()) return Abort(wm.status());
-    if (*wm) {
-      pw->w_start = (*wm)->watermark;
-      pw->need_body = pw->marked = (*wm)->walking;
-    }
-    FetchPullsPage(pw, PullsPath(project.full_name), 0);
-  }
-
-  void FetchPullsPage(const std::shared_ptr<PullsWalk>& pw, const std::string& url, int tries) {
-    auto self = shared_from_this();
-    Fetch(
-        "pulls", pw->scope, url,
-        [self, pw, url, tries](ApiResponse& r) {
-          switch (r.kind) {
-            case Kind::kGone:
-            case Kind::kClientError:
-              ++self->stats_.scopes_failed;
-              self->RecordError(pw->scope, url, fmt::format("HTTP {}", r.status));
-              return;
-            case Kind::kNotModified:
-              if (pw->need_body && tries < 2) {
-                // A 304 here would hide PRs whose reviews were never read: ask again.
-                self->PostForget(url);
-                self->Later([self, pw, url, tries] { self->FetchPullsPage(pw, url, tries + 1); },
-                            pw->scope);
-                return;
-              }
-              // Newest first: an unchanged page means nothing after it changed either.
-              return self->LaunchReviews(pw);
-            case Kind::kOk:
-              break;
-          }
-          auto items = github::ParseIssueList(r.body);
-          if (!items.ok()) {
-            self->BadBody(r, "pulls", pw->scope, url, items.status(),
-                          [self] { ++self->stats_.scopes_failed; });
-            return;
-          }
-          if (!pw->marked) {
-            if (auto s = self->h_.ingest_.MarkWalking("pulls", pw->scope, pw->w_start); !s.ok()) {
-              return self->Abort(s);
-            }
-            pw->marked = true;
-          }
-          ++self->stats_.per_endpoint["pulls"].pages;
-          ++self->stats_.pages;
-          // merged_at from the pulls list, for servers whose issues list does not carry it.
-          bool any_merged = false;
-          for (const auto& pr : *items) any_merged = any_merged || pr.merged_at.has_value();
-          if (any_merged && !self->InTransaction([&]() -> Status {
-                return self->h_.ingest_.RecordPullsMerged(pw->project.id, *items);
-              })) {
-            return;
-          }
-          bool reached = false;
-          for (const auto& pr : *items) {
-            pw->newest = LaterOf(pw->newest, pr.updated_at);
-            if (pw->w_start && pr.updated_at < *pw->w_start) {
-              reached = true;
-              continue;
-            }
-            pw->numbers.push_back(pr.number);
-          }
-          if (!reached && r.next_url) return self->FetchPullsPage(pw, *r.next_url, 0);
-          self->LaunchReviews(pw);
-        },
-        [self] { ++self->stats_.scopes_failed; });
-  }
-
-  // The reviews walk is its own part (reviews_walk.hpp): it borrows this cycle's request
-  // skeleton and store through hooks, so another fetcher can replace it.
-  void LaunchReviews(const std::shared_ptr<PullsWalk>& pw) {
-    std::sort(pw->numbers.begin(), pw->numbers.end());
-    pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
-    ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers};
-    auto self = shared_from_this();
-    WalkHooks hooks;
-    hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
-                         const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {
-      self->Fetch(endpoint, scope, url, std::move(on_ok), std::move(on_fail));
-    };
-    hooks.record_error = [self](const std::string& scope, const std::string& url,
-                                const std::string& msg) { self->RecordError(scope, url, msg); };
-    hooks.bad_body = [self](const ApiResponse& r, const std::string& endpoint,
-                            const std::string& scope, const std::string& url, const Status& why) {
-      self->BadBody(r, endpoint, scope, url, why, nullptr);
-    };
-    hooks.store = [self, repo = pw->project.id](std::int64_t number,
-                                                const std::vector<model::ReviewRecord>& reviews) {
-      bool ok = self->InTransaction(
-          [&]() -> Status { return self->h_.ingest_.UpsertReviews(repo, number, reviews); });
-      if (!ok) return false;
-      auto& es = self->stats_.per_endpoint["reviews"];
-      ++es.pages;
-      es.items += static_cast<std::int64_t>(reviews.size());
-      ++self->stats_.pages;
-      self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
-      return true;
-    };
-    // GraphQL first (reviews_graphql.hpp), REST for whatever it does not answer; the pulls
-    // watermark bounds the query, as it bounded the pulls list that named `numbers`.
-    GraphqlReviewsHooks gh;
-    gh.rest = std::move(hooks);
-    gh.fetch_repository = [self](const std::string& owner, const std::string& name,
-                                 github::ReviewsFetchOptions options,
-                                 github::ReviewsFetchCallback done) {
-      self->FetchGraphqlReviews(owner, name, std::move(options), std::move(done));
-    };
-    gh.account = [self](const github::ReviewsFetch& f) {
-      auto& es = self->stats_.per_endpoint["graphql_reviews"];
-      es.requests += f.queries;
-      if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
-          f.status.code() != Status::Code::kCancelled) {
-        ++es.failures;
-        ++self->stats_.failures;
-      }
-    };
-    gh.gone = [self, project = pw->project](const std::string& scope, const std::string& why) {
-      self->ProjectGone(project, scope, why);
-    };
-    FetchReviewsOfPullsGraphql(what, pw->w_start.value_or(""), std::move(gh),
-                               [self, pw](bool all_ok) {
-                                 if (!all_ok) pw->failed = true;
-                                 self->FinishPulls(pw);
-                               });
-  }
-
-  // One GraphQL reviews read, held as the cycle's pending work like a Fetch: a stopped cycle
-  // sends none, and a 401 stops the cycle as it does for REST.
-  void FetchGraphqlReviews(const std::string& owner, const std::string& name,
-                           github::ReviewsFetchOptions options, github::ReviewsFetchCallback done) {
-    if (!fatal_.ok()) {
-      github::ReviewsFetch f;
-      f.outcome = github::ReviewsFetch::Outcome::kFailed;
-      f.status = Status::Cancelled("sync stopped");
-      return done(std::move(f));
-    }
-    ++pending_;
-    const std::string scope = owner + "/" + name;
-    Hold(scope);
-    auto self = shared_from_this();
-    github::FetchRepositoryReviews(
-        h_.client_, owner, name, std::move(options),
-        [self, scope, done = std::move(done)](github::ReviewsFetch f) {
-          if (!*self->alive_) return;
-          if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
-              f.status.code() == Status::Code::kUnauthorized) {
-            self->Abort(Status::Unauthorized(
-                "GitHub answered 401 Unauthorized: the token is missing, expired or revoked; "
-                "the sync stopped (" +
-                f.status.message() + ")"));
-          }
-          if (!self->fatal_.ok()) {
-            f.outcome = github::ReviewsFetch::Outcome::kFailed;  // nothing more is stored
-            f.status = Status::Cancelled("sync stopped");
-          }
-          done(std::move(f));
-          self->Drop(scope);
-          self->Release();
-        });
-  }
-
-  // A repository that GraphQL says is not there, handled as one whose GET answered 404: its
-  // watches are marked gone (no longer polled) and the error is recorded.
-  void ProjectGone(const Project& project, const std::string& scope, const std::string& why) {
-    ++stats_.projects_gone;
-    log::Notice("project gone, no longer polled repo={} graphql=\"{}\"", project.full_name, why);
-    auto watches = h_.ingest_.ListWatches();
-    if (!watches.ok()) return Abort(watches.status());
-    InTransaction([&]() -> Status {
-      for (const auto& w : *watches) {
-        if (w.repo_id != project.id || w.status != "active") continue;
-        if (auto s = h_.ingest_.MarkWatchGone(w.writer, w.repo_name); !s.ok()) return s;
-      }
-      return h_.ingest_.RecordError(scope, "graphql", "gone (GraphQL: " + why + ")",
-                                    h_.clock_.Now());
-    });
-  }
-
-  void FinishPulls(const std::shared_ptr<PullsWalk>& pw) {
-    if (pw->failed) {
-      ++stats_.scopes_failed;
-      return;
-    }
-    std::optional<std::string> next = pw->w_start;
-    if (pw->newest) {
-      next = LaterOf(pw->w_start, ShiftIso(*pw->newest, -rule_.overlap_seconds));
-    }
-    if (next == pw->w_start && !pw->marked) return;
-    if (auto s = h_.ingest_.SetWatermark("pulls", pw->scope, next, std::nullopt); !s.ok()) {
-      Abort(s);
-    }
-  }
-
   // For `ghharvest status`: the budget left per resource, as last seen.
   void RecordRateLimits() {
     for (const char* resource : {"core", "search", "graphql"}) {
@@ -1363,28 +352,15 @@ class Harvester::Impl::Cycle : public std::enable_shared_from_this<Cycle> {
 
   Result<std::string> CountsDigest() { return h_.ingest_.CountsDigest(); }
 
-  Impl& h_;
-  std::shared_ptr<bool> alive_;
+  Impl& impl_;
   Job job_;
-  WatermarkRule rule_;
-  HarvestStats stats_;
-  Status fatal_;
-  int pending_ = 0;
-  bool finished_ = false;
-  std::function<void()> next_;
   github::ClientStats client_start_;
-  std::optional<std::string> counts_before_;
   Clock::TimePoint lists_started_at_;
   Clock::TimePoint started_at_;
   SyncProgress::Phase phase_ = SyncProgress::Phase::kWriters;
-  std::set<std::string> list_scopes_;  // RepoScope of each repository the lists phase reads
-  std::map<std::string, int> open_;    // requests and posted retries in flight, by scope
-  bool progress_recorded_ = false;     // the store has this cycle's progress row
+  bool progress_recorded_ = false;  // the store has this cycle's progress row
   Clock::TimePoint progress_at_;
   std::vector<std::int64_t> crawled_;  // projects whose lists this sync read
-  std::vector<Writer> writers_;
-  std::vector<bool> in_job_;
-  std::map<std::int64_t, Project> projects_;
 
   friend class Harvester::Impl;
 };

@@ -1,3 +1,5 @@
+// The pure rules of the harvester (plan.hpp): request paths, watermarks, the stretch a
+// re-read page speaks for and the revalidation plan.
 #include "harvest/plan.hpp"
 
 #include <algorithm>

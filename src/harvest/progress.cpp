@@ -1,3 +1,5 @@
+// The progress line and its encoding in sync_state (progress.hpp): pure, so `ghharvest status`
+// reads what the running cycle last wrote without talking to the daemon.
 #include "ghharvest/harvest/progress.hpp"
 
 #include <algorithm>

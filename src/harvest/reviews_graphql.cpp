@@ -1,3 +1,5 @@
+// The GraphQL reviews read (reviews_graphql.hpp) and its REST fallback for what it did not
+// answer.
 #include "harvest/reviews_graphql.hpp"
 
 #include <algorithm>

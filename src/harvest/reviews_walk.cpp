@@ -1,3 +1,5 @@
+// The REST reviews walk (reviews_walk.hpp): one `pulls/N/reviews` chain per pull request,
+// through the hooks its cycle lends it.
 #include "harvest/reviews_walk.hpp"
 
 #include <memory>

@@ -1,0 +1,378 @@
+// The list walk (list_walk.hpp): pages, passes, revalidation blocks and tombstones, the same
+// for every list; the traits table below is all that differs between them.
+#include "harvest/list_walk.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/github/parse.hpp"
+#include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/list_pages.hpp"
+#include "ghharvest/util/log.hpp"
+
+namespace ghharvest::harvest {
+namespace {
+
+using github::ApiResponse;
+
+// Fixpoint passes of one list (see EndPass).
+constexpr int kMaxPasses = 3;
+
+// One page of a list as its parser read it: what the walk needs from it, and how its rows
+// are stored (inside the page's transaction).
+struct ParsedPage {
+  std::size_t n = 0;                  // records on the page
+  std::optional<std::string> newest;  // newest timestamp (commit date or updated_at)
+  std::vector<std::int64_t> ids;      // item ids in list order (creation-ordered lists)
+  std::function<Status(store::Ingest&, std::int64_t repo_id)> upsert;
+};
+
+// What differs between the lists. The endpoint name and the order a list is read in are
+// plan.hpp's (ListEndpoint, InCreationOrder), which the unit tests pin.
+struct ListTraits {
+  store::ItemTable table;  // the rows a creation-ordered list's pages speak for (tombstones)
+  int empty_status;        // a 4xx that means "nothing to read", 0: none
+  Result<ParsedPage> (*parse)(const std::string& body);
+};
+
+Result<ParsedPage> ParseCommits(const std::string& body) {
+  auto v = github::ParseCommitList(body);
+  if (!v.ok()) return v.status();
+  ParsedPage p;
+  for (const auto& c : *v) p.newest = LaterOf(p.newest, c.committed_at);
+  p.n = v->size();
+  p.upsert = [rows = std::move(*v)](store::Ingest& in, std::int64_t repo) {
+    return in.UpsertCommits(repo, rows);
+  };
+  return p;
+}
+
+Result<ParsedPage> ParseIssues(const std::string& body) {
+  auto v = github::ParseIssueList(body);
+  if (!v.ok()) return v.status();
+  ParsedPage p;
+  for (const auto& i : *v) {
+    p.newest = LaterOf(p.newest, i.updated_at);
+    p.ids.push_back(i.id);
+  }
+  p.n = v->size();
+  p.upsert = [rows = std::move(*v)](store::Ingest& in, std::int64_t repo) {
+    return in.UpsertIssues(repo, rows);
+  };
+  return p;
+}
+
+template <auto Parse, auto Upsert>
+Result<ParsedPage> ParseComments(const std::string& body) {
+  auto v = Parse(body);
+  if (!v.ok()) return v.status();
+  ParsedPage p;
+  for (const auto& c : *v) {
+    p.newest = LaterOf(p.newest, c.updated_at);
+    p.ids.push_back(c.id);
+  }
+  p.n = v->size();
+  p.upsert = [rows = std::move(*v)](store::Ingest& in, std::int64_t repo) {
+    return (in.*Upsert)(repo, rows);
+  };
+  return p;
+}
+
+const ListTraits& TraitsOf(ListKind kind) {
+  // 409: a repository with no commits at all; nothing to read.
+  static const ListTraits kCommits{store::ItemTable::kIssues, 409, &ParseCommits};
+  static const ListTraits kIssues{store::ItemTable::kIssues, 0, &ParseIssues};
+  static const ListTraits kIssueComments{
+      store::ItemTable::kIssueComments, 0,
+      &ParseComments<&github::ParseIssueCommentList, &store::Ingest::UpsertIssueComments>};
+  static const ListTraits kReviewComments{
+      store::ItemTable::kReviewComments, 0,
+      &ParseComments<&github::ParseReviewCommentList, &store::Ingest::UpsertReviewComments>};
+  switch (kind) {
+    case ListKind::kCommits:
+      return kCommits;
+    case ListKind::kIssues:
+      return kIssues;
+    case ListKind::kIssueComments:
+      return kIssueComments;
+    case ListKind::kReviewComments:
+      break;
+  }
+  return kReviewComments;
+}
+
+// Where a creation-ordered list's revalidation sweep starts next cycle (sync_state).
+std::string SweepEndpoint(ListKind kind) { return std::string("sweep_") + ListEndpoint(kind); }
+
+// One list of a repository walked page by page.
+struct ListWalk {
+  ListKind kind;
+  Project project;
+  std::string scope;
+  std::optional<std::string> w_start;  // `since` of the current pass
+  std::optional<std::string> w_cur;    // the watermark as stored
+  std::optional<std::string> newest;   // newest timestamp seen in this pass
+  int pass = 0;
+  int pages = 0;
+  bool multi = false;  // the pass had more than one page
+  // Creation-ordered lists: where the previous page of this walk ended (list_pages).
+  bool prev_known = false;
+  std::optional<std::int64_t> prev_last;
+  // Under harvest.revalidate_pages_per_list: the blocks of pages this cycle reads.
+  std::vector<Block> blocks;
+  std::size_t block = 0;
+  std::string page2;            // page 2's URL as GitHub gave it (page 1's rel="next")
+  std::int64_t next_sweep = 0;  // stored when the walk completes
+};
+
+using Cycle = std::shared_ptr<CycleCore>;
+using Walk = std::shared_ptr<ListWalk>;
+
+void BeginPass(const Cycle& self, const Walk& w);
+void FetchListPage(const Cycle& self, const Walk& w, const std::string& url);
+Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r);
+bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page);
+void NextPage(const Cycle& self, const Walk& w, const std::optional<std::string>& next);
+void EndPass(const Cycle& self, const Walk& w);
+
+void BeginPass(const Cycle& self, const Walk& w) {
+  w->w_start = w->w_cur;
+  w->pages = 0;
+  w->multi = false;
+  w->newest.reset();
+  w->prev_known = false;
+  w->prev_last.reset();
+  FetchListPage(self, w, ListPath(w->kind, w->project.full_name, w->w_start));
+}
+
+void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
+  self->FetchPage(
+      ListEndpoint(w->kind), w->scope, url, TraitsOf(w->kind).empty_status,
+      [self, w](ApiResponse& r) {
+        ++w->pages;
+        if (r.next_url) w->multi = true;
+        Status s = StoreListPage(self, w, r);
+        if (!s.ok()) --w->pages;
+        return s;
+      },
+      [self, w, url](Outcome outcome, ApiResponse* r) {
+        switch (outcome) {
+          case Outcome::kStored:
+            return NextPage(self, w, r->next_url);
+          case Outcome::kUnchanged:
+            ++w->pages;
+            if (r->next_url) w->multi = true;
+            if (InCreationOrder(w->kind) && !UnchangedPage(self, w, !r->next_url)) return;
+            return NextPage(self, w, r->next_url);
+          case Outcome::kGone:
+            if (r->status == TraitsOf(w->kind).empty_status) return EndPass(self, w);
+            ++self->stats_.scopes_failed;
+            self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
+            return;
+          case Outcome::kFailed:
+            ++self->stats_.scopes_failed;
+            return;
+        }
+      });
+}
+
+// Parses and stores one page with, for lists read in creation order, where it ends
+// (list_pages) and the tombstones of what it no longer lists. Commits carry a watermark
+// instead, which moves only at the end of a pass (their list is newest first, see EndPass).
+Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
+  const std::string endpoint = ListEndpoint(w->kind);
+  const ListTraits& traits = TraitsOf(w->kind);
+  const bool ordered = InCreationOrder(w->kind);
+  auto parsed = traits.parse(r.body);
+  if (!parsed.ok()) return parsed.status();
+  ParsedPage& page = *parsed;
+  std::optional<std::string> page_newest = page.newest;
+  if (page_newest && page_newest->empty()) page_newest.reset();
+  const std::vector<std::int64_t>& ids = page.ids;
+  const bool last_page = !r.next_url;
+  const auto page_no = static_cast<std::int64_t>(w->pages);
+  Stretch stretch;
+  if (ordered) stretch = PageStretch(page_no, w->prev_known, w->prev_last, ids, last_page);
+  std::optional<std::int64_t> page_last;
+  for (auto id : ids) page_last = page_last ? std::max(*page_last, id) : id;
+  Status s;
+  std::int64_t buried = 0;
+  self->InTransaction([&]() -> Status {
+    s = page.upsert(self->h_.ingest_, w->project.id);
+    if (!s.ok() || !ordered) return s;
+    auto& pages = self->h_.pages_;
+    if (ids.empty() && page_no > 1 && !w->prev_known) {
+      // A page asked for by number past the end (the list got shorter since): where it
+      // ends is not known from here. Forgetting this page and those after it makes the next
+      // cycle's newest pages start earlier, where the list really ends.
+      return s = pages.DropAfter(endpoint, w->scope, page_no - 1);
+    }
+    // What GitHub no longer lists in the stretch this page speaks for was deleted.
+    if (stretch.check) {
+      auto n = pages.TombstoneMissing(traits.table, w->project.id, stretch.lower, stretch.upper,
+                                      ids, self->NowIso());
+      if (!n.ok()) return s = n.status();
+      buried = *n;
+    }
+    s = pages.Set(endpoint, w->scope, page_no, store::PageEnd{page_last}, self->NowIso());
+    if (s.ok() && last_page) s = pages.DropAfter(endpoint, w->scope, page_no);
+    return s;
+  });
+  if (!self->fatal_.ok()) return self->fatal_;
+  w->prev_known = true;
+  if (page_last) w->prev_last = page_last;
+  if (buried > 0) {
+    self->stats_.items_deleted += buried;
+    log::Info("items gone from GitHub, tombstoned list={} scope={} page={} count={}", endpoint,
+              w->scope, page_no, buried);
+  }
+  if (!ordered) w->newest = LaterOf(w->newest, page_newest);
+  auto& es = self->stats_.per_endpoint[endpoint];
+  ++es.pages;
+  es.items += static_cast<std::int64_t>(page.n);
+  ++self->stats_.pages;
+  self->stats_.items_upserted += static_cast<std::int64_t>(page.n);
+  return Status::Ok();
+}
+
+// A 304 on a creation-ordered list: the page holds what it held, so it ends where it ended
+// (list_pages). When it is the last page, whatever the store holds after it is gone from
+// GitHub (the list got shorter). False when the cycle stopped.
+bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
+  const std::string endpoint = ListEndpoint(w->kind);
+  const store::ItemTable table = TraitsOf(w->kind).table;
+  const auto page_no = static_cast<std::int64_t>(w->pages);
+  auto& pages = self->h_.pages_;
+  auto end = pages.Get(endpoint, w->scope, page_no);
+  if (!end.ok()) {
+    self->Abort(end.status());
+    return false;
+  }
+  if (!*end) {
+    // Never recorded (a database from before list_pages): the next page cannot know where
+    // it starts, and nothing after it can be judged gone.
+    w->prev_known = false;
+    return true;
+  }
+  if ((*end)->last_id) {
+    w->prev_known = true;
+    w->prev_last = (*end)->last_id;
+  } else if (page_no == 1) {
+    w->prev_known = true;  // an empty list: everything the store holds is gone
+    w->prev_last.reset();
+  } else if (!w->prev_known) {
+    return true;  // an empty page after a gap: where the list ends is not known here
+  }
+  if (!last_page) return true;
+  auto any = pages.AnyAfter(table, w->project.id, w->prev_last);
+  if (!any.ok()) {
+    self->Abort(any.status());
+    return false;
+  }
+  if (!*any) return true;
+  std::int64_t buried = 0;
+  bool ok = self->InTransaction([&]() -> Status {
+    auto n = pages.TombstoneMissing(table, w->project.id, w->prev_last, std::nullopt, {},
+                                    self->NowIso());
+    if (!n.ok()) return n.status();
+    buried = *n;
+    return pages.DropAfter(endpoint, w->scope, page_no);
+  });
+  if (ok && buried > 0) {
+    self->stats_.items_deleted += buried;
+    log::Info("items gone from GitHub, tombstoned list={} scope={} after page={} count={}",
+              endpoint, w->scope, page_no, buried);
+  }
+  return ok;
+}
+
+// After a page: the next one by rel="next", or under a revalidation budget the first page
+// of the next block (a page read after a gap does not know where its predecessor ended).
+void NextPage(const Cycle& self, const Walk& w, const std::optional<std::string>& next) {
+  if (w->pages == 1 && next) w->page2 = *next;
+  if (!w->blocks.empty() && w->block < w->blocks.size()) {
+    const Block& b = w->blocks[w->block];
+    if (b.last && w->pages >= *b.last) {
+      if (!next) return EndPass(self, w);  // the list ended before the block did
+      if (++w->block >= w->blocks.size()) return EndPass(self, w);
+      const std::int64_t first = w->blocks[w->block].first;
+      auto url = PageUrl(w->page2, first);
+      if (!url) {
+        w->blocks.clear();  // links of an unknown shape: read on by rel="next"
+        return FetchListPage(self, w, *next);
+      }
+      w->pages = static_cast<int>(first - 1);
+      w->prev_known = false;
+      w->prev_last.reset();
+      return FetchListPage(self, w, *url);
+    }
+  }
+  if (next) return FetchListPage(self, w, *next);
+  EndPass(self, w);
+}
+
+// End of one pass over a list. Commits come newest first, so their watermark can only move
+// once the whole pass is stored. When the watermark moved, the list is read once more
+// from it: that short pass (usually one page, the overlap) leaves the validators of the
+// very URL the next cycle will ask for, so an unchanged world answers it with a 304.
+void EndPass(const Cycle& self, const Walk& w) {
+  auto& ingest = self->h_.ingest_;
+  if (!w->blocks.empty() && w->next_sweep > 0) {
+    // The walk completed: the sweep moves on (a failed walk repeats its window).
+    if (auto s = ingest.SetWatermark(SweepEndpoint(w->kind), w->scope, std::nullopt,
+                                     std::to_string(w->next_sweep));
+        !s.ok()) {
+      return self->Abort(s);
+    }
+    w->next_sweep = 0;
+  }
+  if (!InCreationOrder(w->kind) && w->multi && w->newest) {
+    auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, self->rule_));
+    if (next != w->w_cur) {
+      if (auto s = ingest.SetWatermark(ListEndpoint(w->kind), w->scope, next, std::nullopt);
+          !s.ok()) {
+        return self->Abort(s);
+      }
+      w->w_cur = next;
+    }
+  }
+  if (w->w_cur != w->w_start && w->pass + 1 < kMaxPasses) {
+    ++w->pass;
+    BeginPass(self, w);
+  }
+}
+
+}  // namespace
+
+void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Project& project) {
+  auto w = std::make_shared<ListWalk>();
+  w->kind = kind;
+  w->project = project;
+  w->scope = RepoScope(project.full_name);
+  auto wm = self->h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
+  if (!wm.ok()) return self->Abort(wm.status());
+  if (*wm) w->w_cur = (*wm)->watermark;
+  if (int budget = self->h_.config_.harvest.revalidate_pages_per_list;
+      InCreationOrder(kind) && budget > 0) {
+    auto known = self->h_.pages_.PageCount(ListEndpoint(kind), w->scope);
+    if (!known.ok()) return self->Abort(known.status());
+    auto sw = self->h_.ingest_.GetWatermark(SweepEndpoint(kind), w->scope);
+    if (!sw.ok()) return self->Abort(sw.status());
+    std::int64_t sweep = 0;
+    if (*sw && (*sw)->cursor) sweep = std::atoll((*sw)->cursor->c_str());
+    auto plan = PlanRevalidation(*known, budget, sweep);
+    w->blocks = std::move(plan.blocks);
+    w->next_sweep = plan.next_sweep;
+  }
+  BeginPass(self, w);
+}
+
+}  // namespace ghharvest::harvest

@@ -1,0 +1,229 @@
+// Writers, discovery and repositories over the request skeleton (lookup.hpp).
+#include "harvest/lookup.hpp"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ghharvest/config/config.hpp"
+#include "ghharvest/github/parse.hpp"
+#include "ghharvest/util/log.hpp"
+#include "ghharvest/util/names.hpp"
+#include "harvest/discovery.hpp"
+#include "harvest/plan.hpp"
+
+namespace ghharvest::harvest {
+namespace {
+
+using github::ApiResponse;
+using Cycle = std::shared_ptr<CycleCore>;
+
+// Adds the new finds among `names` as watches of `writer` (discovery.hpp's NewWatches), in
+// one transaction; false when the cycle stopped.
+bool AddDiscovered(const Cycle& self, const std::string& writer,
+                   const std::vector<std::string>& names, const std::string& source) {
+  auto& ingest = self->h_.ingest_;
+  return self->InTransaction([&]() -> Status {
+    auto discovered = ingest.DiscoveredWatches(writer);
+    if (!discovered.ok()) return discovered.status();
+    for (const auto& name :
+         NewWatches(*discovered, names, self->h_.config_.harvest.max_discovered_repos)) {
+      if (auto s = ingest.AddWatch(writer, name, source); !s.ok()) return s;
+      ++self->stats_.per_endpoint[source].items;
+    }
+    return Status::Ok();
+  });
+}
+
+// The events API asks for X-Poll-Interval between reads: remembered per writer.
+bool RecordNextPoll(const Cycle& self, const std::string& login, const ApiResponse& r) {
+  auto next = NextEventsPoll(r.poll_interval, self->h_.clock_.Now());
+  if (auto s = self->h_.ingest_.SetNextPoll("events", AsciiLower(login), next); !s.ok()) {
+    self->Abort(s);
+    return false;
+  }
+  return true;
+}
+
+void DiscoverPages(const Cycle& self, const std::string& source, std::size_t i,
+                   const std::string& url, int page) {
+  const std::string login = self->writers_[i].config_login;
+  const bool events = source == "events";
+  self->FetchPage(
+      source, login, url, 0,
+      [self, source, i, login, events](ApiResponse& r) -> Status {
+        if (events && !RecordNextPoll(self, login, r)) return self->fatal_;
+        auto found = ReposOnPage(source, r.body);
+        if (!found.ok()) return found.status();
+        if (!AddDiscovered(self, self->writers_[i].config_login, *found, source)) {
+          return self->fatal_;
+        }
+        ++self->stats_.per_endpoint[source].pages;
+        ++self->stats_.pages;
+        return Status::Ok();
+      },
+      [self, source, i, url, page, login, events](Outcome outcome, ApiResponse* r) {
+        switch (outcome) {
+          case Outcome::kGone:
+            self->RecordError(login, url, fmt::format("discovery: HTTP {}", r->status));
+            return;
+          case Outcome::kFailed:
+            return;
+          case Outcome::kUnchanged:
+            if (events && !RecordNextPoll(self, login, *r)) return;
+            break;
+          case Outcome::kStored:
+            break;
+        }
+        if (r->next_url && page + 1 < MaxDiscoveryPages(source)) {
+          DiscoverPages(self, source, i, *r->next_url, page + 1);
+        }
+      },
+      "discovery: ");
+}
+
+}  // namespace
+
+void FetchUser(const std::shared_ptr<CycleCore>& self, std::size_t i, int attempt) {
+  const std::string login = self->writers_[i].config_login;
+  const std::string url = UserPath(login);
+  self->FetchPage(
+      "users", login, url, 0,
+      [self, i](ApiResponse& r) -> Status {
+        Writer& w = self->writers_[i];
+        auto user = github::ParseUser(r.body);
+        if (!user.ok()) return user.status();
+        bool ok = self->InTransaction([&]() -> Status {
+          if (auto s = self->h_.ingest_.UpsertUser(*user); !s.ok()) return s;
+          return self->h_.ingest_.ResolveWriterUser(w.config_login, user->id);
+        });
+        if (!ok) return self->fatal_;
+        w.login = user->login;
+        return Status::Ok();
+      },
+      [self, i, url, attempt](Outcome outcome, ApiResponse*) {
+        Writer& w = self->writers_[i];
+        switch (outcome) {
+          case Outcome::kGone:
+            w.gone = true;
+            self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
+            return;
+          case Outcome::kUnchanged:
+            if (!KnownLogin(*self, w.config_login) && attempt == 0) {
+              self->PostForget(url);
+              self->Later([self, i] { FetchUser(self, i, 1); });
+            }
+            return;
+          case Outcome::kStored:
+          case Outcome::kFailed:
+            return;
+        }
+      });
+}
+
+std::optional<std::string> KnownLogin(CycleCore& self, const std::string& config_login) {
+  auto login = self.h_.ingest_.KnownLogin(config_login);
+  return login.ok() ? *login : std::nullopt;
+}
+
+const Writer* FindWriter(const CycleCore& self, const std::string& config_login) {
+  for (const auto& w : self.writers_) {
+    if (AsciiLower(w.config_login) == AsciiLower(config_login)) return &w;
+  }
+  return nullptr;
+}
+
+void Discover(const std::shared_ptr<CycleCore>& self, std::size_t i) {
+  const std::string login = self->writers_[i].config_login;
+  auto& ingest = self->h_.ingest_;
+  // Imported GH Archive history first: it costs no request and reaches past search's
+  // 1,000 results and the events' 30 days; the cap is the same for every source.
+  auto touched = ingest.ArchiveTouchedRepos(login);
+  if (!touched.ok()) return self->Abort(touched.status());
+  if (!touched->empty() && !AddDiscovered(self, login, *touched, "archive")) return;
+  DiscoverPages(self, "search", i, SearchInvolvesPath(login), 0);
+  DiscoverPages(self, "user_repos", i, UserReposPath(login), 0);
+  // Events: honour X-Poll-Interval between cycles.
+  auto wm = ingest.GetWatermark("events", AsciiLower(login));
+  if (!wm.ok()) return self->Abort(wm.status());
+  if (*wm && !EventsDue((*wm)->next_poll_at, self->h_.clock_.Now())) return;
+  DiscoverPages(self, "events", i, UserEventsPath(login), 0);
+}
+
+void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
+               const std::vector<store::WatchRow>& rows, int attempt) {
+  const std::string url = RepoPath(name);
+  self->FetchPage(
+      "repos", name, url, 0,
+      [self, rows, name, attempt](ApiResponse& r) -> Status {
+        auto repo = github::ParseRepo(r.body);
+        if (!repo.ok()) return repo.status();
+        if (repo->id == 0 || !IsValidRepoName(repo->full_name)) {
+          return Status::Corruption("repository without id or name");
+        }
+        bool renamed = AsciiLower(repo->full_name) != AsciiLower(name);
+        if (renamed) log::Notice("project renamed from={} to={}", name, repo->full_name);
+        auto& ingest = self->h_.ingest_;
+        bool ok = self->InTransaction([&]() -> Status {
+          if (auto s = ingest.UpsertRepo(*repo); !s.ok()) return s;
+          if (renamed) {
+            if (auto s = ingest.RecordOldName(name, repo->id); !s.ok()) return s;
+          }
+          for (const auto& w : rows) {
+            if (auto s = ingest.ResolveWatch(w.writer, w.repo_name, repo->id); !s.ok()) return s;
+          }
+          return Status::Ok();
+        });
+        if (!ok) return self->fatal_;
+        self->projects_.emplace(repo->id, Project{repo->id, repo->full_name});
+        // Ask once by the new name, so next cycle's request has validators to send.
+        if (renamed && attempt == 0) {
+          self->Later([self, rows, full = repo->full_name] { FetchRepo(self, full, rows, 1); });
+        }
+        return Status::Ok();
+      },
+      [self, rows, url, name, attempt](Outcome outcome, ApiResponse* r) {
+        switch (outcome) {
+          case Outcome::kGone: {
+            ++self->stats_.projects_gone;
+            log::Notice("project gone, no longer polled repo={} status={}", name, r->status);
+            auto& ingest = self->h_.ingest_;
+            self->InTransaction([&]() -> Status {
+              for (const auto& w : rows) {
+                if (auto s = ingest.MarkWatchGone(w.writer, w.repo_name); !s.ok()) return s;
+              }
+              return ingest.RecordError(name, url, fmt::format("gone (HTTP {})", r->status),
+                                        self->h_.clock_.Now());
+            });
+            return;
+          }
+          case Outcome::kFailed:
+            ++self->stats_.scopes_failed;
+            return;
+          case Outcome::kUnchanged: {
+            // Unchanged: the stored row is the answer.
+            std::optional<Project> p;
+            for (const auto& w : rows) {
+              if (w.repo_id && !p) p = StoredProject(*self, *w.repo_id);
+            }
+            if (p) {
+              self->projects_.emplace(p->id, *p);
+            } else if (attempt == 0) {
+              self->PostForget(url);
+              self->Later([self, name, rows] { FetchRepo(self, name, rows, 1); });
+            }
+            return;
+          }
+          case Outcome::kStored:
+            return;
+        }
+      });
+}
+
+std::optional<Project> StoredProject(CycleCore& self, std::int64_t id) {
+  auto name = self.h_.ingest_.RepoFullName(id);
+  if (!name.ok() || !*name) return std::nullopt;
+  return Project{id, **name};
+}
+
+}  // namespace ghharvest::harvest

@@ -1,0 +1,41 @@
+// The request chains of the writers and repositories phases: who each writer is on GitHub
+// (GET /users/LOGIN: id and spelling), which repositories a writer without `repos` in the
+// config is watched in (discovery: stored GH Archive history, search, the writer's own
+// repositories, its events; the rules are discovery.hpp's), and what each watched repository
+// is now (GET /repos/o/r: id, current name, gone). The cycle (harvester.cpp) decides when
+// they run; each is a walk over the cycle's request skeleton (page_fetch.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ghharvest/store/ingest.hpp"
+#include "harvest/page_fetch.hpp"
+
+namespace ghharvest::harvest {
+
+// Resolves writer `i` of the cycle (its GitHub id and spelling).
+void FetchUser(const std::shared_ptr<CycleCore>& cycle, std::size_t i, int attempt = 0);
+
+// Finds the repositories writer `i` touched and stores them as its watches, each page's finds
+// in the page's transaction (a crash never leaves a 304 hiding a find that was not stored).
+void Discover(const std::shared_ptr<CycleCore>& cycle, std::size_t i);
+
+// GET /repos/NAME for the watches `rows` (every watch of that repository): the project joins
+// the cycle's lists phase, or its watches are marked gone.
+void FetchRepo(const std::shared_ptr<CycleCore>& cycle, const std::string& name,
+               const std::vector<store::WatchRow>& rows, int attempt = 0);
+
+// The GitHub spelling of a writer's login, when its id was resolved before.
+std::optional<std::string> KnownLogin(CycleCore& cycle, const std::string& config_login);
+
+// The repository `id` as stored (its current name), if it is.
+std::optional<Project> StoredProject(CycleCore& cycle, std::int64_t id);
+
+const Writer* FindWriter(const CycleCore& cycle, const std::string& config_login);
+
+}  // namespace ghharvest::harvest
