@@ -7,10 +7,10 @@
 // Entries are shaped like WordPress's and jekyll-feed's: a title, a link, a guid or id, dates,
 // categories and a post of ~2 KiB of HTML in CDATA (RSS) or escaped (Atom); one post in two
 // links to a GitHub repository, so only half of them are read as HTML. Those posts are
-// well-formed XML (as kramdown, Ghost and WordPress's wpautop write them: <br />, numeric
-// character references), which feeds::ParseFeed reads with libxml2's XML parser; a third row
-// gives the same RSS feed with posts in HTML5 syntax (<br>, &nbsp;), which need libxml2's
-// HTML parser.
+// well-formed XML but for HTML's named characters (as kramdown and WordPress write them:
+// <br />, &rsquo;, &nbsp;), which feeds::ParseFeed reads with libxml2's XML parser; a third
+// row gives the same RSS feed with posts in HTML5 syntax (<br>), which need libxml2's HTML
+// parser.
 #include <libxml/HTMLparser.h>
 #include <libxml/xmlreader.h>
 
@@ -36,9 +36,9 @@ std::string Post(int i, bool html5 = false) {
   for (int p = 0; p < 8; ++p) {
     html += fmt::format(
         "<p>Paragraph {} of a post about <em>performance</em> and <code>profiling</code>, with "
-        "a <a href=\"https://blog.example/{}/notes\">link to an older note</a> and some more "
+        "a <a href=\"https://blog.example/{}/notes\">link to an older note</a> and it&rsquo;s more "
         "words to make it a paragraph of{}ordinary length.</p>",
-        p, i, html5 ? "<br>&nbsp;" : "<br />&#160;");
+        p, i, html5 ? "<br>&nbsp;" : "<br />&nbsp;");
   }
   if (i % 2 == 0) {
     html += fmt::format(

@@ -6,19 +6,23 @@
 // very same start tags. So a fragment goes to the XML parser first, which hands it on to the
 // HTML parser at the first sign that the two would read it differently: not well-formed XML
 // (an error stops it there), markup HTML reads otherwise (raw-text elements such as <script>,
-// CDATA sections, processing instructions, names with letters HTML's names stop at), or an
-// href holding a space (XML turns a newline into one). Links the XML parser found are kept
-// only when it read the whole fragment. tests/fuzz/html_links_fuzz.cpp holds the two routes to
+// CDATA sections, processing instructions, names with letters HTML's names stop at), or a
+// GitHub href holding a space (XML turns a newline into one) or an '&'. HTML's
+// named characters (&nbsp;) are declared to the XML parser. Links the XML parser found are
+// kept only when it read the whole fragment. tests/fuzz/html_links_fuzz.cpp holds the two routes to
 // the same links on every input the XML route keeps.
 #include "feeds/html_links.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/dict.h>
+#include <libxml/entities.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 
 #include <array>
 #include <cctype>
 #include <memory>
+#include <unordered_map>
 
 #include "feeds/text.hpp"
 #include "ghharvest/feeds/parse.hpp"
@@ -33,9 +37,8 @@ constexpr int kMaxDictNames = 20000;
 struct LinkSink {
   const std::string* base = nullptr;
   std::vector<std::string>* out = nullptr;
-  bool space_in_href = false;  // XML route: an href with a space (maybe a newline before)
-  bool xml_error = false;      // XML route: the parser reported an error and was stopped
-  bool differs = false;        // XML route: markup the HTML parser reads otherwise
+  bool xml_error = false;  // XML route: the parser reported an error and was stopped
+  bool differs = false;    // XML route: markup the HTML parser reads otherwise
 };
 thread_local LinkSink* sink = nullptr;
 
@@ -119,10 +122,59 @@ void OnXmlStart(void* ctxt, const xmlChar* local, const xmlChar* prefix, const x
     if (a[1] != nullptr || xmlStrcasecmp(a[0], BAD_CAST "href") != 0) continue;
     const std::string_view href(reinterpret_cast<const char*>(a[3]),
                                 static_cast<std::size_t>(a[4] - a[3]));
-    if (href.find(' ') != std::string_view::npos) sink->space_in_href = true;
-    Offer(href);
+    if (!MayBeGithub(href, *sink->base)) continue;
+    // XML made any newline or tab in the value a space, and, not substituting entities, left
+    // a reference to one of HTML's named characters as written (see HtmlEntity) and &amp; as
+    // "&#38;"; the HTML parser did none of that.
+    if (href.find_first_of(" &") != std::string_view::npos) {
+      Differs(ctxt);
+      return;
+    }
+    AddLink(*sink->base, href, sink->out);
   }
 }
+
+// HTML's named characters (&nbsp;, &rsquo;, &hellip;: kramdown and goldmark's typographer write
+// them) are not XML's, and an unknown name is an error. So the XML parser is told of them as
+// entities, from the table libxml2's HTML parser reads them by (HTML 4's), each one the first
+// time a post names it. The parser leaves them unexpanded (it is not asked to substitute):
+// text is of no interest here, and an href that holds one is left to the HTML parser. Each is
+// marked checked and given its content as a child, so the XML parser takes a reference as a
+// reference (OnXmlReference) instead of parsing the entity's content again each time.
+xmlEntityPtr HtmlEntity(void*, const xmlChar* name) {
+  struct DocDeleter {
+    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+  };
+  thread_local std::unique_ptr<xmlDoc, DocDeleter> owner;
+  thread_local std::unordered_map<std::string, xmlEntityPtr> known;
+  const std::string key(reinterpret_cast<const char*>(name));
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  const htmlEntityDesc* desc = htmlEntityLookup(name);
+  if (desc == nullptr) return nullptr;  // an error, as in XML: the HTML parser decides
+  if (!owner) {
+    owner.reset(xmlNewDoc(BAD_CAST "1.0"));
+    if (!owner || xmlCreateIntSubset(owner.get(), BAD_CAST "r", nullptr, nullptr) == nullptr) {
+      owner.reset();
+      return nullptr;
+    }
+  }
+  xmlChar utf8[8] = {};
+  xmlCopyCharMultiByte(utf8, static_cast<int>(desc->value));
+  xmlEntityPtr entity =
+      xmlAddDocEntity(owner.get(), name, XML_INTERNAL_GENERAL_ENTITY, nullptr, nullptr, utf8);
+  if (entity != nullptr) {
+    entity->checked = 1;
+    if (xmlNodePtr text = xmlNewDocText(owner.get(), utf8)) {
+      text->parent = reinterpret_cast<xmlNodePtr>(entity);
+      entity->children = entity->last = text;
+      entity->owner = 1;  // freed with the entity
+    }
+  }
+  known.emplace(key, entity);
+  return entity;
+}
+
+void OnXmlReference(void*, const xmlChar*) {}
 
 // XML parser: the first error (not well-formed, an undeclared prefix) ends the XML route. The
 // parser is stopped there: left to run, libxml2 goes on to the end reporting every mismatch
@@ -185,6 +237,8 @@ bool ReadAsXml(std::string_view html) {
       sax.startElementNs = &OnXmlStart;
       sax.cdataBlock = &OnXmlCdata;
       sax.processingInstruction = &OnXmlPi;
+      sax.getEntity = &HtmlEntity;
+      sax.reference = &OnXmlReference;
       sax.serror = &OnXmlError;
       *c->sax = sax;
     }
@@ -204,8 +258,7 @@ bool ReadAsXml(std::string_view html) {
     xmlFreeDoc(ctxt->myDoc);
     ctxt->myDoc = nullptr;
   }
-  return !sink->xml_error && !sink->differs && ctxt->wellFormed == 1 && ctxt->nsWellFormed == 1 &&
-         !sink->space_in_href;
+  return !sink->xml_error && !sink->differs && ctxt->wellFormed == 1 && ctxt->nsWellFormed == 1;
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ TEST_CASE("a well-formed post goes through the XML parser and finds what the HTM
   const std::string html =
       "<h2>Notes</h2><p>See <a href=\"https://github.com/octo/proj/pull/7\">the PR</a>, "
       "<a href='https://blog.example/older'>an older note</a>,<br />&#160;and "
-      "<A HREF=\"https://GitHub.com/Octo/Other\">another</A> &amp; "
+      "<A HREF=\"https://GitHub.com/Octo/Other\">another</A> &amp; it&rsquo;s&nbsp;&hellip; "
       "<area href=\"https://github.com/octo/map\"/>.</p><!-- a comment -->";
   const Read r = Links(html);
   CHECK(r.route == HtmlRoute::kXml);
@@ -68,7 +68,7 @@ TEST_CASE("HTML that is not XML goes to the HTML parser, with no link counted tw
   // The link comes before the first error: the XML route saw it, then gave up.
   for (const std::string& html :
        {std::string("<p><a href=\"https://github.com/octo/proj\">x</a><br></p>"),
-        std::string("<p><a href=\"https://github.com/octo/proj\">x</a>&nbsp;y</p>"),
+        std::string("<p><a href=\"https://github.com/octo/proj\">x</a>&notanentity;y</p>"),
         std::string("<p><a href=https://github.com/octo/proj>x</a></p>"),
         std::string("<p><a href=\"https://github.com/octo/proj\">x</a> a < b</p>"),
         std::string("<p><a href=\"https://github.com/octo/proj\">x</a></r><p>")}) {
@@ -118,6 +118,25 @@ TEST_CASE("an href whose whitespace XML would have changed goes to the HTML pars
   const Read r = Links(html);
   CHECK(r.route == HtmlRoute::kHtml);
   CHECK(r.links == HtmlOnly(html));
+}
+
+TEST_CASE("a GitHub href with a reference in it goes to the HTML parser") {
+  // Not substituting entities, XML leaves &nbsp; in an attribute as written (HTML reads it as
+  // U+00A0) and &amp; as "&#38;" (HTML: '&').
+  for (const std::string& html :
+       {std::string("<p><a href=\"https://github.com/octo/proj&nbsp;x\">x</a></p>"),
+        std::string("<p><a href=\"https://github.com/octo/proj?a=1&amp;b=2\">x</a></p>")}) {
+    CAPTURE(html);
+    const Read r = Links(html);
+    CHECK(r.route == HtmlRoute::kHtml);
+    CHECK(r.links == HtmlOnly(html));
+  }
+  // Not for an href that cannot name a repository.
+  const std::string other =
+      "<p><a href=\"https://blog.example/?a=1&amp;b=2\">x</a> "
+      "<a href=\"https://github.com/octo/proj\">y</a></p>";
+  CHECK(Links(other).route == HtmlRoute::kXml);
+  CHECK(Links(other).links == HtmlOnly(other));
 }
 
 TEST_CASE("prefixed elements are not links on either route") {
