@@ -161,10 +161,7 @@ class Harvester::Impl::Cycle : public CycleCore {
       w.config_login = wc.login;
       w.login = wc.login;
       w.discover = wc.repos.empty();
-      if (auto known = KnownLogin(*this, wc.login)) {
-        w.login = *known;
-        w.resolved = true;
-      }
+      if (auto known = KnownLogin(*this, wc.login)) w.login = *known;
       bool in_job = job_.kind == Kind::kAll ||
                     (job_.kind == Kind::kWriter && AsciiLower(job_.name) == AsciiLower(wc.login));
       found = found || in_job;

@@ -128,13 +128,6 @@ std::optional<std::string> KnownLogin(CycleCore& self, const std::string& config
   return login.ok() ? *login : std::nullopt;
 }
 
-const Writer* FindWriter(const CycleCore& self, const std::string& config_login) {
-  for (const auto& w : self.writers_) {
-    if (AsciiLower(w.config_login) == AsciiLower(config_login)) return &w;
-  }
-  return nullptr;
-}
-
 void Discover(const std::shared_ptr<CycleCore>& self, std::size_t i) {
   const std::string login = self->writers_[i].config_login;
   auto& ingest = self->h_.ingest_;
