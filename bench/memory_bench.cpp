@@ -100,8 +100,9 @@ int main(int argc, char** argv) {
   }
 
   // Part 2: the daemon polls a smaller world (4 writers, 10 projects, 20,000 items: what grows
-  // over a day is per cycle, and the daemon harvests each writer's projects separately, so a
-  // day of the 100k world would take too long here) that advances 50 items every 5 s.
+  // over a day is per cycle, so a day of the 100k world would take too long here) that
+  // advances 50 items every 5 s. The daemon's scopes are its writers and their repositories;
+  // the day ends once every scope that ran has run `cycles` times.
   {
     std::string d = dir.file("day");
     mkdir(d.c_str(), 0700);
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
     std::string counters = b::ReadFile(d + "/counters.json");
     std::fputs(b::ReadFile(d + "/day.log").c_str(), stdout);
     fmt::print(
-        "a day of polling ({} cycles per writer): exit {}, {:.1f} s real, peak RSS {:.1f} MiB; "
+        "a day of polling ({} cycles per scope): exit {}, {:.1f} s real, peak RSS {:.1f} MiB; "
         "RSS by quarter of the day (max of {} samples): {:.1f} / {:.1f} / {:.1f} / {:.1f} MiB; "
         "the world saw {} requests, {} x 304, {} core points\n",
         cycles, code, secs, peak, n, max_of(0, n / 4), max_of(n / 4, n / 2),

@@ -61,11 +61,14 @@ std::string CycleLine(const store::StatusSnapshot& snap, const config::Config& c
       return fmt::format("  running since {}, as of {}:\n    {}\n", Or(m.watermark, "-"),
                          m.updated_at, harvest::ProgressLine(*p, at, harvest::LocalUtcOffset()));
     }
+    // The daemon's jobs are one unit each (a repository's crawl, a writer's lookup): the
+    // record is the last job's, and says which it was.
     return fmt::format(
-        "  last cycle started {}, ended {}: {} repositories, {} requests, {} points, {} GraphQL "
+        "  last {} started {}, ended {}: {} repositories, {} requests, {} points, {} GraphQL "
         "queries / {} points\n",
-        Or(m.watermark, "-"), m.updated_at, p->repos_total, p->requests, p->points,
-        p->graphql_requests, p->graphql_points);
+        p->unit.empty() ? std::string("cycle") : "harvest " + p->unit, Or(m.watermark, "-"),
+        m.updated_at, p->repos_total, p->requests, p->points, p->graphql_requests,
+        p->graphql_points);
   }
   return "";
 }

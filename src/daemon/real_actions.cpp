@@ -1,6 +1,8 @@
 #include "ghharvest/daemon/real_actions.hpp"
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +19,29 @@
 namespace ghharvest::daemon {
 
 namespace {
+
+// The daemon's harvest scopes, one per unit of work the harvester has: "repo:owner/name" for
+// each watched repository's crawl (shared by every writer watching it) and "writer:login" for
+// each writer's own lookup and discovery. The prefixes keep a login and a repository apart in
+// the schedule (and in its splay hash).
+constexpr std::string_view kRepoScope = "repo:";
+constexpr std::string_view kWriterScope = "writer:";
+
+Result<std::vector<std::string>> HarvestScopes(app::App& app) {
+  auto repos = app.harvester().WatchedRepositories();
+  if (!repos.ok()) return repos.status();
+  std::vector<std::string> out;
+  for (const auto& w : app.config().writers) out.push_back(std::string(kWriterScope) + w.login);
+  for (const auto& r : *repos) out.push_back(std::string(kRepoScope) + r);
+  return out;
+}
+
+// "owner/repo" or "writer alice", as the logs and `ghharvest status` name a job.
+std::string UnitOf(const std::string& scope) {
+  if (scope.rfind(kRepoScope, 0) == 0) return scope.substr(kRepoScope.size());
+  if (scope.rfind(kWriterScope, 0) == 0) return "writer " + scope.substr(kWriterScope.size());
+  return scope;
+}
 
 // The harvester reports database failures as "other" codes; everything it names as network
 // or API trouble (or a config mismatch) keeps the daemon running.
@@ -109,7 +134,8 @@ class FeedLoop : public std::enable_shared_from_this<FeedLoop> {
 void DeclareMetrics(metrics::Registry& m) {
   using metrics::Type;
   m.Declare("ghharvest_harvest_runs_total", Type::kCounter,
-            "Harvests of a writer that ended, by outcome (ok, failed, unauthorized, cancelled).");
+            "Harvests (a repository's crawl, a writer's lookup) that ended, by outcome (ok, "
+            "failed, unauthorized, cancelled).");
   m.Declare("ghharvest_harvest_pages_total", Type::kCounter,
             "Pages (200 answers) stored, by endpoint.");
   m.Declare("ghharvest_harvest_items_total", Type::kCounter,
@@ -172,32 +198,42 @@ ActionsFactory RealActionsFactory(metrics::Registry* metrics) {
     b->reporter().SetProgress(WatchdogKeepAlive());
 
     Actions a;
-    for (const auto& w : b->config().writers) a.scopes.push_back(w.login);
     app::App* raw = b.get();
+    auto scopes = HarvestScopes(*raw);
+    if (!scopes.ok()) return scopes.status();
+    a.scopes = std::move(*scopes);
+    a.current_scopes = [raw] { return HarvestScopes(*raw); };
     if (metrics) DeclareMetrics(*metrics);
     a.harvest = [raw, metrics](const std::string& scope, HarvestDone done) {
-      raw->harvester().SyncWriter(
-          scope, [scope, metrics, done = std::move(done)](Status s, harvest::HarvestStats st) {
-            log::Info(
-                "harvest stats scope={} requests={} not_modified={} points={} graphql_requests={} "
-                "graphql_points={} pages={} items={} failures={} projects={}",
-                scope, st.requests, st.not_modified, st.points_spent, st.graphql_requests,
-                st.graphql_points, st.pages, st.items_upserted, st.failures, st.projects);
-            if (metrics) {
-              metrics->Add("ghharvest_harvest_runs_total", {{"outcome", OutcomeOf(s)}});
-              for (const auto& [endpoint, e] : st.per_endpoint) {
-                metrics->Add("ghharvest_harvest_pages_total", {{"endpoint", endpoint}},
-                             static_cast<double>(e.pages));
-                metrics->Add("ghharvest_harvest_items_total", {{"endpoint", endpoint}},
-                             static_cast<double>(e.items));
-              }
-            }
-            HarvestOutcome o;
-            o.fatal = HarvestFatal(s);
-            o.changed = st.counts_changed;
-            o.status = std::move(s);
-            done(std::move(o));
-          });
+      auto finished = [scope, metrics, done = std::move(done)](Status s, harvest::HarvestStats st) {
+        log::Info(
+            "harvest {}: requests={} not_modified={} points={} graphql_requests={} "
+            "graphql_points={} pages={} items={} failures={} projects={}",
+            UnitOf(scope), st.requests, st.not_modified, st.points_spent, st.graphql_requests,
+            st.graphql_points, st.pages, st.items_upserted, st.failures, st.projects);
+        if (metrics) {
+          metrics->Add("ghharvest_harvest_runs_total", {{"outcome", OutcomeOf(s)}});
+          for (const auto& [endpoint, e] : st.per_endpoint) {
+            metrics->Add("ghharvest_harvest_pages_total", {{"endpoint", endpoint}},
+                         static_cast<double>(e.pages));
+            metrics->Add("ghharvest_harvest_items_total", {{"endpoint", endpoint}},
+                         static_cast<double>(e.items));
+          }
+        }
+        HarvestOutcome o;
+        o.fatal = HarvestFatal(s);
+        o.changed = st.counts_changed;
+        o.scopes_changed = st.watches_changed;
+        o.status = std::move(s);
+        done(std::move(o));
+      };
+      if (scope.rfind(kRepoScope, 0) == 0) {
+        raw->harvester().SyncRepository(scope.substr(kRepoScope.size()), std::move(finished));
+      } else if (scope.rfind(kWriterScope, 0) == 0) {
+        raw->harvester().SyncWriter(scope.substr(kWriterScope.size()), std::move(finished));
+      } else {
+        finished(Status::InvalidArgument("not a harvest scope: " + scope), {});
+      }
     };
     a.score = [raw, metrics]() -> Status {
       const auto t0 = std::chrono::steady_clock::now();

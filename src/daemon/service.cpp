@@ -89,6 +89,7 @@ class Service::Impl {
   void StartHarvest(const std::string& scope);
   void OnHarvestDone(const std::string& scope, const HarvestOutcome& outcome);
   void RunScore();
+  void RefreshScopes(TimePoint now);
   void StartReload();
   void ApplyReload();
   void NotifyReloading();
@@ -308,6 +309,7 @@ void Service::Impl::OnHarvestDone(const std::string& scope, const HarvestOutcome
     log::Info("harvest abandoned scope={} elapsed_s={:.1f}", scope, elapsed_s);
   } else {
     schedule_->HarvestFinished(scope, started, now, outcome.changed);
+    if (outcome.scopes_changed && actions_.current_scopes) RefreshScopes(now);
     if (st.ok()) {
       log::Info("harvest finished scope={} changed={} elapsed_s={:.1f} next={}", scope,
                 outcome.changed, elapsed_s, Iso(schedule_->Due(scope)));
@@ -333,6 +335,20 @@ void Service::Impl::OnHarvestDone(const std::string& scope, const HarvestOutcome
   } else {
     AfterWorkEnded();
   }
+}
+
+// A writer's discovery found repositories (or one went away, or was renamed): the scopes
+// follow, the known ones keeping their phase, so a repository found by a second writer is
+// still crawled once per interval. A failure to list them keeps the old set until next time.
+void Service::Impl::RefreshScopes(TimePoint now) {
+  auto scopes = actions_.current_scopes();
+  if (!scopes.ok()) {
+    log::Warning("harvest scopes not updated error=\"{}\"", scopes.status().ToString());
+    return;
+  }
+  const int before = schedule_->ScopeCount();
+  schedule_->SetScopes(*scopes, now);
+  log::Info("harvest scopes updated scopes={} before={}", schedule_->ScopeCount(), before);
 }
 
 void Service::Impl::RunScore() {
@@ -494,7 +510,8 @@ void Service::Impl::AfterWorkEnded() {
 
 void Service::Impl::UpdateStatus() {
   std::string status = fmt::format(
-      "writers={} harvesting={} next_poll={}", schedule_->ScopeCount(), schedule_->RunningCount(),
+      "writers={} scopes={} harvesting={} next_poll={}", config_.writers.size(),
+      schedule_->ScopeCount(), schedule_->RunningCount(),
       schedule_->harvest_paused() ? std::string("paused") : Iso(schedule_->NextHarvest()));
   if (actions_.budget) status += " budget=" + actions_.budget();
   if (last_score_) status += " last_score=" + FormatIso8601(*last_score_);

@@ -1,5 +1,7 @@
 // The harvester (harvester.hpp): the job queue, and the cycle, one sync as phases run one
-// after the other (writers, repositories, lists), each a set of concurrent request chains.
+// after the other (writers, repositories, lists), each a set of concurrent request chains. A
+// job is the whole cycle (SyncAll), a writer's phase alone (SyncWriter), or one repository's
+// lookup and lists (SyncRepository).
 // The chains are parts of their own over the cycle's request skeleton (page_fetch.hpp):
 // writers, discovery and repositories (lookup.hpp, with discovery.hpp's pure rules), the four
 // lists of a repository (list_walk.hpp) and its pulls and reviews (pulls_walk.hpp). What stays
@@ -57,9 +59,21 @@ class Harvester::Impl {
   }
 
   struct Job {
-    std::optional<std::string> writer;
+    enum class Kind { kAll, kWriter, kRepository };
+    Kind kind = Kind::kAll;
+    std::string name;  // the writer's login, or the repository's name
     SyncCallback done;
   };
+
+  // A repository to look up, by the name to ask for, with every watch of it.
+  struct RepoGroup {
+    std::string ask;
+    std::vector<store::WatchRow> watches;
+  };
+  // The active watches of the config's writers grouped by repository, keyed by the
+  // lower-cased name to ask for. A resolved watch asks by the repository's current name, so a
+  // renamed repository costs no redirect (and keeps its 304s) after the first.
+  Result<std::map<std::string, RepoGroup>> RepoGroups();
 
   void Enqueue(Job job) {
     queue_.push_back(std::move(job));
@@ -69,6 +83,15 @@ class Harvester::Impl {
   void Cancel();
 
   bool Busy() const { return cycle_ != nullptr || !queue_.empty(); }
+
+  Result<std::vector<std::string>> WatchedRepositories() {
+    if (auto s = store::SyncWriters(db_, config::WatchedWriters(config_)); !s.ok()) return s;
+    auto groups = RepoGroups();
+    if (!groups.ok()) return groups.status();
+    std::vector<std::string> out;
+    for (const auto& entry : *groups) out.push_back(entry.second.ask);
+    return out;
+  }
 
   SyncProgress Progress() const;
 
@@ -87,9 +110,33 @@ class Harvester::Impl {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::deque<Job> queue_;
   std::shared_ptr<Cycle> cycle_;
-  // When each project's lists were last read completely (by any sync), by repository id.
-  std::map<std::int64_t, Clock::TimePoint> crawled_at_;
 };
+
+Result<std::map<std::string, Harvester::Impl::RepoGroup>> Harvester::Impl::RepoGroups() {
+  auto watches = ingest_.ListWatches();
+  if (!watches.ok()) return watches.status();
+  std::map<std::string, bool> discovers;  // lower-cased login -> no repos in the config
+  for (const auto& wc : config_.writers) discovers[AsciiLower(wc.login)] = wc.repos.empty();
+  std::map<std::string, RepoGroup> groups;
+  for (const auto& w : *watches) {
+    if (w.status != "active") continue;
+    auto writer = discovers.find(AsciiLower(w.writer));
+    if (writer == discovers.end()) continue;
+    // Listed repos switch discovery off; store::SyncWriters keeps watches consistent,
+    // this only guards against a watch of the wrong kind.
+    if (!writer->second && w.source != "config") continue;
+    if (!IsValidRepoName(w.repo_name)) continue;
+    std::string ask = w.repo_name;
+    if (w.repo_id) {
+      auto name = ingest_.RepoFullName(*w.repo_id);
+      if (name.ok() && *name && IsValidRepoName(**name)) ask = **name;
+    }
+    auto& g = groups[AsciiLower(ask)];
+    g.ask = ask;
+    g.watches.push_back(w);
+  }
+  return groups;
+}
 
 // One sync: phases run one after the other, each a set of concurrent request chains.
 // `pending_` counts callbacks still to come; when it reaches zero the next phase starts.
@@ -103,39 +150,75 @@ class Harvester::Impl::Cycle : public CycleCore {
   ~Cycle() override { --g_live_cycles; }
 
   void Start() {
+    using Kind = Job::Kind;
     client_start_ = h_.client_.stats();
     started_at_ = h_.clock_.Now();
     if (auto s = store::SyncWriters(h_.db_, config::WatchedWriters(h_.config_)); !s.ok())
       return Abort(s);
-    bool found = false;
+    bool found = job_.kind != Kind::kWriter;
     for (const auto& wc : h_.config_.writers) {
       Writer w;
       w.config_login = wc.login;
       w.login = wc.login;
       w.discover = wc.repos.empty();
-      if (auto known = KnownLogin(*this, wc.login)) {
-        w.login = *known;
-        w.resolved = true;
-      }
-      bool in_job = !job_.writer || AsciiLower(*job_.writer) == AsciiLower(wc.login);
+      if (auto known = KnownLogin(*this, wc.login)) w.login = *known;
+      bool in_job = job_.kind == Kind::kAll ||
+                    (job_.kind == Kind::kWriter && AsciiLower(job_.name) == AsciiLower(wc.login));
       found = found || in_job;
       writers_.push_back(std::move(w));
       in_job_.push_back(in_job);
     }
-    if (!found) return Abort(Status::NotFound("no writer '" + *job_.writer + "' in the config"));
-    log::Info("sync started writers={}", job_.writer ? *job_.writer : std::string("all"));
-    RecordProgress(true);
+    if (!found) return Abort(Status::NotFound("no writer '" + job_.name + "' in the config"));
+    if (job_.kind == Kind::kRepository) {
+      // The watches are read now, before any request: a repository nobody watches any more
+      // (a reload dropped its writers) is not looked up.
+      auto groups = impl_.RepoGroups();
+      if (!groups.ok()) return Abort(groups.status());
+      const std::string key = AsciiLower(job_.name);
+      for (auto& [ask, g] : *groups) {
+        bool named = ask == key;
+        for (const auto& w : g.watches) named = named || AsciiLower(w.repo_name) == key;
+        if (named) repo_groups_.push_back(std::move(g));
+      }
+      if (repo_groups_.empty()) {
+        return Abort(Status::NotFound("no active watch of repository '" + job_.name + "'"));
+      }
+    }
+    log::Info("sync started {}", Unit().empty() ? std::string("writers=all") : Unit());
     // The continuations live in next_, a member: capturing `this` rather than a shared_ptr
     // keeps the cycle from owning itself (an aborted sync never runs next_, and with a
     // shared_ptr in it the cycle would never be freed). Release() runs them from a request's
     // callback, which holds the cycle alive.
-    RunPhase([this] { PhaseWriters(); },
-             [this] {
-               phase_ = SyncProgress::Phase::kRepositories;
-               RecordProgress(true);
-               RunPhase([this] { PhaseRepos(); },
-                        [this] { RunPhase([this] { PhaseLists(); }, nullptr); });
-             });
+    std::function<void()> repositories_then_lists = [this] {
+      phase_ = SyncProgress::Phase::kRepositories;
+      RecordProgress(true);
+      RunPhase([this] { PhaseRepos(); }, [this] { RunPhase([this] { PhaseLists(); }, nullptr); });
+    };
+    switch (job_.kind) {
+      case Kind::kRepository:
+        // The writers are the writer jobs' part: a crawl needs none of them resolved (list
+        // URLs name no writer, and the counts view matches writers to accounts by login).
+        return repositories_then_lists();
+      case Kind::kWriter:
+        RecordProgress(true);
+        return RunPhase([this] { PhaseWriters(); }, nullptr);
+      case Kind::kAll:
+        RecordProgress(true);
+        return RunPhase([this] { PhaseWriters(); }, std::move(repositories_then_lists));
+    }
+  }
+
+  // What this job is, for logs and `ghharvest status`: "" for a whole cycle.
+  std::string Unit() const {
+    switch (job_.kind) {
+      case Job::Kind::kAll:
+        return "";
+      case Job::Kind::kWriter:
+        return "writer " + job_.name;
+      case Job::Kind::kRepository:
+        return job_.name;
+    }
+    return "";
   }
 
  private:
@@ -154,61 +237,31 @@ class Harvester::Impl::Cycle : public CycleCore {
   // Resolves each writer's GitHub id and spelling; discovers projects where none are listed.
   void PhaseWriters() {
     for (std::size_t i = 0; i < writers_.size(); ++i) {
-      if (!in_job_[i]) {
-        // Other writers' lists are read in this writer's projects too: learn their GitHub
-        // spelling now, so those URLs (and their cached ETags) never change afterwards.
-        if (!writers_[i].resolved) FetchUser(shared_from_this(), i);
-        continue;
-      }
+      if (!in_job_[i]) continue;
       FetchUser(shared_from_this(), i);
       if (writers_[i].discover) Discover(shared_from_this(), i);
     }
   }
 
-  // GET /repos/o/r for every watched project: its id, default branch and current name.
+  // GET /repos/o/r for every watched project (or the job's one): its id, default branch and
+  // current name.
   void PhaseRepos() {
-    auto watches = h_.ingest_.ListWatches();
-    if (!watches.ok()) return Abort(watches.status());
-    // Grouped by the name to ask for: a resolved watch asks by the repository's current
-    // name, so a renamed repository costs no redirect (and keeps its 304s) after the first.
-    std::map<std::string, std::pair<std::string, std::vector<store::WatchRow>>> groups;
-    for (const auto& w : *watches) {
-      if (w.status != "active") continue;
-      const Writer* writer = FindWriter(*this, w.writer);
-      if (!writer || !in_job_[static_cast<std::size_t>(writer - writers_.data())]) continue;
-      // Listed repos switch discovery off; store::SyncWriters keeps watches consistent,
-      // this only guards against a watch of the wrong kind.
-      if (!writer->discover && w.source != "config") continue;
-      if (!IsValidRepoName(w.repo_name)) continue;
-      std::string ask = w.repo_name;
-      if (w.repo_id) {
-        if (auto p = StoredProject(*this, *w.repo_id); p && IsValidRepoName(p->full_name)) {
-          ask = p->full_name;
-        }
-      }
-      auto& g = groups[AsciiLower(ask)];
-      g.first = ask;
-      g.second.push_back(w);
+    if (job_.kind == Job::Kind::kRepository) {
+      for (const auto& g : repo_groups_) FetchRepo(shared_from_this(), g.ask, g.watches);
+      return;
     }
-    for (auto& [key, g] : groups) FetchRepo(shared_from_this(), g.first, g.second);
+    auto groups = impl_.RepoGroups();
+    if (!groups.ok()) return Abort(groups.status());
+    for (const auto& entry : *groups) {
+      FetchRepo(shared_from_this(), entry.second.ask, entry.second.watches);
+    }
   }
 
-  // The lists of every project: per writer, then repository-wide.
+  // The lists of every project the repositories phase found.
   void PhaseLists() {
-    // A one-writer sync skips projects that another writer's sync crawled within half a
-    // poll interval: the daemon syncs writers one by one, and writers share projects, so
-    // without this a project shared by N writers would be crawled N times per interval.
     lists_started_at_ = h_.clock_.Now();
     phase_ = SyncProgress::Phase::kLists;
-    const auto fresh_for = h_.config_.schedule.poll_interval / 2;
     for (const auto& [id, project] : projects_) {
-      if (job_.writer) {
-        auto it = impl_.crawled_at_.find(id);
-        if (it != impl_.crawled_at_.end() && lists_started_at_ - it->second < fresh_for) {
-          ++stats_.projects_fresh;
-          continue;
-        }
-      }
       crawled_.push_back(id);
       list_scopes_.insert(RepoScope(project.full_name));
       // One crawl of the repository serves every watched writer in it: its lists carry
@@ -233,9 +286,6 @@ class Harvester::Impl::Cycle : public CycleCore {
         stats_.counts_changed = *digest != *counts_before_;
       }
     }
-    if (fatal_.ok() && stats_.scopes_failed == 0) {
-      for (std::int64_t id : crawled_) impl_.crawled_at_[id] = lists_started_at_;
-    }
     RecordRateLimits();
     if (progress_recorded_) {
       SyncProgress p = Progress();
@@ -255,8 +305,9 @@ class Harvester::Impl::Cycle : public CycleCore {
                       stats_.scopes_failed));
     }
     log::Info(
-        "sync finished status=\"{}\" requests={} not_modified={} points={} graphql_requests={} "
+        "sync finished{} status=\"{}\" requests={} not_modified={} points={} graphql_requests={} "
         "graphql_points={} pages={} items={} failed_scopes={} counts_changed={}",
+        Unit().empty() ? std::string() : " " + Unit(),
         status.ok() ? std::string("ok") : status.ToString(), stats_.requests, stats_.not_modified,
         stats_.points_spent, stats_.graphql_requests, stats_.graphql_points, stats_.pages,
         stats_.items_upserted, stats_.scopes_failed, stats_.counts_changed);
@@ -290,6 +341,7 @@ class Harvester::Impl::Cycle : public CycleCore {
   SyncProgress Progress() const {
     SyncProgress p;
     p.running = true;
+    p.unit = Unit();
     p.phase = phase_;
     p.started = started_at_;
     p.lists_started = lists_started_at_;
@@ -360,7 +412,8 @@ class Harvester::Impl::Cycle : public CycleCore {
   SyncProgress::Phase phase_ = SyncProgress::Phase::kWriters;
   bool progress_recorded_ = false;  // the store has this cycle's progress row
   Clock::TimePoint progress_at_;
-  std::vector<std::int64_t> crawled_;  // projects whose lists this sync read
+  std::vector<std::int64_t> crawled_;         // projects whose lists this sync read
+  std::vector<Impl::RepoGroup> repo_groups_;  // a repository job's watches, read at its start
 
   friend class Harvester::Impl;
 };
@@ -394,10 +447,21 @@ Harvester::Harvester(boost::asio::io_context& io, const Clock& clock, store::Dat
 
 Harvester::~Harvester() = default;
 
-void Harvester::SyncAll(SyncCallback done) { impl_->Enqueue({std::nullopt, std::move(done)}); }
+void Harvester::SyncAll(SyncCallback done) {
+  impl_->Enqueue({Impl::Job::Kind::kAll, {}, std::move(done)});
+}
+
+void Harvester::SyncRepository(const std::string& full_name, SyncCallback done) {
+  impl_->Enqueue({Impl::Job::Kind::kRepository, full_name, std::move(done)});
+}
 
 void Harvester::SyncWriter(const std::string& login, SyncCallback done) {
-  impl_->Enqueue({login, std::move(done)});
+  impl_->Enqueue({Impl::Job::Kind::kWriter, login, std::move(done)});
+}
+
+Result<std::vector<std::string>> Harvester::WatchedRepositories() {
+  // The same watches a repository job will read: written from the config first.
+  return impl_->WatchedRepositories();
 }
 
 void Harvester::Cancel() { impl_->Cancel(); }

@@ -1,6 +1,7 @@
 // Writers, discovery and repositories over the request skeleton (lookup.hpp).
 #include "harvest/lookup.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
@@ -30,6 +31,7 @@ bool AddDiscovered(const Cycle& self, const std::string& writer,
          NewWatches(*discovered, names, self->h_.config_.harvest.max_discovered_repos)) {
       if (auto s = ingest.AddWatch(writer, name, source); !s.ok()) return s;
       ++self->stats_.per_endpoint[source].items;
+      self->stats_.watches_changed = true;
     }
     return Status::Ok();
   });
@@ -126,13 +128,6 @@ std::optional<std::string> KnownLogin(CycleCore& self, const std::string& config
   return login.ok() ? *login : std::nullopt;
 }
 
-const Writer* FindWriter(const CycleCore& self, const std::string& config_login) {
-  for (const auto& w : self.writers_) {
-    if (AsciiLower(w.config_login) == AsciiLower(config_login)) return &w;
-  }
-  return nullptr;
-}
-
 void Discover(const std::shared_ptr<CycleCore>& self, std::size_t i) {
   const std::string login = self->writers_[i].config_login;
   auto& ingest = self->h_.ingest_;
@@ -175,6 +170,12 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
           return Status::Ok();
         });
         if (!ok) return self->fatal_;
+        // A new name renames the daemon's scope of it (and a first lookup may merge two
+        // spellings of one repository into one).
+        if (renamed || std::any_of(rows.begin(), rows.end(),
+                                   [&](const store::WatchRow& w) { return !w.repo_id; })) {
+          self->stats_.watches_changed = true;
+        }
         self->projects_.emplace(repo->id, Project{repo->id, repo->full_name});
         // Ask once by the new name, so next cycle's request has validators to send.
         if (renamed && attempt == 0) {
@@ -186,6 +187,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
         switch (outcome) {
           case Outcome::kGone: {
             ++self->stats_.projects_gone;
+            self->stats_.watches_changed = true;
             log::Notice("project gone, no longer polled repo={} status={}", name, r->status);
             auto& ingest = self->h_.ingest_;
             self->InTransaction([&]() -> Status {

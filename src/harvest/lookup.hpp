@@ -36,6 +36,4 @@ std::optional<std::string> KnownLogin(CycleCore& cycle, const std::string& confi
 // The repository `id` as stored (its current name), if it is.
 std::optional<Project> StoredProject(CycleCore& cycle, std::int64_t id);
 
-const Writer* FindWriter(const CycleCore& cycle, const std::string& config_login);
-
 }  // namespace ghharvest::harvest

@@ -65,7 +65,6 @@ struct Writer {
   std::string login;         // as GitHub spells it, once known; else the config's
   bool discover = false;     // no repos in the config
   bool gone = false;         // /users/LOGIN said 404
-  bool resolved = false;     // GitHub's spelling known from an earlier sync
 };
 
 // What became of one page.

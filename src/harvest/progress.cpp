@@ -67,7 +67,7 @@ std::optional<std::chrono::seconds> EstimateRemaining(const SyncProgress& p, Clo
 std::string ProgressLine(const SyncProgress& p, Clock::TimePoint now,
                          std::chrono::seconds utc_offset) {
   if (!p.running) return "sync: not running";
-  std::string out = "sync: ";
+  std::string out = p.unit.empty() ? "sync: " : "harvest " + p.unit + ": ";
   switch (p.phase) {
     case SyncProgress::Phase::kWriters:
       out += "resolving writers";
@@ -112,10 +112,16 @@ std::string EncodeProgress(const SyncProgress& p) {
   const char* phase = p.phase == SyncProgress::Phase::kWriters        ? "writers"
                       : p.phase == SyncProgress::Phase::kRepositories ? "repositories"
                                                                       : "lists";
+  // The unit's one space (writer jobs) becomes ':' so the record stays space-separated.
+  std::string unit;
+  if (!p.unit.empty()) {
+    unit = " unit=" + p.unit;
+    if (auto sp = unit.find(' ', 1); sp != std::string::npos) unit[sp] = ':';
+  }
   return fmt::format(
-      "running={} phase={} repos={}/{} requests={} points={} graphql={}/{} started={} "
+      "running={}{} phase={} repos={}/{} requests={} points={} graphql={}/{} started={} "
       "lists_started={}",
-      p.running ? 1 : 0, phase, p.repos_done, p.repos_total, p.requests, p.points,
+      p.running ? 1 : 0, unit, phase, p.repos_done, p.repos_total, p.requests, p.points,
       p.graphql_requests, p.graphql_points, EpochSeconds(p.started), EpochSeconds(p.lists_started));
 }
 
@@ -165,6 +171,11 @@ std::optional<SyncProgress> DecodeProgress(const std::string& text) {
     return std::nullopt;
   }
   p.running = running != 0;
+  if (auto it = kv.find("unit"); it != kv.end()) {
+    // Repository names have no ':'; "writer:alice" is a writer job's.
+    p.unit = it->second;
+    if (auto colon = p.unit.find(':'); colon != std::string::npos) p.unit[colon] = ' ';
+  }
   p.started = Clock::TimePoint(std::chrono::seconds(started));
   p.lists_started = Clock::TimePoint(std::chrono::seconds(lists_started));
   return p;

@@ -140,6 +140,7 @@ void FetchGraphqlReviews(const Cycle& self, const std::string& owner, const std:
 void ProjectGone(const Cycle& self, const Project& project, const std::string& scope,
                  const std::string& why) {
   ++self->stats_.projects_gone;
+  self->stats_.watches_changed = true;
   log::Notice("project gone, no longer polled repo={} graphql=\"{}\"", project.full_name, why);
   auto& ingest = self->h_.ingest_;
   auto watches = ingest.ListWatches();

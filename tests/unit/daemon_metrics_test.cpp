@@ -136,14 +136,16 @@ TEST_CASE(
   std::uint16_t port = 0;
   REQUIRE(WaitUntil([&] { return (port = ListeningPort(ReadFile(daemon.log()))) != 0; }, 30s));
   const int writers = 2;
-  // Every writer harvested once; scored at start (nothing yet) and after the changed harvests
+  // The daemon's units of work: each writer's lookup and each repository's crawl.
+  const int units = writers + static_cast<int>(hub.Repos().size());
+  // Every unit harvested once; scored at start (nothing yet) and after the changed harvests
   // (the debounce's 5 s later), which wrote the reports.
-  REQUIRE(WaitUntil([&] { return daemon.CountInLog("harvest finished scope=") >= writers; }, 60s));
+  REQUIRE(WaitUntil([&] { return daemon.CountInLog("harvest finished scope=") >= units; }, 60s));
   REQUIRE(WaitUntil([&] { return daemon.CountInLog("scored elapsed_ms=") >= 2; }, 60s));
 
   boost::asio::io_context io;
   auto scrape = gh::testing::PlainHttp(io, port, "/metrics");
-  // Of the harvests that finish after this, at least the last `writers - 1` started after the
+  // Of the harvests that finish after this, at least the last `units - 1` started after the
   // scrape: a whole re-poll the scrape did not see.
   const int harvests_before = daemon.CountInLog("harvest finished scope=");
   REQUIRE(scrape.status == 200);
@@ -173,7 +175,7 @@ TEST_CASE(
   CHECK(Sum(s, "ghharvest_github_rate_limit_remaining") > 0);
   CHECK(Sum(s, "ghharvest_harvest_pages_total") > 0);
   CHECK(s["ghharvest_harvest_items_total{endpoint=\"commits\"}"] > 0);
-  CHECK(s["ghharvest_harvest_runs_total{outcome=\"ok\"}"] >= writers);
+  CHECK(s["ghharvest_harvest_runs_total{outcome=\"ok\"}"] >= units);
   CHECK(s["ghharvest_scoring_runs_total{outcome=\"ok\"}"] >= 1);
   CHECK(s.count("ghharvest_scoring_duration_seconds") == 1);
   CHECK(s["ghharvest_reports_written_total"] > 0);
@@ -217,7 +219,7 @@ TEST_CASE(
   // A re-poll is answered 304 and counted so; a reload keeps every counter.
   const double requests_before = Sum(s, "ghharvest_github_requests_total");
   REQUIRE(WaitUntil(
-      [&] { return daemon.CountInLog("harvest finished scope=") >= harvests_before + writers; },
+      [&] { return daemon.CountInLog("harvest finished scope=") >= harvests_before + units; },
       60s));
   daemon.Signal(SIGHUP);
   REQUIRE(WaitUntil([&] { return daemon.CountInLog("config reloaded") >= 1; }, 30s));

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "ghharvest/daemon/schedule.hpp"
@@ -223,4 +224,65 @@ TEST_CASE("NextWakeup is the earliest of idle harvests and the next score") {
   CHECK(*s.NextWakeup() == *s.Due("alice"));
   REQUIRE(s.TakeDueHarvests(*s.Due("alice")).size() == 1);
   CHECK(*s.NextWakeup() == kT0 + minutes(60));
+}
+
+TEST_CASE(
+    "repository and writer scopes each run once per interval, a recomputed set keeps phases") {
+  // The daemon's scopes: one per watched repository, one per writer.
+  const std::vector<std::string> scopes = {"writer:alice", "writer:bob", "writer:carol",
+                                           "repo:octo/alpha", "repo:octo/beta"};
+  const auto poll = minutes(15);
+  const auto window = std::chrono::milliseconds(poll) / 4;
+  Schedule s(Opts(poll), kT0);
+  s.SetScopes(scopes, kT0);
+  CHECK(s.ScopeCount() == 5);
+  for (const auto& scope : scopes) {
+    CAPTURE(scope);
+    REQUIRE(s.Due(scope));
+    CHECK(*s.Due(scope) == kT0 + SplayOffset(scope, window));
+  }
+  // A repository and a writer of the same name are different scopes, on their own phases.
+  CHECK(SplayOffset("repo:alice/alice", window) != SplayOffset("writer:alice", window));
+
+  // Three intervals, every harvest done at once: each scope exactly once per interval.
+  std::map<std::string, int> runs;
+  auto drive = [&](TimePoint from, TimePoint to) {
+    for (TimePoint t = from; t < to; t += seconds(1)) {
+      for (const auto& scope : s.TakeDueHarvests(t)) {
+        ++runs[scope];
+        s.HarvestFinished(scope, t, t, false);
+      }
+    }
+  };
+  drive(kT0, kT0 + poll * 3);
+  for (const auto& scope : scopes) {
+    CAPTURE(scope);
+    CHECK(runs[scope] == 3);
+  }
+
+  // A writer's discovery found octo/gamma mid-interval: it joins with its own splay from now,
+  // and the scopes already known keep their dues.
+  const TimePoint found = kT0 + poll * 3 + minutes(7);
+  drive(kT0 + poll * 3, found);
+  std::map<std::string, TimePoint> dues;
+  for (const auto& scope : scopes) dues[scope] = *s.Due(scope);
+  auto more = scopes;
+  more.push_back("repo:octo/gamma");
+  s.SetScopes(more, found);
+  CHECK(s.ScopeCount() == 6);
+  for (const auto& scope : scopes) {
+    CAPTURE(scope);
+    CHECK(*s.Due(scope) == dues[scope]);
+  }
+  CHECK(*s.Due("repo:octo/gamma") == found + SplayOffset("repo:octo/gamma", window));
+  // A repository gone from the watches is dropped; the rest carry on.
+  more.erase(std::find(more.begin(), more.end(), "repo:octo/beta"));
+  s.SetScopes(more, found);
+  CHECK_FALSE(s.Due("repo:octo/beta"));
+  runs.clear();
+  drive(found, found + poll * 2);
+  CHECK(runs["repo:octo/gamma"] == 2);
+  CHECK(runs["repo:octo/alpha"] == 2);
+  CHECK(runs["writer:alice"] == 2);
+  CHECK(runs.count("repo:octo/beta") == 0);
 }

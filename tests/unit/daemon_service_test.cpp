@@ -116,6 +116,7 @@ struct Recorder {
   int scores = 0;
   int reopens = 0;
   int cancels = 0;
+  int rescopes = 0;  // current_scopes asked
   std::vector<std::vector<std::string>> built_scopes;
 
   void Add(const Event& e) {
@@ -149,6 +150,8 @@ struct Script {
   bool honour_cancel = true;
   bool hang = false;  // harvests never finish by themselves
   Status build_status;
+  // When set: the first harvest says the scopes changed, and these join the writers'.
+  std::vector<std::string> discovered;
   // What the service handed to watch_counts (the feeds' "counts changed"), under `mu`.
   std::mutex mu;
   std::function<void()> counts_changed;
@@ -168,7 +171,18 @@ ActionsFactory MakeFactory(Recorder& rec, Script& script) {
       std::vector<std::pair<std::shared_ptr<asio::steady_timer>, HarvestDone>> items;
     };
     auto pending = std::make_shared<Pending>();
-    a.harvest = [&rec, &script, &io, &clock, pending](const std::string& scope, HarvestDone done) {
+    if (!script.discovered.empty()) {
+      a.current_scopes = [&rec, &script, writers = a.scopes]() -> Result<std::vector<std::string>> {
+        std::lock_guard<std::mutex> lock(rec.mu);
+        ++rec.rescopes;
+        auto all = writers;
+        all.insert(all.end(), script.discovered.begin(), script.discovered.end());
+        return all;
+      };
+    }
+    auto first = std::make_shared<bool>(true);
+    a.harvest = [&rec, &script, &io, &clock, pending, first](const std::string& scope,
+                                                             HarvestDone done) {
       {
         std::lock_guard<std::mutex> lock(rec.mu);
         rec.starts[scope].push_back(clock.Now());
@@ -186,16 +200,20 @@ ActionsFactory MakeFactory(Recorder& rec, Script& script) {
       pending->items.emplace_back(timer, finish);
       if (script.hang) return;
       timer->expires_after(clock.RealDelay(script.harvest_time));
-      timer->async_wait([timer, finish, &script, pending](const boost::system::error_code& ec) {
-        if (ec) return;
-        for (auto it = pending->items.begin(); it != pending->items.end(); ++it) {
-          if (it->first == timer) {
-            pending->items.erase(it);
-            break;
-          }
-        }
-        finish(script.outcome);
-      });
+      timer->async_wait(
+          [timer, finish, &script, pending, first](const boost::system::error_code& ec) {
+            if (ec) return;
+            for (auto it = pending->items.begin(); it != pending->items.end(); ++it) {
+              if (it->first == timer) {
+                pending->items.erase(it);
+                break;
+              }
+            }
+            HarvestOutcome o = script.outcome;
+            o.scopes_changed = !script.discovered.empty() && *first;
+            *first = false;
+            finish(std::move(o));
+          });
     };
     a.watch_counts = [&script](std::function<void()> changed) {
       std::lock_guard<std::mutex> lock(script.mu);
@@ -313,6 +331,37 @@ TEST_CASE("writers are harvested in their own phases, never overlapping, with no
       CHECK(off.count() < 12);
       CHECK(off.count() > -12);  // the first start may itself have been late
     }
+  }
+}
+
+TEST_CASE("a harvest that changed the scopes brings the new ones in, each splayed") {
+  testing::TempDir dir;
+  WriteFile(dir.file("c.toml"), ConfigText({"alice"}, "60s", "24h"));
+  Recorder rec;
+  Script script;
+  script.outcome.changed = false;
+  script.discovered = {"repo:octo/alpha", "repo:octo/beta"};
+  Running run(dir.file("c.toml"), rec, script);
+  REQUIRE(WaitReady(rec, run));
+  // Discovered after the first harvest, each repository is then harvested on its own phase.
+  REQUIRE(rec.WaitFor([&] {
+    return rec.N("repo:octo/alpha") >= 2 && rec.N("repo:octo/beta") >= 2 && rec.N("alice") >= 2;
+  }));
+  run.service->Stop();
+  CHECK(run.Join() == 0);
+  std::lock_guard<std::mutex> lock(rec.mu);
+  CHECK(rec.overlaps == 0);
+  // Asked once: only the first harvest said the scopes changed.
+  CHECK(rec.rescopes == 1);
+  // Never before the harvest that found them.
+  CHECK(rec.starts["repo:octo/alpha"][0] > rec.starts["alice"][0]);
+  // Once per interval each (60 s apart), not again at every later harvest of the writer.
+  for (const char* scope : {"repo:octo/alpha", "repo:octo/beta"}) {
+    CAPTURE(scope);
+    const auto& st = rec.starts[scope];
+    const auto gap = std::chrono::duration_cast<std::chrono::seconds>(st[1] - st[0]).count();
+    CHECK(gap > 48);
+    CHECK(gap < 72);
   }
 }
 

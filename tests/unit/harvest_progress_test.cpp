@@ -184,6 +184,31 @@ TEST_CASE("the stored progress record reads back as written, and other text does
   }
 }
 
+TEST_CASE("a job of one unit is named in its progress line and in the stored record") {
+  auto repo = Lists(0, 1, std::chrono::seconds(5));
+  repo.unit = "octo/alpha";
+  CHECK(gh::harvest::ProgressLine(repo, kNoon, std::chrono::seconds(0)) ==
+        "harvest octo/alpha: repositories 0/1, 1,234 requests, 1,180 points");
+  auto back = gh::harvest::DecodeProgress(gh::harvest::EncodeProgress(repo));
+  REQUIRE(back);
+  CHECK(back->unit == "octo/alpha");
+  SyncProgress writer;
+  writer.running = true;
+  writer.unit = "writer alice";
+  const std::string text = gh::harvest::EncodeProgress(writer);
+  CHECK(text.find("unit=writer:alice ") != std::string::npos);
+  back = gh::harvest::DecodeProgress(text);
+  REQUIRE(back);
+  CHECK(back->unit == "writer alice");
+  CHECK(gh::harvest::ProgressLine(*back, kNoon, std::chrono::seconds(0)) ==
+        "harvest writer alice: resolving writers, 0 requests, 0 points");
+  // A record without a unit (a whole cycle, or written before units) reads as one.
+  back = gh::harvest::DecodeProgress(
+      gh::harvest::EncodeProgress(Lists(1, 2, std::chrono::seconds(1))));
+  REQUIRE(back);
+  CHECK(back->unit.empty());
+}
+
 TEST_CASE("the harvester's progress moves through its phases to every repository done") {
   gh::testing::HarvestHarnessOptions o;
   o.spec.seed = 42;
@@ -331,4 +356,18 @@ TEST_CASE("sync --once draws the progress line on a terminal and is quiet on a p
         std::string::npos);
   // It is not listed again among the watermarks.
   CHECK(status.out.find("cycle            progress") == std::string::npos);
+  // A daemon's job of one repository is named as such.
+  {
+    gh::store::Ingest ingest(h.db());
+    auto ended = Lists(1, 1, std::chrono::seconds(30));
+    ended.running = false;
+    ended.unit = "octo/alpha";
+    REQUIRE_OK(ingest.SetWatermark(gh::harvest::kProgressEndpoint, gh::harvest::kProgressScope,
+                                   "2026-01-01T11:59:25Z", gh::harvest::EncodeProgress(ended)));
+  }
+  status = gh::testing::RunGhharvest("status -c '" + config + "'");
+  CHECK(status.code == 0);
+  CHECK(status.out.find("  last harvest octo/alpha started 2026-01-01T11:59:25Z, ended ") !=
+        std::string::npos);
+  CHECK(status.out.find(": 1 repositories, 1234 requests") != std::string::npos);
 }

@@ -418,7 +418,7 @@ TEST_CASE("sync --once exit codes: 77 on a bad token, 69 when GitHub is unreacha
   CHECK(WaitExit(SpawnSync(write(closed))) == 69);
 }
 
-TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound") {
+TEST_CASE("SyncWriter only resolves its writer, SyncRepository crawls one repository") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 2000;
@@ -432,32 +432,44 @@ TEST_CASE("SyncWriter syncs one writer's projects, an unknown login is kNotFound
   gh::github::Client client(io, clock, &etags, co);
   gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
   std::vector<gh::Status> got;
-  gh::harvest::HarvestStats one;
-  std::string login = Lower(h.config().writers.front().login);
-  harvester.SyncWriter(login, [&](gh::Status s, gh::harvest::HarvestStats st) {
+  std::vector<gh::harvest::HarvestStats> stats;
+  auto record = [&](gh::Status s, gh::harvest::HarvestStats st) {
     got.push_back(s);
-    one = st;
-  });
-  harvester.SyncWriter("nobody-here",
-                       [&](gh::Status s, gh::harvest::HarvestStats) { got.push_back(s); });
+    stats.push_back(st);
+  };
+  const auto& writer = h.config().writers.front();
+  REQUIRE_FALSE(writer.repos.empty());
+  harvester.SyncWriter(Lower(writer.login), record);
+  harvester.SyncWriter("nobody-here", record);
+  // Spelled differently from the config: repository names are compared case-insensitively.
+  std::string upper = writer.repos.front();
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  harvester.SyncRepository(upper, record);
+  harvester.SyncRepository("nobody/here", record);
   CHECK(harvester.Busy());
   io.run();
-  REQUIRE(got.size() == 2);
+  REQUIRE(got.size() == 4);
   CHECK_OK(got[0]);
+  // A writer's part: its /users lookup only (its repos are listed, so no discovery).
+  CHECK(stats[0].projects == 0);
+  CHECK(stats[0].requests == 1);
+  CHECK(stats[0].per_endpoint.count("users") == 1);
   CHECK(got[1].code() == gh::Status::Code::kNotFound);
-  CHECK(one.projects == static_cast<std::int64_t>(h.config().writers.front().repos.size()));
-  CHECK(one.counts_changed);
+  CHECK_OK(got[2]);
+  CHECK(stats[2].projects == 1);
+  CHECK(stats[2].per_endpoint.count("users") == 0);
+  CHECK(stats[2].per_endpoint["repos"].requests == 1);
+  CHECK(stats[2].counts_changed);
+  CHECK(got[3].code() == gh::Status::Code::kNotFound);
+  CHECK(stats[3].requests == 0);
   CHECK_FALSE(harvester.Busy());
 }
 
-TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, counts exact") {
+TEST_CASE("repository jobs crawl each shared repository once, counts exact") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 3000;
   HarvestHarness h(o);
-  // A long poll interval keeps every crawl fresh however slowly the test runs.
-  gh::config::Config cfg = h.config();
-  cfg.schedule.poll_interval = std::chrono::hours(24 * 30);
   boost::asio::io_context io;
   gh::SystemClock clock;
   gh::github::ClientOptions co;
@@ -465,33 +477,45 @@ TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, 
   co.token = "t";
   gh::app::DatabaseEtagStore etags(h.db());
   gh::github::Client client(io, clock, &etags, co);
-  gh::harvest::Harvester harvester(io, clock, h.db(), client, cfg);
+  gh::harvest::Harvester harvester(io, clock, h.db(), client, h.config());
 
-  std::set<std::string> seen;  // projects crawled by earlier writers' syncs
-  std::int64_t skipped_total = 0;
-  for (const auto& w : cfg.writers) {
-    std::set<std::string> mine;
-    for (const auto& r : w.repos) mine.insert(Lower(r));
-    std::int64_t shared = 0;
-    for (const auto& r : mine) shared += seen.count(r);
-    gh::Status status;
-    gh::harvest::HarvestStats st;
-    harvester.SyncWriter(w.login, [&](gh::Status s, gh::harvest::HarvestStats x) {
-      status = s;
-      st = x;
-    });
-    io.run();
-    io.restart();
-    REQUIRE_OK(status);
-    CHECK(st.projects_fresh == shared);
-    CHECK(st.projects == static_cast<std::int64_t>(mine.size()) - shared);
-    skipped_total += st.projects_fresh;
-    seen.insert(mine.begin(), mine.end());
+  // The watched repositories, deduplicated case-insensitively across writers.
+  std::set<std::string> listed;
+  std::size_t watches = 0;
+  for (const auto& w : h.config().writers) {
+    for (const auto& r : w.repos) listed.insert(Lower(r));
+    watches += w.repos.size();
   }
-  CHECK(skipped_total > 0);  // the world's writers do share projects
-  CheckCounts(h, "after one sync per writer");
+  REQUIRE(listed.size() < watches);  // the world's writers do share repositories
+  auto repos = harvester.WatchedRepositories();
+  REQUIRE_OK(repos);
+  std::set<std::string> named;
+  for (const auto& r : *repos) named.insert(Lower(r));
+  CHECK(repos->size() == listed.size());
+  CHECK(named == listed);
 
-  // A full sync is never skipped: every project is read (all 304s now).
+  std::int64_t crawled = 0;
+  std::int64_t failures = 0;
+  for (const auto& w : h.config().writers) {
+    harvester.SyncWriter(w.login, [&](gh::Status s, gh::harvest::HarvestStats x) {
+      CHECK_OK(s);
+      crawled += x.projects;
+    });
+  }
+  for (const auto& r : *repos) {
+    harvester.SyncRepository(r, [&](gh::Status s, gh::harvest::HarvestStats x) {
+      CHECK_OK(s);
+      crawled += x.projects;
+      failures += x.failures;
+    });
+  }
+  io.run();
+  io.restart();
+  CHECK(failures == 0);
+  CHECK(crawled == static_cast<std::int64_t>(listed.size()));
+  CheckCounts(h, "after one job per writer and per repository");
+
+  // A full cycle reads every project again: all 304s now.
   gh::Status status;
   gh::harvest::HarvestStats all;
   harvester.SyncAll([&](gh::Status s, gh::harvest::HarvestStats x) {
@@ -500,8 +524,7 @@ TEST_CASE("one-writer syncs crawl a shared project once per half poll interval, 
   });
   io.run();
   REQUIRE_OK(status);
-  CHECK(all.projects == static_cast<std::int64_t>(seen.size()));
-  CHECK(all.projects_fresh == 0);
+  CHECK(all.projects == static_cast<std::int64_t>(listed.size()));
   CHECK_FALSE(all.counts_changed);
   CHECK(all.points_spent == 0);
 }

@@ -1,6 +1,9 @@
 // The daemon's real work for one configuration, on the parts app::App wires (token,
-// database, client, harvester, reporter): one harvest scope per configured writer and the
-// scorer with its reporter. Built at start and again on every accepted config reload.
+// database, client, harvester, reporter): one harvest scope per watched repository
+// ("repo:owner/name", its crawl for every writer watching it) and one per configured writer
+// ("writer:login", its lookup and discovery), and the scorer with its reporter. Built at start
+// and again on every accepted config reload; the repository scopes are listed again when a
+// harvest changed the watches.
 #pragma once
 
 #include "ghharvest/config/config.hpp"

@@ -1,10 +1,12 @@
-// The daemon's plan: when each harvest scope (a writer, or "all") and the scoring run are
-// due. Pure logic over explicit time points, no timers and no I/O, so every rule is tested
-// deterministically; daemon/service.hpp drives it with Asio timers through the Clock seam.
+// The daemon's plan: when each harvest scope (the real actions': a repository's crawl,
+// "repo:owner/name", or a writer's lookup, "writer:login"; any names to this file) and the
+// scoring run are due. Pure logic over explicit time points, no timers and no I/O, so every
+// rule is tested deterministically; daemon/service.hpp drives it with Asio timers through the
+// Clock seam.
 //
 // Rules:
 // - Splay: a scope's first harvest is due at start + a deterministic offset in
-//   [0, splay_window) from a hash of its name, so writers don't poll in lockstep and a
+//   [0, splay_window) from a hash of its name, so scopes don't poll in lockstep and a
 //   restart keeps the same phases.
 // - Drift compensation: the next harvest is due at previous due + poll_interval (not at
 //   finish + interval); slots missed while a harvest ran long are skipped, not caught up.

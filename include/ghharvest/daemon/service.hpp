@@ -34,13 +34,20 @@ struct HarvestOutcome {
   Status status;         // ok, or why the harvest stopped
   bool changed = false;  // it stored rows that change counts
   bool fatal = false;    // storage is broken (disk full, corrupt database): exit for a restart
+  // The set of scopes may differ now (a writer's discovery found repositories, one was found
+  // gone or renamed): the service asks Actions::current_scopes again.
+  bool scopes_changed = false;
 };
 using HarvestDone = std::function<void(HarvestOutcome)>;
 
 // The work for one configuration. Every function runs on the io_context thread.
 struct Actions {
-  // Harvest scopes: writer logins, or a single "all" when the harvester works per cycle.
+  // Harvest scopes, each harvested on its own schedule: the real actions' are
+  // "repo:owner/name" per watched repository and "writer:login" per writer.
   std::vector<std::string> scopes;
+  // Optional: the scopes as they are now, asked after a harvest whose outcome says
+  // scopes_changed (new scopes get their splay, known ones keep their phase).
+  std::function<Result<std::vector<std::string>>()> current_scopes;
   // Starts harvesting `scope`; calls `done` exactly once (possibly before returning).
   std::function<void(const std::string& scope, HarvestDone done)> harvest;
   // Computes scores and writes the reports. Non-ok kIOError/kCorruption/kTooNew is fatal.

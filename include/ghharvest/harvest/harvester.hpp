@@ -6,7 +6,12 @@
 //
 // Not thread-safe: construct, call and destroy on the io_context's thread. The callbacks run
 // there too. A sync requested while another runs waits for it (syncs never overlap), so the
-// daemon may call SyncWriter on its own schedule without coordinating.
+// daemon may call SyncRepository and SyncWriter on its own schedule without coordinating.
+//
+// The units of work: a repository's crawl (its lookup and its lists, which carry every
+// watched writer's items at once, so it is one job however many writers watch it) and a
+// writer's own part (who the login is, and which repositories it is in when the config lists
+// none). SyncAll is both for everyone, in one cycle.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/util/clock.hpp"
@@ -62,10 +68,11 @@ struct HarvestStats {
   // included) and points charged. Beside `requests`/`points_spent`, which are REST's.
   std::int64_t graphql_requests = 0;
   std::int64_t graphql_points = 0;
-  std::int64_t projects = 0;        // projects crawled
-  std::int64_t projects_fresh = 0;  // skipped by a one-writer sync: crawled < poll_interval/2 ago
-  std::int64_t projects_gone = 0;   // projects found gone (404/410) this cycle
-  bool counts_changed = false;      // writer_project_counts differs from before the sync
+  std::int64_t projects = 0;       // projects crawled
+  std::int64_t projects_gone = 0;  // projects found gone (404/410) this cycle
+  bool counts_changed = false;     // writer_project_counts differs from before the sync
+  // Watches were added (discovery), found gone or renamed: WatchedRepositories may differ.
+  bool watches_changed = false;
   std::map<std::string, EndpointStats> per_endpoint;
 };
 
@@ -87,12 +94,22 @@ class Harvester {
   Harvester(const Harvester&) = delete;
   Harvester& operator=(const Harvester&) = delete;
 
-  // One full cycle for every writer of the config.
+  // One full cycle: every writer, then every watched repository.
   void SyncAll(SyncCallback done);
-  // One cycle for one writer (login compared case-insensitively with the config's);
-  // repository-wide lists of its projects are crawled too, serving every writer there.
-  // kNotFound when the login is not in the config.
+  // One repository's crawl for every writer watching it: GET /repos/NAME, then its lists
+  // (commits, issues, issue comments, review comments, pulls and their reviews). `full_name`
+  // as WatchedRepositories names it (case-insensitive; a watch's old name finds it too).
+  // kNotFound when no active watch names it.
+  void SyncRepository(const std::string& full_name, SyncCallback done);
+  // One writer's own part (login compared case-insensitively with the config's): GET
+  // /users/LOGIN, and discovery when the config lists no repos for it. No repository is
+  // crawled. kNotFound when the login is not in the config.
   void SyncWriter(const std::string& login, SyncCallback done);
+
+  // The repositories SyncRepository crawls: the active watches of the config's writers
+  // (configured and discovered), each by its current name when known, deduplicated
+  // case-insensitively, sorted. The config's writers are written to the store first.
+  Result<std::vector<std::string>> WatchedRepositories();
 
   // Stops the running sync and drops queued ones (callbacks get kCancelled).
   void Cancel();

@@ -25,6 +25,9 @@ struct BucketLeft {
 
 struct SyncProgress {
   bool running = false;  // false: no sync runs (the rest is zero)
+  // The job's unit of work: "" for a whole cycle, "owner/repo" for one repository's crawl,
+  // "writer LOGIN" for one writer's part (lookup and discovery). No spaces but that one.
+  std::string unit;
   enum class Phase {
     kWriters,       // resolving the writers' accounts, discovering their projects
     kRepositories,  // one GET per watched repository
@@ -50,8 +53,9 @@ std::optional<std::chrono::seconds> EstimateRemaining(const SyncProgress& p, Clo
 
 // "sync: repositories 12/40, 1,234 requests, 1,180 points, GraphQL 40 queries / 52 points;
 // left: core 3,766/5,000, graphql 4,948/5,000; ETA 4m10s", with "waiting for the core limit
-// reset at 15:42" when a bucket is spent. Times of day are shown `utc_offset` from UTC (the
-// caller's local time zone).
+// reset at 15:42" when a bucket is spent. A job of one unit says "harvest owner/repo: ..." or
+// "harvest writer alice: ..." instead of "sync: ". Times of day are shown `utc_offset` from UTC
+// (the caller's local time zone).
 std::string ProgressLine(const SyncProgress& p, Clock::TimePoint now,
                          std::chrono::seconds utc_offset);
 
@@ -64,7 +68,8 @@ inline constexpr const char* kProgressScope = "progress";
 // The local time zone's offset from UTC now (for ProgressLine's times of day).
 std::chrono::seconds LocalUtcOffset();
 
-// "running=1 phase=lists repos=12/40 requests=1234 points=1180 graphql=40/52 started=1767…"
+// "running=1 phase=lists repos=12/40 requests=1234 points=1180 graphql=40/52 started=1767…",
+// with "unit=owner/repo" or "unit=writer:alice" after running= for a job of one unit.
 std::string EncodeProgress(const SyncProgress& p);
 // nullopt for text EncodeProgress did not write.
 std::optional<SyncProgress> DecodeProgress(const std::string& text);
