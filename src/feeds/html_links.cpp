@@ -206,7 +206,7 @@ void ReadAsHtml(std::string_view html) {
   htmlParserCtxt* ctxt = Reused(reused, [] {
     htmlParserCtxt* c = htmlNewParserCtxt();
     if (c != nullptr) {
-      // Only element starts: no tree is built, no error is formatted for nobody.
+      // Only element starts: no tree is built and no error message is formatted.
       xmlSAXHandler sax{};
       sax.initialized = XML_SAX2_MAGIC;
       sax.startElement = &OnHtmlStart;
@@ -248,8 +248,9 @@ bool ReadAsXml(std::string_view html) {
   // One root around the fragment, pushed in three chunks (no copy of the post to make), read
   // as UTF-8 (XML's default, so no encoding is named and no conversion pass runs); a
   // fragment that closes the root early is not well-formed. No DTD, no entities but XML's
-  // five (any other is an error, so the HTML parser reads it), no network. Errors go to
-  // OnXmlError (the structured handler), warnings nowhere.
+  // five and HTML's named characters (HtmlEntity; any other name is an error, so the HTML
+  // parser reads the post), none substituted, no network. Errors go to OnXmlError (the
+  // structured handler), warnings nowhere.
   if (xmlCtxtResetPush(ctxt, "<r>", 3, nullptr, nullptr) != 0) return false;
   xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
   xmlParseChunk(ctxt, html.data(), static_cast<int>(html.size()), 0);

@@ -47,10 +47,6 @@ bool Reserved(std::string_view owner) {
          std::end(kReservedOwners);
 }
 
-}  // namespace
-
-namespace {
-
 // Whether `ref` starts with a scheme ("https:", "mailto:"): then no base applies (RFC 3986
 // section 5.2.2) and parsing the base would be wasted.
 bool HasScheme(std::string_view ref) {
@@ -62,6 +58,24 @@ bool HasScheme(std::string_view ref) {
     }
   }
   return false;
+}
+
+// The repository a GitHub URL's path names ("/owner/repo/anything"), if any.
+std::optional<std::string> ProjectOfPath(std::string_view p) {
+  while (!p.empty() && p.front() == '/') p.remove_prefix(1);
+  const std::size_t slash = p.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;  // an owner alone
+  std::string_view owner = p.substr(0, slash);
+  std::string_view repo = p.substr(slash + 1);
+  repo = repo.substr(0, repo.find('/'));
+  if (repo.size() > 4 && AsciiLower(repo.substr(repo.size() - 4)) == ".git") {
+    repo.remove_suffix(4);
+  }
+  // A repository's owner is a plain login: "name[bot]" is a bot account's login, never an
+  // owner in a URL (found by the fuzz target).
+  std::string project = std::string(owner) + "/" + std::string(repo);
+  if (Reserved(owner) || !IsValidRepoName(project)) return std::nullopt;
+  return project;
 }
 
 }  // namespace
@@ -154,28 +168,6 @@ std::optional<std::string> ResolveUrl(const std::string& base, std::string_view 
   if (internal::IsCanonicalHttpUrl(ref)) return std::string(ref);
   return internal::ResolveWithCurl(base, ref);
 }
-
-namespace {
-
-// The repository a GitHub URL's path names ("/owner/repo/anything"), if any.
-std::optional<std::string> ProjectOfPath(std::string_view p) {
-  while (!p.empty() && p.front() == '/') p.remove_prefix(1);
-  const std::size_t slash = p.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;  // an owner alone
-  std::string_view owner = p.substr(0, slash);
-  std::string_view repo = p.substr(slash + 1);
-  repo = repo.substr(0, repo.find('/'));
-  if (repo.size() > 4 && AsciiLower(repo.substr(repo.size() - 4)) == ".git") {
-    repo.remove_suffix(4);
-  }
-  // A repository's owner is a plain login: "name[bot]" is a bot account's login, never an
-  // owner in a URL (found by the fuzz target).
-  std::string project = std::string(owner) + "/" + std::string(repo);
-  if (Reserved(owner) || !IsValidRepoName(project)) return std::nullopt;
-  return project;
-}
-
-}  // namespace
 
 std::optional<std::string> ProjectOfUrl(std::string_view url) {
   // Most links are not GitHub's: skip curl for those that cannot name its host.
