@@ -213,11 +213,20 @@ int CmdStatus(const CommonOptions& common, bool json) {
   }
   std::string cycle = CycleLine(*snap, cfg);
   out += "\nharvest cycle:\n" + (cycle.empty() ? std::string("  none recorded yet\n") : cycle);
+  std::string plans;
+  const std::string plan_prefix = harvest::kPlanPrefix;
   for (const auto& m : snap->watermarks) {
     if (m.endpoint == harvest::kProgressEndpoint && m.scope == harvest::kProgressScope) continue;
+    if (m.endpoint.rfind(plan_prefix, 0) == 0) {
+      plans += fmt::format("  {} {}: {} (since {})\n", m.scope,
+                           m.endpoint.substr(plan_prefix.size()), Or(m.cursor, "-"), m.updated_at);
+      continue;
+    }
     marks += fmt::format("  {:<16} {:<40} {} (updated {})\n", m.endpoint, m.scope,
                          Or(m.watermark, "-"), m.updated_at);
   }
+  out += "\nlarge repositories (lists read per watched writer):\n" +
+         (plans.empty() ? std::string("  none\n") : plans);
   out += "\nwatermarks:\n" + (marks.empty() ? std::string("  none yet\n") : marks);
   out += "\nrate limit:\n" + (limits.empty() ? std::string("  not recorded yet\n") : limits);
   // Each credential by its fingerprint, never the token: with a pool, where the budget goes.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/json.hpp"
 #include "ghharvest/util/names.hpp"
@@ -78,8 +79,15 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
                     Q(c.credential), Q(c.resource), c.quota, c.remaining, Q(c.reset_at),
                     Epoch(c.reset_at), Q(c.seen_at), c.revoked ? "true" : "false"));
   }
-  std::vector<std::string> marks;
+  std::vector<std::string> marks, plans;
+  const std::string plan_prefix = harvest::kPlanPrefix;
   for (const auto& m : snap.watermarks) {
+    if (m.endpoint.rfind(plan_prefix, 0) == 0) {
+      plans.push_back(fmt::format(R"({{"repository":{},"list":{},"plan":{},"since":{}}})",
+                                  Q(m.scope), Q(m.endpoint.substr(plan_prefix.size())), Q(m.cursor),
+                                  Q(m.updated_at)));
+      continue;
+    }
     marks.push_back(fmt::format(R"({{"endpoint":{},"scope":{},"watermark":{},"updated_at":{}}})",
                                 Q(m.endpoint), Q(m.scope), Q(m.watermark), Q(m.updated_at)));
   }
@@ -109,10 +117,10 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
       s.facts.database_bytes);
   return fmt::format(
       R"({{"database":{},"writers":{},"items":{},"repositories":{},"rate_limits":{},)"
-      R"("credentials":{},"watermarks":{},"feeds":{},"errors":{}}})"
+      R"("credentials":{},"watermarks":{},"list_plans":{},"feeds":{},"errors":{}}})"
       "\n",
       database, Array(writers), items_obj, Array(repos), Array(limits), Array(credentials),
-      Array(marks), Array(feeds), Array(errors));
+      Array(marks), Array(plans), Array(feeds), Array(errors));
 }
 
 }  // namespace ghharvest::cli

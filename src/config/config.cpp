@@ -73,13 +73,15 @@ class Loader {
     if (const toml::table* t = Table(root, "harvest")) {
       CheckKeys(*t, "harvest",
                 {"max_discovered_repos", "overlap", "refresh_reactions_days",
-                 "revalidate_pages_per_list"});
+                 "revalidate_pages_per_list", "per_writer_above_pages"});
       Int(*t, "harvest", "max_discovered_repos", 0, 10000, &cfg->harvest.max_discovered_repos);
       Duration(*t, "harvest", "overlap", std::chrono::seconds(0), std::chrono::hours(24 * 7),
                &cfg->harvest.overlap);
       Int(*t, "harvest", "refresh_reactions_days", 0, 3650, &cfg->harvest.refresh_reactions_days);
       Int(*t, "harvest", "revalidate_pages_per_list", 0, 100000,
           &cfg->harvest.revalidate_pages_per_list);
+      Int(*t, "harvest", "per_writer_above_pages", 0, 1000000,
+          &cfg->harvest.per_writer_above_pages);
     }
     if (const toml::table* t = Table(root, "blogs")) {
       CheckKeys(*t, "blogs", {"poll_interval", "max_feed_bytes"});

@@ -733,6 +733,9 @@ class Client::Impl {
       p->cb(std::move(resp));
       return;
     }
+    if (auto it = headers.find("link"); it != headers.end()) {
+      resp.last_url = FindLink(it->second, "last");
+    }
     resp.body = std::move(r.body);
     if (resp.body.capacity() < resp.body.size() + simdjson::SIMDJSON_PADDING) {
       resp.body.reserve(resp.body.size() + simdjson::SIMDJSON_PADDING);

@@ -14,9 +14,11 @@
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/github/parse.hpp"
+#include "ghharvest/harvest/progress.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/log.hpp"
+#include "ghharvest/util/names.hpp"
 
 namespace ghharvest::harvest {
 namespace {
@@ -32,6 +34,7 @@ struct ParsedPage {
   std::size_t n = 0;                  // records on the page
   std::optional<std::string> newest;  // newest timestamp (commit date or updated_at)
   std::vector<std::int64_t> ids;      // item ids in list order (creation-ordered lists)
+  std::vector<std::string> authors;   // each item's author login ("": none), for the planner
   std::function<Status(store::Ingest&, std::int64_t repo_id)> upsert;
 };
 
@@ -47,7 +50,10 @@ Result<ParsedPage> ParseCommits(const std::string& body) {
   auto v = github::ParseCommitList(body);
   if (!v.ok()) return v.status();
   ParsedPage p;
-  for (const auto& c : *v) p.newest = LaterOf(p.newest, c.committed_at);
+  for (const auto& c : *v) {
+    p.newest = LaterOf(p.newest, c.committed_at);
+    p.authors.push_back(c.author ? c.author->login : std::string());
+  }
   p.n = v->size();
   p.upsert = [rows = std::move(*v)](store::Ingest& in, std::int64_t repo) {
     return in.UpsertCommits(repo, rows);
@@ -62,6 +68,7 @@ Result<ParsedPage> ParseIssues(const std::string& body) {
   for (const auto& i : *v) {
     p.newest = LaterOf(p.newest, i.updated_at);
     p.ids.push_back(i.id);
+    p.authors.push_back(i.user ? i.user->login : std::string());
   }
   p.n = v->size();
   p.upsert = [rows = std::move(*v)](store::Ingest& in, std::int64_t repo) {
@@ -112,11 +119,20 @@ const ListTraits& TraitsOf(ListKind kind) {
 // Where a creation-ordered list's revalidation sweep starts next cycle (sync_state).
 std::string SweepEndpoint(ListKind kind) { return std::string("sweep_") + ListEndpoint(kind); }
 
+// How a repository's list is read (sync_state, repository scope; cursor kPerWriter when it is
+// read per writer). `ghharvest status` shows these rows.
+std::string PlanEndpoint(ListKind kind) { return std::string(kPlanPrefix) + ListEndpoint(kind); }
+constexpr std::string_view kPerWriter = "per-writer";
+
 // One list of a repository walked page by page.
 struct ListWalk {
   ListKind kind;
   Project project;
-  std::string scope;
+  std::string scope;   // the repository's: its errors, and when it is done (progress)
+  std::string author;  // a per-writer part of the list: the writer's login; "": the whole list
+  std::string key;     // the scope of this list's pages, watermark and sweep in the store
+  // The first page of a whole list: how many of its items the project's writers wrote.
+  std::size_t first_own = 0, first_items = 0;
   std::optional<std::string> w_start;  // `since` of the current pass
   std::optional<std::string> w_cur;    // the watermark as stored
   std::optional<std::string> newest;   // newest timestamp seen in this pass
@@ -150,12 +166,29 @@ void BeginPass(const Cycle& self, const Walk& w) {
   w->newest.reset();
   w->prev_known = false;
   w->prev_last.reset();
-  FetchListPage(self, w, ListPath(w->kind, w->project.full_name, w->w_start));
+  FetchListPage(self, w,
+                w->author.empty()
+                    ? ListPath(w->kind, w->project.full_name, w->w_start)
+                    : WriterListPath(w->kind, w->project.full_name, w->author, w->w_start));
+}
+
+// Under harvest.per_writer_above_pages: a whole list whose first page shows it long and the
+// watched writers' share of it small is read per writer from now on (the plan is kept, so
+// later cycles start that way). True when the whole walk stops here for that.
+bool SwitchToPerWriter(const Cycle& self, const Walk& w, const ApiResponse& r);
+void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project);
+
+// The 4xx that means "nothing to read" for this walk. GitHub answers a per-writer issues
+// list of a login it does not know (an account deleted or renamed) with 422: that writer
+// has nothing there to read.
+int EmptyStatus(const Walk& w) {
+  if (!w->author.empty() && w->kind == ListKind::kIssues) return 422;
+  return TraitsOf(w->kind).empty_status;
 }
 
 void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
   self->FetchPage(
-      ListEndpoint(w->kind), w->scope, url, TraitsOf(w->kind).empty_status,
+      ListEndpoint(w->kind), w->scope, url, EmptyStatus(w),
       [self, w](ApiResponse& r) {
         ++w->pages;
         if (r.next_url) w->multi = true;
@@ -166,6 +199,7 @@ void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
       [self, w, url](Outcome outcome, ApiResponse* r) {
         switch (outcome) {
           case Outcome::kStored:
+            if (SwitchToPerWriter(self, w, *r)) return;
             return NextPage(self, w, r->next_url);
           case Outcome::kUnchanged:
             ++w->pages;
@@ -173,7 +207,7 @@ void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
             if (InCreationOrder(w->kind) && !UnchangedPage(self, w, !r->next_url)) return;
             return NextPage(self, w, r->next_url);
           case Outcome::kGone:
-            if (r->status == TraitsOf(w->kind).empty_status) return EndPass(self, w);
+            if (r->status == EmptyStatus(w)) return EndPass(self, w);
             ++self->stats_.scopes_failed;
             self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
             return;
@@ -213,26 +247,38 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
       // A page asked for by number past the end (the list got shorter since): where it
       // ends is not known from here. Forgetting this page and those after it makes the next
       // cycle's newest pages start earlier, where the list really ends.
-      return s = pages.DropAfter(endpoint, w->scope, page_no - 1);
+      return s = pages.DropAfter(endpoint, w->key, page_no - 1);
     }
     // What GitHub no longer lists in the stretch this page speaks for was deleted.
     if (stretch.check) {
       auto n = pages.TombstoneMissing(traits.table, w->project.id, stretch.lower, stretch.upper,
-                                      ids, self->NowIso());
+                                      ids, self->NowIso(), w->author);
       if (!n.ok()) return s = n.status();
       buried = *n;
     }
-    s = pages.Set(endpoint, w->scope, page_no, store::PageEnd{page_last}, self->NowIso());
-    if (s.ok() && last_page) s = pages.DropAfter(endpoint, w->scope, page_no);
+    s = pages.Set(endpoint, w->key, page_no, store::PageEnd{page_last}, self->NowIso());
+    if (s.ok() && last_page) s = pages.DropAfter(endpoint, w->key, page_no);
     return s;
   });
   if (!self->fatal_.ok()) return self->fatal_;
   w->prev_known = true;
   if (page_last) w->prev_last = page_last;
+  if (page_no == 1 && w->author.empty()) {
+    w->first_items = page.authors.size();
+    w->first_own = 0;
+    for (const auto& a : page.authors) {
+      for (const auto& writer : w->project.writers) {
+        if (!a.empty() && AsciiLower(a) == AsciiLower(writer)) {
+          ++w->first_own;
+          break;
+        }
+      }
+    }
+  }
   if (buried > 0) {
     self->stats_.items_deleted += buried;
     log::Info("items gone from GitHub, tombstoned list={} scope={} page={} count={}", endpoint,
-              w->scope, page_no, buried);
+              w->key, page_no, buried);
   }
   if (!ordered) w->newest = LaterOf(w->newest, page_newest);
   auto& es = self->stats_.per_endpoint[endpoint];
@@ -251,7 +297,7 @@ bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
   const store::ItemTable table = TraitsOf(w->kind).table;
   const auto page_no = static_cast<std::int64_t>(w->pages);
   auto& pages = self->h_.pages_;
-  auto end = pages.Get(endpoint, w->scope, page_no);
+  auto end = pages.Get(endpoint, w->key, page_no);
   if (!end.ok()) {
     self->Abort(end.status());
     return false;
@@ -272,7 +318,7 @@ bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
     return true;  // an empty page after a gap: where the list ends is not known here
   }
   if (!last_page) return true;
-  auto any = pages.AnyAfter(table, w->project.id, w->prev_last);
+  auto any = pages.AnyAfter(table, w->project.id, w->prev_last, w->author);
   if (!any.ok()) {
     self->Abort(any.status());
     return false;
@@ -281,15 +327,15 @@ bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
   std::int64_t buried = 0;
   bool ok = self->InTransaction([&]() -> Status {
     auto n = pages.TombstoneMissing(table, w->project.id, w->prev_last, std::nullopt, {},
-                                    self->NowIso());
+                                    self->NowIso(), w->author);
     if (!n.ok()) return n.status();
     buried = *n;
-    return pages.DropAfter(endpoint, w->scope, page_no);
+    return pages.DropAfter(endpoint, w->key, page_no);
   });
   if (ok && buried > 0) {
     self->stats_.items_deleted += buried;
     log::Info("items gone from GitHub, tombstoned list={} scope={} after page={} count={}",
-              endpoint, w->scope, page_no, buried);
+              endpoint, w->key, page_no, buried);
   }
   return ok;
 }
@@ -327,7 +373,7 @@ void EndPass(const Cycle& self, const Walk& w) {
   auto& ingest = self->h_.ingest_;
   if (!w->blocks.empty() && w->next_sweep > 0) {
     // The walk completed: the sweep moves on (a failed walk repeats its window).
-    if (auto s = ingest.SetWatermark(SweepEndpoint(w->kind), w->scope, std::nullopt,
+    if (auto s = ingest.SetWatermark(SweepEndpoint(w->kind), w->key, std::nullopt,
                                      std::to_string(w->next_sweep));
         !s.ok()) {
       return self->Abort(s);
@@ -337,7 +383,7 @@ void EndPass(const Cycle& self, const Walk& w) {
   if (!InCreationOrder(w->kind) && w->multi && w->newest) {
     auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, self->rule_));
     if (next != w->w_cur) {
-      if (auto s = ingest.SetWatermark(ListEndpoint(w->kind), w->scope, next, std::nullopt);
+      if (auto s = ingest.SetWatermark(ListEndpoint(w->kind), w->key, next, std::nullopt);
           !s.ok()) {
         return self->Abort(s);
       }
@@ -352,19 +398,24 @@ void EndPass(const Cycle& self, const Walk& w) {
 
 }  // namespace
 
-void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Project& project) {
+namespace {
+
+void StartWalk(const Cycle& self, ListKind kind, const Project& project,
+               const std::string& author) {
   auto w = std::make_shared<ListWalk>();
   w->kind = kind;
   w->project = project;
   w->scope = RepoScope(project.full_name);
-  auto wm = self->h_.ingest_.GetWatermark(ListEndpoint(kind), w->scope);
+  w->author = author;
+  w->key = author.empty() ? w->scope : WriterScope(author, project.full_name);
+  auto wm = self->h_.ingest_.GetWatermark(ListEndpoint(kind), w->key);
   if (!wm.ok()) return self->Abort(wm.status());
   if (*wm) w->w_cur = (*wm)->watermark;
   if (int budget = self->h_.config_.harvest.revalidate_pages_per_list;
       InCreationOrder(kind) && budget > 0) {
-    auto known = self->h_.pages_.PageCount(ListEndpoint(kind), w->scope);
+    auto known = self->h_.pages_.PageCount(ListEndpoint(kind), w->key);
     if (!known.ok()) return self->Abort(known.status());
-    auto sw = self->h_.ingest_.GetWatermark(SweepEndpoint(kind), w->scope);
+    auto sw = self->h_.ingest_.GetWatermark(SweepEndpoint(kind), w->key);
     if (!sw.ok()) return self->Abort(sw.status());
     std::int64_t sweep = 0;
     if (*sw && (*sw)->cursor) sweep = std::atoll((*sw)->cursor->c_str());
@@ -373,6 +424,74 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
     w->next_sweep = plan.next_sweep;
   }
   BeginPass(self, w);
+}
+
+void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project) {
+  for (const auto& writer : project.writers) StartWalk(self, kind, project, writer);
+}
+
+// The planner's judgement (ReadPerWriter) on a list of `pages` pages of which the project's
+// writers wrote `own` of `sample` items, from `source` (for the record). When it says per
+// writer, the choice is kept and the writers' walks start; true then.
+bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, std::int64_t pages,
+                     std::int64_t own, std::int64_t sample, const char* source) {
+  const int above = self->h_.config_.harvest.per_writer_above_pages;
+  if (!HasWriterForm(kind) || above <= 0 || own < 0 || sample < 0 ||
+      !ReadPerWriter(pages, project.writers.size(), static_cast<std::size_t>(own),
+                     static_cast<std::size_t>(sample), above)) {
+    return false;
+  }
+  const std::string why = fmt::format("{} pages, {} of {} items {} by its {} watched writers",
+                                      pages, own, sample, source, project.writers.size());
+  if (auto s = self->h_.ingest_.SetWatermark(PlanEndpoint(kind), RepoScope(project.full_name),
+                                             std::nullopt, std::string(kPerWriter) + ": " + why);
+      !s.ok()) {
+    self->Abort(s);
+    return true;
+  }
+  log::Notice("large repository: list read per writer from now on repo={} list={} ({})",
+              project.full_name, ListEndpoint(kind), why);
+  ++self->stats_.lists_per_writer;
+  StartWriterWalks(self, kind, project);
+  return true;
+}
+
+bool SwitchToPerWriter(const Cycle& self, const Walk& w, const ApiResponse& r) {
+  if (!w->author.empty() || w->pages != 1 || w->pass != 0 || !r.next_url || !r.last_url) {
+    return false;
+  }
+  auto pages = PageNumberOf(*r.last_url);
+  return pages &&
+         DecidePerWriter(self, w->kind, w->project, *pages, static_cast<std::int64_t>(w->first_own),
+                         static_cast<std::int64_t>(w->first_items), "on its first page");
+}
+
+}  // namespace
+
+void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Project& project) {
+  if (HasWriterForm(kind) && !project.writers.empty()) {
+    const std::string scope = RepoScope(project.full_name);
+    auto plan = self->h_.ingest_.GetWatermark(PlanEndpoint(kind), scope);
+    if (!plan.ok()) return self->Abort(plan.status());
+    if (*plan && (*plan)->cursor && (*plan)->cursor->rfind(kPerWriter, 0) == 0) {
+      return StartWriterWalks(self, kind, project);
+    }
+    // An issues list read whole before (its first page may well answer 304 now, saying
+    // nothing of its length) is judged by what the store knows of it: a repository that grew
+    // past the threshold, or a threshold lowered, switches without a request.
+    if (kind == ListKind::kIssues && self->h_.config_.harvest.per_writer_above_pages > 0) {
+      auto known = self->h_.pages_.PageCount(ListEndpoint(kind), scope);
+      if (!known.ok()) return self->Abort(known.status());
+      if (*known > self->h_.config_.harvest.per_writer_above_pages) {
+        auto share = self->h_.pages_.IssueShare(project.id, project.writers);
+        if (!share.ok()) return self->Abort(share.status());
+        if (DecidePerWriter(self, kind, project, *known, share->own, share->total, "stored")) {
+          return;
+        }
+      }
+    }
+  }
+  StartWalk(self, kind, project, {});
 }
 
 }  // namespace ghharvest::harvest

@@ -176,7 +176,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
                                    [&](const store::WatchRow& w) { return !w.repo_id; })) {
           self->stats_.watches_changed = true;
         }
-        self->projects_.emplace(repo->id, Project{repo->id, repo->full_name});
+        AddProject(*self, Project{repo->id, repo->full_name, {}}, rows);
         // Ask once by the new name, so next cycle's request has validators to send.
         if (renamed && attempt == 0) {
           self->Later([self, rows, full = repo->full_name] { FetchRepo(self, full, rows, 1); });
@@ -209,7 +209,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
               if (w.repo_id && !p) p = StoredProject(*self, *w.repo_id);
             }
             if (p) {
-              self->projects_.emplace(p->id, *p);
+              AddProject(*self, *p, rows);
             } else if (attempt == 0) {
               self->PostForget(url);
               self->Later([self, name, rows] { FetchRepo(self, name, rows, 1); });
@@ -220,6 +220,19 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
             return;
         }
       });
+}
+
+void AddProject(CycleCore& self, Project project, const std::vector<store::WatchRow>& watches) {
+  // Two spellings of one repository are one project, with the writers of both.
+  auto [it, added] = self.projects_.emplace(project.id, std::move(project));
+  auto& writers = it->second.writers;
+  for (const auto& w : watches) {
+    std::string login = KnownLogin(self, w.writer).value_or(w.writer);
+    bool known = std::any_of(writers.begin(), writers.end(), [&](const std::string& x) {
+      return AsciiLower(x) == AsciiLower(login);
+    });
+    if (!known) writers.push_back(std::move(login));
+  }
 }
 
 std::optional<Project> StoredProject(CycleCore& self, std::int64_t id) {

@@ -58,6 +58,9 @@ struct CycleEnv {
 struct Project {
   std::int64_t id = 0;
   std::string full_name;
+  // The watched writers there (GitHub's spelling once known, else the config's), for the
+  // lists a large repository has read per writer.
+  std::vector<std::string> writers;
 };
 
 struct Writer {

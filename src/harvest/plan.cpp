@@ -54,6 +54,51 @@ std::string ListPath(ListKind kind, std::string_view full_name,
   return {};
 }
 
+bool HasWriterForm(ListKind kind) {
+  return kind == ListKind::kCommits || kind == ListKind::kIssues;
+}
+
+std::string WriterListPath(ListKind kind, std::string_view full_name, std::string_view login,
+                           const std::optional<std::string>& since) {
+  if (kind == ListKind::kCommits) {
+    return fmt::format("/repos/{}/commits?author={}&per_page=100{}", full_name, login,
+                       SinceParam(since));
+  }
+  return fmt::format(
+      "/repos/{}/issues?creator={}&state=all&sort=created&direction=asc&per_page=100", full_name,
+      login);
+}
+
+std::optional<std::int64_t> PageNumberOf(std::string_view url) {
+  auto q = url.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = url.substr(q + 1);
+  rest = rest.substr(0, rest.find('#'));
+  while (!rest.empty()) {
+    std::string_view param = rest.substr(0, rest.find('&'));
+    rest.remove_prefix(std::min(rest.size(), param.size() + 1));
+    if (param.substr(0, 5) != "page=") continue;
+    std::string_view digits = param.substr(5);
+    if (digits.empty() || digits.size() > 12) return std::nullopt;
+    std::int64_t n = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+    }
+    if (n <= 0) return std::nullopt;
+    return n;
+  }
+  return std::nullopt;
+}
+
+bool ReadPerWriter(std::int64_t pages, std::size_t writers, std::size_t own, std::size_t on_page,
+                   int above_pages) {
+  if (above_pages <= 0 || pages <= above_pages || writers == 0 || on_page == 0) return false;
+  const double share = static_cast<double>(std::min(own, on_page)) / static_cast<double>(on_page);
+  const double estimate = static_cast<double>(writers) + share * static_cast<double>(pages);
+  return 2 * estimate <= static_cast<double>(pages);
+}
+
 Stretch PageStretch(std::int64_t page, bool prev_known, std::optional<std::int64_t> prev_last,
                     const std::vector<std::int64_t>& ids, bool last_page) {
   Stretch s;

@@ -3,6 +3,7 @@
 // (tests/unit/harvest_plan_test.cpp). docs/harvesting.md explains the why.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,26 @@ bool InCreationOrder(ListKind kind);
 // commits only (GitHub's commits list filters on the commit date).
 std::string ListPath(ListKind kind, std::string_view full_name,
                      const std::optional<std::string>& since);
+
+// Large repositories: the commits and issues lists can also be read per watched writer
+// (commits?author=LOGIN, issues?creator=LOGIN), in the same order as the whole list, so a
+// writer's list pages stay stable and revalidate with 304s like the whole list's.
+bool HasWriterForm(ListKind kind);
+// The first page's path of `login`'s part of list `kind` (HasWriterForm(kind) only).
+std::string WriterListPath(ListKind kind, std::string_view full_name, std::string_view login,
+                           const std::optional<std::string>& since);
+
+// The `page` parameter of a page URL (rel="last": how many pages a list has); nullopt when
+// the URL has none or it is not a positive number.
+std::optional<std::int64_t> PageNumberOf(std::string_view url);
+
+// Whether a list is read per writer, judged from its first page: `pages` pages in all (its
+// rel="last"), `own` of the `on_page` items on that page by the repository's `writers`
+// watched writers. Only past `above_pages` pages (0: never), and only when the estimated
+// per-writer read (one page per writer plus their share of the pages) is at most half of the
+// whole list's pages, so a wrong estimate of the share still leaves the cheaper read.
+bool ReadPerWriter(std::int64_t pages, std::size_t writers, std::size_t own, std::size_t on_page,
+                   int above_pages);
 
 // The stretch of a creation-ordered list that one re-read page speaks for, as an id range
 // (lower, upper]: from just after where the previous page ended (the first page: from the

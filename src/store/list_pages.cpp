@@ -2,9 +2,15 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 namespace ghharvest::store {
 namespace {
+
+// Rows by one author when ?4 names a login (a per-writer list speaks for that writer's items
+// only), everyone's when it is NULL.
+#define GHH_BY_AUTHOR \
+  " AND (?4 IS NULL OR user_id IN (SELECT id FROM users WHERE login = ?4 COLLATE NOCASE))"
 
 struct TableSql {
   const char* kind;
@@ -17,7 +23,9 @@ struct TableSql {
 // check reads only that page's stretch of the table.
 const TableSql& Sql(ItemTable t) {
   static const TableSql kIssues{
-      "issue", "SELECT id FROM issues WHERE id > ?2 AND id <= ?3 AND repo_id = ?1 ORDER BY id",
+      "issue",
+      "SELECT id FROM issues WHERE id > ?2 AND id <= ?3 AND repo_id = ?1" GHH_BY_AUTHOR
+      " ORDER BY id",
       "INSERT INTO tombstones(kind, id, repo_id, number, user_id, created_at, reactions_total,"
       " noticed_at) SELECT 'issue', id, repo_id, number, user_id, created_at, reactions_total, ?2"
       " FROM issues WHERE id = ?1 ON CONFLICT(kind, id) DO UPDATE SET noticed_at = "
@@ -25,7 +33,8 @@ const TableSql& Sql(ItemTable t) {
       "DELETE FROM issues WHERE id = ?1"};
   static const TableSql kIssueComments{
       "issue_comment",
-      "SELECT id FROM issue_comments WHERE id > ?2 AND id <= ?3 AND repo_id = ?1 ORDER BY id",
+      "SELECT id FROM issue_comments WHERE id > ?2 AND id <= ?3 AND repo_id = ?1" GHH_BY_AUTHOR
+      " ORDER BY id",
       "INSERT INTO tombstones(kind, id, repo_id, number, user_id, created_at, reactions_total,"
       " noticed_at) SELECT 'issue_comment', id, repo_id, issue_number, user_id, created_at,"
       " reactions_total, ?2 FROM issue_comments WHERE id = ?1"
@@ -33,7 +42,8 @@ const TableSql& Sql(ItemTable t) {
       "DELETE FROM issue_comments WHERE id = ?1"};
   static const TableSql kReviewComments{
       "review_comment",
-      "SELECT id FROM review_comments WHERE id > ?2 AND id <= ?3 AND repo_id = ?1 ORDER BY id",
+      "SELECT id FROM review_comments WHERE id > ?2 AND id <= ?3 AND repo_id = ?1" GHH_BY_AUTHOR
+      " ORDER BY id",
       "INSERT INTO tombstones(kind, id, repo_id, number, user_id, created_at, reactions_total,"
       " noticed_at) SELECT 'review_comment', id, repo_id, pull_number, user_id, created_at,"
       " reactions_total, ?2 FROM review_comments WHERE id = ?1"
@@ -48,6 +58,14 @@ const TableSql& Sql(ItemTable t) {
       break;
   }
   return kReviewComments;
+}
+
+void BindAuthor(Statement& st, std::string_view author) {
+  if (author.empty()) {
+    st.BindNull(4);
+  } else {
+    st.Bind(4, author);
+  }
 }
 
 }  // namespace
@@ -100,7 +118,8 @@ Result<std::int64_t> ListPages::TombstoneMissing(ItemTable table, std::int64_t r
                                                  std::optional<std::int64_t> lower,
                                                  std::optional<std::int64_t> upper,
                                                  const std::vector<std::int64_t>& present,
-                                                 std::string_view noticed_at) {
+                                                 std::string_view noticed_at,
+                                                 std::string_view author) {
   const TableSql& sql = Sql(table);
   std::vector<std::int64_t> seen = present;
   std::sort(seen.begin(), seen.end());
@@ -112,6 +131,7 @@ Result<std::int64_t> ListPages::TombstoneMissing(ItemTable table, std::int64_t r
     g->Bind(1, repo_id)
         .Bind(2, std::max<std::int64_t>(lower.value_or(0), 0))
         .Bind(3, upper.value_or(std::numeric_limits<std::int64_t>::max()));
+    BindAuthor(*g, author);
     while (g->Step()) {
       std::int64_t id = g->Int(0);
       if (!std::binary_search(seen.begin(), seen.end(), id)) missing.push_back(id);
@@ -158,19 +178,40 @@ Result<std::int64_t> ListPages::TombstoneMissing(ItemTable table, std::int64_t r
 }
 
 Result<bool> ListPages::AnyAfter(ItemTable table, std::int64_t repo_id,
-                                 std::optional<std::int64_t> after) {
-  const char* sql = table == ItemTable::kIssues
-                        ? "SELECT 1 FROM issues WHERE id > ?2 AND repo_id = ?1 LIMIT 1"
-                    : table == ItemTable::kIssueComments
-                        ? "SELECT 1 FROM issue_comments WHERE id > ?2 AND repo_id = ?1 LIMIT 1"
-                        : "SELECT 1 FROM review_comments WHERE id > ?2 AND repo_id = ?1 LIMIT 1";
+                                 std::optional<std::int64_t> after, std::string_view author) {
+  const char* sql =
+      table == ItemTable::kIssues
+          ? "SELECT 1 FROM issues WHERE id > ?2 AND repo_id = ?1" GHH_BY_AUTHOR " LIMIT 1"
+      : table == ItemTable::kIssueComments
+          ? "SELECT 1 FROM issue_comments WHERE id > ?2 AND repo_id = ?1" GHH_BY_AUTHOR " LIMIT 1"
+          : "SELECT 1 FROM review_comments WHERE id > ?2 AND repo_id = ?1" GHH_BY_AUTHOR " LIMIT 1";
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();
   StatementGuard g(**st);
   g->Bind(1, repo_id).Bind(2, std::max<std::int64_t>(after.value_or(0), 0));
+  BindAuthor(*g, author);
   bool found = g->Step();
   if (!g->status().ok()) return g->status();
   return found;
+}
+
+Result<ListPages::Share> ListPages::IssueShare(std::int64_t repo_id,
+                                               const std::vector<std::string>& logins) {
+  std::string in;
+  for (std::size_t i = 0; i < logins.size(); ++i) {
+    in += (i ? ", ?" : "?") + std::to_string(i + 2);
+  }
+  if (in.empty()) in = "NULL";
+  auto st = db_.Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(user_id IN (SELECT id FROM users WHERE login COLLATE NOCASE"
+      " IN (" +
+      in + "))), 0) FROM issues WHERE repo_id = ?1 AND id > 0");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, repo_id);
+  for (std::size_t i = 0; i < logins.size(); ++i) g->Bind(static_cast<int>(i + 2), logins[i]);
+  if (!g->Step()) return g->status().ok() ? Status::IOError("no row") : g->status();
+  return Share{g->Int(1), g->Int(0)};
 }
 
 Result<std::int64_t> ListPages::CountTombstones(std::int64_t repo_id) {
@@ -181,5 +222,7 @@ Result<std::int64_t> ListPages::CountTombstones(std::int64_t repo_id) {
   if (!g->Step()) return g->status().ok() ? Status::IOError("no row") : g->status();
   return g->Int(0);
 }
+
+#undef GHH_BY_AUTHOR
 
 }  // namespace ghharvest::store

@@ -36,6 +36,53 @@ TEST_CASE("scopes name the project, and the writer in lower case for per-writer 
   CHECK(std::string(hv::ListEndpoint(hv::ListKind::kReviewComments)) == "review_comments");
 }
 
+TEST_CASE("a large repository's commits and issues read per writer, in the whole list's order") {
+  CHECK(hv::HasWriterForm(hv::ListKind::kCommits));
+  CHECK(hv::HasWriterForm(hv::ListKind::kIssues));
+  CHECK_FALSE(hv::HasWriterForm(hv::ListKind::kIssueComments));
+  CHECK_FALSE(hv::HasWriterForm(hv::ListKind::kReviewComments));
+  CHECK(hv::WriterListPath(hv::ListKind::kCommits, "o/r", "Alice-Dev", std::nullopt) ==
+        "/repos/o/r/commits?author=Alice-Dev&per_page=100");
+  CHECK(hv::WriterListPath(hv::ListKind::kCommits, "o/r", "bob",
+                           std::string("2026-01-01T00:00:00Z")) ==
+        "/repos/o/r/commits?author=bob&per_page=100&since=2026-01-01T00:00:00Z");
+  // No `since`: the writer's pages keep their URLs and ETags as the whole list's do.
+  CHECK(hv::WriterListPath(hv::ListKind::kIssues, "o/r", "bob", std::string("X")) ==
+        "/repos/o/r/issues?creator=bob&state=all&sort=created&direction=asc&per_page=100");
+}
+
+TEST_CASE("rel=\"last\" says how many pages a list has") {
+  CHECK(hv::PageNumberOf("https://api.github.com/repositories/1/issues?state=all&page=57") == 57);
+  CHECK(hv::PageNumberOf("https://api.github.com/x?page=3&per_page=100") == 3);
+  CHECK(hv::PageNumberOf("/x?per_page=100&page=12#frag") == 12);
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?per_page=100"));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?subpage=4"));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?page=0"));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?page=-2"));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?page=9x"));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?page="));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/x?page=99999999999999999999"));
+  CHECK_FALSE(hv::PageNumberOf("https://api.github.com/page=3"));
+}
+
+TEST_CASE("a list is read per writer when it is long and the writers' share of it small") {
+  // 100 pages, 3 writers who wrote 4 of the first page's 100 items: 3 + 4 pages estimated.
+  CHECK(hv::ReadPerWriter(100, 3, 4, 100, 20));
+  // Not past the threshold, or the threshold off.
+  CHECK_FALSE(hv::ReadPerWriter(20, 3, 0, 100, 20));
+  CHECK(hv::ReadPerWriter(21, 3, 0, 100, 20));
+  CHECK_FALSE(hv::ReadPerWriter(100, 3, 4, 100, 0));
+  // A large share: per-writer reads would cost more than half of the whole list.
+  CHECK_FALSE(hv::ReadPerWriter(100, 3, 48, 100, 20));
+  CHECK(hv::ReadPerWriter(100, 3, 47, 100, 20));
+  // Many writers: one page each at least.
+  CHECK_FALSE(hv::ReadPerWriter(100, 51, 0, 100, 20));
+  CHECK(hv::ReadPerWriter(100, 50, 0, 100, 20));
+  // Nobody watched there, or an empty first page: nothing to judge by.
+  CHECK_FALSE(hv::ReadPerWriter(100, 0, 0, 100, 20));
+  CHECK_FALSE(hv::ReadPerWriter(100, 3, 0, 0, 20));
+}
+
 TEST_CASE("a re-read page speaks for the stretch from the previous page's end to its own") {
   // The first page starts the list; a middle page ends at its last id.
   auto first = hv::PageStretch(1, false, std::nullopt, {5, 7, 9}, false);

@@ -389,6 +389,32 @@ TEST_CASE("items missing from a re-read stretch become tombstones and leave the 
   CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id = -777") == 1);
 }
 
+TEST_CASE("a per-writer list's stretch tombstones only its writer's missing items") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  store::ListPages pages(*db);
+  REQUIRE_OK(in.UpsertIssues(100, {Issue(1, 1, U(1, "Alice")), Issue(2, 2, U(2, "bob")),
+                                   Issue(3, 3, U(1, "Alice")), Issue(4, 4, U(2, "bob"))}));
+  // Alice's list shows issue 3 only: her issue 1 is gone, bob's 2 and 4 are not hers to judge.
+  auto n = pages.TombstoneMissing(store::ItemTable::kIssues, 100, std::nullopt, std::nullopt, {3},
+                                  "2026-01-05T00:00:00Z", "alice");
+  REQUIRE_OK(n);
+  CHECK(*n == 1);
+  CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id = 1") == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id IN (2, 3, 4)") == 3);
+  CHECK(Int(*db, "SELECT count(*) FROM tombstones WHERE kind = 'issue' AND id = 1") == 1);
+  // Whether anything of hers lies past her list's end: bob's issue 4 does not count.
+  auto after = pages.AnyAfter(store::ItemTable::kIssues, 100, 3, "ALICE");
+  REQUIRE_OK(after);
+  CHECK_FALSE(*after);
+  after = pages.AnyAfter(store::ItemTable::kIssues, 100, 3);
+  REQUIRE_OK(after);
+  CHECK(*after);
+  after = pages.AnyAfter(store::ItemTable::kIssues, 100, 3, "bob");
+  REQUIRE_OK(after);
+  CHECK(*after);
+}
+
 TEST_CASE("user types: actors without a type keep a known Bot, [bot] logins start as bots") {
   auto db = OpenDb();
   store::Ingest in(*db);

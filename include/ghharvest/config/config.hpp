@@ -83,6 +83,10 @@ struct HarvestConfig {
   int refresh_reactions_days = 30;        // no longer used (accepted so old configs load)
   // Pages of one creation-ordered list revalidated per cycle (0: all); see docs/harvesting.md.
   int revalidate_pages_per_list = 0;
+  // A repository's commits or issues list longer than this many pages is read per watched
+  // writer (commits?author=, issues?creator=) when that is the cheaper read (0: never); see
+  // docs/harvesting.md, "Large repositories".
+  int per_writer_above_pages = 20;
 };
 
 // [blogs]: the writers' blog feeds (WriterConfig::blog_feeds).

@@ -55,6 +55,9 @@ struct ApiResponse {
   // The body. Its capacity() is at least size() + 64 so simdjson can parse it in place.
   std::string body;
   std::optional<std::string> next_url;  // link rel="next", exactly as given
+  // link rel="last", exactly as given, on a 2xx only (a 304 says nothing of how long the list
+  // is now): how many pages the list has, for the planner.
+  std::optional<std::string> last_url;
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
   RateLimit rate;

@@ -70,7 +70,9 @@ struct HarvestStats {
   std::int64_t graphql_points = 0;
   std::int64_t projects = 0;       // projects crawled
   std::int64_t projects_gone = 0;  // projects found gone (404/410) this cycle
-  bool counts_changed = false;     // writer_project_counts differs from before the sync
+  // Lists of large repositories that this cycle switched to per-writer reads (the planner).
+  std::int64_t lists_per_writer = 0;
+  bool counts_changed = false;  // writer_project_counts differs from before the sync
   // Watches were added (discovery), found gone or renamed: WatchedRepositories may differ.
   bool watches_changed = false;
   std::map<std::string, EndpointStats> per_endpoint;

@@ -65,6 +65,10 @@ std::string ProgressLine(const SyncProgress& p, Clock::TimePoint now,
 // and at the cycle's end (running=0). Buckets are not in it (rate_limits has them).
 inline constexpr const char* kProgressEndpoint = "cycle";
 inline constexpr const char* kProgressScope = "progress";
+// How the planner reads each list of a large repository, for `ghharvest status`: sync_state
+// rows whose endpoint is kPlanPrefix + the list ("plan_issues", "plan_commits"), scope the
+// repository, cursor "per-writer: <why>" (the list is read per watched writer).
+inline constexpr const char* kPlanPrefix = "plan_";
 // The local time zone's offset from UTC now (for ProgressLine's times of day).
 std::chrono::seconds LocalUtcOffset();
 

@@ -42,15 +42,25 @@ class ListPages {
   // open) whose id is not in `present` are moved to tombstones, dated `noticed_at`; ids in
   // `present` lose any tombstone (an item seen again is alive). Rows with id <= 0 (stand-ins
   // for pull requests known only by their pull-request id) are never tombstoned. Returns how
-  // many rows were moved.
+  // many rows were moved. A non-empty `author` (a login, any case) limits it to that
+  // account's rows: a per-writer list speaks only for its writer's items.
   Result<std::int64_t> TombstoneMissing(ItemTable table, std::int64_t repo_id,
                                         std::optional<std::int64_t> lower,
                                         std::optional<std::int64_t> upper,
                                         const std::vector<std::int64_t>& present,
-                                        std::string_view noticed_at);
+                                        std::string_view noticed_at, std::string_view author = {});
 
-  // Whether the store holds any row of `table` in `repo_id` with id > after (unset: > 0).
-  Result<bool> AnyAfter(ItemTable table, std::int64_t repo_id, std::optional<std::int64_t> after);
+  // Whether the store holds any row of `table` in `repo_id` with id > after (unset: > 0), of
+  // `author` only when one is named.
+  Result<bool> AnyAfter(ItemTable table, std::int64_t repo_id, std::optional<std::int64_t> after,
+                        std::string_view author = {});
+
+  // How many of repository `repo_id`'s stored issues and pull requests there are, and how
+  // many of them `logins` (any case) opened: the planner's share for a list it has read.
+  struct Share {
+    std::int64_t own = 0, total = 0;
+  };
+  Result<Share> IssueShare(std::int64_t repo_id, const std::vector<std::string>& logins);
 
   // Tombstones of one repository (all: repo_id 0), for status and tests.
   Result<std::int64_t> CountTombstones(std::int64_t repo_id = 0);

@@ -1,0 +1,183 @@
+// The planner for large repositories: a repository whose commits or issues list is long and
+// whose watched writers wrote a small share of it has those lists read per writer
+// (commits?author=, issues?creator=). The counts stay exact through activity, deletions and
+// reactions on old items; the plan is kept and shown by `ghharvest status`; it costs fewer
+// requests than the whole lists.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "check_ok.hpp"
+#include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/list_pages.hpp"
+#include "ghharvest/util/log.hpp"
+#include "harvest_harness.hpp"
+#include "run_ghharvest.hpp"
+#include "world/world.hpp"
+
+namespace gh = ghharvest;
+using gh::testing::HarvestHarness;
+using gh::testing::HarvestHarnessOptions;
+using gh::testing::HarvestRun;
+
+namespace {
+
+const bool kQuiet = (gh::log::SetLevel(gh::log::Level::kError), true);
+const std::string kLarge = "octo-org/monorepo";
+
+// 6 writers in 10 projects, and one repository of 4,000 items (about 8 pages of commits and
+// 8 of issues) where two watched writers wrote 2 %.
+HarvestHarnessOptions LargeWorld() {
+  HarvestHarnessOptions o;
+  o.spec.seed = 11;
+  o.spec.writers = 6;
+  o.spec.projects = 10;
+  o.spec.items = 3000;
+  o.spec.large_repo_items = 4000;
+  o.spec.large_repo_writers = 2;
+  o.spec.large_repo_writer_share = 0.02;
+  return o;
+}
+
+void CheckExact(HarvestHarness& h, const HarvestRun& r, const char* when) {
+  INFO(when);
+  CHECK_OK(r.status);
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
+  auto truth = h.Truth();
+  CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+  auto dup = gh::testing::DuplicateRows(h.db());
+  REQUIRE_OK(dup);
+  CHECK(*dup == 0);
+}
+
+std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list) {
+  gh::store::Ingest ingest(h.db());
+  auto row = ingest.GetWatermark("plan_" + list, kLarge);
+  REQUIRE_OK(row);
+  if (!*row) return std::nullopt;
+  return (*row)->cursor;
+}
+
+}  // namespace
+
+TEST_CASE("a large repository's commits and issues are read per writer, exactly, for less") {
+  HarvestHarness per_writer(LargeWorld()), whole(LargeWorld());
+  per_writer.config().harvest.per_writer_above_pages = 3;
+  whole.config().harvest.per_writer_above_pages = 0;
+
+  auto first = per_writer.Sync();
+  CheckExact(per_writer, first, "first sync, per-writer plan");
+  CHECK(first.stats.lists_per_writer == 2);
+  auto issues_plan = PlanOf(per_writer, "issues"), commits_plan = PlanOf(per_writer, "commits");
+  REQUIRE(issues_plan);
+  REQUIRE(commits_plan);
+  CHECK(issues_plan->rfind("per-writer: ", 0) == 0);
+  CHECK(commits_plan->rfind("per-writer: ", 0) == 0);
+  // Only the large repository qualifies: the others' lists are short.
+  gh::store::Ingest ingest(per_writer.db());
+  auto small = ingest.GetWatermark("plan_issues",
+                                   per_writer.world().WriterProjects().begin()->second.front());
+  REQUIRE_OK(small);
+  CHECK_FALSE(*small);
+
+  auto first_whole = whole.Sync();
+  CheckExact(whole, first_whole, "first sync, whole lists");
+  CHECK(first_whole.stats.lists_per_writer == 0);
+  CHECK_FALSE(PlanOf(whole, "issues"));
+  MESSAGE("first sync: " << first.server.requests << " requests per writer, "
+                         << first_whole.server.requests << " with whole lists");
+  // About 8 + 8 pages of the large repository's commits and issues become 2 + 2 pages.
+  CHECK(first.server.requests + 8 <= first_whole.server.requests);
+
+  // A week of activity, reactions on old items and deletions: exact with the plan kept.
+  auto week = gh::testing::WeekOfActivity(per_writer.world().ItemCount());
+  week.deleted_issues = 8;
+  week.old_reactions = 300;
+  per_writer.world().Advance(week);
+  auto second = per_writer.Sync();
+  CheckExact(per_writer, second, "after a week of activity");
+  CHECK(second.stats.lists_per_writer == 0);  // already planned: not switched again
+  CHECK(PlanOf(per_writer, "issues") == issues_plan);
+
+  // Unchanged: every request a 304, no point spent.
+  auto idle = per_writer.Sync();
+  CheckExact(per_writer, idle, "idle");
+  CHECK(idle.server.requests > 0);
+  CHECK(idle.server.not_modified == idle.server.requests);
+  CHECK(idle.server.primary_points() == 0);
+}
+
+TEST_CASE("a deleted issue of a writer in a large repository is tombstoned by its writer's list") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  REQUIRE_OK(h.Sync().status);
+  REQUIRE(PlanOf(h, "issues"));
+  // Delete one of the writers' own plain issues in the large repository.
+  std::int64_t deleted_id = 0;
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    for (auto& repo : m.repos) {
+      if (repo.full_name() != kLarge) continue;
+      for (auto& issue : repo.issues) {
+        const auto* u = m.User(issue.user);
+        if (u && u->writer && !issue.is_pull && !issue.deleted) {
+          // As GitHub deletes an issue: with its comments.
+          issue.deleted = true;
+          issue.comments = 0;
+          for (auto& c : repo.issue_comments) c.deleted = c.deleted || c.number == issue.number;
+          deleted_id = issue.id;
+          return;
+        }
+      }
+    }
+  });
+  REQUIRE(deleted_id != 0);
+  auto r = h.Sync();
+  CheckExact(h, r, "after deleting a writer's issue");
+  CHECK(r.stats.items_deleted >= 1);
+  gh::store::ListPages pages(h.db());
+  auto tombstones = pages.CountTombstones();
+  REQUIRE_OK(tombstones);
+  CHECK(*tombstones >= 1);
+}
+
+TEST_CASE("below the threshold whole lists are read; lowered later, the store decides") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 1000;
+  auto r = h.Sync();
+  CheckExact(h, r, "threshold above every list");
+  CHECK(r.stats.lists_per_writer == 0);
+  CHECK_FALSE(PlanOf(h, "issues"));
+  CHECK_FALSE(PlanOf(h, "commits"));
+  // The threshold lowered: the issues list read whole before is judged by what the store
+  // holds of it (its first page answers 304, which says nothing of its length). Commits,
+  // read by watermark since, stay whole: their incremental read is one page anyway.
+  h.config().harvest.per_writer_above_pages = 3;
+  auto again = h.Sync();
+  CheckExact(h, again, "threshold lowered");
+  CHECK(again.stats.lists_per_writer == 1);
+  auto plan = PlanOf(h, "issues");
+  REQUIRE(plan);
+  CHECK(plan->find("items stored by its 2 watched writers") != std::string::npos);
+  CHECK_FALSE(PlanOf(h, "commits"));
+  auto idle = h.Sync();
+  CheckExact(h, idle, "idle after the switch");
+  CHECK(idle.server.primary_points() == 0);
+}
+
+TEST_CASE("ghharvest status lists the large repositories' per-writer lists") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  REQUIRE_OK(h.Sync().status);
+  const std::string cfg = h.WriteConfigFile("GHH_LARGE_REPO_TOKEN");
+  auto text = gh::testing::RunGhharvest("status -c '" + cfg + "'");
+  REQUIRE(text.code == 0);
+  CHECK(text.out.find("large repositories (lists read per watched writer):") != std::string::npos);
+  CHECK(text.out.find(kLarge + " issues: per-writer: ") != std::string::npos);
+  CHECK(text.out.find(kLarge + " commits: per-writer: ") != std::string::npos);
+  auto json = gh::testing::RunGhharvest("status --json -c '" + cfg + "'");
+  REQUIRE(json.code == 0);
+  CHECK(json.out.find(R"("list_plans":[{"repository":")" + kLarge + R"(","list":")") !=
+        std::string::npos);
+}
