@@ -22,8 +22,12 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
+# Line tables and function names (-g1), not full debug info: backtraces and perf still name
+# every line; objects are a quarter the size and compile 13-35 % faster (measured on three
+# library files), so the build and its ~80 links take less of the two cores.
 $(BUILD_DIR)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
