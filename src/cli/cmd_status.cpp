@@ -225,7 +225,7 @@ int CmdStatus(const CommonOptions& common, bool json) {
     marks += fmt::format("  {:<16} {:<40} {} (updated {})\n", m.endpoint, m.scope,
                          Or(m.watermark, "-"), m.updated_at);
   }
-  out += "\nlarge repositories (lists read per watched writer):\n" +
+  out += "\nlarge repositories (how their long lists are read):\n" +
          (plans.empty() ? std::string("  none\n") : plans);
   out += "\nwatermarks:\n" + (marks.empty() ? std::string("  none yet\n") : marks);
   out += "\nrate limit:\n" + (limits.empty() ? std::string("  not recorded yet\n") : limits);

@@ -120,9 +120,10 @@ const ListTraits& TraitsOf(ListKind kind) {
 std::string SweepEndpoint(ListKind kind) { return std::string("sweep_") + ListEndpoint(kind); }
 
 // How a repository's list is read (sync_state, repository scope; cursor kPerWriter when it is
-// read per writer). `ghharvest status` shows these rows.
+// read per writer, kWhole when a kept plan was turned off). `ghharvest status` shows these.
 std::string PlanEndpoint(ListKind kind) { return std::string(kPlanPrefix) + ListEndpoint(kind); }
 constexpr std::string_view kPerWriter = "per-writer";
+constexpr std::string_view kWhole = "whole";
 
 // One list of a repository walked page by page.
 struct ListWalk {
@@ -473,16 +474,31 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
     const std::string scope = RepoScope(project.full_name);
     auto plan = self->h_.ingest_.GetWatermark(PlanEndpoint(kind), scope);
     if (!plan.ok()) return self->Abort(plan.status());
+    const int above = self->h_.config_.harvest.per_writer_above_pages;
     if (*plan && (*plan)->cursor && (*plan)->cursor->rfind(kPerWriter, 0) == 0) {
-      return StartWriterWalks(self, kind, project);
+      if (above > 0) return StartWriterWalks(self, kind, project);
+      // harvest.per_writer_above_pages = 0 turns the planner off, kept plans too: the list
+      // is read whole again (its stored pages revalidate or are read anew), and the row says
+      // so for `ghharvest status`.
+      if (auto s = self->h_.ingest_.SetWatermark(PlanEndpoint(kind), scope, std::nullopt,
+                                                 std::string(kWhole) +
+                                                     ": harvest.per_writer_above_pages is 0 (was " +
+                                                     *(*plan)->cursor + ")");
+          !s.ok()) {
+        return self->Abort(s);
+      }
+      log::Notice(
+          "large repository: list read whole again repo={} list={} "
+          "(harvest.per_writer_above_pages is 0)",
+          project.full_name, ListEndpoint(kind));
     }
     // An issues list read whole before (its first page may well answer 304 now, saying
     // nothing of its length) is judged by what the store knows of it: a repository that grew
     // past the threshold, or a threshold lowered, switches without a request.
-    if (kind == ListKind::kIssues && self->h_.config_.harvest.per_writer_above_pages > 0) {
+    if (kind == ListKind::kIssues && above > 0) {
       auto known = self->h_.pages_.PageCount(ListEndpoint(kind), scope);
       if (!known.ok()) return self->Abort(known.status());
-      if (*known > self->h_.config_.harvest.per_writer_above_pages) {
+      if (*known > above) {
         auto share = self->h_.pages_.IssueShare(project.id, project.writers);
         if (!share.ok()) return self->Abort(share.status());
         if (DecidePerWriter(self, kind, project, *known, share->own, share->total, "stored")) {

@@ -176,7 +176,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
                                    [&](const store::WatchRow& w) { return !w.repo_id; })) {
           self->stats_.watches_changed = true;
         }
-        AddProject(*self, Project{repo->id, repo->full_name, {}}, rows);
+        AddProject(*self, Project{repo->id, repo->full_name, {}});
         // Ask once by the new name, so next cycle's request has validators to send.
         if (renamed && attempt == 0) {
           self->Later([self, rows, full = repo->full_name] { FetchRepo(self, full, rows, 1); });
@@ -209,7 +209,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
               if (w.repo_id && !p) p = StoredProject(*self, *w.repo_id);
             }
             if (p) {
-              AddProject(*self, *p, rows);
+              AddProject(*self, *p);
             } else if (attempt == 0) {
               self->PostForget(url);
               self->Later([self, name, rows] { FetchRepo(self, name, rows, 1); });
@@ -222,23 +222,24 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
       });
 }
 
-void AddProject(CycleCore& self, Project project, const std::vector<store::WatchRow>& watches) {
-  // Two spellings of one repository are one project, with the writers of both.
+void AddProject(CycleCore& self, Project project) {
   auto [it, added] = self.projects_.emplace(project.id, std::move(project));
+  if (!added) return;  // two spellings of one repository are one project
+  // Every watched writer, not only those who watch this repository: the counts view counts
+  // each writer in every stored repository, so a list read per writer asks for all of them.
   auto& writers = it->second.writers;
-  for (const auto& w : watches) {
-    std::string login = KnownLogin(self, w.writer).value_or(w.writer);
+  for (const auto& w : self.writers_) {
     bool known = std::any_of(writers.begin(), writers.end(), [&](const std::string& x) {
-      return AsciiLower(x) == AsciiLower(login);
+      return AsciiLower(x) == AsciiLower(w.login);
     });
-    if (!known) writers.push_back(std::move(login));
+    if (!known) writers.push_back(w.login);
   }
 }
 
 std::optional<Project> StoredProject(CycleCore& self, std::int64_t id) {
   auto name = self.h_.ingest_.RepoFullName(id);
   if (!name.ok() || !*name) return std::nullopt;
-  return Project{id, **name};
+  return Project{id, **name, {}};
 }
 
 }  // namespace ghharvest::harvest

@@ -35,8 +35,8 @@ std::optional<std::string> KnownLogin(CycleCore& cycle, const std::string& confi
 
 // The repository `id` as stored (its current name), if it is.
 std::optional<Project> StoredProject(CycleCore& cycle, std::int64_t id);
-// Adds `project` to the cycle's projects (or, when it is there already under another
-// spelling, adds to it) with the writers of `watches`.
-void AddProject(CycleCore& cycle, Project project, const std::vector<store::WatchRow>& watches);
+// Adds `project` to the cycle's projects (once, however many spellings lead to it), with
+// every watched writer of the cycle.
+void AddProject(CycleCore& cycle, Project project);
 
 }  // namespace ghharvest::harvest

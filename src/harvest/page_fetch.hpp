@@ -58,8 +58,8 @@ struct CycleEnv {
 struct Project {
   std::int64_t id = 0;
   std::string full_name;
-  // The watched writers there (GitHub's spelling once known, else the config's), for the
-  // lists a large repository has read per writer.
+  // Every watched writer (GitHub's spelling once known, else the config's), for the lists a
+  // large repository has read per writer: the counts view counts each of them everywhere.
   std::vector<std::string> writers;
 };
 
