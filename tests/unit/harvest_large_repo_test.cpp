@@ -53,9 +53,10 @@ void CheckExact(HarvestHarness& h, const HarvestRun& r, const char* when) {
   CHECK(*dup == 0);
 }
 
-std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list) {
+std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list,
+                                  const std::string& repo = kLarge) {
   gh::store::Ingest ingest(h.db());
-  auto row = ingest.GetWatermark("plan_" + list, kLarge);
+  auto row = ingest.GetWatermark("plan_" + list, repo);
   REQUIRE_OK(row);
   if (!*row) return std::nullopt;
   return (*row)->cursor;
@@ -242,6 +243,31 @@ TEST_CASE("under 30 % injected faults a large repository read per writer ends ex
   week.old_reactions = 200;
   h.world().Advance(week);
   sync_until_ok("after a week of activity under faults");
+}
+
+TEST_CASE("a large repository read per writer stays exact when it is renamed") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  CheckExact(h, h.Sync(), "first sync");
+  REQUIRE(PlanOf(h, "issues"));
+  gh::testing::AdvanceSpec a;
+  a.rename_repo = true;
+  a.rename_target = kLarge;
+  a.old_reactions = 100;
+  auto changed = h.world().Advance(a);
+  REQUIRE(changed.renamed_to);
+  // Lists are kept by the repository's name: under the new one the first page decides again
+  // (one more whole first page), then the writers' lists are read anew.
+  auto renamed = h.Sync();
+  CheckExact(h, renamed, "after the rename");
+  CHECK(renamed.stats.lists_per_writer == 2);
+  auto plan = PlanOf(h, "issues", *changed.renamed_to);
+  REQUIRE(plan);
+  CHECK(plan->rfind("per-writer: ", 0) == 0);
+  auto idle = h.Sync();
+  CheckExact(h, idle, "idle after the rename");
+  CHECK(idle.server.not_modified == idle.server.requests);
+  CHECK(idle.server.primary_points() == 0);
 }
 
 TEST_CASE("ghharvest status lists the large repositories' per-writer lists") {
