@@ -415,6 +415,34 @@ TEST_CASE("a per-writer list's stretch tombstones only its writer's missing item
   CHECK(*after);
 }
 
+TEST_CASE("a repository's issue share: all its stored issues, and those its writers opened") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  store::ListPages pages(*db);
+  auto pull = Issue(777, 9, U(1, "Alice"), true);
+  pull.from_pull_object = true;  // a stand-in row (negative id): not an item of the list
+  REQUIRE_OK(in.UpsertIssues(100, {Issue(1, 1, U(1, "Alice")), Issue(2, 2, U(2, "bob")),
+                                   Issue(3, 3, U(3, "carol")), Issue(4, 4, U(1, "Alice")), pull}));
+  REQUIRE_OK(in.UpsertIssues(200, {Issue(5, 1, U(1, "Alice"))}));
+  auto share = pages.IssueShare(100, {"alice", "dave"});  // logins compare without case
+  REQUIRE_OK(share);
+  CHECK(share->total == 4);
+  CHECK(share->own == 2);
+  share = pages.IssueShare(100, {"alice", "BOB"});
+  REQUIRE_OK(share);
+  CHECK(share->own == 3);
+  share = pages.IssueShare(100, {});
+  REQUIRE_OK(share);
+  CHECK(share->total == 4);
+  CHECK(share->own == 0);
+  REQUIRE_OK(pages.TombstoneMissing(store::ItemTable::kIssues, 100, std::nullopt, std::nullopt,
+                                    {2, 3, 4}, "2026-01-05T00:00:00Z"));
+  share = pages.IssueShare(100, {"alice"});  // a tombstoned issue is no longer stored
+  REQUIRE_OK(share);
+  CHECK(share->total == 3);
+  CHECK(share->own == 1);
+}
+
 TEST_CASE("user types: actors without a type keep a known Bot, [bot] logins start as bots") {
   auto db = OpenDb();
   store::Ingest in(*db);
