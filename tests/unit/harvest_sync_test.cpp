@@ -239,13 +239,24 @@ int KillSyncs(HarvestHarness& h, const std::string& config, long full_ms, unsign
 
 }  // namespace
 
+// With a large repository whose commits and issues are read per writer: the kills land in
+// whole lists and in per-writer ones alike.
+std::string WriteLargeRepoSyncConfig(const HarvestHarness& h) {
+  return SyncConfig(h)
+      .Set("harvest", "per_writer_above_pages", 3)
+      .Write(h.dir() + "/ghharvest-large.toml");
+}
+
 TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact counts") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   o.spec.items = 6000;
+  o.spec.large_repo_items = 8000;  // about 16 pages of commits and of issues
+  o.spec.large_repo_writers = 2;
+  o.spec.large_repo_writer_share = 0.02;
   HarvestHarness h(o);
-  std::string config = WriteSyncConfig(h);
-  const long full = TimeOneSync(o, WriteSyncConfig, {0});
+  std::string config = WriteLargeRepoSyncConfig(h);
+  const long full = TimeOneSync(o, WriteLargeRepoSyncConfig, {0});
   MESSAGE("one full sync of the binary: " << full << " ms");
   CHECK(KillSyncs(h, config, full, 12345) >= 20);
   // The killed runs did store work (the final run resumes rather than starts over).
@@ -256,6 +267,11 @@ TEST_CASE("kill -9 of sync --once at random moments, then a normal sync: exact c
   REQUIRE(WaitExit(SpawnSync(config)) == 0);
   CheckCounts(h, "after the kills and one normal sync");
   CHECK(DuplicateRows(h) == 0);
+  auto plans = h.db().QueryInt(
+      "SELECT count(*) FROM sync_state WHERE endpoint IN ('plan_commits', 'plan_issues') AND "
+      "scope = 'octo-org/monorepo' AND cursor LIKE 'per-writer: %'");
+  REQUIRE_OK(plans);
+  CHECK(plans->value_or(0) == 2);
 }
 
 TEST_CASE("30 percent faults on REST and GraphQL and 20 kill -9s of sync --once: exact, no dups") {
