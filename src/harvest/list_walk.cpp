@@ -143,6 +143,7 @@ struct ListWalk {
   // Creation-ordered lists: where the previous page of this walk ended (list_pages).
   bool prev_known = false;
   std::optional<std::int64_t> prev_last;
+  bool full = false;  // the page just stored held a whole page of items
   // Under harvest.revalidate_pages_per_list: the blocks of pages this cycle reads.
   std::vector<Block> blocks;
   std::size_t block = 0;
@@ -156,7 +157,7 @@ using Walk = std::shared_ptr<ListWalk>;
 void BeginPass(const Cycle& self, const Walk& w);
 void FetchListPage(const Cycle& self, const Walk& w, const std::string& url);
 Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r);
-bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page);
+bool UnchangedPage(const Cycle& self, const Walk& w, bool* last_page);
 void NextPage(const Cycle& self, const Walk& w, const std::optional<std::string>& next);
 void EndPass(const Cycle& self, const Walk& w);
 
@@ -201,12 +202,20 @@ void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
         switch (outcome) {
           case Outcome::kStored:
             if (SwitchToPerWriter(self, w, *r)) return;
+            // A full page without rel="next" is asked past once, now: the page after it then
+            // has validators, so the next cycle learns for free whether the list grew.
+            if (!r->next_url && w->full) return NextPage(self, w, PageAfter(url, w->pages));
             return NextPage(self, w, r->next_url);
-          case Outcome::kUnchanged:
+          case Outcome::kUnchanged: {
             ++w->pages;
             if (r->next_url) w->multi = true;
-            if (InCreationOrder(w->kind) && !UnchangedPage(self, w, !r->next_url)) return;
+            bool last = !r->next_url;
+            if (InCreationOrder(w->kind) && !UnchangedPage(self, w, &last)) return;
+            // A full last page that answers 304 may no longer be the last: the item after it
+            // goes on a new page and leaves this one's body (and ETag) as it was.
+            if (!r->next_url && !last) return NextPage(self, w, PageAfter(url, w->pages));
             return NextPage(self, w, r->next_url);
+          }
           case Outcome::kGone:
             if (r->status == EmptyStatus(w)) return EndPass(self, w);
             ++self->stats_.scopes_failed;
@@ -229,6 +238,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
   auto parsed = traits.parse(r.body);
   if (!parsed.ok()) return parsed.status();
   ParsedPage& page = *parsed;
+  w->full = ordered && static_cast<std::int64_t>(page.ids.size()) >= kListPageSize;
   std::optional<std::string> page_newest = page.newest;
   if (page_newest && page_newest->empty()) page_newest.reset();
   const std::vector<std::int64_t>& ids = page.ids;
@@ -293,7 +303,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
 // A 304 on a creation-ordered list: the page holds what it held, so it ends where it ended
 // (list_pages). When it is the last page, whatever the store holds after it is gone from
 // GitHub (the list got shorter). False when the cycle stopped.
-bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
+bool UnchangedPage(const Cycle& self, const Walk& w, bool* last_page) {
   const std::string endpoint = ListEndpoint(w->kind);
   const store::ItemTable table = TraitsOf(w->kind).table;
   const auto page_no = static_cast<std::int64_t>(w->pages);
@@ -309,6 +319,16 @@ bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
     w->prev_known = false;
     return true;
   }
+  if (*last_page && (*end)->last_id && (page_no == 1 || w->prev_known)) {
+    // Whether the page was full when read: the stored items of its stretch.
+    auto held = pages.CountStretch(table, w->project.id, page_no == 1 ? std::nullopt : w->prev_last,
+                                   (*end)->last_id, w->author);
+    if (!held.ok()) {
+      self->Abort(held.status());
+      return false;
+    }
+    if (*held >= kListPageSize) *last_page = false;
+  }
   if ((*end)->last_id) {
     w->prev_known = true;
     w->prev_last = (*end)->last_id;
@@ -318,7 +338,7 @@ bool UnchangedPage(const Cycle& self, const Walk& w, bool last_page) {
   } else if (!w->prev_known) {
     return true;  // an empty page after a gap: where the list ends is not known here
   }
-  if (!last_page) return true;
+  if (!*last_page) return true;
   auto any = pages.AnyAfter(table, w->project.id, w->prev_last, w->author);
   if (!any.ok()) {
     self->Abort(any.status());

@@ -180,6 +180,20 @@ std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t pa
   return std::nullopt;
 }
 
+std::string PageAfter(const std::string& url, std::int64_t page) {
+  const std::string next = "page=" + std::to_string(page + 1);
+  for (std::size_t at = url.find("page="); at != std::string::npos;
+       at = url.find("page=", at + 1)) {
+    if (at == 0 || (url[at - 1] != '?' && url[at - 1] != '&')) continue;  // per_page=, ...
+    std::size_t end = url.find_first_of("&#", at);
+    if (end == std::string::npos) end = url.size();
+    return url.substr(0, at) + next + url.substr(end);
+  }
+  std::size_t hash = url.find('#');
+  std::string head = url.substr(0, hash), tail = hash == std::string::npos ? "" : url.substr(hash);
+  return head + (head.find('?') == std::string::npos ? "?" : "&") + next + tail;
+}
+
 std::string RepoPath(std::string_view full_name) { return fmt::format("/repos/{}", full_name); }
 std::string UserPath(std::string_view login) { return fmt::format("/users/{}", login); }
 std::string PullsPath(std::string_view full_name) {

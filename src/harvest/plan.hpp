@@ -90,6 +90,13 @@ std::int64_t RevalidationBound(std::int64_t pages, int budget);
 // its ETag is found). nullopt when `page2_url` has no `page=2` parameter.
 std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t page);
 
+// Items per page of every list the harvester reads (`per_page=100`, GitHub's maximum).
+inline constexpr std::int64_t kListPageSize = 100;
+
+// The URL of the page after page `page` of the list `url` (a URL of that page: with its
+// `page` parameter, or without one for page 1).
+std::string PageAfter(const std::string& url, std::int64_t page);
+
 // Other request paths.
 std::string RepoPath(std::string_view full_name);
 std::string UserPath(std::string_view login);

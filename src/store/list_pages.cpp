@@ -177,6 +177,23 @@ Result<std::int64_t> ListPages::TombstoneMissing(ItemTable table, std::int64_t r
   return static_cast<std::int64_t>(missing.size());
 }
 
+Result<std::int64_t> ListPages::CountStretch(ItemTable table, std::int64_t repo_id,
+                                             std::optional<std::int64_t> lower,
+                                             std::optional<std::int64_t> upper,
+                                             std::string_view author) {
+  auto st = db_.Prepare(Sql(table).select);
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, repo_id)
+      .Bind(2, std::max<std::int64_t>(lower.value_or(0), 0))
+      .Bind(3, upper.value_or(std::numeric_limits<std::int64_t>::max()));
+  BindAuthor(*g, author);
+  std::int64_t n = 0;
+  while (g->Step()) ++n;
+  if (!g->status().ok()) return g->status();
+  return n;
+}
+
 Result<bool> ListPages::AnyAfter(ItemTable table, std::int64_t repo_id,
                                  std::optional<std::int64_t> after, std::string_view author) {
   const char* sql =

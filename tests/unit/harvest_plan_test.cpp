@@ -182,6 +182,16 @@ TEST_CASE("page URLs are made from GitHub's own page-2 link") {
   CHECK_FALSE(hv::PageUrl("https://h/x?page=20", 3).has_value());
 }
 
+TEST_CASE("the page after a page: its page parameter moved on, or added to page 1's URL") {
+  CHECK(hv::PageAfter("/repos/o/r/issues?state=all&per_page=100", 1) ==
+        "/repos/o/r/issues?state=all&per_page=100&page=2");
+  CHECK(hv::PageAfter("https://h/repositories/1/issues?per_page=100&page=7", 7) ==
+        "https://h/repositories/1/issues?per_page=100&page=8");
+  CHECK(hv::PageAfter("https://h/x?page=3&per_page=100", 3) == "https://h/x?page=4&per_page=100");
+  CHECK(hv::PageAfter("https://h/x", 1) == "https://h/x?page=2");
+  CHECK(hv::PageAfter("https://h/x?per_page=100#top", 1) == "https://h/x?per_page=100&page=2#top");
+}
+
 TEST_CASE("the watermark is the newest timestamp minus the overlap") {
   hv::WatermarkRule rule;
   rule.overlap_seconds = 600;

@@ -172,6 +172,67 @@ TEST_CASE("discovery finds the writers' projects and the counts equal the truth"
   CHECK(watches->value_or(0) > 0);
 }
 
+TEST_CASE("a list whose last page was full sees the item after it although that page answers 304") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  HarvestHarness h(o);
+  // One repository's issues list made a whole number of full pages by deleting plain issues
+  // without comments; one of them, a watched writer's, made the newest and held back to come
+  // "new" later.
+  std::string repo;
+  std::int64_t held_back = 0;
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    for (auto& r : m.repos) {
+      std::vector<gh::testing::WorldIssue*> quiet;  // plain, no comments
+      gh::testing::WorldIssue* mine = nullptr;      // one of them a watched writer opened
+      std::int64_t live = 0;
+      gh::testing::WorldTime last = 0;
+      for (auto& i : r.issues) {
+        if (i.deleted) continue;
+        ++live;
+        last = std::max(last, i.created);
+        if (i.is_pull || i.comments != 0) continue;
+        const auto* author = m.User(i.user);
+        if (!mine && author && author->writer) {
+          mine = &i;
+        } else {
+          quiet.push_back(&i);
+        }
+      }
+      const std::int64_t cut = live % 100;
+      if (live <= 100 || cut == 0 || !mine || static_cast<std::int64_t>(quiet.size()) < cut - 1) {
+        continue;
+      }
+      // The writer's issue becomes the newest of the list, and is held back with cut - 1
+      // others: the rest is a whole number of full pages.
+      mine->created = last + 1;
+      mine->updated = std::max(mine->updated, mine->created);
+      mine->deleted = true;
+      for (std::int64_t k = 0; k + 1 < cut; ++k) quiet[static_cast<std::size_t>(k)]->deleted = true;
+      repo = r.full_name();
+      held_back = mine->id;
+      return;
+    }
+  });
+  REQUIRE_FALSE(repo.empty());
+  MESSAGE("repository " << repo);
+  REQUIRE_OK(h.Sync().status);
+  CheckCounts(h, "first sync, the last page full");
+  // The held-back issue comes back as the newest: it alone is on the next page.
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    for (auto& r : m.repos) {
+      for (auto& i : r.issues) i.deleted = i.deleted && i.id != held_back;
+    }
+  });
+  auto after = h.Sync();
+  REQUIRE_OK(after.status);
+  CheckCounts(h, "the item after the full page");
+  auto idle = h.Sync();
+  REQUIRE_OK(idle.status);
+  CHECK(idle.server.not_modified == idle.server.requests);
+  CHECK(idle.server.primary_points() == 0);
+}
+
 namespace {
 
 // Starts `ghharvest sync --once -c config` (the real binary); returns its pid.
@@ -746,12 +807,13 @@ TEST_CASE(
     h.handler().ResetCounters();
     auto r = h.Sync();
     CHECK_OK(r.status);
-    // At most `budget` pages of each creation-ordered list per cycle (3 lists per repository).
+    // At most `budget` pages of each creation-ordered list per cycle (3 lists per repository),
+    // and the page after a full last page.
     auto c = h.handler().counters();
     std::int64_t lists = c.per_route["/repos/{o}/{r}/issues"] +
                          c.per_route["/repos/{o}/{r}/issues/comments"] +
                          c.per_route["/repos/{o}/{r}/pulls/comments"];
-    CHECK(lists <= 3 * o.spec.projects * budget);
+    CHECK(lists <= 3 * o.spec.projects * (budget + 1));
     // Whatever is tombstoned was deleted on GitHub, in every cycle.
     auto stmt = h.db().Prepare("SELECT id FROM tombstones");
     REQUIRE_OK(stmt);

@@ -413,6 +413,19 @@ TEST_CASE("a per-writer list's stretch tombstones only its writer's missing item
   after = pages.AnyAfter(store::ItemTable::kIssues, 100, 3, "bob");
   REQUIRE_OK(after);
   CHECK(*after);
+  // How full a stretch is: everyone's or one writer's, open bounds, tombstoned rows gone.
+  auto held = pages.CountStretch(store::ItemTable::kIssues, 100, std::nullopt, std::nullopt);
+  REQUIRE_OK(held);
+  CHECK(*held == 3);
+  held = pages.CountStretch(store::ItemTable::kIssues, 100, 2, 4);
+  REQUIRE_OK(held);
+  CHECK(*held == 2);
+  held = pages.CountStretch(store::ItemTable::kIssues, 100, std::nullopt, 4, "BOB");
+  REQUIRE_OK(held);
+  CHECK(*held == 2);
+  held = pages.CountStretch(store::ItemTable::kIssues, 200, std::nullopt, std::nullopt);
+  REQUIRE_OK(held);
+  CHECK(*held == 0);
 }
 
 TEST_CASE("a repository's issue share: all its stored issues, and those its writers opened") {

@@ -55,6 +55,13 @@ class ListPages {
   Result<bool> AnyAfter(ItemTable table, std::int64_t repo_id, std::optional<std::int64_t> after,
                         std::string_view author = {});
 
+  // How many rows of `table` in `repo_id` have lower < id <= upper (an unset bound is open;
+  // ids <= 0 never count), of `author` only when one is named: how full a page was.
+  Result<std::int64_t> CountStretch(ItemTable table, std::int64_t repo_id,
+                                    std::optional<std::int64_t> lower,
+                                    std::optional<std::int64_t> upper,
+                                    std::string_view author = {});
+
   // How many of repository `repo_id`'s stored issues and pull requests there are, and how
   // many of them `logins` (any case) opened: the planner's share for a list it has read.
   struct Share {
