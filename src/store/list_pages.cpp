@@ -1,6 +1,7 @@
 #include "ghharvest/store/list_pages.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -124,19 +125,13 @@ Result<std::int64_t> ListPages::TombstoneMissing(ItemTable table, std::int64_t r
   std::vector<std::int64_t> seen = present;
   std::sort(seen.begin(), seen.end());
   std::vector<std::int64_t> missing;
-  {
-    auto st = db_.Prepare(sql.select);
-    if (!st.ok()) return st.status();
-    StatementGuard g(**st);
-    g->Bind(1, repo_id)
-        .Bind(2, std::max<std::int64_t>(lower.value_or(0), 0))
-        .Bind(3, upper.value_or(std::numeric_limits<std::int64_t>::max()));
-    BindAuthor(*g, author);
-    while (g->Step()) {
-      std::int64_t id = g->Int(0);
-      if (!std::binary_search(seen.begin(), seen.end(), id)) missing.push_back(id);
-    }
-    if (!g->status().ok()) return g->status();
+  if (Status s = EachInStretch(table, repo_id, lower, upper, author,
+                               [&](std::int64_t id) {
+                                 if (!std::binary_search(seen.begin(), seen.end(), id))
+                                   missing.push_back(id);
+                               });
+      !s.ok()) {
+    return s;
   }
   for (std::int64_t id : missing) {
     auto bury = db_.Prepare(sql.bury);
@@ -177,10 +172,10 @@ Result<std::int64_t> ListPages::TombstoneMissing(ItemTable table, std::int64_t r
   return static_cast<std::int64_t>(missing.size());
 }
 
-Result<std::int64_t> ListPages::CountStretch(ItemTable table, std::int64_t repo_id,
-                                             std::optional<std::int64_t> lower,
-                                             std::optional<std::int64_t> upper,
-                                             std::string_view author) {
+Status ListPages::EachInStretch(ItemTable table, std::int64_t repo_id,
+                                std::optional<std::int64_t> lower,
+                                std::optional<std::int64_t> upper, std::string_view author,
+                                const std::function<void(std::int64_t)>& each) {
   auto st = db_.Prepare(Sql(table).select);
   if (!st.ok()) return st.status();
   StatementGuard g(**st);
@@ -188,9 +183,19 @@ Result<std::int64_t> ListPages::CountStretch(ItemTable table, std::int64_t repo_
       .Bind(2, std::max<std::int64_t>(lower.value_or(0), 0))
       .Bind(3, upper.value_or(std::numeric_limits<std::int64_t>::max()));
   BindAuthor(*g, author);
+  while (g->Step()) each(g->Int(0));
+  return g->status();
+}
+
+Result<std::int64_t> ListPages::CountStretch(ItemTable table, std::int64_t repo_id,
+                                             std::optional<std::int64_t> lower,
+                                             std::optional<std::int64_t> upper,
+                                             std::string_view author) {
   std::int64_t n = 0;
-  while (g->Step()) ++n;
-  if (!g->status().ok()) return g->status();
+  if (Status s = EachInStretch(table, repo_id, lower, upper, author, [&n](std::int64_t) { ++n; });
+      !s.ok()) {
+    return s;
+  }
   return n;
 }
 

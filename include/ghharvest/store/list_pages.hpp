@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,11 @@ class ListPages {
   Result<std::int64_t> CountTombstones(std::int64_t repo_id = 0);
 
  private:
+  // Calls `each` with the id of every row CountStretch would count, in id order.
+  Status EachInStretch(ItemTable table, std::int64_t repo_id, std::optional<std::int64_t> lower,
+                       std::optional<std::int64_t> upper, std::string_view author,
+                       const std::function<void(std::int64_t)>& each);
+
   Database& db_;
 };
 
