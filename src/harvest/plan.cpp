@@ -167,31 +167,41 @@ std::int64_t RevalidationBound(std::int64_t pages, int budget) {
   return windows;
 }
 
-std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t page) {
-  for (std::size_t at = page2_url.find("page=2"); at != std::string::npos;
-       at = page2_url.find("page=2", at + 1)) {
-    bool starts = at > 0 && (page2_url[at - 1] == '?' || page2_url[at - 1] == '&');
-    std::size_t end = at + 6;
-    bool ends = end == page2_url.size() || page2_url[end] == '&' || page2_url[end] == '#';
-    if (starts && ends) {
-      return page2_url.substr(0, at) + "page=" + std::to_string(page) + page2_url.substr(end);
-    }
+namespace {
+
+// Where a URL's `page` query parameter is: `at` its "page=" (at a parameter's start, so not
+// per_page=), `end` the end of its value.
+struct PageParam {
+  std::size_t at = 0, end = 0;
+};
+std::optional<PageParam> FindPageParam(const std::string& url) {
+  for (std::size_t at = url.find("page="); at != std::string::npos;
+       at = url.find("page=", at + 1)) {
+    if (at == 0 || (url[at - 1] != '?' && url[at - 1] != '&')) continue;
+    std::size_t end = url.find_first_of("&#", at);
+    return PageParam{at, end == std::string::npos ? url.size() : end};
   }
   return std::nullopt;
 }
 
+std::string WithPage(const std::string& url, const PageParam& p, std::int64_t page) {
+  return url.substr(0, p.at) + "page=" + std::to_string(page) + url.substr(p.end);
+}
+
+}  // namespace
+
+std::optional<std::string> PageUrl(const std::string& page2_url, std::int64_t page) {
+  auto p = FindPageParam(page2_url);
+  if (!p || page2_url.compare(p->at, p->end - p->at, "page=2") != 0) return std::nullopt;
+  return WithPage(page2_url, *p, page);
+}
+
 std::string PageAfter(const std::string& url, std::int64_t page) {
-  const std::string next = "page=" + std::to_string(page + 1);
-  for (std::size_t at = url.find("page="); at != std::string::npos;
-       at = url.find("page=", at + 1)) {
-    if (at == 0 || (url[at - 1] != '?' && url[at - 1] != '&')) continue;  // per_page=, ...
-    std::size_t end = url.find_first_of("&#", at);
-    if (end == std::string::npos) end = url.size();
-    return url.substr(0, at) + next + url.substr(end);
-  }
+  if (auto p = FindPageParam(url)) return WithPage(url, *p, page + 1);
   std::size_t hash = url.find('#');
   std::string head = url.substr(0, hash), tail = hash == std::string::npos ? "" : url.substr(hash);
-  return head + (head.find('?') == std::string::npos ? "?" : "&") + next + tail;
+  return head + (head.find('?') == std::string::npos ? "?" : "&") +
+         "page=" + std::to_string(page + 1) + tail;
 }
 
 std::string RepoPath(std::string_view full_name) { return fmt::format("/repos/{}", full_name); }
