@@ -162,11 +162,13 @@ bool Reader::Event(od::object obj, EventRecord* out) {
   if (timeline) {
     out->timeline = true;
     if (out->actor.login.empty()) return FailText("missing", "actor", nullptr);
-    if (out->repo_id == 0 && out->repo_name.empty()) {
+    // The name is what a timeline event is filed under; a `repo` object that gave only an id
+    // (seen when the two generations mix) leaves it to `repository`.
+    if (out->repo_name.empty()) {
       if (name.empty() || owner.empty()) return FailText("missing", "repository.name", nullptr);
-      out->repo_id = timeline_repo_id;
       out->repo_name = owner + "/" + name;
     }
+    if (out->repo_id == 0) out->repo_id = timeline_repo_id;
     if (!ToUtc(&out->created_at)) {
       return FailText("not an RFC 3339 time", "created_at", nullptr);
     }

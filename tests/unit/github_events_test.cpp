@@ -356,6 +356,19 @@ TEST_CASE("2011-2014 timeline lines normalize into the same records as today's")
   CHECK(two->actor.id == 5);
   CHECK(two->repo_name == "o/r");
 
+  // A `repo` object that names only an id (the generations mixed) leaves the name to
+  // `repository` and keeps its id; without either name the line is refused (found by fuzzing).
+  std::string with_repo_id = kTimelineIssuesEvent;
+  with_repo_id.insert(1, R"("repo":{"id":78},)");
+  auto three = ParseEvent(with_repo_id);
+  REQUIRE_OK(three);
+  CHECK(three->repo_name == "o/r");
+  CHECK(three->repo_id == 78);
+  with_repo_id.replace(with_repo_id.find(R"("name":"r",)"), 11, "");
+  auto nameless = ParseEvent(with_repo_id);
+  REQUIRE_FALSE(nameless.ok());
+  CHECK(nameless.status().message().find("repository.name") != std::string::npos);
+
   // Both generations in one chunk go through the stream's fast path alike.
   const std::string chunk = std::string(kIssuesEvent) + "\n" + kTimelineIssuesEvent + "\n" +
                             kTimelineCommentEvent + "\n" + kCommentEvent + "\n";
