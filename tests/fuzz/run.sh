@@ -6,12 +6,16 @@
 # out-of-memory fails the run and leaves the input in BUILD_DIR/fuzz/<target>/: copy it into
 # the seed corpus as crash-<what> once fixed, so fuzz_replay_<target> keeps testing it.
 # Prints one line per target: executions, executions per second, corpus size, coverage.
+# FUZZ_SEED (default 0: libFuzzer picks one) fixes the mutation sequence: `make test` passes 1,
+# so a smoke run is the same walk on every machine (a slower machine walks a shorter prefix of
+# it) and a failure seen in CI comes back with the same command; `make fuzz` explores.
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 jobs=${JOBS:-$(nproc)}
+seed=${FUZZ_SEED:-0}
 build=$(cd "$build" && pwd)
 
 targets=("$@")
@@ -31,7 +35,7 @@ run_one() {
   mkdir -p "$out/corpus"
   # -timeout: one input running this long is a hang; -rss_limit_mb: growth without bound.
   if "$build/tests/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus" "$here/corpus/$t" \
+      -seed="$seed" -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus" "$here/corpus/$t" \
       >"$out/log" 2>&1; then
     echo "$t ok"
   else
@@ -39,9 +43,9 @@ run_one() {
   fi
 }
 export -f run_one
-export build seconds here
+export build seconds here seed
 
-echo "fuzz: ${#targets[@]} targets, ${seconds}s each, $jobs at a time"
+echo "fuzz: ${#targets[@]} targets, ${seconds}s each, $jobs at a time, seed $seed"
 results=$(printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}')
 
 failed=0
