@@ -69,7 +69,7 @@ std::vector<std::string> NewWatches(const std::vector<store::WatchRow>& discover
   return add;
 }
 
-bool EventsDue(const std::optional<std::string>& next_poll_at, Clock::TimePoint now) {
+bool PollDue(const std::optional<std::string>& next_poll_at, Clock::TimePoint now) {
   Clock::TimePoint next;
   return !(next_poll_at && ParseIso8601(*next_poll_at, &next) && now < next);
 }

@@ -34,9 +34,10 @@ Result<std::vector<std::string>> ReposOnPage(std::string_view source, const std:
 std::vector<std::string> NewWatches(const std::vector<store::WatchRow>& discovered,
                                     const std::vector<std::string>& found, int cap);
 
-// Whether the events of a writer may be asked for at `now`, given the X-Poll-Interval time
-// stored by the last read (nullopt or unparsable: yes).
-bool EventsDue(const std::optional<std::string>& next_poll_at, Clock::TimePoint now);
+// Whether something with a next-poll time (a writer's events, given the X-Poll-Interval of
+// the last read; a gone account's next look) may be asked for at `now` (nullopt or
+// unparsable: yes).
+bool PollDue(const std::optional<std::string>& next_poll_at, Clock::TimePoint now);
 
 // When the events may be asked for next, from a response's X-Poll-Interval (none: 60 s).
 std::string NextEventsPoll(std::optional<int> poll_interval, Clock::TimePoint now);

@@ -238,6 +238,10 @@ class Harvester::Impl::Cycle : public CycleCore {
   void PhaseWriters() {
     for (std::size_t i = 0; i < writers_.size(); ++i) {
       if (!in_job_[i]) continue;
+      if (GoneUntilRecheck(*this, i)) {
+        writers_[i].gone = true;
+        continue;
+      }
       FetchUser(shared_from_this(), i);
       if (writers_[i].discover) Discover(shared_from_this(), i);
     }

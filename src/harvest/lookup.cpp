@@ -8,6 +8,7 @@
 
 #include "ghharvest/config/config.hpp"
 #include "ghharvest/github/parse.hpp"
+#include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
 #include "harvest/discovery.hpp"
@@ -109,6 +110,14 @@ void FetchUser(const std::shared_ptr<CycleCore>& self, std::size_t i, int attemp
           case Outcome::kGone:
             w.gone = true;
             self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
+            // Lists read per writer cannot show it (creator= answers 422), and commits are
+            // never read again: only the user row can take the items out of the counts.
+            self->InTransaction([&]() -> Status {
+              auto& ingest = self->h_.ingest_;
+              if (auto s = ingest.ForgetGoneLogin(w.config_login); !s.ok()) return s;
+              return ingest.SetNextPoll("users", AsciiLower(w.config_login),
+                                        FormatIso8601(self->h_.clock_.Now() + kGoneRecheck));
+            });
             return;
           case Outcome::kUnchanged:
             if (!KnownLogin(*self, w.config_login) && attempt == 0) {
@@ -141,7 +150,7 @@ void Discover(const std::shared_ptr<CycleCore>& self, std::size_t i) {
   // Events: honour X-Poll-Interval between cycles.
   auto wm = ingest.GetWatermark("events", AsciiLower(login));
   if (!wm.ok()) return self->Abort(wm.status());
-  if (*wm && !EventsDue((*wm)->next_poll_at, self->h_.clock_.Now())) return;
+  if (*wm && !PollDue((*wm)->next_poll_at, self->h_.clock_.Now())) return;
   DiscoverPages(self, "events", i, UserEventsPath(login), 0);
 }
 
@@ -227,13 +236,27 @@ void AddProject(CycleCore& self, Project project) {
   if (!added) return;  // two spellings of one repository are one project
   // Every watched writer, not only those who watch this repository: the counts view counts
   // each writer in every stored repository, so a list read per writer asks for all of them.
+  // A writer whose account is gone is left out: GitHub has nothing of that login to list.
   auto& writers = it->second.writers;
+  auto same = [](const std::string& login) {
+    return [login = AsciiLower(login)](const std::string& x) { return AsciiLower(x) == login; };
+  };
   for (const auto& w : self.writers_) {
-    bool known = std::any_of(writers.begin(), writers.end(), [&](const std::string& x) {
-      return AsciiLower(x) == AsciiLower(w.login);
-    });
-    if (!known) writers.push_back(w.login);
+    if (w.gone) {
+      writers.erase(std::remove_if(writers.begin(), writers.end(), same(w.login)), writers.end());
+    } else if (std::none_of(writers.begin(), writers.end(), same(w.login))) {
+      writers.push_back(w.login);
+    }
   }
+}
+
+bool GoneUntilRecheck(CycleCore& self, std::size_t i) {
+  auto wm = self.h_.ingest_.GetWatermark("users", AsciiLower(self.writers_[i].config_login));
+  if (!wm.ok()) {
+    self.Abort(wm.status());
+    return true;
+  }
+  return *wm && !PollDue((*wm)->next_poll_at, self.h_.clock_.Now());
 }
 
 std::optional<Project> StoredProject(CycleCore& self, std::int64_t id) {

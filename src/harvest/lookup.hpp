@@ -6,6 +6,7 @@
 // they run; each is a walk over the cycle's request skeleton (page_fetch.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,8 +19,16 @@
 
 namespace ghharvest::harvest {
 
-// Resolves writer `i` of the cycle (its GitHub id and spelling).
+// Resolves writer `i` of the cycle (its GitHub id and spelling). A 404 means the account is
+// gone (deleted, or renamed away from the config's login): the login's user rows are renamed
+// `ghost` (Ingest::ForgetGoneLogin) and the login is not asked about again for kGoneRecheck.
 void FetchUser(const std::shared_ptr<CycleCore>& cycle, std::size_t i, int attempt = 0);
+
+// A gone account costs one point per look, and comes back seldom: looked at once a day.
+inline constexpr std::chrono::hours kGoneRecheck{24};
+// True while writer `i`'s account was found gone less than kGoneRecheck ago: the cycle asks
+// nothing about that writer (no lookup, discovery or per-writer list).
+bool GoneUntilRecheck(CycleCore& cycle, std::size_t i);
 
 // Finds the repositories writer `i` touched and stores them as its watches, each page's finds
 // in the page's transaction (a crash never leaves a 304 hiding a find that was not stored).

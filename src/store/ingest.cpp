@@ -37,6 +37,7 @@ enum Which : int {
   kRateLimit,
   kWriter,
   kResolveWriter,
+  kAccountGone,
   kAddWatch,
   kResolveWatch,
   kWatchGone,
@@ -305,6 +306,9 @@ constexpr const char* kSql[] = {
     "INSERT INTO writers(login) VALUES(?1) ON CONFLICT(login) DO NOTHING",
     // kResolveWriter
     "UPDATE writers SET user_id = ?2 WHERE login = ?1 AND user_id IS NOT ?2",
+    // kAccountGone
+    "UPDATE users SET login = 'ghost', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+    " WHERE login = ?1 COLLATE NOCASE",
     // kAddWatch
     "INSERT INTO watches(writer, repo_name, source) VALUES(?1, ?2, ?3)"
     " ON CONFLICT(writer, repo_name) DO NOTHING",
@@ -754,6 +758,12 @@ Status Ingest::UpsertWriter(std::string_view login) {
 Status Ingest::ResolveWriterUser(std::string_view login, std::int64_t user_id) {
   GHH_STMT(g, kResolveWriter);
   g->Bind(1, login).Bind(2, user_id);
+  return g->Run();
+}
+
+Status Ingest::ForgetGoneLogin(std::string_view login) {
+  GHH_STMT(g, kAccountGone);
+  g->Bind(1, login);
   return g->Run();
 }
 

@@ -91,11 +91,11 @@ TEST_CASE("finds become watches once, valid names only, within the cap of active
 
 TEST_CASE("events are read again after the poll interval GitHub asked for") {
   const auto now = At("2026-03-01T12:00:00Z");
-  CHECK(hv::EventsDue(std::nullopt, now));
-  CHECK(hv::EventsDue(std::string("not a time"), now));
-  CHECK_FALSE(hv::EventsDue(std::string("2026-03-01T12:00:30Z"), now));
-  CHECK(hv::EventsDue(std::string("2026-03-01T12:00:00Z"), now));
-  CHECK(hv::EventsDue(std::string("2026-03-01T11:59:59Z"), now));
+  CHECK(hv::PollDue(std::nullopt, now));
+  CHECK(hv::PollDue(std::string("not a time"), now));
+  CHECK_FALSE(hv::PollDue(std::string("2026-03-01T12:00:30Z"), now));
+  CHECK(hv::PollDue(std::string("2026-03-01T12:00:00Z"), now));
+  CHECK(hv::PollDue(std::string("2026-03-01T11:59:59Z"), now));
   CHECK(hv::NextEventsPoll(300, now) == "2026-03-01T12:05:00Z");
   CHECK(hv::NextEventsPoll(std::nullopt, now) == "2026-03-01T12:01:00Z");
 }

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "check_ok.hpp"
@@ -13,6 +14,7 @@
 #include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/log.hpp"
+#include "ghharvest/util/names.hpp"
 #include "harvest_harness.hpp"
 #include "run_ghharvest.hpp"
 #include "world/world.hpp"
@@ -142,6 +144,56 @@ TEST_CASE("a deleted issue of a writer in a large repository is tombstoned by it
   auto tombstones = pages.CountTombstones();
   REQUIRE_OK(tombstones);
   CHECK(*tombstones >= 1);
+}
+
+TEST_CASE("a watched writer whose account is deleted leaves the counts, whole and per writer") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  REQUIRE_OK(h.Sync().status);
+  REQUIRE(PlanOf(h, "issues"));
+  // The first writer is active in the large repository (read per writer) and in small ones
+  // (read whole); its commits are behind the since watermarks in both.
+  const std::string gone = h.world().WriterConfigLogins().front();
+  auto before = h.Stored();
+  REQUIRE_OK(before);
+  auto rows_of = [&](const std::vector<gh::testing::CountsRow>& rows) {
+    return std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
+      return gh::AsciiLower(row.writer) == gh::AsciiLower(gone);
+    });
+  };
+  REQUIRE(rows_of(*before) >= 2);
+  gh::testing::AdvanceSpec step;
+  step.delete_account = gone;
+  h.world().Advance(step);
+
+  auto r = h.Sync();
+  INFO("after the account was deleted");
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
+  auto truth = h.Truth();
+  CHECK(rows_of(truth) == 0);
+  CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+  // Nothing was deleted on GitHub: every item stays stored, no tombstone.
+  CHECK(r.stats.items_deleted == 0);
+  // What it wrote stays stored, under GitHub's name for a deleted account.
+  auto ghost = h.db().QueryInt("SELECT COUNT(*) FROM users WHERE login = 'ghost'");
+  REQUIRE_OK(ghost);
+  CHECK(*ghost == std::optional<std::int64_t>(1));
+  auto idle = h.Sync();
+  auto again = h.Stored();
+  REQUIRE_OK(again);
+  CHECK_MESSAGE(*again == truth, gh::testing::DiffCounts(*again, truth));
+  // The account is not asked about again within the day, nor listed per writer.
+  CHECK(idle.server.primary_points() == 0);
+  // Past the day it is looked at once more (a point: GitHub sends no validators on a 404).
+  // The harness's clock runs 1000 times fast; this one starts a month after it could be.
+  gh::ScaledClock later(1000.0, std::chrono::system_clock::now() + std::chrono::hours(24 * 30));
+  auto next_day = h.Sync(later);
+  auto& asked = next_day.server.per_route;
+  CHECK(asked["/users/{login}"] - next_day.server.per_route_304["/users/{login}"] == 1);
+  auto last = h.Stored();
+  REQUIRE_OK(last);
+  CHECK_MESSAGE(*last == truth, gh::testing::DiffCounts(*last, truth));
 }
 
 TEST_CASE("below the threshold whole lists are read, and lowered later the store decides") {

@@ -167,6 +167,26 @@ TEST_CASE("the counts view after ingest equals the hand-computed numbers") {
   CHECK(counts.size() == 3);
 }
 
+TEST_CASE("a login GitHub no longer knows leaves the counts, rows kept, until it answers again") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  LoadWorld(in);
+  const auto before = Counts(*db);
+  const auto users = Int(*db, "SELECT count(*) FROM users");
+  REQUIRE_OK(in.ForgetGoneLogin("ALICE"));  // the config's spelling may differ
+  auto gone = Counts(*db);
+  CHECK(gone.count({"alice", "o/r"}) == 0);
+  CHECK(gone.count({"alice", "o/other"}) == 0);
+  // bob's counts keep what alice gave him, as GitHub keeps a deleted account's comments.
+  CHECK(gone[{"bob", "o/r"}] == before.at({"bob", "o/r"}));
+  CHECK(Int(*db, "SELECT count(*) FROM users") == users);
+  CHECK(Int(*db, "SELECT count(*) FROM users WHERE login = 'ghost'") == 1);
+  CHECK(Int(*db, "SELECT count(*) FROM issues") == 6);
+  // The account answers again (or under a new name that is watched): its id takes it back.
+  REQUIRE_OK(in.UpsertUser(U(1, "alice")));
+  CHECK(Counts(*db) == before);
+}
+
 TEST_CASE("upserting the same pages twice changes nothing") {
   auto db = OpenDb();
   store::Ingest in(*db);

@@ -584,6 +584,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     std::string state = req.query_param("state", "open"), creator = req.query_param("creator");
     if (state != "open" && state != "closed" && state != "all")
       return Error(422, "Validation Failed");
+    // GitHub validates the login: one it does not know (a deleted or renamed account) is 422.
+    if (!creator.empty() && !m.UserByLogin(creator)) return Error(422, "Validation Failed");
     std::vector<const WorldIssue*> list;
     for (const auto& i : repo.issues) {
       if (i.deleted) continue;

@@ -533,10 +533,36 @@ void World::SetNow(WorldTime t) {
   model_.now = std::max(model_.now, t);
 }
 
+namespace {
+// AdvanceSpec::delete_account: what GitHub keeps of a deleted account is its items, authored
+// by nobody it can name; the user itself leaves the model.
+void DeleteAccount(WorldModel& m, const std::string& login, AdvanceResult* result) {
+  const WorldUser* u = m.UserByLogin(login);
+  if (!u) throw std::invalid_argument("Advance: no user " + login);
+  const std::int64_t id = u->id;
+  result->account_deleted = u->login;
+  for (auto& repo : m.repos) {
+    for (auto& c : repo.commits)
+      if (c.author == id) c.author = 0;
+    for (auto& i : repo.issues)
+      if (i.user == id) i.user = 0;
+    for (auto* list : {&repo.issue_comments, &repo.review_comments})
+      for (auto& c : *list)
+        if (c.user == id) c.user = 0;
+    for (auto& r : repo.reviews)
+      if (r.user == id) r.user = 0;
+  }
+  m.users.erase(m.users.begin() + static_cast<std::ptrdiff_t>(m.user_index.at(id)));
+  m.user_index.clear();
+  for (std::size_t i = 0; i < m.users.size(); ++i) m.user_index[m.users[i].id] = i;
+}
+}  // namespace
+
 AdvanceResult World::Advance(const AdvanceSpec& spec) {
   std::unique_lock lock(mu_);
   AdvanceResult result;
   auto& m = model_;
+  if (spec.delete_account) DeleteAccount(m, *spec.delete_account, &result);
   Generator g(m);
   g.Rebuild();
   Rng& rng = g.rng;

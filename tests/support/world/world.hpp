@@ -193,10 +193,15 @@ struct AdvanceSpec {
   bool delete_repo = false;                  // delete one repository (404 from then on)
   std::optional<std::string> rename_target;  // full name; default: chosen by the seed
   std::optional<std::string> delete_target;
+  // A user (any spelling of its login) deletes its account, as on GitHub: its issues, pull
+  // requests, comments and reviews stay but show no author (GitHub's `ghost`), its commits
+  // lose their GitHub author, and the login is unknown from then on: /users/LOGIN answers
+  // 404 and issues?creator=LOGIN 422. Done first, so the step's new items are by others.
+  std::optional<std::string> delete_account;
 };
 
 struct AdvanceResult {
-  std::optional<std::string> renamed_from, renamed_to, deleted;
+  std::optional<std::string> renamed_from, renamed_to, deleted, account_deleted;
   int items_added = 0, edits = 0, reactions_added = 0, reactions_removed = 0, merges = 0;
   int issues_deleted = 0, comments_deleted = 0, review_comments_deleted = 0;
 };
