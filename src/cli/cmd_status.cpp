@@ -162,15 +162,20 @@ int CmdStatus(const CommonOptions& common, bool json) {
 
   std::map<std::string, std::vector<const store::StatusSnapshot::Watch*>> watches;  // by writer
   for (const auto& w : snap->watches) watches[AsciiLower(w.writer)].push_back(&w);
-  std::map<std::string, std::optional<std::int64_t>> user_ids;
-  for (const auto& w : snap->writers) user_ids[AsciiLower(w.login)] = w.user_id;
+  std::map<std::string, const store::StatusSnapshot::Writer*> known;
+  for (const auto& w : snap->writers) known[AsciiLower(w.login)] = &w;
 
   out += fmt::format("\nwriters: {}\n", cfg.writers.size());
   for (const auto& w : cfg.writers) {
     const std::string key = AsciiLower(w.login);
     std::string id = "not yet synced";
-    if (auto it = user_ids.find(key); it != user_ids.end()) {
-      id = it->second ? fmt::format("GitHub id {}", *it->second) : "id not resolved yet";
+    if (auto it = known.find(key); it != known.end()) {
+      const auto& user_id = it->second->user_id;
+      id = user_id ? fmt::format("GitHub id {}", *user_id) : "id not resolved yet";
+      if (it->second->gone_next_look) {
+        id += fmt::format("; account gone (404), its items left the counts, next look {}",
+                          *it->second->gone_next_look);
+      }
     }
     out += fmt::format("  {} ({}; {})\n", w.login, id,
                        w.repos.empty() ? "repos discovered" : "repos configured");

@@ -35,12 +35,15 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
   const store::StatusSnapshot& snap = s.snapshot;
   std::vector<std::string> writers;
   for (const auto& w : cfg.writers) {
-    std::string id = "null";
+    std::string id = "null", account = "null";
     bool synced = false;
     for (const auto& known : snap.writers) {
       if (AsciiLower(known.login) != AsciiLower(w.login)) continue;
       synced = true;
       if (known.user_id) id = std::to_string(*known.user_id);
+      if (known.gone_next_look) {
+        account = fmt::format(R"({{"status":"gone","next_look":{}}})", Q(*known.gone_next_look));
+      }
     }
     std::vector<std::string> watches;
     for (const auto& x : snap.watches) {
@@ -49,9 +52,9 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
                                     R"("gone_at":{}}})",
                                     Q(x.repo), Q(x.status), Q(x.source), Q(x.since), Q(x.gone_at)));
     }
-    writers.push_back(fmt::format(R"({{"login":{},"synced":{},"github_id":{},"repos":{},)"
-                                  R"("watches":{}}})",
-                                  Q(w.login), synced ? "true" : "false", id,
+    writers.push_back(fmt::format(R"({{"login":{},"synced":{},"github_id":{},"account":{},)"
+                                  R"("repos":{},"watches":{}}})",
+                                  Q(w.login), synced ? "true" : "false", id, account,
                                   Q(w.repos.empty() ? "discovered" : "configured"),
                                   Array(watches)));
   }

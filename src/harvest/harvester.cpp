@@ -44,14 +44,13 @@ class Harvester::Impl {
  public:
   Impl(boost::asio::io_context& io, const Clock& clock, store::Database& db, github::Client& client,
        const config::Config& config)
-      : io_(io),
-        clock_(clock),
-        db_(db),
-        client_(client),
-        config_(config),
-        ingest_(db),
-        pages_(db),
-        env_{io, clock, db, client, config, ingest_, pages_} {}
+      : io_(io), db_(db), client_(client), config_(config), ingest_(db), pages_(db), env_{io,
+                                                                                          clock,
+                                                                                          db,
+                                                                                          client,
+                                                                                          config,
+                                                                                          ingest_,
+                                                                                          pages_} {}
 
   ~Impl() {
     *alive_ = false;
@@ -100,7 +99,6 @@ class Harvester::Impl {
   void StartNext();
 
   boost::asio::io_context& io_;
-  const Clock& clock_;
   store::Database& db_;
   github::Client& client_;
   const config::Config& config_;

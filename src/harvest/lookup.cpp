@@ -108,15 +108,22 @@ void FetchUser(const std::shared_ptr<CycleCore>& self, std::size_t i, int attemp
         Writer& w = self->writers_[i];
         switch (outcome) {
           case Outcome::kGone:
-            w.gone = true;
             self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
+            // Only an account this login once answered for is gone; a login never resolved
+            // (a typo, a server without the route) changes nothing.
+            if (!KnownLogin(*self, w.config_login)) return;
+            w.gone = true;
             // Lists read per writer cannot show it (creator= answers 422), and commits are
             // never read again: only the user row can take the items out of the counts.
             self->InTransaction([&]() -> Status {
+              const std::string next_look = FormatIso8601(self->h_.clock_.Now() + kGoneRecheck);
+              log::Notice(
+                  "writer's account gone, its items leave the counts writer={} "
+                  "next_look={}",
+                  w.config_login, next_look);
               auto& ingest = self->h_.ingest_;
               if (auto s = ingest.ForgetGoneLogin(w.config_login); !s.ok()) return s;
-              return ingest.SetNextPoll("users", AsciiLower(w.config_login),
-                                        FormatIso8601(self->h_.clock_.Now() + kGoneRecheck));
+              return ingest.SetNextPoll("users", AsciiLower(w.config_login), next_look);
             });
             return;
           case Outcome::kUnchanged:
@@ -256,7 +263,10 @@ bool GoneUntilRecheck(CycleCore& self, std::size_t i) {
     self.Abort(wm.status());
     return true;
   }
-  return *wm && !PollDue((*wm)->next_poll_at, self.h_.clock_.Now());
+  if (!*wm || PollDue((*wm)->next_poll_at, self.h_.clock_.Now())) return false;
+  log::Info("writer's account gone, not asked about before next_look={} writer={}",
+            (*wm)->next_poll_at.value_or(""), self.writers_[i].config_login);
+  return true;
 }
 
 std::optional<Project> StoredProject(CycleCore& self, std::int64_t id) {

@@ -19,9 +19,10 @@
 
 namespace ghharvest::harvest {
 
-// Resolves writer `i` of the cycle (its GitHub id and spelling). A 404 means the account is
-// gone (deleted, or renamed away from the config's login): the login's user rows are renamed
-// `ghost` (Ingest::ForgetGoneLogin) and the login is not asked about again for kGoneRecheck.
+// Resolves writer `i` of the cycle (its GitHub id and spelling). A 404 for a login that once
+// resolved means the account is gone (deleted, or renamed away from the config's login): its
+// user row is renamed `ghost` (Ingest::ForgetGoneLogin) and the login is not asked about
+// again for kGoneRecheck.
 void FetchUser(const std::shared_ptr<CycleCore>& cycle, std::size_t i, int attempt = 0);
 
 // A gone account costs one point per look, and comes back seldom: looked at once a day.

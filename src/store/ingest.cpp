@@ -308,7 +308,7 @@ constexpr const char* kSql[] = {
     "UPDATE writers SET user_id = ?2 WHERE login = ?1 AND user_id IS NOT ?2",
     // kAccountGone
     "UPDATE users SET login = 'ghost', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-    " WHERE login = ?1 COLLATE NOCASE",
+    " WHERE id = (SELECT user_id FROM writers WHERE login = ?1)",
     // kAddWatch
     "INSERT INTO watches(writer, repo_name, source) VALUES(?1, ?2, ?3)"
     " ON CONFLICT(writer, repo_name) DO NOTHING",

@@ -179,6 +179,17 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
   auto ghost = h.db().QueryInt("SELECT COUNT(*) FROM users WHERE login = 'ghost'");
   REQUIRE_OK(ghost);
   CHECK(*ghost == std::optional<std::int64_t>(1));
+  // `ghharvest status` says so, and when the login is looked at next.
+  const std::string cfg = h.WriteConfigFile("GHH_LARGE_REPO_TOKEN");
+  auto text = gh::testing::RunGhharvest("status -c '" + cfg + "'");
+  REQUIRE(text.code == 0);
+  CHECK_MESSAGE(text.out.find(gone + " (GitHub id ") != std::string::npos, text.out);
+  CHECK(text.out.find("account gone (404), its items left the counts, next look 20") !=
+        std::string::npos);
+  auto json = gh::testing::RunGhharvest("status --json -c '" + cfg + "'");
+  REQUIRE(json.code == 0);
+  CHECK(json.out.find(R"("account":{"status":"gone","next_look":"20)") != std::string::npos);
+  CHECK(json.out.find(R"("account":null)") != std::string::npos);  // the other writers
   auto idle = h.Sync();
   auto again = h.Stored();
   REQUIRE_OK(again);

@@ -173,6 +173,10 @@ TEST_CASE("a login GitHub no longer knows leaves the counts, rows kept, until it
   LoadWorld(in);
   const auto before = Counts(*db);
   const auto users = Int(*db, "SELECT count(*) FROM users");
+  // Never resolved to an account: nothing to forget.
+  REQUIRE_OK(in.ForgetGoneLogin("alice"));
+  CHECK(Counts(*db) == before);
+  REQUIRE_OK(in.ResolveWriterUser("Alice", 1));
   REQUIRE_OK(in.ForgetGoneLogin("ALICE"));  // the config's spelling may differ
   auto gone = Counts(*db);
   CHECK(gone.count({"alice", "o/r"}) == 0);

@@ -159,11 +159,12 @@ class Ingest {
   Status UpsertWriter(std::string_view login);
   // Records the GitHub id of a writer once known (no-op for an unknown login).
   Status ResolveWriterUser(std::string_view login, std::int64_t user_id);
-  // GitHub no longer knows `login` (GET /users/LOGIN answered 404: the account was deleted,
-  // or renamed and the config not yet): GitHub shows what that account wrote as `ghost`, so
-  // the user rows holding the login are renamed `ghost` and leave that writer's counts. Every
-  // row they wrote stays stored; a later lookup of the login, or of the account's new name,
-  // writes the user row back (UpsertUser by id).
+  // GitHub no longer knows writer `login` (GET /users/LOGIN answered 404: the account was
+  // deleted, or renamed and the config not yet): GitHub shows what that account wrote as
+  // `ghost`, so the user row of the id the writer resolved to (ResolveWriterUser) is renamed
+  // `ghost` and leaves the writer's counts. Every row it wrote stays stored; a later lookup of
+  // the login, or of the account's new name, writes the user row back (UpsertUser by id).
+  // A writer never resolved: no-op.
   Status ForgetGoneLogin(std::string_view login);
 
   // Adds a watch (writer, repo_name) unless present; an existing row keeps its source and
