@@ -172,9 +172,9 @@ int CmdStatus(const CommonOptions& common, bool json) {
     if (auto it = known.find(key); it != known.end()) {
       const auto& user_id = it->second->user_id;
       id = user_id ? fmt::format("GitHub id {}", *user_id) : "id not resolved yet";
-      if (it->second->gone_next_look) {
-        id += fmt::format("; account gone (404), its items left the counts, next look {}",
-                          *it->second->gone_next_look);
+      if (it->second->gone_at) {
+        id += fmt::format("; account gone since {} (404), not counted, next look {}",
+                          *it->second->gone_at, it->second->next_look.value_or("next cycle"));
       }
     }
     out += fmt::format("  {} ({}; {})\n", w.login, id,

@@ -41,8 +41,9 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
       if (AsciiLower(known.login) != AsciiLower(w.login)) continue;
       synced = true;
       if (known.user_id) id = std::to_string(*known.user_id);
-      if (known.gone_next_look) {
-        account = fmt::format(R"({{"status":"gone","next_look":{}}})", Q(*known.gone_next_look));
+      if (known.gone_at) {
+        account = fmt::format(R"({{"status":"gone","since":{},"next_look":{}}})", Q(*known.gone_at),
+                              Q(known.next_look));
       }
     }
     std::vector<std::string> watches;

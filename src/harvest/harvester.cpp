@@ -42,15 +42,18 @@ std::atomic<std::int64_t> g_live_cycles{0};
 
 class Harvester::Impl {
  public:
+  // One member a line, as declared (clang-format would pack env_'s braces into a column).
+  // clang-format off
   Impl(boost::asio::io_context& io, const Clock& clock, store::Database& db, github::Client& client,
        const config::Config& config)
-      : io_(io), db_(db), client_(client), config_(config), ingest_(db), pages_(db), env_{io,
-                                                                                          clock,
-                                                                                          db,
-                                                                                          client,
-                                                                                          config,
-                                                                                          ingest_,
-                                                                                          pages_} {}
+      : io_(io),
+        db_(db),
+        client_(client),
+        config_(config),
+        ingest_(db),
+        pages_(db),
+        env_{io, clock, db, client, config, ingest_, pages_} {}
+  // clang-format on
 
   ~Impl() {
     *alive_ = false;
@@ -160,6 +163,7 @@ class Harvester::Impl::Cycle : public CycleCore {
       w.login = wc.login;
       w.discover = wc.repos.empty();
       if (auto known = KnownLogin(*this, wc.login)) w.login = *known;
+      if (auto s = LoadAccountState(*this, &w); !s.ok()) return Abort(s);
       bool in_job = job_.kind == Kind::kAll ||
                     (job_.kind == Kind::kWriter && AsciiLower(job_.name) == AsciiLower(wc.login));
       found = found || in_job;
@@ -236,10 +240,7 @@ class Harvester::Impl::Cycle : public CycleCore {
   void PhaseWriters() {
     for (std::size_t i = 0; i < writers_.size(); ++i) {
       if (!in_job_[i]) continue;
-      if (GoneUntilRecheck(*this, i)) {
-        writers_[i].gone = true;
-        continue;
-      }
+      if (GoneUntilRecheck(*this, i)) continue;
       FetchUser(shared_from_this(), i);
       if (writers_[i].discover) Discover(shared_from_this(), i);
     }

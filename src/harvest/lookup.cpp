@@ -85,7 +85,72 @@ void DiscoverPages(const Cycle& self, const std::string& source, std::size_t i,
       "discovery: ");
 }
 
+constexpr std::string_view kAccountEndpoint = "users";  // sync_state: a gone account's looks
+
+// GET /users/LOGIN answered 404. A login that never resolved (a typo, a server without the
+// route) is only recorded. One that did is counted until a second 404, in a later cycle,
+// says the account is really gone (deleted, or renamed away from the config's login):
+// then the writer is marked and its GitHub activity leaves the counts. Lists read per writer
+// cannot show that (creator= answers 422) and commits are never read again, so only the
+// mark can.
+void AccountGone(const Cycle& self, std::size_t i, const std::string& url) {
+  Writer& w = self->writers_[i];
+  self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
+  if (!KnownLogin(*self, w.config_login)) return;
+  const std::string now = FormatIso8601(self->h_.clock_.Now());
+  const std::string scope = AsciiLower(w.config_login);
+  auto& ingest = self->h_.ingest_;
+  if (!w.first_404) {
+    log::Notice("writer's account answered 404, counted until it does again writer={}",
+                w.config_login);
+    self->InTransaction([&] { return ingest.SetWatermark(kAccountEndpoint, scope, now, {}); });
+    return;
+  }
+  w.gone = true;
+  const std::string next_look = FormatIso8601(self->h_.clock_.Now() + kGoneRecheck);
+  if (!self->InTransaction([&]() -> Status {
+        if (auto s = ingest.MarkWriterGone(w.config_login, *w.first_404); !s.ok()) return s;
+        return ingest.SetNextPoll(kAccountEndpoint, scope, next_look);
+      }))
+    return;
+  log::Notice(
+      "writer's account gone, its activity leaves the counts writer={} since={} "
+      "next_look={}",
+      w.config_login, *w.first_404, next_look);
+}
+
+// GET /users/LOGIN answered (200 or 304): an account found gone, or answering 404 once, is
+// there after all.
+void AccountAnswered(const Cycle& self, std::size_t i) {
+  Writer& w = self->writers_[i];
+  if (!w.gone && !w.first_404) return;
+  auto& ingest = self->h_.ingest_;
+  const std::string scope = AsciiLower(w.config_login);
+  if (!self->InTransaction([&]() -> Status {
+        if (auto s = ingest.MarkWriterBack(w.config_login); !s.ok()) return s;
+        if (auto s = ingest.SetWatermark(kAccountEndpoint, scope, std::nullopt, {}); !s.ok())
+          return s;
+        return ingest.SetNextPoll(kAccountEndpoint, scope, "");
+      }))
+    return;
+  if (w.gone)
+    log::Notice("writer's account answers again, counted again writer={}", w.config_login);
+  w.gone = false;
+  w.first_404.reset();
+}
+
 }  // namespace
+
+Status LoadAccountState(CycleCore& self, Writer* w) {
+  auto& ingest = self.h_.ingest_;
+  auto gone = ingest.WriterGoneAt(w->config_login);
+  if (!gone.ok()) return gone.status();
+  w->gone = gone->has_value();
+  auto mark = ingest.GetWatermark(kAccountEndpoint, AsciiLower(w->config_login));
+  if (!mark.ok()) return mark.status();
+  if (*mark) w->first_404 = (*mark)->watermark;
+  return Status::Ok();
+}
 
 void FetchUser(const std::shared_ptr<CycleCore>& self, std::size_t i, int attempt) {
   const std::string login = self->writers_[i].config_login;
@@ -108,31 +173,16 @@ void FetchUser(const std::shared_ptr<CycleCore>& self, std::size_t i, int attemp
         Writer& w = self->writers_[i];
         switch (outcome) {
           case Outcome::kGone:
-            self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
-            // Only an account this login once answered for is gone; a login never resolved
-            // (a typo, a server without the route) changes nothing.
-            if (!KnownLogin(*self, w.config_login)) return;
-            w.gone = true;
-            // Lists read per writer cannot show it (creator= answers 422), and commits are
-            // never read again: only the user row can take the items out of the counts.
-            self->InTransaction([&]() -> Status {
-              const std::string next_look = FormatIso8601(self->h_.clock_.Now() + kGoneRecheck);
-              log::Notice(
-                  "writer's account gone, its items leave the counts writer={} "
-                  "next_look={}",
-                  w.config_login, next_look);
-              auto& ingest = self->h_.ingest_;
-              if (auto s = ingest.ForgetGoneLogin(w.config_login); !s.ok()) return s;
-              return ingest.SetNextPoll("users", AsciiLower(w.config_login), next_look);
-            });
-            return;
+            return AccountGone(self, i, url);
           case Outcome::kUnchanged:
             if (!KnownLogin(*self, w.config_login) && attempt == 0) {
               self->PostForget(url);
               self->Later([self, i] { FetchUser(self, i, 1); });
+              return;
             }
-            return;
+            return AccountAnswered(self, i);
           case Outcome::kStored:
+            return AccountAnswered(self, i);
           case Outcome::kFailed:
             return;
         }
@@ -245,27 +295,26 @@ void AddProject(CycleCore& self, Project project) {
   // each writer in every stored repository, so a list read per writer asks for all of them.
   // A writer whose account is gone is left out: GitHub has nothing of that login to list.
   auto& writers = it->second.writers;
-  auto same = [](const std::string& login) {
-    return [login = AsciiLower(login)](const std::string& x) { return AsciiLower(x) == login; };
-  };
   for (const auto& w : self.writers_) {
-    if (w.gone) {
-      writers.erase(std::remove_if(writers.begin(), writers.end(), same(w.login)), writers.end());
-    } else if (std::none_of(writers.begin(), writers.end(), same(w.login))) {
-      writers.push_back(w.login);
-    }
+    if (w.gone) continue;
+    bool known = std::any_of(writers.begin(), writers.end(), [&](const std::string& x) {
+      return AsciiLower(x) == AsciiLower(w.login);
+    });
+    if (!known) writers.push_back(w.login);
   }
 }
 
 bool GoneUntilRecheck(CycleCore& self, std::size_t i) {
-  auto wm = self.h_.ingest_.GetWatermark("users", AsciiLower(self.writers_[i].config_login));
-  if (!wm.ok()) {
-    self.Abort(wm.status());
+  const Writer& w = self.writers_[i];
+  if (!w.gone) return false;
+  auto mark = self.h_.ingest_.GetWatermark(kAccountEndpoint, AsciiLower(w.config_login));
+  if (!mark.ok()) {
+    self.Abort(mark.status());
     return true;
   }
-  if (!*wm || PollDue((*wm)->next_poll_at, self.h_.clock_.Now())) return false;
+  if (!*mark || PollDue((*mark)->next_poll_at, self.h_.clock_.Now())) return false;
   log::Info("writer's account gone, not asked about before next_look={} writer={}",
-            (*wm)->next_poll_at.value_or(""), self.writers_[i].config_login);
+            (*mark)->next_poll_at.value_or(""), w.config_login);
   return true;
 }
 

@@ -20,15 +20,21 @@
 namespace ghharvest::harvest {
 
 // Resolves writer `i` of the cycle (its GitHub id and spelling). A 404 for a login that once
-// resolved means the account is gone (deleted, or renamed away from the config's login): its
-// user row is renamed `ghost` (Ingest::ForgetGoneLogin) and the login is not asked about
-// again for kGoneRecheck.
+// resolved, answered again in a later cycle, means the account is gone (deleted, or renamed
+// away from the config's login): the writer is marked (Ingest::MarkWriterGone), its GitHub
+// activity leaves the counts, and the login is looked at again after kGoneRecheck; a 200 or
+// 304 clears the mark.
 void FetchUser(const std::shared_ptr<CycleCore>& cycle, std::size_t i, int attempt = 0);
 
-// A gone account costs one point per look, and comes back seldom: looked at once a day.
+// A gone account costs one point per look (a 404 carries no validators) and comes back
+// seldom: looked at once a day.
 inline constexpr std::chrono::hours kGoneRecheck{24};
-// True while writer `i`'s account was found gone less than kGoneRecheck ago: the cycle asks
-// nothing about that writer (no lookup, discovery or per-writer list).
+// Reads what the store knows of `w`'s account (Writer::gone, Writer::first_404), as a cycle
+// begins.
+Status LoadAccountState(CycleCore& cycle, Writer* w);
+// True while writer `i`'s account is gone and its next look is not due: the cycle asks
+// nothing about that writer (no lookup, no discovery; AddProject leaves it out of per-writer
+// lists whatever the job).
 bool GoneUntilRecheck(CycleCore& cycle, std::size_t i);
 
 // Finds the repositories writer `i` touched and stores them as its watches, each page's finds

@@ -67,7 +67,11 @@ struct Writer {
   std::string config_login;  // as the config spells it (key of writers / watches)
   std::string login;         // as GitHub spells it, once known; else the config's
   bool discover = false;     // no repos in the config
-  bool gone = false;         // /users/LOGIN said 404
+  // The account is gone (writers.gone_at): no lookup before its next look, no per-writer list.
+  bool gone = false;
+  // When GET /users/LOGIN first answered 404 in a run of 404s not yet confirmed (one 404 is
+  // not enough: the next cycle's second one marks the writer gone); as the cycle began.
+  std::optional<std::string> first_404;
 };
 
 // What became of one page.

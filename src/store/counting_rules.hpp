@@ -1,7 +1,7 @@
 // The counting rules of writer_project_counts (docs/schema.md) as SQL fragments, for the
 // readers that do not go through the view: the scorer's fast reader (counts_reader.cpp) and
 // the blog facts (report_state.cpp). The view spells the same rules in its migration
-// (schema/0006_counts_view_spelling.sql), which cannot change once shipped;
+// (schema/0006_counts_view_spelling.sql, 0013_gone_writers.sql), which cannot change once shipped;
 // score_scorer_test and score_randomized_test check that the readers and the view agree.
 #pragma once
 
@@ -12,9 +12,11 @@
 
 namespace ghharvest::store::rules {
 
-// The GitHub ids of the watched writers' accounts (logins compare case-insensitively).
+// The GitHub ids of the watched writers' accounts (logins compare case-insensitively), but
+// not of a writer whose account is gone (writers.gone_at, schema/0013_gone_writers.sql).
 inline constexpr std::string_view kWatchedUserIds =
-    "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE)";
+    "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE"
+    " WHERE w.gone_at IS NULL)";
 
 // A review counts once submitted: PENDING reviews are drafts only their author sees.
 inline constexpr std::string_view kCountedReview = "state <> 'PENDING'";

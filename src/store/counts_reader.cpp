@@ -106,7 +106,8 @@ Result<IdSlots> RegisterNames(Database& db, CountsSink& table) {
   auto& [writer_of, project_of] = ids;
   {
     auto st = db.Prepare(
-        "SELECT u.id, u.login FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE");
+        "SELECT u.id, u.login FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE"
+        " WHERE w.gone_at IS NULL");
     if (!st.ok()) return st.status();
     StatementGuard g(**st);
     while (g->Step()) writer_of[g->Int(0)] = table.WriterSlot(g->Text(1));

@@ -37,7 +37,8 @@ enum Which : int {
   kRateLimit,
   kWriter,
   kResolveWriter,
-  kAccountGone,
+  kWriterGone,
+  kWriterBack,
   kAddWatch,
   kResolveWatch,
   kWatchGone,
@@ -306,9 +307,10 @@ constexpr const char* kSql[] = {
     "INSERT INTO writers(login) VALUES(?1) ON CONFLICT(login) DO NOTHING",
     // kResolveWriter
     "UPDATE writers SET user_id = ?2 WHERE login = ?1 AND user_id IS NOT ?2",
-    // kAccountGone
-    "UPDATE users SET login = 'ghost', updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
-    " WHERE id = (SELECT user_id FROM writers WHERE login = ?1)",
+    // kWriterGone: the first time found gone is kept.
+    "UPDATE writers SET gone_at = ?2 WHERE login = ?1 AND gone_at IS NULL",
+    // kWriterBack
+    "UPDATE writers SET gone_at = NULL WHERE login = ?1 AND gone_at IS NOT NULL",
     // kAddWatch
     "INSERT INTO watches(writer, repo_name, source) VALUES(?1, ?2, ?3)"
     " ON CONFLICT(writer, repo_name) DO NOTHING",
@@ -761,8 +763,14 @@ Status Ingest::ResolveWriterUser(std::string_view login, std::int64_t user_id) {
   return g->Run();
 }
 
-Status Ingest::ForgetGoneLogin(std::string_view login) {
-  GHH_STMT(g, kAccountGone);
+Status Ingest::MarkWriterGone(std::string_view login, const std::string& at) {
+  GHH_STMT(g, kWriterGone);
+  g->Bind(1, login).Bind(2, at);
+  return g->Run();
+}
+
+Status Ingest::MarkWriterBack(std::string_view login) {
+  GHH_STMT(g, kWriterBack);
   g->Bind(1, login);
   return g->Run();
 }

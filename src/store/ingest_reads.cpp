@@ -27,6 +27,10 @@ Result<std::optional<std::string>> Ingest::KnownLogin(std::string_view config_lo
       config_login);
 }
 
+Result<std::optional<std::string>> Ingest::WriterGoneAt(std::string_view login) {
+  return db_.QueryText("SELECT gone_at FROM writers WHERE login = ?1", login);
+}
+
 Result<std::optional<std::string>> Ingest::RepoFullName(std::int64_t id) {
   return db_.QueryText("SELECT full_name FROM repos WHERE id = ?1", id);
 }

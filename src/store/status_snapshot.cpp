@@ -29,16 +29,15 @@ Result<StatusSnapshot> ReadStatusSnapshot(Database& db, int max_errors) {
                         {r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.OptText(5)});
                   });
   if (!s.ok()) return s;
-  // A writer whose account answered 404 (Ingest::ForgetGoneLogin): its user row says ghost,
-  // and the lookup's next look is the users row of sync_state.
+  // writers.gone_at since version 13 (Ingest::MarkWriterGone); the next look is the users
+  // row of sync_state.
   s = Each(db,
-           "SELECT w.login, w.user_id,"
-           " CASE WHEN u.login = 'ghost' AND lower(w.login) <> 'ghost' THEN"
-           "  COALESCE((SELECT s.next_poll_at FROM sync_state s"
-           "            WHERE s.endpoint = 'users' AND s.scope = lower(w.login)), '') END"
-           " FROM writers w LEFT JOIN users u ON u.id = w.user_id",
+           out.schema_version >= 13
+               ? "SELECT w.login, w.user_id, w.gone_at, (SELECT s.next_poll_at FROM sync_state s"
+                 " WHERE s.endpoint = 'users' AND s.scope = lower(w.login)) FROM writers w"
+               : "SELECT login, user_id, NULL, NULL FROM writers",
            [&](Statement& r) {
-             out.writers.push_back({r.Text(0), r.OptInt(1), r.OptText(2)});
+             out.writers.push_back({r.Text(0), r.OptInt(1), r.OptText(2), r.OptText(3)});
            });
   if (!s.ok()) return s;
   s = Each(

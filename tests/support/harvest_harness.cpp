@@ -120,6 +120,19 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
 HarvestHarness::~HarvestHarness() = default;
 
 HarvestRun HarvestHarness::Sync(const Clock& clock) {
+  return Run(clock,
+             [](harvest::Harvester& h, harvest::SyncCallback done) { h.SyncAll(std::move(done)); });
+}
+
+HarvestRun HarvestHarness::SyncRepository(const std::string& full_name) {
+  return Run(clock_, [&](harvest::Harvester& h, harvest::SyncCallback done) {
+    h.SyncRepository(full_name, std::move(done));
+  });
+}
+
+HarvestRun HarvestHarness::Run(
+    const Clock& clock,
+    const std::function<void(harvest::Harvester&, harvest::SyncCallback)>& start) {
   handler_->ResetCounters();
   boost::asio::io_context io;
   github::ClientOptions co;
@@ -136,7 +149,7 @@ HarvestRun HarvestHarness::Sync(const Clock& clock) {
   harvest::Harvester harvester(io, clock, *db_, client, cfg_);
   HarvestRun out;
   bool called = false;
-  harvester.SyncAll([&](Status s, harvest::HarvestStats st) {
+  start(harvester, [&](Status s, harvest::HarvestStats st) {
     out.status = std::move(s);
     out.stats = std::move(st);
     called = true;

@@ -80,6 +80,9 @@ class HarvestHarness {
   // The same on the harness's clock: ScaledClock(1000) from the harness's construction, so
   // retry and rate-limit waits take milliseconds and time runs on from one sync to the next.
   HarvestRun Sync() { return Sync(clock_); }
+  // The daemon's unit of work for one repository (Harvester::SyncRepository), on the
+  // harness's clock, counted as Sync counts.
+  HarvestRun SyncRepository(const std::string& full_name);
 
   // writer_project_counts as stored, in the truth's order.
   Result<std::vector<CountsRow>> Stored();
@@ -116,6 +119,8 @@ class HarvestHarness {
 
  private:
   std::map<std::string, std::vector<std::string>> EveryWriterEveryCrawled() const;
+  HarvestRun Run(const Clock& clock,
+                 const std::function<void(harvest::Harvester&, harvest::SyncCallback)>& start);
 
   HarvestHarnessOptions opts_;
   TempDir dir_;

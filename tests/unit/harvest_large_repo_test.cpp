@@ -146,6 +146,33 @@ TEST_CASE("a deleted issue of a writer in a large repository is tombstoned by it
   CHECK(*tombstones >= 1);
 }
 
+namespace {
+
+// How many of `rows` are `login`'s.
+std::int64_t RowsOf(const std::vector<gh::testing::CountsRow>& rows, const std::string& login) {
+  return std::count_if(rows.begin(), rows.end(), [&](const gh::testing::CountsRow& row) {
+    return gh::AsciiLower(row.writer) == gh::AsciiLower(login);
+  });
+}
+
+std::optional<std::string> GoneAt(HarvestHarness& h, const std::string& login) {
+  gh::store::Ingest ingest(h.db());
+  auto at = ingest.WriterGoneAt(login);
+  REQUIRE_OK(at);
+  return *at;
+}
+
+std::int64_t UserLookups(const HarvestRun& r) {
+  auto asked = r.server.per_route, unchanged = r.server.per_route_304;
+  return asked["/users/{login}"] - unchanged["/users/{login}"];
+}
+
+// A month after the harness's clock can be (it runs 1000 times fast): any next look is due.
+const gh::ScaledClock kMonthLater(1000.0,
+                                  std::chrono::system_clock::now() + std::chrono::hours(24 * 30));
+
+}  // namespace
+
 TEST_CASE("a watched writer whose account is deleted leaves the counts, whole and per writer") {
   HarvestHarness h(LargeWorld());
   h.config().harvest.per_writer_above_pages = 3;
@@ -156,55 +183,107 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
   const std::string gone = h.world().WriterConfigLogins().front();
   auto before = h.Stored();
   REQUIRE_OK(before);
-  auto rows_of = [&](const std::vector<gh::testing::CountsRow>& rows) {
-    return std::count_if(rows.begin(), rows.end(), [&](const auto& row) {
-      return gh::AsciiLower(row.writer) == gh::AsciiLower(gone);
-    });
-  };
-  REQUIRE(rows_of(*before) >= 2);
+  REQUIRE(RowsOf(*before, gone) >= 2);
   gh::testing::AdvanceSpec step;
   step.delete_account = gone;
   h.world().Advance(step);
+  const auto truth = h.Truth();
+  CHECK(RowsOf(truth, gone) == 0);
 
-  auto r = h.Sync();
-  INFO("after the account was deleted");
+  // One 404 is not enough to forget a writer.
+  auto once = h.Sync();
+  CHECK_FALSE(GoneAt(h, gone));
   auto stored = h.Stored();
   REQUIRE_OK(stored);
-  auto truth = h.Truth();
-  CHECK(rows_of(truth) == 0);
+  CHECK(RowsOf(*stored, gone) >= 1);  // its commits, at least
+
+  // The next cycle's 404 is.
+  auto twice = h.Sync();
+  CHECK(UserLookups(twice) == 1);
+  CHECK(GoneAt(h, gone));
+  stored = h.Stored();
+  REQUIRE_OK(stored);
   CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
   // Nothing was deleted on GitHub: every item stays stored, no tombstone.
-  CHECK(r.stats.items_deleted == 0);
-  // What it wrote stays stored, under GitHub's name for a deleted account.
-  auto ghost = h.db().QueryInt("SELECT COUNT(*) FROM users WHERE login = 'ghost'");
-  REQUIRE_OK(ghost);
-  CHECK(*ghost == std::optional<std::int64_t>(1));
+  CHECK(once.stats.items_deleted + twice.stats.items_deleted == 0);
+
   // `ghharvest status` says so, and when the login is looked at next.
   const std::string cfg = h.WriteConfigFile("GHH_LARGE_REPO_TOKEN");
   auto text = gh::testing::RunGhharvest("status -c '" + cfg + "'");
   REQUIRE(text.code == 0);
   CHECK_MESSAGE(text.out.find(gone + " (GitHub id ") != std::string::npos, text.out);
-  CHECK(text.out.find("account gone (404), its items left the counts, next look 20") !=
-        std::string::npos);
+  CHECK(text.out.find("; account gone since " + *GoneAt(h, gone) + " (404), not counted, " +
+                      "next look 20") != std::string::npos);
   auto json = gh::testing::RunGhharvest("status --json -c '" + cfg + "'");
   REQUIRE(json.code == 0);
-  CHECK(json.out.find(R"("account":{"status":"gone","next_look":"20)") != std::string::npos);
+  CHECK(json.out.find(R"("account":{"status":"gone","since":")" + *GoneAt(h, gone) +
+                      R"(","next_look":"20)") != std::string::npos);
   CHECK(json.out.find(R"("account":null)") != std::string::npos);  // the other writers
+
+  // Within the day nothing is asked about it, in a full cycle or in the daemon's job of the
+  // large repository (which reads its writers' lists without looking them up).
   auto idle = h.Sync();
-  auto again = h.Stored();
-  REQUIRE_OK(again);
-  CHECK_MESSAGE(*again == truth, gh::testing::DiffCounts(*again, truth));
-  // The account is not asked about again within the day, nor listed per writer.
+  CHECK(UserLookups(idle) == 0);
   CHECK(idle.server.primary_points() == 0);
-  // Past the day it is looked at once more (a point: GitHub sends no validators on a 404).
-  // The harness's clock runs 1000 times fast; this one starts a month after it could be.
-  gh::ScaledClock later(1000.0, std::chrono::system_clock::now() + std::chrono::hours(24 * 30));
-  auto next_day = h.Sync(later);
-  auto& asked = next_day.server.per_route;
-  CHECK(asked["/users/{login}"] - next_day.server.per_route_304["/users/{login}"] == 1);
-  auto last = h.Stored();
-  REQUIRE_OK(last);
-  CHECK_MESSAGE(*last == truth, gh::testing::DiffCounts(*last, truth));
+  auto job = h.SyncRepository(kLarge);
+  CHECK_OK(job.status);
+  CHECK(job.server.requests > 0);
+  CHECK(job.server.primary_points() == 0);
+  stored = h.Stored();
+  REQUIRE_OK(stored);
+  CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+
+  // Past the day it is looked at once more: a point, as a 404 carries no validators.
+  auto next_day = h.Sync(kMonthLater);
+  CHECK(UserLookups(next_day) == 1);
+  stored = h.Stored();
+  REQUIRE_OK(stored);
+  CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+}
+
+TEST_CASE("an account that answered 404 and answers again is counted again") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  REQUIRE_OK(h.Sync().status);
+  const std::string login = h.world().WriterConfigLogins().front();
+  auto before = h.Stored();
+  REQUIRE_OK(before);
+  // The account disappears for a while (a suspension lifted later, say): GitHub answers 404
+  // for it and shows its items without it.
+  std::optional<gh::testing::WorldUser> hidden;
+  auto rebuild = [](gh::testing::WorldModel& m) {
+    m.user_index.clear();
+    for (std::size_t k = 0; k < m.users.size(); ++k) m.user_index[m.users[k].id] = k;
+  };
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    auto it = std::find_if(m.users.begin(), m.users.end(), [&](const auto& u) {
+      return gh::AsciiLower(u.login) == gh::AsciiLower(login);
+    });
+    REQUIRE(it != m.users.end());
+    hidden = *it;
+    m.users.erase(it);
+    rebuild(m);
+  });
+  REQUIRE_OK(h.Sync().status);
+  h.Sync();
+  REQUIRE(GoneAt(h, login));
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
+  CHECK(RowsOf(*stored, login) == 0);
+
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    m.users.push_back(*hidden);
+    rebuild(m);
+  });
+  // Its next look finds it (a 304: nothing about the account changed) and it counts again,
+  // in the large repository's per-writer lists too.
+  auto back = h.Sync(kMonthLater);
+  CHECK(UserLookups(back) == 0);
+  CHECK_FALSE(GoneAt(h, login));
+  stored = h.Stored();
+  REQUIRE_OK(stored);
+  CHECK_MESSAGE(*stored == *before, gh::testing::DiffCounts(*stored, *before));
+  CHECK(*stored == h.Truth());
 }
 
 TEST_CASE("below the threshold whole lists are read, and lowered later the store decides") {

@@ -179,8 +179,10 @@ TEST_CASE("scores read from the database use every counted activity exactly once
   CHECK(ps.o == doctest::Approx(22));
 }
 
-TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
-  CountsDb w;
+namespace {
+
+// alice's world and bob's, with a stranger, a deleted account and blog posts.
+void BuildAliceAndBob(CountsDb& w) {
   BuildAlice(w);
   w.User(5, "Bob");
   w.User(6, "stranger");
@@ -199,14 +201,11 @@ TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
   w.Issue(120, 99, 1, 5, false, "In an unknown repo", "2026-01-03T00:00:00Z");
   w.BlogPost("https://blog.test/2", "BOB", "Octo/Beta", "2026-01-05T00:00:00Z");
   w.BlogPost("https://blog.test/3", "bob", "octo/gamma", "2026-01-05T00:00:00Z");
+}
 
-  config::ScoringConfig cfg;
-  auto res = score::ComputeScores(w.db(), cfg, std::chrono::system_clock::now());
-  REQUIRE_MESSAGE(res.ok(), res.status().ToString());
-  std::map<std::string, score::Counts> mine;
-  for (const auto& ws : *res) {
-    for (const auto& ps : ws.projects) mine[ws.writer + " " + ps.project] = ps.counts;
-  }
+// The scorer's counts, all-time (the fast reader) or over a window that holds everything
+// (writer_activity), checked row for row against writer_project_counts; they are returned.
+std::map<std::string, score::Counts> ScorerMatchesView(CountsDb& w, std::size_t rows) {
   std::map<std::string, score::Counts> view;
   auto st = w.db().Prepare("SELECT * FROM writer_project_counts");
   REQUIRE_OK(st);
@@ -216,21 +215,55 @@ TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
     for (int i = 0; i < score::kNumCounts; ++i) c.v[i] = g->Double(2 + i);
   }
   REQUIRE_OK(g->status());
-  CHECK(view.size() == 4);
-  REQUIRE(mine.size() == view.size());
-  for (const auto& [key, counts] : view) {
-    const auto& shown = key;  // clang 14 lambdas (INFO) cannot capture a binding
-    INFO(shown);
-    REQUIRE(mine.count(key) == 1);
-    for (int i = 0; i < score::kNumCounts; ++i) {
-      INFO(score::CountName(static_cast<Count>(i)));
-      CHECK(mine[key].v[i] == counts.v[i]);
+  CHECK(view.size() == rows);
+  std::map<std::string, score::Counts> mine;
+  for (std::optional<int> window : {std::optional<int>(), std::optional<int>(100000)}) {
+    INFO("window_days " << window.value_or(0));
+    config::ScoringConfig cfg;
+    cfg.window_days = window;
+    auto res = score::ComputeScores(w.db(), cfg, std::chrono::system_clock::now());
+    REQUIRE_MESSAGE(res.ok(), res.status().ToString());
+    mine.clear();
+    for (const auto& ws : *res) {
+      for (const auto& ps : ws.projects) mine[ws.writer + " " + ps.project] = ps.counts;
+    }
+    REQUIRE(mine.size() == view.size());
+    for (const auto& [key, counts] : view) {
+      const auto& shown = key;  // clang 14 lambdas (INFO) cannot capture a binding
+      INFO(shown);
+      REQUIRE(mine.count(key) == 1);
+      for (int i = 0; i < score::kNumCounts; ++i) {
+        INFO(score::CountName(static_cast<Count>(i)));
+        CHECK(mine[key].v[i] == counts.v[i]);
+      }
     }
   }
+  return mine;
+}
+
+}  // namespace
+
+TEST_CASE("the scorer's counts equal writer_project_counts, row for row") {
+  CountsDb w;
+  BuildAliceAndBob(w);
+  auto mine = ScorerMatchesView(w, 4);
   CHECK(mine["Bob octo/beta"][Count::kFeedbackReceived] == 3);  // stranger, deleted, alice
   CHECK(mine["Bob octo/beta"][Count::kBlogPosts] == 1);
   CHECK(mine["Bob octo/beta"][Count::kReactionsReceived] == 2);
   CHECK(mine["alice octo/beta"][Count::kReviews] == 1);
+}
+
+TEST_CASE("a writer whose account is gone keeps only its blog posts, in the scorer and the view") {
+  CountsDb w;
+  BuildAliceAndBob(w);
+  w.Exec("UPDATE writers SET gone_at = '2026-02-01T00:00:00Z' WHERE login = 'bob'");
+  auto mine = ScorerMatchesView(w, 4);
+  const score::Counts& bob = mine["Bob octo/beta"];
+  for (int i = 0; i < score::kNumCounts; ++i) {
+    INFO(score::CountName(static_cast<Count>(i)));
+    CHECK(bob.v[i] == (static_cast<Count>(i) == Count::kBlogPosts ? 1 : 0));
+  }
+  CHECK(mine["alice octo/beta"][Count::kReviews] == 1);  // what alice did on bob's PR stays
 }
 
 TEST_CASE("one login on two GitHub accounts is one writer, with both accounts' counts") {

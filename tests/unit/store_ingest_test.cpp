@@ -167,28 +167,39 @@ TEST_CASE("the counts view after ingest equals the hand-computed numbers") {
   CHECK(counts.size() == 3);
 }
 
-TEST_CASE("a login GitHub no longer knows leaves the counts, rows kept, until it answers again") {
+TEST_CASE("a writer whose account is gone leaves the counts, rows kept, until it is back") {
   auto db = OpenDb();
   store::Ingest in(*db);
   LoadWorld(in);
+  REQUIRE_OK(in.UpsertWriter("alice-old"));  // an old login of alice's account, say
+  REQUIRE_OK(in.ResolveWriterUser("alice-old", 1));
   const auto before = Counts(*db);
-  const auto users = Int(*db, "SELECT count(*) FROM users");
-  // Never resolved to an account: nothing to forget.
-  REQUIRE_OK(in.ForgetGoneLogin("alice"));
+  const auto activity = Int(*db, "SELECT count(*) FROM writer_activity");
+  // The old login's account is gone: nothing of alice's changes.
+  REQUIRE_OK(in.MarkWriterGone("ALICE-OLD", "2026-03-01T00:00:00Z"));
   CHECK(Counts(*db) == before);
-  REQUIRE_OK(in.ResolveWriterUser("Alice", 1));
-  REQUIRE_OK(in.ForgetGoneLogin("ALICE"));  // the config's spelling may differ
+  REQUIRE_OK(in.MarkWriterGone("Alice", "2026-03-01T00:00:00Z"));  // any spelling
+  REQUIRE_OK(in.MarkWriterGone("alice", "2026-03-02T00:00:00Z"));  // the first time stays
+  auto gone_at = in.WriterGoneAt("alice");
+  REQUIRE_OK(gone_at);
+  CHECK(*gone_at == std::optional<std::string>("2026-03-01T00:00:00Z"));
   auto gone = Counts(*db);
   CHECK(gone.count({"alice", "o/r"}) == 0);
   CHECK(gone.count({"alice", "o/other"}) == 0);
-  // bob's counts keep what alice gave him, as GitHub keeps a deleted account's comments.
+  // bob keeps what alice gave him: GitHub keeps a deleted account's comments.
   CHECK(gone[{"bob", "o/r"}] == before.at({"bob", "o/r"}));
-  CHECK(Int(*db, "SELECT count(*) FROM users") == users);
-  CHECK(Int(*db, "SELECT count(*) FROM users WHERE login = 'ghost'") == 1);
+  // The rows a time window scores leave alike; nothing stored is lost.
+  CHECK(Int(*db, "SELECT count(*) FROM writer_activity WHERE writer = 'alice'") == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM writer_activity") < activity);
   CHECK(Int(*db, "SELECT count(*) FROM issues") == 6);
-  // The account answers again (or under a new name that is watched): its id takes it back.
-  REQUIRE_OK(in.UpsertUser(U(1, "alice")));
+  CHECK(Int(*db, "SELECT count(*) FROM users WHERE login = 'alice'") == 1);
+  // The account answers again.
+  REQUIRE_OK(in.MarkWriterBack("alice"));
   CHECK(Counts(*db) == before);
+  CHECK(Int(*db, "SELECT count(*) FROM writer_activity") == activity);
+  auto back = in.WriterGoneAt("alice");
+  REQUIRE_OK(back);
+  CHECK_FALSE(*back);
 }
 
 TEST_CASE("upserting the same pages twice changes nothing") {

@@ -159,13 +159,14 @@ class Ingest {
   Status UpsertWriter(std::string_view login);
   // Records the GitHub id of a writer once known (no-op for an unknown login).
   Status ResolveWriterUser(std::string_view login, std::int64_t user_id);
-  // GitHub no longer knows writer `login` (GET /users/LOGIN answered 404: the account was
-  // deleted, or renamed and the config not yet): GitHub shows what that account wrote as
-  // `ghost`, so the user row of the id the writer resolved to (ResolveWriterUser) is renamed
-  // `ghost` and leaves the writer's counts. Every row it wrote stays stored; a later lookup of
-  // the login, or of the account's new name, writes the user row back (UpsertUser by id).
-  // A writer never resolved: no-op.
-  Status ForgetGoneLogin(std::string_view login);
+  // Writer `login`'s GitHub account is gone (deleted, or renamed away from the config's
+  // login), found at `at` (ISO 8601): writer_project_counts leaves its GitHub activity out
+  // (writers.gone_at); every row stays stored. A writer already marked keeps its first time.
+  Status MarkWriterGone(std::string_view login, const std::string& at);
+  // The account answers again: its activity counts again.
+  Status MarkWriterBack(std::string_view login);
+  // When writer `login` was found gone; nullopt while it is not.
+  Result<std::optional<std::string>> WriterGoneAt(std::string_view login);
 
   // Adds a watch (writer, repo_name) unless present; an existing row keeps its source and
   // status (use ReactivateWatch when the config changed).

@@ -23,8 +23,8 @@ struct StatusSnapshot {
   struct Writer {
     std::string login;
     std::optional<std::int64_t> user_id;
-    // Set when the account is gone (GET /users/LOGIN answered 404): when it is looked at next.
-    std::optional<std::string> gone_next_look;
+    // When the account was found gone (Ingest::MarkWriterGone), and when it is looked at next.
+    std::optional<std::string> gone_at, next_look;
   };
   std::vector<Writer> writers;
   struct Mark {
