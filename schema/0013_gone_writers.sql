@@ -2,7 +2,8 @@
 -- When an account is deleted GitHub shows what it wrote as the `ghost` user and its commits
 -- with no author; a renamed account shows its new login. Neither reaches what the store
 -- holds by itself: commits are never read again, and only the pages that change are. So the
--- harvester marks the writer (`gone_at`) once GET /users/LOGIN answered 404 in two cycles,
+-- harvester marks the writer (`gone_at`) once GET /users/LOGIN answered 404 in two cycles
+-- at least an hour apart,
 -- and writer_project_counts leaves a marked writer's GitHub activity out; the mark is
 -- cleared as soon as the login answers again. Blog posts, which are not GitHub's, still
 -- count. writer_activity (the rows a time window or decay scores) leaves them out alike.

@@ -173,8 +173,12 @@ int CmdStatus(const CommonOptions& common, bool json) {
       const auto& user_id = it->second->user_id;
       id = user_id ? fmt::format("GitHub id {}", *user_id) : "id not resolved yet";
       if (it->second->gone_at) {
-        id += fmt::format("; account gone since {} (404), not counted, next look {}",
-                          *it->second->gone_at, it->second->next_look.value_or("next cycle"));
+        id += fmt::format(
+            "; account gone since {} (404), its GitHub activity not counted, next look {}",
+            *it->second->gone_at, it->second->next_look.value_or("next cycle"));
+      } else if (it->second->first_404) {
+        id += fmt::format("; answered 404 at {}, counted until a second 404 an hour later",
+                          *it->second->first_404);
       }
     }
     out += fmt::format("  {} ({}; {})\n", w.login, id,

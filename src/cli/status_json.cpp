@@ -44,6 +44,8 @@ std::string StatusJson(const config::Config& cfg, const StatusFacts& s) {
       if (known.gone_at) {
         account = fmt::format(R"({{"status":"gone","since":{},"next_look":{}}})", Q(*known.gone_at),
                               Q(known.next_look));
+      } else if (known.first_404) {
+        account = fmt::format(R"({{"status":"answered 404","since":{}}})", Q(*known.first_404));
       }
     }
     std::vector<std::string> watches;

@@ -242,7 +242,10 @@ class Harvester::Impl::Cycle : public CycleCore {
       if (!in_job_[i]) continue;
       if (GoneUntilRecheck(*this, i)) continue;
       FetchUser(shared_from_this(), i);
-      if (writers_[i].discover) Discover(shared_from_this(), i);
+      // An account gone, or answering 404, has nothing to discover (its searches and events
+      // would only answer 422 and 404).
+      const Writer& w = writers_[i];
+      if (w.discover && !w.gone && !w.first_404) Discover(shared_from_this(), i);
     }
   }
 

@@ -490,6 +490,15 @@ bool SwitchToPerWriter(const Cycle& self, const Walk& w, const ApiResponse& r) {
 }  // namespace
 
 void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Project& project) {
+  // Every watched writer's account gone: a list kept per writer has nobody to read for (a
+  // whole read would fetch a large repository for nothing that counts).
+  if (HasWriterForm(kind) && project.writers.empty() &&
+      std::any_of(self->writers_.begin(), self->writers_.end(),
+                  [](const Writer& w) { return w.gone; })) {
+    auto plan = self->h_.ingest_.GetWatermark(PlanEndpoint(kind), RepoScope(project.full_name));
+    if (!plan.ok()) return self->Abort(plan.status());
+    if (*plan && (*plan)->cursor && (*plan)->cursor->rfind(kPerWriter, 0) == 0) return;
+  }
   if (HasWriterForm(kind) && !project.writers.empty()) {
     const std::string scope = RepoScope(project.full_name);
     auto plan = self->h_.ingest_.GetWatermark(PlanEndpoint(kind), scope);

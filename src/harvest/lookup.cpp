@@ -87,27 +87,36 @@ void DiscoverPages(const Cycle& self, const std::string& source, std::size_t i,
 
 constexpr std::string_view kAccountEndpoint = "users";  // sync_state: a gone account's looks
 
-// GET /users/LOGIN answered 404. A login that never resolved (a typo, a server without the
-// route) is only recorded. One that did is counted until a second 404, in a later cycle,
-// says the account is really gone (deleted, or renamed away from the config's login):
-// then the writer is marked and its GitHub activity leaves the counts. Lists read per writer
-// cannot show that (creator= answers 422) and commits are never read again, so only the
-// mark can.
+// GET /users/LOGIN answered 404. A login nothing is stored under (a typo) is only recorded.
+// One with stored activity is counted until a second 404, in a later cycle at least
+// kGoneConfirmAfter later, says the account is really gone (deleted, or renamed away from
+// the config's login): then the writer is marked and its GitHub activity leaves the counts. Lists
+// read per writer cannot show that (creator= answers 422) and commits are never read again, so only
+// the mark can.
 void AccountGone(const Cycle& self, std::size_t i, const std::string& url) {
   Writer& w = self->writers_[i];
   self->RecordError(w.config_login, url, "the writer's account is gone (404/410)");
-  if (!KnownLogin(*self, w.config_login)) return;
-  const std::string now = FormatIso8601(self->h_.clock_.Now());
-  const std::string scope = AsciiLower(w.config_login);
   auto& ingest = self->h_.ingest_;
+  auto seen = ingest.LoginSeen(w.config_login);
+  if (!seen.ok()) return self->Abort(seen.status());
+  if (!*seen) return;  // nothing stored under that login: nothing to take out of the counts
+  const auto now = self->h_.clock_.Now();
+  const std::string scope = AsciiLower(w.config_login);
   if (!w.first_404) {
-    log::Notice("writer's account answered 404, counted until it does again writer={}",
-                w.config_login);
-    self->InTransaction([&] { return ingest.SetWatermark(kAccountEndpoint, scope, now, {}); });
+    log::Notice(
+        "writer's account answered 404, counted until it does again an hour later "
+        "writer={}",
+        w.config_login);
+    self->InTransaction(
+        [&] { return ingest.SetWatermark(kAccountEndpoint, scope, FormatIso8601(now), {}); });
     return;
   }
+  // Two 404s close together (two `sync --once` runs, a short poll interval) could still be
+  // one bad stretch of GitHub's: the second must come kGoneConfirmAfter after the first.
+  Clock::TimePoint first;
+  if (ParseIso8601(*w.first_404, &first) && now - first < kGoneConfirmAfter) return;
   w.gone = true;
-  const std::string next_look = FormatIso8601(self->h_.clock_.Now() + kGoneRecheck);
+  const std::string next_look = FormatIso8601(now + kGoneRecheck);
   if (!self->InTransaction([&]() -> Status {
         if (auto s = ingest.MarkWriterGone(w.config_login, *w.first_404); !s.ok()) return s;
         return ingest.SetNextPoll(kAccountEndpoint, scope, next_look);

@@ -19,16 +19,18 @@
 
 namespace ghharvest::harvest {
 
-// Resolves writer `i` of the cycle (its GitHub id and spelling). A 404 for a login that once
-// resolved, answered again in a later cycle, means the account is gone (deleted, or renamed
-// away from the config's login): the writer is marked (Ingest::MarkWriterGone), its GitHub
-// activity leaves the counts, and the login is looked at again after kGoneRecheck; a 200 or
-// 304 clears the mark.
+// Resolves writer `i` of the cycle (its GitHub id and spelling). A 404 for a login with stored
+// activity, answered again in a later cycle kGoneConfirmAfter later, means the account is gone
+// (deleted, or renamed away from the config's login): the writer is marked
+// (Ingest::MarkWriterGone), its GitHub activity leaves the counts, and the login is looked at again
+// after kGoneRecheck; a 200 or 304 clears the mark.
 void FetchUser(const std::shared_ptr<CycleCore>& cycle, std::size_t i, int attempt = 0);
 
 // A gone account costs one point per look (a 404 carries no validators) and comes back
 // seldom: looked at once a day.
 inline constexpr std::chrono::hours kGoneRecheck{24};
+// The least time between the two 404s that mark a writer gone.
+inline constexpr std::chrono::hours kGoneConfirmAfter{1};
 // Reads what the store knows of `w`'s account (Writer::gone, Writer::first_404), as a cycle
 // begins.
 Status LoadAccountState(CycleCore& cycle, Writer* w);

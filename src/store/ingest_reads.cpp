@@ -27,6 +27,12 @@ Result<std::optional<std::string>> Ingest::KnownLogin(std::string_view config_lo
       config_login);
 }
 
+Result<bool> Ingest::LoginSeen(std::string_view login) {
+  auto n = db_.QueryText("SELECT 1 FROM users WHERE login = ?1 COLLATE NOCASE LIMIT 1", login);
+  if (!n.ok()) return n.status();
+  return n->has_value();
+}
+
 Result<std::optional<std::string>> Ingest::WriterGoneAt(std::string_view login) {
   return db_.QueryText("SELECT gone_at FROM writers WHERE login = ?1", login);
 }

@@ -31,14 +31,15 @@ Result<StatusSnapshot> ReadStatusSnapshot(Database& db, int max_errors) {
   if (!s.ok()) return s;
   // writers.gone_at since version 13 (Ingest::MarkWriterGone); the next look is the users
   // row of sync_state.
-  s = Each(db,
-           out.schema_version >= 13
-               ? "SELECT w.login, w.user_id, w.gone_at, (SELECT s.next_poll_at FROM sync_state s"
-                 " WHERE s.endpoint = 'users' AND s.scope = lower(w.login)) FROM writers w"
-               : "SELECT login, user_id, NULL, NULL FROM writers",
-           [&](Statement& r) {
-             out.writers.push_back({r.Text(0), r.OptInt(1), r.OptText(2), r.OptText(3)});
-           });
+  s = Each(
+      db,
+      out.schema_version >= 13 ? "SELECT w.login, w.user_id, w.gone_at, s.next_poll_at, s.watermark"
+                                 " FROM writers w LEFT JOIN sync_state s"
+                                 " ON s.endpoint = 'users' AND s.scope = lower(w.login)"
+                               : "SELECT login, user_id, NULL, NULL, NULL FROM writers",
+      [&](Statement& r) {
+        out.writers.push_back({r.Text(0), r.OptInt(1), r.OptText(2), r.OptText(3), r.OptText(4)});
+      });
   if (!s.ok()) return s;
   s = Each(
       db,
@@ -53,7 +54,7 @@ Result<StatusSnapshot> ReadStatusSnapshot(Database& db, int max_errors) {
              out.rate_limits.push_back({r.Text(0), r.Int(1), r.Int(2), r.Text(3), r.Text(4)});
            });
   if (!s.ok()) return s;
-  if (out.schema_version >= 10) {
+  if (out.schema_version >= 12) {  // credential_budgets came in version 12
     s = Each(db,
              "SELECT credential, resource, quota, remaining, reset_at, seen_at, revoked"
              " FROM credential_budgets ORDER BY credential, resource",

@@ -124,8 +124,8 @@ HarvestRun HarvestHarness::Sync(const Clock& clock) {
              [](harvest::Harvester& h, harvest::SyncCallback done) { h.SyncAll(std::move(done)); });
 }
 
-HarvestRun HarvestHarness::SyncRepository(const std::string& full_name) {
-  return Run(clock_, [&](harvest::Harvester& h, harvest::SyncCallback done) {
+HarvestRun HarvestHarness::SyncRepository(const std::string& full_name, const Clock& clock) {
+  return Run(clock, [&](harvest::Harvester& h, harvest::SyncCallback done) {
     h.SyncRepository(full_name, std::move(done));
   });
 }

@@ -82,7 +82,10 @@ class HarvestHarness {
   HarvestRun Sync() { return Sync(clock_); }
   // The daemon's unit of work for one repository (Harvester::SyncRepository), on the
   // harness's clock, counted as Sync counts.
-  HarvestRun SyncRepository(const std::string& full_name);
+  HarvestRun SyncRepository(const std::string& full_name) {
+    return SyncRepository(full_name, clock_);
+  }
+  HarvestRun SyncRepository(const std::string& full_name, const Clock& clock);
 
   // writer_project_counts as stored, in the truth's order.
   Result<std::vector<CountsRow>> Stored();

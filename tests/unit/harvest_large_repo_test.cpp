@@ -167,16 +167,24 @@ std::int64_t UserLookups(const HarvestRun& r) {
   return asked["/users/{login}"] - unchanged["/users/{login}"];
 }
 
-// A month after the harness's clock can be (it runs 1000 times fast): any next look is due.
-const gh::ScaledClock kMonthLater(1000.0,
-                                  std::chrono::system_clock::now() + std::chrono::hours(24 * 30));
+// Clocks at real speed from one start, so the time between two syncs is what a test says it
+// is (the harness's own clock runs 1000 times fast).
+struct Timeline {
+  std::chrono::system_clock::time_point start = std::chrono::system_clock::now();
+  gh::ScaledClock At(std::chrono::minutes offset) const {
+    return gh::ScaledClock(1.0, start + offset);
+  }
+};
+using std::chrono::hours;
+using std::chrono::minutes;
 
 }  // namespace
 
 TEST_CASE("a watched writer whose account is deleted leaves the counts, whole and per writer") {
   HarvestHarness h(LargeWorld());
   h.config().harvest.per_writer_above_pages = 3;
-  REQUIRE_OK(h.Sync().status);
+  const Timeline time;
+  REQUIRE_OK(h.Sync(time.At(minutes(0))).status);
   REQUIRE(PlanOf(h, "issues"));
   // The first writer is active in the large repository (read per writer) and in small ones
   // (read whole); its commits are behind the since watermarks in both.
@@ -190,30 +198,36 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
   const auto truth = h.Truth();
   CHECK(RowsOf(truth, gone) == 0);
 
-  // One 404 is not enough to forget a writer.
-  auto once = h.Sync();
+  // One 404 is not enough to forget a writer, nor a second one minutes later.
+  auto once = h.Sync(time.At(minutes(1)));
+  auto soon = h.Sync(time.At(minutes(2)));
+  CHECK(UserLookups(soon) == 1);
   CHECK_FALSE(GoneAt(h, gone));
   auto stored = h.Stored();
   REQUIRE_OK(stored);
   CHECK(RowsOf(*stored, gone) >= 1);  // its commits, at least
+  const std::string cfg = h.WriteConfigFile("GHH_LARGE_REPO_TOKEN");
+  auto pending = gh::testing::RunGhharvest("status --json -c '" + cfg + "'");
+  REQUIRE(pending.code == 0);
+  CHECK(pending.out.find(R"("account":{"status":"answered 404","since":"20)") != std::string::npos);
 
-  // The next cycle's 404 is.
-  auto twice = h.Sync();
+  // A 404 an hour after the first is.
+  auto twice = h.Sync(time.At(hours(2)));
   CHECK(UserLookups(twice) == 1);
   CHECK(GoneAt(h, gone));
   stored = h.Stored();
   REQUIRE_OK(stored);
   CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
   // Nothing was deleted on GitHub: every item stays stored, no tombstone.
-  CHECK(once.stats.items_deleted + twice.stats.items_deleted == 0);
+  CHECK(once.stats.items_deleted + soon.stats.items_deleted + twice.stats.items_deleted == 0);
 
   // `ghharvest status` says so, and when the login is looked at next.
-  const std::string cfg = h.WriteConfigFile("GHH_LARGE_REPO_TOKEN");
   auto text = gh::testing::RunGhharvest("status -c '" + cfg + "'");
   REQUIRE(text.code == 0);
   CHECK_MESSAGE(text.out.find(gone + " (GitHub id ") != std::string::npos, text.out);
-  CHECK(text.out.find("; account gone since " + *GoneAt(h, gone) + " (404), not counted, " +
-                      "next look 20") != std::string::npos);
+  CHECK(text.out.find("; account gone since " + *GoneAt(h, gone) +
+                      " (404), its GitHub activity not counted, next look 20") !=
+        std::string::npos);
   auto json = gh::testing::RunGhharvest("status --json -c '" + cfg + "'");
   REQUIRE(json.code == 0);
   CHECK(json.out.find(R"("account":{"status":"gone","since":")" + *GoneAt(h, gone) +
@@ -222,10 +236,10 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
 
   // Within the day nothing is asked about it, in a full cycle or in the daemon's job of the
   // large repository (which reads its writers' lists without looking them up).
-  auto idle = h.Sync();
+  auto idle = h.Sync(time.At(hours(3)));
   CHECK(UserLookups(idle) == 0);
   CHECK(idle.server.primary_points() == 0);
-  auto job = h.SyncRepository(kLarge);
+  auto job = h.SyncRepository(kLarge, time.At(hours(3)));
   CHECK_OK(job.status);
   CHECK(job.server.requests > 0);
   CHECK(job.server.primary_points() == 0);
@@ -234,8 +248,20 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
   CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
 
   // Past the day it is looked at once more: a point, as a 404 carries no validators.
-  auto next_day = h.Sync(kMonthLater);
+  auto next_day = h.Sync(time.At(hours(27)));
   CHECK(UserLookups(next_day) == 1);
+  stored = h.Stored();
+  REQUIRE_OK(stored);
+  CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+
+  // Dropped from the config and added back (its writers row is new, the login never
+  // resolves now): the first 404's time outlives the row, so the next 404 marks it again.
+  auto all = h.config().writers;
+  h.config().writers.erase(h.config().writers.begin());
+  REQUIRE_OK(h.Sync(time.At(hours(28))).status);
+  h.config().writers = all;
+  h.Sync(time.At(hours(29)));
+  CHECK(GoneAt(h, gone));
   stored = h.Stored();
   REQUIRE_OK(stored);
   CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
@@ -244,45 +270,86 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
 TEST_CASE("an account that answered 404 and answers again is counted again") {
   HarvestHarness h(LargeWorld());
   h.config().harvest.per_writer_above_pages = 3;
-  REQUIRE_OK(h.Sync().status);
+  const Timeline time;
+  REQUIRE_OK(h.Sync(time.At(minutes(0))).status);
   const std::string login = h.world().WriterConfigLogins().front();
   auto before = h.Stored();
   REQUIRE_OK(before);
-  // The account disappears for a while (a suspension lifted later, say): GitHub answers 404
-  // for it and shows its items without it.
+  // The account disappears now and then (a suspension lifted later, say): GitHub answers
+  // 404 for it and shows its items without it.
   std::optional<gh::testing::WorldUser> hidden;
   auto rebuild = [](gh::testing::WorldModel& m) {
     m.user_index.clear();
     for (std::size_t k = 0; k < m.users.size(); ++k) m.user_index[m.users[k].id] = k;
   };
-  h.world().Write([&](gh::testing::WorldModel& m) {
-    auto it = std::find_if(m.users.begin(), m.users.end(), [&](const auto& u) {
-      return gh::AsciiLower(u.login) == gh::AsciiLower(login);
+  auto hide = [&] {
+    h.world().Write([&](gh::testing::WorldModel& m) {
+      auto it = std::find_if(m.users.begin(), m.users.end(), [&](const auto& u) {
+        return gh::AsciiLower(u.login) == gh::AsciiLower(login);
+      });
+      REQUIRE(it != m.users.end());
+      hidden = *it;
+      m.users.erase(it);
+      rebuild(m);
     });
-    REQUIRE(it != m.users.end());
-    hidden = *it;
-    m.users.erase(it);
-    rebuild(m);
-  });
-  REQUIRE_OK(h.Sync().status);
-  h.Sync();
+  };
+  auto restore = [&] {
+    h.world().Write([&](gh::testing::WorldModel& m) {
+      m.users.push_back(*hidden);
+      rebuild(m);
+    });
+  };
+  // 404, an answer, 404: the answer between them starts the count again.
+  hide();
+  h.Sync(time.At(minutes(1)));
+  restore();
+  REQUIRE_OK(h.Sync(time.At(hours(2))).status);
+  hide();
+  h.Sync(time.At(hours(4)));
+  CHECK_FALSE(GoneAt(h, login));
+  // Two 404s an hour apart: gone.
+  h.Sync(time.At(hours(6)));
   REQUIRE(GoneAt(h, login));
   auto stored = h.Stored();
   REQUIRE_OK(stored);
   CHECK(RowsOf(*stored, login) == 0);
+  CHECK(*stored == h.Truth());
 
-  h.world().Write([&](gh::testing::WorldModel& m) {
-    m.users.push_back(*hidden);
-    rebuild(m);
-  });
+  restore();
   // Its next look finds it (a 304: nothing about the account changed) and it counts again,
   // in the large repository's per-writer lists too.
-  auto back = h.Sync(kMonthLater);
+  auto back = h.Sync(time.At(hours(31)));
   CHECK(UserLookups(back) == 0);
   CHECK_FALSE(GoneAt(h, login));
   stored = h.Stored();
   REQUIRE_OK(stored);
   CHECK_MESSAGE(*stored == *before, gh::testing::DiffCounts(*stored, *before));
+  CHECK(*stored == h.Truth());
+}
+
+TEST_CASE("a large repository kept per writer is not read once every watched writer is gone") {
+  HarvestHarnessOptions o = LargeWorld();
+  o.spec.writers = 1;
+  o.spec.large_repo_writers = 1;
+  HarvestHarness h(o);
+  h.config().harvest.per_writer_above_pages = 3;
+  const Timeline time;
+  REQUIRE_OK(h.Sync(time.At(minutes(0))).status);
+  REQUIRE(PlanOf(h, "issues"));
+  const std::string gone = h.world().WriterConfigLogins().front();
+  gh::testing::AdvanceSpec step;
+  step.delete_account = gone;
+  h.world().Advance(step);
+  h.Sync(time.At(minutes(1)));
+  h.Sync(time.At(hours(2)));
+  REQUIRE(GoneAt(h, gone));
+  // The next job of the large repository asks nothing of its issues or commits lists.
+  auto job = h.SyncRepository(kLarge, time.At(hours(3)));
+  CHECK_OK(job.status);
+  CHECK(job.server.per_route["/repos/{o}/{r}/issues"] == 0);
+  CHECK(job.server.per_route["/repos/{o}/{r}/commits"] == 0);
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
   CHECK(*stored == h.Truth());
 }
 

@@ -125,3 +125,29 @@ TEST_CASE("a failing read of the site's history fails the emission, and the site
   REQUIRE_OK(text_only);
   CHECK(ghharvest::testing::EmitVia(**text_only, w.db(), *run, clock).ok());
 }
+
+TEST_CASE("the blog facts of a writer whose account is gone are its posts only") {
+  CountsDb w;
+  w.User(1, "alice");
+  w.User(2, "bob");
+  w.Writer("alice");
+  w.Repo(10, "octo/alpha");
+  w.Issue(100, 10, 1, 1, true, "A merged PR", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", 3);
+  w.IssueComment(200, 10, 1, 2, "2026-01-05T00:00:00Z");  // bob's feedback
+  w.BlogPost("https://blog.test/1", "alice", "octo/alpha", "2026-01-06T00:00:00Z");
+  store::ReportStateTables tables(w.db());
+  auto live = tables.BlogFactsFor("alice", "octo/alpha");
+  REQUIRE_OK(live);
+  CHECK(live->merged.size() == 1);
+  CHECK(live->top.size() == 1);
+  CHECK(live->date == "2026-01-04");  // its last activity there: the merge
+
+  // As writer_project_counts counts it: the posts, none of the account's GitHub activity.
+  w.Exec("UPDATE writers SET gone_at = '2026-02-01T00:00:00Z' WHERE login = 'alice'");
+  auto gone = tables.BlogFactsFor("ALICE", "octo/alpha");
+  REQUIRE_OK(gone);
+  CHECK(gone->merged.empty());
+  CHECK(gone->top.empty());
+  CHECK(gone->posts.size() == 1);
+  CHECK(gone->date == "2026-01-06");
+}

@@ -165,6 +165,8 @@ class Ingest {
   Status MarkWriterGone(std::string_view login, const std::string& at);
   // The account answers again: its activity counts again.
   Status MarkWriterBack(std::string_view login);
+  // Whether a stored user row has this login (any case): what writer_project_counts counts.
+  Result<bool> LoginSeen(std::string_view login);
   // When writer `login` was found gone; nullopt while it is not.
   Result<std::optional<std::string>> WriterGoneAt(std::string_view login);
 

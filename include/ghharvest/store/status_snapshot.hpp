@@ -23,8 +23,9 @@ struct StatusSnapshot {
   struct Writer {
     std::string login;
     std::optional<std::int64_t> user_id;
-    // When the account was found gone (Ingest::MarkWriterGone), and when it is looked at next.
-    std::optional<std::string> gone_at, next_look;
+    // When the account was found gone (Ingest::MarkWriterGone), and when it is looked at next;
+    // when its login first answered 404 (set until it answers again).
+    std::optional<std::string> gone_at, next_look, first_404;
   };
   std::vector<Writer> writers;
   struct Mark {
