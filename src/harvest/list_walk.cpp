@@ -490,21 +490,15 @@ bool SwitchToPerWriter(const Cycle& self, const Walk& w, const ApiResponse& r) {
 }  // namespace
 
 void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Project& project) {
-  // Every watched writer's account gone: a list kept per writer has nobody to read for (a
-  // whole read would fetch a large repository for nothing that counts).
-  if (HasWriterForm(kind) && project.writers.empty() &&
-      std::any_of(self->writers_.begin(), self->writers_.end(),
-                  [](const Writer& w) { return w.gone; })) {
-    auto plan = self->h_.ingest_.GetWatermark(PlanEndpoint(kind), RepoScope(project.full_name));
-    if (!plan.ok()) return self->Abort(plan.status());
-    if (*plan && (*plan)->cursor && (*plan)->cursor->rfind(kPerWriter, 0) == 0) return;
-  }
-  if (HasWriterForm(kind) && !project.writers.empty()) {
+  if (HasWriterForm(kind)) {
     const std::string scope = RepoScope(project.full_name);
     auto plan = self->h_.ingest_.GetWatermark(PlanEndpoint(kind), scope);
     if (!plan.ok()) return self->Abort(plan.status());
     const int above = self->h_.config_.harvest.per_writer_above_pages;
     if (*plan && (*plan)->cursor && (*plan)->cursor->rfind(kPerWriter, 0) == 0) {
+      // Every watched writer's account gone (AddProject left them out): nobody to read for,
+      // and a whole read would fetch a large repository for nothing that counts.
+      if (project.writers.empty()) return;
       if (above > 0) return StartWriterWalks(self, kind, project);
       // harvest.per_writer_above_pages = 0 turns the planner off, kept plans too: the list
       // is read whole again (its stored pages revalidate or are read anew), and the row says
@@ -524,7 +518,7 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
     // An issues list read whole before (its first page may well answer 304 now, saying
     // nothing of its length) is judged by what the store knows of it: a repository that grew
     // past the threshold, or a threshold lowered, switches without a request.
-    if (kind == ListKind::kIssues && above > 0) {
+    if (kind == ListKind::kIssues && above > 0 && !project.writers.empty()) {
       auto known = self->h_.pages_.PageCount(ListEndpoint(kind), scope);
       if (!known.ok()) return self->Abort(known.status());
       if (*known > above) {

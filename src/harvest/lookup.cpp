@@ -157,7 +157,10 @@ Status LoadAccountState(CycleCore& self, Writer* w) {
   w->gone = gone->has_value();
   auto mark = ingest.GetWatermark(kAccountEndpoint, AsciiLower(w->config_login));
   if (!mark.ok()) return mark.status();
-  if (*mark) w->first_404 = (*mark)->watermark;
+  if (*mark) {
+    w->first_404 = (*mark)->watermark;
+    w->next_look = (*mark)->next_poll_at;
+  }
   return Status::Ok();
 }
 
@@ -313,17 +316,11 @@ void AddProject(CycleCore& self, Project project) {
   }
 }
 
-bool GoneUntilRecheck(CycleCore& self, std::size_t i) {
+bool GoneUntilRecheck(const CycleCore& self, std::size_t i) {
   const Writer& w = self.writers_[i];
-  if (!w.gone) return false;
-  auto mark = self.h_.ingest_.GetWatermark(kAccountEndpoint, AsciiLower(w.config_login));
-  if (!mark.ok()) {
-    self.Abort(mark.status());
-    return true;
-  }
-  if (!*mark || PollDue((*mark)->next_poll_at, self.h_.clock_.Now())) return false;
+  if (!w.gone || PollDue(w.next_look, self.h_.clock_.Now())) return false;
   log::Info("writer's account gone, not asked about before next_look={} writer={}",
-            (*mark)->next_poll_at.value_or(""), w.config_login);
+            w.next_look.value_or(""), w.config_login);
   return true;
 }
 

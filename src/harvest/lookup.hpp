@@ -31,13 +31,13 @@ void FetchUser(const std::shared_ptr<CycleCore>& cycle, std::size_t i, int attem
 inline constexpr std::chrono::hours kGoneRecheck{24};
 // The least time between the two 404s that mark a writer gone.
 inline constexpr std::chrono::hours kGoneConfirmAfter{1};
-// Reads what the store knows of `w`'s account (Writer::gone, Writer::first_404), as a cycle
-// begins.
+// Reads what the store knows of `w`'s account (Writer::gone, next_look, first_404), as a
+// cycle begins.
 Status LoadAccountState(CycleCore& cycle, Writer* w);
 // True while writer `i`'s account is gone and its next look is not due: the cycle asks
 // nothing about that writer (no lookup, no discovery; AddProject leaves it out of per-writer
 // lists whatever the job).
-bool GoneUntilRecheck(CycleCore& cycle, std::size_t i);
+bool GoneUntilRecheck(const CycleCore& cycle, std::size_t i);
 
 // Finds the repositories writer `i` touched and stores them as its watches, each page's finds
 // in the page's transaction (a crash never leaves a 304 hiding a find that was not stored).

@@ -67,8 +67,9 @@ struct Writer {
   std::string config_login;  // as the config spells it (key of writers / watches)
   std::string login;         // as GitHub spells it, once known; else the config's
   bool discover = false;     // no repos in the config
-  // The account is gone (writers.gone_at): no lookup before its next look, no per-writer list.
+  // The account is gone (writers.gone_at): no lookup before `next_look`, no per-writer list.
   bool gone = false;
+  std::optional<std::string> next_look;  // ISO 8601, as the cycle began
   // When GET /users/LOGIN first answered 404 in a run of 404s not yet confirmed (one 404 is
   // not enough: the next cycle's second one marks the writer gone); as the cycle began.
   std::optional<std::string> first_404;

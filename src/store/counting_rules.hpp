@@ -18,6 +18,9 @@ inline constexpr std::string_view kWatchedUserIds =
     "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE"
     " WHERE w.gone_at IS NULL)";
 
+// When writer ?1 (any case) was found gone; NULL while it is not (Ingest::WriterGoneAt).
+inline constexpr std::string_view kWriterGoneAt = "SELECT gone_at FROM writers WHERE login = ?1";
+
 // A review counts once submitted: PENDING reviews are drafts only their author sees.
 inline constexpr std::string_view kCountedReview = "state <> 'PENDING'";
 

@@ -4,6 +4,7 @@
 #include "ghharvest/model/scores.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "ghharvest/util/names.hpp"
+#include "store/counting_rules.hpp"
 
 namespace ghharvest::store {
 
@@ -34,7 +35,7 @@ Result<bool> Ingest::LoginSeen(std::string_view login) {
 }
 
 Result<std::optional<std::string>> Ingest::WriterGoneAt(std::string_view login) {
-  return db_.QueryText("SELECT gone_at FROM writers WHERE login = ?1", login);
+  return db_.QueryText(rules::kWriterGoneAt, login);
 }
 
 Result<std::optional<std::string>> Ingest::RepoFullName(std::int64_t id) {

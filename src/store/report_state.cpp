@@ -56,7 +56,7 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
   }
   // A writer whose account is gone counts only its posts (writers.gone_at), so its blog
   // facts are its posts only, as for a project known only from blog posts.
-  auto gone = db.QueryText("SELECT gone_at FROM writers WHERE login = ?1", writer);
+  auto gone = db.QueryText(rules::kWriterGoneAt, writer);
   if (!gone.ok()) return gone.status();
   if (!repo_id || *gone) {
     if (!in.posts.empty()) in.date = in.posts.front().date;
