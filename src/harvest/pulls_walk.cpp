@@ -29,10 +29,11 @@ struct PullsWalk {
   std::string scope;
   std::optional<std::string> w_start;
   std::optional<std::string> newest;
-  std::vector<std::int64_t> numbers;
-  bool need_body = false;  // a previous walk stopped half-way: 304s would hide PRs
-  bool marked = false;     // sync_state.walking is set
-  bool reached = false;    // the last page read went past the watermark
+  std::vector<std::int64_t> numbers;  // changed pull requests that may have reviews
+  std::size_t listed = 0;             // changed pull requests the list named, all of them
+  bool need_body = false;             // a previous walk stopped half-way: 304s would hide PRs
+  bool marked = false;                // sync_state.walking is set
+  bool reached = false;               // the last page read went past the watermark
   bool failed = false;
 };
 
@@ -71,6 +72,10 @@ void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, i
             pw->reached = true;
             continue;
           }
+          ++pw->listed;
+          // Submitting a review moves the pull request's updated_at (what this walk relies on
+          // in every later cycle), so one never updated since it was opened has none to read.
+          if (!pr.created_at.empty() && pr.updated_at == pr.created_at) continue;
           pw->numbers.push_back(pr.number);
         }
         return Status::Ok();
@@ -176,7 +181,7 @@ void FinishPulls(const Cycle& self, const Walk& pw) {
 void LaunchReviews(const Cycle& self, const Walk& pw) {
   std::sort(pw->numbers.begin(), pw->numbers.end());
   pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
-  ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers};
+  ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers, pw->listed};
   WalkHooks hooks;
   hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
                        const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {

@@ -45,8 +45,8 @@ void FetchReviewsOfPullsGraphql(const ReviewsOfPulls& what, const std::string& u
   // fetch stops at the first pull request older than `updated_since`, so with one more that
   // one is on the first page, and a repository where a few changed costs one query, not two.
   // A query costs at least a point whatever its size; a smaller one carries fewer nodes.
-  options.pulls_per_query =
-      static_cast<int>(std::clamp<std::size_t>(what.numbers.size() + 1, 1, 100));
+  options.pulls_per_query = static_cast<int>(
+      std::clamp<std::size_t>(std::max(what.listed, what.numbers.size()) + 1, 1, 100));
   auto shared = std::make_shared<GraphqlReviewsHooks>(std::move(hooks));
   auto fetch = shared->fetch_repository;
   fetch(what.full_name.substr(0, slash), what.full_name.substr(slash + 1), options,

@@ -21,6 +21,9 @@ struct ReviewsOfPulls {
   std::string full_name;  // the name to ask by
   std::string scope;      // for sync_errors and stats
   std::vector<std::int64_t> numbers;
+  // How many pull requests the list named, `numbers` and those that cannot have reviews: a
+  // read of the repository's pull requests in updated order (GraphQL) walks all of them.
+  std::size_t listed = 0;
 };
 
 // What a walk borrows from its cycle.

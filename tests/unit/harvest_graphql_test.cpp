@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "check_ok.hpp"
@@ -322,4 +323,72 @@ TEST_CASE("GraphQL NOT_FOUND for a repository: handled as a gone repository, the
   auto next = h.Sync();
   CHECK_MESSAGE(next.status.ok(), next.status.ToString());
   CHECK(next.stats.projects == first.stats.projects - 1);
+}
+
+TEST_CASE("REST only: a pull request never updated since it was opened asks for no reviews") {
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  HarvestHarness h(o);
+  h.config().github.graphql = false;
+  std::set<std::string> watched, watching;  // repositories; "login repository" pairs
+  for (const auto& [login, repos] : h.world().WriterProjects()) {
+    for (const auto& r : repos) {
+      watched.insert(Lower(r));
+      watching.insert(Lower(login) + " " + Lower(r));
+    }
+  }
+  struct Pulls {
+    std::int64_t all = 0, untouched = 0;
+  };
+  auto pulls = h.world().Read([&](const gh::testing::WorldModel& m) {
+    Pulls p;
+    for (const auto& r : m.repos) {
+      if (r.deleted || !watched.count(Lower(r.full_name()))) continue;
+      for (const auto& i : r.issues) {
+        if (!i.is_pull) continue;
+        ++p.all;
+        p.untouched += i.updated == i.created;
+      }
+    }
+    return p;
+  });
+  REQUIRE(pulls.untouched > 0);
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(Endpoint(first, "reviews") == pulls.all - pulls.untouched);
+
+  // A watched writer reviews one of them: the review moves its updated_at, as on GitHub, so
+  // the next cycle's pulls list names it and its reviews are read.
+  const auto reviewed = h.world().Write([&](gh::testing::WorldModel& m) {
+    for (auto& r : m.repos) {
+      for (auto& i : r.issues) {
+        if (!i.is_pull || i.updated != i.created) continue;
+        for (const auto& u : m.users) {
+          if (u.id == i.user || !watching.count(Lower(u.login) + " " + Lower(r.full_name()))) {
+            continue;
+          }
+          m.now += 60;
+          gh::testing::WorldReview rv;
+          rv.id = ++m.next_id;
+          rv.number = i.number;
+          rv.user = u.id;
+          rv.state = "APPROVED";
+          rv.submitted = m.now;
+          r.reviews.push_back(rv);
+          i.updated = m.now;
+          return r.full_name() + "#" + std::to_string(i.number) + " by " + u.login;
+        }
+      }
+    }
+    return std::string();
+  });
+  REQUIRE_FALSE(reviewed.empty());
+  INFO(reviewed);
+  auto next = h.Sync();
+  REQUIRE_MESSAGE(next.status.ok(), next.status.ToString());
+  CheckExact(h, "after the review");  // the writer's new review is counted
+  // Its pull request, and those the pulls watermark's overlap reads again.
+  CHECK(Endpoint(next, "reviews") >= 1);
+  CHECK(Endpoint(next, "reviews") <= 5);
 }
