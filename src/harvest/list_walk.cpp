@@ -25,14 +25,12 @@ namespace {
 
 using github::ApiResponse;
 
-// Fixpoint passes of one list (see EndPass).
-constexpr int kMaxPasses = 3;
-
 // One page of a list as its parser read it: what the walk needs from it, and how its rows
 // are stored (inside the page's transaction).
 struct ParsedPage {
   std::size_t n = 0;                  // records on the page
   std::optional<std::string> newest;  // newest timestamp (commit date or updated_at)
+  std::optional<std::string> oldest;  // oldest commit date (commits)
   std::vector<std::int64_t> ids;      // item ids in list order (creation-ordered lists)
   std::vector<std::string> authors;   // each item's author login ("": none), for the planner
   std::function<Status(store::Ingest&, std::int64_t repo_id)> upsert;
@@ -52,6 +50,9 @@ Result<ParsedPage> ParseCommits(const std::string& body) {
   ParsedPage p;
   for (const auto& c : *v) {
     p.newest = LaterOf(p.newest, c.committed_at);
+    if (!c.committed_at.empty() && (!p.oldest || c.committed_at < *p.oldest)) {
+      p.oldest = c.committed_at;
+    }
     p.authors.push_back(c.author ? c.author->login : std::string());
   }
   p.n = v->size();
@@ -137,9 +138,12 @@ struct ListWalk {
   std::optional<std::string> w_start;  // `since` of the current pass
   std::optional<std::string> w_cur;    // the watermark as stored
   std::optional<std::string> newest;   // newest timestamp seen in this pass
-  int pass = 0;
   int pages = 0;
   bool multi = false;  // the pass had more than one page
+  // Commits: this cycle first asks for a past pass's first page again (plan.hpp's ProbeCursor),
+  // that pass's `since`, and the oldest commit date on the page the probe got.
+  bool probing = false;
+  std::optional<std::string> probe_since, probe_oldest;
   // Creation-ordered lists: where the previous page of this walk ended (list_pages).
   bool prev_known = false;
   std::optional<std::int64_t> prev_last;
@@ -155,11 +159,19 @@ using Cycle = std::shared_ptr<CycleCore>;
 using Walk = std::shared_ptr<ListWalk>;
 
 void BeginPass(const Cycle& self, const Walk& w);
+void BeginProbe(const Cycle& self, const Walk& w);
+void EndProbe(const Cycle& self, const Walk& w, const ApiResponse& r);
 void FetchListPage(const Cycle& self, const Walk& w, const std::string& url);
 Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r);
 bool UnchangedPage(const Cycle& self, const Walk& w, bool* last_page);
 void NextPage(const Cycle& self, const Walk& w, const std::optional<std::string>& next);
 void EndPass(const Cycle& self, const Walk& w);
+
+// The first page of this walk's list `since` a time (none: the list from its start).
+std::string FirstPagePath(const Walk& w, const std::optional<std::string>& since) {
+  return w->author.empty() ? ListPath(w->kind, w->project.full_name, since)
+                           : WriterListPath(w->kind, w->project.full_name, w->author, since);
+}
 
 void BeginPass(const Cycle& self, const Walk& w) {
   w->w_start = w->w_cur;
@@ -168,10 +180,40 @@ void BeginPass(const Cycle& self, const Walk& w) {
   w->newest.reset();
   w->prev_known = false;
   w->prev_last.reset();
-  FetchListPage(self, w,
-                w->author.empty()
-                    ? ListPath(w->kind, w->project.full_name, w->w_start)
-                    : WriterListPath(w->kind, w->project.full_name, w->author, w->w_start));
+  FetchListPage(self, w, FirstPagePath(w, w->w_start));
+}
+
+void BeginProbe(const Cycle& self, const Walk& w) {
+  w->probing = true;
+  w->w_start = w->w_cur;  // the walk's end moves no watermark unless EndProbe does
+  w->pages = 0;
+  w->multi = false;
+  w->newest.reset();
+  FetchListPage(self, w, FirstPagePath(w, w->probe_since));
+}
+
+// A probe answered 200 (its page is stored). When the page holds every commit since the
+// watermark, the probe stays (the client keeps the page's new validators once this returns)
+// and the watermark moves on to what the page showed. Otherwise more came than a page
+// holds: the probe is dropped before anything else, so a process killed from here on reads
+// from the watermark next time, and the list is read from the watermark now.
+void EndProbe(const Cycle& self, const Walk& w, const ApiResponse& r) {
+  auto& ingest = self->h_.ingest_;
+  const std::string endpoint = ListEndpoint(w->kind);
+  if (ProbeCovers(!r.next_url, w->probe_oldest, w->w_cur)) {
+    std::optional<std::string> next = w->w_cur;
+    if (w->newest) next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, self->rule_));
+    if (auto s = ingest.SetWatermark(endpoint, w->key, next, ProbeCursor(w->probe_since));
+        !s.ok()) {
+      return self->Abort(s);
+    }
+    return;
+  }
+  if (auto s = ingest.SetWatermark(endpoint, w->key, w->w_cur, std::nullopt); !s.ok()) {
+    return self->Abort(s);
+  }
+  w->probing = false;
+  BeginPass(self, w);
 }
 
 // Under harvest.per_writer_above_pages: a whole list whose first page shows it long and the
@@ -201,12 +243,14 @@ void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
       [self, w, url](Outcome outcome, ApiResponse* r) {
         switch (outcome) {
           case Outcome::kStored:
+            if (w->probing) return EndProbe(self, w, *r);
             if (SwitchToPerWriter(self, w, *r)) return;
             // A full page without rel="next" is asked past once, now: the page after it then
             // has validators, so the next cycle learns for free whether the list grew.
             if (!r->next_url && w->full) return NextPage(self, w, PageAfter(url, w->pages));
             return NextPage(self, w, r->next_url);
           case Outcome::kUnchanged: {
+            if (w->probing) return;  // no commit since the probed pass: nothing to do
             ++w->pages;
             if (r->next_url) w->multi = true;
             bool last = !r->next_url;
@@ -292,6 +336,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
               w->key, page_no, buried);
   }
   if (!ordered) w->newest = LaterOf(w->newest, page_newest);
+  if (w->probing) w->probe_oldest = page.oldest;
   auto& es = self->stats_.per_endpoint[endpoint];
   ++es.pages;
   es.items += static_cast<std::int64_t>(page.n);
@@ -387,9 +432,9 @@ void NextPage(const Cycle& self, const Walk& w, const std::optional<std::string>
 }
 
 // End of one pass over a list. Commits come newest first, so their watermark can only move
-// once the whole pass is stored. When the watermark moved, the list is read once more
-// from it: that short pass (usually one page, the overlap) leaves the validators of the
-// very URL the next cycle will ask for, so an unchanged world answers it with a 304.
+// once the whole pass is stored. When it moved, the next cycle probes this pass's first
+// page (plan.hpp's ProbeCursor), whose validators it holds, so an unchanged world answers
+// with a 304 and nothing is read now only to have validators for the new watermark's URL.
 void EndPass(const Cycle& self, const Walk& w) {
   auto& ingest = self->h_.ingest_;
   if (!w->blocks.empty() && w->next_sweep > 0) {
@@ -404,16 +449,13 @@ void EndPass(const Cycle& self, const Walk& w) {
   if (!InCreationOrder(w->kind) && w->multi && w->newest) {
     auto next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, self->rule_));
     if (next != w->w_cur) {
-      if (auto s = ingest.SetWatermark(ListEndpoint(w->kind), w->key, next, std::nullopt);
+      if (auto s =
+              ingest.SetWatermark(ListEndpoint(w->kind), w->key, next, ProbeCursor(w->w_start));
           !s.ok()) {
         return self->Abort(s);
       }
       w->w_cur = next;
     }
-  }
-  if (w->w_cur != w->w_start && w->pass + 1 < kMaxPasses) {
-    ++w->pass;
-    BeginPass(self, w);
   }
 }
 
@@ -432,6 +474,12 @@ void StartWalk(const Cycle& self, ListKind kind, const Project& project,
   auto wm = self->h_.ingest_.GetWatermark(ListEndpoint(kind), w->key);
   if (!wm.ok()) return self->Abort(wm.status());
   if (*wm) w->w_cur = (*wm)->watermark;
+  if (!InCreationOrder(kind) && *wm) {
+    if (auto probe = ProbeOf((*wm)->cursor)) {
+      w->probe_since = *probe;
+      return BeginProbe(self, w);
+    }
+  }
   if (int budget = self->h_.config_.harvest.revalidate_pages_per_list;
       InCreationOrder(kind) && budget > 0) {
     auto known = self->h_.pages_.PageCount(ListEndpoint(kind), w->key);
@@ -478,7 +526,7 @@ bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, s
 }
 
 bool SwitchToPerWriter(const Cycle& self, const Walk& w, const ApiResponse& r) {
-  if (!w->author.empty() || w->pages != 1 || w->pass != 0 || !r.next_url || !r.last_url) {
+  if (!w->author.empty() || w->pages != 1 || !r.next_url || !r.last_url) {
     return false;
   }
   auto pages = PageNumberOf(*r.last_url);

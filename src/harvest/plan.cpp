@@ -247,6 +247,30 @@ std::optional<std::string> NextWatermark(ListKind kind, const std::string& newes
   return FormatIso8601(since);
 }
 
+namespace {
+constexpr std::string_view kProbe = "probe";
+constexpr std::string_view kProbeSince = "probe since=";
+}  // namespace
+
+std::string ProbeCursor(const std::optional<std::string>& since) {
+  return since ? std::string(kProbeSince) + *since : std::string(kProbe);
+}
+
+std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::string>& cursor) {
+  if (!cursor) return std::nullopt;
+  if (*cursor == kProbe) return std::optional<std::string>();
+  if (cursor->size() > kProbeSince.size() && cursor->rfind(kProbeSince, 0) == 0) {
+    return std::optional<std::string>(cursor->substr(kProbeSince.size()));
+  }
+  return std::nullopt;
+}
+
+bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_page,
+                 const std::optional<std::string>& watermark) {
+  if (last_page) return true;
+  return oldest_on_page && watermark && *oldest_on_page < *watermark;
+}
+
 std::optional<std::string> LaterOf(const std::optional<std::string>& a,
                                    const std::optional<std::string>& b) {
   if (!a) return b;

@@ -124,6 +124,22 @@ struct WatermarkRule {
 std::optional<std::string> NextWatermark(ListKind kind, const std::string& newest,
                                          const WatermarkRule& rule);
 
+// The commits list's probe. Commits come newest first, so a pass of more than one page
+// moves the watermark only at its end, and the URL the next cycle would ask for (`since` the
+// new watermark) has no validators yet. Instead of reading that URL at once to get them, the
+// next cycle first asks again for the pass's own first page, which it holds validators for:
+// a 304 says no commit came (0 points); a 200 whose page reaches back past the watermark holds
+// every new commit (1 point, what reading the new URL now would have cost). Kept in the
+// watermark row's cursor as "probe" or "probe since=<the pass's since>".
+std::string ProbeCursor(const std::optional<std::string>& since);
+// The `since` of the probe a cursor names (the inner nullopt: the list without `since`);
+// nullopt when the cursor names no probe.
+std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::string>& cursor);
+// Whether a probe's 200 holds every commit since `watermark`: its page is the list's last,
+// or holds a commit dated before the watermark (anything newer comes before it).
+bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_page,
+                 const std::optional<std::string>& watermark);
+
 // `iso` moved by `seconds` (negative: back); nullopt if unparsable.
 std::optional<std::string> ShiftIso(const std::string& iso, std::int64_t seconds);
 

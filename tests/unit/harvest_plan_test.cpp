@@ -247,3 +247,30 @@ TEST_CASE("GitHub's pulls list example parses with the issues-list parser") {
     CHECK_FALSE(pr.updated_at.empty());
   }
 }
+
+TEST_CASE("a commits probe is named in the watermark's cursor and covers what its page reaches") {
+  using ghharvest::harvest::ProbeCovers;
+  using ghharvest::harvest::ProbeCursor;
+  using ghharvest::harvest::ProbeOf;
+  CHECK(ProbeCursor(std::nullopt) == "probe");
+  CHECK(ProbeCursor(std::string("2024-05-01T10:00:00Z")) == "probe since=2024-05-01T10:00:00Z");
+  auto whole = ProbeOf(std::string("probe"));
+  REQUIRE(whole.has_value());
+  CHECK_FALSE(whole->has_value());
+  auto since = ProbeOf(std::string("probe since=2024-05-01T10:00:00Z"));
+  REQUIRE(since.has_value());
+  CHECK(*since == std::optional<std::string>("2024-05-01T10:00:00Z"));
+  // Other cursors name no probe: none, a kept plan, an empty `since`.
+  CHECK_FALSE(ProbeOf(std::nullopt).has_value());
+  CHECK_FALSE(ProbeOf(std::string("per-writer: 9 pages")).has_value());
+  CHECK_FALSE(ProbeOf(std::string("probe since=")).has_value());
+  CHECK_FALSE(ProbeOf(std::string("probes")).has_value());
+
+  const std::optional<std::string> wm = "2024-05-01T10:00:00Z";
+  CHECK(ProbeCovers(true, std::nullopt, wm));                                // the list's last page
+  CHECK(ProbeCovers(false, std::string("2024-05-01T09:59:59Z"), wm));        // reaches back past it
+  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-01T10:00:00Z"), wm));  // not past it
+  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-02T00:00:00Z"), wm));
+  CHECK_FALSE(ProbeCovers(false, std::nullopt, wm));
+  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-01T09:00:00Z"), std::nullopt));
+}

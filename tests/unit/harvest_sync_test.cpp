@@ -22,6 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <map>
+
 #include "fake_server.hpp"
 #include "ghharvest/app/adapters.hpp"
 #include "ghharvest/config/config.hpp"
@@ -906,4 +909,119 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
   auto r = h.Sync();
   CHECK_OK(r.status);
   CheckCounts(h, "after a cancelled sync");
+}
+
+namespace {
+
+// Pushes `n` commits by `login` to `repo`, one a minute from the world's now on.
+void PushCommits(HarvestHarness& h, const std::string& repo, const std::string& login, int n) {
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    const gh::testing::WorldUser* u = m.UserByLogin(login);
+    REQUIRE(u != nullptr);
+    const std::int64_t author = u->id;
+    const std::string name = u->login;
+    for (auto& r : m.repos) {
+      if (Lower(r.full_name()) != Lower(repo)) continue;
+      for (int k = 0; k < n; ++k) {
+        m.now += 60;
+        gh::testing::WorldCommit c;
+        c.sha = fmt::format("{:040x}", 0xc0ffee00000ULL + static_cast<std::uint64_t>(++m.next_id));
+        c.author = author;
+        c.author_name = name;
+        c.author_email = Lower(name) + "@users.example";
+        c.date = m.now;
+        r.pushed = std::max(r.pushed, c.date);
+        r.commits.push_back(c);
+      }
+      return;
+    }
+    FAIL("no repository " << repo);
+  });
+}
+
+constexpr const char* kCommitsRoute = "/repos/{o}/{r}/commits";
+
+std::int64_t Route(const std::map<std::string, std::int64_t>& per_route) {
+  auto it = per_route.find(kCommitsRoute);
+  return it == per_route.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("a commits list of many pages is read once, then probed by its first page's validators") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  // The commits pass read from the watermark fails from its second page on while *failing.
+  o.fail_if = [](const gh::testing::HttpRequest& r) {
+    return r.path.find("/commits") != std::string::npos &&
+           r.target.find("since=") != std::string::npos &&
+           r.target.find("page=2") != std::string::npos;
+  };
+  HarvestHarness h(o);
+  // A watched repository with more than a page of commits, and a writer watching it.
+  std::string repo, login;
+  for (const auto& [writer, repos] : h.world().WriterProjects()) {
+    for (const auto& name : repos) {
+      const auto n = h.world().Read([&](const gh::testing::WorldModel& m) {
+        const auto* r = m.Repo(name);
+        return r ? r->commits.size() : 0;
+      });
+      if (repo.empty() && n > 150) repo = name, login = writer;
+    }
+  }
+  REQUIRE_FALSE(repo.empty());
+  INFO(repo << " watched by " << login);
+
+  // Every commits page once: no pass is read a second time just for its validators.
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckCounts(h, "first sync");
+  CHECK(Route(first.server.per_route) == h.RepositoryFloor().commits);
+
+  auto idle = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(idle.status.ok(), idle.status.ToString());
+  CHECK(Route(idle.server.per_route) == 1);
+  CHECK(Route(idle.server.per_route_304) == 1);
+
+  // A few new commits: the probe's 200 reaches back past the watermark and holds them all.
+  PushCommits(h, repo, login, 5);
+  auto few = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(few.status.ok(), few.status.ToString());
+  CheckCounts(h, "after 5 new commits");
+  CHECK(Route(few.server.per_route) == 1);
+  CHECK(Route(few.server.per_route_ok) == 1);
+  idle = h.SyncRepository(repo);
+  CHECK(Route(idle.server.per_route_304) == Route(idle.server.per_route));
+  CHECK(idle.server.primary_points() == 0);
+
+  // More than a page of them: the probe's page does not reach back to the watermark, so the
+  // probe drops itself and the list is read from the watermark (the probe plus 3 pages).
+  PushCommits(h, repo, login, 250);
+  auto many = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(many.status.ok(), many.status.ToString());
+  CheckCounts(h, "after 250 new commits");
+  CHECK(Route(many.server.per_route) == 4);
+  idle = h.SyncRepository(repo);
+  CHECK(Route(idle.server.per_route) == 1);
+  CHECK(idle.server.primary_points() == 0);
+  PushCommits(h, repo, login, 3);
+  few = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(few.status.ok(), few.status.ToString());
+  CheckCounts(h, "after 3 more");
+  CHECK(Route(few.server.per_route) == 1);
+
+  // The read from the watermark fails half-way: the next cycle reads from the watermark
+  // again, not from a probe whose page already shows the new commits (it would answer 304).
+  PushCommits(h, repo, login, 250);
+  *o.failing = true;
+  auto broken = h.SyncRepository(repo);
+  CHECK_FALSE(broken.status.ok());
+  *o.failing = false;
+  auto recovered = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(recovered.status.ok(), recovered.status.ToString());
+  CheckCounts(h, "after 250 more and a failed read");
+  idle = h.SyncRepository(repo);
+  CHECK(Route(idle.server.per_route) == 1);
+  CHECK(idle.server.primary_points() == 0);
+  CheckCounts(h, "idle");
 }
