@@ -153,6 +153,15 @@ TEST_CASE("listed repos: counts equal the world's truth after sync, advance and 
   HarvestHarness h(o);
   REQUIRE(h.world().ItemCount() >= 20000);
   SyncAdvanceSyncIdle(h);
+  // Comments by deleted accounts come as GitHub's `ghost` user (id 10137), as on GitHub: one
+  // user row, someone other than the writers, whose comments count as feedback (the truth).
+  auto ghost = h.db().QueryInt(
+      "SELECT count(*) FROM users WHERE id = 10137 AND login = 'ghost' AND NOT is_bot");
+  REQUIRE_OK(ghost);
+  CHECK(ghost->value_or(0) == 1);
+  auto by_ghost = h.db().QueryInt("SELECT count(*) FROM issue_comments WHERE user_id = 10137");
+  REQUIRE_OK(by_ghost);
+  CHECK(by_ghost->value_or(0) > 0);
 }
 
 TEST_CASE("with 20% injected faults the counts are still exact and an idle sync costs nothing") {

@@ -18,6 +18,9 @@
 namespace ghharvest::testing {
 namespace {
 
+// GitHub's `ghost` user: what REST shows as the author of a deleted account's items.
+constexpr std::int64_t kGhostUserId = 10137;
+
 std::string Lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -72,6 +75,16 @@ struct Ctx {
         Q(u->login), u->id, Q(fmt::format("U_{}", u->id)), Q(base + "/users/" + u->login),
         Q(html + "/" + u->login), Q(u->type));
   }
+  // The author of an issue, pull request, comment or review: a deleted account's (id 0) is
+  // GitHub's `ghost` user on REST, as GitHub shows it (GraphQL gives a null author instead,
+  // and a commit of a deleted account has no GitHub author at all: User(0) is null).
+  std::string Author(std::int64_t id) const {
+    if (id != 0) return User(id);
+    return fmt::format(
+        "{{\"login\":\"ghost\",\"id\":{},\"node_id\":\"MDQ6VXNlcjEwMTM3\",\"url\":{},"
+        "\"html_url\":{},\"type\":\"User\",\"site_admin\":false}}",
+        kGhostUserId, Q(base + "/users/ghost"), Q(html + "/ghost"));
+  }
   std::string RepoUrl(const WorldRepo& r) const { return base + "/repos/" + r.full_name(); }
   std::string Reactions(const testing::Reactions& x, const std::string& url) const {
     std::string out =
@@ -112,7 +125,7 @@ struct Ctx {
         "\"body\":null{},\"reactions\":{},\"state_reason\":{}}}",
         Q(url), Q(RepoUrl(r)), Q(url + "/comments"),
         Q(fmt::format("{}/{}/{}/{}", html, r.full_name(), i.is_pull ? "pull" : "issues", i.number)),
-        i.id, Q(fmt::format("I_{}", i.id)), i.number, Q(i.title), User(i.user),
+        i.id, Q(fmt::format("I_{}", i.id)), i.number, Q(i.title), Author(i.user),
         Q(i.closed ? "closed" : "open"), i.comments, Time(i.created), Time(i.updated),
         OptTime(i.closed), pull, Reactions(i.reactions, url),
         i.closed ? Q(i.merged || !i.is_pull ? "completed" : "not_planned") : "null");
@@ -128,8 +141,8 @@ struct Ctx {
         Q(url), i.pr_id, Q(fmt::format("PR_{}", i.pr_id)),
         Q(fmt::format("{}/{}/pull/{}", html, r.full_name(), i.number)),
         Q(fmt::format("{}/issues/{}", RepoUrl(r), i.number)), i.number,
-        Q(i.closed ? "closed" : "open"), Q(i.title), User(i.user), Time(i.created), Time(i.updated),
-        OptTime(i.closed), OptTime(i.merged), Q(fmt::format("topic-{}", i.number)),
+        Q(i.closed ? "closed" : "open"), Q(i.title), Author(i.user), Time(i.created),
+        Time(i.updated), OptTime(i.closed), OptTime(i.merged), Q(fmt::format("topic-{}", i.number)),
         Q(fmt::format("{:040x}", i.pr_id)), Q(r.default_branch));
   }
   std::string IssueComment(const WorldRepo& r, const WorldComment& c) const {
@@ -143,7 +156,7 @@ struct Ctx {
         Q(fmt::format("{}/{}/{}/{}#issuecomment-{}", html, r.full_name(),
                       i.is_pull ? "pull" : "issues", c.number, c.id)),
         Q(fmt::format("{}/issues/{}", RepoUrl(r), c.number)), c.id, Q(fmt::format("IC_{}", c.id)),
-        User(c.user), Time(c.created), Time(c.updated), Q(fmt::format("comment {}", c.id)),
+        Author(c.user), Time(c.created), Time(c.updated), Q(fmt::format("comment {}", c.id)),
         Reactions(c.reactions, url));
   }
   std::string ReviewComment(const WorldRepo& r, const WorldComment& c) const {
@@ -153,7 +166,7 @@ struct Ctx {
         "main.cpp\",\"position\":1,\"line\":1,\"user\":{},\"body\":{},\"created_at\":{},"
         "\"updated_at\":{},\"html_url\":{},\"pull_request_url\":{},"
         "\"author_association\":\"CONTRIBUTOR\",\"reactions\":{}}}",
-        Q(url), c.review_id, c.id, Q(fmt::format("RC_{}", c.id)), User(c.user),
+        Q(url), c.review_id, c.id, Q(fmt::format("RC_{}", c.id)), Author(c.user),
         Q(fmt::format("review comment {}", c.id)), Time(c.created), Time(c.updated),
         Q(fmt::format("{}/{}/pull/{}#discussion_r{}", html, r.full_name(), c.number, c.id)),
         Q(fmt::format("{}/pulls/{}", RepoUrl(r), c.number)), Reactions(c.reactions, url));
@@ -164,7 +177,7 @@ struct Ctx {
     return fmt::format(
         "{{\"id\":{},\"node_id\":{},\"user\":{},\"body\":\"\",\"state\":{},\"html_url\":{},"
         "\"pull_request_url\":{},\"commit_id\":{},\"author_association\":\"CONTRIBUTOR\"{}}}",
-        v.id, Q(fmt::format("PRR_{}", v.id)), User(v.user), Q(v.state),
+        v.id, Q(fmt::format("PRR_{}", v.id)), Author(v.user), Q(v.state),
         Q(fmt::format("{}/{}/pull/{}#pullrequestreview-{}", html, r.full_name(), v.number, v.id)),
         Q(fmt::format("{}/pulls/{}", RepoUrl(r), v.number)), Q(fmt::format("{:040x}", v.id)),
         submitted);
