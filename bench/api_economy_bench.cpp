@@ -2,7 +2,7 @@
 // fewest requests that could read the same lists (the floor), on a seeded synthetic world of
 // 20 writers, 40 projects and 100,000 items served over loopback.
 //
-//   api_economy_bench [items=100000]        (BENCH_QUICK=1: 10,000 items)
+//   api_economy_bench [items=100000] [seed=42]   (BENCH_QUICK=1: 10,000 items)
 //
 // Four syncs in a row: the first (floor: the world's own count of ceil(items/100) over every
 // list that must be read; beside it the cheapest exact repository-centred REST plan: every
@@ -104,7 +104,7 @@ void CheckExact(HarvestHarness& h, const HarvestRun& r, const std::string& name)
 int main(int argc, char** argv) {
   gh::log::SetLevel(gh::log::Level::kError);
   gh::testing::HarvestHarnessOptions o;
-  o.spec.seed = 42;
+  o.spec.seed = static_cast<std::uint64_t>(b::ArgOr(argc, argv, 2, 42));
   o.spec.writers = 20;
   o.spec.projects = 40;
   o.spec.items = static_cast<int>(b::ArgOr(argc, argv, 1, b::Quick() ? 10000 : 100000));

@@ -202,6 +202,13 @@ class Client::Impl {
 
   bool graphql_available() const { return opts_.graphql && !graphql_gone_; }
 
+  bool GraphqlInFlight() const {
+    for (const auto& entry : in_flight_) {
+      if (entry.second->post_body) return true;
+    }
+    return false;
+  }
+
   // Under every credential: the next request for the URL is unconditional whichever sends it.
   Status Forget(const std::string& url_or_path) {
     for (auto& c : creds_) {
@@ -490,6 +497,12 @@ class Client::Impl {
           PostGraphqlUnavailable(std::move(gcb));
           continue;
         }
+        if (p.post_body && !graphql_answered_ && GraphqlInFlight()) {
+          // Until the server has answered one query, one at a time: a server without GraphQL
+          // then costs one 404, not one per query in flight. Its answer pumps again.
+          ++it;
+          continue;
+        }
         p.cred = Assign(p, now);
         if (Credential& c = *creds_[p.cred]; c.app && !c.revoked && !AppReady(c, now)) {
           // Held until the exchange brings a token (or its backoff ends).
@@ -613,6 +626,7 @@ class Client::Impl {
                         now);
     }
     const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
+    if (p->post_body && a.end == TransferEnd::kCompleted && r.status > 0) graphql_answered_ = true;
     Governor& governor = creds_[p->cred]->governor;
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
       governor.OnAbort(p->resource);
@@ -958,7 +972,8 @@ class Client::Impl {
   std::optional<std::string> api_origin_;
   std::vector<std::unique_ptr<Credential>> creds_;  // never empty
   std::string graphql_url_;
-  bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
+  bool graphql_gone_ = false;      // the server answered 404 on graphql_url_
+  bool graphql_answered_ = false;  // the server answered a query (any HTTP status)
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
   std::uint64_t next_id_ = 1;

@@ -705,7 +705,8 @@ TEST_CASE("over a scripted transport a 404 on /graphql means no GraphQL, from th
 
 TEST_CASE("over a scripted transport queries queued before the 404 on /graphql are not sent") {
   ClientOptions o = Options();
-  o.concurrency = 1;  // the others wait in the queue while the first is answered
+  // Room for all three at once: the client still sends one until the server has answered.
+  o.concurrency = 4;
   Rig rig([](const http::HttpGet&, int) { return Reply(404, R"({"message":"Not Found"})"); }, o);
   std::vector<Result<GraphqlResponse>> out;
   for (int i = 0; i < 3; ++i) {
@@ -719,6 +720,46 @@ TEST_CASE("over a scripted transport queries queued before the 404 on /graphql a
   }
   CHECK(rig.transport->sent.size() == 1);
   CHECK(rig.client->stats().graphql_requests == 1);
+}
+
+TEST_CASE("over a scripted transport GraphQL queries go one at a time until the first answer") {
+  ClientOptions o = Options();
+  o.concurrency = 4;
+  Rig rig(
+      [](const http::HttpGet&, int) -> std::optional<http::HttpResult> {
+        return std::nullopt;  // every query held until released
+      },
+      o);
+  std::vector<Result<GraphqlResponse>> out;
+  for (int i = 0; i < 3; ++i) {
+    rig.client->Graphql("{ viewer { login } }", "",
+                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
+  }
+  // A REST request is not held back by the query in flight.
+  bool rest_sent = false;
+  rig.client->Get("/users/a", [&](Result<ApiResponse>) {});
+  REQUIRE(rig.RunUntil([&] {
+    for (const auto& sent : rig.transport->sent) rest_sent |= !sent.get.post_body.has_value();
+    return rest_sent;
+  }));
+  CHECK(rig.transport->sent.size() == 2);  // one query, one GET
+  auto data = [] {
+    return Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
+                 GraphqlRate(4990, NowPlus(seconds(600))));
+  };
+  const auto first = rig.transport->held.front();
+  rig.transport->Release(first, data());
+  // Answered: the other two go out together, without waiting for each other.
+  REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 4; }));
+  CHECK(rig.transport->open() == 3);  // the GET and both queries
+  for (auto id : rig.transport->held) {
+    if (id != first) rig.transport->Release(id, data());
+  }
+  REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
+  for (const auto& r : out) {
+    REQUIRE_OK(r);
+    CHECK(r->kind == GraphqlResponse::Kind::kData);
+  }
 }
 
 TEST_CASE("over a scripted transport graphql = false answers kUnavailable without a request") {
