@@ -497,7 +497,7 @@ class Client::Impl {
           PostGraphqlUnavailable(std::move(gcb));
           continue;
         }
-        if (p.post_body && !graphql_answered_ && GraphqlInFlight()) {
+        if (p.post_body && !graphql_probed_ && GraphqlInFlight()) {
           // Until the server has answered one query, one at a time: a server without GraphQL
           // then costs one 404, not one per query in flight. Its answer pumps again.
           ++it;
@@ -626,7 +626,7 @@ class Client::Impl {
                         now);
     }
     const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
-    if (p->post_body && a.end == TransferEnd::kCompleted && r.status > 0) graphql_answered_ = true;
+    if (p->post_body && a.end == TransferEnd::kCompleted && r.status > 0) graphql_probed_ = true;
     Governor& governor = creds_[p->cred]->governor;
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
       governor.OnAbort(p->resource);
@@ -838,6 +838,7 @@ class Client::Impl {
     }
     resp.rate = rate;
     resp.poll_interval = ParsePollInterval(headers);
+    resp.server_time = ParseServerTime(headers);
     return resp;
   }
 
@@ -877,6 +878,7 @@ class Client::Impl {
   }
 
   void GiveUp(std::unique_ptr<Pending> p, const Decision& d) {
+    if (p->post_body) graphql_probed_ = true;
     stats_.failures++;
     CountFailed();
     Status s;
@@ -972,8 +974,11 @@ class Client::Impl {
   std::optional<std::string> api_origin_;
   std::vector<std::unique_ptr<Credential>> creds_;  // never empty
   std::string graphql_url_;
-  bool graphql_gone_ = false;      // the server answered 404 on graphql_url_
-  bool graphql_answered_ = false;  // the server answered a query (any HTTP status)
+  bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
+  // The first query is over: the server answered it (any HTTP status), or it was given up
+  // (a server that never answers, e.g. behind a proxy that drops POSTs, must not keep the
+  // queries one at a time for good). Until then, one GraphQL query in flight.
+  bool graphql_probed_ = false;
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
   std::uint64_t next_id_ = 1;

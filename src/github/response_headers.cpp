@@ -66,4 +66,12 @@ std::optional<int> ParsePollInterval(const http::Headers& headers) {
   return static_cast<int>(std::clamp<std::int64_t>(*pi, 0, kMaxPollInterval));
 }
 
+std::optional<std::string> ParseServerTime(const http::Headers& headers) {
+  const std::string* text = Header(headers, "date");
+  if (!text) return std::nullopt;
+  auto at = http::ParseHttpDate(*text);
+  if (!at) return std::nullopt;
+  return FormatIso8601(Clock::TimePoint(std::chrono::seconds(*at)));
+}
+
 }  // namespace ghharvest::github

@@ -1,5 +1,5 @@
 // The response headers that set how long the client waits and what it reports: Retry-After
-// (read as ghharvest/http/retry_after.hpp reads it), x-ratelimit-* and X-Poll-Interval. Pure
+// (read as ghharvest/http/retry_after.hpp reads it), x-ratelimit-*, X-Poll-Interval and Date. Pure
 // functions of the header text and the time, read by Decide (decide.hpp) and the client, and
 // reachable by tests. A server (or a proxy) may send any number or date: every value is held to a
 // range before any arithmetic.
@@ -39,5 +39,9 @@ RateLimit ParseRate(const http::HttpResult& r, Clock::TimePoint now);
 // X-Poll-Interval (Events API), seconds, held to [0, kMaxPollInterval]; nullopt when absent or
 // not a number.
 std::optional<int> ParsePollInterval(const http::Headers& headers);
+
+// The Date header as ISO 8601 UTC (ApiResponse::server_time); nullopt when absent or not an
+// HTTP-date.
+std::optional<std::string> ParseServerTime(const http::Headers& headers);
 
 }  // namespace ghharvest::github

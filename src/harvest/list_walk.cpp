@@ -31,6 +31,7 @@ struct ParsedPage {
   std::size_t n = 0;                  // records on the page
   std::optional<std::string> newest;  // newest timestamp (commit date or updated_at)
   std::optional<std::string> oldest;  // oldest commit date (commits)
+  bool dates_descend = true;          // commits: no commit dated after the one above it
   std::vector<std::int64_t> ids;      // item ids in list order (creation-ordered lists)
   std::vector<std::string> authors;   // each item's author login ("": none), for the planner
   std::function<Status(store::Ingest&, std::int64_t repo_id)> upsert;
@@ -48,10 +49,15 @@ Result<ParsedPage> ParseCommits(const std::string& body) {
   auto v = github::ParseCommitList(body);
   if (!v.ok()) return v.status();
   ParsedPage p;
+  const std::string* above = nullptr;
   for (const auto& c : *v) {
     p.newest = LaterOf(p.newest, c.committed_at);
     if (!c.committed_at.empty() && (!p.oldest || c.committed_at < *p.oldest)) {
       p.oldest = c.committed_at;
+    }
+    if (!c.committed_at.empty()) {
+      if (above && *above < c.committed_at) p.dates_descend = false;
+      above = &c.committed_at;
     }
     p.authors.push_back(c.author ? c.author->login : std::string());
   }
@@ -144,6 +150,7 @@ struct ListWalk {
   // that pass's `since`, and the oldest commit date on the page the probe got.
   bool probing = false;
   std::optional<std::string> probe_since, probe_oldest;
+  bool probe_in_order = true;  // the probe's page lists its commits newest date first
   // Creation-ordered lists: where the previous page of this walk ended (list_pages).
   bool prev_known = false;
   std::optional<std::int64_t> prev_last;
@@ -200,7 +207,7 @@ void BeginProbe(const Cycle& self, const Walk& w) {
 void EndProbe(const Cycle& self, const Walk& w, const ApiResponse& r) {
   auto& ingest = self->h_.ingest_;
   const std::string endpoint = ListEndpoint(w->kind);
-  if (ProbeCovers(!r.next_url, w->probe_oldest, w->w_cur)) {
+  if (ProbeCovers(!r.next_url, w->probe_oldest, w->probe_in_order, w->w_cur)) {
     std::optional<std::string> next = w->w_cur;
     if (w->newest) next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, self->rule_));
     if (auto s = ingest.SetWatermark(endpoint, w->key, next, ProbeCursor(w->probe_since));
@@ -285,6 +292,12 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
   w->full = ordered && static_cast<std::int64_t>(page.ids.size()) >= kListPageSize;
   std::optional<std::string> page_newest = page.newest;
   if (page_newest && page_newest->empty()) page_newest.reset();
+  // A commit date is the committer's clock, not GitHub's: one dated in the future (a wrong
+  // clock) would carry the watermark past every commit still to come, and `since` would hide
+  // them. What the watermark takes from a page is held to the server's time.
+  if (!ordered && page_newest && r.server_time && *r.server_time < *page_newest) {
+    page_newest = r.server_time;
+  }
   const std::vector<std::int64_t>& ids = page.ids;
   const bool last_page = !r.next_url;
   const auto page_no = static_cast<std::int64_t>(w->pages);
@@ -336,7 +349,10 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
               w->key, page_no, buried);
   }
   if (!ordered) w->newest = LaterOf(w->newest, page_newest);
-  if (w->probing) w->probe_oldest = page.oldest;
+  if (w->probing) {
+    w->probe_oldest = page.oldest;
+    w->probe_in_order = page.dates_descend;
+  }
   auto& es = self->stats_.per_endpoint[endpoint];
   ++es.pages;
   es.items += static_cast<std::int64_t>(page.n);

@@ -266,9 +266,9 @@ std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::strin
 }
 
 bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_page,
-                 const std::optional<std::string>& watermark) {
+                 bool dates_descend, const std::optional<std::string>& watermark) {
   if (last_page) return true;
-  return oldest_on_page && watermark && *oldest_on_page < *watermark;
+  return dates_descend && oldest_on_page && watermark && *oldest_on_page < *watermark;
 }
 
 std::optional<std::string> LaterOf(const std::optional<std::string>& a,

@@ -136,9 +136,12 @@ std::string ProbeCursor(const std::optional<std::string>& since);
 // nullopt when the cursor names no probe.
 std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::string>& cursor);
 // Whether a probe's 200 holds every commit since `watermark`: its page is the list's last,
-// or holds a commit dated before the watermark (anything newer comes before it).
+// or holds a commit dated before the watermark, anything newer coming before it. That holds
+// only while the list runs newest date first: a page whose dates do not descend (a
+// committer's clock wrong, history rewritten with old dates) may have a newer commit on the
+// next page, so it covers only when it is the last (`dates_descend` false).
 bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_page,
-                 const std::optional<std::string>& watermark);
+                 bool dates_descend, const std::optional<std::string>& watermark);
 
 // `iso` moved by `seconds` (negative: back); nullopt if unparsable.
 std::optional<std::string> ShiftIso(const std::string& iso, std::int64_t seconds);

@@ -26,6 +26,15 @@ std::optional<std::int64_t> ParseSaturatedInt(std::string_view text) {
   return v;
 }
 
+std::optional<std::int64_t> ParseHttpDate(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const std::time_t at = curl_getdate(text.c_str(), nullptr);
+  // 2261-12-31T23:59:59Z, the last second ParseIso8601 accepts.
+  constexpr std::int64_t kLatest = 9214646399;
+  if (at < 0 || static_cast<std::int64_t>(at) > kLatest) return std::nullopt;
+  return static_cast<std::int64_t>(at);
+}
+
 // The wait is worked out in whole seconds and capped before it becomes a nanosecond duration,
 // which past 292 years would overflow (curl also reads junk like "1Oct5201" as a date).
 std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now) {

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
@@ -760,6 +761,45 @@ TEST_CASE("over a scripted transport GraphQL queries go one at a time until the 
     REQUIRE_OK(r);
     CHECK(r->kind == GraphqlResponse::Kind::kData);
   }
+}
+
+TEST_CASE("over a scripted transport a first GraphQL query given up lets the others go together") {
+  ClientOptions o = Options();
+  o.concurrency = 4;
+  // A server that never answers a query: every try is held, then times out.
+  Rig rig([](const http::HttpGet&, int) -> std::optional<http::HttpResult> { return std::nullopt; },
+          o);
+  std::vector<Result<GraphqlResponse>> out;
+  for (int i = 0; i < 3; ++i) {
+    rig.client->Graphql("{ viewer { login } }", "",
+                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
+  }
+  std::set<http::TransferId> answered;
+  auto unanswered = [&] {
+    std::vector<http::TransferId> v;
+    for (auto id : rig.transport->held)
+      if (!answered.count(id)) v.push_back(id);
+    return v;
+  };
+  // Each try times out until one query is given up; until then, one query in flight.
+  for (;;) {
+    REQUIRE(rig.RunUntil([&] { return !unanswered().empty(); }));
+    if (rig.client->stats().failures > 0) break;
+    CHECK(rig.transport->open() == 1);
+    for (auto id : unanswered()) {
+      answered.insert(id);
+      rig.transport->Release(id, TransportError("Operation timed out after 60000 milliseconds"));
+    }
+  }
+  // One query has been given up: the other two go out together, waiting for no answer.
+  REQUIRE(rig.RunUntil([&] { return rig.transport->open() == 2; }));
+  for (auto id : unanswered()) {
+    rig.transport->Release(id,
+                           Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
+                                 GraphqlRate(4990, NowPlus(seconds(600)))));
+  }
+  REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
+  CHECK(std::count_if(out.begin(), out.end(), [](const auto& r) { return r.ok(); }) == 2);
 }
 
 TEST_CASE("over a scripted transport graphql = false answers kUnavailable without a request") {

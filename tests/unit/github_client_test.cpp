@@ -1133,3 +1133,27 @@ TEST_CASE("a 2xx whose callback cancels everything leaves no validator to answer
   REQUIRE(log.size() == 2);
   CHECK(log[1].headers.count("if-none-match") == 0);
 }
+
+TEST_CASE("the server's Date header is read as its clock, in any HTTP-date form, junk ignored") {
+  SystemClock clock;
+  ScriptedHandler script;
+  script.push("/fixdate", Json(200, "{}", {{"Date", "Tue, 19 Jul 2022 04:39:16 GMT"}}));
+  script.push("/rfc850", Json(200, "{}", {{"Date", "Tuesday, 19-Jul-22 04:39:16 GMT"}}));
+  script.push("/asctime", Json(200, "{}", {{"Date", "Tue Jul 19 04:39:16 2022"}}));
+  script.push("/junk", Json(200, "{}", {{"Date", "soon"}}));
+  script.push("/far", Json(200, "{}", {{"Date", "Sat, 01 Jan 2300 00:00:00 GMT"}}));
+  script.push("/none", Json(200, "{}"));
+  FakeServer server([&](const HttpRequest& req) { return script(req); });
+  boost::asio::io_context io;
+  Client client(io, clock, nullptr, FastOptions(server.base_url()));
+  for (const char* path : {"/fixdate", "/rfc850", "/asctime"}) {
+    auto r = Fetch(io, client, path);
+    REQUIRE_OK(r);
+    CHECK_MESSAGE(r->server_time == std::optional<std::string>("2022-07-19T04:39:16Z"), path);
+  }
+  for (const char* path : {"/junk", "/far", "/none"}) {
+    auto r = Fetch(io, client, path);
+    REQUIRE_OK(r);
+    CHECK_MESSAGE(!r->server_time.has_value(), path);
+  }
+}

@@ -267,10 +267,14 @@ TEST_CASE("a commits probe is named in the watermark's cursor and covers what it
   CHECK_FALSE(ProbeOf(std::string("probes")).has_value());
 
   const std::optional<std::string> wm = "2024-05-01T10:00:00Z";
-  CHECK(ProbeCovers(true, std::nullopt, wm));                                // the list's last page
-  CHECK(ProbeCovers(false, std::string("2024-05-01T09:59:59Z"), wm));        // reaches back past it
-  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-01T10:00:00Z"), wm));  // not past it
-  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-02T00:00:00Z"), wm));
-  CHECK_FALSE(ProbeCovers(false, std::nullopt, wm));
-  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-01T09:00:00Z"), std::nullopt));
+  const std::optional<std::string> past = "2024-05-01T09:59:59Z";
+  CHECK(ProbeCovers(true, std::nullopt, true, wm));  // the list's last page
+  CHECK(ProbeCovers(false, past, true, wm));         // reaches back past it
+  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-01T10:00:00Z"), true, wm));  // not past
+  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-02T00:00:00Z"), true, wm));
+  CHECK_FALSE(ProbeCovers(false, std::nullopt, true, wm));
+  CHECK_FALSE(ProbeCovers(false, std::string("2024-05-01T09:00:00Z"), true, std::nullopt));
+  // Dates out of order on the page: a newer commit may follow on the next page.
+  CHECK_FALSE(ProbeCovers(false, past, false, wm));
+  CHECK(ProbeCovers(true, past, false, wm));
 }

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -923,7 +924,10 @@ TEST_CASE("Cancel stops a running sync with kCancelled, the next sync completes 
 namespace {
 
 // Pushes `n` commits by `login` to `repo`, one a minute from the world's now on.
-void PushCommits(HarvestHarness& h, const std::string& repo, const std::string& login, int n) {
+// `n` commits by `login` pushed to `repo`, a minute apart as the world clock moves, or all
+// dated `dated` (a committer's clock, which need not be GitHub's).
+void PushCommits(HarvestHarness& h, const std::string& repo, const std::string& login, int n,
+                 std::optional<gh::testing::WorldTime> dated = std::nullopt) {
   h.world().Write([&](gh::testing::WorldModel& m) {
     const gh::testing::WorldUser* u = m.UserByLogin(login);
     REQUIRE(u != nullptr);
@@ -938,8 +942,8 @@ void PushCommits(HarvestHarness& h, const std::string& repo, const std::string& 
         c.author = author;
         c.author_name = name;
         c.author_email = Lower(name) + "@users.example";
-        c.date = m.now;
-        r.pushed = std::max(r.pushed, c.date);
+        c.date = dated.value_or(m.now);
+        r.pushed = std::max(r.pushed, m.now);
         r.commits.push_back(c);
       }
       return;
@@ -955,6 +959,22 @@ std::int64_t Route(const std::map<std::string, std::int64_t>& per_route) {
   return it == per_route.end() ? 0 : it->second;
 }
 
+// A watched repository with more than a page of commits, and a writer watching it.
+std::pair<std::string, std::string> ManyCommitsRepo(HarvestHarness& h) {
+  std::string repo, login;
+  for (const auto& [writer, repos] : h.world().WriterProjects()) {
+    for (const auto& name : repos) {
+      const auto n = h.world().Read([&](const gh::testing::WorldModel& m) {
+        const auto* r = m.Repo(name);
+        return r ? r->commits.size() : 0;
+      });
+      if (repo.empty() && n > 150) repo = name, login = writer;
+    }
+  }
+  REQUIRE_FALSE(repo.empty());
+  return {repo, login};
+}
+
 }  // namespace
 
 TEST_CASE("a commits list of many pages is read once, then probed by its first page's validators") {
@@ -967,18 +987,8 @@ TEST_CASE("a commits list of many pages is read once, then probed by its first p
            r.target.find("page=2") != std::string::npos;
   };
   HarvestHarness h(o);
-  // A watched repository with more than a page of commits, and a writer watching it.
   std::string repo, login;
-  for (const auto& [writer, repos] : h.world().WriterProjects()) {
-    for (const auto& name : repos) {
-      const auto n = h.world().Read([&](const gh::testing::WorldModel& m) {
-        const auto* r = m.Repo(name);
-        return r ? r->commits.size() : 0;
-      });
-      if (repo.empty() && n > 150) repo = name, login = writer;
-    }
-  }
-  REQUIRE_FALSE(repo.empty());
+  std::tie(repo, login) = ManyCommitsRepo(h);
   INFO(repo << " watched by " << login);
 
   // Every commits page once: no pass is read a second time just for its validators.
@@ -1033,4 +1043,32 @@ TEST_CASE("a commits list of many pages is read once, then probed by its first p
   CHECK(Route(idle.server.per_route) == 1);
   CHECK(idle.server.primary_points() == 0);
   CheckCounts(h, "idle");
+}
+
+TEST_CASE(
+    "a commit dated years ahead (a committer's wrong clock) moves no watermark past GitHub's") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  HarvestHarness h(o);
+  std::string repo, login;
+  std::tie(repo, login) = ManyCommitsRepo(h);
+  INFO(repo << " watched by " << login);
+  const gh::testing::WorldTime ahead = h.world().Now() + 10 * 365 * 86400;
+  PushCommits(h, repo, login, 1, ahead);
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckCounts(h, "first sync");
+  // Were the watermark taken from the commit dated ahead, `since` would hide these (or the
+  // probe would take its first page for all of them).
+  PushCommits(h, repo, login, 250);
+  auto many = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(many.status.ok(), many.status.ToString());
+  CheckCounts(h, "after 250 new commits");
+  PushCommits(h, repo, login, 3);
+  auto few = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(few.status.ok(), few.status.ToString());
+  CheckCounts(h, "after 3 more");
+  auto idle = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(idle.status.ok(), idle.status.ToString());
+  CHECK(idle.server.primary_points() == 0);
 }

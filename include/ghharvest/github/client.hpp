@@ -62,6 +62,9 @@ struct ApiResponse {
   std::optional<std::string> last_modified;
   RateLimit rate;
   std::optional<int> poll_interval;  // X-Poll-Interval (Events API), seconds, held to [0, 3600]
+  // The Date header as ISO 8601 UTC ("2026-01-31T12:00:00Z"): the server's clock when it
+  // answered, which bounds how new anything it lists can really be.
+  std::optional<std::string> server_time;
 };
 
 struct ClientOptions {

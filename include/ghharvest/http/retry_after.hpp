@@ -29,6 +29,11 @@ struct RetryAfter {
 // nullopt when absent or neither form. Any text gives a wait within [0, kMaxRetryAfter].
 std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now);
 
+// An HTTP-date (IMF-fixdate, RFC 850 or asctime, as curl_getdate reads them) in Unix
+// seconds; nullopt when it is none of those or falls outside 1970 to 2261 (the span
+// util/clock.hpp's ISO 8601 times cover). Retry-After's date form and the Date header.
+std::optional<std::int64_t> ParseHttpDate(const std::string& text);
+
 // A decimal integer, saturated at int64's limits when it has more digits than fit: a time
 // header asking for "forever" is read as the longest wait, not as absent. nullopt when the
 // text is not (only) a decimal integer.

@@ -11,9 +11,6 @@
 namespace ghharvest::testing {
 namespace {
 
-std::string Rfc1123(std::int64_t t) {
-  return date::format("%a, %d %b %Y %H:%M:%S GMT", date::sys_seconds{std::chrono::seconds(t)});
-}
 std::string Rfc3339(std::int64_t t) {
   return date::format("%Y-%m-%dT%H:%M:%SZ", date::sys_seconds{std::chrono::seconds(t)});
 }
@@ -54,7 +51,7 @@ HttpResponse Cached(const HttpRequest& req, std::string body, const std::string&
                     std::int64_t modified) {
   HttpResponse r;
   const std::string etag = fmt::format("\"{:016x}\"", Fnv1a64(body));
-  const std::string last_modified = Rfc1123(modified);
+  const std::string last_modified = WorldTimeHttpDate(modified);
   r.headers.emplace_back("etag", etag);
   r.headers.emplace_back("last-modified", last_modified);
   if (req.header("if-none-match") == etag ||
@@ -146,7 +143,7 @@ std::string BlogFeeds::Rss(const std::string& base, const std::string& login) co
     out += fmt::format(
         "<item>\n<title>{}</title>\n<link>{}</link>\n<pubDate>{}</pubDate>\n<guid>{}</guid>\n"
         "<description>{}</description>\n<content:encoded><![CDATA[{}]]></content:encoded>\n",
-        XmlEscape(p.title), link, Rfc1123(p.published), link, XmlEscape(p.html), p.html);
+        XmlEscape(p.title), link, WorldTimeHttpDate(p.published), link, XmlEscape(p.html), p.html);
     for (const std::string& c : p.categories) out += fmt::format("<category>{}</category>\n", c);
     out += "</item>\n";
   }

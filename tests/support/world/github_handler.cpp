@@ -1058,6 +1058,8 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
 
   out.status = reply.status;
   out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+  // GitHub's clock, which here is the world's: what the client holds commit dates to.
+  out.headers.emplace_back("date", WorldTimeHttpDate(s.world->Now()));
   for (auto& h : reply.headers) out.headers.push_back(std::move(h));
   std::string etag;
   if (reply.status == 200) {

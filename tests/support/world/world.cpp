@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include <date/date.h>
 #include <fmt/format.h>
 
 #include "ghharvest/util/clock.hpp"
@@ -495,6 +496,10 @@ const WorldRepo* WorldModel::RepoById(std::int64_t id) const {
 
 std::string WorldTimeIso(WorldTime t) {
   return FormatIso8601(std::chrono::system_clock::time_point(std::chrono::seconds(t)));
+}
+
+std::string WorldTimeHttpDate(WorldTime t) {
+  return date::format("%a, %d %b %Y %H:%M:%S GMT", date::sys_seconds{std::chrono::seconds(t)});
 }
 
 bool ParseWorldTime(const std::string& iso, WorldTime* out) {

@@ -284,6 +284,8 @@ class World {
 };
 
 std::string WorldTimeIso(WorldTime t);
+// As HTTP writes dates (IMF-fixdate): "Thu, 01 Jan 2026 00:00:00 GMT".
+std::string WorldTimeHttpDate(WorldTime t);
 bool ParseWorldTime(const std::string& iso, WorldTime* out);
 // Truth rows as TSV with a header line (writer, project, then the count columns).
 std::string CountsToTsv(const std::vector<CountsRow>& rows);
