@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -92,8 +93,10 @@ Row Run(int latency_ms, int concurrency, bool cache, int requests, const std::st
   o.api_url = server.base_url();
   o.token = "bench-token";
   o.concurrency = concurrency;
-  app::DatabaseEtagStore etags(*db);
-  github::Client client(io, clock, &etags, o);
+  // Without the cache there is no database, and the client gets no ETag store.
+  std::optional<app::DatabaseEtagStore> etags;
+  if (db) etags.emplace(*db);
+  github::Client client(io, clock, etags ? &*etags : nullptr, o);
 
   int done = 0, failed = 0;
   auto t0 = std::chrono::steady_clock::now();

@@ -70,7 +70,9 @@ std::optional<std::string> ParseServerTime(const http::Headers& headers) {
   const std::string* text = Header(headers, "date");
   if (!text) return std::nullopt;
   auto at = http::ParseHttpDate(*text);
-  if (!at) return std::nullopt;
+  // 2261-12-31T23:59:59Z: the last second util/clock.hpp's ISO 8601 times cover.
+  constexpr std::int64_t kLatest = 9214646399;
+  if (!at || *at < 0 || *at > kLatest) return std::nullopt;
   return FormatIso8601(Clock::TimePoint(std::chrono::seconds(*at)));
 }
 

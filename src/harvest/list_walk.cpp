@@ -150,7 +150,7 @@ struct ListWalk {
   // that pass's `since`, and the oldest commit date on the page the probe got.
   bool probing = false;
   std::optional<std::string> probe_since, probe_oldest;
-  bool probe_in_order = true;  // the probe's page lists its commits newest date first
+  bool probe_dates_descend = true;  // the probe's page lists its commits newest date first
   // Creation-ordered lists: where the previous page of this walk ended (list_pages).
   bool prev_known = false;
   std::optional<std::int64_t> prev_last;
@@ -207,7 +207,7 @@ void BeginProbe(const Cycle& self, const Walk& w) {
 void EndProbe(const Cycle& self, const Walk& w, const ApiResponse& r) {
   auto& ingest = self->h_.ingest_;
   const std::string endpoint = ListEndpoint(w->kind);
-  if (ProbeCovers(!r.next_url, w->probe_oldest, w->probe_in_order, w->w_cur)) {
+  if (ProbeCovers(!r.next_url, w->probe_oldest, w->probe_dates_descend, w->w_cur)) {
     std::optional<std::string> next = w->w_cur;
     if (w->newest) next = LaterOf(w->w_cur, NextWatermark(w->kind, *w->newest, self->rule_));
     if (auto s = ingest.SetWatermark(endpoint, w->key, next, ProbeCursor(w->probe_since));
@@ -351,7 +351,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
   if (!ordered) w->newest = LaterOf(w->newest, page_newest);
   if (w->probing) {
     w->probe_oldest = page.oldest;
-    w->probe_in_order = page.dates_descend;
+    w->probe_dates_descend = page.dates_descend;
   }
   auto& es = self->stats_.per_endpoint[endpoint];
   ++es.pages;

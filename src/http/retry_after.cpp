@@ -28,10 +28,9 @@ std::optional<std::int64_t> ParseSaturatedInt(std::string_view text) {
 
 std::optional<std::int64_t> ParseHttpDate(const std::string& text) {
   if (text.empty()) return std::nullopt;
+  // curl_getdate reads the three forms RFC 9110 allows (IMF-fixdate, RFC 850, asctime).
   const std::time_t at = curl_getdate(text.c_str(), nullptr);
-  // 2261-12-31T23:59:59Z, the last second ParseIso8601 accepts.
-  constexpr std::int64_t kLatest = 9214646399;
-  if (at < 0 || static_cast<std::int64_t>(at) > kLatest) return std::nullopt;
+  if (at == -1) return std::nullopt;
   return static_cast<std::int64_t>(at);
 }
 
@@ -45,9 +44,9 @@ std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePo
     out.wait = std::chrono::seconds(std::min(out.asked_s, kMaxRetryAfterSeconds));
     return out;
   }
-  // curl_getdate reads the three forms RFC 9110 allows (IMF-fixdate, RFC 850, asctime).
-  const std::time_t at = curl_getdate(text->c_str(), nullptr);
-  if (at == -1) return std::nullopt;
+  const std::optional<std::int64_t> date = ParseHttpDate(*text);
+  if (!date) return std::nullopt;
+  const std::int64_t at = *date;
   // A TimePoint's seconds are within +-2^34, so neither sum below can overflow.
   const std::int64_t now_s = duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   if (at <= now_s) return out;  // past (or now): no wait

@@ -30,8 +30,8 @@ struct RetryAfter {
 std::optional<RetryAfter> ParseRetryAfter(const std::string* text, Clock::TimePoint now);
 
 // An HTTP-date (IMF-fixdate, RFC 850 or asctime, as curl_getdate reads them) in Unix
-// seconds; nullopt when it is none of those or falls outside 1970 to 2261 (the span
-// util/clock.hpp's ISO 8601 times cover). Retry-After's date form and the Date header.
+// seconds, any year; nullopt when it is none of those. Retry-After's date form and the Date
+// header; each caller holds the value to the range it can use.
 std::optional<std::int64_t> ParseHttpDate(const std::string& text);
 
 // A decimal integer, saturated at int64's limits when it has more digits than fit: a time
