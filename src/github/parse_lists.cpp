@@ -61,6 +61,25 @@ Result<std::vector<Rec>> ParseArrayBody(const std::string& body, std::string_vie
       });
 }
 
+// An array inside an object (`field`), each item read with item(value, &record).
+template <typename Rec, typename F>
+bool ReadArrayField(od::value val, Reader& r, std::string_view field, std::vector<Rec>* out,
+                    F&& item) {
+  od::array items;
+  if (auto err = val.get_array().get(items); err) return r.Fail(err, field, val);
+  std::int64_t index = 0;
+  for (auto element : items) {
+    r.set_item(index++);
+    od::value v;
+    if (auto err = std::move(element).get(v); err) return r.Fail(err, field, nullptr);
+    Rec rec;
+    if (!item(v, &rec)) return false;
+    out->push_back(std::move(rec));
+  }
+  r.set_item(-1);
+  return true;
+}
+
 }  // namespace
 
 Result<RepoRecord> ParseRepo(const std::string& body) {
@@ -79,6 +98,32 @@ Result<std::vector<CommitRecord>> ParseCommitList(const std::string& body) {
   return ParseArrayBody<CommitRecord>(
       body, "commits list",
       [](od::value v, Reader& r, CommitRecord& out) { return r.Commit(v, "", &out); });
+}
+
+Result<ComparisonPage> ParseComparison(const std::string& body) {
+  return ParseObjectBody<ComparisonPage>(
+      body, "comparison", [](od::object& obj, Reader& r, ComparisonPage& out) {
+        bool has_commits = false;
+        bool ok = r.Fields(obj, "", [&](std::string_view key, od::value val) {
+          if (key == "status") return r.Str(val, "status", &out.status);
+          if (key == "ahead_by") return r.Int(val, "ahead_by", &out.ahead_by);
+          if (key == "behind_by") return r.Int(val, "behind_by", &out.behind_by);
+          if (key == "total_commits") return r.Int(val, "total_commits", &out.total_commits);
+          if (key != "commits") return true;
+          has_commits = true;
+          return ReadArrayField(
+              val, r, "commits", &out.commits,
+              [&](od::value v, CommitRecord* rec) { return r.Commit(v, "", rec); });
+        });
+        if (!ok) return false;
+        // A comparison always names its status and lists its commits (empty or not): an
+        // object without them is not one, and reading it as "nothing new" would lose commits.
+        if (out.status.empty() || !has_commits) {
+          r.FailText("no status or commits", out.status.empty() ? "status" : "commits", nullptr);
+          return false;
+        }
+        return true;
+      });
 }
 
 Result<std::vector<IssueRecord>> ParseIssueList(const std::string& body) {
@@ -120,19 +165,9 @@ Result<SearchPage> ParseSearchIssues(const std::string& body) {
             return r.Bool(val, "incomplete_results", &out.incomplete_results);
           }
           if (key != "items") return true;
-          od::array items;
-          if (auto err = val.get_array().get(items); err) return r.Fail(err, "items", val);
-          std::int64_t index = 0;
-          for (auto element : items) {
-            r.set_item(index++);
-            od::value v;
-            if (auto err = std::move(element).get(v); err) return r.Fail(err, "items", nullptr);
-            SearchIssueRecord rec;
-            if (!r.SearchItem(v, "", &rec)) return false;
-            out.items.push_back(std::move(rec));
-          }
-          r.set_item(-1);
-          return true;
+          return ReadArrayField(
+              val, r, "items", &out.items,
+              [&](od::value v, SearchIssueRecord* rec) { return r.SearchItem(v, "", rec); });
         });
       });
 }

@@ -19,6 +19,7 @@
 #include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
+#include "harvest/commits_compare.hpp"
 
 namespace ghharvest::harvest {
 namespace {
@@ -32,6 +33,7 @@ struct ParsedPage {
   std::optional<std::string> newest;  // newest timestamp (commit date or updated_at)
   std::optional<std::string> oldest;  // oldest commit date (commits)
   bool dates_descend = true;          // commits: no commit dated after the one above it
+  std::string first_sha;              // commits: the first listed (the newest)
   std::vector<std::int64_t> ids;      // item ids in list order (creation-ordered lists)
   std::vector<std::string> authors;   // each item's author login ("": none), for the planner
   std::function<Status(store::Ingest&, std::int64_t repo_id)> upsert;
@@ -62,6 +64,7 @@ Result<ParsedPage> ParseCommits(const std::string& body) {
     p.authors.push_back(c.author ? c.author->login : std::string());
   }
   p.n = v->size();
+  if (!v->empty()) p.first_sha = v->front().sha;
   p.upsert = [rows = std::move(*v)](store::Ingest& in, std::int64_t repo) {
     return in.UpsertCommits(repo, rows);
   };
@@ -151,6 +154,7 @@ struct ListWalk {
   bool probing = false;
   std::optional<std::string> probe_since, probe_oldest;
   bool probe_dates_descend = true;  // the probe's page lists its commits newest date first
+  std::string first_sha;  // commits: the first commit of this pass's (or probe's) first page
   // Creation-ordered lists: where the previous page of this walk ended (list_pages).
   bool prev_known = false;
   std::optional<std::int64_t> prev_last;
@@ -174,6 +178,14 @@ bool UnchangedPage(const Cycle& self, const Walk& w, bool* last_page);
 void NextPage(const Cycle& self, const Walk& w, const std::optional<std::string>& next);
 void EndPass(const Cycle& self, const Walk& w);
 
+// A read of a repository's whole commits list that holds every commit since its watermark:
+// later cycles read what is pushed by comparison from its newest commit (commits_compare.hpp).
+// A pass whose first page answered 304 names none, and the list is read so again.
+void EndCommitsRead(const Cycle& self, const Walk& w) {
+  if (w->kind != ListKind::kCommits || !w->author.empty()) return;
+  if (auto s = RecordCompareBase(*self, w->project, w->first_sha); !s.ok()) self->Abort(s);
+}
+
 // The first page of this walk's list `since` a time (none: the list from its start).
 std::string FirstPagePath(const Walk& w, const std::optional<std::string>& since) {
   return w->author.empty() ? ListPath(w->kind, w->project.full_name, since)
@@ -185,6 +197,7 @@ void BeginPass(const Cycle& self, const Walk& w) {
   w->pages = 0;
   w->multi = false;
   w->newest.reset();
+  w->first_sha.clear();
   w->prev_known = false;
   w->prev_last.reset();
   FetchListPage(self, w, FirstPagePath(w, w->w_start));
@@ -214,7 +227,7 @@ void EndProbe(const Cycle& self, const Walk& w, const ApiResponse& r) {
         !s.ok()) {
       return self->Abort(s);
     }
-    return;
+    return EndCommitsRead(self, w);
   }
   if (auto s = ingest.SetWatermark(endpoint, w->key, w->w_cur, std::nullopt); !s.ok()) {
     return self->Abort(s);
@@ -349,6 +362,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
               w->key, page_no, buried);
   }
   if (!ordered) w->newest = LaterOf(w->newest, page_newest);
+  if (page_no == 1) w->first_sha = page.first_sha;
   if (w->probing) {
     w->probe_oldest = page.oldest;
     w->probe_dates_descend = page.dates_descend;
@@ -473,14 +487,21 @@ void EndPass(const Cycle& self, const Walk& w) {
       w->w_cur = next;
     }
   }
+  EndCommitsRead(self, w);
 }
 
 }  // namespace
 
 namespace {
 
-void StartWalk(const Cycle& self, ListKind kind, const Project& project,
-               const std::string& author) {
+void StartWalk(const Cycle& self, ListKind kind, const Project& project, const std::string& author,
+               bool by_compare = true) {
+  // A repository's whole commits list once read: what is pushed since, by comparison.
+  if (kind == ListKind::kCommits && author.empty() && by_compare &&
+      StartCompare(self, project,
+                   [self, project] { StartWalk(self, ListKind::kCommits, project, {}, false); })) {
+    return;
+  }
   auto w = std::make_shared<ListWalk>();
   w->kind = kind;
   w->project = project;

@@ -11,6 +11,7 @@
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
+#include "harvest/commits_compare.hpp"
 #include "harvest/discovery.hpp"
 #include "harvest/plan.hpp"
 
@@ -239,6 +240,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
         auto& ingest = self->h_.ingest_;
         bool ok = self->InTransaction([&]() -> Status {
           if (auto s = ingest.UpsertRepo(*repo); !s.ok()) return s;
+          if (auto s = MarkComparisonDue(*self, repo->full_name); !s.ok()) return s;
           if (renamed) {
             if (auto s = ingest.RecordOldName(name, repo->id); !s.ok()) return s;
           }
@@ -254,7 +256,7 @@ void FetchRepo(const std::shared_ptr<CycleCore>& self, const std::string& name,
                                    [&](const store::WatchRow& w) { return !w.repo_id; })) {
           self->stats_.watches_changed = true;
         }
-        AddProject(*self, Project{repo->id, repo->full_name, {}});
+        AddProject(*self, Project{repo->id, repo->full_name, {}, repo->default_branch});
         // Ask once by the new name, so next cycle's request has validators to send.
         if (renamed && attempt == 0) {
           self->Later([self, rows, full = repo->full_name] { FetchRepo(self, full, rows, 1); });
@@ -327,7 +329,8 @@ bool GoneUntilRecheck(const CycleCore& self, std::size_t i) {
 std::optional<Project> StoredProject(CycleCore& self, std::int64_t id) {
   auto name = self.h_.ingest_.RepoFullName(id);
   if (!name.ok() || !*name) return std::nullopt;
-  return Project{id, **name, {}};
+  auto branch = self.h_.ingest_.RepoDefaultBranch(id);
+  return Project{id, **name, {}, branch.ok() && *branch ? **branch : std::string()};
 }
 
 }  // namespace ghharvest::harvest

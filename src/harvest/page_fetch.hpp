@@ -61,6 +61,8 @@ struct Project {
   // Every watched writer (GitHub's spelling once known, else the config's), for the lists a
   // large repository has read per writer: the counts view counts each of them everywhere.
   std::vector<std::string> writers;
+  // GitHub's default branch, where the commits are read (empty: unknown, read by `since`).
+  std::string default_branch;
 };
 
 struct Writer {

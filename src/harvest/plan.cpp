@@ -265,6 +265,54 @@ std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::strin
   return std::nullopt;
 }
 
+std::string ComparePath(std::string_view full_name, std::string_view base,
+                        std::string_view branch) {
+  std::string ref;
+  for (unsigned char c : branch) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/') {
+      ref += static_cast<char>(c);
+    } else {
+      ref += fmt::format("%{:02X}", c);
+    }
+  }
+  return fmt::format("/repos/{}/compare/{}...{}?per_page=100", full_name, base, ref);
+}
+
+namespace {
+constexpr std::string_view kDue = " due";
+constexpr std::string_view kReading = " reading";
+
+bool IsSha(std::string_view s) {
+  return (s.size() == 40 || s.size() == 64) && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+           return std::isdigit(c) || (c >= 'a' && c <= 'f');
+         });
+}
+}  // namespace
+
+std::string CompareCursor(const CompareBase& base) {
+  if (base.reading) return base.sha + std::string(kReading);
+  return base.due ? base.sha + std::string(kDue) : base.sha;
+}
+
+std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& cursor) {
+  if (!cursor) return std::nullopt;
+  std::string_view c = *cursor;
+  CompareBase base;
+  auto strip = [&c](std::string_view suffix) {
+    if (c.size() <= suffix.size() || c.substr(c.size() - suffix.size()) != suffix) return false;
+    c.remove_suffix(suffix.size());
+    return true;
+  };
+  if (strip(kReading)) {
+    base.reading = base.due = true;
+  } else if (strip(kDue)) {
+    base.due = true;
+  }
+  if (!IsSha(c)) return std::nullopt;
+  base.sha = std::string(c);
+  return base;
+}
+
 bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_page,
                  bool dates_descend, const std::optional<std::string>& watermark) {
   if (last_page) return true;

@@ -143,6 +143,31 @@ std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::strin
 bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_page,
                  bool dates_descend, const std::optional<std::string>& watermark);
 
+// Commits pushed since a known commit, whatever their dates. `since` filters on the commit
+// date, so a commit pushed long after it was made (a branch merged with a merge commit keeps
+// its commits' dates) is never listed once the watermark passed its date. GitHub's compare
+// lists the commits reachable from the default branch and not from `base`: every commit
+// pushed after `base` was seen on the branch, as none of them can be its ancestor. The
+// path's `branch` is percent-encoded but for '/', which GitHub reads as part of the name.
+std::string ComparePath(std::string_view full_name, std::string_view base, std::string_view branch);
+// The comparison's base, kept in sync_state (endpoint kCompareEndpoint, the repository's
+// scope): the cursor names the sha, then
+// - " due" once the repository's own GET answered 200 (its pushed_at may have moved) until a
+//   comparison has been read: while the repository answers 304 nothing was pushed and no
+//   comparison is asked for, and a comparison cut short is asked again whatever it answers;
+// - " reading" while a comparison of more than one page is being stored (due as well): its
+//   first page's validators are not to be trusted then, as a 304 on it would hide the pages
+//   not yet stored.
+inline constexpr const char* kCompareEndpoint = "commits_base";
+struct CompareBase {
+  std::string sha;
+  bool due = false;
+  bool reading = false;  // implies due
+};
+std::string CompareCursor(const CompareBase& base);
+// nullopt when the cursor names no base (not a sha of 40 or 64 lower-case hex digits).
+std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& cursor);
+
 // `iso` moved by `seconds` (negative: back); nullopt if unparsable.
 std::optional<std::string> ShiftIso(const std::string& iso, std::int64_t seconds);
 

@@ -42,6 +42,11 @@ Result<std::optional<std::string>> Ingest::RepoFullName(std::int64_t id) {
   return db_.QueryText("SELECT full_name FROM repos WHERE id = ?1", id);
 }
 
+Result<std::optional<std::string>> Ingest::RepoDefaultBranch(std::int64_t id) {
+  return db_.QueryText("SELECT default_branch FROM repos WHERE id = ?1 AND default_branch <> ''",
+                       id);
+}
+
 Result<std::string> Ingest::CountsDigest() {
   // Every count column (model::kCounts), so a new count cannot be missed here.
   std::string row = "writer || '|' || project";

@@ -975,6 +975,21 @@ std::pair<std::string, std::string> ManyCommitsRepo(HarvestHarness& h) {
   return {repo, login};
 }
 
+// Repositories whose default branch GitHub does not name: their commits are read by
+// `since` and probe (no comparison has a branch to compare with).
+void ForgetDefaultBranches(HarvestHarness& h) {
+  h.world().Write([](gh::testing::WorldModel& m) {
+    for (auto& r : m.repos) r.default_branch.clear();
+  });
+}
+
+constexpr const char* kCompareRoute = "/repos/{o}/{r}/compare/{basehead}";
+
+std::int64_t CompareRoute(const std::map<std::string, std::int64_t>& per_route) {
+  auto it = per_route.find(kCompareRoute);
+  return it == per_route.end() ? 0 : it->second;
+}
+
 }  // namespace
 
 TEST_CASE("a commits list of many pages is read once, then probed by its first page's validators") {
@@ -987,6 +1002,7 @@ TEST_CASE("a commits list of many pages is read once, then probed by its first p
            r.target.find("page=2") != std::string::npos;
   };
   HarvestHarness h(o);
+  ForgetDefaultBranches(h);
   std::string repo, login;
   std::tie(repo, login) = ManyCommitsRepo(h);
   INFO(repo << " watched by " << login);
@@ -1043,6 +1059,110 @@ TEST_CASE("a commits list of many pages is read once, then probed by its first p
   CHECK(Route(idle.server.per_route) == 1);
   CHECK(idle.server.primary_points() == 0);
   CheckCounts(h, "idle");
+}
+
+TEST_CASE("commits pushed late with old dates are counted: what is pushed is read by comparison") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  // A comparison of several pages fails from its second page on while *failing.
+  o.fail_if = [](const gh::testing::HttpRequest& r) {
+    return r.path.find("/compare/") != std::string::npos &&
+           r.target.find("page=2") != std::string::npos;
+  };
+  HarvestHarness h(o);
+  std::string repo, login;
+  std::tie(repo, login) = ManyCommitsRepo(h);
+  INFO(repo << " watched by " << login);
+  auto bump_pushed_at = [&] {  // a push to another branch: pushed_at moves, main does not
+    h.world().Write([&](gh::testing::WorldModel& m) {
+      m.now += 60;
+      for (auto& r : m.repos)
+        if (Lower(r.full_name()) == Lower(repo)) r.pushed = m.now;
+    });
+  };
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckCounts(h, "first sync");
+  CHECK(CompareRoute(first.server.per_route) == 0);  // the first sync reads the list
+
+  // From then on the commits list is not asked for. While the repository's own GET answers
+  // 304 nothing was pushed: no commits request at all.
+  auto idle = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(idle.status.ok(), idle.status.ToString());
+  CHECK(Route(idle.server.per_route) == 0);
+  CHECK(CompareRoute(idle.server.per_route) == 0);
+  CHECK(idle.server.primary_points() == 0);
+
+  // A branch merged late: its commits keep their old dates (here: the repository's first
+  // days), long before the watermark, so `since` never lists them, nor does any first page
+  // of the list. The comparison from the newest commit read does, in one request.
+  const gh::testing::WorldTime long_ago = h.world().Read(
+      [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.front().date + 60; });
+  PushCommits(h, repo, login, 5, long_ago);
+  auto late = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(late.status.ok(), late.status.ToString());
+  CheckCounts(h, "after 5 commits pushed late");
+  CHECK(CompareRoute(late.server.per_route_ok) == 1);
+  CHECK(Route(late.server.per_route) == 0);
+  idle = h.SyncRepository(repo);
+  CHECK(CompareRoute(idle.server.per_route) == 0);
+  CHECK(idle.server.primary_points() == 0);
+
+  // pushed_at moved but the default branch did not: the comparison answers 304.
+  bump_pushed_at();
+  auto elsewhere = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(elsewhere.status.ok(), elsewhere.status.ToString());
+  CHECK(CompareRoute(elsewhere.server.per_route_304) == 1);
+  CHECK(CompareRoute(elsewhere.server.per_route) == 1);
+
+  // More than a page since the base: all its pages once, and the base moves to the head.
+  PushCommits(h, repo, login, 250);
+  auto many = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(many.status.ok(), many.status.ToString());
+  CheckCounts(h, "after 250 more");
+  CHECK(CompareRoute(many.server.per_route) == 3);  // 255 commits since the base
+  PushCommits(h, repo, login, 2, long_ago);
+  auto two = h.SyncRepository(repo);
+  CheckCounts(h, "after 2 more pushed late");
+  CHECK(CompareRoute(two.server.per_route) == 1);  // from the new base: one page
+
+  // A comparison of several pages cut short after its first: the next cycle asks again
+  // although the repository now answers 304, and asks for that first page anew (its
+  // validators would answer 304 and hide the rest).
+  PushCommits(h, repo, login, 150, long_ago);
+  *o.failing = true;
+  auto broken = h.SyncRepository(repo);
+  CHECK_FALSE(broken.status.ok());
+  *o.failing = false;
+  auto recovered = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(recovered.status.ok(), recovered.status.ToString());
+  CheckCounts(h, "after 150 late commits and a failed read");
+  CHECK(CompareRoute(recovered.server.per_route_ok) >= 1);
+  CHECK(CompareRoute(recovered.server.per_route_304) == 0);
+  idle = h.SyncRepository(repo);
+  CHECK(idle.server.primary_points() == 0);
+
+  // History rewritten (a force-push) and the base gone from GitHub: 404, the base is
+  // dropped, the list is read from its watermark in the same cycle, and a new base is kept.
+  PushCommits(h, repo, login, 1);
+  h.SyncRepository(repo);
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    for (auto& r : m.repos) {
+      if (Lower(r.full_name()) != Lower(repo)) continue;
+      // The base (the head before that push) and the commit on it, rewritten.
+      r.commits[r.commits.size() - 2].sha = std::string(40, 'd');
+      r.commits.back().sha = std::string(40, 'e');
+    }
+  });
+  bump_pushed_at();
+  auto rewritten = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(rewritten.status.ok(), rewritten.status.ToString());
+  CHECK(CompareRoute(rewritten.server.per_route) == 1);
+  CHECK(Route(rewritten.server.per_route_ok) >= 1);
+  bump_pushed_at();
+  auto again = h.SyncRepository(repo);
+  CHECK(Route(again.server.per_route) == 0);
+  CHECK(CompareRoute(again.server.per_route_ok) == 1);
 }
 
 TEST_CASE(

@@ -8,6 +8,7 @@ namespace ghharvest::github {
 
 using model::CommentRecord;
 using model::CommitRecord;
+using model::ComparisonPage;
 using model::EventRecord;
 using model::IssueRecord;
 using model::ReactionRollup;

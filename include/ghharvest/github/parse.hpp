@@ -37,6 +37,9 @@ Result<UserRef> ParseUser(const std::string& body);
 // GET /repos/{o}/{r}/commits: author = the GitHub account (nullopt when none); dates from
 // commit.author.date / commit.committer.date.
 Result<std::vector<CommitRecord>> ParseCommitList(const std::string& body);
+// GET /repos/{o}/{r}/compare/{base}...{head}: `commits` read as ParseCommitList's items;
+// `files`, `base_commit` and the rest are skipped.
+Result<ComparisonPage> ParseComparison(const std::string& body);
 // GET /repos/{o}/{r}/issues: issues and pull requests (key `pull_request` -> is_pull,
 // merged_at from pull_request.merged_at).
 Result<std::vector<IssueRecord>> ParseIssueList(const std::string& body);

@@ -42,6 +42,14 @@ struct CommitRecord {
   std::string html_url;
 };
 
+// One page of GET /repos/{o}/{r}/compare/{base}...{head}: the commits reachable from head and
+// not from base (oldest first), whatever their dates, and how the two refs relate.
+struct ComparisonPage {
+  std::string status;  // "ahead", "behind", "diverged" or "identical"
+  std::int64_t ahead_by = 0, behind_by = 0, total_commits = 0;
+  std::vector<CommitRecord> commits;
+};
+
 // An item of the issues list: an issue, or a pull request (is_pull, merged_at).
 struct IssueRecord {
   std::int64_t id = 0;

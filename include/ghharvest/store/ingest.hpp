@@ -186,6 +186,8 @@ class Ingest {
   Result<std::optional<std::string>> KnownLogin(std::string_view config_login);
   // The stored full_name of repository `id`.
   Result<std::optional<std::string>> RepoFullName(std::int64_t id);
+  // Its stored default branch (nullopt: none stored).
+  Result<std::optional<std::string>> RepoDefaultBranch(std::int64_t id);
   // Every row of writer_project_counts as text, in order: equal digests before and after a
   // harvest mean it changed no count.
   Result<std::string> CountsDigest();

@@ -590,6 +590,44 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     return Page(
         req, ctx.base, list.size(), [&](std::size_t i) { return ctx.Commit(repo, *list[i]); }, p);
   }
+  if (rest.size() == 2 && rest[0] == "compare") {
+    // As GitHub: the commits reachable from head and not from base, oldest first, whatever
+    // their dates (a branch merged late keeps its commits' old dates). History here is one
+    // line in push order. Either side is a full sha or the default branch's name; an
+    // unknown one is 404. Without per_page or page, at most 250 commits and no links.
+    *route = "/repos/{o}/{r}/compare/{basehead}";
+    const std::string& basehead = rest[1];
+    auto dots = basehead.find("...");
+    if (dots == std::string::npos) return NotFound();
+    auto index_of = [&](const std::string& ref) -> std::optional<std::size_t> {
+      if (repo.commits.empty()) return std::nullopt;
+      if (ref == repo.default_branch) return repo.commits.size() - 1;  // case-sensitive, as git
+      for (std::size_t k = 0; k < repo.commits.size(); ++k)
+        if (repo.commits[k].sha == ref) return k;
+      return std::nullopt;
+    };
+    auto base = index_of(basehead.substr(0, dots)), head = index_of(basehead.substr(dots + 3));
+    if (!base || !head) return NotFound();
+    const std::size_t ahead = *head > *base ? *head - *base : 0;
+    const std::size_t behind = *base > *head ? *base - *head : 0;
+    const char* status = ahead ? "ahead" : behind ? "behind" : "identical";
+    Paging cp = p;
+    std::optional<std::int64_t> reachable;
+    if (req.query_param("per_page").empty() && req.query_param("page").empty()) {
+      cp.per_page = 250;
+      reachable = 250;
+    }
+    const std::size_t merge_base = std::min(*base, *head);
+    std::string prefix = fmt::format(
+        "{{\"url\":{},\"status\":\"{}\",\"ahead_by\":{},\"behind_by\":{},"
+        "\"total_commits\":{},\"base_commit\":{},\"merge_base_commit\":{},\"commits\":",
+        Q(ctx.base + "/repos/" + repo.full_name() + "/compare/" + basehead), status, ahead, behind,
+        ahead, ctx.Commit(repo, repo.commits[*base]), ctx.Commit(repo, repo.commits[merge_base]));
+    return Page(
+        req, ctx.base, ahead,
+        [&](std::size_t i) { return ctx.Commit(repo, repo.commits[*base + 1 + i]); }, cp, reachable,
+        prefix, ",\"files\":[]}");
+  }
   if (rest.size() == 1 && rest[0] == "issues") {
     *route = "/repos/{o}/{r}/issues";
     std::optional<WorldTime> since;

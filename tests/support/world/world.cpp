@@ -709,6 +709,17 @@ AdvanceResult World::Advance(const AdvanceSpec& spec) {
       }
     }
 
+    // Commits pushed late: a branch merged with a merge commit, or work pushed days after it
+    // was made, keeps its commits' own dates, older than anything a `since` read has seen.
+    for (int i = 0; i < spec.late_commits; ++i) {
+      std::size_t r = rng.Pick(live);
+      WorldTime pushed = g.TimeIn(t0 + 1, t1);
+      WorldTime made = std::max(m.repos[r].created + 1, pushed - rng.Range(2 * kDay, 20 * kDay));
+      g.NewCommit(r, made);
+      m.repos[r].pushed = std::max(m.repos[r].pushed, pushed);
+      result.late_commits++;
+    }
+
     // Reactions on items of any age: GitHub leaves updated_at alone, so nothing but the
     // rollup in the page that lists the item changes.
     auto any_of = [&](WorldRepo& repo, bool reacted_only) -> Reactions* {
@@ -1031,6 +1042,7 @@ AdvanceSpec WeekOfActivity(std::int64_t items) {
   a.old_reactions = one_percent / 5;
   a.old_removed_reactions = one_percent / 20;
   a.merges = one_percent / 20;
+  a.late_commits = std::max(1, one_percent / 20);
   a.deleted_issues = std::max(1, one_percent / 50);
   a.deleted_comments = std::max(1, one_percent / 25);
   a.deleted_review_comments = std::max(1, one_percent / 50);

@@ -186,7 +186,10 @@ struct AdvanceSpec {
   int deleted_issues = 0;         // plain issues deleted (with their comments)
   int deleted_comments = 0;       // issue comments deleted
   int deleted_review_comments = 0;
-  int merges = 10;       // open pull requests merged (updated_at bumped)
+  int merges = 10;  // open pull requests merged (updated_at bumped)
+  // Commits pushed in this step but dated 2-20 days earlier (a branch merged late keeps its
+  // commits' dates): GitHub's `commits?since=` never lists them, its compare does.
+  int late_commits = 0;
   int recent_days = 30;  // "recent" for new reactions
   bool reactions_bump_updated = false;
   bool rename_repo = false;                  // rename one repository (301 from its old name)
@@ -203,6 +206,7 @@ struct AdvanceSpec {
 struct AdvanceResult {
   std::optional<std::string> renamed_from, renamed_to, deleted, account_deleted;
   int items_added = 0, edits = 0, reactions_added = 0, reactions_removed = 0, merges = 0;
+  int late_commits = 0;
   int issues_deleted = 0, comments_deleted = 0, review_comments_deleted = 0;
 };
 

@@ -1,0 +1,209 @@
+// Commits by comparison (commits_compare.hpp): the pages of one compare, each stored in its
+// own transaction, then the base and the commits watermark.
+#include "harvest/commits_compare.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "ghharvest/github/parse.hpp"
+#include "ghharvest/store/ingest.hpp"
+#include "ghharvest/util/log.hpp"
+#include "harvest/plan.hpp"
+
+namespace ghharvest::harvest {
+namespace {
+
+using github::ApiResponse;
+using Cycle = std::shared_ptr<CycleCore>;
+
+constexpr const char* kStatsEndpoint = "compare";  // stats and sync_errors
+
+struct CompareWalk {
+  Project project;
+  std::string scope;  // the repository's: its errors, progress and sync_state rows
+  CompareBase base;
+  std::function<void()> fallback;
+  int pages = 0;
+  bool multi = false;                 // the comparison has more than one page
+  std::optional<std::string> newest;  // newest commit date stored, held to GitHub's clock
+  std::string head;                   // the last commit of the last page: the branch's head
+};
+using Walk = std::shared_ptr<CompareWalk>;
+
+void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url);
+
+// One page: its commits upserted and, on the first page of a comparison of several, the base
+// marked "reading" in the same transaction, so that a process killed before the last page
+// asks for the first again unconditionally (its validators would answer 304 and hide the
+// pages never stored).
+Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
+  auto page = github::ParseComparison(r.body);
+  if (!page.ok()) return page.status();
+  const bool first = w->pages == 0;
+  for (const auto& c : page->commits) {
+    if (c.committed_at.empty()) continue;
+    // A committer's wrong clock must not carry the watermark past GitHub's (list_walk.cpp).
+    std::string date = c.committed_at;
+    if (r.server_time && *r.server_time < date) date = *r.server_time;
+    w->newest = LaterOf(w->newest, date);
+  }
+  auto& ingest = self->h_.ingest_;
+  Status s;
+  self->InTransaction([&]() -> Status {
+    s = ingest.UpsertCommits(w->project.id, page->commits);
+    if (s.ok() && first && r.next_url && !w->base.reading) {
+      s = ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
+                              CompareCursor({w->base.sha, true, true}));
+    }
+    return s;
+  });
+  if (!self->fatal_.ok()) return self->fatal_;
+  ++w->pages;
+  if (r.next_url) w->multi = true;
+  if (!page->commits.empty()) w->head = page->commits.back().sha;
+  auto& es = self->stats_.per_endpoint[kStatsEndpoint];
+  ++es.pages;
+  es.items += static_cast<std::int64_t>(page->commits.size());
+  ++self->stats_.pages;
+  self->stats_.items_upserted += static_cast<std::int64_t>(page->commits.size());
+  return Status::Ok();
+}
+
+// The whole comparison is stored: the base moves to the head when the comparison took more
+// than a page (its URL would cost that many pages again; the new one costs a point once,
+// then answers 304), and the commits watermark follows the dates, so that a read of the list
+// (a base GitHub no longer knows) starts near where the comparison ended.
+void EndCompare(const Cycle& self, const Walk& w) {
+  auto& ingest = self->h_.ingest_;
+  CompareBase next{w->base.sha};
+  if (w->multi && !w->head.empty()) next.sha = w->head;
+  auto mark = ingest.GetWatermark(ListEndpoint(ListKind::kCommits), w->scope);
+  if (!mark.ok()) return self->Abort(mark.status());
+  std::optional<std::string> watermark = *mark ? (*mark)->watermark : std::nullopt;
+  if (w->newest) {
+    watermark = LaterOf(watermark, NextWatermark(ListKind::kCommits, *w->newest, self->rule_));
+  }
+  self->InTransaction([&]() -> Status {
+    if (auto s = ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
+        !s.ok()) {
+      return s;
+    }
+    if (!*mark || watermark != (*mark)->watermark) {
+      return ingest.SetWatermark(ListEndpoint(ListKind::kCommits), w->scope, watermark,
+                                 std::nullopt);
+    }
+    return Status::Ok();
+  });
+}
+
+// GitHub does not know the base any more (a force-push rewrote the branch and the old
+// commit is gone): the base is dropped and the list is read by its watermark, whose
+// completed read records a new base.
+void BaseGone(const Cycle& self, const Walk& w, const ApiResponse& r) {
+  log::Notice("commits: compare base unknown to GitHub, reading the list repo={} base={} status={}",
+              w->project.full_name, w->base.sha, r.status);
+  if (!self->InTransaction([&] {
+        return self->h_.ingest_.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
+                                             std::nullopt);
+      })) {
+    return;
+  }
+  w->fallback();
+}
+
+// The comparison answered 304: the branch did not move since it was last read.
+void NothingPushed(const Cycle& self, const Walk& w) {
+  self->InTransaction([&] {
+    return self->h_.ingest_.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
+                                         CompareCursor({w->base.sha}));
+  });
+}
+
+void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) {
+  // 422: GitHub's answer for a comparison it cannot make; 404: a base it does not know.
+  self->FetchPage(
+      kStatsEndpoint, w->scope, url, 422,
+      [self, w](ApiResponse& r) { return StoreComparePage(self, w, r); },
+      [self, w](Outcome outcome, ApiResponse* r) {
+        switch (outcome) {
+          case Outcome::kStored:
+            if (r->next_url) return FetchComparePage(self, w, *r->next_url);
+            return EndCompare(self, w);
+          case Outcome::kUnchanged:
+            // The first page unchanged: nothing was pushed to the branch (its body names the
+            // head and the count). A later one: its commits are stored as they were.
+            if (w->pages == 0) return NothingPushed(self, w);
+            ++w->pages;
+            if (r->next_url) return FetchComparePage(self, w, *r->next_url);
+            return EndCompare(self, w);
+          case Outcome::kGone:
+            if (w->pages == 0) return BaseGone(self, w, *r);
+            ++self->stats_.scopes_failed;
+            self->RecordError(w->scope, r->url, fmt::format("compare: HTTP {}", r->status));
+            return;
+          case Outcome::kFailed:
+            ++self->stats_.scopes_failed;
+            return;
+        }
+      },
+      "compare: ");
+}
+
+}  // namespace
+
+bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project,
+                  std::function<void()> fallback) {
+  if (project.default_branch.empty()) return false;
+  const std::string scope = RepoScope(project.full_name);
+  auto row = self->h_.ingest_.GetWatermark(kCompareEndpoint, scope);
+  if (!row.ok()) {
+    self->Abort(row.status());
+    return true;
+  }
+  if (!*row) return false;
+  auto base = CompareBaseOf((*row)->cursor);
+  if (!base) return false;
+  // The repository answered 304 and nothing was left to read: nothing was pushed.
+  if (!base->due) return true;
+  auto w = std::make_shared<CompareWalk>();
+  w->project = project;
+  w->scope = scope;
+  w->base = *base;
+  w->fallback = std::move(fallback);
+  const std::string url = ComparePath(project.full_name, base->sha, project.default_branch);
+  if (base->reading) {
+    // A comparison of several pages was cut short: its first page is asked for anew.
+    self->PostForget(url);
+    self->Later([self, w, url] { FetchComparePage(self, w, url); }, scope);
+    return true;
+  }
+  FetchComparePage(self, w, url);
+  return true;
+}
+
+Status MarkComparisonDue(CycleCore& self, const std::string& full_name) {
+  auto& ingest = self.h_.ingest_;
+  const std::string scope = RepoScope(full_name);
+  auto row = ingest.GetWatermark(kCompareEndpoint, scope);
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Ok();
+  auto base = CompareBaseOf((*row)->cursor);
+  if (!base || base->due) return Status::Ok();
+  base->due = true;
+  return ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, CompareCursor(*base));
+}
+
+Status RecordCompareBase(CycleCore& self, const Project& project, const std::string& sha) {
+  if (project.default_branch.empty() || !CompareBaseOf(sha)) return Status::Ok();
+  auto& ingest = self.h_.ingest_;
+  const std::string scope = RepoScope(project.full_name);
+  auto row = ingest.GetWatermark(kCompareEndpoint, scope);
+  if (!row.ok()) return row.status();
+  if (*row && CompareBaseOf((*row)->cursor)) return Status::Ok();
+  return ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, sha);
+}
+
+}  // namespace ghharvest::harvest

@@ -1,0 +1,38 @@
+// Commits by comparison: what was pushed to a repository's default branch since a commit the
+// store holds, whatever the commits' dates (plan.hpp's ComparePath says why `since` cannot).
+// Once a read of the commits list has completed, its newest commit becomes the base; later
+// cycles ask GitHub's compare from that base to the default branch instead of the list. The
+// base stays while the comparison fits one page, so its URL and validators stay and an
+// unchanged branch answers 304 (0 points); a comparison of more pages moves the base to the
+// branch's head once all of it is stored. docs/harvesting.md has the rules.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "harvest/page_fetch.hpp"
+
+namespace ghharvest::harvest {
+
+// Reads `project`'s commits by comparison when a base is stored and its default branch is
+// known (true: nothing more to do when no comparison is due, see MarkComparisonDue); false
+// otherwise (read the list). `fallback` runs the list's read when GitHub no
+// longer knows the base (404/422: history rewritten and the old commit gone), after the base
+// is dropped.
+bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& project,
+                  std::function<void()> fallback);
+
+// The repository's GET answered 200 (to be called in that answer's transaction, so that its
+// validators are never stored without this): its pushed_at may have moved, so the next read
+// of its commits asks for the comparison. While it answers 304 nothing was pushed, and the
+// commits cost no request at all.
+Status MarkComparisonDue(CycleCore& cycle, const std::string& full_name);
+
+// After a completed read of `project`'s whole commits list: `sha`, the first commit GitHub
+// listed on its first page (the newest), becomes the base when none is stored yet (and the
+// default branch is known). Only what GitHub has just listed will do: a commit the store
+// holds may be gone from the branch (a force-push), and a base GitHub does not know costs a
+// 404 and a read of the list each time it is tried.
+Status RecordCompareBase(CycleCore& cycle, const Project& project, const std::string& sha);
+
+}  // namespace ghharvest::harvest
