@@ -1,5 +1,6 @@
-// Fuzz target: the single-object REST parsers of github/parse.hpp (a repository, a user) and
-// the URL helpers that read a repository name or a number out of a URL in a response.
+// Fuzz target: the single-object REST parsers of github/parse.hpp (a repository, a user, a
+// comparison) and the URL helpers that read a repository name or a number out of a URL in a
+// response.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto user = ParseUser(body); !user.ok()) {
     FUZZ_CHECK(user.status().code() == Status::Code::kCorruption);
+  }
+  if (auto cmp = ParseComparison(body); !cmp.ok()) {
+    FUZZ_CHECK(cmp.status().code() == Status::Code::kCorruption);
+  } else {
+    FUZZ_CHECK(!cmp->status.empty());  // a comparison always names how its refs relate
   }
   // The same bytes as a URL.
   const std::string_view url = body;

@@ -343,3 +343,41 @@ TEST_CASE("a pulls list page reads through ParseIssueList with top-level merged_
   REQUIRE((*r)[0].user);
   CHECK((*r)[0].user->login == "octocat");
 }
+
+TEST_CASE("a comparison reads its status, counts and commits, and refuses what is not one") {
+  const std::string commit =
+      R"({"sha":"6dcb09b5b57875f334f61aebed695e2e4193db5e","html_url":"https://github.com/o/r/commit/6dcb09b",)"
+      R"("commit":{"author":{"name":"Mona","email":"m@x","date":"2011-04-14T16:00:49Z"},)"
+      R"("committer":{"name":"Mona","email":"m@x","date":"2011-04-14T16:00:49Z"}},)"
+      R"("author":{"login":"octocat","id":1,"type":"User"},"committer":null,"parents":[]})";
+  const std::string body = R"({"url":"u","status":"ahead","ahead_by":1,"behind_by":0,)"
+                           R"("total_commits":1,"base_commit":)" +
+                           commit + R"(,"merge_base_commit":)" + commit + R"(,"commits":[)" +
+                           commit + R"(],"files":[{"filename":"a","patch":"@@ -1 +1 @@"}]})";
+  auto c = ParseComparison(body);
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  CHECK(c->status == "ahead");
+  CHECK(c->ahead_by == 1);
+  CHECK(c->total_commits == 1);
+  REQUIRE(c->commits.size() == 1);
+  CHECK(c->commits[0].sha == "6dcb09b5b57875f334f61aebed695e2e4193db5e");
+  REQUIRE(c->commits[0].author);
+  CHECK(c->commits[0].author->login == "octocat");
+  CHECK(c->commits[0].committed_at == "2011-04-14T16:00:49Z");
+
+  auto identical = ParseComparison(R"({"status":"identical","total_commits":0,"commits":[]})");
+  REQUIRE(identical.ok());
+  CHECK(identical->commits.empty());
+
+  // Read as "nothing pushed", each of these would lose commits: they must fail, by name.
+  for (const char* bad :
+       {R"({"commits":[]})", R"({"status":"ahead"})", R"({"status":"ahead","commits":{}})", R"([])",
+        R"({"status":"ahead","commits":[{"sha":)", R"({"status":7,"commits":[]})"}) {
+    INFO(bad);
+    auto r = ParseComparison(bad);
+    CHECK_FALSE(r.ok());
+    CHECK(IsCorruption(r.status()));
+  }
+  auto truncated = ParseComparison(body.substr(0, body.size() / 2));
+  CHECK_FALSE(truncated.ok());
+}

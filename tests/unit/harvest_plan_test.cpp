@@ -278,3 +278,37 @@ TEST_CASE("a commits probe is named in the watermark's cursor and covers what it
   CHECK_FALSE(ProbeCovers(false, past, false, wm));
   CHECK(ProbeCovers(true, past, false, wm));
 }
+
+TEST_CASE("a comparison's path and its base in the cursor") {
+  const std::string sha(40, 'a');
+  CHECK(hv::ComparePath("o/r", sha, "main") ==
+        "/repos/o/r/compare/" + sha + "...main?per_page=100");
+  // A branch name keeps '/', other characters outside the safe set are percent-encoded.
+  CHECK(hv::ComparePath("o/r", sha, "release/1.0 #2") ==
+        "/repos/o/r/compare/" + sha + "...release/1.0%20%232?per_page=100");
+
+  auto plain = hv::CompareBaseOf(sha);
+  REQUIRE(plain);
+  CHECK(plain->sha == sha);
+  CHECK_FALSE(plain->due);
+  CHECK_FALSE(plain->reading);
+  for (const auto& b :
+       {hv::CompareBase{sha}, hv::CompareBase{sha, true}, hv::CompareBase{sha, true, true}}) {
+    auto back = hv::CompareBaseOf(hv::CompareCursor(b));
+    REQUIRE(back);
+    CHECK(back->sha == b.sha);
+    CHECK(back->due == b.due);
+    CHECK(back->reading == b.reading);
+  }
+  CHECK(hv::CompareCursor({sha, true}) == sha + " due");
+  CHECK(hv::CompareCursor({sha, false, true}) == sha + " reading");  // reading is due too
+  CHECK(hv::CompareBaseOf(hv::CompareCursor({sha, false, true}))->due);
+  CHECK(hv::CompareBaseOf(std::string(64, 'b')));  // a SHA-256 repository's
+  // Not a base: nothing, a probe's cursor, a short or upper-case sha, a flag alone.
+  CHECK_FALSE(hv::CompareBaseOf(std::nullopt));
+  CHECK_FALSE(hv::CompareBaseOf(std::string("probe")));
+  CHECK_FALSE(hv::CompareBaseOf(std::string(39, 'a')));
+  CHECK_FALSE(hv::CompareBaseOf(std::string(40, 'A')));
+  CHECK_FALSE(hv::CompareBaseOf(std::string(" due")));
+  CHECK_FALSE(hv::CompareBaseOf(sha + " due reading"));
+}
