@@ -43,13 +43,11 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   auto page = github::ParseComparison(r.body);
   if (!page.ok()) return page.status();
   const bool first = w->pages == 0;
+  std::optional<std::string> newest;
   for (const auto& c : page->commits) {
-    if (c.committed_at.empty()) continue;
-    // A committer's wrong clock must not carry the watermark past GitHub's (list_walk.cpp).
-    std::string date = c.committed_at;
-    if (r.server_time && *r.server_time < date) date = *r.server_time;
-    w->newest = LaterOf(w->newest, date);
+    if (!c.committed_at.empty()) newest = LaterOf(newest, c.committed_at);
   }
+  w->newest = LaterOf(w->newest, HeldToServerTime(newest, r.server_time));
   auto& ingest = self->h_.ingest_;
   Status s;
   self->InTransaction([&]() -> Status {

@@ -305,12 +305,8 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
   w->full = ordered && static_cast<std::int64_t>(page.ids.size()) >= kListPageSize;
   std::optional<std::string> page_newest = page.newest;
   if (page_newest && page_newest->empty()) page_newest.reset();
-  // A commit date is the committer's clock, not GitHub's: one dated in the future (a wrong
-  // clock) would carry the watermark past every commit still to come, and `since` would hide
-  // them. What the watermark takes from a page is held to the server's time.
-  if (!ordered && page_newest && r.server_time && *r.server_time < *page_newest) {
-    page_newest = r.server_time;
-  }
+  // What a commits watermark takes from a page is held to GitHub's clock (plan.hpp).
+  if (!ordered) page_newest = HeldToServerTime(page_newest, r.server_time);
   const std::vector<std::int64_t>& ids = page.ids;
   const bool last_page = !r.next_url;
   const auto page_no = static_cast<std::int64_t>(w->pages);

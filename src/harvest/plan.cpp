@@ -265,6 +265,12 @@ std::optional<std::optional<std::string>> ProbeOf(const std::optional<std::strin
   return std::nullopt;
 }
 
+std::optional<std::string> HeldToServerTime(const std::optional<std::string>& newest,
+                                            const std::optional<std::string>& server_time) {
+  if (newest && server_time && *server_time < *newest) return server_time;
+  return newest;
+}
+
 std::string ComparePath(std::string_view full_name, std::string_view base,
                         std::string_view branch) {
   std::string ref;

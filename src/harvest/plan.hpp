@@ -168,6 +168,12 @@ std::string CompareCursor(const CompareBase& base);
 // nullopt when the cursor names no base (not a sha of 40 or 64 lower-case hex digits).
 std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& cursor);
 
+// A commit date is the committer's clock, not GitHub's: one dated in the future (a wrong
+// clock) would carry a watermark past every commit still to come. The newest commit date a
+// response showed, held to that response's `Date` (`server_time`, when it sent one).
+std::optional<std::string> HeldToServerTime(const std::optional<std::string>& newest,
+                                            const std::optional<std::string>& server_time);
+
 // `iso` moved by `seconds` (negative: back); nullopt if unparsable.
 std::optional<std::string> ShiftIso(const std::string& iso, std::int64_t seconds);
 

@@ -312,3 +312,13 @@ TEST_CASE("a comparison's path and its base in the cursor") {
   CHECK_FALSE(hv::CompareBaseOf(std::string(" due")));
   CHECK_FALSE(hv::CompareBaseOf(sha + " due reading"));
 }
+
+TEST_CASE("a commit date past GitHub's clock is held to the response's Date") {
+  const std::optional<std::string> now = std::string("2026-12-01T10:00:00Z");
+  CHECK(hv::HeldToServerTime(std::string("2036-01-01T00:00:00Z"), now) == now);
+  CHECK(hv::HeldToServerTime(std::string("2026-11-30T00:00:00Z"), now) ==
+        std::optional<std::string>("2026-11-30T00:00:00Z"));
+  CHECK(hv::HeldToServerTime(std::string("2036-01-01T00:00:00Z"), std::nullopt) ==
+        std::optional<std::string>("2036-01-01T00:00:00Z"));  // no Date: nothing to hold to
+  CHECK_FALSE(hv::HeldToServerTime(std::nullopt, now));
+}
