@@ -1018,6 +1018,58 @@ TEST_CASE("a renamed repository answers 301 to its id URL, a deleted one answers
   CHECK_FALSE(has(kept, "octo-org/hello_world-2"));
 }
 
+TEST_CASE("a repository's counters move with its issues, so a merge changes its ETag") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  struct Seen {
+    std::string etag, pushed_at;
+    std::int64_t open = 0;
+  };
+  auto look = [&](const std::string& full) {
+    auto resp = h(Get("/repos/" + full));
+    REQUIRE(resp.status == 200);
+    Parsed p(resp.body);
+    Seen seen{Header(resp, "etag"), std::string(std::string_view(p.doc["pushed_at"])),
+              int64_t(p.doc["open_issues_count"])};
+    // GitHub's repository carries the counters beside pushed_at (and open_issues as an alias).
+    CHECK(int64_t(p.doc["open_issues"]) == seen.open);
+    CHECK(int64_t(p.doc["stargazers_count"]) >= 0);
+    CHECK(int64_t(p.doc["forks_count"]) >= 0);
+    CHECK(int64_t(p.doc["size"]) >= 0);
+    return seen;
+  };
+  std::map<std::string, std::int64_t> open_in_model = world->Read([](const WorldModel& m) {
+    std::map<std::string, std::int64_t> open;
+    for (const auto& r : m.repos)
+      for (const auto& i : r.issues) open[r.full_name()] += !i.deleted && !i.closed;
+    return open;
+  });
+  std::map<std::string, Seen> before;
+  for (const auto& [full, open] : open_in_model) {
+    before[full] = look(full);
+    CHECK(before[full].open == open);
+  }
+  AdvanceSpec a;
+  a.new_items = a.edits = a.new_reactions = a.removed_reactions = 0;
+  a.merges = 3;
+  world->Advance(a);
+  int moved = 0;
+  for (const auto& [full, was] : before) {
+    auto now = look(full);
+    CHECK(now.pushed_at == was.pushed_at);  // a merge here pushes nothing
+    if (now.open == was.open) {
+      CHECK(now.etag == was.etag);
+      CHECK(h(Get("/repos/" + full, {{"if-none-match", was.etag}})).status == 304);
+      continue;
+    }
+    CHECK(now.open < was.open);
+    CHECK(now.etag != was.etag);
+    CHECK(h(Get("/repos/" + full, {{"if-none-match", was.etag}})).status == 200);
+    ++moved;
+  }
+  CHECK(moved >= 1);
+}
+
 TEST_CASE("users, their repositories and unknown paths") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });

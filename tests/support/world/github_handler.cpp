@@ -93,17 +93,25 @@ struct Ctx {
       out += fmt::format(",{}:{}", Q(kReactionKinds[k]), x.n[k]);
     return out + "}";
   }
+  // As GitHub's: the counters move with the repository's life (an issue opened or closed
+  // changes `open_issues_count`, a push `size`), so its ETag changes more often than
+  // `pushed_at` does and a re-poll pays a point for it.
   std::string Repo(const WorldRepo& r) const {
     const WorldUser* owner = m.UserByLogin(r.owner);
+    std::int64_t open = 0;
+    for (const auto& i : r.issues)
+      if (!i.deleted && !i.closed) ++open;
     return fmt::format(
         "{{\"id\":{},\"node_id\":{},\"name\":{},\"full_name\":{},\"private\":false,\"owner\":{},"
         "\"html_url\":{},\"description\":null,\"fork\":false,\"url\":{},\"created_at\":{},"
-        "\"updated_at\":{},\"pushed_at\":{},\"default_branch\":{},\"archived\":false,"
-        "\"disabled\":false,\"visibility\":\"public\"}}",
+        "\"updated_at\":{},\"pushed_at\":{},\"size\":{},\"stargazers_count\":0,"
+        "\"watchers_count\":0,\"forks_count\":0,\"open_issues_count\":{},\"has_issues\":true,"
+        "\"default_branch\":{},\"archived\":false,\"disabled\":false,\"visibility\":\"public\","
+        "\"forks\":0,\"open_issues\":{},\"watchers\":0}}",
         r.id, Q(fmt::format("R_{}", r.id)), Q(r.name), Q(r.full_name()),
         owner ? User(owner->id) : "null", Q(html + "/" + r.full_name()), Q(RepoUrl(r)),
         Time(r.created), Time(std::max(r.pushed, r.created)), Time(std::max(r.pushed, r.created)),
-        Q(r.default_branch));
+        r.commits.size(), open, Q(r.default_branch), open);
   }
   std::string Issue(const WorldRepo& r, const WorldIssue& i) const {
     std::string url = fmt::format("{}/issues/{}", RepoUrl(r), i.number);
