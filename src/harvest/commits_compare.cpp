@@ -26,6 +26,9 @@ struct CompareWalk {
   std::string scope;  // the repository's: its errors, progress and sync_state rows
   CompareBase base;
   std::function<void()> fallback;
+  // The repository's commits list is read whole: its watermark follows the comparison. Read
+  // per writer, each writer's list keeps its own and the repository's is left alone.
+  bool whole_list = true;
   int pages = 0;
   bool multi = false;                 // the comparison has more than one page
   std::optional<std::string> newest;  // newest commit date stored, held to GitHub's clock
@@ -78,6 +81,12 @@ void EndCompare(const Cycle& self, const Walk& w) {
   auto& ingest = self->h_.ingest_;
   CompareBase next{w->base.sha};
   if (w->multi && !w->head.empty()) next.sha = w->head;
+  if (!w->whole_list) {
+    self->InTransaction([&] {
+      return ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
+    });
+    return;
+  }
   auto mark = ingest.GetWatermark(ListEndpoint(ListKind::kCommits), w->scope);
   if (!mark.ok()) return self->Abort(mark.status());
   std::optional<std::string> watermark = *mark ? (*mark)->watermark : std::nullopt;
@@ -152,7 +161,7 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
 
 }  // namespace
 
-bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project,
+bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project, bool whole_list,
                   std::function<void()> fallback) {
   if (project.default_branch.empty()) return false;
   const std::string scope = RepoScope(project.full_name);
@@ -171,6 +180,7 @@ bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project
   w->scope = scope;
   w->base = *base;
   w->fallback = std::move(fallback);
+  w->whole_list = whole_list;
   const std::string url = ComparePath(project.full_name, base->sha, project.default_branch);
   if (base->reading) {
     // A comparison of several pages was cut short: its first page is asked for anew.
@@ -202,6 +212,34 @@ Status RecordCompareBase(CycleCore& self, const Project& project, const std::str
   if (!row.ok()) return row.status();
   if (*row && CompareBaseOf((*row)->cursor)) return Status::Ok();
   return ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, sha);
+}
+
+void StartHeadRead(const std::shared_ptr<CycleCore>& self, const Project& project) {
+  if (project.default_branch.empty()) return;
+  const std::string scope = RepoScope(project.full_name);
+  const std::string url = HeadCommitPath(project.full_name);
+  auto read = [self, project, scope, url] {
+    self->FetchPage(
+        kStatsEndpoint, scope, url, 409,  // 409: no commits at all, nothing to compare from
+        [self, project](ApiResponse& r) -> Status {
+          auto head = github::ParseCommitList(r.body);
+          if (!head.ok()) return head.status();
+          if (head->empty()) return Status::Ok();
+          ++self->stats_.per_endpoint[kStatsEndpoint].pages;
+          ++self->stats_.pages;
+          Status s;
+          self->InTransaction(
+              [&] { return s = RecordCompareBase(*self, project, head->front().sha); });
+          return self->fatal_.ok() ? s : self->fatal_;
+        },
+        [self](Outcome outcome, ApiResponse*) {
+          if (outcome == Outcome::kFailed) ++self->stats_.scopes_failed;
+        },
+        "commits head: ");
+  };
+  // Asked for with a body: a 304 on validators of an earlier head names no commit.
+  self->PostForget(url);
+  self->Later(read, scope);
 }
 
 }  // namespace ghharvest::harvest

@@ -16,11 +16,19 @@ namespace ghharvest::harvest {
 
 // Reads `project`'s commits by comparison when a base is stored and its default branch is
 // known (true: nothing more to do when no comparison is due, see MarkComparisonDue); false
-// otherwise (read the list). `fallback` runs the list's read when GitHub no
-// longer knows the base (404/422: history rewritten and the old commit gone), after the base
-// is dropped.
-bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& project,
+// otherwise (read the list). `whole_list`: the repository's commits list is read whole, and
+// its watermark follows what the comparison stored; false when it is read per writer (the
+// comparison then only adds what `since` cannot see: commits pushed late with old dates).
+// `fallback` runs when GitHub no longer knows the base (404/422: history rewritten and the
+// old commit gone), after the base is dropped.
+bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& project, bool whole_list,
                   std::function<void()> fallback);
+
+// A repository whose commits are read per writer has no whole read of its list to take a
+// base from: its default branch's head, one commit, becomes the base (when none is stored).
+// What is pushed after it is then read by comparison; what was pushed late before it, by the
+// writers' lists only.
+void StartHeadRead(const std::shared_ptr<CycleCore>& cycle, const Project& project);
 
 // The repository's GET answered 200 (to be called in that answer's transaction, so that its
 // validators are never stored without this): its pushed_at may have moved, so the next read

@@ -494,7 +494,7 @@ void StartWalk(const Cycle& self, ListKind kind, const Project& project, const s
                bool by_compare = true) {
   // A repository's whole commits list once read: what is pushed since, by comparison.
   if (kind == ListKind::kCommits && author.empty() && by_compare &&
-      StartCompare(self, project,
+      StartCompare(self, project, true,
                    [self, project] { StartWalk(self, ListKind::kCommits, project, {}, false); })) {
     return;
   }
@@ -530,13 +530,21 @@ void StartWalk(const Cycle& self, ListKind kind, const Project& project, const s
 
 void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project) {
   for (const auto& writer : project.writers) StartWalk(self, kind, project, writer);
+  if (kind != ListKind::kCommits) return;
+  // `commits?author=&since=` filters on the commit date, so what a writer pushed late with
+  // old dates is read by comparison, as for a whole list (commits_compare.hpp).
+  if (!StartCompare(self, project, false, [self, project] { StartHeadRead(self, project); })) {
+    StartHeadRead(self, project);
+  }
 }
 
 // The planner's judgement (ReadPerWriter) on a list of `pages` pages of which the project's
 // writers wrote `own` of `sample` items, from `source` (for the record). When it says per
-// writer, the choice is kept and the writers' walks start; true then.
+// writer, the choice is kept and the writers' walks start; true then. `head_sha`: commits,
+// the first commit of the whole list's first page, just read.
 bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, std::int64_t pages,
-                     std::int64_t own, std::int64_t sample, const char* source) {
+                     std::int64_t own, std::int64_t sample, const char* source,
+                     const std::string& head_sha = {}) {
   const int above = self->h_.config_.harvest.per_writer_above_pages;
   if (!HasWriterForm(kind) || above <= 0 || own < 0 || sample < 0 ||
       !ReadPerWriter(pages, project.writers.size(), static_cast<std::size_t>(own),
@@ -551,6 +559,14 @@ bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, s
     self->Abort(s);
     return true;
   }
+  // That first commit is the comparison's base: the writers' lists, read from their start,
+  // hold everything of theirs pushed before it.
+  if (kind == ListKind::kCommits && !head_sha.empty()) {
+    if (auto s = RecordCompareBase(*self, project, head_sha); !s.ok()) {
+      self->Abort(s);
+      return true;
+    }
+  }
   log::Notice("large repository: list read per writer from now on repo={} list={} ({})",
               project.full_name, ListEndpoint(kind), why);
   ++self->stats_.lists_per_writer;
@@ -563,9 +579,9 @@ bool SwitchToPerWriter(const Cycle& self, const Walk& w, const ApiResponse& r) {
     return false;
   }
   auto pages = PageNumberOf(*r.last_url);
-  return pages &&
-         DecidePerWriter(self, w->kind, w->project, *pages, static_cast<std::int64_t>(w->first_own),
-                         static_cast<std::int64_t>(w->first_items), "on its first page");
+  return pages && DecidePerWriter(
+                      self, w->kind, w->project, *pages, static_cast<std::int64_t>(w->first_own),
+                      static_cast<std::int64_t>(w->first_items), "on its first page", w->first_sha);
 }
 
 }  // namespace
@@ -595,6 +611,15 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
           "large repository: list read whole again repo={} list={} "
           "(harvest.per_writer_above_pages is 0)",
           project.full_name, ListEndpoint(kind));
+      // Others' commits before the base were never read: the whole list is read once, and
+      // that read names a new base.
+      if (kind == ListKind::kCommits) {
+        if (auto s =
+                self->h_.ingest_.SetWatermark(kCompareEndpoint, scope, std::nullopt, std::nullopt);
+            !s.ok()) {
+          return self->Abort(s);
+        }
+      }
     }
     // An issues list read whole before (its first page may well answer 304 now, saying
     // nothing of its length) is judged by what the store knows of it: a repository that grew

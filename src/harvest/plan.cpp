@@ -284,6 +284,10 @@ std::string ComparePath(std::string_view full_name, std::string_view base,
   return fmt::format("/repos/{}/compare/{}...{}?per_page=100", full_name, base, ref);
 }
 
+std::string HeadCommitPath(std::string_view full_name) {
+  return fmt::format("/repos/{}/commits?per_page=1", full_name);
+}
+
 namespace {
 constexpr std::string_view kDue = " due";
 constexpr std::string_view kReading = " reading";

@@ -150,6 +150,9 @@ bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_pag
 // pushed after `base` was seen on the branch, as none of them can be its ancestor. The
 // path's `branch` is percent-encoded but for '/', which GitHub reads as part of the name.
 std::string ComparePath(std::string_view full_name, std::string_view base, std::string_view branch);
+// The first page of one commit of the default branch (its head): the base of a repository
+// whose commits are read per writer, as no whole read of its list names one.
+std::string HeadCommitPath(std::string_view full_name);
 // The comparison's base, kept in sync_state (endpoint kCompareEndpoint, the repository's
 // scope): the cursor names the sha, then
 // - " due" once the repository's own GET answered 200 (its pushed_at may have moved) until a

@@ -113,6 +113,116 @@ TEST_CASE("a large repository's commits and issues are read per writer, exactly,
   CHECK(idle.server.primary_points() == 0);
 }
 
+TEST_CASE("commits pushed late with old dates in a large repository read per writer are counted") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  const auto own = h.world().OwnItems(kLarge);
+  REQUIRE_FALSE(own.empty());
+  const std::string login = own.begin()->first;
+  gh::testing::WorldTime long_ago = 0, midway = 0;
+  h.world().Read([&](const gh::testing::WorldModel& m) {
+    const auto& commits = m.Repo(kLarge)->commits;
+    long_ago = commits.front().date + 60;
+    midway = (commits.front().date + commits.back().date) / 2;
+  });
+  // The writer's own commits there take more than a page, so its list's `since` watermark
+  // moves past the repository's first days after the first read, and a commit dated then
+  // lands past the first page of the writer's list (where no probe of that page sees it).
+  REQUIRE(h.world().PushCommits(kLarge, login, 150, midway));
+  auto first = h.Sync();
+  CheckExact(h, first, "first sync");
+  REQUIRE(PlanOf(h, "commits"));
+  CHECK(PlanOf(h, "commits")->rfind("per-writer: ", 0) == 0);
+  auto compare = [](const HarvestRun& r, bool ok_only = false) {
+    auto m = ok_only ? r.server.per_route_ok : r.server.per_route;
+    return m["/repos/{o}/{r}/compare/{basehead}"];
+  };
+  CHECK(compare(first) == 0);  // the base is the whole list's first commit, read anyway
+
+  // Unchanged: no comparison (the repository answers 304), no point.
+  auto idle = h.SyncRepository(kLarge);
+  CheckExact(h, idle, "idle");
+  CHECK(compare(idle) == 0);
+  CHECK(idle.server.primary_points() == 0);
+
+  // A branch merged late: commits dated in the repository's first days, older than the
+  // writer's watermark, so `commits?author=&since=` never lists them. The comparison does.
+  REQUIRE(h.world().PushCommits(kLarge, login, 5, long_ago));
+  auto late = h.SyncRepository(kLarge);
+  CheckExact(h, late, "after 5 commits pushed late");
+  // From the whole list's newest-dated commit: here that is not the last pushed (the 150
+  // above were pushed later with older dates), so the comparison may take a second page; its
+  // base then moves to the head.
+  CHECK(compare(late, true) >= 1);
+
+  // Others push a lot (a busy repository): the comparison pages through it once, then its
+  // base moves to the head, and the writers' late commits are still seen.
+  const std::string other = h.world().Read([&](const gh::testing::WorldModel& m) {
+    for (const auto& u : m.users)
+      if (!u.writer && u.type == "User") return u.login;
+    return std::string();
+  });
+  REQUIRE_FALSE(other.empty());
+  REQUIRE(h.world().PushCommits(kLarge, other, 230));
+  REQUIRE(h.world().PushCommits(kLarge, login, 3, long_ago));
+  auto busy = h.SyncRepository(kLarge);
+  CheckExact(h, busy, "after 230 commits by others and 3 late ones");
+  CHECK(compare(busy, true) == 3);
+  REQUIRE(h.world().PushCommits(kLarge, login, 2, long_ago));
+  auto after = h.SyncRepository(kLarge);
+  CheckExact(h, after, "after 2 more late ones");
+  CHECK(compare(after, true) == 1);
+  idle = h.SyncRepository(kLarge);
+  CheckExact(h, idle, "idle again");
+  CHECK(idle.server.primary_points() == 0);
+
+  // History rewritten (a force-push): GitHub no longer knows the base. It is dropped and the
+  // branch's head, one commit, becomes the new base in the same cycle; what is pushed late
+  // after that is read by comparison again.
+  gh::store::Ingest ingest(h.db());
+  auto base = [&]() -> std::string {
+    auto row = ingest.GetWatermark("commits_base", kLarge);
+    REQUIRE_OK(row);
+    if (!*row || !(*row)->cursor) return "";
+    return (*row)->cursor->substr(0, 40);
+  };
+  // As after a force-push: a base GitHub does not know (404), due as after a push.
+  const std::string lost(40, 'e');
+  REQUIRE_OK(ingest.SetWatermark("commits_base", kLarge, std::nullopt, lost + " due"));
+  auto rewritten = h.SyncRepository(kLarge);
+  CheckExact(h, rewritten, "after a force-push lost the base");
+  CHECK(rewritten.server.per_route["/repos/{o}/{r}/compare/{basehead}"] == 1);  // the 404
+  CHECK(rewritten.server.per_route["/repos/{o}/{r}/commits"] >= 1);             // the head
+  const std::string head = base();
+  CHECK(head.size() == 40);
+  CHECK(head != lost);
+  REQUIRE(h.world().PushCommits(kLarge, login, 2, long_ago));
+  after = h.SyncRepository(kLarge);
+  CheckExact(h, after, "after 2 late ones on the rewritten history");
+  CHECK(compare(after, true) == 1);
+
+  // A database from before comparisons were read per writer has no base: the head is read
+  // once for one.
+  REQUIRE_OK(ingest.SetWatermark("commits_base", kLarge, std::nullopt, std::nullopt));
+  auto headless = h.SyncRepository(kLarge);
+  CheckExact(h, headless, "without a base");
+  CHECK(compare(headless) == 0);
+  CHECK(base().size() == 40);
+  REQUIRE(h.world().PushCommits(kLarge, login, 2, long_ago));
+  after = h.SyncRepository(kLarge);
+  CheckExact(h, after, "after 2 late ones from the head read");
+  CHECK(compare(after, true) == 1);
+
+  // The planner turned off: the whole list is read once again (others' commits from before
+  // the base were never read), and that read names the base.
+  h.config().harvest.per_writer_above_pages = 0;
+  auto whole = h.SyncRepository(kLarge);
+  CheckExact(h, whole, "read whole again");
+  CHECK(compare(whole) == 0);
+  CHECK(whole.server.per_route["/repos/{o}/{r}/commits"] >= 10);
+  CHECK(base().size() == 40);
+}
+
 TEST_CASE("a deleted issue of a writer in a large repository is tombstoned by its writer's list") {
   HarvestHarness h(LargeWorld());
   h.config().harvest.per_writer_above_pages = 3;

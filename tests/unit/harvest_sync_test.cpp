@@ -928,28 +928,7 @@ namespace {
 // dated `dated` (a committer's clock, which need not be GitHub's).
 void PushCommits(HarvestHarness& h, const std::string& repo, const std::string& login, int n,
                  std::optional<gh::testing::WorldTime> dated = std::nullopt) {
-  h.world().Write([&](gh::testing::WorldModel& m) {
-    const gh::testing::WorldUser* u = m.UserByLogin(login);
-    REQUIRE(u != nullptr);
-    const std::int64_t author = u->id;
-    const std::string name = u->login;
-    for (auto& r : m.repos) {
-      if (Lower(r.full_name()) != Lower(repo)) continue;
-      for (int k = 0; k < n; ++k) {
-        m.now += 60;
-        gh::testing::WorldCommit c;
-        c.sha = fmt::format("{:040x}", 0xc0ffee00000ULL + static_cast<std::uint64_t>(++m.next_id));
-        c.author = author;
-        c.author_name = name;
-        c.author_email = Lower(name) + "@users.example";
-        c.date = dated.value_or(m.now);
-        r.pushed = std::max(r.pushed, m.now);
-        r.commits.push_back(c);
-      }
-      return;
-    }
-    FAIL("no repository " << repo);
-  });
+  REQUIRE_MESSAGE(h.world().PushCommits(repo, login, n, dated), repo << " or " << login);
 }
 
 constexpr const char* kCommitsRoute = "/repos/{o}/{r}/commits";

@@ -1011,6 +1011,27 @@ std::map<std::string, std::int64_t> World::OwnItems(const std::string& full_name
   return out;
 }
 
+bool World::PushCommits(const std::string& full_name, const std::string& login, int n,
+                        std::optional<WorldTime> dated) {
+  std::unique_lock lock(mu_);
+  const WorldUser* u = model_.UserByLogin(login);
+  const WorldRepo* found = model_.Repo(full_name);
+  if (!u || !found) return false;
+  auto& repo = model_.repos[static_cast<std::size_t>(found - model_.repos.data())];
+  for (int k = 0; k < n; ++k) {
+    model_.now += 60;
+    WorldCommit c;
+    c.sha = fmt::format("{:040x}", 0xc0ffee00000ULL + static_cast<std::uint64_t>(++model_.next_id));
+    c.author = u->id;
+    c.author_name = u->login;
+    c.author_email = Lower(u->login) + "@users.example";
+    c.date = dated.value_or(model_.now);
+    repo.pushed = std::max(repo.pushed, model_.now);
+    repo.commits.push_back(std::move(c));
+  }
+  return true;
+}
+
 std::int64_t World::RepoItems(const std::string& full_name) const {
   std::shared_lock lock(mu_);
   const WorldRepo* r = model_.Repo(full_name);

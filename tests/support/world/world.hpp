@@ -237,6 +237,11 @@ class World {
   AdvanceResult Advance(const AdvanceSpec& spec = {});
   // Moves the clock only (e.g. to age items out of the events window).
   void SetNow(WorldTime t);
+  // `login` pushes `n` commits to repository `full_name`'s default branch, a minute apart,
+  // each dated `dated` (a branch merged late keeps its old dates) or its push time. False when
+  // the repository or the user is unknown.
+  bool PushCommits(const std::string& full_name, const std::string& login, int n,
+                   std::optional<WorldTime> dated = std::nullopt);
 
   // The truth for the watched logins (any case); rows sorted by writer then project,
   // case-insensitively; only rows with any non-zero count.
