@@ -318,6 +318,14 @@ TEST_CASE("with a token configured, other credentials get 401 and cost nothing")
   CHECK(h(Get("/repos/octo-org/hello_world-2", {{"authorization", "token s3cret"}})).status == 200);
   CHECK(h.counters().unauthorized == 2);
   CHECK(h.counters().primary_points() == 2);
+  // Refused or not, GitHub dates its answer with its own clock (the world's here).
+  const std::string now = WorldTimeHttpDate(world->Now());
+  CHECK(Header(h(Get("/repos/octo-org/hello_world-2")), "date") == now);
+  CHECK(Header(h(Get("/rate_limit", {{"authorization", "token s3cret"}})), "date") == now);
+  HttpRequest query = Get("/graphql", {{"authorization", "token s3cret"}});
+  query.method = "POST";
+  query.body = R"({"query":"{ viewer { login } }"})";
+  CHECK(Header(h(query), "date") == now);
 }
 
 TEST_CASE("a default world has the size the harvest tests need") {

@@ -1011,7 +1011,17 @@ GraphqlEndpoint& GitHubHandler::graphql() const { return *state_->graphql; }
 
 std::shared_ptr<World> GitHubHandler::world() const { return state_->world; }
 
+// GitHub dates every answer, refusals and GraphQL included: the client's clock for rate-limit
+// resets and commit dates is the world's, whatever it was answered.
 HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
+  HttpResponse out = Serve(req);
+  for (const auto& [name, value] : out.headers)
+    if (name == "date") return out;
+  out.headers.emplace_back("date", WorldTimeHttpDate(state_->world->Now()));
+  return out;
+}
+
+HttpResponse GitHubHandler::Serve(const HttpRequest& req) const {
   State& s = *state_;
   HttpResponse out;
   out.delay = s.options.latency;
@@ -1104,8 +1114,6 @@ HttpResponse GitHubHandler::operator()(const HttpRequest& req) const {
 
   out.status = reply.status;
   out.headers.emplace_back("content-type", "application/json; charset=utf-8");
-  // GitHub's clock, which here is the world's: what the client holds commit dates to.
-  out.headers.emplace_back("date", WorldTimeHttpDate(s.world->Now()));
   for (auto& h : reply.headers) out.headers.push_back(std::move(h));
   std::string etag;
   if (reply.status == 200) {

@@ -89,6 +89,7 @@ class GitHubHandler {
 
  private:
   struct State;
+  HttpResponse Serve(const HttpRequest& request) const;
   std::shared_ptr<State> state_;
 };
 
