@@ -63,20 +63,21 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
     return in;
   }
   {
-    auto st = db.Prepare(
+    auto st = db.Prepare(fmt::format(
         "SELECT MAX(d) FROM ("
         " SELECT MAX(MAX(COALESCE(created_at, ''), COALESCE(merged_at, ''))) AS d FROM issues"
         "  WHERE repo_id = ?2 AND user_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        "   {0}"
         " UNION ALL SELECT MAX(COALESCE(authored_at, committed_at)) FROM commits"
         "  WHERE repo_id = ?2 AND author_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        "   {0}"
         " UNION ALL SELECT MAX(created_at) FROM issue_comments"
         "  WHERE repo_id = ?2 AND user_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
+        "   {0}"
         " UNION ALL SELECT MAX(submitted_at) FROM reviews"
         "  WHERE repo_id = ?2 AND user_id IN"
-        "   (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))");
+        "   {0})",
+        rules::kWriterUserIds));
     if (!st.ok()) return st.status();
     StatementGuard g(**st);
     g->Bind(1, writer).Bind(2, *repo_id);
@@ -85,10 +86,11 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
   }
   {
     auto st = db.Prepare(
-        "SELECT number, title, html_url, merged_at FROM issues"
-        " WHERE repo_id = ?2 AND is_pull AND merged_at IS NOT NULL AND user_id IN"
-        "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE)"
-        " ORDER BY merged_at DESC, number DESC LIMIT 20");
+        fmt::format("SELECT number, title, html_url, merged_at FROM issues"
+                    " WHERE repo_id = ?2 AND is_pull AND merged_at IS NOT NULL AND user_id IN"
+                    "  {}"
+                    " ORDER BY merged_at DESC, number DESC LIMIT 20",
+                    rules::kWriterUserIds));
     if (!st.ok()) return st.status();
     StatementGuard g(**st);
     g->Bind(1, writer).Bind(2, *repo_id);
@@ -108,13 +110,13 @@ Result<model::BlogFacts> ReportStateTables::BlogFactsFor(const std::string& writ
     auto st = db.Prepare(fmt::format(
         "SELECT number, is_pull, title, html_url, reactions, feedback FROM ("
         " SELECT i.number, i.is_pull, i.title, i.html_url, i.reactions_total AS reactions,"
-        "  {} + {} AS feedback"
+        "  {0} + {1} AS feedback"
         " FROM issues i WHERE i.repo_id = ?2 AND i.user_id IN"
-        "  (SELECT id FROM users WHERE login = ?1 COLLATE NOCASE))"
+        "  {2})"
         " WHERE reactions + feedback > 0"
         " ORDER BY reactions + feedback DESC, number ASC LIMIT 5",
         rules::FeedbackCount("issue_comments", "issue_number"),
-        rules::FeedbackCount("review_comments", "pull_number")));
+        rules::FeedbackCount("review_comments", "pull_number"), rules::kWriterUserIds));
     if (!st.ok()) return st.status();
     StatementGuard g(**st);
     g->Bind(1, writer).Bind(2, *repo_id);

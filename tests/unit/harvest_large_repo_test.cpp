@@ -10,6 +10,7 @@
 #include <string>
 
 #include "check_ok.hpp"
+#include "db_rows.hpp"
 #include "ghharvest/store/database.hpp"
 #include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/list_pages.hpp"
@@ -375,6 +376,51 @@ TEST_CASE("a watched writer whose account is deleted leaves the counts, whole an
   stored = h.Stored();
   REQUIRE_OK(stored);
   CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+}
+
+TEST_CASE("a login taken by a new account after the old one was deleted counts the new one only") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  const Timeline time;
+  REQUIRE_OK(h.Sync(time.At(minutes(0))).status);
+  const std::string login = h.world().WriterConfigLogins().front();
+  std::string watched;  // a small project the writer is active in
+  auto projects = h.world().WriterProjects();
+  for (const auto& p : projects[login])
+    if (p != kLarge) watched = p;
+  gh::testing::AdvanceSpec step;
+  step.delete_account = login;
+  const std::string spelled = *h.world().Advance(step).account_deleted;
+  h.Sync(time.At(minutes(1)));
+  h.Sync(time.At(hours(2)));
+  REQUIRE(GoneAt(h, login));
+
+  // GitHub frees a deleted account's login: someone else signs up with it (a new id) and
+  // pushes. The old account's commits stay in the store under its id (commits are never read
+  // again), with the login the store last saw for it.
+  std::int64_t new_id = 0;
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    gh::testing::WorldUser u;
+    u.id = new_id = ++m.next_id;
+    u.login = spelled;
+    u.config_login = login;
+    u.writer = true;
+    m.users.push_back(u);
+    m.user_index[u.id] = m.users.size() - 1;
+  });
+  REQUIRE_FALSE(watched.empty());
+  REQUIRE(h.world().PushCommits(watched, spelled, 3));
+  auto back = h.Sync(time.At(hours(30)));  // past the day: looked at again, 200, new id
+  CHECK_OK(back.status);
+  CHECK_FALSE(GoneAt(h, login));
+  auto stored = h.Stored();
+  REQUIRE_OK(stored);
+  const auto truth = h.Truth();
+  CHECK(RowsOf(truth, login) == 1);  // the new account's 3 commits
+  CHECK_MESSAGE(*stored == truth, gh::testing::DiffCounts(*stored, truth));
+  CHECK(gh::testing::RowsAsText(
+            h.db(), "SELECT user_id FROM writers WHERE login = '" + login + "' COLLATE NOCASE") ==
+        std::vector<std::string>{std::to_string(new_id)});
 }
 
 TEST_CASE("an account that answered 404 and answers again is counted again") {

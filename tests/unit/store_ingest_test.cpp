@@ -167,6 +167,33 @@ TEST_CASE("the counts view after ingest equals the hand-computed numbers") {
   CHECK(counts.size() == 3);
 }
 
+TEST_CASE("a login another account took counts only the account its lookup resolved") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  LoadWorld(in);
+  const auto before = Counts(*db);
+  // alice's account (id 1) was deleted and someone else signed up as alice (id 99) and
+  // committed once; the store still holds id 1 under the login it last saw.
+  CommitRecord mine{"c9", U(99, "alice"), "2025-06-01T00:00:00Z", "2025-06-01T00:00:00Z", ""};
+  REQUIRE_OK(in.UpsertCommits(200, {mine}));
+  // Before the lookup resolves the writer, the login decides: both accounts.
+  auto by_login = Counts(*db);
+  CHECK(by_login.at({"alice", "o/r"}) == before.at({"alice", "o/r"}));
+  CHECK(by_login.at({"alice", "o/other"})[0] == 1);
+  // Resolved to the new account: only its commit, in both views.
+  REQUIRE_OK(in.ResolveWriterUser("Alice", 99));
+  auto by_id = Counts(*db);
+  CHECK(by_id.count({"alice", "o/r"}) == 0);
+  CHECK(by_id.at({"alice", "o/other"}) == CountsRow{1, 0, 0, 0, 0, 0, 0, 0, 0});
+  CHECK(by_id.at({"bob", "o/r"}) == before.at({"bob", "o/r"}));  // the old comments stay his
+  CHECK(Int(*db, "SELECT count(*) FROM writer_activity WHERE writer = 'alice'") == 1);
+  // Resolved to the old one (the same person after all): its items, not the newcomer's.
+  REQUIRE_OK(in.ResolveWriterUser("alice", 1));
+  auto old_id = Counts(*db);
+  CHECK(old_id.at({"alice", "o/r"}) == before.at({"alice", "o/r"}));
+  CHECK(old_id.at({"alice", "o/other"}) == before.at({"alice", "o/other"}));
+}
+
 TEST_CASE("a writer whose account is gone leaves the counts, rows kept, until it is back") {
   auto db = OpenDb();
   store::Ingest in(*db);
