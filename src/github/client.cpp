@@ -626,7 +626,11 @@ class Client::Impl {
                         now);
     }
     const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
-    if (p->post_body && a.end == TransferEnd::kCompleted && r.status > 0) graphql_probed_ = true;
+    // A 5xx says nothing of whether the server has GraphQL (GitHub answers 502 to a query
+    // that ran too long): the query's retry still goes out alone.
+    if (p->post_body && a.end == TransferEnd::kCompleted && r.status > 0 && r.status < 500) {
+      graphql_probed_ = true;
+    }
     Governor& governor = creds_[p->cred]->governor;
     if (a.end != TransferEnd::kCompleted || a.body == BodyState::kCut) {
       governor.OnAbort(p->resource);
@@ -975,7 +979,7 @@ class Client::Impl {
   std::vector<std::unique_ptr<Credential>> creds_;  // never empty
   std::string graphql_url_;
   bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
-  // The first query is over: the server answered it (any HTTP status), or it was given up
+  // The first query is over: the server answered it (any HTTP status but a 5xx), or it was given up
   // (a server that never answers, e.g. behind a proxy that drops POSTs, must not keep the
   // queries one at a time for good). Until then, one GraphQL query in flight.
   bool graphql_probed_ = false;

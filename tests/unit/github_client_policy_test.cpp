@@ -763,6 +763,39 @@ TEST_CASE("over a scripted transport GraphQL queries go one at a time until the 
   }
 }
 
+TEST_CASE("over a scripted transport a 5xx on the first GraphQL query keeps the others waiting") {
+  ClientOptions o = Options();
+  o.concurrency = 4;
+  Rig rig([](const http::HttpGet&, int) -> std::optional<http::HttpResult> { return std::nullopt; },
+          o);
+  std::vector<Result<GraphqlResponse>> out;
+  for (int i = 0; i < 3; ++i) {
+    rig.client->Graphql("{ viewer { login } }", "",
+                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
+  }
+  REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 1; }));
+  // A 502 (GitHub's answer to a query that took too long) says nothing of whether the
+  // server has GraphQL: its retry goes out alone.
+  rig.transport->Release(rig.transport->held.front(), Reply(502, R"({"message":"Server Error"})"));
+  REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 2; }));
+  CHECK(rig.transport->open() == 1);
+  auto data = [] {
+    return Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
+                 GraphqlRate(4990, NowPlus(seconds(600))));
+  };
+  rig.transport->Release(rig.transport->held.back(), data());
+  // Answered: the other two go out together.
+  REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 4; }));
+  CHECK(rig.transport->open() == 2);
+  for (std::size_t k = 2; k < rig.transport->sent.size(); ++k)
+    rig.transport->Release(rig.transport->held[k], data());
+  REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
+  for (const auto& r : out) {
+    REQUIRE_OK(r);
+    CHECK(r->kind == GraphqlResponse::Kind::kData);
+  }
+}
+
 TEST_CASE("over a scripted transport a first GraphQL query given up lets the others go together") {
   ClientOptions o = Options();
   o.concurrency = 4;
