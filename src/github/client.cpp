@@ -979,9 +979,9 @@ class Client::Impl {
   std::vector<std::unique_ptr<Credential>> creds_;  // never empty
   std::string graphql_url_;
   bool graphql_gone_ = false;  // the server answered 404 on graphql_url_
-  // The first query is over: the server answered it (any HTTP status but a 5xx), or it was given up
-  // (a server that never answers, e.g. behind a proxy that drops POSTs, must not keep the
-  // queries one at a time for good). Until then, one GraphQL query in flight.
+  // The first query is over: the server answered it (any HTTP status but a 5xx), or it was
+  // given up (a server that never answers, e.g. behind a proxy that drops POSTs, must not keep
+  // the queries one at a time for good). Until then, one GraphQL query in flight.
   bool graphql_probed_ = false;
   std::deque<std::unique_ptr<Pending>> queue_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> in_flight_;
