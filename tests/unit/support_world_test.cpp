@@ -1078,6 +1078,40 @@ TEST_CASE("a repository's counters move with its issues, so a merge changes its 
   CHECK(moved >= 1);
 }
 
+TEST_CASE("compare lists what was pushed after the base in push order, paged, files on page 1") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string repo, login, base;
+  world->Read([&](const WorldModel& m) {
+    repo = m.repos.front().full_name();
+    base = m.repos.front().commits.back().sha;
+    for (const auto& u : m.users)
+      if (u.writer) login = u.login;
+  });
+  REQUIRE(world->PushCommits(repo, login, 150, 1000));  // dated long ago: pushed late
+  auto first = h(Get("/repos/" + repo + "/compare/" + base + "...main?per_page=100"));
+  REQUIRE(first.status == 200);
+  Parsed p1(first.body);
+  CHECK(std::string_view(p1.doc["status"]) == "ahead");
+  CHECK(int64_t(p1.doc["ahead_by"]) == 150);
+  CHECK(std::string_view(p1.doc["base_commit"]["sha"]) == base);
+  CHECK(Len(p1.doc["commits"]) == 100);
+  CHECK(Len(p1.doc["files"]) == 0);
+  const std::string next = NextLink(first, kBase);
+  REQUIRE_FALSE(next.empty());
+  auto second = h(Get(next));
+  REQUIRE(second.status == 200);
+  Parsed p2(second.body);
+  CHECK(Len(p2.doc["commits"]) == 50);
+  CHECK(p2.doc["files"].error() == simdjson::NO_SUCH_FIELD);  // the first page only
+  CHECK(NextLink(second, kBase).empty());
+  // Without paging parameters: up to 250 commits, no links. An unknown base is 404.
+  auto whole = h(Get("/repos/" + repo + "/compare/" + base + "...main"));
+  CHECK(Len(Parsed(whole.body).doc["commits"]) == 150);
+  CHECK(Header(whole, "link").empty());
+  CHECK(h(Get("/repos/" + repo + "/compare/" + std::string(40, 'e') + "...main")).status == 404);
+}
+
 TEST_CASE("users, their repositories and unknown paths") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });

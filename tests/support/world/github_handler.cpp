@@ -634,7 +634,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     return Page(
         req, ctx.base, ahead,
         [&](std::size_t i) { return ctx.Commit(repo, repo.commits[*base + 1 + i]); }, cp, reachable,
-        prefix, ",\"files\":[]}");
+        // GitHub lists the changed files on the first page only.
+        prefix, cp.page <= 1 ? ",\"files\":[]}" : "}");
   }
   if (rest.size() == 1 && rest[0] == "issues") {
     *route = "/repos/{o}/{r}/issues";
