@@ -102,6 +102,14 @@ struct Rig {
     return std::move(*out);
   }
 
+  // Queues `n` viewer queries; each answer lands in `out` in the order it comes.
+  void QueueQueries(std::vector<Result<GraphqlResponse>>& out, int n) {
+    for (int i = 0; i < n; ++i) {
+      client->Graphql("{ viewer { login } }", "",
+                      [&out](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
+    }
+  }
+
   boost::asio::io_context io;
   ScaledClock clock;
   ScriptedTransport* transport = nullptr;
@@ -491,6 +499,12 @@ std::int64_t NowPlus(seconds s) {
       .count();
 }
 
+// GitHub's answer to the viewer query, with the graphql bucket's headers.
+http::HttpResult ViewerData() {
+  return Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
+               GraphqlRate(4990, NowPlus(seconds(600))));
+}
+
 }  // namespace
 
 TEST_CASE("graphql endpoint of api.github.com, of an Enterprise Server and of a local server") {
@@ -710,10 +724,7 @@ TEST_CASE("over a scripted transport queries queued before the 404 on /graphql a
   o.concurrency = 4;
   Rig rig([](const http::HttpGet&, int) { return Reply(404, R"({"message":"Not Found"})"); }, o);
   std::vector<Result<GraphqlResponse>> out;
-  for (int i = 0; i < 3; ++i) {
-    rig.client->Graphql("{ viewer { login } }", "",
-                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
-  }
+  rig.QueueQueries(out, 3);
   REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
   for (const auto& r : out) {
     REQUIRE_OK(r);
@@ -732,10 +743,7 @@ TEST_CASE("over a scripted transport GraphQL queries go one at a time until the 
       },
       o);
   std::vector<Result<GraphqlResponse>> out;
-  for (int i = 0; i < 3; ++i) {
-    rig.client->Graphql("{ viewer { login } }", "",
-                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
-  }
+  rig.QueueQueries(out, 3);
   // A REST request is not held back by the query in flight.
   bool rest_sent = false;
   rig.client->Get("/users/a", [&](Result<ApiResponse>) {});
@@ -744,17 +752,13 @@ TEST_CASE("over a scripted transport GraphQL queries go one at a time until the 
     return rest_sent;
   }));
   CHECK(rig.transport->sent.size() == 2);  // one query, one GET
-  auto data = [] {
-    return Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
-                 GraphqlRate(4990, NowPlus(seconds(600))));
-  };
   const auto first = rig.transport->held.front();
-  rig.transport->Release(first, data());
+  rig.transport->Release(first, ViewerData());
   // Answered: the other two go out together, without waiting for each other.
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 4; }));
   CHECK(rig.transport->open() == 3);  // the GET and both queries
   for (auto id : rig.transport->held) {
-    if (id != first) rig.transport->Release(id, data());
+    if (id != first) rig.transport->Release(id, ViewerData());
   }
   REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
   for (const auto& r : out) {
@@ -769,26 +773,19 @@ TEST_CASE("over a scripted transport a 5xx on the first GraphQL query keeps the 
   Rig rig([](const http::HttpGet&, int) -> std::optional<http::HttpResult> { return std::nullopt; },
           o);
   std::vector<Result<GraphqlResponse>> out;
-  for (int i = 0; i < 3; ++i) {
-    rig.client->Graphql("{ viewer { login } }", "",
-                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
-  }
+  rig.QueueQueries(out, 3);
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 1; }));
   // A 502 (GitHub's answer to a query that took too long) says nothing of whether the
   // server has GraphQL: its retry goes out alone.
   rig.transport->Release(rig.transport->held.front(), Reply(502, R"({"message":"Server Error"})"));
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 2; }));
   CHECK(rig.transport->open() == 1);
-  auto data = [] {
-    return Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
-                 GraphqlRate(4990, NowPlus(seconds(600))));
-  };
-  rig.transport->Release(rig.transport->held.back(), data());
+  rig.transport->Release(rig.transport->held.back(), ViewerData());
   // Answered: the other two go out together.
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 4; }));
   CHECK(rig.transport->open() == 2);
   for (std::size_t k = 2; k < rig.transport->sent.size(); ++k)
-    rig.transport->Release(rig.transport->held[k], data());
+    rig.transport->Release(rig.transport->held[k], ViewerData());
   REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
   for (const auto& r : out) {
     REQUIRE_OK(r);
@@ -803,10 +800,7 @@ TEST_CASE("over a scripted transport a first GraphQL query given up lets the oth
   Rig rig([](const http::HttpGet&, int) -> std::optional<http::HttpResult> { return std::nullopt; },
           o);
   std::vector<Result<GraphqlResponse>> out;
-  for (int i = 0; i < 3; ++i) {
-    rig.client->Graphql("{ viewer { login } }", "",
-                        [&](Result<GraphqlResponse> r) { out.push_back(std::move(r)); });
-  }
+  rig.QueueQueries(out, 3);
   std::set<http::TransferId> answered;
   auto unanswered = [&] {
     std::vector<http::TransferId> v;
@@ -827,9 +821,7 @@ TEST_CASE("over a scripted transport a first GraphQL query given up lets the oth
   // One query has been given up: the other two go out together, waiting for no answer.
   REQUIRE(rig.RunUntil([&] { return rig.transport->open() == 2; }));
   for (auto id : unanswered()) {
-    rig.transport->Release(id,
-                           Reply(200, R"({"data":{"viewer":{"login":"a"},"rateLimit":{"cost":1}}})",
-                                 GraphqlRate(4990, NowPlus(seconds(600)))));
+    rig.transport->Release(id, ViewerData());
   }
   REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
   CHECK(std::count_if(out.begin(), out.end(), [](const auto& r) { return r.ok(); }) == 2);
