@@ -110,6 +110,15 @@ struct Rig {
     }
   }
 
+  // Runs until `n` answers are in `out`, each of them data.
+  void ExpectData(const std::vector<Result<GraphqlResponse>>& out, std::size_t n) {
+    REQUIRE(RunUntil([&] { return out.size() == n; }));
+    for (const auto& r : out) {
+      REQUIRE_OK(r);
+      CHECK(r->kind == GraphqlResponse::Kind::kData);
+    }
+  }
+
   boost::asio::io_context io;
   ScaledClock clock;
   ScriptedTransport* transport = nullptr;
@@ -760,11 +769,7 @@ TEST_CASE("over a scripted transport GraphQL queries go one at a time until the 
   for (auto id : rig.transport->held) {
     if (id != first) rig.transport->Release(id, ViewerData());
   }
-  REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
-  for (const auto& r : out) {
-    REQUIRE_OK(r);
-    CHECK(r->kind == GraphqlResponse::Kind::kData);
-  }
+  rig.ExpectData(out, 3);
 }
 
 TEST_CASE("over a scripted transport a 5xx on the first GraphQL query keeps the others waiting") {
@@ -786,11 +791,7 @@ TEST_CASE("over a scripted transport a 5xx on the first GraphQL query keeps the 
   CHECK(rig.transport->open() == 2);
   for (std::size_t k = 2; k < rig.transport->sent.size(); ++k)
     rig.transport->Release(rig.transport->held[k], ViewerData());
-  REQUIRE(rig.RunUntil([&] { return out.size() == 3; }));
-  for (const auto& r : out) {
-    REQUIRE_OK(r);
-    CHECK(r->kind == GraphqlResponse::Kind::kData);
-  }
+  rig.ExpectData(out, 3);
 }
 
 TEST_CASE("over a scripted transport a first GraphQL query given up lets the others go together") {
