@@ -1,29 +1,22 @@
 -- Version 14: a writer's account is the GitHub id its lookup resolved, not every account
 -- the store ever saw under its login. GitHub frees a deleted account's login, and a new
 -- account can take it: the old account's commits (never read again) and items on pages that
--- did not change stay stored under the old id and, until now, under the login as well, so
--- both accounts counted for the writer. Once writers.user_id is known only that id counts;
--- before the first lookup the login still decides. Same columns; the numbers change only
--- for a login that has belonged to more than one account.
+-- did not change stay stored under the old id with the login the store last saw, so both
+-- accounts counted for the writer. Once writers.user_id is known only that id counts (and
+-- only while its stored login is still the writer's, as before); before the first lookup
+-- the login decides alone. Same columns and names; the numbers change only for a login that
+-- has belonged to more than one account.
 DROP VIEW writer_project_counts;
 DROP VIEW writer_activity;
 
 CREATE VIEW writer_project_counts AS
-WITH accounts AS (
-  -- Each watched writer's account: by its GitHub id once the lookup resolved it, by login
-  -- until then.
-  SELECT u.id AS user_id, u.login AS login
-    FROM writers w JOIN users u ON u.id = w.user_id
-   WHERE w.gone_at IS NULL
-  UNION  -- an account once, however many writers' rows name it (an old login and a new one)
-  SELECT u.id, u.login
-    FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE
-   WHERE w.gone_at IS NULL AND w.user_id IS NULL
-),
-watched AS (
-  SELECT a.user_id,
-         (SELECT MIN(u2.login) FROM users u2 WHERE u2.login = a.login COLLATE NOCASE) AS writer
-  FROM accounts a
+WITH watched AS (
+  -- The accounts under each watched writer's login; once its lookup resolved the login to a
+  -- GitHub id (writers.user_id), only that one. Named as in version 13.
+  SELECT u.id AS user_id,
+         (SELECT MIN(u2.login) FROM users u2 WHERE u2.login = w.login COLLATE NOCASE) AS writer
+  FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE
+  WHERE w.gone_at IS NULL AND (w.user_id IS NULL OR u.id = w.user_id)
 ),
 per_table AS (
   SELECT author_id AS user_id, repo_id, COUNT(*) AS commits, 0 AS issues_opened,
@@ -96,12 +89,8 @@ GROUP BY named.writer COLLATE NOCASE, named.project COLLATE NOCASE;
 CREATE VIEW writer_activity AS
 WITH watched AS (
   SELECT u.id AS user_id, u.login AS writer
-    FROM writers w JOIN users u ON u.id = w.user_id
-   WHERE w.gone_at IS NULL
-  UNION
-  SELECT u.id, u.login
     FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE
-   WHERE w.gone_at IS NULL AND w.user_id IS NULL
+   WHERE w.gone_at IS NULL AND (w.user_id IS NULL OR u.id = w.user_id)
 )
 SELECT wa.writer, r.full_name AS project, a.kind, a.at, a.amount,
        a.plus1, a.minus1, a.laugh, a.hooray, a.confused, a.heart, a.rocket, a.eyes

@@ -627,7 +627,7 @@ class Client::Impl {
     }
     const std::int64_t points_before = stats_.points_spent + stats_.graphql_points;
     // A 5xx says nothing of whether the server has GraphQL (GitHub answers 502 to a query
-    // that ran too long): the query's retry still goes out alone.
+    // that ran too long): queries still go one at a time (the next, or this one's retry).
     if (p->post_body && a.end == TransferEnd::kCompleted && r.status > 0 && r.status < 500) {
       graphql_probed_ = true;
     }

@@ -553,20 +553,27 @@ bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, s
   }
   const std::string why = fmt::format("{} pages, {} of {} items {} by its {} watched writers",
                                       pages, own, sample, source, project.writers.size());
-  if (auto s = self->h_.ingest_.SetWatermark(PlanEndpoint(kind), RepoScope(project.full_name),
-                                             std::nullopt, std::string(kPerWriter) + ": " + why);
-      !s.ok()) {
-    self->Abort(s);
-    return true;
-  }
-  // That first commit is the comparison's base: the writers' lists, read from their start,
-  // hold everything of theirs pushed before it.
-  if (kind == ListKind::kCommits && !head_sha.empty()) {
-    if (auto s = RecordCompareBase(*self, project, head_sha); !s.ok()) {
-      self->Abort(s);
-      return true;
+  auto& ingest = self->h_.ingest_;
+  const bool ok = self->InTransaction([&]() -> Status {
+    if (auto s = ingest.SetWatermark(PlanEndpoint(kind), RepoScope(project.full_name), std::nullopt,
+                                     std::string(kPerWriter) + ": " + why);
+        !s.ok()) {
+      return s;
     }
-  }
+    if (kind != ListKind::kCommits || head_sha.empty()) return Status::Ok();
+    // That first commit is the comparison's base, in the plan's transaction: every writer's
+    // list is read from its start (a watermark left from an earlier plan is dropped), so
+    // they hold everything of theirs pushed before it.
+    for (const auto& writer : project.writers) {
+      if (auto s = ingest.SetWatermark(ListEndpoint(kind), WriterScope(writer, project.full_name),
+                                       std::nullopt, std::nullopt);
+          !s.ok()) {
+        return s;
+      }
+    }
+    return RecordCompareBase(*self, project, head_sha);
+  });
+  if (!ok) return true;
   log::Notice("large repository: list read per writer from now on repo={} list={} ({})",
               project.full_name, ListEndpoint(kind), why);
   ++self->stats_.lists_per_writer;
@@ -600,26 +607,30 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
       // harvest.per_writer_above_pages = 0 turns the planner off, kept plans too: the list
       // is read whole again (its stored pages revalidate or are read anew), and the row says
       // so for `ghharvest status`.
-      if (auto s = self->h_.ingest_.SetWatermark(PlanEndpoint(kind), scope, std::nullopt,
-                                                 std::string(kWhole) +
-                                                     ": harvest.per_writer_above_pages is 0 (was " +
-                                                     *(*plan)->cursor + ")");
-          !s.ok()) {
-        return self->Abort(s);
-      }
+      auto& ingest = self->h_.ingest_;
+      const bool ok = self->InTransaction([&]() -> Status {
+        if (auto s = ingest.SetWatermark(PlanEndpoint(kind), scope, std::nullopt,
+                                         std::string(kWhole) +
+                                             ": harvest.per_writer_above_pages is 0 (was " +
+                                             *(*plan)->cursor + ")");
+            !s.ok()) {
+          return s;
+        }
+        if (kind != ListKind::kCommits) return Status::Ok();
+        // Others' commits were never read (nor, below the whole list's old watermark, what
+        // was pushed late): the whole list is read once from its start, in the same
+        // transaction as the plan, and that read names a new base.
+        if (auto s = ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, std::nullopt);
+            !s.ok()) {
+          return s;
+        }
+        return ingest.SetWatermark(ListEndpoint(kind), scope, std::nullopt, std::nullopt);
+      });
+      if (!ok) return;
       log::Notice(
           "large repository: list read whole again repo={} list={} "
           "(harvest.per_writer_above_pages is 0)",
           project.full_name, ListEndpoint(kind));
-      // Others' commits before the base were never read: the whole list is read once, and
-      // that read names a new base.
-      if (kind == ListKind::kCommits) {
-        if (auto s =
-                self->h_.ingest_.SetWatermark(kCompareEndpoint, scope, std::nullopt, std::nullopt);
-            !s.ok()) {
-          return self->Abort(s);
-        }
-      }
     }
     // An issues list read whole before (its first page may well answer 304 now, saying
     // nothing of its length) is judged by what the store knows of it: a repository that grew

@@ -105,7 +105,7 @@ Result<IdSlots> RegisterNames(Database& db, CountsSink& table) {
   IdSlots ids;
   auto& [writer_of, project_of] = ids;
   {
-    auto st = db.Prepare(fmt::format("SELECT id, login FROM users WHERE id IN {}", kWatched));
+    auto st = db.Prepare(std::string(rules::kWatchedAccountNames));
     if (!st.ok()) return st.status();
     StatementGuard g(**st);
     while (g->Step()) writer_of[g->Int(0)] = table.WriterSlot(g->Text(1));
@@ -184,8 +184,9 @@ Status ReadCounts(Database& db, CountsSink& table) {
   guards.clear();
 
   auto st = db.Prepare(
-      "SELECT COALESCE((SELECT u.login FROM users u WHERE u.login = w.login COLLATE NOCASE "
-      "LIMIT 1), w.login), b.project, COUNT(*) FROM blog_posts b "
+      // The view's spelling of a writer known by its posts: the smallest under its login.
+      "SELECT COALESCE((SELECT MIN(u.login) FROM users u WHERE u.login = w.login COLLATE NOCASE"
+      "), w.login), b.project, COUNT(*) FROM blog_posts b "
       "JOIN writers w ON w.login = b.writer COLLATE NOCASE GROUP BY 1, 2");
   if (!st.ok()) return st.status();
   StatementGuard g(**st);

@@ -772,7 +772,8 @@ TEST_CASE("over a scripted transport GraphQL queries go one at a time until the 
   rig.ExpectData(out, 3);
 }
 
-TEST_CASE("over a scripted transport a 5xx on the first GraphQL query keeps the others waiting") {
+TEST_CASE(
+    "over a scripted transport a 5xx on the first GraphQL query keeps queries one at a time") {
   ClientOptions o = Options();
   o.concurrency = 4;
   Rig rig([](const http::HttpGet&, int) -> std::optional<http::HttpResult> { return std::nullopt; },
@@ -781,12 +782,12 @@ TEST_CASE("over a scripted transport a 5xx on the first GraphQL query keeps the 
   rig.QueueQueries(out, 3);
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 1; }));
   // A 502 (GitHub's answer to a query that took too long) says nothing of whether the
-  // server has GraphQL: its retry goes out alone.
+  // server has GraphQL: while the first waits for its retry, the next goes out alone.
   rig.transport->Release(rig.transport->held.front(), Reply(502, R"({"message":"Server Error"})"));
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 2; }));
   CHECK(rig.transport->open() == 1);
   rig.transport->Release(rig.transport->held.back(), ViewerData());
-  // Answered: the other two go out together.
+  // Answered: the other two (the retry among them) go out together.
   REQUIRE(rig.RunUntil([&] { return rig.transport->sent.size() == 4; }));
   CHECK(rig.transport->open() == 2);
   for (std::size_t k = 2; k < rig.transport->sent.size(); ++k)

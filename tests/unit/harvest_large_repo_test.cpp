@@ -138,7 +138,9 @@ TEST_CASE("commits pushed late with old dates in a large repository read per wri
     auto m = ok_only ? r.server.per_route_ok : r.server.per_route;
     return m["/repos/{o}/{r}/compare/{basehead}"];
   };
-  CHECK(compare(first) == 0);  // the base is the whole list's first commit, read anyway
+  CHECK(compare(first) == 0);
+  // The base is the whole list's first commit, read anyway: no head read.
+  CHECK(first.stats.per_endpoint["compare"].pages == 0);
 
   // Unchanged: no comparison (the repository answers 304), no point.
   auto idle = h.SyncRepository(kLarge);
@@ -193,7 +195,7 @@ TEST_CASE("commits pushed late with old dates in a large repository read per wri
   auto rewritten = h.SyncRepository(kLarge);
   CheckExact(h, rewritten, "after a force-push lost the base");
   CHECK(rewritten.server.per_route["/repos/{o}/{r}/compare/{basehead}"] == 1);  // the 404
-  CHECK(rewritten.server.per_route["/repos/{o}/{r}/commits"] >= 1);             // the head
+  CHECK(rewritten.stats.per_endpoint["compare"].pages == 1);                    // the head read
   const std::string head = base();
   CHECK(head.size() == 40);
   CHECK(head != lost);
@@ -208,6 +210,7 @@ TEST_CASE("commits pushed late with old dates in a large repository read per wri
   auto headless = h.SyncRepository(kLarge);
   CheckExact(h, headless, "without a base");
   CHECK(compare(headless) == 0);
+  CHECK(headless.stats.per_endpoint["compare"].pages == 1);
   CHECK(base().size() == 40);
   REQUIRE(h.world().PushCommits(kLarge, login, 2, long_ago));
   after = h.SyncRepository(kLarge);
