@@ -596,6 +596,16 @@ TEST_CASE("under 30 % injected faults a large repository read per writer ends ex
   o.fault_rate = 0.3;  // 5xx, secondary limits, truncated and garbled bodies, GraphQL too
   HarvestHarness h(o);
   h.config().harvest.per_writer_above_pages = 3;
+  // A writer with more than a page of commits there, so its list has a watermark that
+  // commits pushed late fall behind (as in the test above).
+  const std::string login = h.world().OwnItems(kLarge).begin()->first;
+  gh::testing::WorldTime long_ago = 0, midway = 0;
+  h.world().Read([&](const gh::testing::WorldModel& m) {
+    const auto& commits = m.Repo(kLarge)->commits;
+    long_ago = commits.front().date + 60;
+    midway = (commits.front().date + commits.back().date) / 2;
+  });
+  REQUIRE(h.world().PushCommits(kLarge, login, 150, midway));
   // A list whose every retry faulted is read again by the next cycle, as in the daemon.
   auto sync_until_ok = [&h](const char* when) {
     HarvestRun r = h.Sync();
@@ -611,6 +621,18 @@ TEST_CASE("under 30 % injected faults a large repository read per writer ends ex
   week.old_reactions = 200;
   h.world().Advance(week);
   sync_until_ok("after a week of activity under faults");
+  // Commits pushed late with old dates in the large repository, by a watched writer and in
+  // a comparison of several pages (others pushing): read by comparison, under faults too.
+  const std::string other = h.world().Read([](const gh::testing::WorldModel& m) {
+    for (const auto& u : m.users)
+      if (!u.writer && u.type == "User") return u.login;
+    return std::string();
+  });
+  REQUIRE(h.world().PushCommits(kLarge, other, 180));
+  REQUIRE(h.world().PushCommits(kLarge, login, 7, long_ago));
+  sync_until_ok("after late pushes under faults");
+  REQUIRE(h.world().PushCommits(kLarge, login, 2, long_ago));
+  sync_until_ok("after two more late ones under faults");
 }
 
 TEST_CASE("a large repository read per writer stays exact when it is renamed") {
