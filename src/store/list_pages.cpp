@@ -9,9 +9,13 @@ namespace ghharvest::store {
 namespace {
 
 // Rows by one author when ?4 names a login (a per-writer list speaks for that writer's items
-// only), everyone's when it is NULL.
-#define GHH_BY_AUTHOR \
-  " AND (?4 IS NULL OR user_id IN (SELECT id FROM users WHERE login = ?4 COLLATE NOCASE))"
+// only), everyone's when it is NULL. The author is the writer's account as the counts choose
+// it (counting_rules.hpp): once its lookup resolved the login, not an older account the store
+// still knows by it (GitHub lists a reused login's new account only).
+#define GHH_BY_AUTHOR                                                                          \
+  " AND (?4 IS NULL OR user_id IN (SELECT u.id FROM users u WHERE u.login = ?4 COLLATE NOCASE" \
+  " AND NOT EXISTS (SELECT 1 FROM writers w WHERE w.login = ?4 COLLATE NOCASE"                 \
+  " AND w.user_id IS NOT NULL AND w.user_id <> u.id)))"
 
 struct TableSql {
   const char* kind;

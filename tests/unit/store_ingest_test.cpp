@@ -488,6 +488,20 @@ TEST_CASE("a per-writer list's stretch tombstones only its writer's missing item
   held = pages.CountStretch(store::ItemTable::kIssues, 200, std::nullopt, std::nullopt);
   REQUIRE_OK(held);
   CHECK(*held == 0);
+
+  // bob's login now belongs to a new account (id 9, resolved by the writer's lookup): his
+  // list speaks for its items only, and the old account's issues 2 and 4 are not judged.
+  REQUIRE_OK(in.UpsertIssues(100, {Issue(5, 5, U(9, "bob"))}));
+  REQUIRE_OK(in.UpsertWriter("bob"));
+  REQUIRE_OK(in.ResolveWriterUser("bob", 9));
+  n = pages.TombstoneMissing(store::ItemTable::kIssues, 100, std::nullopt, std::nullopt, {5},
+                             "2026-01-06T00:00:00Z", "bob");
+  REQUIRE_OK(n);
+  CHECK(*n == 0);
+  CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id IN (2, 4, 5)") == 3);
+  held = pages.CountStretch(store::ItemTable::kIssues, 100, std::nullopt, std::nullopt, "bob");
+  REQUIRE_OK(held);
+  CHECK(*held == 1);
 }
 
 TEST_CASE("a repository's issue share: all its stored issues, and those its writers opened") {
