@@ -38,9 +38,14 @@ constexpr const char* kReviewsConnection = R"(
 
 constexpr const char* kRateLimit = "  rateLimit { cost remaining resetAt }\n";
 
+// fullDatabaseId and mergedAt: what the pulls list would have said of each (its `id`, past
+// GraphQL's 32-bit Int, and `merged_at`), for a first read that takes the pull requests from
+// here.
 std::string PullFields() {
-  return fmt::format("id\n      number\n      updatedAt\n      reviews(first: 100) {{{}\n      }}",
-                     kReviewsConnection);
+  return fmt::format(
+      "id\n      number\n      fullDatabaseId\n      updatedAt\n      mergedAt\n      reviews(first: "
+      "100) {{{}\n      }}",
+      kReviewsConnection);
 }
 
 // ---- reading -------------------------------------------------------------------------------
@@ -128,6 +133,8 @@ Status ReadPull(dom::element el, PullReviews* out) {
   if (!OptInt(obj, "number", &out->number) || out->number <= 0) return Bad("pull number");
   if (!OptString(obj, "id", &out->node_id)) return Bad("pull id");
   if (!OptString(obj, "updatedAt", &out->updated_at)) return Bad("pull updatedAt");
+  if (!BigIntField(obj, "fullDatabaseId", &out->pull_id)) return Bad("pull fullDatabaseId");
+  if (!OptString(obj, "mergedAt", &out->merged_at)) return Bad("pull mergedAt");
   dom::element reviews;
   if (obj["reviews"].get(reviews) || reviews.is_null()) {
     out->reviews_known = false;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "ghharvest/config/config.hpp"
 #include "ghharvest/github/graphql_reviews.hpp"
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/ingest.hpp"
@@ -35,12 +36,14 @@ struct PullsWalk {
   bool marked = false;                // sync_state.walking is set
   bool reached = false;               // the last page read went past the watermark
   bool failed = false;
+  int pages = 0;  // pages of the list stored this cycle
 };
 
 using Cycle = std::shared_ptr<CycleCore>;
 using Walk = std::shared_ptr<PullsWalk>;
 
 void LaunchReviews(const Cycle& self, const Walk& pw);
+void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2);
 
 void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, int tries) {
   self->FetchPage(
@@ -57,6 +60,7 @@ void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, i
         }
         ++self->stats_.per_endpoint["pulls"].pages;
         ++self->stats_.pages;
+        ++pw->pages;
         // merged_at from the pulls list, for servers whose issues list does not carry it.
         bool any_merged = false;
         for (const auto& pr : *items) any_merged = any_merged || pr.merged_at.has_value();
@@ -83,7 +87,15 @@ void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, i
       [self, pw, url, tries](Outcome outcome, ApiResponse* r) {
         switch (outcome) {
           case Outcome::kStored:
-            if (!pw->reached && r->next_url) return FetchPullsPage(self, pw, *r->next_url, 0);
+            if (!pw->reached && r->next_url) {
+              // A first read of a list of several pages: GraphQL brings every pull request
+              // with its reviews, 100 a query, and the list's later pages are not needed
+              // (page 1 gives the watermark and the validators later cycles revalidate).
+              if (!pw->w_start && pw->pages == 1 && self->h_.config_.github.graphql) {
+                return ListByGraphql(self, pw, *r->next_url);
+              }
+              return FetchPullsPage(self, pw, *r->next_url, 0);
+            }
             return LaunchReviews(self, pw);
           case Outcome::kUnchanged:
             if (pw->need_body && tries < 2) {
@@ -178,10 +190,7 @@ void FinishPulls(const Cycle& self, const Walk& pw) {
 // The reviews walks are parts of their own (reviews_walk.hpp, reviews_graphql.hpp): they
 // borrow this cycle's request skeleton and store through hooks, so another fetcher can
 // replace them.
-void LaunchReviews(const Cycle& self, const Walk& pw) {
-  std::sort(pw->numbers.begin(), pw->numbers.end());
-  pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
-  ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers, pw->listed};
+WalkHooks RestHooks(const Cycle& self, const Walk& pw) {
   WalkHooks hooks;
   hooks.fetch = [self](const std::string& endpoint, const std::string& scope,
                        const std::string& url, WalkHooks::OnOk on_ok, WalkHooks::OnFail on_fail) {
@@ -205,24 +214,33 @@ void LaunchReviews(const Cycle& self, const Walk& pw) {
     self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
     return true;
   };
+  return hooks;
+}
+
+void AccountGraphql(const Cycle& self, const github::ReviewsFetch& f) {
+  auto& es = self->stats_.per_endpoint["graphql_reviews"];
+  es.requests += f.queries;
+  if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
+      f.status.code() != Status::Code::kCancelled) {
+    ++es.failures;
+    ++self->stats_.failures;
+  }
+}
+
+void LaunchReviews(const Cycle& self, const Walk& pw) {
+  std::sort(pw->numbers.begin(), pw->numbers.end());
+  pw->numbers.erase(std::unique(pw->numbers.begin(), pw->numbers.end()), pw->numbers.end());
+  ReviewsOfPulls what{pw->project.id, pw->project.full_name, pw->scope, pw->numbers, pw->listed};
   // GraphQL first (reviews_graphql.hpp), REST for whatever it does not answer; the pulls
   // watermark bounds the query, as it bounded the pulls list that named `numbers`.
   GraphqlReviewsHooks gh;
-  gh.rest = std::move(hooks);
+  gh.rest = RestHooks(self, pw);
   gh.fetch_repository = [self](const std::string& owner, const std::string& name,
                                github::ReviewsFetchOptions options,
                                github::ReviewsFetchCallback done) {
     FetchGraphqlReviews(self, owner, name, std::move(options), std::move(done));
   };
-  gh.account = [self](const github::ReviewsFetch& f) {
-    auto& es = self->stats_.per_endpoint["graphql_reviews"];
-    es.requests += f.queries;
-    if (f.outcome == github::ReviewsFetch::Outcome::kFailed &&
-        f.status.code() != Status::Code::kCancelled) {
-      ++es.failures;
-      ++self->stats_.failures;
-    }
-  };
+  gh.account = [self](const github::ReviewsFetch& f) { AccountGraphql(self, f); };
   gh.gone = [self, project = pw->project](const std::string& scope, const std::string& why) {
     ProjectGone(self, project, scope, why);
   };
@@ -231,6 +249,65 @@ void LaunchReviews(const Cycle& self, const Walk& pw) {
                                if (!all_ok) pw->failed = true;
                                FinishPulls(self, pw);
                              });
+}
+
+// The first read of a pulls list of several pages, by GraphQL (FetchPullsPage): every pull
+// request of the repository with its reviews and merged state, as the REST pages and one
+// reviews list per pull request would have brought them. Only a clean answer replaces them:
+// after any error, a partial answer or a server without GraphQL, the REST pages are read from
+// page 2 as before (the reviews then come as after any pulls list), so nothing depends on
+// what a faulty answer left out. A pull request updated during the read may be passed over
+// by the paging; its updated_at is then past page 1's newest, so the next cycle reads it.
+void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2) {
+  const std::string& full = pw->project.full_name;
+  const auto slash = full.find('/');
+  if (slash == std::string::npos) return FetchPullsPage(self, pw, page2, 0);
+  github::ReviewsFetchOptions options;  // no updated_since: every pull request, 100 a query
+  FetchGraphqlReviews(
+      self, full.substr(0, slash), full.substr(slash + 1), std::move(options),
+      [self, pw, page2](github::ReviewsFetch f) {
+        AccountGraphql(self, f);
+        if (!self->fatal_.ok()) return;
+        using Fetched = github::ReviewsFetch::Outcome;
+        if (f.outcome == Fetched::kGone)
+          return ProjectGone(self, pw->project, pw->scope, f.status.ToString());
+        if (f.outcome != Fetched::kComplete || !f.errors.empty() || !f.unresolved.empty()) {
+          log::Info(
+              "pulls: GraphQL did not list every pull request, reading the list repo={} "
+              "outcome={}",
+              pw->project.full_name, f.status.ok() ? "partial" : f.status.ToString());
+          return FetchPullsPage(self, pw, page2, 0);
+        }
+        std::vector<model::IssueRecord> merged;
+        for (const auto& p : f.pulls) {
+          if (p.merged_at.empty()) continue;
+          model::IssueRecord m;
+          m.id = p.pull_id;
+          m.number = p.number;
+          m.is_pull = true;
+          m.merged_at = p.merged_at;
+          merged.push_back(std::move(m));
+        }
+        if (!merged.empty() && !self->InTransaction([&]() -> Status {
+              return self->h_.ingest_.RecordPullsMerged(pw->project.id, merged);
+            })) {
+          return;
+        }
+        WalkHooks hooks = RestHooks(self, pw);
+        ReviewsOfPulls rest{pw->project.id, pw->project.full_name, pw->scope, {}, f.pulls.size()};
+        for (const auto& p : f.pulls) {
+          // More than a page of reviews, or none said: REST reads that one whole.
+          if (!p.reviews_known || p.more_reviews) {
+            rest.numbers.push_back(p.number);
+            continue;
+          }
+          if (!hooks.store(p.number, p.reviews)) return;  // a failed store stopped the cycle
+        }
+        FetchReviewsOfPulls(rest, std::move(hooks), [self, pw](bool all_ok) {
+          if (!all_ok) pw->failed = true;
+          FinishPulls(self, pw);
+        });
+      });
 }
 
 }  // namespace

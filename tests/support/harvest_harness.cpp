@@ -74,6 +74,7 @@ HarvestHarness::HarvestHarness(HarvestHarnessOptions options) : opts_(std::move(
   ho.search_limit = 100000000;
   ho.latency = opts_.latency;
   ho.graphql = opts_.graphql;
+  ho.issues_merged_at = opts_.issues_merged_at;
   handler_ = std::make_unique<GitHubHandler>(
       world_, [base = base_] { return *base; }, ho);
   Handler h = *handler_;

@@ -51,6 +51,7 @@ struct HarvestHarnessOptions {
   std::function<std::optional<HttpResponse>(const HttpRequest&)> respond;
   // fakehub's GraphQL endpoint (its bucket, window clock, partial errors, 404 switch).
   GraphqlEndpointOptions graphql;
+  bool issues_merged_at = true;  // GitHubHandlerOptions::issues_merged_at
 };
 
 struct HarvestRun {

@@ -54,13 +54,14 @@ ClientOptions Fast(const std::string& base) {
 
 // A fakehub on loopback: the handler (for counters and switches), optionally behind faults.
 struct Hub {
-  explicit Hub(std::shared_ptr<World> w, GitHubHandlerOptions o = {}, double faults = 0)
+  explicit Hub(std::shared_ptr<World> w, GitHubHandlerOptions o = {}, double faults = 0,
+               std::uint64_t fault_seed = 7)
       : world(std::move(w)),
         server([](const HttpRequest&) { return HttpResponse{}; }),
         handler(
             world, [this] { return server.base_url(); }, std::move(o)) {
     Handler h = handler;
-    if (faults > 0) h = WithFaults(h, faults, 7, FaultMix::kAll, fault_counts);
+    if (faults > 0) h = WithFaults(h, faults, fault_seed, FaultMix::kAll, fault_counts);
     server.set_handler(h);
   }
   std::shared_ptr<World> world;
@@ -230,23 +231,30 @@ TEST_CASE("graphql reviews of every pull request equal the REST reviews, record 
 TEST_CASE("graphql reviews under 30 percent faults of every kind still equal the truth") {
   auto world = std::make_shared<World>(Spec(12));
   AddReviews(*world, FirstPull(*world), 120);
-  Hub faulty(world, {}, 0.3);
-  boost::asio::io_context io;
-  ScaledClock clock(50);  // retry-after: 1 s in 20 ms
-  // The truth through the same faults (REST retries them too): url fields name the server.
-  Client truth_client(io, clock, nullptr, Fast(faulty.server.base_url()));
-  Client client(io, clock, nullptr, Fast(faulty.server.base_url()));
-  for (const auto& full : RepoNames(*world)) {
-    CAPTURE(full);
-    ReviewsFetch f = FetchRepo(io, client, full);
-    REQUIRE(f.outcome == ReviewsFetch::Outcome::kComplete);
-    CHECK(ByPull(f.AllReviews(), false) == RestTruth(io, truth_client, *world, full));
+  // The faults a query meets depend on its text: over a few fault seeds, until the GraphQL
+  // client itself has retried some (every seed's reads must be exact).
+  bool retried = false;
+  for (std::uint64_t seed = 7; seed < 12 && !retried; ++seed) {
+    CAPTURE(seed);
+    Hub faulty(world, {}, 0.3, seed);
+    boost::asio::io_context io;
+    ScaledClock clock(50);  // retry-after: 1 s in 20 ms
+    // The truth through the same faults (REST retries them too): url fields name the server.
+    Client truth_client(io, clock, nullptr, Fast(faulty.server.base_url()));
+    Client client(io, clock, nullptr, Fast(faulty.server.base_url()));
+    for (const auto& full : RepoNames(*world)) {
+      CAPTURE(full);
+      ReviewsFetch f = FetchRepo(io, client, full);
+      REQUIRE(f.outcome == ReviewsFetch::Outcome::kComplete);
+      CHECK(ByPull(f.AllReviews(), false) == RestTruth(io, truth_client, *world, full));
+    }
+    auto faults = faulty.fault_counts->snapshot();
+    std::int64_t injected = 0;
+    for (const auto& [k, n] : faults) injected += k == "corrupt_gzip_not_applicable" ? 0 : n;
+    CHECK(injected > 3);
+    retried = client.stats().retries > 0;
   }
-  auto faults = faulty.fault_counts->snapshot();
-  std::int64_t injected = 0;
-  for (const auto& [k, n] : faults) injected += k == "corrupt_gzip_not_applicable" ? 0 : n;
-  CHECK(injected > 3);
-  CHECK(client.stats().retries > 0);
+  CHECK(retried);
 }
 
 TEST_CASE("graphql reviews at the limit: RATE_LIMITED is waited out, not taken for data") {

@@ -47,7 +47,9 @@ std::vector<NamedQuery> AllGraphqlQueries();
 struct PullReviews {
   std::int64_t number = 0;
   std::string node_id;
+  std::int64_t pull_id = 0;  // fullDatabaseId: the pulls list's `id`
   std::string updated_at;
+  std::string merged_at;  // "": not merged (or not asked)
   std::int64_t total_reviews = 0;
   std::vector<ReviewRecord> reviews;
   // The reviews came back (false: `reviews` was null, e.g. beside an error for that path).

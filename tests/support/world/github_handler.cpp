@@ -65,6 +65,7 @@ struct Ctx {
   const WorldModel& m;
   std::string base;  // API base, "http://127.0.0.1:PORT"
   std::string html;  // where html_url points: the same server, as there is no other host
+  bool issues_merged_at = true;  // GitHubHandlerOptions::issues_merged_at
 
   std::string User(std::int64_t id) const {
     const WorldUser* u = m.User(id);
@@ -118,12 +119,12 @@ struct Ctx {
     std::string pull;
     if (i.is_pull) {
       pull = fmt::format(
-          ",\"pull_request\":{{\"url\":{},\"html_url\":{},\"diff_url\":{},\"patch_url\":{},"
-          "\"merged_at\":{}}}",
+          ",\"pull_request\":{{\"url\":{},\"html_url\":{},\"diff_url\":{},\"patch_url\":{}{}}}",
           Q(fmt::format("{}/pulls/{}", RepoUrl(r), i.number)),
           Q(fmt::format("{}/{}/pull/{}", html, r.full_name(), i.number)),
           Q(fmt::format("{}/{}/pull/{}.diff", html, r.full_name(), i.number)),
-          Q(fmt::format("{}/{}/pull/{}.patch", html, r.full_name(), i.number)), OptTime(i.merged));
+          Q(fmt::format("{}/{}/pull/{}.patch", html, r.full_name(), i.number)),
+          issues_merged_at ? ",\"merged_at\":" + OptTime(i.merged) : std::string());
     }
     return fmt::format(
         "{{\"url\":{},\"repository_url\":{},\"comments_url\":{},\"html_url\":{},\"id\":{},"
@@ -1108,7 +1109,7 @@ HttpResponse GitHubHandler::Serve(const HttpRequest& req) const {
     reply = s.RateLimitBody(who);
   } else {
     reply = s.world->Read([&](const WorldModel& m) {
-      Ctx ctx{m, base, base + "/html"};
+      Ctx ctx{m, base, base + "/html", s.options.issues_merged_at};
       return s.Route(req, ctx, &route);
     });
   }

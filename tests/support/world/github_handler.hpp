@@ -48,6 +48,10 @@ struct GitHubHandlerOptions {
   std::optional<FakeAppOptions> app;
   // POST /graphql (world/graphql_handler.hpp): its own bucket, cost formula and switches.
   GraphqlEndpointOptions graphql;
+  // false: the issues list's `pull_request` objects carry no `merged_at`, as GitHub's did
+  // before 2022 and older Enterprise Servers' do: only the pulls list (or GraphQL's
+  // mergedAt) says which pull requests were merged.
+  bool issues_merged_at = true;
 };
 
 struct ApiCounters {

@@ -380,6 +380,7 @@ const std::map<std::string, std::map<std::string, FieldDef>>& Schema() {
         {"fullDatabaseId", {}},
         {"updatedAt", {}},
         {"createdAt", {}},
+        {"mergedAt", {}},
         {"title", {}},
         {"url", {}},
         {"__typename", {}},
@@ -787,6 +788,7 @@ struct Exec {
       if (f.name == "databaseId") return std::to_string(i.pr_id);
       if (f.name == "fullDatabaseId") return J(std::to_string(i.pr_id));
       if (f.name == "updatedAt") return J(WorldTimeIso(i.updated));
+      if (f.name == "mergedAt") return i.merged ? J(WorldTimeIso(*i.merged)) : "null";
       if (f.name == "createdAt") return J(WorldTimeIso(i.created));
       if (f.name == "title") return J(i.title);
       if (f.name == "url") return J(fmt::format("{}/{}/pull/{}", html, r.full_name(), i.number));
