@@ -272,10 +272,13 @@ void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2) 
         if (f.outcome == Fetched::kGone)
           return ProjectGone(self, pw->project, pw->scope, f.status.ToString());
         if (f.outcome != Fetched::kComplete || !f.errors.empty() || !f.unresolved.empty()) {
+          const char* why = f.outcome == Fetched::kUnavailable ? "no GraphQL"
+                            : f.outcome == Fetched::kFailed    ? "failed"
+                                                               : "partial";
           log::Info(
               "pulls: GraphQL did not list every pull request, reading the list repo={} "
-              "outcome={}",
-              pw->project.full_name, f.status.ok() ? "partial" : f.status.ToString());
+              "graphql={} errors={}",
+              pw->project.full_name, why, f.errors.size());
           return FetchPullsPage(self, pw, page2, 0);
         }
         std::vector<model::IssueRecord> merged;
