@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,14 +37,16 @@ struct PullsWalk {
   bool marked = false;                // sync_state.walking is set
   bool reached = false;               // the last page read went past the watermark
   bool failed = false;
-  int pages = 0;  // pages of the list stored this cycle
+  int pages = 0;                         // pages of the list stored this cycle
+  std::vector<std::int64_t> first_page;  // every pull request page 1 listed
 };
 
 using Cycle = std::shared_ptr<CycleCore>;
 using Walk = std::shared_ptr<PullsWalk>;
 
 void LaunchReviews(const Cycle& self, const Walk& pw);
-void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2);
+void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2,
+                   std::optional<std::int64_t> last_page);
 
 void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, int tries) {
   self->FetchPage(
@@ -70,6 +73,9 @@ void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, i
           return self->fatal_;
         }
         pw->reached = false;
+        if (pw->pages == 1) {
+          for (const auto& pr : *items) pw->first_page.push_back(pr.number);
+        }
         for (const auto& pr : *items) {
           pw->newest = LaterOf(pw->newest, pr.updated_at);
           if (pw->w_start && pr.updated_at < *pw->w_start) {
@@ -92,7 +98,8 @@ void FetchPullsPage(const Cycle& self, const Walk& pw, const std::string& url, i
               // with its reviews, 100 a query, and the list's later pages are not needed
               // (page 1 gives the watermark and the validators later cycles revalidate).
               if (!pw->w_start && pw->pages == 1 && self->h_.config_.github.graphql) {
-                return ListByGraphql(self, pw, *r->next_url);
+                return ListByGraphql(self, pw, *r->next_url,
+                                     r->last_url ? PageNumberOf(*r->last_url) : std::nullopt);
               }
               return FetchPullsPage(self, pw, *r->next_url, 0);
             }
@@ -253,32 +260,47 @@ void LaunchReviews(const Cycle& self, const Walk& pw) {
 
 // The first read of a pulls list of several pages, by GraphQL (FetchPullsPage): every pull
 // request of the repository with its reviews and merged state, as the REST pages and one
-// reviews list per pull request would have brought them. Only a clean answer replaces them:
-// after any error, a partial answer or a server without GraphQL, the REST pages are read from
-// page 2 as before (the reviews then come as after any pulls list), so nothing depends on
-// what a faulty answer left out. A pull request updated during the read may be passed over
-// by the paging; its updated_at is then past page 1's newest, so the next cycle reads it.
-void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2) {
+// reviews list per pull request would have brought them. Only a clean answer that holds what
+// the list showed replaces them: every pull request of page 1, and at least as many as the
+// pages before the list's last hold (its `rel="last"`). After an error, a partial or short
+// answer, a server without GraphQL or a repository GraphQL does not find (REST just read its
+// page 1), the REST pages are read from page 2 as before and the reviews follow as after any
+// pulls list, so nothing depends on what a faulty answer left out. A pull request updated
+// while the read pages may be passed over; its updated_at is then past page 1's newest, so
+// the next cycle's page 1 names it.
+void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2,
+                   std::optional<std::int64_t> last_page) {
   const std::string& full = pw->project.full_name;
   const auto slash = full.find('/');
   if (slash == std::string::npos) return FetchPullsPage(self, pw, page2, 0);
   github::ReviewsFetchOptions options;  // no updated_since: every pull request, 100 a query
   FetchGraphqlReviews(
       self, full.substr(0, slash), full.substr(slash + 1), std::move(options),
-      [self, pw, page2](github::ReviewsFetch f) {
+      [self, pw, page2, last_page](github::ReviewsFetch f) {
         AccountGraphql(self, f);
         if (!self->fatal_.ok()) return;
         using Fetched = github::ReviewsFetch::Outcome;
-        if (f.outcome == Fetched::kGone)
-          return ProjectGone(self, pw->project, pw->scope, f.status.ToString());
-        if (f.outcome != Fetched::kComplete || !f.errors.empty() || !f.unresolved.empty()) {
-          const char* why = f.outcome == Fetched::kUnavailable ? "no GraphQL"
-                            : f.outcome == Fetched::kFailed    ? "failed"
-                                                               : "partial";
-          log::Info(
-              "pulls: GraphQL did not list every pull request, reading the list repo={} "
-              "graphql={} errors={}",
-              pw->project.full_name, why, f.errors.size());
+        std::string why;
+        if (f.outcome == Fetched::kUnavailable) {
+          why = "no GraphQL";
+        } else if (f.outcome != Fetched::kComplete) {
+          why = f.status.ok() ? "partial" : f.status.ToString();
+        } else if (!f.errors.empty() || !f.unresolved.empty()) {
+          why = fmt::format("{} errors", f.errors.size());
+        } else {
+          std::set<std::int64_t> listed;
+          for (const auto& p : f.pulls) listed.insert(p.number);
+          const auto missing = std::count_if(pw->first_page.begin(), pw->first_page.end(),
+                                             [&](std::int64_t n) { return !listed.count(n); });
+          const std::int64_t at_least = last_page ? (*last_page - 1) * kListPageSize + 1 : 0;
+          if (missing > 0 || static_cast<std::int64_t>(f.pulls.size()) < at_least) {
+            why = fmt::format("short: {} pull requests, {} of page 1 missing, at least {} listed",
+                              f.pulls.size(), missing, at_least);
+          }
+        }
+        if (!why.empty()) {
+          log::Info("pulls: reading the list, GraphQL did not list every pull request repo={} ({})",
+                    pw->project.full_name, why);
           return FetchPullsPage(self, pw, page2, 0);
         }
         std::vector<model::IssueRecord> merged;
@@ -299,7 +321,8 @@ void ListByGraphql(const Cycle& self, const Walk& pw, const std::string& page2) 
         WalkHooks hooks = RestHooks(self, pw);
         ReviewsOfPulls rest{pw->project.id, pw->project.full_name, pw->scope, {}, f.pulls.size()};
         for (const auto& p : f.pulls) {
-          // More than a page of reviews, or none said: REST reads that one whole.
+          // A clean answer has every review (the fetch follows pages past 100); one that does
+          // not say goes to REST all the same.
           if (!p.reviews_known || p.more_reviews) {
             rest.numbers.push_back(p.number);
             continue;

@@ -253,6 +253,52 @@ TEST_CASE("a first read of a pulls list of several pages takes its pull requests
   }
 }
 
+TEST_CASE("without GraphQL a first pulls read of several pages reads every page, exact") {
+  // A server without GraphQL (404) and with no merged_at in its issues list: merged state
+  // from the pulls list's pages alone.
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  o.spec.items = 20000;
+  o.graphql.enabled = false;
+  o.issues_merged_at = false;
+  HarvestHarness h(o);
+  const auto floor = h.RepositoryFloor();
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(first.server.per_route["/repos/{o}/{r}/pulls"] == floor.pulls);
+  CHECK(Endpoint(first, "reviews") > 0);
+}
+
+TEST_CASE(
+    "a clean GraphQL answer that lists fewer pull requests than the list does is not trusted") {
+  // A server (or a proxy) that answers the pull requests query cleanly but short: no pull
+  // request at all. The REST pages are read instead and the reviews come by REST.
+  HarvestHarnessOptions o;
+  o.spec = Spec();
+  o.spec.items = 20000;
+  o.respond = [](const gh::testing::HttpRequest& r) -> std::optional<gh::testing::HttpResponse> {
+    if (!gh::testing::GraphqlEndpoint::Handles(r) ||
+        r.body.find("query PullRequestReviews(") == std::string::npos) {
+      return std::nullopt;
+    }
+    gh::testing::HttpResponse out;
+    out.status = 200;
+    out.headers.emplace_back("content-type", "application/json; charset=utf-8");
+    out.body = R"({"data":{"repository":{"pullRequests":{"pageInfo":{"hasNextPage":false,)"
+               R"("endCursor":null},"nodes":[]}},"rateLimit":{"cost":1,"remaining":4999,)"
+               R"("resetAt":"2030-01-01T00:00:00Z"}}})";
+    return out;
+  };
+  HarvestHarness h(o);
+  const auto floor = h.RepositoryFloor();
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(first.server.per_route["/repos/{o}/{r}/pulls"] == floor.pulls);
+  CHECK(Endpoint(first, "reviews") > 0);
+}
+
 TEST_CASE("a GraphQL answer with errors on a first pulls read falls back to the list's pages") {
   HarvestHarnessOptions o;
   o.spec = Spec();
