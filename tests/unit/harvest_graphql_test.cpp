@@ -91,6 +91,27 @@ void CheckIdle(HarvestHarness& h, const char* when) {
   CheckExact(h, when);
 }
 
+// A first sync whose pulls lists are read page by page over REST (GraphQL's list not taken),
+// with the reviews by REST: exact.
+void CheckEveryPullsPageRead(const HarvestHarnessOptions& o) {
+  HarvestHarness h(o);
+  const auto floor = h.RepositoryFloor();
+  auto first = h.Sync();
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CheckExact(h, "first sync");
+  CHECK(first.server.per_route["/repos/{o}/{r}/pulls"] == floor.pulls);
+  CHECK(Endpoint(first, "reviews") > 0);
+}
+
+// A week of ordinary activity, then a sync: ok and exact. Returns the sync.
+HarvestRun WeekLater(HarvestHarness& h, const char* when) {
+  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
+  auto week = h.Sync();
+  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
+  CheckExact(h, when);
+  return week;
+}
+
 }  // namespace
 
 TEST_CASE("reviews over GraphQL: exact counts, no REST reviews list, idle re-poll spends nothing") {
@@ -115,10 +136,7 @@ TEST_CASE("reviews over GraphQL: exact counts, no REST reviews list, idle re-pol
 
   // A week of activity: new reviews bump their pull requests, which the pulls list names and
   // GraphQL reads again from the pulls watermark.
-  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
-  auto week = h.Sync();
-  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
-  CheckExact(h, "after a week of activity");
+  auto week = WeekLater(h, "after a week of activity");
   CHECK(Endpoint(week, "reviews") == 0);
   CHECK(week.stats.graphql_requests > 0);
   // One query per repository whose pulls list changed (each changed by far fewer than 100
@@ -155,10 +173,7 @@ TEST_CASE("a server without GraphQL (404): the REST reviews walk, the same exact
   CHECK(rb.server.points["graphql"] == 0);
   CHECK(ra.server.requests < rb.server.requests);
   CheckIdle(b, "unchanged, without GraphQL");
-  b.world().Advance(gh::testing::WeekOfActivity(b.world().ItemCount()));
-  auto week = b.Sync();
-  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
-  CheckExact(b, "a week later, without GraphQL");
+  WeekLater(b, "a week later, without GraphQL");
 }
 
 TEST_CASE("github.graphql = false: REST only, not one POST") {
@@ -191,10 +206,7 @@ TEST_CASE("partial GraphQL answers: what came whole is stored, the rest read by 
               "SELECT count(*) FROM sync_errors WHERE url = 'graphql' AND message LIKE "
               "'%partial errors%'") > 0);
   CheckIdle(h, "unchanged");
-  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
-  auto week = h.Sync();
-  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
-  CheckExact(h, "a week later");
+  WeekLater(h, "a week later");
 }
 
 // Whether the client meets GitHub's RATE_LIMITED answer or stops itself at remaining 0 depends
@@ -246,10 +258,7 @@ TEST_CASE("a first read of a pulls list of several pages takes its pull requests
     CHECK(Endpoint(first, "reviews") == 0);
     CHECK(Count(h, "SELECT count(*) FROM issues WHERE is_pull AND merged_at IS NOT NULL") > 0);
     CheckIdle(h, "unchanged after the first sync");
-    h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
-    auto week = h.Sync();
-    REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
-    CheckExact(h, "a week later");
+    WeekLater(h, "a week later");
   }
 }
 
@@ -261,13 +270,7 @@ TEST_CASE("without GraphQL a first pulls read of several pages reads every page,
   o.spec.items = 20000;
   o.graphql.enabled = false;
   o.issues_merged_at = false;
-  HarvestHarness h(o);
-  const auto floor = h.RepositoryFloor();
-  auto first = h.Sync();
-  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
-  CheckExact(h, "first sync");
-  CHECK(first.server.per_route["/repos/{o}/{r}/pulls"] == floor.pulls);
-  CHECK(Endpoint(first, "reviews") > 0);
+  CheckEveryPullsPageRead(o);
 }
 
 TEST_CASE(
@@ -290,13 +293,7 @@ TEST_CASE(
                R"("resetAt":"2030-01-01T00:00:00Z"}}})";
     return out;
   };
-  HarvestHarness h(o);
-  const auto floor = h.RepositoryFloor();
-  auto first = h.Sync();
-  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
-  CheckExact(h, "first sync");
-  CHECK(first.server.per_route["/repos/{o}/{r}/pulls"] == floor.pulls);
-  CHECK(Endpoint(first, "reviews") > 0);
+  CheckEveryPullsPageRead(o);
 }
 
 TEST_CASE("a GraphQL answer with errors on a first pulls read falls back to the list's pages") {
@@ -339,10 +336,7 @@ TEST_CASE("30% faults on REST and GraphQL alike: exact, no duplicates, idle spen
   }
   REQUIRE(harness != nullptr);
   HarvestHarness& h = *harness;
-  h.world().Advance(gh::testing::WeekOfActivity(h.world().ItemCount()));
-  auto week = h.Sync();
-  REQUIRE_MESSAGE(week.status.ok(), week.status.ToString());
-  CheckExact(h, "a week later");
+  WeekLater(h, "a week later");
   CheckIdle(h, "unchanged");
 }
 

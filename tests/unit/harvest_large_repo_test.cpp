@@ -65,6 +65,30 @@ std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list,
   return (*row)->cursor;
 }
 
+// A watched writer of the large repository pushes 150 commits dated halfway through its
+// history: its own list there then takes more than a page, so its `since` watermark moves
+// past the repository's first days after the first read, and a commit dated then lands past
+// the first page of the writer's list (where no probe of that page sees it). Returns the
+// writer and a time in those first days, for commits pushed late.
+struct LatePusher {
+  std::string login;
+  gh::testing::WorldTime long_ago = 0;
+};
+LatePusher WriterWithManyCommits(HarvestHarness& h) {
+  LatePusher out;
+  const auto own = h.world().OwnItems(kLarge);
+  REQUIRE_FALSE(own.empty());
+  out.login = own.begin()->first;
+  gh::testing::WorldTime midway = 0;
+  h.world().Read([&](const gh::testing::WorldModel& m) {
+    const auto& commits = m.Repo(kLarge)->commits;
+    out.long_ago = commits.front().date + 60;
+    midway = (commits.front().date + commits.back().date) / 2;
+  });
+  REQUIRE(h.world().PushCommits(kLarge, out.login, 150, midway));
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("a large repository's commits and issues are read per writer, exactly, for less") {
@@ -117,19 +141,9 @@ TEST_CASE("a large repository's commits and issues are read per writer, exactly,
 TEST_CASE("commits pushed late with old dates in a large repository read per writer are counted") {
   HarvestHarness h(LargeWorld());
   h.config().harvest.per_writer_above_pages = 3;
-  const auto own = h.world().OwnItems(kLarge);
-  REQUIRE_FALSE(own.empty());
-  const std::string login = own.begin()->first;
-  gh::testing::WorldTime long_ago = 0, midway = 0;
-  h.world().Read([&](const gh::testing::WorldModel& m) {
-    const auto& commits = m.Repo(kLarge)->commits;
-    long_ago = commits.front().date + 60;
-    midway = (commits.front().date + commits.back().date) / 2;
-  });
-  // The writer's own commits there take more than a page, so its list's `since` watermark
-  // moves past the repository's first days after the first read, and a commit dated then
-  // lands past the first page of the writer's list (where no probe of that page sees it).
-  REQUIRE(h.world().PushCommits(kLarge, login, 150, midway));
+  const LatePusher pusher = WriterWithManyCommits(h);
+  const std::string& login = pusher.login;
+  const gh::testing::WorldTime long_ago = pusher.long_ago;
   auto first = h.Sync();
   CheckExact(h, first, "first sync");
   REQUIRE(PlanOf(h, "commits"));
@@ -596,16 +610,9 @@ TEST_CASE("under 30 % injected faults a large repository read per writer ends ex
   o.fault_rate = 0.3;  // 5xx, secondary limits, truncated and garbled bodies, GraphQL too
   HarvestHarness h(o);
   h.config().harvest.per_writer_above_pages = 3;
-  // A writer with more than a page of commits there, so its list has a watermark that
-  // commits pushed late fall behind (as in the test above).
-  const std::string login = h.world().OwnItems(kLarge).begin()->first;
-  gh::testing::WorldTime long_ago = 0, midway = 0;
-  h.world().Read([&](const gh::testing::WorldModel& m) {
-    const auto& commits = m.Repo(kLarge)->commits;
-    long_ago = commits.front().date + 60;
-    midway = (commits.front().date + commits.back().date) / 2;
-  });
-  REQUIRE(h.world().PushCommits(kLarge, login, 150, midway));
+  const LatePusher pusher = WriterWithManyCommits(h);
+  const std::string& login = pusher.login;
+  const gh::testing::WorldTime long_ago = pusher.long_ago;
   // A list whose every retry faulted is read again by the next cycle, as in the daemon.
   auto sync_until_ok = [&h](const char* when) {
     HarvestRun r = h.Sync();
