@@ -12,26 +12,30 @@
 
 namespace ghharvest::store::rules {
 
+// Which stored accounts (users `u`) under a writer's login (writers `w`, joined on
+// `u.login = w.login COLLATE NOCASE`) are the writer's: once its lookup resolved the login
+// (writers.user_id) only that id, so a login GitHub gave to a new account after the old one
+// was deleted counts only the new one (schema/0014_writer_account_by_id.sql, which spells the
+// same rule); before that, every one. A macro so the fragments below stay literals.
+#define GHH_WRITERS_ACCOUNT "(w.user_id IS NULL OR u.id = w.user_id)"
+
 // The GitHub ids of the watched writers' accounts, but not of a writer whose account is
-// gone (writers.gone_at, schema/0013_gone_writers.sql): the accounts under the writer's login
-// (compared case-insensitively), and once its lookup resolved the login (writers.user_id)
-// only that id, so a login GitHub gave to a new account after the old one was deleted counts
-// only the new one (schema/0014_writer_account_by_id.sql).
+// gone (writers.gone_at, schema/0013_gone_writers.sql).
 inline constexpr std::string_view kWatchedUserIds =
     "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE"
-    " WHERE w.gone_at IS NULL AND (w.user_id IS NULL OR u.id = w.user_id))";
+    " WHERE w.gone_at IS NULL AND " GHH_WRITERS_ACCOUNT ")";
 
 // "id, name" of each of those accounts, named as writer_project_counts names its writer: the
 // smallest spelling the store holds under the writer's login (of any account).
 inline constexpr std::string_view kWatchedAccountNames =
     "SELECT u.id, (SELECT MIN(u2.login) FROM users u2 WHERE u2.login = w.login COLLATE NOCASE)"
     " FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE"
-    " WHERE w.gone_at IS NULL AND (w.user_id IS NULL OR u.id = w.user_id)";
+    " WHERE w.gone_at IS NULL AND " GHH_WRITERS_ACCOUNT;
 
 // The same for the one writer ?1 (any case), gone or not.
 inline constexpr std::string_view kWriterUserIds =
     "(SELECT u.id FROM writers w JOIN users u ON u.login = w.login COLLATE NOCASE"
-    " WHERE w.login = ?1 COLLATE NOCASE AND (w.user_id IS NULL OR u.id = w.user_id))";
+    " WHERE w.login = ?1 COLLATE NOCASE AND " GHH_WRITERS_ACCOUNT ")";
 
 // When writer ?1 (any case) was found gone; NULL while it is not (Ingest::WriterGoneAt).
 inline constexpr std::string_view kWriterGoneAt = "SELECT gone_at FROM writers WHERE login = ?1";

@@ -5,17 +5,19 @@
 #include <limits>
 #include <string>
 
+#include "store/counting_rules.hpp"
+
 namespace ghharvest::store {
 namespace {
 
 // Rows by one author when ?4 names a login (a per-writer list speaks for that writer's items
 // only), everyone's when it is NULL. The author is the writer's account as the counts choose
-// it (counting_rules.hpp): once its lookup resolved the login, not an older account the store
-// still knows by it (GitHub lists a reused login's new account only).
-#define GHH_BY_AUTHOR                                                                          \
-  " AND (?4 IS NULL OR user_id IN (SELECT u.id FROM users u WHERE u.login = ?4 COLLATE NOCASE" \
-  " AND NOT EXISTS (SELECT 1 FROM writers w WHERE w.login = ?4 COLLATE NOCASE"                 \
-  " AND w.user_id IS NOT NULL AND w.user_id <> u.id)))"
+// it (counting_rules.hpp), so a reused login's list does not judge the old account's items;
+// a login no writers row names is every account under it.
+#define GHH_BY_AUTHOR                                                                     \
+  " AND (?4 IS NULL OR user_id IN (SELECT u.id FROM users u"                              \
+  " LEFT JOIN writers w ON w.login = ?4 COLLATE NOCASE WHERE u.login = ?4 COLLATE NOCASE" \
+  " AND " GHH_WRITERS_ACCOUNT "))"
 
 struct TableSql {
   const char* kind;
