@@ -1112,6 +1112,28 @@ TEST_CASE("compare lists what was pushed after the base in push order, paged, fi
   CHECK(h(Get("/repos/" + repo + "/compare/" + std::string(40, 'e') + "...main")).status == 404);
 }
 
+TEST_CASE("a repository nothing was pushed to answers its commits with 409, compare with 404") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string repo, login, base;
+  world->Write([&](WorldModel& m) {
+    repo = m.repos.front().full_name();
+    base = m.repos.front().commits.back().sha;
+    m.repos.front().commits.clear();
+    for (const auto& u : m.users)
+      if (u.writer) login = u.login;
+  });
+  auto empty = h(Get("/repos/" + repo + "/commits?per_page=100"));
+  CHECK(empty.status == 409);
+  CHECK(std::string_view(Parsed(empty.body).doc["message"]) == "Git Repository is empty.");
+  CHECK(Header(empty, "etag").empty());  // nothing to revalidate: each ask costs a point
+  CHECK(h(Get("/repos/" + repo + "/compare/" + base + "...main")).status == 404);
+  REQUIRE(world->PushCommits(repo, login, 2));
+  auto pushed = h(Get("/repos/" + repo + "/commits?per_page=100"));
+  CHECK(pushed.status == 200);
+  CHECK(Len(Parsed(pushed.body).doc) == 2);
+}
+
 TEST_CASE("users, their repositories and unknown paths") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });

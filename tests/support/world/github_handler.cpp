@@ -578,6 +578,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
   }
   if (rest.size() == 1 && rest[0] == "commits") {
     *route = "/repos/{o}/{r}/commits";
+    // As GitHub: a repository nothing was ever pushed to has no branch to list.
+    if (repo.commits.empty()) return Error(409, "Git Repository is empty.");
     std::optional<WorldTime> since, until;
     if (!ReadSince(req, "since", &since) || !ReadSince(req, "until", &until))
       return Error(422, "Validation Failed");
