@@ -175,6 +175,8 @@ bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project
   if (!base) return false;
   // The repository answered 304 and nothing was left to read: nothing was pushed.
   if (!base->due) return true;
+  // An empty repository's GET answered 200 since: its list (or head) is asked again.
+  if (base->empty_repository()) return false;
   auto w = std::make_shared<CompareWalk>();
   w->project = project;
   w->scope = scope;
@@ -210,8 +212,21 @@ Status RecordCompareBase(CycleCore& self, const Project& project, const std::str
   const std::string scope = RepoScope(project.full_name);
   auto row = ingest.GetWatermark(kCompareEndpoint, scope);
   if (!row.ok()) return row.status();
-  if (*row && CompareBaseOf((*row)->cursor)) return Status::Ok();
+  if (*row) {
+    auto stored = CompareBaseOf((*row)->cursor);
+    if (stored && !stored->empty_repository()) return Status::Ok();
+  }
   return ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, sha);
+}
+
+void RecordEmptyRepository(const std::shared_ptr<CycleCore>& self, const Project& project) {
+  if (project.default_branch.empty()) return;  // StartCompare would never look at it
+  log::Info("commits: repository empty (409), asked again once it changes repo={}",
+            project.full_name);
+  self->InTransaction([&] {
+    return self->h_.ingest_.SetWatermark(kCompareEndpoint, RepoScope(project.full_name),
+                                         std::nullopt, CompareCursor(CompareBase{}));
+  });
 }
 
 void StartHeadRead(const std::shared_ptr<CycleCore>& self, const Project& project) {
@@ -232,8 +247,9 @@ void StartHeadRead(const std::shared_ptr<CycleCore>& self, const Project& projec
               [&] { return s = RecordCompareBase(*self, project, head->front().sha); });
           return self->fatal_.ok() ? s : self->fatal_;
         },
-        [self](Outcome outcome, ApiResponse*) {
+        [self, project](Outcome outcome, ApiResponse* r) {
           if (outcome == Outcome::kFailed) ++self->stats_.scopes_failed;
+          if (outcome == Outcome::kGone && r->status == 409) RecordEmptyRepository(self, project);
         },
         "commits head: ");
   };

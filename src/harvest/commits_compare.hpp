@@ -16,11 +16,11 @@ namespace ghharvest::harvest {
 
 // Reads `project`'s commits by comparison when a base is stored and its default branch is
 // known (true: nothing more to do when no comparison is due, see MarkComparisonDue); false
-// otherwise (read the list). `whole_list`: the repository's commits list is read whole, and
-// its watermark follows what the comparison stored; false when it is read per writer (the
-// comparison then only adds what `since` cannot see: commits pushed late with old dates).
-// `fallback` runs when GitHub no longer knows the base (404/422: history rewritten and the
-// old commit gone), after the base is dropped.
+// otherwise (read the list), and for a repository found empty once the comparison is due.
+// `whole_list`: the repository's commits list is read whole, and its watermark follows what the
+// comparison stored; false when it is read per writer (the comparison then only adds what `since`
+// cannot see: commits pushed late with old dates). `fallback` runs when GitHub no longer knows the
+// base (404/422: history rewritten and the old commit gone), after the base is dropped.
 bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& project, bool whole_list,
                   std::function<void()> fallback);
 
@@ -42,5 +42,11 @@ Status MarkComparisonDue(CycleCore& cycle, const std::string& full_name);
 // holds may be gone from the branch (a force-push), and a base GitHub does not know costs a
 // 404 and a read of the list each time it is tried.
 Status RecordCompareBase(CycleCore& cycle, const Project& project, const std::string& sha);
+
+// `project`'s commits answered 409: nothing was ever pushed to it. Kept as an empty base, so
+// that StartCompare asks nothing while the repository's GET answers 304 (a 409 has no
+// validators: asking each cycle would cost a point each time) and the list is read again once
+// it answers 200. In its own transaction; the cycle is aborted when the store fails.
+void RecordEmptyRepository(const std::shared_ptr<CycleCore>& cycle, const Project& project);
 
 }  // namespace ghharvest::harvest

@@ -281,7 +281,13 @@ void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
             return NextPage(self, w, r->next_url);
           }
           case Outcome::kGone:
-            if (r->status == EmptyStatus(w)) return EndPass(self, w);
+            if (r->status == EmptyStatus(w)) {
+              if (w->kind == ListKind::kCommits && w->author.empty()) {
+                RecordEmptyRepository(self, w->project);
+                if (!self->fatal_.ok()) return;
+              }
+              return EndPass(self, w);
+            }
             ++self->stats_.scopes_failed;
             self->RecordError(w->scope, url, fmt::format("HTTP {}", r->status));
             return;

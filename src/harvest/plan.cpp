@@ -291,6 +291,7 @@ std::string HeadCommitPath(std::string_view full_name) {
 namespace {
 constexpr std::string_view kDue = " due";
 constexpr std::string_view kReading = " reading";
+constexpr std::string_view kEmptyRepository = "empty";
 
 bool IsSha(std::string_view s) {
   return (s.size() == 40 || s.size() == 64) && std::all_of(s.begin(), s.end(), [](unsigned char c) {
@@ -300,8 +301,10 @@ bool IsSha(std::string_view s) {
 }  // namespace
 
 std::string CompareCursor(const CompareBase& base) {
-  if (base.reading) return base.sha + std::string(kReading);
-  return base.due ? base.sha + std::string(kDue) : base.sha;
+  const std::string name = base.empty_repository() ? std::string(kEmptyRepository) : base.sha;
+  // Nothing of an empty repository's is ever read page by page: no " reading" state.
+  if (base.reading && !base.empty_repository()) return name + std::string(kReading);
+  return base.due || base.reading ? name + std::string(kDue) : name;
 }
 
 std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& cursor) {
@@ -318,6 +321,7 @@ std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& curso
   } else if (strip(kDue)) {
     base.due = true;
   }
+  if (c == kEmptyRepository && !base.reading) return base;
   if (!IsSha(c)) return std::nullopt;
   base.sha = std::string(c);
   return base;

@@ -161,14 +161,19 @@ std::string HeadCommitPath(std::string_view full_name);
 // - " reading" while a comparison of more than one page is being stored (due as well): its
 //   first page's validators are not to be trusted then, as a 304 on it would hide the pages
 //   not yet stored.
+// A repository whose commits list answered 409 (nothing was ever pushed) keeps the cursor
+// "empty" instead of a sha: a 409 has no validators, so asking again would cost a point
+// every cycle; while the repository's GET answers 304 nothing was pushed since.
 inline constexpr const char* kCompareEndpoint = "commits_base";
 struct CompareBase {
-  std::string sha;
+  std::string sha;  // empty: the repository had no commits when last asked
   bool due = false;
   bool reading = false;  // implies due
+  bool empty_repository() const { return sha.empty(); }
 };
 std::string CompareCursor(const CompareBase& base);
-// nullopt when the cursor names no base (not a sha of 40 or 64 lower-case hex digits).
+// nullopt when the cursor names no base (neither a sha of 40 or 64 lower-case hex digits
+// nor "empty").
 std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& cursor);
 
 // A commit date is the committer's clock, not GitHub's: one dated in the future (a wrong

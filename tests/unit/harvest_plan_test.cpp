@@ -311,6 +311,23 @@ TEST_CASE("a comparison's path and its base in the cursor") {
   CHECK_FALSE(hv::CompareBaseOf(std::string(40, 'A')));
   CHECK_FALSE(hv::CompareBaseOf(std::string(" due")));
   CHECK_FALSE(hv::CompareBaseOf(sha + " due reading"));
+
+  // A repository whose commits answered 409: "empty", due once its GET answered 200.
+  CHECK(hv::CompareCursor(hv::CompareBase{}) == "empty");
+  CHECK(hv::CompareCursor({"", true}) == "empty due");
+  CHECK(hv::CompareCursor({"", false, true}) == "empty due");  // nothing is read page by page
+  auto empty = hv::CompareBaseOf(std::string("empty"));
+  REQUIRE(empty);
+  CHECK(empty->empty_repository());
+  CHECK_FALSE(empty->due);
+  auto due = hv::CompareBaseOf(std::string("empty due"));
+  REQUIRE(due);
+  CHECK(due->empty_repository());
+  CHECK(due->due);
+  CHECK_FALSE(plain->empty_repository());
+  CHECK_FALSE(hv::CompareBaseOf(std::string("empty reading")));
+  CHECK_FALSE(hv::CompareBaseOf(std::string("")));
+  CHECK_FALSE(hv::CompareBaseOf(std::string("Empty")));
 }
 
 TEST_CASE("a commit date past GitHub's clock is held to the response's Date") {

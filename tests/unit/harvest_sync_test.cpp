@@ -1171,3 +1171,53 @@ TEST_CASE(
   REQUIRE_MESSAGE(idle.status.ok(), idle.status.ToString());
   CHECK(idle.server.primary_points() == 0);
 }
+
+TEST_CASE("an empty repository's 409 is asked again only after the repository changes") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  HarvestHarness h(o);
+  std::string repo, login;
+  std::tie(repo, login) = ManyCommitsRepo(h);
+  INFO(repo << " watched by " << login);
+  // Nothing pushed yet: GitHub answers the commits list with 409 (fakehub does too).
+  h.world().Write([&](gh::testing::WorldModel& m) {
+    for (auto& r : m.repos)
+      if (Lower(r.full_name()) == Lower(repo)) r.commits.clear();
+  });
+  auto first = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(first.status.ok(), first.status.ToString());
+  CHECK(Route(first.server.per_route) == 1);
+  CHECK(CompareRoute(first.server.per_route) == 0);
+  auto rest = h.Sync();
+  REQUIRE_MESSAGE(rest.status.ok(), rest.status.ToString());
+  CheckCounts(h, "first sync");
+
+  // A 409 has no validators, so asking again would cost a point every cycle. While the
+  // repository's GET answers 304 nothing was pushed: the commits list is not asked for.
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    auto idle = h.SyncRepository(repo);
+    REQUIRE_MESSAGE(idle.status.ok(), idle.status.ToString());
+    CHECK(Route(idle.server.per_route) == 0);
+    CHECK(CompareRoute(idle.server.per_route) == 0);
+    CHECK(idle.server.primary_points() == 0);
+  }
+
+  // The first push moves the repository's pushed_at: its list is read and gives the base.
+  PushCommits(h, repo, login, 3);
+  auto pushed = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(pushed.status.ok(), pushed.status.ToString());
+  CheckCounts(h, "after the first push");
+  CHECK(Route(pushed.server.per_route_ok) == 1);
+  PushCommits(h, repo, login, 2);
+  auto more = h.SyncRepository(repo);
+  CheckCounts(h, "after 2 more");
+  CHECK(CompareRoute(more.server.per_route_ok) == 1);
+  CHECK(Route(more.server.per_route) == 0);
+  auto idle = h.SyncRepository(repo);
+  CHECK(idle.server.primary_points() == 0);
+
+  // The whole sync of every watched repository: nothing asked that costs a point.
+  auto all = h.Sync();
+  REQUIRE_MESSAGE(all.status.ok(), all.status.ToString());
+  CHECK(all.server.primary_points() == 0);
+}
