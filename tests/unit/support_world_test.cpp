@@ -1112,6 +1112,51 @@ TEST_CASE("compare lists what was pushed after the base in push order, paged, fi
   CHECK(h(Get("/repos/" + repo + "/compare/" + std::string(40, 'e') + "...main")).status == 404);
 }
 
+TEST_CASE("after a force-push a comparison from a commit taken off the branch is diverged") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string repo, login, old_head, fork;
+  std::size_t before = 0;
+  world->Read([&](const WorldModel& m) {
+    const auto& r = m.repos.front();
+    repo = r.full_name();
+    before = r.commits.size();
+    old_head = r.commits.back().sha;
+    fork = r.commits[before - 4].sha;
+    for (const auto& u : m.users)
+      if (u.writer) login = u.login;
+  });
+  REQUIRE(before >= 4);
+  // The last 3 commits rewritten as 2 new ones.
+  REQUIRE(world->ForcePush(repo, before - 3, login, 2));
+  CHECK_FALSE(world->ForcePush(repo, before + 10, login, 1));
+  auto diverged = h(Get("/repos/" + repo + "/compare/" + old_head + "...main?per_page=100"));
+  REQUIRE(diverged.status == 200);
+  Parsed p(diverged.body);
+  CHECK(std::string_view(p.doc["status"]) == "diverged");
+  CHECK(int64_t(p.doc["ahead_by"]) == 2);
+  CHECK(int64_t(p.doc["behind_by"]) == 3);
+  CHECK(std::string_view(p.doc["base_commit"]["sha"]) == old_head);
+  CHECK(std::string_view(p.doc["merge_base_commit"]["sha"]) == fork);
+  CHECK(Len(p.doc["commits"]) == 2);
+  // The branch reset without new commits: behind.
+  std::string head;
+  world->Read([&](const WorldModel& m) { head = m.repos.front().commits.back().sha; });
+  REQUIRE(world->ForcePush(repo, before - 3, login, 0));
+  auto behind = h(Get("/repos/" + repo + "/compare/" + head + "...main?per_page=100"));
+  REQUIRE(behind.status == 200);
+  Parsed b(behind.body);
+  CHECK(std::string_view(b.doc["status"]) == "behind");
+  CHECK(int64_t(b.doc["ahead_by"]) == 0);
+  CHECK(int64_t(b.doc["behind_by"]) == 2);
+  auto listed = h(Get("/repos/" + repo + "/commits?per_page=100"));
+  CHECK(Len(Parsed(listed.body).doc) ==
+        static_cast<std::int64_t>(std::min<std::size_t>(before - 3, 100)));
+  // A history with nothing in common: 404, as GitHub answers.
+  REQUIRE(world->ForcePush(repo, 0, login, 1));
+  CHECK(h(Get("/repos/" + repo + "/compare/" + fork + "...main")).status == 404);
+}
+
 TEST_CASE("a repository nothing was pushed to answers its commits with 409, compare with 404") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });

@@ -617,11 +617,28 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
         if (repo.commits[k].sha == ref) return k;
       return std::nullopt;
     };
-    auto base = index_of(basehead.substr(0, dots)), head = index_of(basehead.substr(dots + 3));
+    // A base a force-push took off the branch: still known, its history forks from the
+    // branch's after orphan_fork (none: no common ancestor, which GitHub answers with 404).
+    std::optional<std::int64_t> orphan_fork;
+    std::int64_t orphan_depth = 0;
+    const WorldCommit* orphan = nullptr;
+    const std::string base_ref = basehead.substr(0, dots);
+    for (std::size_t k = 0; k < repo.orphans.size(); ++k) {
+      if (repo.orphans[k].sha != base_ref) continue;
+      orphan = &repo.orphans[k];
+      orphan_fork = repo.orphan_fork[k];
+      orphan_depth = repo.orphan_depth[k];
+    }
+    auto base = index_of(base_ref), head = index_of(basehead.substr(dots + 3));
+    if (!base && orphan_fork && *orphan_fork >= 0) base = static_cast<std::size_t>(*orphan_fork);
     if (!base || !head) return NotFound();
     const std::size_t ahead = *head > *base ? *head - *base : 0;
-    const std::size_t behind = *base > *head ? *base - *head : 0;
-    const char* status = ahead ? "ahead" : behind ? "behind" : "identical";
+    std::size_t behind = *base > *head ? *base - *head : 0;
+    if (orphan_fork) behind += static_cast<std::size_t>(orphan_depth);
+    const char* status = ahead && behind ? "diverged"
+                         : ahead         ? "ahead"
+                         : behind        ? "behind"
+                                         : "identical";
     Paging cp = p;
     std::optional<std::int64_t> reachable;
     if (req.query_param("per_page").empty() && req.query_param("page").empty()) {
@@ -633,7 +650,8 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
         "{{\"url\":{},\"status\":\"{}\",\"ahead_by\":{},\"behind_by\":{},"
         "\"total_commits\":{},\"base_commit\":{},\"merge_base_commit\":{},\"commits\":",
         Q(ctx.base + "/repos/" + repo.full_name() + "/compare/" + basehead), status, ahead, behind,
-        ahead, ctx.Commit(repo, repo.commits[*base]), ctx.Commit(repo, repo.commits[merge_base]));
+        ahead, ctx.Commit(repo, orphan ? *orphan : repo.commits[*base]),
+        ctx.Commit(repo, repo.commits[merge_base]));
     return Page(
         req, ctx.base, ahead,
         [&](std::size_t i) { return ctx.Commit(repo, repo.commits[*base + 1 + i]); }, cp, reachable,

@@ -1032,6 +1032,25 @@ bool World::PushCommits(const std::string& full_name, const std::string& login, 
   return true;
 }
 
+bool World::ForcePush(const std::string& full_name, std::size_t keep, const std::string& login,
+                      int n) {
+  {
+    std::unique_lock lock(mu_);
+    const WorldRepo* found = model_.Repo(full_name);
+    if (!model_.UserByLogin(login) || !found || keep > found->commits.size()) return false;
+    auto& repo = model_.repos[static_cast<std::size_t>(found - model_.repos.data())];
+    for (std::size_t k = keep; k < repo.commits.size(); ++k) {
+      repo.orphans.push_back(repo.commits[k]);
+      repo.orphan_fork.push_back(static_cast<std::int64_t>(keep) - 1);
+      repo.orphan_depth.push_back(static_cast<std::int64_t>(k - keep + 1));
+    }
+    repo.commits.resize(keep);
+    model_.now += 60;
+    repo.pushed = std::max(repo.pushed, model_.now);
+  }
+  return PushCommits(full_name, login, n);
+}
+
 std::int64_t World::RepoItems(const std::string& full_name) const {
   std::shared_lock lock(mu_);
   const WorldRepo* r = model_.Repo(full_name);

@@ -128,7 +128,13 @@ struct WorldRepo {
   bool deleted = false;  // 404 (frozen: its history stays in the truth)
   std::string default_branch = "main";
   WorldTime created = 0, pushed = 0;
-  std::vector<WorldCommit> commits;                           // oldest first
+  std::vector<WorldCommit> commits;  // oldest first
+  // Commits a force-push took off the default branch. GitHub keeps such objects for a
+  // while: a comparison from one of them answers "behind" or "diverged". `orphan_fork[k]`
+  // is the index in `commits` of the last commit orphans[k]'s history shares with the
+  // branch (-1: none), `orphan_depth[k]` how many commits orphans[k] is past that one.
+  std::vector<WorldCommit> orphans;
+  std::vector<std::int64_t> orphan_fork, orphan_depth;
   std::vector<WorldIssue> issues;                             // by number (index = number - 1)
   std::vector<WorldComment> issue_comments, review_comments;  // by id (creation order)
   std::vector<WorldReview> reviews;
@@ -242,6 +248,10 @@ class World {
   // the repository or the user is unknown.
   bool PushCommits(const std::string& full_name, const std::string& login, int n,
                    std::optional<WorldTime> dated = std::nullopt);
+  // A force-push to `full_name`'s default branch: it is reset to its first `keep` commits
+  // (those after become orphans), then `login` pushes `n` new ones as PushCommits does.
+  // False when the repository or the user is unknown, or `keep` is past the branch's length.
+  bool ForcePush(const std::string& full_name, std::size_t keep, const std::string& login, int n);
 
   // The truth for the watched logins (any case); rows sorted by writer then project,
   // case-insensitively; only rows with any non-zero count.
