@@ -5,11 +5,13 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "ghharvest/github/parse.hpp"
 #include "ghharvest/store/ingest.hpp"
+#include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/log.hpp"
 #include "harvest/plan.hpp"
 
@@ -25,10 +27,10 @@ struct CompareWalk {
   Project project;
   std::string scope;  // the repository's: its errors, progress and sync_state rows
   CompareBase base;
-  std::function<void()> fallback;
   // The repository's commits list is read whole: its watermark follows the comparison. Read
   // per writer, each writer's list keeps its own and the repository's is left alone.
   bool whole_list = true;
+  bool rewritten = false;  // the first page said the base is off the branch (behind_by > 0)
   int pages = 0;
   bool multi = false;                 // the comparison has more than one page
   std::optional<std::string> newest;  // newest commit date stored, held to GitHub's clock
@@ -46,6 +48,11 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   auto page = github::ParseComparison(r.body);
   if (!page.ok()) return page.status();
   const bool first = w->pages == 0;
+  if (first && (page->behind_by > 0 || page->status == "diverged" || page->status == "behind")) {
+    // The base is no longer on the branch: nothing of this answer is stored (ExpectRewrite).
+    w->rewritten = true;
+    return Status::Ok();
+  }
   std::optional<std::string> newest;
   for (const auto& c : page->commits) {
     if (!c.committed_at.empty()) newest = LaterOf(newest, c.committed_at);
@@ -106,19 +113,118 @@ void EndCompare(const Cycle& self, const Walk& w) {
   });
 }
 
-// GitHub does not know the base any more (a force-push rewrote the branch and the old
-// commit is gone): the base is dropped and the list is read by its watermark, whose
-// completed read records a new base.
-void BaseGone(const Cycle& self, const Walk& w, const ApiResponse& r) {
-  log::Notice("commits: compare base unknown to GitHub, reading the list repo={} base={} status={}",
-              w->project.full_name, w->base.sha, r.status);
-  if (!self->InTransaction([&] {
-        return self->h_.ingest_.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
-                                             std::nullopt);
+// A read of the default branch's whole commits list after a history rewrite: every page
+// asked for unconditionally (validators of an earlier read would answer 304 and name no
+// sha), each stored in its own transaction, the shas held here. When the last page is
+// stored, every stored commit it did not list is buried (commit_tombstones) and the first
+// commit listed, the branch's head, is the new base, in one transaction. Until then the
+// base reads kRewrittenCursor, so a read cut short (a failure, a killed process) starts
+// again next cycle.
+struct RewriteRead {
+  Project project;
+  std::string scope;
+  std::vector<std::string> shas;  // every commit listed so far
+  std::string head;               // the first commit of the first page
+  int pages = 0;
+};
+
+void FetchRewritePage(const Cycle& self, const std::shared_ptr<RewriteRead>& rw,
+                      const std::string& url);
+
+void EndRewriteRead(const Cycle& self, const std::shared_ptr<RewriteRead>& rw) {
+  std::int64_t buried = 0;
+  if (!self->InTransaction([&]() -> Status {
+        auto n = self->h_.pages_.BuryCommitsNotListed(rw->project.id, rw->shas, self->NowIso());
+        if (!n.ok()) return n.status();
+        buried = *n;
+        // An empty branch (409) names no head: the repository reads as empty.
+        const std::string cursor = rw->head.empty() ? CompareCursor(CompareBase{}) : rw->head;
+        return self->h_.ingest_.SetWatermark(kCompareEndpoint, rw->scope, std::nullopt, cursor);
       })) {
     return;
   }
-  w->fallback();
+  self->stats_.items_deleted += buried;
+  log::Notice("commits: branch read whole after a rewrite repo={} pages={} listed={} buried={}",
+              rw->project.full_name, rw->pages, rw->shas.size(), buried);
+}
+
+void FetchRewritePage(const Cycle& self, const std::shared_ptr<RewriteRead>& rw,
+                      const std::string& url) {
+  const std::string endpoint = ListEndpoint(ListKind::kCommits);
+  auto read = [self, rw, url, endpoint] {
+    self->FetchPage(
+        endpoint, rw->scope, url, 409,  // 409: the branch holds nothing any more
+        [self, rw, endpoint](ApiResponse& r) -> Status {
+          auto page = github::ParseCommitList(r.body);
+          if (!page.ok()) return page.status();
+          Status s;
+          self->InTransaction(
+              [&] { return s = self->h_.ingest_.UpsertCommits(rw->project.id, *page); });
+          if (!self->fatal_.ok()) return self->fatal_;
+          if (!s.ok()) return s;
+          if (rw->pages == 0 && !page->empty()) rw->head = page->front().sha;
+          for (const auto& c : *page) rw->shas.push_back(c.sha);
+          ++rw->pages;
+          auto& es = self->stats_.per_endpoint[endpoint];
+          ++es.pages;
+          es.items += static_cast<std::int64_t>(page->size());
+          ++self->stats_.pages;
+          self->stats_.items_upserted += static_cast<std::int64_t>(page->size());
+          return Status::Ok();
+        },
+        [self, rw](Outcome outcome, ApiResponse* r) {
+          switch (outcome) {
+            case Outcome::kStored:
+              if (r->next_url) return FetchRewritePage(self, rw, *r->next_url);
+              return EndRewriteRead(self, rw);
+            case Outcome::kGone:
+              if (r->status == 409 && rw->pages == 0) return EndRewriteRead(self, rw);
+              ++self->stats_.scopes_failed;
+              self->RecordError(rw->scope, r->url, fmt::format("commits: HTTP {}", r->status));
+              return;
+            case Outcome::kUnchanged:  // asked unconditionally: not an answer to trust
+              ++self->stats_.scopes_failed;
+              self->RecordError(rw->scope, r->url, "commits: 304 on a page asked unconditionally");
+              return;
+            case Outcome::kFailed:
+              ++self->stats_.scopes_failed;
+              return;
+          }
+        },
+        "commits (rewritten history): ");
+  };
+  self->PostForget(url);
+  self->Later(read, rw->scope);
+}
+
+void RunRewriteRead(const Cycle& self, const Project& project) {
+  auto rw = std::make_shared<RewriteRead>();
+  rw->project = project;
+  rw->scope = RepoScope(project.full_name);
+  FetchRewritePage(self, rw, BranchCommitsPath(project.full_name, project.default_branch));
+}
+
+// Marks the rewrite (kRewrittenCursor) before anything is read, then reads the branch whole.
+void StartRewriteRead(const Cycle& self, const Project& project) {
+  if (!self->InTransaction([&] {
+        return self->h_.ingest_.SetWatermark(kCompareEndpoint, RepoScope(project.full_name),
+                                             std::nullopt, std::string(kRewrittenCursor));
+      })) {
+    return;
+  }
+  RunRewriteRead(self, project);
+}
+
+// The default branch's history was rewritten (a force-push, or another default branch): the
+// base is off the branch (the comparison is behind or diverged) or unknown to GitHub (404 or
+// 422: the old commit is gone). What the store holds may no longer be on the branch at all.
+void HistoryRewritten(const Cycle& self, const Walk& w, const ApiResponse& r) {
+  log::Notice(
+      "commits: history rewritten, the branch is read whole repo={} base={} status={} "
+      "branch={}",
+      w->project.full_name, w->base.sha, r.status, w->project.default_branch);
+  self->PostForget(r.url);
+  StartRewriteRead(self, w->project);
 }
 
 // The comparison answered 304: the branch did not move since it was last read.
@@ -137,6 +243,7 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
       [self, w](Outcome outcome, ApiResponse* r) {
         switch (outcome) {
           case Outcome::kStored:
+            if (w->rewritten) return HistoryRewritten(self, w, *r);
             if (r->next_url) return FetchComparePage(self, w, *r->next_url);
             return EndCompare(self, w);
           case Outcome::kUnchanged:
@@ -147,7 +254,7 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
             if (r->next_url) return FetchComparePage(self, w, *r->next_url);
             return EndCompare(self, w);
           case Outcome::kGone:
-            if (w->pages == 0) return BaseGone(self, w, *r);
+            if (w->pages == 0) return HistoryRewritten(self, w, *r);
             ++self->stats_.scopes_failed;
             self->RecordError(w->scope, r->url, fmt::format("compare: HTTP {}", r->status));
             return;
@@ -161,8 +268,7 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
 
 }  // namespace
 
-bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project, bool whole_list,
-                  std::function<void()> fallback) {
+bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project, bool whole_list) {
   if (project.default_branch.empty()) return false;
   const std::string scope = RepoScope(project.full_name);
   auto row = self->h_.ingest_.GetWatermark(kCompareEndpoint, scope);
@@ -171,6 +277,11 @@ bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project
     return true;
   }
   if (!*row) return false;
+  // A whole read after a rewrite was cut short: it starts again, whatever the repository says.
+  if ((*row)->cursor == kRewrittenCursor) {
+    RunRewriteRead(self, project);
+    return true;
+  }
   auto base = CompareBaseOf((*row)->cursor);
   if (!base) return false;
   // The repository answered 304 and nothing was left to read: nothing was pushed.
@@ -181,7 +292,6 @@ bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project
   w->project = project;
   w->scope = scope;
   w->base = *base;
-  w->fallback = std::move(fallback);
   w->whole_list = whole_list;
   const std::string url = ComparePath(project.full_name, base->sha, project.default_branch);
   if (base->reading) {

@@ -17,12 +17,13 @@ namespace ghharvest::harvest {
 // Reads `project`'s commits by comparison when a base is stored and its default branch is
 // known (true: nothing more to do when no comparison is due, see MarkComparisonDue); false
 // otherwise (read the list), and for a repository found empty once the comparison is due.
-// `whole_list`: the repository's commits list is read whole, and its watermark follows what the
-// comparison stored; false when it is read per writer (the comparison then only adds what `since`
-// cannot see: commits pushed late with old dates). `fallback` runs when GitHub no longer knows the
-// base (404/422: history rewritten and the old commit gone), after the base is dropped.
-bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& project, bool whole_list,
-                  std::function<void()> fallback);
+// `whole_list`: the repository's commits list is read whole, and its watermark follows what
+// the comparison stored; false when it is read per writer (the comparison then only adds
+// what `since` cannot see: commits pushed late with old dates). When the branch's history
+// was rewritten (the comparison is behind or diverged, or GitHub no longer knows the base),
+// the branch is read whole instead and what it no longer holds is buried; a read cut short
+// starts again next cycle.
+bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& project, bool whole_list);
 
 // A repository whose commits are read per writer has no whole read of its list to take a
 // base from: its default branch's head, one commit, becomes the base (when none is stored).

@@ -496,12 +496,10 @@ void EndPass(const Cycle& self, const Walk& w) {
 
 namespace {
 
-void StartWalk(const Cycle& self, ListKind kind, const Project& project, const std::string& author,
-               bool by_compare = true) {
+void StartWalk(const Cycle& self, ListKind kind, const Project& project,
+               const std::string& author) {
   // A repository's whole commits list once read: what is pushed since, by comparison.
-  if (kind == ListKind::kCommits && author.empty() && by_compare &&
-      StartCompare(self, project, true,
-                   [self, project] { StartWalk(self, ListKind::kCommits, project, {}, false); })) {
+  if (kind == ListKind::kCommits && author.empty() && StartCompare(self, project, true)) {
     return;
   }
   auto w = std::make_shared<ListWalk>();
@@ -539,7 +537,7 @@ void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project) 
   if (kind != ListKind::kCommits) return;
   // `commits?author=&since=` filters on the commit date, so what a writer pushed late with
   // old dates is read by comparison, as for a whole list (commits_compare.hpp).
-  if (!StartCompare(self, project, false, [self, project] { StartHeadRead(self, project); })) {
+  if (!StartCompare(self, project, false)) {
     StartHeadRead(self, project);
   }
 }

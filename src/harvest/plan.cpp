@@ -271,8 +271,10 @@ std::optional<std::string> HeldToServerTime(const std::optional<std::string>& ne
   return newest;
 }
 
-std::string ComparePath(std::string_view full_name, std::string_view base,
-                        std::string_view branch) {
+namespace {
+// A branch name in a path or a query: '/' kept (GitHub reads it as part of the name), the
+// characters outside the safe set percent-encoded.
+std::string EncodeBranch(std::string_view branch) {
   std::string ref;
   for (unsigned char c : branch) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/') {
@@ -281,7 +283,18 @@ std::string ComparePath(std::string_view full_name, std::string_view base,
       ref += fmt::format("%{:02X}", c);
     }
   }
-  return fmt::format("/repos/{}/compare/{}...{}?per_page=100", full_name, base, ref);
+  return ref;
+}
+}  // namespace
+
+std::string ComparePath(std::string_view full_name, std::string_view base,
+                        std::string_view branch) {
+  return fmt::format("/repos/{}/compare/{}...{}?per_page=100", full_name, base,
+                     EncodeBranch(branch));
+}
+
+std::string BranchCommitsPath(std::string_view full_name, std::string_view branch) {
+  return fmt::format("/repos/{}/commits?sha={}&per_page=100", full_name, EncodeBranch(branch));
 }
 
 std::string HeadCommitPath(std::string_view full_name) {

@@ -150,6 +150,9 @@ bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_pag
 // pushed after `base` was seen on the branch, as none of them can be its ancestor. The
 // path's `branch` is percent-encoded but for '/', which GitHub reads as part of the name.
 std::string ComparePath(std::string_view full_name, std::string_view base, std::string_view branch);
+// The first page of the commits of `branch` (named, so that the URL is not the plain list's,
+// whose validators a whole read after a history rewrite must not disturb).
+std::string BranchCommitsPath(std::string_view full_name, std::string_view branch);
 // The first page of one commit of the default branch (its head): the base of a repository
 // whose commits are read per writer, as no whole read of its list names one.
 std::string HeadCommitPath(std::string_view full_name);
@@ -164,7 +167,10 @@ std::string HeadCommitPath(std::string_view full_name);
 // A repository whose commits list answered 409 (nothing was ever pushed) keeps the cursor
 // "empty" instead of a sha: a 409 has no validators, so asking again would cost a point
 // every cycle; while the repository's GET answers 304 nothing was pushed since.
+// While the branch is read whole after a history rewrite (commits_compare.cpp) the cursor
+// reads kRewrittenCursor instead.
 inline constexpr const char* kCompareEndpoint = "commits_base";
+inline constexpr const char* kRewrittenCursor = "rewritten";
 struct CompareBase {
   std::string sha;  // empty: the repository had no commits when last asked
   bool due = false;

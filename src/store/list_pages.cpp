@@ -251,6 +251,64 @@ Result<std::int64_t> ListPages::CountTombstones(std::int64_t repo_id) {
   return g->Int(0);
 }
 
+Result<std::int64_t> ListPages::BuryCommitsNotListed(std::int64_t repo_id,
+                                                     std::vector<std::string> listed,
+                                                     std::string_view noticed_at) {
+  std::sort(listed.begin(), listed.end());
+  std::vector<std::string> missing;
+  {
+    auto st = db_.Prepare("SELECT sha FROM commits WHERE repo_id = ?1");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, repo_id);
+    while (g->Step()) {
+      std::string sha = g->Text(0);
+      if (!std::binary_search(listed.begin(), listed.end(), sha)) missing.push_back(sha);
+    }
+    if (!g->status().ok()) return g->status();
+  }
+  for (const auto& sha : missing) {
+    auto bury = db_.Prepare(
+        "INSERT INTO commit_tombstones(repo_id, sha, author_id, committed_at, authored_at,"
+        " html_url, noticed_at) SELECT repo_id, sha, author_id, committed_at, authored_at,"
+        " html_url, ?3 FROM commits WHERE repo_id = ?1 AND sha = ?2"
+        " ON CONFLICT(repo_id, sha) DO UPDATE SET noticed_at = excluded.noticed_at");
+    if (!bury.ok()) return bury.status();
+    {
+      StatementGuard g(**bury);
+      g->Bind(1, repo_id).Bind(2, sha).Bind(3, noticed_at);
+      if (Status s = g->Run(); !s.ok()) return s;
+    }
+    auto remove = db_.Prepare("DELETE FROM commits WHERE repo_id = ?1 AND sha = ?2");
+    if (!remove.ok()) return remove.status();
+    StatementGuard g(**remove);
+    g->Bind(1, repo_id).Bind(2, sha);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
+  // A branch restored lists buried commits again: they are alive. Rare, so one lookup first.
+  auto buried = CountCommitTombstones(repo_id);
+  if (!buried.ok()) return buried.status();
+  if (*buried > static_cast<std::int64_t>(missing.size())) {
+    for (const auto& sha : listed) {
+      auto st = db_.Prepare("DELETE FROM commit_tombstones WHERE repo_id = ?1 AND sha = ?2");
+      if (!st.ok()) return st.status();
+      StatementGuard g(**st);
+      g->Bind(1, repo_id).Bind(2, sha);
+      if (Status s = g->Run(); !s.ok()) return s;
+    }
+  }
+  return static_cast<std::int64_t>(missing.size());
+}
+
+Result<std::int64_t> ListPages::CountCommitTombstones(std::int64_t repo_id) {
+  auto st = db_.Prepare("SELECT COUNT(*) FROM commit_tombstones WHERE ?1 = 0 OR repo_id = ?1");
+  if (!st.ok()) return st.status();
+  StatementGuard g(**st);
+  g->Bind(1, repo_id);
+  if (!g->Step()) return g->status().ok() ? Status::IOError("no row") : g->status();
+  return g->Int(0);
+}
+
 #undef GHH_BY_AUTHOR
 
 }  // namespace ghharvest::store

@@ -287,6 +287,9 @@ TEST_CASE("a comparison's path and its base in the cursor") {
   CHECK(hv::ComparePath("o/r", sha, "release/1.0 #2") ==
         "/repos/o/r/compare/" + sha + "...release/1.0%20%232?per_page=100");
 
+  CHECK(hv::BranchCommitsPath("o/r", "release/1.0 #2") ==
+        "/repos/o/r/commits?sha=release/1.0%20%232&per_page=100");
+
   auto plain = hv::CompareBaseOf(sha);
   REQUIRE(plain);
   CHECK(plain->sha == sha);

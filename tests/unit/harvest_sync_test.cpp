@@ -1121,8 +1121,8 @@ TEST_CASE("commits pushed late with old dates are counted: what is pushed is rea
   idle = h.SyncRepository(repo);
   CHECK(idle.server.primary_points() == 0);
 
-  // History rewritten (a force-push) and the base gone from GitHub: 404, the base is
-  // dropped, the list is read from its watermark in the same cycle, and a new base is kept.
+  // History rewritten and the base gone from GitHub: 404, the branch is read whole in the
+  // same cycle, the two commits it no longer lists are buried, and a new base is kept.
   PushCommits(h, repo, login, 1);
   h.SyncRepository(repo);
   h.world().Write([&](gh::testing::WorldModel& m) {
@@ -1136,8 +1136,10 @@ TEST_CASE("commits pushed late with old dates are counted: what is pushed is rea
   bump_pushed_at();
   auto rewritten = h.SyncRepository(repo);
   REQUIRE_MESSAGE(rewritten.status.ok(), rewritten.status.ToString());
+  CheckCounts(h, "after the base and its commit were rewritten");
   CHECK(CompareRoute(rewritten.server.per_route) == 1);
   CHECK(Route(rewritten.server.per_route_ok) >= 1);
+  CHECK(rewritten.stats.items_deleted == 2);
   bump_pushed_at();
   auto again = h.SyncRepository(repo);
   CHECK(Route(again.server.per_route) == 0);
@@ -1220,4 +1222,69 @@ TEST_CASE("an empty repository's 409 is asked again only after the repository ch
   auto all = h.Sync();
   REQUIRE_MESSAGE(all.status.ok(), all.status.ToString());
   CHECK(all.server.primary_points() == 0);
+}
+
+TEST_CASE("a force-push that takes commits off the default branch takes them out of the counts") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  // The whole read after a rewrite fails from its second page on while *failing.
+  o.fail_if = [](const gh::testing::HttpRequest& r) {
+    return r.path.find("/commits") != std::string::npos &&
+           r.target.find("sha=") != std::string::npos &&
+           r.target.find("page=2") != std::string::npos;
+  };
+  HarvestHarness h(o);
+  std::string repo, login;
+  std::tie(repo, login) = ManyCommitsRepo(h);
+  INFO(repo << " watched by " << login);
+  auto branch = [&] {
+    return h.world().Read(
+        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
+  };
+  auto buried = [&] {
+    gh::store::ListPages pages(h.db());
+    auto n = pages.CountCommitTombstones();
+    REQUIRE_OK(n);
+    return *n;
+  };
+  REQUIRE_OK(h.Sync().status);
+  CheckCounts(h, "first sync");
+  PushCommits(h, repo, login, 4);
+  REQUIRE_OK(h.SyncRepository(repo).status);  // the base is now the head of those 4
+
+  // The last 6 commits (the 4 and two before them, the writer's among them) rewritten as 3.
+  const std::size_t before = branch();
+  REQUIRE(h.world().ForcePush(repo, before - 6, login, 3));
+  auto forced = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(forced.status.ok(), forced.status.ToString());
+  CheckCounts(h, "after a force-push");
+  CHECK(CompareRoute(forced.server.per_route_ok) == 1);  // diverged: nothing of it stored
+  CHECK(Route(forced.server.per_route_ok) == static_cast<std::int64_t>((branch() + 99) / 100));
+  CHECK(forced.stats.items_deleted == 6);
+  CHECK(buried() == 6);
+  auto idle = h.SyncRepository(repo);
+  CHECK(idle.server.primary_points() == 0);
+  PushCommits(h, repo, login, 2);
+  auto after = h.SyncRepository(repo);
+  CheckCounts(h, "after 2 pushed on the new history");
+  CHECK(CompareRoute(after.server.per_route_ok) == 1);
+  CHECK(Route(after.server.per_route) == 0);
+
+  // A reset without new commits (behind), read whole with a failure on its second page: the
+  // counts stay as they were (nothing is buried before the read completes), and the next
+  // cycle reads it again although the repository then answers 304.
+  REQUIRE(h.world().ForcePush(repo, branch() - 3, login, 0));
+  *o.failing = true;
+  auto cut = h.SyncRepository(repo);
+  CHECK_FALSE(cut.status.ok());
+  CHECK(cut.stats.items_deleted == 0);
+  *o.failing = false;
+  auto resumed = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(resumed.status.ok(), resumed.status.ToString());
+  CheckCounts(h, "after a reset read whole on the second try");
+  CHECK(resumed.stats.items_deleted == 3);
+  CHECK(buried() == 9);
+  idle = h.SyncRepository(repo);
+  CHECK(idle.server.primary_points() == 0);
+  CheckCounts(h, "idle");
 }

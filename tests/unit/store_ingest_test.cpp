@@ -451,6 +451,47 @@ TEST_CASE("items missing from a re-read stretch become tombstones and leave the 
   CHECK(Int(*db, "SELECT count(*) FROM issues WHERE id = -777") == 1);
 }
 
+TEST_CASE("commits a whole read of the branch no longer lists are buried, and come back") {
+  auto db = OpenDb();
+  store::Ingest in(*db);
+  store::ListPages pages(*db);
+  REQUIRE_OK(in.UpsertRepo(Repo(100, "o/r")));
+  REQUIRE_OK(in.UpsertRepo(Repo(200, "o/other")));
+  const UserRef alice = U(1, "alice");
+  auto commit = [&](const char* sha) {
+    return CommitRecord{sha, alice, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", ""};
+  };
+  REQUIRE_OK(in.UpsertCommits(100, {commit("a1"), commit("a2"), commit("a3")}));
+  REQUIRE_OK(in.UpsertCommits(200, {commit("a2")}));  // another repository's: never judged
+  REQUIRE_OK(in.UpsertWriter("alice"));
+  CHECK(Counts(*db)[{"alice", "o/r"}][0] == 3);
+  auto n = pages.BuryCommitsNotListed(100, {"a3", "a1", "zz"}, "2024-02-01T00:00:00Z");
+  REQUIRE_OK(n);
+  CHECK(*n == 1);
+  CHECK(Counts(*db)[{"alice", "o/r"}][0] == 2);
+  CHECK(Counts(*db)[{"alice", "o/other"}][0] == 1);
+  CHECK(Int(*db,
+            "SELECT COUNT(*) FROM commit_tombstones WHERE repo_id = 100 AND sha = 'a2'"
+            " AND author_id = 1 AND noticed_at = '2024-02-01T00:00:00Z'") == 1);
+  auto buried = pages.CountCommitTombstones(100);
+  REQUIRE_OK(buried);
+  CHECK(*buried == 1);
+  // The branch restored: a2 is listed again, stored again and loses its tombstone.
+  REQUIRE_OK(in.UpsertCommits(100, {commit("a2")}));
+  n = pages.BuryCommitsNotListed(100, {"a1", "a2", "a3"}, "2024-03-01T00:00:00Z");
+  REQUIRE_OK(n);
+  CHECK(*n == 0);
+  CHECK(Counts(*db)[{"alice", "o/r"}][0] == 3);
+  buried = pages.CountCommitTombstones();
+  REQUIRE_OK(buried);
+  CHECK(*buried == 0);
+  // An empty branch buries everything of the repository.
+  n = pages.BuryCommitsNotListed(100, {}, "2024-04-01T00:00:00Z");
+  REQUIRE_OK(n);
+  CHECK(*n == 3);
+  CHECK(Counts(*db).count({"alice", "o/r"}) == 0);
+}
+
 TEST_CASE("a per-writer list's stretch tombstones only its writer's missing items") {
   auto db = OpenDb();
   store::Ingest in(*db);

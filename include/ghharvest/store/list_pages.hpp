@@ -73,6 +73,15 @@ class ListPages {
   // Tombstones of one repository (all: repo_id 0), for status and tests.
   Result<std::int64_t> CountTombstones(std::int64_t repo_id = 0);
 
+  // After a read of repository `repo_id`'s whole default branch (a history rewrite): its
+  // stored commits whose sha is not in `listed` are moved to commit_tombstones, dated
+  // `noticed_at`; those in `listed` lose any tombstone (a branch restored). Returns how many
+  // were moved.
+  Result<std::int64_t> BuryCommitsNotListed(std::int64_t repo_id, std::vector<std::string> listed,
+                                            std::string_view noticed_at);
+  // Commit tombstones of one repository (all: repo_id 0).
+  Result<std::int64_t> CountCommitTombstones(std::int64_t repo_id = 0);
+
  private:
   // Calls `each` with the id of every row CountStretch would count, in id order.
   Status EachInStretch(ItemTable table, std::int64_t repo_id, std::optional<std::int64_t> lower,

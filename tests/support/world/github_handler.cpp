@@ -580,6 +580,10 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     *route = "/repos/{o}/{r}/commits";
     // As GitHub: a repository nothing was ever pushed to has no branch to list.
     if (repo.commits.empty()) return Error(409, "Git Repository is empty.");
+    // `sha`: the branch (or commit) to list from. One branch here: its name or its head.
+    const std::string from = req.query_param("sha");
+    if (!from.empty() && from != repo.default_branch && from != repo.commits.back().sha)
+      return Error(404, "No commit found for SHA: " + from);
     std::optional<WorldTime> since, until;
     if (!ReadSince(req, "since", &since) || !ReadSince(req, "until", &until))
       return Error(422, "Validation Failed");
