@@ -938,6 +938,17 @@ std::int64_t Route(const std::map<std::string, std::int64_t>& per_route) {
   return it == per_route.end() ? 0 : it->second;
 }
 
+// Requests for the second page on of a path holding `path_part`, with `query_part` in its
+// query ("": any), for HarvestHarnessOptions::fail_if: a read that fails after its first page.
+std::function<bool(const gh::testing::HttpRequest&)> FromPage2(std::string path_part,
+                                                               std::string query_part) {
+  return [path_part, query_part](const gh::testing::HttpRequest& r) {
+    return r.path.find(path_part) != std::string::npos &&
+           r.target.find(query_part) != std::string::npos &&
+           r.target.find("page=2") != std::string::npos;
+  };
+}
+
 // A watched repository with more than a page of commits, and a writer watching it.
 std::pair<std::string, std::string> ManyCommitsRepo(HarvestHarness& h) {
   std::string repo, login;
@@ -975,11 +986,7 @@ TEST_CASE("a commits list of many pages is read once, then probed by its first p
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   // The commits pass read from the watermark fails from its second page on while *failing.
-  o.fail_if = [](const gh::testing::HttpRequest& r) {
-    return r.path.find("/commits") != std::string::npos &&
-           r.target.find("since=") != std::string::npos &&
-           r.target.find("page=2") != std::string::npos;
-  };
+  o.fail_if = FromPage2("/commits", "since=");
   HarvestHarness h(o);
   ForgetDefaultBranches(h);
   std::string repo, login;
@@ -1044,10 +1051,7 @@ TEST_CASE("commits pushed late with old dates are counted: what is pushed is rea
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   // A comparison of several pages fails from its second page on while *failing.
-  o.fail_if = [](const gh::testing::HttpRequest& r) {
-    return r.path.find("/compare/") != std::string::npos &&
-           r.target.find("page=2") != std::string::npos;
-  };
+  o.fail_if = FromPage2("/compare/", "");
   HarvestHarness h(o);
   std::string repo, login;
   std::tie(repo, login) = ManyCommitsRepo(h);
@@ -1228,11 +1232,7 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
   HarvestHarnessOptions o;
   o.spec = BigWorld();
   // The whole read after a rewrite fails from its second page on while *failing.
-  o.fail_if = [](const gh::testing::HttpRequest& r) {
-    return r.path.find("/commits") != std::string::npos &&
-           r.target.find("sha=") != std::string::npos &&
-           r.target.find("page=2") != std::string::npos;
-  };
+  o.fail_if = FromPage2("/commits", "sha=");
   HarvestHarness h(o);
   std::string repo, login;
   std::tie(repo, login) = ManyCommitsRepo(h);
