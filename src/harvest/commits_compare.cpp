@@ -48,8 +48,9 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   auto page = github::ParseComparison(r.body);
   if (!page.ok()) return page.status();
   const bool first = w->pages == 0;
-  if (first && (page->behind_by > 0 || page->status == "diverged" || page->status == "behind")) {
-    // The base is no longer on the branch: nothing of this answer is stored (ExpectRewrite).
+  // Any page: a rewrite between two pages of one comparison shows on the page after it.
+  if (page->behind_by > 0 || page->status == "diverged" || page->status == "behind") {
+    // The base is no longer on the branch: nothing more of this answer is stored.
     w->rewritten = true;
     return Status::Ok();
   }
@@ -80,14 +81,16 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   return Status::Ok();
 }
 
-// The whole comparison is stored: the base moves to the head when the comparison took more
-// than a page (its URL would cost that many pages again; the new one costs a point once,
-// then answers 304), and the commits watermark follows the dates, so that a read of the list
-// (a base GitHub no longer knows) starts near where the comparison ended.
+// The whole comparison is stored: the base moves to the head whenever the comparison listed
+// a commit (the new URL costs a point once, then answers 304). Every stored commit is then an
+// ancestor of the base, so any rewrite that takes one off the branch takes the base off too
+// and the next comparison shows it (behind or diverged); a base kept while commits after it
+// were stored would not see them amended or reset away. The commits watermark follows the
+// dates, so that a read of the list starts near where the comparison ended.
 void EndCompare(const Cycle& self, const Walk& w) {
   auto& ingest = self->h_.ingest_;
   CompareBase next{w->base.sha};
-  if (w->multi && !w->head.empty()) next.sha = w->head;
+  if (!w->head.empty()) next.sha = w->head;
   if (!w->whole_list) {
     self->InTransaction([&] {
       return ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
@@ -323,6 +326,8 @@ Status RecordCompareBase(CycleCore& self, const Project& project, const std::str
   auto row = ingest.GetWatermark(kCompareEndpoint, scope);
   if (!row.ok()) return row.status();
   if (*row) {
+    // A pending rewrite read is not to be forgotten: only its completion names a base.
+    if ((*row)->cursor == kRewrittenCursor) return Status::Ok();
     auto stored = CompareBaseOf((*row)->cursor);
     if (stored && !stored->empty_repository()) return Status::Ok();
   }

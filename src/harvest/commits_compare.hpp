@@ -1,10 +1,11 @@
 // Commits by comparison: what was pushed to a repository's default branch since a commit the
 // store holds, whatever the commits' dates (plan.hpp's ComparePath says why `since` cannot).
 // Once a read of the commits list has completed, its newest commit becomes the base; later
-// cycles ask GitHub's compare from that base to the default branch instead of the list. The
-// base stays while the comparison fits one page, so its URL and validators stay and an
-// unchanged branch answers 304 (0 points); a comparison of more pages moves the base to the
-// branch's head once all of it is stored. docs/harvesting.md has the rules.
+// cycles ask GitHub's compare from that base to the default branch instead of the list. A
+// comparison that listed commits moves the base to the branch's head once all of it is
+// stored (the new URL costs a point once, then an unchanged branch answers 304), so every
+// stored commit is an ancestor of the base and a history rewrite always shows as a base off
+// the branch. docs/harvesting.md has the rules.
 #pragma once
 
 #include <functional>

@@ -624,9 +624,14 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
         // Others' commits were never read (nor, below the whole list's old watermark, what
         // was pushed late): the whole list is read once from its start, in the same
         // transaction as the plan, and that read names a new base.
-        if (auto s = ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, std::nullopt);
-            !s.ok()) {
-          return s;
+        // A rewrite read still pending stays: only it buries what the branch lost.
+        auto base = ingest.GetWatermark(kCompareEndpoint, scope);
+        if (!base.ok()) return base.status();
+        if (!*base || (*base)->cursor != kRewrittenCursor) {
+          if (auto s = ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, std::nullopt);
+              !s.ok()) {
+            return s;
+          }
         }
         return ingest.SetWatermark(ListEndpoint(kind), scope, std::nullopt, std::nullopt);
       });

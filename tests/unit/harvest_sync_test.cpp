@@ -1091,10 +1091,14 @@ TEST_CASE("commits pushed late with old dates are counted: what is pushed is rea
   CHECK(CompareRoute(idle.server.per_route) == 0);
   CHECK(idle.server.primary_points() == 0);
 
-  // pushed_at moved but the default branch did not: the comparison answers 304.
+  // pushed_at moved but the default branch did not. The base moved to the head of those 5,
+  // so its comparison is asked once (identical, a point), then answers 304.
   bump_pushed_at();
   auto elsewhere = h.SyncRepository(repo);
   REQUIRE_MESSAGE(elsewhere.status.ok(), elsewhere.status.ToString());
+  CHECK(CompareRoute(elsewhere.server.per_route_ok) == 1);
+  bump_pushed_at();
+  elsewhere = h.SyncRepository(repo);
   CHECK(CompareRoute(elsewhere.server.per_route_304) == 1);
   CHECK(CompareRoute(elsewhere.server.per_route) == 1);
 
@@ -1252,6 +1256,15 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
   PushCommits(h, repo, login, 4);
   REQUIRE_OK(h.SyncRepository(repo).status);  // the base is now the head of those 4
 
+  // The last commit amended (the most common force-push): the base itself is off the branch.
+  REQUIRE(h.world().ForcePush(repo, branch() - 1, login, 1));
+  auto amended = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(amended.status.ok(), amended.status.ToString());
+  CheckCounts(h, "after the last commit was amended");
+  CHECK(amended.stats.items_deleted == 1);
+  PushCommits(h, repo, login, 4);
+  REQUIRE_OK(h.SyncRepository(repo).status);
+
   // The last 6 commits (the 4 and two before them, the writer's among them) rewritten as 3.
   const std::size_t before = branch();
   REQUIRE(h.world().ForcePush(repo, before - 6, login, 3));
@@ -1261,7 +1274,7 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
   CHECK(CompareRoute(forced.server.per_route_ok) == 1);  // diverged: nothing of it stored
   CHECK(Route(forced.server.per_route_ok) == static_cast<std::int64_t>((branch() + 99) / 100));
   CHECK(forced.stats.items_deleted == 6);
-  CHECK(buried() == 6);
+  CHECK(buried() == 7);
   auto idle = h.SyncRepository(repo);
   CHECK(idle.server.primary_points() == 0);
   PushCommits(h, repo, login, 2);
@@ -1283,7 +1296,7 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
   REQUIRE_MESSAGE(resumed.status.ok(), resumed.status.ToString());
   CheckCounts(h, "after a reset read whole on the second try");
   CHECK(resumed.stats.items_deleted == 3);
-  CHECK(buried() == 9);
+  CHECK(buried() == 10);
   idle = h.SyncRepository(repo);
   CHECK(idle.server.primary_points() == 0);
   CheckCounts(h, "idle");
