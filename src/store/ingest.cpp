@@ -465,6 +465,30 @@ Status Ingest::UpsertCommits(std::int64_t repo_id,
     BindText(*g, 6, c.html_url);
     if (Status s = g->Run(); !s.ok()) return s;
   }
+  return ReviveCommits(repo_id, commits);
+}
+
+// A commit a history rewrite buried (commit_tombstones) that GitHub lists again, the branch
+// restored, is alive: its tombstone goes. Rare, so one lookup on the primary key first.
+Status Ingest::ReviveCommits(std::int64_t repo_id,
+                             const std::vector<model::CommitRecord>& commits) {
+  bool any = false;
+  {
+    auto st = db_.Prepare("SELECT 1 FROM commit_tombstones WHERE repo_id = ?1 LIMIT 1");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, repo_id);
+    any = g->Step();
+    if (!g->status().ok()) return g->status();
+  }
+  if (!any) return Status::Ok();
+  for (const auto& c : commits) {
+    auto st = db_.Prepare("DELETE FROM commit_tombstones WHERE repo_id = ?1 AND sha = ?2");
+    if (!st.ok()) return st.status();
+    StatementGuard g(**st);
+    g->Bind(1, repo_id).Bind(2, c.sha);
+    if (Status s = g->Run(); !s.ok()) return s;
+  }
   return Status::Ok();
 }
 

@@ -272,7 +272,9 @@ Result<std::int64_t> ListPages::BuryCommitsNotListed(std::int64_t repo_id,
         "INSERT INTO commit_tombstones(repo_id, sha, author_id, committed_at, authored_at,"
         " html_url, noticed_at) SELECT repo_id, sha, author_id, committed_at, authored_at,"
         " html_url, ?3 FROM commits WHERE repo_id = ?1 AND sha = ?2"
-        " ON CONFLICT(repo_id, sha) DO UPDATE SET noticed_at = excluded.noticed_at");
+        " ON CONFLICT(repo_id, sha) DO UPDATE SET author_id = excluded.author_id,"
+        " committed_at = excluded.committed_at, authored_at = excluded.authored_at,"
+        " html_url = excluded.html_url, noticed_at = excluded.noticed_at");
     if (!bury.ok()) return bury.status();
     {
       StatementGuard g(**bury);
@@ -285,18 +287,8 @@ Result<std::int64_t> ListPages::BuryCommitsNotListed(std::int64_t repo_id,
     g->Bind(1, repo_id).Bind(2, sha);
     if (Status s = g->Run(); !s.ok()) return s;
   }
-  // A branch restored lists buried commits again: they are alive. Rare, so one lookup first.
-  auto buried = CountCommitTombstones(repo_id);
-  if (!buried.ok()) return buried.status();
-  if (*buried > static_cast<std::int64_t>(missing.size())) {
-    for (const auto& sha : listed) {
-      auto st = db_.Prepare("DELETE FROM commit_tombstones WHERE repo_id = ?1 AND sha = ?2");
-      if (!st.ok()) return st.status();
-      StatementGuard g(**st);
-      g->Bind(1, repo_id).Bind(2, sha);
-      if (Status s = g->Run(); !s.ok()) return s;
-    }
-  }
+  // The listed commits were stored through Ingest::UpsertCommits, which took any tombstone
+  // of theirs away (a branch restored).
   return static_cast<std::int64_t>(missing.size());
 }
 

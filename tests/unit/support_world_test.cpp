@@ -1152,6 +1152,14 @@ TEST_CASE("after a force-push a comparison from a commit taken off the branch is
   auto listed = h(Get("/repos/" + repo + "/commits?per_page=100"));
   CHECK(Len(Parsed(listed.body).doc) ==
         static_cast<std::int64_t>(std::min<std::size_t>(before - 3, 100)));
+  // A deeper force-push: the first orphans now fork further back.
+  REQUIRE(world->ForcePush(repo, before - 5, login, 1));
+  auto deeper = h(Get("/repos/" + repo + "/compare/" + old_head + "...main?per_page=100"));
+  REQUIRE(deeper.status == 200);
+  Parsed d(deeper.body);
+  CHECK(std::string_view(d.doc["status"]) == "diverged");
+  CHECK(int64_t(d.doc["ahead_by"]) == 1);
+  CHECK(int64_t(d.doc["behind_by"]) == 5);
   // A history with nothing in common: 404, as GitHub answers.
   REQUIRE(world->ForcePush(repo, 0, login, 1));
   CHECK(h(Get("/repos/" + repo + "/compare/" + fork + "...main")).status == 404);

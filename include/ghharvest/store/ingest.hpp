@@ -207,6 +207,7 @@ class Ingest {
   struct Statements;
   Result<Statement*> Stmt(int which);
   Status IssueRow(std::int64_t repo_id, const model::IssueRecord& issue);  // without its user
+  Status ReviveCommits(std::int64_t repo_id, const std::vector<model::CommitRecord>& commits);
   Database& db_;
   std::unique_ptr<Statements> st_;
   std::optional<TimePoint> errors_pruned_at_;  // last age prune of sync_errors

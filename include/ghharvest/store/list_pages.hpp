@@ -75,8 +75,8 @@ class ListPages {
 
   // After a read of repository `repo_id`'s whole default branch (a history rewrite): its
   // stored commits whose sha is not in `listed` are moved to commit_tombstones, dated
-  // `noticed_at`; those in `listed` lose any tombstone (a branch restored). Returns how many
-  // were moved.
+  // `noticed_at` (Ingest::UpsertCommits takes a listed commit's tombstone away: a branch
+  // restored). Returns how many were moved.
   Result<std::int64_t> BuryCommitsNotListed(std::int64_t repo_id, std::vector<std::string> listed,
                                             std::string_view noticed_at);
   // Commit tombstones of one repository (all: repo_id 0).

@@ -623,7 +623,7 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     };
     // A base a force-push took off the branch: still known, its history forks from the
     // branch's after orphan_fork (none: no common ancestor, which GitHub answers with 404).
-    std::optional<std::int64_t> orphan_fork;
+    std::optional<std::string> orphan_fork;
     std::int64_t orphan_depth = 0;
     const WorldCommit* orphan = nullptr;
     const std::string base_ref = basehead.substr(0, dots);
@@ -634,7 +634,7 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       orphan_depth = repo.orphan_depth[k];
     }
     auto base = index_of(base_ref), head = index_of(basehead.substr(dots + 3));
-    if (!base && orphan_fork && *orphan_fork >= 0) base = static_cast<std::size_t>(*orphan_fork);
+    if (!base && orphan_fork && !orphan_fork->empty()) base = index_of(*orphan_fork);
     if (!base || !head) return NotFound();
     const std::size_t ahead = *head > *base ? *head - *base : 0;
     std::size_t behind = *base > *head ? *base - *head : 0;

@@ -1039,9 +1039,18 @@ bool World::ForcePush(const std::string& full_name, std::size_t keep, const std:
     const WorldRepo* found = model_.Repo(full_name);
     if (!model_.UserByLogin(login) || !found || keep > found->commits.size()) return false;
     auto& repo = model_.repos[static_cast<std::size_t>(found - model_.repos.data())];
+    const std::string fork = keep > 0 ? repo.commits[keep - 1].sha : std::string();
+    // Older orphans forked from a commit now taken off: they fork from `fork`, further back.
+    for (std::size_t k = 0; k < repo.orphans.size(); ++k) {
+      for (std::size_t at = keep; at < repo.commits.size(); ++at) {
+        if (repo.commits[at].sha != repo.orphan_fork[k]) continue;
+        repo.orphan_fork[k] = fork;
+        repo.orphan_depth[k] += static_cast<std::int64_t>(at + 1 - keep);
+      }
+    }
     for (std::size_t k = keep; k < repo.commits.size(); ++k) {
       repo.orphans.push_back(repo.commits[k]);
-      repo.orphan_fork.push_back(static_cast<std::int64_t>(keep) - 1);
+      repo.orphan_fork.push_back(fork);
       repo.orphan_depth.push_back(static_cast<std::int64_t>(k - keep + 1));
     }
     repo.commits.resize(keep);

@@ -131,10 +131,11 @@ struct WorldRepo {
   std::vector<WorldCommit> commits;  // oldest first
   // Commits a force-push took off the default branch. GitHub keeps such objects for a
   // while: a comparison from one of them answers "behind" or "diverged". `orphan_fork[k]`
-  // is the index in `commits` of the last commit orphans[k]'s history shares with the
-  // branch (-1: none), `orphan_depth[k]` how many commits orphans[k] is past that one.
+  // is the sha of the last commit orphans[k]'s history shares with the branch ("": none),
+  // `orphan_depth[k]` how many commits orphans[k] is past that one.
   std::vector<WorldCommit> orphans;
-  std::vector<std::int64_t> orphan_fork, orphan_depth;
+  std::vector<std::string> orphan_fork;
+  std::vector<std::int64_t> orphan_depth;
   std::vector<WorldIssue> issues;                             // by number (index = number - 1)
   std::vector<WorldComment> issue_comments, review_comments;  // by id (creation order)
   std::vector<WorldReview> reviews;
