@@ -30,9 +30,8 @@ struct CompareWalk {
   // The repository's commits list is read whole: its watermark follows the comparison. Read
   // per writer, each writer's list keeps its own and the repository's is left alone.
   bool whole_list = true;
-  bool rewritten = false;  // the first page said the base is off the branch (behind_by > 0)
+  bool rewritten = false;  // a page said the base is off the branch (behind_by > 0)
   int pages = 0;
-  bool multi = false;                 // the comparison has more than one page
   std::optional<std::string> newest;  // newest commit date stored, held to GitHub's clock
   std::string head;                   // the last commit of the last page: the branch's head
 };
@@ -71,7 +70,6 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   });
   if (!self->fatal_.ok()) return self->fatal_;
   ++w->pages;
-  if (r.next_url) w->multi = true;
   if (!page->commits.empty()) w->head = page->commits.back().sha;
   auto& es = self->stats_.per_endpoint[kStatsEndpoint];
   ++es.pages;
