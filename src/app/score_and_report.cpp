@@ -14,9 +14,10 @@ namespace ghharvest::app {
 std::string FormatSummary(const ScoreSummary& s) {
   return fmt::format(
       "run {}: {} writers, {} projects scored in {:.2f}s; {} files written, {} JSONL lines, "
-      "{} blog drafts written, {} edited drafts kept, {} refused",
+      "{} blog drafts written, {} edited drafts kept, {} refused, {} stale files removed",
       s.run, s.writers, s.rows, s.score_seconds + s.report_seconds, s.emit.files_written,
-      s.emit.jsonl_lines, s.emit.blogs_written, s.emit.blogs_kept_edited, s.emit.refused);
+      s.emit.jsonl_lines, s.emit.blogs_written, s.emit.blogs_kept_edited, s.emit.refused,
+      s.emit.files_removed);
 }
 
 Result<ScoreSummary> ScoreAndReport(store::Database& db, const config::Config& config,
@@ -36,8 +37,11 @@ Result<ScoreSummary> ScoreAndReport(store::Database& db, const config::Config& c
   sum.emit = *emitted;
   sum.score_seconds = std::chrono::duration<double>(t1 - t0).count();
   sum.report_seconds = std::chrono::duration<double>(t2 - t1).count();
-  log::Info("score and report run={} writers={} rows={} files_written={} jsonl_lines={}", sum.run,
-            sum.writers, sum.rows, sum.emit.files_written, sum.emit.jsonl_lines);
+  log::Info(
+      "score and report run={} writers={} rows={} files_written={} jsonl_lines={} "
+      "files_removed={}",
+      sum.run, sum.writers, sum.rows, sum.emit.files_written, sum.emit.jsonl_lines,
+      sum.emit.files_removed);
   return sum;
 }
 

@@ -18,6 +18,7 @@
 #include "ghharvest/report/site.hpp"
 #include "ghharvest/util/log.hpp"
 #include "ghharvest/util/names.hpp"
+#include "report/prune.hpp"
 
 namespace ghharvest::report {
 
@@ -346,6 +347,8 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
     }
   }
 
+  // Last, once every current file is in place: a run cut short by an error removes nothing.
+  stats.files_removed = RemoveStaleReports(dir, run, cfg_.site);
   if (Status s = state.Remember(dir, run.run, new_states, new_blogs); !s.ok()) return s;
   return stats;
 }

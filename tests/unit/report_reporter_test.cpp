@@ -507,3 +507,82 @@ TEST_CASE("the blog draft lists the writer's own posts on the project, newest fi
                 "- [Beta, part 1](https://bob.example/beta-1) (2026-01-09)\n") != std::string::npos,
       text);
 }
+
+TEST_CASE(
+    "files of a renamed project and of a writer no longer watched are removed, nothing else is") {
+  TempDir tmp;
+  CountsDb w(tmp.file("ghharvest.db"));
+  BuildWorld(w);
+  const std::string dir = tmp.file("reports");
+  config::Config cfg = MakeConfig(dir);
+  cfg.reports.site = true;
+  auto reporter = report::Reporter::Open(cfg.reports);
+  REQUIRE_OK(reporter);
+  ManualClock clock("2026-02-01T00:00:00Z");
+  auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE_OK(first);
+  CHECK(first->emit.files_removed == 0);
+  // What is not the reporter's own stays whatever happens: an operator's notes, a file that
+  // only looks like a report, a symbolic link in a report's place and the file it points at.
+  const std::string outside = tmp.file("outside.txt");
+  REQUIRE_OK(report::WriteFileIfChanged(outside, "keep\n"));
+  const std::vector<std::string> foreign = {
+      "contributions/octo/beta/NOTES.md", "contributions/octo/beta/alice_alpha.txt",
+      "total_influences/README", "total_influences/not_a_login.txt", "site/writers/notes.txt"};
+  for (const std::string& rel : foreign) {
+    REQUIRE_OK(report::WriteFileIfChanged(dir + "/" + rel, "mine\n"));
+  }
+  fs::create_symlink(outside, dir + "/influences/octo/beta/carol_beta.txt");
+
+  // octo/beta is renamed on GitHub and bob is no longer watched.
+  w.Exec("UPDATE repos SET full_name = 'octo/gamma' WHERE id = 2");
+  w.Exec("DELETE FROM writers WHERE login = 'bob'");
+  clock.Set("2026-02-02T00:00:00Z");
+  auto second = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE_OK(second);
+  CHECK(second->writers == 1);
+  std::vector<std::string> left;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_directory()) left.push_back(e.path().lexically_relative(dir).string());
+  }
+  std::sort(left.begin(), left.end());
+  const std::vector<std::string> want = {
+      "blogs/octo/alpha/alice/contributing-to-alpha.md",
+      "blogs/octo/beta/bob/contributing-to-beta.md",  // drafts are never removed
+      "contributions/octo/alpha/alice_alpha.txt",
+      "contributions/octo/beta/NOTES.md",
+      "contributions/octo/beta/alice_alpha.txt",
+      "contributions/octo/gamma/alice_gamma.txt",
+      "influence.jsonl",
+      "influences/octo/alpha/alice_alpha.txt",
+      "influences/octo/beta/carol_beta.txt",
+      "influences/octo/gamma/alice_gamma.txt",
+      "site/index.html",
+      "site/writers/alice.html",
+      "site/writers/notes.txt",
+      "total_influences/README",
+      "total_influences/alice.txt",
+      "total_influences/not_a_login.txt"};
+  CHECK(left == want);
+  // alice_beta (twice), bob_beta (twice), bob's total and bob's page.
+  CHECK(second->emit.files_removed == 6);
+  CHECK(**report::ReadWholeFile(outside) == "keep\n");
+  // influences/octo/beta still holds the link; contributions/octo/beta its foreign files.
+  CHECK(fs::is_symlink(dir + "/influences/octo/beta/carol_beta.txt"));
+
+  // A folder a removal empties goes with it; the next run has nothing left to remove.
+  fs::remove(dir + "/influences/octo/beta/carol_beta.txt");
+  w.Exec("UPDATE repos SET full_name = 'octo/delta' WHERE id = 2");
+  clock.Set("2026-02-03T00:00:00Z");
+  auto third = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE_OK(third);
+  CHECK(third->emit.files_removed == 2);
+  CHECK_FALSE(fs::exists(dir + "/influences/octo/gamma"));
+  CHECK_FALSE(fs::exists(dir + "/contributions/octo/gamma"));
+  CHECK(fs::exists(dir + "/influences/octo/delta/alice_delta.txt"));
+  CHECK(fs::exists(dir + "/influences/octo/beta"));  // emptied earlier by hand, not by us
+  auto fourth = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE_OK(fourth);
+  CHECK(fourth->emit.files_removed == 0);
+  CHECK(fourth->emit.files_written == 0);
+}

@@ -9,7 +9,8 @@
 // when its bytes change; influence.jsonl gets one write() per whole line (O_APPEND) and is
 // rotated by size. Path parts from data are validated; bad ones are logged and skipped.
 // What was last emitted per writer is kept in a ReportState (the database's report_state and
-// report_blogs), so a run where nothing changed touches no report file.
+// report_blogs), so a run where nothing changed touches no report file. Files of writers and
+// projects the run no longer has are removed (report/prune.hpp); blog drafts never are.
 // Not thread-safe, except Reopen(), which may be called from any thread (SIGHUP).
 #pragma once
 
@@ -35,6 +36,7 @@ struct EmitStats {
   int blogs_written = 0;
   int blogs_kept_edited = 0;  // drafts the writer edited: never overwritten
   int refused = 0;            // writers/projects skipped for unsafe names
+  int files_removed = 0;      // files of writers and projects the run no longer has
   int site_written = 0;       // site pages renamed into place (not in files_written)
   int site_unchanged = 0;     // site pages regenerated but byte-identical
   double site_seconds = 0;    // wall time spent on the site (facts, pages, writes)
