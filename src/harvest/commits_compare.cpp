@@ -71,11 +71,7 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   if (!self->fatal_.ok()) return self->fatal_;
   ++w->pages;
   if (!page->commits.empty()) w->head = page->commits.back().sha;
-  auto& es = self->stats_.per_endpoint[kStatsEndpoint];
-  ++es.pages;
-  es.items += static_cast<std::int64_t>(page->commits.size());
-  ++self->stats_.pages;
-  self->stats_.items_upserted += static_cast<std::int64_t>(page->commits.size());
+  self->CountStoredPage(kStatsEndpoint, static_cast<std::int64_t>(page->commits.size()));
   return Status::Ok();
 }
 
@@ -166,11 +162,7 @@ void FetchRewritePage(const Cycle& self, const std::shared_ptr<RewriteRead>& rw,
           if (rw->pages == 0 && !page->empty()) rw->head = page->front().sha;
           for (const auto& c : *page) rw->shas.push_back(c.sha);
           ++rw->pages;
-          auto& es = self->stats_.per_endpoint[endpoint];
-          ++es.pages;
-          es.items += static_cast<std::int64_t>(page->size());
-          ++self->stats_.pages;
-          self->stats_.items_upserted += static_cast<std::int64_t>(page->size());
+          self->CountStoredPage(endpoint, static_cast<std::int64_t>(page->size()));
           return Status::Ok();
         },
         [self, rw](Outcome outcome, ApiResponse* r) {

@@ -369,11 +369,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
     w->probe_oldest = page.oldest;
     w->probe_dates_descend = page.dates_descend;
   }
-  auto& es = self->stats_.per_endpoint[endpoint];
-  ++es.pages;
-  es.items += static_cast<std::int64_t>(page.n);
-  ++self->stats_.pages;
-  self->stats_.items_upserted += static_cast<std::int64_t>(page.n);
+  self->CountStoredPage(endpoint, static_cast<std::int64_t>(page.n));
   return Status::Ok();
 }
 

@@ -173,6 +173,14 @@ void CycleCore::RecordError(const std::string& scope, const std::string& url,
   if (auto s = h_.ingest_.RecordError(scope, url, msg, h_.clock_.Now()); !s.ok()) Abort(s);
 }
 
+void CycleCore::CountStoredPage(const std::string& endpoint, std::int64_t items) {
+  auto& es = stats_.per_endpoint[endpoint];
+  ++es.pages;
+  es.items += items;
+  ++stats_.pages;
+  stats_.items_upserted += items;
+}
+
 bool CycleCore::InTransaction(const std::function<Status()>& body) {
   // The counts before the sync's first write, taken lazily: an all-304 sync stores
   // nothing and so never pays for evaluating the counts view.

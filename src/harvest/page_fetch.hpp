@@ -140,6 +140,9 @@ class CycleCore : public std::enable_shared_from_this<CycleCore> {
   // Runs `body` in one transaction; a failure stops the cycle (the database is unwell).
   bool InTransaction(const std::function<Status()>& body);
 
+  // Counts one page of `items` records stored from `endpoint` in the cycle's stats.
+  void CountStoredPage(const std::string& endpoint, std::int64_t items);
+
   std::string NowIso() const;
 
   CycleEnv h_;

@@ -213,13 +213,8 @@ WalkHooks RestHooks(const Cycle& self, const Walk& pw) {
                                               const std::vector<model::ReviewRecord>& reviews) {
     bool ok = self->InTransaction(
         [&]() -> Status { return self->h_.ingest_.UpsertReviews(repo, number, reviews); });
-    if (!ok) return false;
-    auto& es = self->stats_.per_endpoint["reviews"];
-    ++es.pages;
-    es.items += static_cast<std::int64_t>(reviews.size());
-    ++self->stats_.pages;
-    self->stats_.items_upserted += static_cast<std::int64_t>(reviews.size());
-    return true;
+    if (ok) self->CountStoredPage("reviews", static_cast<std::int64_t>(reviews.size()));
+    return ok;
   };
   return hooks;
 }
