@@ -7,6 +7,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_set>
+#include <utility>
 
 #include "ghharvest/report/site.hpp"
 #include "ghharvest/util/log.hpp"
@@ -46,15 +47,19 @@ bool IsPairFile(std::string_view name, std::string_view repo) {
 
 class Pruner {
  public:
-  Pruner(const std::string& dir, std::unordered_set<std::string> keep)
-      : dir_(dir), keep_(std::move(keep)) {}
+  Pruner(fs::path dir, std::unordered_set<std::string> keep)
+      : dir_(std::move(dir)), keep_(std::move(keep)) {}
 
   // Removes the files in `folder` (relative to dir_) that `ours` accepts and keep_ lacks;
   // true when it removed any.
   template <typename Ours>
   bool Sweep(const std::string& folder, Ours ours) {
-    const fs::path where = fs::path(dir_) / folder;
-    if (!IsRealDir(where)) return false;
+    // Every part of the folder must be a real folder: a `site` linked to a web root is not ours.
+    fs::path where = dir_;
+    for (const auto& part : fs::path(folder)) {
+      where /= part;
+      if (!IsRealDir(where)) return false;
+    }
     std::error_code ec;
     bool any = false;
     for (fs::directory_iterator it(where, ec), end; !ec && it != end; it.increment(ec)) {
@@ -79,7 +84,7 @@ class Pruner {
 
   // contributions|influences/<owner>/<repo>/<writer>_<repo>.txt
   void SweepPairs(const std::string& kind) {
-    const fs::path root = fs::path(dir_) / kind;
+    const fs::path root = dir_ / kind;
     if (!IsRealDir(root)) return;
     std::error_code ec;
     for (fs::directory_iterator owners(root, ec), end; !ec && owners != end; owners.increment(ec)) {
@@ -110,7 +115,7 @@ class Pruner {
     if (fs::is_empty(p, ec) && !ec) fs::remove(p, ec);
   }
 
-  const std::string& dir_;
+  const fs::path dir_;
   const std::unordered_set<std::string> keep_;
   int removed_ = 0;
 };
@@ -118,6 +123,12 @@ class Pruner {
 }  // namespace
 
 int RemoveStaleReports(const std::string& dir, const score::ScoreRun& run, bool site) {
+  // A run that scores nobody is more likely an empty or new database than a world where
+  // every writer left: keep what the folder holds rather than empty it.
+  if (run.writers.empty()) {
+    log::Warning("reports not pruned: the run scored no writer dir={}", dir);
+    return 0;
+  }
   std::unordered_set<std::string> keep;
   for (const score::WriterScore& ws : run.writers) {
     if (!IsValidLogin(ws.writer)) continue;

@@ -347,9 +347,10 @@ Result<EmitStats> Reporter::Emit(ReportState& state, const score::ScoreRun& run,
     }
   }
 
-  // Last, once every current file is in place: a run cut short by an error removes nothing.
-  stats.files_removed = RemoveStaleReports(dir, run, cfg_.site);
   if (Status s = state.Remember(dir, run.run, new_states, new_blogs); !s.ok()) return s;
+  // Last, once every current file is in place and remembered: a run cut short by an error
+  // removes nothing.
+  stats.files_removed = RemoveStaleReports(dir, run, cfg_.site);
   return stats;
 }
 

@@ -586,3 +586,35 @@ TEST_CASE(
   CHECK(fourth->emit.files_removed == 0);
   CHECK(fourth->emit.files_written == 0);
 }
+
+TEST_CASE(
+    "pruning never follows a linked site folder and leaves everything when nobody is scored") {
+  TempDir tmp;
+  CountsDb w(tmp.file("ghharvest.db"));
+  BuildWorld(w);
+  const std::string dir = tmp.file("reports");
+  config::Config cfg = MakeConfig(dir);
+  cfg.reports.site = true;
+  // The site folder is a link to a web root holding a page of a writer nobody scores.
+  const std::string webroot = tmp.file("webroot");
+  REQUIRE_OK(report::MakeDirs(webroot + "/writers"));
+  REQUIRE_OK(report::WriteFileIfChanged(webroot + "/writers/zed.html", "theirs\n"));
+  REQUIRE_OK(report::MakeDirs(dir));
+  fs::create_directory_symlink(webroot, dir + "/site");
+  auto reporter = report::Reporter::Open(cfg.reports);
+  REQUIRE_OK(reporter);
+  ManualClock clock("2026-02-01T00:00:00Z");
+  auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE_OK(first);
+  CHECK(first->emit.files_removed == 0);
+  CHECK(**report::ReadWholeFile(webroot + "/writers/zed.html") == "theirs\n");
+
+  // No writer scored at all (an emptied database): every report stays.
+  w.Exec("DELETE FROM writers");
+  auto empty = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  REQUIRE_OK(empty);
+  CHECK(empty->writers == 0);
+  CHECK(empty->emit.files_removed == 0);
+  CHECK(fs::exists(dir + "/total_influences/alice.txt"));
+  CHECK(fs::exists(dir + "/contributions/octo/beta/bob_beta.txt"));
+}
