@@ -618,16 +618,13 @@ void StartList(const std::shared_ptr<CycleCore>& self, ListKind kind, const Proj
         }
         if (kind != ListKind::kCommits) return Status::Ok();
         // Others' commits were never read (nor, below the whole list's old watermark, what
-        // was pushed late): the whole list is read once from its start, in the same
-        // transaction as the plan, and that read names a new base.
-        // A rewrite read still pending stays: only it buries what the branch lost.
-        auto base = ingest.GetWatermark(kCompareEndpoint, scope);
-        if (!base.ok()) return base.status();
-        if (!*base || (*base)->cursor != kRewrittenCursor) {
-          if (auto s = ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, std::nullopt);
-              !s.ok()) {
-            return s;
-          }
+        // was pushed late): the whole branch is read once, in the same transaction as the
+        // plan, as a rewrite read, which also buries what a force-push nobody has seen yet
+        // took off the branch, and names a new base.
+        if (auto s = ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt,
+                                         std::string(kRewrittenCursor));
+            !s.ok()) {
+          return s;
         }
         return ingest.SetWatermark(ListEndpoint(kind), scope, std::nullopt, std::nullopt);
       });

@@ -685,3 +685,20 @@ TEST_CASE("ghharvest status lists the large repositories' per-writer lists") {
   CHECK(json.out.find(R"("list_plans":[{"repository":")" + kLarge + R"(","list":")") !=
         std::string::npos);
 }
+
+TEST_CASE("turning the planner off after a force-push nobody has seen yet buries what it removed") {
+  HarvestHarness h(LargeWorld());
+  h.config().harvest.per_writer_above_pages = 3;
+  CheckExact(h, h.Sync(), "per writer");
+  const std::string login = h.world().OwnItems(kLarge).begin()->first;
+  REQUIRE(h.world().PushCommits(kLarge, login, 3));
+  CheckExact(h, h.SyncRepository(kLarge), "3 pushed");
+  const auto n = h.world().Read(
+      [&](const ghharvest::testing::WorldModel& m) { return m.Repo(kLarge)->commits.size(); });
+  // The three pushed commits go; one new one takes their place. Before the planner turned
+  // off, the whole read that followed buried nothing: 3 commits stayed counted for good.
+  REQUIRE(h.world().ForcePush(kLarge, n - 3, login, 1));
+  h.config().harvest.per_writer_above_pages = 0;
+  CheckExact(h, h.SyncRepository(kLarge), "planner off after the force-push");
+  CheckExact(h, h.SyncRepository(kLarge), "again");
+}
