@@ -1165,6 +1165,58 @@ TEST_CASE("after a force-push a comparison from a commit taken off the branch is
   CHECK(h(Get("/repos/" + repo + "/compare/" + fork + "...main")).status == 404);
 }
 
+TEST_CASE("a commit a force-push took off the branch can still be compared to and listed from") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string repo, owner, login, old_head, base;
+  std::size_t before = 0;
+  world->Read([&](const WorldModel& m) {
+    const auto& r = m.repos.front();
+    repo = r.full_name();
+    owner = r.owner;
+    before = r.commits.size();
+    old_head = r.commits.back().sha;
+    base = r.commits[before - 4].sha;
+    for (const auto& u : m.users)
+      if (u.writer) login = u.login;
+  });
+  REQUIRE(before >= 4);
+  REQUIRE(world->ForcePush(repo, before - 3, login, 2));
+  // From a commit still on the branch to the old head: the 3 taken off, oldest first.
+  auto to_orphan =
+      h(Get("/repos/" + repo + "/compare/" + base + "..." + old_head + "?per_page=100"));
+  REQUIRE(to_orphan.status == 200);
+  Parsed p(to_orphan.body);
+  CHECK(std::string_view(p.doc["status"]) == "ahead");
+  CHECK(int64_t(p.doc["ahead_by"]) == 3);
+  CHECK(Len(p.doc["commits"]) == 3);
+  CHECK(std::string_view(p.doc.at_pointer("/commits/2/sha")) == old_head);
+  // permalink_url names both sides by sha, as GitHub's does.
+  CHECK(std::string(std::string_view(p.doc["permalink_url"]))
+            .find("/compare/" + owner + ":" + base + "..." + owner + ":" + old_head) !=
+        std::string::npos);
+  auto to_branch = h(Get("/repos/" + repo + "/compare/" + base + "...main?per_page=100"));
+  REQUIRE(to_branch.status == 200);
+  Parsed b(to_branch.body);
+  std::string head;
+  world->Read([&](const WorldModel& m) { head = m.repos.front().commits.back().sha; });
+  CHECK(std::string(std::string_view(b.doc["permalink_url"])).find("..." + owner + ":" + head) !=
+        std::string::npos);
+  // The commits list from the old head: its own history, the old head first.
+  auto listed = h(Get("/repos/" + repo + "/commits?sha=" + old_head + "&per_page=5"));
+  REQUIRE(listed.status == 200);
+  Parsed l(listed.body);
+  CHECK(std::string_view(l.doc.at_pointer("/0/sha")) == old_head);
+  CHECK(std::string_view(l.doc.at_pointer("/3/sha")) == base);
+  CHECK(h(Get("/repos/" + repo + "/commits?sha=" + std::string(40, 'e'))).status == 404);
+  // Listed from the head back, whatever the dates: a commit dated long ago is still first.
+  REQUIRE(world->PushCommits(repo, login, 1, WorldTime{86400}));
+  world->Read([&](const WorldModel& m) { head = m.repos.front().commits.back().sha; });
+  auto dated = h(Get("/repos/" + repo + "/commits?per_page=5"));
+  REQUIRE(dated.status == 200);
+  CHECK(std::string_view(Parsed(dated.body).doc.at_pointer("/0/sha")) == head);
+}
+
 TEST_CASE("a repository nothing was pushed to answers its commits with 409, compare with 404") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });

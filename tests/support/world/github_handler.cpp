@@ -580,16 +580,18 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
     *route = "/repos/{o}/{r}/commits";
     // As GitHub: a repository nothing was ever pushed to has no branch to list.
     if (repo.commits.empty()) return Error(409, "Git Repository is empty.");
-    // `sha`: the branch (or commit) to list from. One branch here: its name or its head.
+    // `sha`: the branch or commit to list from (its ancestors): the default branch when
+    // absent. A commit a force-push took off the branch is still known.
     const std::string from = req.query_param("sha");
-    if (!from.empty() && from != repo.default_branch && from != repo.commits.back().sha)
-      return Error(404, "No commit found for SHA: " + from);
+    auto history = repo.History(from.empty() ? repo.default_branch : from);
+    if (!history) return Error(404, "No commit found for SHA: " + from);
     std::optional<WorldTime> since, until;
     if (!ReadSince(req, "since", &since) || !ReadSince(req, "until", &until))
       return Error(422, "Validation Failed");
     std::string author = req.query_param("author");
     std::vector<const WorldCommit*> list;
-    for (const auto& c : repo.commits) {
+    for (const WorldCommit* ancestor : *history) {
+      const WorldCommit& c = *ancestor;
       if (since && c.date < *since) continue;
       if (until && c.date > *until) continue;
       if (!author.empty()) {
@@ -599,46 +601,42 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       }
       list.push_back(&c);
     }
-    std::reverse(list.begin(), list.end());  // newest first (stored oldest first)
-    SortBy<WorldCommit>(
-        list, [](const WorldCommit& c) { return c.date; }, true);
+    // In git log's order, as GitHub: from the commit listed from, then its ancestors; in a
+    // history of one line that is push order backwards, whatever the dates (a commit dated
+    // in the past is still listed after its children), so the first is always the head.
     return Page(
         req, ctx.base, list.size(), [&](std::size_t i) { return ctx.Commit(repo, *list[i]); }, p);
   }
   if (rest.size() == 2 && rest[0] == "compare") {
     // As GitHub: the commits reachable from head and not from base, oldest first, whatever
-    // their dates (a branch merged late keeps its commits' old dates). History here is one
-    // line in push order. Either side is a full sha or the default branch's name; an
-    // unknown one is 404. Without per_page or page, at most 250 commits and no links.
+    // their dates (a branch merged late keeps its commits' old dates). Either side is a sha
+    // (on the branch or taken off it by a force-push) or the default branch's name; an
+    // unknown one, or two with no common ancestor, is 404. Without per_page or page, at most
+    // 250 commits and no links. permalink_url names both sides by sha.
     *route = "/repos/{o}/{r}/compare/{basehead}";
     const std::string& basehead = rest[1];
     auto dots = basehead.find("...");
     if (dots == std::string::npos) return NotFound();
-    auto index_of = [&](const std::string& ref) -> std::optional<std::size_t> {
-      if (repo.commits.empty()) return std::nullopt;
-      if (ref == repo.default_branch) return repo.commits.size() - 1;  // case-sensitive, as git
-      for (std::size_t k = 0; k < repo.commits.size(); ++k)
-        if (repo.commits[k].sha == ref) return k;
-      return std::nullopt;
-    };
-    // A base a force-push took off the branch: still known, its history forks from the
-    // branch's after orphan_fork (none: no common ancestor, which GitHub answers with 404).
-    std::optional<std::string> orphan_fork;
-    std::int64_t orphan_depth = 0;
-    const WorldCommit* orphan = nullptr;
-    const std::string base_ref = basehead.substr(0, dots);
-    for (std::size_t k = 0; k < repo.orphans.size(); ++k) {
-      if (repo.orphans[k].sha != base_ref) continue;
-      orphan = &repo.orphans[k];
-      orphan_fork = repo.orphan_fork[k];
-      orphan_depth = repo.orphan_depth[k];
+    auto base_line = repo.History(basehead.substr(0, dots));
+    auto head_line = repo.History(basehead.substr(dots + 3));
+    if (!base_line || !head_line) return NotFound();
+    std::set<std::string_view> in_base, in_head;
+    for (const WorldCommit* c : *base_line) in_base.insert(c->sha);
+    for (const WorldCommit* c : *head_line) in_head.insert(c->sha);
+    const WorldCommit* merge_base = nullptr;
+    std::vector<const WorldCommit*> listed;  // oldest first
+    for (const WorldCommit* c : *head_line) {
+      if (in_base.count(c->sha)) {
+        merge_base = c;
+        break;
+      }
+      listed.push_back(c);
     }
-    auto base = index_of(base_ref), head = index_of(basehead.substr(dots + 3));
-    if (!base && orphan_fork && !orphan_fork->empty()) base = index_of(*orphan_fork);
-    if (!base || !head) return NotFound();
-    const std::size_t ahead = *head > *base ? *head - *base : 0;
-    std::size_t behind = *base > *head ? *base - *head : 0;
-    if (orphan_fork) behind += static_cast<std::size_t>(orphan_depth);
+    if (!merge_base) return NotFound();
+    std::reverse(listed.begin(), listed.end());
+    const std::size_t ahead = listed.size();
+    std::size_t behind = 0;
+    for (const WorldCommit* c : *base_line) behind += !in_head.count(c->sha);
     const char* status = ahead && behind ? "diverged"
                          : ahead         ? "ahead"
                          : behind        ? "behind"
@@ -649,16 +647,18 @@ Reply GitHubHandler::State::RepoRoute(const HttpRequest& req, const Ctx& ctx, co
       cp.per_page = 250;
       reachable = 250;
     }
-    const std::size_t merge_base = std::min(*base, *head);
+    const std::string permalink =
+        fmt::format("{}/{}/compare/{}:{}...{}:{}", ctx.html, repo.full_name(), repo.owner,
+                    base_line->front()->sha, repo.owner, head_line->front()->sha);
     std::string prefix = fmt::format(
-        "{{\"url\":{},\"status\":\"{}\",\"ahead_by\":{},\"behind_by\":{},"
-        "\"total_commits\":{},\"base_commit\":{},\"merge_base_commit\":{},\"commits\":",
-        Q(ctx.base + "/repos/" + repo.full_name() + "/compare/" + basehead), status, ahead, behind,
-        ahead, ctx.Commit(repo, orphan ? *orphan : repo.commits[*base]),
-        ctx.Commit(repo, repo.commits[merge_base]));
+        "{{\"url\":{},\"permalink_url\":{},\"status\":\"{}\",\"ahead_by\":{},"
+        "\"behind_by\":{},\"total_commits\":{},\"base_commit\":{},\"merge_base_commit\":{},"
+        "\"commits\":",
+        Q(ctx.base + "/repos/" + repo.full_name() + "/compare/" + basehead), Q(permalink), status,
+        ahead, behind, ahead, ctx.Commit(repo, *base_line->front()), ctx.Commit(repo, *merge_base));
     return Page(
-        req, ctx.base, ahead,
-        [&](std::size_t i) { return ctx.Commit(repo, repo.commits[*base + 1 + i]); }, cp, reachable,
+        req, ctx.base, ahead, [&](std::size_t i) { return ctx.Commit(repo, *listed[i]); }, cp,
+        reachable,
         // GitHub lists the changed files on the first page only.
         prefix, cp.page <= 1 ? ",\"files\":[]}" : "}");
   }

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <set>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
 
 #include <date/date.h>
 #include <fmt/format.h>
@@ -1032,6 +1034,29 @@ bool World::PushCommits(const std::string& full_name, const std::string& login, 
   return true;
 }
 
+std::optional<std::vector<const WorldCommit*>> WorldRepo::History(const std::string& ref) const {
+  if (commits.empty() && orphans.empty()) return std::nullopt;
+  std::unordered_map<std::string_view, std::size_t> on_branch, orphan_at;
+  for (std::size_t k = 0; k < commits.size(); ++k) on_branch.emplace(commits[k].sha, k);
+  for (std::size_t k = 0; k < orphans.size(); ++k) orphan_at.emplace(orphans[k].sha, k);
+  std::vector<const WorldCommit*> out;
+  std::string_view at = ref == default_branch && !commits.empty()  // case-sensitive, as git
+                            ? std::string_view(commits.back().sha)
+                            : std::string_view(ref);
+  if (!on_branch.count(at) && !orphan_at.count(at)) return std::nullopt;
+  while (!at.empty()) {
+    if (auto b = on_branch.find(at); b != on_branch.end()) {
+      for (std::size_t k = b->second + 1; k-- > 0;) out.push_back(&commits[k]);
+      break;
+    }
+    auto o = orphan_at.find(at);
+    if (o == orphan_at.end()) break;  // a parent GitHub no longer holds
+    out.push_back(&orphans[o->second]);
+    at = orphan_parent[o->second];
+  }
+  return out;
+}
+
 bool World::ForcePush(const std::string& full_name, std::size_t keep, const std::string& login,
                       int n) {
   {
@@ -1039,19 +1064,10 @@ bool World::ForcePush(const std::string& full_name, std::size_t keep, const std:
     const WorldRepo* found = model_.Repo(full_name);
     if (!model_.UserByLogin(login) || !found || keep > found->commits.size()) return false;
     auto& repo = model_.repos[static_cast<std::size_t>(found - model_.repos.data())];
-    const std::string fork = keep > 0 ? repo.commits[keep - 1].sha : std::string();
-    // Older orphans forked from a commit now taken off: they fork from `fork`, further back.
-    for (std::size_t k = 0; k < repo.orphans.size(); ++k) {
-      for (std::size_t at = keep; at < repo.commits.size(); ++at) {
-        if (repo.commits[at].sha != repo.orphan_fork[k]) continue;
-        repo.orphan_fork[k] = fork;
-        repo.orphan_depth[k] += static_cast<std::int64_t>(at + 1 - keep);
-      }
-    }
+    // The commits taken off keep their parents: each its predecessor on the branch.
     for (std::size_t k = keep; k < repo.commits.size(); ++k) {
       repo.orphans.push_back(repo.commits[k]);
-      repo.orphan_fork.push_back(fork);
-      repo.orphan_depth.push_back(static_cast<std::int64_t>(k - keep + 1));
+      repo.orphan_parent.push_back(k > 0 ? repo.commits[k - 1].sha : std::string());
     }
     repo.commits.resize(keep);
     model_.now += 60;

@@ -130,12 +130,14 @@ struct WorldRepo {
   WorldTime created = 0, pushed = 0;
   std::vector<WorldCommit> commits;  // oldest first
   // Commits a force-push took off the default branch. GitHub keeps such objects for a
-  // while: a comparison from one of them answers "behind" or "diverged". `orphan_fork[k]`
-  // is the sha of the last commit orphans[k]'s history shares with the branch ("": none),
-  // `orphan_depth[k]` how many commits orphans[k] is past that one.
+  // while: a comparison from or to one of them, or a commits list from one, still works.
+  // `orphan_parent[k]` is the sha of orphans[k]'s parent (a commit on the branch or another
+  // orphan; "": none), so history is a tree whose trunk is `commits`.
   std::vector<WorldCommit> orphans;
-  std::vector<std::string> orphan_fork;
-  std::vector<std::int64_t> orphan_depth;
+  std::vector<std::string> orphan_parent;
+  // The commit `ref` names (the default branch's name, or a sha on the branch or among the
+  // orphans) and its ancestors, newest first; nullopt when `ref` names none.
+  std::optional<std::vector<const WorldCommit*>> History(const std::string& ref) const;
   std::vector<WorldIssue> issues;                             // by number (index = number - 1)
   std::vector<WorldComment> issue_comments, review_comments;  // by id (creation order)
   std::vector<WorldReview> reviews;
