@@ -1,4 +1,7 @@
 // The REST response parsers of parse.hpp: one document per body, read in one pass.
+#include <algorithm>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "ghharvest/github/parse.hpp"
@@ -100,6 +103,25 @@ Result<std::vector<CommitRecord>> ParseCommitList(const std::string& body) {
       [](od::value v, Reader& r, CommitRecord& out) { return r.Commit(v, "", &out); });
 }
 
+namespace {
+
+// The head side of a comparison's permalink_url: the last "...", then past the owner's ':'.
+std::string HeadOfPermalink(std::string_view url) {
+  const auto dots = url.rfind("...");
+  if (dots == std::string_view::npos) return {};
+  std::string_view head = url.substr(dots + 3);
+  head = head.substr(0, head.find_first_of("?#"));
+  if (const auto colon = head.rfind(':'); colon != std::string_view::npos) {
+    head.remove_prefix(colon + 1);
+  }
+  const bool hex = std::all_of(head.begin(), head.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  return hex && (head.size() == 40 || head.size() == 64) ? std::string(head) : std::string();
+}
+
+}  // namespace
+
 Result<ComparisonPage> ParseComparison(const std::string& body) {
   return ParseObjectBody<ComparisonPage>(
       body, "comparison", [](od::object& obj, Reader& r, ComparisonPage& out) {
@@ -109,6 +131,12 @@ Result<ComparisonPage> ParseComparison(const std::string& body) {
           if (key == "ahead_by") return r.Int(val, "ahead_by", &out.ahead_by);
           if (key == "behind_by") return r.Int(val, "behind_by", &out.behind_by);
           if (key == "total_commits") return r.Int(val, "total_commits", &out.total_commits);
+          if (key == "permalink_url") {
+            std::optional<std::string> permalink;  // null: no head named, pages by branch
+            if (!r.OptStr(val, "permalink_url", &permalink)) return false;
+            if (permalink) out.head_sha = HeadOfPermalink(*permalink);
+            return true;
+          }
           if (key != "commits") return true;
           has_commits = true;
           return ReadArrayField(

@@ -33,20 +33,28 @@ struct CompareWalk {
   bool rewritten = false;  // a page said the base is off the branch (behind_by > 0)
   int pages = 0;
   std::optional<std::string> newest;  // newest commit date stored, held to GitHub's clock
-  std::string head;                   // the last commit of the last page: the branch's head
+  // The head the first page named (ComparisonPage::head_sha): the later pages are asked to
+  // it, not to the branch, which may be pushed to (or force-pushed) between two pages.
+  std::string pinned;
+  std::string head;  // without one: the last commit of the last page
+  // Finishing a comparison cut short to the head it was made to: what was pushed since is
+  // compared for once it ends (from that head, so a force-push in between shows).
+  bool resumed = false;
 };
 using Walk = std::shared_ptr<CompareWalk>;
 
 void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url);
 
 // One page: its commits upserted and, on the first page of a comparison of several, the base
-// marked "reading" in the same transaction, so that a process killed before the last page
-// asks for the first again unconditionally (its validators would answer 304 and hide the
-// pages never stored).
+// marked "reading" (with the head that page named) in the same transaction, so that a process
+// killed before the last page finishes the comparison to that head, or without one asks for
+// the first page again unconditionally (its validators would answer 304 and hide the pages
+// never stored).
 Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   auto page = github::ParseComparison(r.body);
   if (!page.ok()) return page.status();
   const bool first = w->pages == 0;
+  if (first && w->pinned.empty()) w->pinned = page->head_sha;
   // Any page: a rewrite between two pages of one comparison shows on the page after it.
   if (page->behind_by > 0 || page->status == "diverged" || page->status == "behind") {
     // The base is no longer on the branch: nothing more of this answer is stored.
@@ -62,9 +70,9 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   Status s;
   self->InTransaction([&]() -> Status {
     s = ingest.UpsertCommits(w->project.id, page->commits);
-    if (s.ok() && first && r.next_url && !w->base.reading) {
+    if (s.ok() && first && r.next_url && (!w->base.reading || w->base.head != w->pinned)) {
       s = ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
-                              CompareCursor({w->base.sha, true, true}));
+                              CompareCursor({w->base.sha, true, true, w->pinned}));
     }
     return s;
   });
@@ -83,31 +91,38 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
 // dates, so that a read of the list starts near where the comparison ended.
 void EndCompare(const Cycle& self, const Walk& w) {
   auto& ingest = self->h_.ingest_;
-  CompareBase next{w->base.sha};
-  if (!w->head.empty()) next.sha = w->head;
-  if (!w->whole_list) {
-    self->InTransaction([&] {
-      return ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
-    });
+  CompareBase next;
+  next.sha = w->base.sha;
+  if (!w->pinned.empty()) {
+    next.sha = w->pinned;
+  } else if (!w->head.empty()) {
+    next.sha = w->head;
+  }
+  next.due = w->resumed;
+  std::optional<std::optional<std::string>> watermark;  // the list's, when it follows
+  std::optional<std::string> stored;
+  if (w->whole_list) {
+    auto mark = ingest.GetWatermark(ListEndpoint(ListKind::kCommits), w->scope);
+    if (!mark.ok()) return self->Abort(mark.status());
+    if (*mark) stored = (*mark)->watermark;
+    std::optional<std::string> moved = stored;
+    if (w->newest) {
+      moved = LaterOf(moved, NextWatermark(ListKind::kCommits, *w->newest, self->rule_));
+    }
+    if (!*mark || moved != stored) watermark = moved;
+  }
+  if (!self->InTransaction([&]() -> Status {
+        if (auto s =
+                ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
+            !s.ok() || !watermark) {
+          return s;
+        }
+        return ingest.SetWatermark(ListEndpoint(ListKind::kCommits), w->scope, *watermark,
+                                   std::nullopt);
+      })) {
     return;
   }
-  auto mark = ingest.GetWatermark(ListEndpoint(ListKind::kCommits), w->scope);
-  if (!mark.ok()) return self->Abort(mark.status());
-  std::optional<std::string> watermark = *mark ? (*mark)->watermark : std::nullopt;
-  if (w->newest) {
-    watermark = LaterOf(watermark, NextWatermark(ListKind::kCommits, *w->newest, self->rule_));
-  }
-  self->InTransaction([&]() -> Status {
-    if (auto s = ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
-        !s.ok()) {
-      return s;
-    }
-    if (!*mark || watermark != (*mark)->watermark) {
-      return ingest.SetWatermark(ListEndpoint(ListKind::kCommits), w->scope, watermark,
-                                 std::nullopt);
-    }
-    return Status::Ok();
-  });
+  if (w->resumed) StartCompare(self, w->project, w->whole_list);
 }
 
 // A read of the default branch's whole commits list after a history rewrite: every page
@@ -136,7 +151,19 @@ void EndRewriteRead(const Cycle& self, const std::shared_ptr<RewriteRead>& rw) {
         buried = *n;
         // An empty branch (409) names no head: the repository reads as empty.
         const std::string cursor = rw->head.empty() ? CompareCursor(CompareBase{}) : rw->head;
-        return self->h_.ingest_.SetWatermark(kCompareEndpoint, rw->scope, std::nullopt, cursor);
+        auto& ingest = self->h_.ingest_;
+        if (auto s = ingest.SetWatermark(kCompareEndpoint, rw->scope, std::nullopt, cursor);
+            !s.ok()) {
+          return s;
+        }
+        // Writers' lists read from a commit this read may have buried: from the head now
+        // (this read stored everything of the branch up to it).
+        auto from = ingest.GetWatermark(kWriterCommitsFromEndpoint, rw->scope);
+        if (!from.ok()) return from.status();
+        if (!*from) return Status::Ok();
+        return ingest.SetWatermark(
+            kWriterCommitsFromEndpoint, rw->scope, std::nullopt,
+            rw->head.empty() ? std::nullopt : std::optional<std::string>(rw->head));
       })) {
     return;
   }
@@ -224,8 +251,23 @@ void HistoryRewritten(const Cycle& self, const Walk& w, const ApiResponse& r) {
 void NothingPushed(const Cycle& self, const Walk& w) {
   self->InTransaction([&] {
     return self->h_.ingest_.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
-                                         CompareCursor({w->base.sha}));
+                                         CompareCursor(CompareBase{w->base.sha, false, false, {}}));
   });
+}
+
+// The page after one: to the pinned head when the first page named one. Otherwise (no head
+// named, or links of an unknown shape) as GitHub linked it, asked for with a body: such a
+// page lists what the branch holds now, and a 304 on validators of a read cut short would
+// leave its commits and the head unread.
+void FetchNextComparePage(const Cycle& self, const Walk& w, const std::string& next_url) {
+  if (!w->pinned.empty()) {
+    if (auto page = PageNumberOf(next_url)) {
+      return FetchComparePage(
+          self, w, PinnedComparePath(w->project.full_name, w->base.sha, w->pinned, *page));
+    }
+  }
+  self->PostForget(next_url);
+  self->Later([self, w, next_url] { FetchComparePage(self, w, next_url); }, w->scope);
 }
 
 void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) {
@@ -237,14 +279,15 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
         switch (outcome) {
           case Outcome::kStored:
             if (w->rewritten) return HistoryRewritten(self, w, *r);
-            if (r->next_url) return FetchComparePage(self, w, *r->next_url);
+            if (r->next_url) return FetchNextComparePage(self, w, *r->next_url);
             return EndCompare(self, w);
           case Outcome::kUnchanged:
-            // The first page unchanged: nothing was pushed to the branch (its body names the
-            // head and the count). A later one: its commits are stored as they were.
-            if (w->pages == 0) return NothingPushed(self, w);
+            // The first page to the branch unchanged: nothing was pushed to it (its body names
+            // the head and the count). A page to a pinned head (a read cut short finished):
+            // its commits are stored as they were, as its validators are stored with them.
+            if (w->pages == 0 && w->pinned.empty()) return NothingPushed(self, w);
             ++w->pages;
-            if (r->next_url) return FetchComparePage(self, w, *r->next_url);
+            if (r->next_url) return FetchNextComparePage(self, w, *r->next_url);
             return EndCompare(self, w);
           case Outcome::kGone:
             if (w->pages == 0) return HistoryRewritten(self, w, *r);
@@ -286,6 +329,13 @@ bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project
   w->scope = scope;
   w->base = *base;
   w->whole_list = whole_list;
+  if (base->reading && !base->head.empty()) {
+    // A comparison of several pages was cut short: it is finished to the head it was made to.
+    w->pinned = base->head;
+    w->resumed = true;
+    FetchComparePage(self, w, PinnedComparePath(project.full_name, base->sha, base->head, 1));
+    return true;
+  }
   const std::string url = ComparePath(project.full_name, base->sha, project.default_branch);
   if (base->reading) {
     // A comparison of several pages was cut short: its first page is asked for anew.

@@ -141,6 +141,7 @@ struct ListWalk {
   Project project;
   std::string scope;   // the repository's: its errors, and when it is done (progress)
   std::string author;  // a per-writer part of the list: the writer's login; "": the whole list
+  std::string from;    // a writer's commits: the commit listed from (kWriterCommitsFromEndpoint)
   std::string key;     // the scope of this list's pages, watermark and sweep in the store
   // The first page of a whole list: how many of its items the project's writers wrote.
   std::size_t first_own = 0, first_items = 0;
@@ -188,8 +189,9 @@ void EndCommitsRead(const Cycle& self, const Walk& w) {
 
 // The first page of this walk's list `since` a time (none: the list from its start).
 std::string FirstPagePath(const Walk& w, const std::optional<std::string>& since) {
-  return w->author.empty() ? ListPath(w->kind, w->project.full_name, since)
-                           : WriterListPath(w->kind, w->project.full_name, w->author, since);
+  return w->author.empty()
+             ? ListPath(w->kind, w->project.full_name, since)
+             : WriterListPath(w->kind, w->project.full_name, w->author, since, w->from);
 }
 
 void BeginPass(const Cycle& self, const Walk& w) {
@@ -492,8 +494,8 @@ void EndPass(const Cycle& self, const Walk& w) {
 
 namespace {
 
-void StartWalk(const Cycle& self, ListKind kind, const Project& project,
-               const std::string& author) {
+void StartWalk(const Cycle& self, ListKind kind, const Project& project, const std::string& author,
+               const std::string& from = {}) {
   // A repository's whole commits list once read: what is pushed since, by comparison.
   if (kind == ListKind::kCommits && author.empty() && StartCompare(self, project, true)) {
     return;
@@ -503,6 +505,7 @@ void StartWalk(const Cycle& self, ListKind kind, const Project& project,
   w->project = project;
   w->scope = RepoScope(project.full_name);
   w->author = author;
+  w->from = from;
   w->key = author.empty() ? w->scope : WriterScope(author, project.full_name);
   auto wm = self->h_.ingest_.GetWatermark(ListEndpoint(kind), w->key);
   if (!wm.ok()) return self->Abort(wm.status());
@@ -528,8 +531,46 @@ void StartWalk(const Cycle& self, ListKind kind, const Project& project,
   BeginPass(self, w);
 }
 
+// The commit the writers' commits lists are read from (plan.hpp's kWriterCommitsFromEndpoint):
+// the one kept, else the comparison's base, kept from now on. "": none known (the head is not
+// read yet, or the branch is being read whole after a rewrite): from the branch. nullopt: the
+// store failed and the cycle is aborted.
+std::optional<std::string> WriterCommitsFrom(const Cycle& self, const Project& project) {
+  auto& ingest = self->h_.ingest_;
+  const std::string scope = RepoScope(project.full_name);
+  auto kept = ingest.GetWatermark(kWriterCommitsFromEndpoint, scope);
+  if (!kept.ok()) {
+    self->Abort(kept.status());
+    return std::nullopt;
+  }
+  if (*kept) {
+    auto sha = CompareBaseOf((*kept)->cursor);
+    if (sha && !sha->empty_repository() && !sha->due) return sha->sha;
+  }
+  auto row = ingest.GetWatermark(kCompareEndpoint, scope);
+  if (!row.ok()) {
+    self->Abort(row.status());
+    return std::nullopt;
+  }
+  if (!*row || (*row)->cursor == kRewrittenCursor) return std::string();
+  auto base = CompareBaseOf((*row)->cursor);
+  if (!base || base->empty_repository()) return std::string();
+  if (!self->InTransaction([&] {
+        return ingest.SetWatermark(kWriterCommitsFromEndpoint, scope, std::nullopt, base->sha);
+      })) {
+    return std::nullopt;
+  }
+  return base->sha;
+}
+
 void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project) {
-  for (const auto& writer : project.writers) StartWalk(self, kind, project, writer);
+  std::string from;
+  if (kind == ListKind::kCommits) {
+    auto sha = WriterCommitsFrom(self, project);
+    if (!sha) return;
+    from = std::move(*sha);
+  }
+  for (const auto& writer : project.writers) StartWalk(self, kind, project, writer, from);
   if (kind != ListKind::kCommits) return;
   // `commits?author=&since=` filters on the commit date, so what a writer pushed late with
   // old dates is read by comparison, as for a whole list (commits_compare.hpp).
@@ -560,7 +601,11 @@ bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, s
         !s.ok()) {
       return s;
     }
-    if (kind != ListKind::kCommits || head_sha.empty()) return Status::Ok();
+    if (kind != ListKind::kCommits) return Status::Ok();
+    if (head_sha.empty()) {  // no commit named: the writers' lists take the base when read
+      return ingest.SetWatermark(kWriterCommitsFromEndpoint, RepoScope(project.full_name),
+                                 std::nullopt, std::nullopt);
+    }
     // That first commit is the comparison's base, in the plan's transaction: every writer's
     // list is read from its start (a watermark left from an earlier plan is dropped), so
     // they hold everything of theirs pushed before it.
@@ -570,6 +615,13 @@ bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, s
           !s.ok()) {
         return s;
       }
+    }
+    // The writers' lists are read from that commit too: what is pushed after it, the
+    // comparison reads.
+    if (auto s = ingest.SetWatermark(kWriterCommitsFromEndpoint, RepoScope(project.full_name),
+                                     std::nullopt, head_sha);
+        !s.ok()) {
+      return s;
     }
     return RecordCompareBase(*self, project, head_sha);
   });

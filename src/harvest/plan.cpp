@@ -59,9 +59,10 @@ bool HasWriterForm(ListKind kind) {
 }
 
 std::string WriterListPath(ListKind kind, std::string_view full_name, std::string_view login,
-                           const std::optional<std::string>& since) {
+                           const std::optional<std::string>& since, std::string_view from) {
   if (kind == ListKind::kCommits) {
-    return fmt::format("/repos/{}/commits?author={}&per_page=100{}", full_name, login,
+    const std::string sha = from.empty() ? std::string() : fmt::format("sha={}&", from);
+    return fmt::format("/repos/{}/commits?{}author={}&per_page=100{}", full_name, sha, login,
                        SinceParam(since));
   }
   return fmt::format(
@@ -293,6 +294,13 @@ std::string ComparePath(std::string_view full_name, std::string_view base,
                      EncodeBranch(branch));
 }
 
+std::string PinnedComparePath(std::string_view full_name, std::string_view base,
+                              std::string_view head, std::int64_t page) {
+  std::string path = ComparePath(full_name, base, head);
+  if (page > 1) path += fmt::format("&page={}", page);
+  return path;
+}
+
 std::string BranchCommitsPath(std::string_view full_name, std::string_view branch) {
   return fmt::format("/repos/{}/commits?sha={}&per_page=100", full_name, EncodeBranch(branch));
 }
@@ -316,7 +324,9 @@ bool IsSha(std::string_view s) {
 std::string CompareCursor(const CompareBase& base) {
   const std::string name = base.empty_repository() ? std::string(kEmptyRepository) : base.sha;
   // Nothing of an empty repository's is ever read page by page: no " reading" state.
-  if (base.reading && !base.empty_repository()) return name + std::string(kReading);
+  if (base.reading && !base.empty_repository()) {
+    return name + std::string(kReading) + (IsSha(base.head) ? " " + base.head : std::string());
+  }
   return base.due || base.reading ? name + std::string(kDue) : name;
 }
 
@@ -329,6 +339,15 @@ std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& curso
     c.remove_suffix(suffix.size());
     return true;
   };
+  // " reading HEAD": the head is the last word, after " reading".
+  if (const auto space = c.rfind(' '); space != std::string_view::npos) {
+    const std::string_view rest = c.substr(0, space), head = c.substr(space + 1);
+    if (IsSha(head) && rest.size() > kReading.size() &&
+        rest.substr(rest.size() - kReading.size()) == kReading) {
+      base.head = std::string(head);
+      c = rest;
+    }
+  }
   if (strip(kReading)) {
     base.reading = base.due = true;
   } else if (strip(kDue)) {

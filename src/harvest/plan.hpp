@@ -38,8 +38,9 @@ std::string ListPath(ListKind kind, std::string_view full_name,
 // writer's list pages stay stable and revalidate with 304s like the whole list's.
 bool HasWriterForm(ListKind kind);
 // The first page's path of `login`'s part of list `kind` (HasWriterForm(kind) only).
+// Commits: listed from the commit `from` (kWriterCommitsFromEndpoint; "": the branch).
 std::string WriterListPath(ListKind kind, std::string_view full_name, std::string_view login,
-                           const std::optional<std::string>& since);
+                           const std::optional<std::string>& since, std::string_view from = {});
 
 // The `page` parameter of a page URL (rel="last": how many pages a list has); nullopt when
 // the URL has none or it is not a positive number.
@@ -150,6 +151,11 @@ bool ProbeCovers(bool last_page, const std::optional<std::string>& oldest_on_pag
 // pushed after `base` was seen on the branch, as none of them can be its ancestor. The
 // path's `branch` is percent-encoded but for '/', which GitHub reads as part of the name.
 std::string ComparePath(std::string_view full_name, std::string_view base, std::string_view branch);
+// Page `page` of the comparison from `base` to the commit `head`: a comparison between two
+// shas does not change, whatever is pushed, so its pages all list one history (page 1 of the
+// comparison to the branch named the head, see ComparisonPage::head_sha).
+std::string PinnedComparePath(std::string_view full_name, std::string_view base,
+                              std::string_view head, std::int64_t page);
 // The first page of the commits of `branch` (named, so that the URL is not the plain list's,
 // whose validators a whole read after a history rewrite must not disturb).
 std::string BranchCommitsPath(std::string_view full_name, std::string_view branch);
@@ -163,7 +169,9 @@ std::string HeadCommitPath(std::string_view full_name);
 //   comparison is asked for, and a comparison cut short is asked again whatever it answers;
 // - " reading" while a comparison of more than one page is being stored (due as well): its
 //   first page's validators are not to be trusted then, as a 304 on it would hide the pages
-//   not yet stored.
+//   not yet stored. " reading HEAD" names the head its first page was made to: a read cut
+//   short is finished to that head (PinnedComparePath), so that nothing it stored is left
+//   past the base it ends with.
 // A repository whose commits list answered 409 (nothing was ever pushed) keeps the cursor
 // "empty" instead of a sha: a 409 has no validators, so asking again would cost a point
 // every cycle; while the repository's GET answers 304 nothing was pushed since.
@@ -171,10 +179,18 @@ std::string HeadCommitPath(std::string_view full_name);
 // reads kRewrittenCursor instead.
 inline constexpr const char* kCompareEndpoint = "commits_base";
 inline constexpr const char* kRewrittenCursor = "rewritten";
+// The commit a repository's per-writer commits lists are read from (sync_state, the
+// repository's scope, the sha in `cursor`): commits?sha= of a fixed commit lists one
+// history, so a writer's list never holds what a later force-push takes off the branch
+// unseen, and its URL (and validators) stay. Everything pushed after it is the
+// comparison's, which stores every writer's commits. Set to the comparison's base when
+// first needed; moved to the head by a whole read after a rewrite and by a new plan.
+inline constexpr const char* kWriterCommitsFromEndpoint = "commits_writers_from";
 struct CompareBase {
   std::string sha;  // empty: the repository had no commits when last asked
   bool due = false;
   bool reading = false;  // implies due
+  std::string head;      // while reading: the head its pages are asked to ("": the branch)
   bool empty_repository() const { return sha.empty(); }
 };
 std::string CompareCursor(const CompareBase& base);

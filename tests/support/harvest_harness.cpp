@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cctype>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -319,6 +320,42 @@ TestConfig HarvestHarness::BinaryConfig(const std::string& token_env) const {
 
 std::string HarvestHarness::WriteConfigFile(const std::string& token_env) const {
   return BinaryConfig(token_env).Write(dir_.file("ghharvest.toml"));
+}
+
+struct ChangeBetweenRequests::State {
+  std::mutex mu;
+  std::function<bool(const HttpRequest&)> when;
+  std::function<void()> change;
+  int runs = 0;
+};
+
+ChangeBetweenRequests::ChangeBetweenRequests(std::function<bool(const HttpRequest&)> when)
+    : state_(std::make_shared<State>()) {
+  state_->when = std::move(when);
+}
+
+void ChangeBetweenRequests::Arm(std::function<void()> change) {
+  std::lock_guard lock(state_->mu);
+  state_->change = std::move(change);
+}
+
+int ChangeBetweenRequests::runs() const {
+  std::lock_guard lock(state_->mu);
+  return state_->runs;
+}
+
+std::function<std::optional<HttpResponse>(const HttpRequest&)> ChangeBetweenRequests::respond()
+    const {
+  return [state = state_](const HttpRequest& r) -> std::optional<HttpResponse> {
+    std::lock_guard lock(state->mu);  // held while it runs: later requests see it done
+    if (state->change && state->when(r)) {
+      auto change = std::move(state->change);
+      state->change = nullptr;
+      change();
+      ++state->runs;
+    }
+    return std::nullopt;
+  };
 }
 
 }  // namespace ghharvest::testing

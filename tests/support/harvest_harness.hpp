@@ -34,6 +34,21 @@ class Database;
 
 namespace ghharvest::testing {
 
+// Changes the world between two requests of one cycle (a push while a list is read): its
+// respond() goes in HarvestHarnessOptions::respond, and what Arm gave it runs once, before
+// the world answers the first request `when` matches from then on.
+class ChangeBetweenRequests {
+ public:
+  explicit ChangeBetweenRequests(std::function<bool(const HttpRequest&)> when);
+  void Arm(std::function<void()> change);
+  int runs() const;  // how many armed changes ran
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> respond() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 struct HarvestHarnessOptions {
   WorldSpec spec;
   std::chrono::milliseconds latency{0};  // added by the server to every response

@@ -365,9 +365,33 @@ TEST_CASE("a comparison reads its status, counts and commits, and refuses what i
   CHECK(c->commits[0].author->login == "octocat");
   CHECK(c->commits[0].committed_at == "2011-04-14T16:00:49Z");
 
+  CHECK(c->head_sha.empty());  // no permalink_url: no head named
+
   auto identical = ParseComparison(R"({"status":"identical","total_commits":0,"commits":[]})");
   REQUIRE(identical.ok());
   CHECK(identical->commits.empty());
+
+  // The head, from permalink_url as GitHub writes it (owner:sha on both sides).
+  const std::string base(40, 'b'), head = "0328041d1152db8ae77652d1618a02e57f745f17";
+  auto named = [](const std::string& permalink) {
+    auto r =
+        ParseComparison(R"({"status":"ahead","permalink_url":)" + permalink + R"(,"commits":[]})");
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    return r->head_sha;
+  };
+  CHECK(named("\"https://github.com/octocat/Hello-World/compare/octocat:" + base +
+              "...octocat:" + head + "\"") == head);
+  CHECK(named("\"https://github.com/o/r/compare/" + base + "..." + head + "\"") == head);
+  CHECK(named("\"https://github.com/o/r/compare/o:" + base + "...o:" + std::string(64, 'c') +
+              "\"") == std::string(64, 'c'));
+  // Not a sha there (a branch name, a short or upper-case one), or null: none named.
+  CHECK(named("\"https://github.com/o/r/compare/o:" + base + "...o:main\"").empty());
+  CHECK(named("\"https://github.com/o/r/compare/o:" + base + "...o:0328041\"").empty());
+  CHECK(named("\"https://github.com/o/r/compare/o:" + base + "...o:" + std::string(40, 'A') + "\"")
+            .empty());
+  CHECK(named("\"no dots\"").empty());
+  CHECK(named("null").empty());
+  CHECK_FALSE(ParseComparison(R"({"status":"ahead","permalink_url":7,"commits":[]})").ok());
 
   // Read as "nothing pushed", each of these would lose commits: they must fail, by name.
   for (const char* bad :

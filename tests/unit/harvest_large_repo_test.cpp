@@ -6,7 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "check_ok.hpp"
@@ -86,6 +88,15 @@ LatePusher WriterWithManyCommits(HarvestHarness& h) {
     midway = (commits.front().date + commits.back().date) / 2;
   });
   REQUIRE(h.world().PushCommits(kLarge, out.login, 150, midway));
+  // Then others push on top (GitHub lists a branch from its head back, whatever the dates):
+  // the list's first page is theirs, so the writers' share of it stays small.
+  const std::string other = h.world().Read([&](const gh::testing::WorldModel& m) {
+    for (const auto& u : m.users)
+      if (!u.writer && u.type == "User") return u.login;
+    return std::string();
+  });
+  REQUIRE_FALSE(other.empty());
+  REQUIRE(h.world().PushCommits(kLarge, other, 100));
   return out;
 }
 
@@ -700,5 +711,39 @@ TEST_CASE("turning the planner off after a force-push nobody has seen yet buries
   REQUIRE(h.world().ForcePush(kLarge, n - 3, login, 1));
   h.config().harvest.per_writer_above_pages = 0;
   CheckExact(h, h.SyncRepository(kLarge), "planner off after the force-push");
+  CheckExact(h, h.SyncRepository(kLarge), "again");
+}
+
+TEST_CASE("a commit pushed while a writer's list is read, then amended, is counted once") {
+  HarvestHarnessOptions o = LargeWorld();
+  // Once the repository's GET has answered 304 (nothing pushed), the writer pushes just
+  // before their commits list is asked for: that list lists from a commit the comparison's
+  // base has passed, so it does not hold the new commit, which no comparison was due for.
+  auto repository_seen = std::make_shared<std::atomic<bool>>(false);
+  const std::string writer_list = "/repos/" + kLarge + "/commits";
+  gh::testing::ChangeBetweenRequests between(
+      [repository_seen, writer_list](const gh::testing::HttpRequest& r) {
+        if (r.path == "/repos/" + kLarge) repository_seen->store(true);
+        return *repository_seen && r.path == writer_list && !r.query_param("author").empty();
+      });
+  o.respond = between.respond();
+  HarvestHarness h(o);
+  h.config().harvest.per_writer_above_pages = 3;
+  const auto own = h.world().OwnItems(kLarge);
+  REQUIRE_FALSE(own.empty());
+  const std::string login = own.begin()->first;
+  CheckExact(h, h.Sync(), "first sync");
+  REQUIRE(PlanOf(h, "commits"));
+  CheckExact(h, h.SyncRepository(kLarge), "idle");
+  const auto n = h.world().Read(
+      [&](const ghharvest::testing::WorldModel& m) { return m.Repo(kLarge)->commits.size(); });
+  repository_seen->store(false);
+  between.Arm([&h, login] { h.world().PushCommits(kLarge, login, 1); });
+  auto pushed = h.SyncRepository(kLarge);
+  CHECK_OK(pushed.status);
+  REQUIRE(between.runs() == 1);
+  // The commit amended: the base stays on the branch, and the comparison lists the new one.
+  REQUIRE(h.world().ForcePush(kLarge, n, login, 1));
+  CheckExact(h, h.SyncRepository(kLarge), "after the commit was amended");
   CheckExact(h, h.SyncRepository(kLarge), "again");
 }

@@ -46,6 +46,10 @@ TEST_CASE("a large repository's commits and issues read per writer, in the whole
   CHECK(hv::WriterListPath(hv::ListKind::kCommits, "o/r", "bob",
                            std::string("2026-01-01T00:00:00Z")) ==
         "/repos/o/r/commits?author=bob&per_page=100&since=2026-01-01T00:00:00Z");
+  // From a commit (the comparison's base): one history, whatever is pushed.
+  CHECK(hv::WriterListPath(hv::ListKind::kCommits, "o/r", "bob", std::nullopt,
+                           std::string(40, 'a')) ==
+        "/repos/o/r/commits?sha=" + std::string(40, 'a') + "&author=bob&per_page=100");
   // No `since`: the writer's pages keep their URLs and ETags as the whole list's do.
   CHECK(hv::WriterListPath(hv::ListKind::kIssues, "o/r", "bob", std::string("X")) ==
         "/repos/o/r/issues?creator=bob&state=all&sort=created&direction=asc&per_page=100");
@@ -303,6 +307,26 @@ TEST_CASE("a comparison's path and its base in the cursor") {
     CHECK(back->due == b.due);
     CHECK(back->reading == b.reading);
   }
+  // Reading with the head its first page named: finished to that head after a cut.
+  const std::string head(40, 'c');
+  const std::string pinned = hv::CompareCursor({sha, true, true, head});
+  CHECK(pinned == sha + " reading " + head);
+  auto back = hv::CompareBaseOf(pinned);
+  REQUIRE(back);
+  CHECK(back->sha == sha);
+  CHECK(back->reading);
+  CHECK(back->due);
+  CHECK(back->head == head);
+  CHECK(hv::CompareBaseOf(sha + " reading")->head.empty());
+  // A head only while reading, and only a sha.
+  CHECK(hv::CompareCursor({sha, true, false, head}) == sha + " due");
+  CHECK(hv::CompareCursor({sha, true, true, "main"}) == sha + " reading");
+  CHECK_FALSE(hv::CompareBaseOf(sha + " due " + head));
+  CHECK_FALSE(hv::CompareBaseOf(sha + " " + head));
+  CHECK(hv::PinnedComparePath("o/r", sha, head, 1) ==
+        "/repos/o/r/compare/" + sha + "..." + head + "?per_page=100");
+  CHECK(hv::PinnedComparePath("o/r", sha, head, 3) ==
+        "/repos/o/r/compare/" + sha + "..." + head + "?per_page=100&page=3");
   CHECK(hv::CompareCursor({sha, true}) == sha + " due");
   CHECK(hv::CompareCursor({sha, false, true}) == sha + " reading");  // reading is due too
   CHECK(hv::CompareBaseOf(hv::CompareCursor({sha, false, true}))->due);

@@ -32,6 +32,7 @@
 #include "ghharvest/github/client.hpp"
 #include "ghharvest/harvest/harvester.hpp"
 #include "ghharvest/store/database.hpp"
+#include "ghharvest/store/ingest.hpp"
 #include "ghharvest/store/list_pages.hpp"
 #include "ghharvest/util/clock.hpp"
 #include "ghharvest/util/log.hpp"
@@ -1300,4 +1301,117 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
   idle = h.SyncRepository(repo);
   CHECK(idle.server.primary_points() == 0);
   CheckCounts(h, "idle");
+}
+
+namespace {
+
+// A user of the world who is not `login` (their commits count for nobody watched here).
+std::string SomeoneElse(HarvestHarness& h, const std::string& login) {
+  const std::string other = h.world().Read([&](const gh::testing::WorldModel& m) {
+    for (const auto& u : m.users)
+      if (u.type == "User" && u.login != login && !u.writer) return u.login;
+    return std::string();
+  });
+  REQUIRE_FALSE(other.empty());
+  return other;
+}
+
+std::string CompareCursorOf(HarvestHarness& h, const std::string& repo) {
+  gh::store::Ingest ingest(h.db());
+  auto row = ingest.GetWatermark("commits_base", repo);
+  REQUIRE_OK(row);
+  return *row && (*row)->cursor ? *(*row)->cursor : std::string();
+}
+
+bool IsComparePage2(const gh::testing::HttpRequest& r) {
+  return r.path.find("/compare/") != std::string::npos &&
+         r.target.find("page=2") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a force-push between two pages of a comparison is seen, as every page names one head") {
+  gh::testing::ChangeBetweenRequests between(IsComparePage2);
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  o.respond = between.respond();
+  HarvestHarness h(o);
+  std::string repo, login;
+  std::tie(repo, login) = ManyCommitsRepo(h);
+  const std::string other = SomeoneElse(h, login);
+  INFO(repo << " watched by " << login);
+  auto branch = [&] {
+    return h.world().Read(
+        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
+  };
+  REQUIRE_OK(h.Sync().status);
+  CheckCounts(h, "first sync");
+  const std::size_t base = branch();
+  // 150 by the writer: a comparison of two pages. Once its first page (100 of them) is
+  // stored, the last 100 are replaced by 100 of someone else's: the base stays on the
+  // branch, and page 2 to the branch by name would list only the replacements.
+  PushCommits(h, repo, login, 150);
+  between.Arm([&h, repo, other, base] { h.world().ForcePush(repo, base + 50, other, 100); });
+  auto cut = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(cut.status.ok(), cut.status.ToString());
+  REQUIRE(between.runs() == 1);
+  // Both pages list the history page 1 was made to; the base is its head, now off the
+  // branch, so the next comparison is diverged and the branch is read whole.
+  auto next = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(next.status.ok(), next.status.ToString());
+  CheckCounts(h, "after a force-push between two pages of a comparison");
+  CHECK(next.stats.items_deleted == 100);
+  CHECK(h.SyncRepository(repo).server.primary_points() == 0);
+}
+
+TEST_CASE("a comparison cut short is finished to the head it was made to, then compared on") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  o.fail_if = IsComparePage2;
+  HarvestHarness h(o);
+  std::string repo, login;
+  std::tie(repo, login) = ManyCommitsRepo(h);
+  const std::string other = SomeoneElse(h, login);
+  INFO(repo << " watched by " << login);
+  auto branch = [&] {
+    return h.world().Read(
+        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
+  };
+  auto tip = [&] {
+    return h.world().Read(
+        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.back().sha; });
+  };
+  REQUIRE_OK(h.Sync().status);
+  const std::size_t base = branch();
+  PushCommits(h, repo, login, 150);
+  const std::string head = tip();
+  *o.failing = true;
+  CHECK_FALSE(h.SyncRepository(repo).status.ok());
+  // Page 1 is stored: the base reads "reading", with the head that page was made to.
+  const std::string cursor = CompareCursorOf(h, repo);
+  CHECK(cursor.find(" reading " + head) != std::string::npos);
+  // Before it is finished, 50 of the 100 commits page 1 stored are replaced by someone
+  // else's: to the branch by name, the comparison would never see them gone.
+  REQUIRE(h.world().ForcePush(repo, base + 50, other, 120));
+  *o.failing = false;
+  auto resumed = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(resumed.status.ok(), resumed.status.ToString());
+  CheckCounts(h, "after a comparison cut short was finished past a force-push");
+  CHECK(resumed.stats.items_deleted == 100);
+  CHECK(CompareCursorOf(h, repo) == tip());
+  CHECK(h.SyncRepository(repo).server.primary_points() == 0);
+
+  // Cut short again, with nothing rewritten: finished to its head, then what was pushed
+  // since is compared for in the same cycle.
+  PushCommits(h, repo, login, 150);
+  *o.failing = true;
+  CHECK_FALSE(h.SyncRepository(repo).status.ok());
+  *o.failing = false;
+  PushCommits(h, repo, login, 5);
+  auto finished = h.SyncRepository(repo);
+  REQUIRE_MESSAGE(finished.status.ok(), finished.status.ToString());
+  CheckCounts(h, "after a comparison cut short was finished and pushed on");
+  CHECK(finished.stats.items_deleted == 0);
+  CHECK(CompareCursorOf(h, repo) == tip());
+  CHECK(h.SyncRepository(repo).server.primary_points() == 0);
 }

@@ -47,6 +47,10 @@ struct CommitRecord {
 struct ComparisonPage {
   std::string status;  // "ahead", "behind", "diverged" or "identical"
   std::int64_t ahead_by = 0, behind_by = 0, total_commits = 0;
+  // The head's sha, from permalink_url (".../compare/owner:BASE...owner:HEAD"): the commit a
+  // comparison by branch name was made to, so that its later pages can name it and not the
+  // branch, which may move between two pages. Empty when the answer names none.
+  std::string head_sha;
   std::vector<CommitRecord> commits;
 };
 
