@@ -284,7 +284,7 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
           case Outcome::kUnchanged:
             // The first page to the branch unchanged: nothing was pushed to it (its body names
             // the head and the count). A page to a pinned head (a read cut short finished):
-            // its commits are stored as they were, as its validators are stored with them.
+            // its commits are stored as they were (validators are kept only once stored).
             if (w->pages == 0 && w->pinned.empty()) return NothingPushed(self, w);
             ++w->pages;
             if (r->next_url) return FetchNextComparePage(self, w, *r->next_url);
