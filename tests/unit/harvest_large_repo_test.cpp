@@ -67,6 +67,17 @@ std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list,
   return (*row)->cursor;
 }
 
+// A user of the world nobody watches: what they push counts for nobody.
+std::string Unwatched(HarvestHarness& h) {
+  const std::string login = h.world().Read([](const gh::testing::WorldModel& m) {
+    for (const auto& u : m.users)
+      if (!u.writer && u.type == "User") return u.login;
+    return std::string();
+  });
+  REQUIRE_FALSE(login.empty());
+  return login;
+}
+
 // A watched writer of the large repository pushes 150 commits dated halfway through its
 // history: its own list there then takes more than a page, so its `since` watermark moves
 // past the repository's first days after the first read, and a commit dated then lands past
@@ -90,12 +101,7 @@ LatePusher WriterWithManyCommits(HarvestHarness& h) {
   REQUIRE(h.world().PushCommits(kLarge, out.login, 150, midway));
   // Then others push on top (GitHub lists a branch from its head back, whatever the dates):
   // the list's first page is theirs, so the writers' share of it stays small.
-  const std::string other = h.world().Read([&](const gh::testing::WorldModel& m) {
-    for (const auto& u : m.users)
-      if (!u.writer && u.type == "User") return u.login;
-    return std::string();
-  });
-  REQUIRE_FALSE(other.empty());
+  const std::string other = Unwatched(h);
   REQUIRE(h.world().PushCommits(kLarge, other, 100));
   return out;
 }
@@ -185,12 +191,7 @@ TEST_CASE("commits pushed late with old dates in a large repository read per wri
 
   // Others push a lot (a busy repository): the comparison pages through it once, then its
   // base moves to the head, and the writers' late commits are still seen.
-  const std::string other = h.world().Read([&](const gh::testing::WorldModel& m) {
-    for (const auto& u : m.users)
-      if (!u.writer && u.type == "User") return u.login;
-    return std::string();
-  });
-  REQUIRE_FALSE(other.empty());
+  const std::string other = Unwatched(h);
   REQUIRE(h.world().PushCommits(kLarge, other, 230));
   REQUIRE(h.world().PushCommits(kLarge, login, 3, long_ago));
   auto busy = h.SyncRepository(kLarge);
@@ -644,11 +645,7 @@ TEST_CASE("under 30 % injected faults a large repository read per writer ends ex
   sync_until_ok("after a week of activity under faults");
   // Commits pushed late with old dates in the large repository, by a watched writer and in
   // a comparison of several pages (others pushing): read by comparison, under faults too.
-  const std::string other = h.world().Read([](const gh::testing::WorldModel& m) {
-    for (const auto& u : m.users)
-      if (!u.writer && u.type == "User") return u.login;
-    return std::string();
-  });
+  const std::string other = Unwatched(h);
   REQUIRE(h.world().PushCommits(kLarge, other, 180));
   REQUIRE(h.world().PushCommits(kLarge, login, 7, long_ago));
   sync_until_ok("after late pushes under faults");

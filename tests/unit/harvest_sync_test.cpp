@@ -1305,16 +1305,29 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
 
 namespace {
 
-// A user of the world who is not `login` (their commits count for nobody watched here).
-std::string SomeoneElse(HarvestHarness& h, const std::string& login) {
-  const std::string other = h.world().Read([&](const gh::testing::WorldModel& m) {
-    for (const auto& u : m.users)
-      if (u.type == "User" && u.login != login && !u.writer) return u.login;
-    return std::string();
-  });
-  REQUIRE_FALSE(other.empty());
-  return other;
-}
+// A repository with more than a page of commits, the writer watching it, someone nobody
+// watches (who pushes in a force-push's place), and the branch's length and head.
+struct RewrittenRepo {
+  HarvestHarness& h;
+  std::string repo, login, other;
+  explicit RewrittenRepo(HarvestHarness& harness) : h(harness) {
+    std::tie(repo, login) = ManyCommitsRepo(h);
+    other = h.world().Read([](const gh::testing::WorldModel& m) {
+      for (const auto& u : m.users)
+        if (u.type == "User" && !u.writer) return u.login;
+      return std::string();
+    });
+    REQUIRE_FALSE(other.empty());
+  }
+  std::size_t Length() const {
+    return h.world().Read(
+        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
+  }
+  std::string Tip() const {
+    return h.world().Read(
+        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.back().sha; });
+  }
+};
 
 std::string CompareCursorOf(HarvestHarness& h, const std::string& repo) {
   gh::store::Ingest ingest(h.db());
@@ -1336,17 +1349,12 @@ TEST_CASE("a force-push between two pages of a comparison is seen, as every page
   o.spec = BigWorld();
   o.respond = between.respond();
   HarvestHarness h(o);
-  std::string repo, login;
-  std::tie(repo, login) = ManyCommitsRepo(h);
-  const std::string other = SomeoneElse(h, login);
+  const RewrittenRepo r(h);
+  const std::string &repo = r.repo, &login = r.login, &other = r.other;
   INFO(repo << " watched by " << login);
-  auto branch = [&] {
-    return h.world().Read(
-        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
-  };
   REQUIRE_OK(h.Sync().status);
   CheckCounts(h, "first sync");
-  const std::size_t base = branch();
+  const std::size_t base = r.Length();
   // 150 by the writer: a comparison of two pages. Once its first page (100 of them) is
   // stored, the last 100 are replaced by 100 of someone else's: the base stays on the
   // branch, and page 2 to the branch by name would list only the replacements.
@@ -1369,20 +1377,12 @@ TEST_CASE("a comparison cut short is finished to the head it was made to, then c
   o.spec = BigWorld();
   o.fail_if = IsComparePage2;
   HarvestHarness h(o);
-  std::string repo, login;
-  std::tie(repo, login) = ManyCommitsRepo(h);
-  const std::string other = SomeoneElse(h, login);
+  const RewrittenRepo r(h);
+  const std::string &repo = r.repo, &login = r.login, &other = r.other;
   INFO(repo << " watched by " << login);
-  auto branch = [&] {
-    return h.world().Read(
-        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
-  };
-  auto tip = [&] {
-    return h.world().Read(
-        [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.back().sha; });
-  };
+  auto tip = [&] { return r.Tip(); };
   REQUIRE_OK(h.Sync().status);
-  const std::size_t base = branch();
+  const std::size_t base = r.Length();
   PushCommits(h, repo, login, 150);
   const std::string head = tip();
   *o.failing = true;
