@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -508,18 +509,42 @@ TEST_CASE("the blog draft lists the writer's own posts on the project, newest fi
       text);
 }
 
-TEST_CASE(
-    "files of a renamed project and of a writer no longer watched are removed, nothing else is") {
+namespace {
+
+// The test world's database and reports folder (the site on), for runs one after another
+// with the database changed between them. The reporter opens at the first run, so a test
+// can lay out the folder first.
+struct PruneFixture {
   TempDir tmp;
-  CountsDb w(tmp.file("ghharvest.db"));
-  BuildWorld(w);
+  CountsDb w{tmp.file("ghharvest.db")};
   const std::string dir = tmp.file("reports");
   config::Config cfg = MakeConfig(dir);
-  cfg.reports.site = true;
-  auto reporter = report::Reporter::Open(cfg.reports);
-  REQUIRE_OK(reporter);
-  ManualClock clock("2026-02-01T00:00:00Z");
-  auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  ManualClock clock{"2026-02-01T00:00:00Z"};
+  std::unique_ptr<report::Reporter> reporter;
+  PruneFixture() {
+    BuildWorld(w);
+    cfg.reports.site = true;
+  }
+  auto Run() {
+    if (!reporter) {
+      auto opened = report::Reporter::Open(cfg.reports);
+      REQUIRE_OK(opened);
+      reporter = std::move(*opened);
+    }
+    return app::ScoreAndReport(w.db(), cfg, clock, *reporter);
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "files of a renamed project and of a writer no longer watched are removed, nothing else is") {
+  PruneFixture f;
+  TempDir& tmp = f.tmp;
+  CountsDb& w = f.w;
+  const std::string& dir = f.dir;
+  ManualClock& clock = f.clock;
+  auto first = f.Run();
   REQUIRE_OK(first);
   CHECK(first->emit.files_removed == 0);
   // What is not the reporter's own stays whatever happens: an operator's notes, a file that
@@ -538,7 +563,7 @@ TEST_CASE(
   w.Exec("UPDATE repos SET full_name = 'octo/gamma' WHERE id = 2");
   w.Exec("DELETE FROM writers WHERE login = 'bob'");
   clock.Set("2026-02-02T00:00:00Z");
-  auto second = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto second = f.Run();
   REQUIRE_OK(second);
   CHECK(second->writers == 1);
   std::vector<std::string> left;
@@ -574,14 +599,14 @@ TEST_CASE(
   fs::remove(dir + "/influences/octo/beta/carol_beta.txt");
   w.Exec("UPDATE repos SET full_name = 'octo/delta' WHERE id = 2");
   clock.Set("2026-02-03T00:00:00Z");
-  auto third = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto third = f.Run();
   REQUIRE_OK(third);
   CHECK(third->emit.files_removed == 2);
   CHECK_FALSE(fs::exists(dir + "/influences/octo/gamma"));
   CHECK_FALSE(fs::exists(dir + "/contributions/octo/gamma"));
   CHECK(fs::exists(dir + "/influences/octo/delta/alice_delta.txt"));
   CHECK(fs::exists(dir + "/influences/octo/beta"));  // emptied earlier by hand, not by us
-  auto fourth = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto fourth = f.Run();
   REQUIRE_OK(fourth);
   CHECK(fourth->emit.files_removed == 0);
   CHECK(fourth->emit.files_written == 0);
@@ -589,29 +614,24 @@ TEST_CASE(
 
 TEST_CASE(
     "pruning never follows a linked site folder and leaves everything when nobody is scored") {
-  TempDir tmp;
-  CountsDb w(tmp.file("ghharvest.db"));
-  BuildWorld(w);
-  const std::string dir = tmp.file("reports");
-  config::Config cfg = MakeConfig(dir);
-  cfg.reports.site = true;
+  PruneFixture f;
+  TempDir& tmp = f.tmp;
+  CountsDb& w = f.w;
+  const std::string& dir = f.dir;
   // The site folder is a link to a web root holding a page of a writer nobody scores.
   const std::string webroot = tmp.file("webroot");
   REQUIRE_OK(report::MakeDirs(webroot + "/writers"));
   REQUIRE_OK(report::WriteFileIfChanged(webroot + "/writers/zed.html", "theirs\n"));
   REQUIRE_OK(report::MakeDirs(dir));
   fs::create_directory_symlink(webroot, dir + "/site");
-  auto reporter = report::Reporter::Open(cfg.reports);
-  REQUIRE_OK(reporter);
-  ManualClock clock("2026-02-01T00:00:00Z");
-  auto first = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto first = f.Run();
   REQUIRE_OK(first);
   CHECK(first->emit.files_removed == 0);
   CHECK(**report::ReadWholeFile(webroot + "/writers/zed.html") == "theirs\n");
 
   // No writer scored at all (an emptied database): every report stays.
   w.Exec("DELETE FROM writers");
-  auto empty = app::ScoreAndReport(w.db(), cfg, clock, **reporter);
+  auto empty = f.Run();
   REQUIRE_OK(empty);
   CHECK(empty->writers == 0);
   CHECK(empty->emit.files_removed == 0);
