@@ -142,7 +142,8 @@ struct ListWalk {
   std::string scope;   // the repository's: its errors, and when it is done (progress)
   std::string author;  // a per-writer part of the list: the writer's login; "": the whole list
   std::string from;    // a writer's commits: the commit listed from (kWriterCommitsFromEndpoint)
-  std::string key;     // the scope of this list's pages, watermark and sweep in the store
+  bool from_moved = false;  // a whole read after a rewrite moved it: nothing more is stored
+  std::string key;          // the scope of this list's pages, watermark and sweep in the store
   // The first page of a whole list: how many of its items the project's writers wrote.
   std::size_t first_own = 0, first_items = 0;
   std::optional<std::string> w_start;  // `since` of the current pass
@@ -265,6 +266,13 @@ void FetchListPage(const Cycle& self, const Walk& w, const std::string& url) {
       [self, w, url](Outcome outcome, ApiResponse* r) {
         switch (outcome) {
           case Outcome::kStored:
+            if (w->from_moved) {
+              log::Info(
+                  "commits: list read from a commit a rewrite moved, left for next cycle "
+                  "scope={}",
+                  w->key);
+              return;
+            }
             if (w->probing) return EndProbe(self, w, *r);
             if (SwitchToPerWriter(self, w, *r)) return;
             // A full page without rel="next" is asked past once, now: the page after it then
@@ -325,6 +333,17 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
   Status s;
   std::int64_t buried = 0;
   self->InTransaction([&]() -> Status {
+    if (!w->from.empty()) {
+      // A whole read of the branch after a rewrite, in this cycle, may have buried the
+      // history this list is read from, and moved the commit the lists start at: stored
+      // now, its commits would count again. The next cycle reads from the new commit.
+      auto from = self->h_.ingest_.GetWatermark(kWriterCommitsFromEndpoint, w->scope);
+      if (!from.ok()) return s = from.status();
+      if (!*from || (*from)->cursor != w->from) {
+        w->from_moved = true;
+        return s = Status::Ok();
+      }
+    }
     s = page.upsert(self->h_.ingest_, w->project.id);
     if (!s.ok() || !ordered) return s;
     auto& pages = self->h_.pages_;
@@ -346,6 +365,7 @@ Status StoreListPage(const Cycle& self, const Walk& w, ApiResponse& r) {
     return s;
   });
   if (!self->fatal_.ok()) return self->fatal_;
+  if (w->from_moved) return s;
   w->prev_known = true;
   if (page_last) w->prev_last = page_last;
   if (page_no == 1 && w->author.empty()) {

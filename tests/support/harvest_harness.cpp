@@ -347,13 +347,17 @@ int ChangeBetweenRequests::runs() const {
 std::function<std::optional<HttpResponse>(const HttpRequest&)> ChangeBetweenRequests::respond()
     const {
   return [state = state_](const HttpRequest& r) -> std::optional<HttpResponse> {
-    std::lock_guard lock(state->mu);  // held while it runs: later requests see it done
-    if (state->change && state->when(r)) {
-      auto change = std::move(state->change);
+    std::function<void()> change;
+    {
+      std::lock_guard lock(state->mu);
+      if (!state->change || !state->when(r)) return std::nullopt;
+      change = std::move(state->change);
       state->change = nullptr;
-      change();
-      ++state->runs;
     }
+    // Outside the lock: a change may wait for the harvester, whose other requests go on.
+    change();
+    std::lock_guard lock(state->mu);
+    ++state->runs;
     return std::nullopt;
   };
 }

@@ -36,7 +36,8 @@ namespace ghharvest::testing {
 
 // Changes the world between two requests of one cycle (a push while a list is read): its
 // respond() goes in HarvestHarnessOptions::respond, and what Arm gave it runs once, before
-// the world answers the first request `when` matches from then on.
+// the world answers the first request `when` matches from then on (on that request's server
+// thread: a change that waits holds back that answer only).
 class ChangeBetweenRequests {
  public:
   explicit ChangeBetweenRequests(std::function<bool(const HttpRequest&)> when);

@@ -10,6 +10,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+
+#include <sqlite3.h>
 
 #include "check_ok.hpp"
 #include "db_rows.hpp"
@@ -742,5 +745,70 @@ TEST_CASE("a commit pushed while a writer's list is read, then amended, is count
   // The commit amended: the base stays on the branch, and the comparison lists the new one.
   REQUIRE(h.world().ForcePush(kLarge, n, login, 1));
   CheckExact(h, h.SyncRepository(kLarge), "after the commit was amended");
+  CheckExact(h, h.SyncRepository(kLarge), "again");
+}
+
+TEST_CASE("a writer's list answered after a rewrite read buried its history stores nothing") {
+  HarvestHarnessOptions o = LargeWorld();
+  const std::string writer_list = "/repos/" + kLarge + "/commits";
+  // The commit the writers' lists start at before the rewrite, and the writer whose list waits.
+  auto from_before = std::make_shared<std::pair<std::string, std::string>>();
+  gh::testing::ChangeBetweenRequests between(
+      [writer_list, from_before](const gh::testing::HttpRequest& r) {
+        return r.path == writer_list && r.query_param("sha") == from_before->first &&
+               r.query_param("author") == from_before->second;
+      });
+  o.respond = between.respond();
+  HarvestHarness h(o);
+  h.config().harvest.per_writer_above_pages = 3;
+  const auto own = h.world().OwnItems(kLarge);
+  REQUIRE_FALSE(own.empty());
+  const std::string login = own.begin()->first;
+  // The writer's newest commits at the branch's head, where a force-push will take them off.
+  REQUIRE(h.world().PushCommits(kLarge, login, 3));
+  CheckExact(h, h.Sync(), "first sync");
+  REQUIRE(PlanOf(h, "commits"));
+  gh::store::Ingest ingest(h.db());
+  auto from_row = [&] {
+    auto row = ingest.GetWatermark("commits_writers_from", kLarge);
+    REQUIRE_OK(row);
+    REQUIRE(*row);
+    return (*row)->cursor.value_or("");
+  };
+  *from_before = {from_row(), login};
+  REQUIRE_FALSE(from_before->first.empty());
+  const auto n = h.world().Read(
+      [&](const ghharvest::testing::WorldModel& m) { return m.Repo(kLarge)->commits.size(); });
+  // The 3 go, someone else's 2 take their place. The writer's list has lost its validators
+  // (a body this time) and is answered only once the branch's whole read has buried them:
+  // what it lists then, from the commit before the rewrite, must not bring them back.
+  REQUIRE(h.world().ForcePush(kLarge, n - 3, Unwatched(h), 2));
+  REQUIRE_OK(h.db().Exec("DELETE FROM http_cache WHERE url LIKE '%author=%'"));
+  const std::string db_path = h.config().storage.database;
+  between.Arm([db_path, from_before] {
+    // Waits (on its own connection) for the rewrite read to move the commit lists start at.
+    sqlite3* raw = nullptr;
+    if (sqlite3_open(db_path.c_str(), &raw) != SQLITE_OK) return;
+    sqlite3_busy_timeout(raw, 1000);
+    for (int i = 0; i < 600; ++i) {
+      sqlite3_stmt* st = nullptr;
+      std::string now;
+      if (sqlite3_prepare_v2(raw,
+                             "SELECT cursor FROM sync_state WHERE endpoint = "
+                             "'commits_writers_from'",
+                             -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        now = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      }
+      sqlite3_finalize(st);
+      if (!now.empty() && now != from_before->first) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    sqlite3_close(raw);
+  });
+  auto rewritten = h.SyncRepository(kLarge);
+  REQUIRE(between.runs() == 1);
+  CHECK(from_row() != from_before->first);
+  CheckExact(h, rewritten, "after the force-push, the late answer not stored");
   CheckExact(h, h.SyncRepository(kLarge), "again");
 }
