@@ -55,7 +55,8 @@ Status StoreComparePage(const Cycle& self, const Walk& w, ApiResponse& r) {
   if (!page.ok()) return page.status();
   const bool first = w->pages == 0;
   if (first && w->pinned.empty()) w->pinned = page->head_sha;
-  // Any page: a rewrite between two pages of one comparison shows on the page after it.
+  // Any page: without a pinned head, a rewrite between two pages of one comparison shows on
+  // the page after it (with one, in the next comparison, from that head).
   if (page->behind_by > 0 || page->status == "diverged" || page->status == "behind") {
     // The base is no longer on the branch: nothing more of this answer is stored.
     w->rewritten = true;
@@ -99,25 +100,26 @@ void EndCompare(const Cycle& self, const Walk& w) {
     next.sha = w->head;
   }
   next.due = w->resumed;
-  std::optional<std::optional<std::string>> watermark;  // the list's, when it follows
-  std::optional<std::string> stored;
+  // The repository's commits watermark follows the dates when the list is read whole.
+  bool move_watermark = false;
+  std::optional<std::string> watermark;
   if (w->whole_list) {
     auto mark = ingest.GetWatermark(ListEndpoint(ListKind::kCommits), w->scope);
     if (!mark.ok()) return self->Abort(mark.status());
-    if (*mark) stored = (*mark)->watermark;
-    std::optional<std::string> moved = stored;
+    const std::optional<std::string> stored = *mark ? (*mark)->watermark : std::nullopt;
+    watermark = stored;
     if (w->newest) {
-      moved = LaterOf(moved, NextWatermark(ListKind::kCommits, *w->newest, self->rule_));
+      watermark = LaterOf(watermark, NextWatermark(ListKind::kCommits, *w->newest, self->rule_));
     }
-    if (!*mark || moved != stored) watermark = moved;
+    move_watermark = !*mark || watermark != stored;
   }
   if (!self->InTransaction([&]() -> Status {
         if (auto s =
                 ingest.SetWatermark(kCompareEndpoint, w->scope, std::nullopt, CompareCursor(next));
-            !s.ok() || !watermark) {
+            !s.ok() || !move_watermark) {
           return s;
         }
-        return ingest.SetWatermark(ListEndpoint(ListKind::kCommits), w->scope, *watermark,
+        return ingest.SetWatermark(ListEndpoint(ListKind::kCommits), w->scope, watermark,
                                    std::nullopt);
       })) {
     return;
@@ -144,6 +146,12 @@ void FetchRewritePage(const Cycle& self, const std::shared_ptr<RewriteRead>& rw,
                       const std::string& url);
 
 void EndRewriteRead(const Cycle& self, const std::shared_ptr<RewriteRead>& rw) {
+  // The branch may be back at a base compared from before (a reset, then the old history
+  // pushed back): that comparison's validators would answer 304 for commits buried here.
+  if (!rw->head.empty()) {
+    (void)self->h_.client_.Forget(
+        ComparePath(rw->project.full_name, rw->head, rw->project.default_branch));
+  }
   std::int64_t buried = 0;
   if (!self->InTransaction([&]() -> Status {
         auto n = self->h_.pages_.BuryCommitsNotListed(rw->project.id, rw->shas, self->NowIso());
@@ -251,23 +259,26 @@ void HistoryRewritten(const Cycle& self, const Walk& w, const ApiResponse& r) {
 void NothingPushed(const Cycle& self, const Walk& w) {
   self->InTransaction([&] {
     return self->h_.ingest_.SetWatermark(kCompareEndpoint, w->scope, std::nullopt,
-                                         CompareCursor(CompareBase{w->base.sha, false, false, {}}));
+                                         w->base.sha);  // not due: the plain sha
   });
 }
 
 // The page after one: to the pinned head when the first page named one. Otherwise (no head
-// named, or links of an unknown shape) as GitHub linked it, asked for with a body: such a
-// page lists what the branch holds now, and a 304 on validators of a read cut short would
-// leave its commits and the head unread.
+// named, or links of an unknown shape) as GitHub linked it. Asked for with a body, but when
+// finishing a read cut short (whose pages' validators came with the commits they stored):
+// validators of one asked before, in a history since buried by a rewrite read and now pushed
+// back, would answer 304 for commits no longer stored; without a pinned head, a 304 on
+// validators of a read cut short would leave its commits and the head unread.
 void FetchNextComparePage(const Cycle& self, const Walk& w, const std::string& next_url) {
+  std::string url = next_url;
   if (!w->pinned.empty()) {
     if (auto page = PageNumberOf(next_url)) {
-      return FetchComparePage(
-          self, w, PinnedComparePath(w->project.full_name, w->base.sha, w->pinned, *page));
+      url = PinnedComparePath(w->project.full_name, w->base.sha, w->pinned, *page);
+      if (w->resumed) return FetchComparePage(self, w, url);
     }
   }
-  self->PostForget(next_url);
-  self->Later([self, w, next_url] { FetchComparePage(self, w, next_url); }, w->scope);
+  self->PostForget(url);
+  self->Later([self, w, url] { FetchComparePage(self, w, url); }, w->scope);
 }
 
 void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) {
@@ -384,11 +395,12 @@ void RecordEmptyRepository(const std::shared_ptr<CycleCore>& self, const Project
   });
 }
 
-void StartHeadRead(const std::shared_ptr<CycleCore>& self, const Project& project) {
+void StartHeadRead(const std::shared_ptr<CycleCore>& self, const Project& project,
+                   std::function<void()> then) {
   if (project.default_branch.empty()) return;
   const std::string scope = RepoScope(project.full_name);
   const std::string url = HeadCommitPath(project.full_name);
-  auto read = [self, project, scope, url] {
+  auto read = [self, project, scope, url, then] {
     self->FetchPage(
         kStatsEndpoint, scope, url, 409,  // 409: no commits at all, nothing to compare from
         [self, project](ApiResponse& r) -> Status {
@@ -402,9 +414,10 @@ void StartHeadRead(const std::shared_ptr<CycleCore>& self, const Project& projec
               [&] { return s = RecordCompareBase(*self, project, head->front().sha); });
           return self->fatal_.ok() ? s : self->fatal_;
         },
-        [self, project](Outcome outcome, ApiResponse* r) {
+        [self, project, then](Outcome outcome, ApiResponse* r) {
           if (outcome == Outcome::kFailed) ++self->stats_.scopes_failed;
           if (outcome == Outcome::kGone && r->status == 409) RecordEmptyRepository(self, project);
+          if (outcome == Outcome::kStored && then) then();
         },
         "commits head: ");
   };

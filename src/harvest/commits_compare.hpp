@@ -29,8 +29,9 @@ bool StartCompare(const std::shared_ptr<CycleCore>& cycle, const Project& projec
 // A repository whose commits are read per writer has no whole read of its list to take a
 // base from: its default branch's head, one commit, becomes the base (when none is stored).
 // What is pushed after it is then read by comparison; what was pushed late before it, by the
-// writers' lists only.
-void StartHeadRead(const std::shared_ptr<CycleCore>& cycle, const Project& project);
+// writers' lists only. `then` runs once the head is stored (not after a failure or a 409).
+void StartHeadRead(const std::shared_ptr<CycleCore>& cycle, const Project& project,
+                   std::function<void()> then = {});
 
 // The repository's GET answered 200 (to be called in that answer's transaction, so that its
 // validators are never stored without this): its pushed_at may have moved, so the next read

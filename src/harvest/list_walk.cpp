@@ -553,8 +553,8 @@ void StartWalk(const Cycle& self, ListKind kind, const Project& project, const s
 
 // The commit the writers' commits lists are read from (plan.hpp's kWriterCommitsFromEndpoint):
 // the one kept, else the comparison's base, kept from now on. "": none known (the head is not
-// read yet, or the branch is being read whole after a rewrite): from the branch. nullopt: the
-// store failed and the cycle is aborted.
+// read yet, the repository is empty, or the branch is being read whole after a rewrite).
+// nullopt: the store failed and the cycle is aborted.
 std::optional<std::string> WriterCommitsFrom(const Cycle& self, const Project& project) {
   auto& ingest = self->h_.ingest_;
   const std::string scope = RepoScope(project.full_name);
@@ -563,10 +563,7 @@ std::optional<std::string> WriterCommitsFrom(const Cycle& self, const Project& p
     self->Abort(kept.status());
     return std::nullopt;
   }
-  if (*kept) {
-    auto sha = CompareBaseOf((*kept)->cursor);
-    if (sha && !sha->empty_repository() && !sha->due) return sha->sha;
-  }
+  if (*kept && (*kept)->cursor && IsSha(*(*kept)->cursor)) return *(*kept)->cursor;
   auto row = ingest.GetWatermark(kCompareEndpoint, scope);
   if (!row.ok()) {
     self->Abort(row.status());
@@ -584,19 +581,28 @@ std::optional<std::string> WriterCommitsFrom(const Cycle& self, const Project& p
 }
 
 void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project) {
-  std::string from;
-  if (kind == ListKind::kCommits) {
-    auto sha = WriterCommitsFrom(self, project);
-    if (!sha) return;
-    from = std::move(*sha);
-  }
-  for (const auto& writer : project.writers) StartWalk(self, kind, project, writer, from);
-  if (kind != ListKind::kCommits) return;
+  auto start = [self, kind, project](const std::string& from) {
+    for (const auto& writer : project.writers) StartWalk(self, kind, project, writer, from);
+  };
+  if (kind != ListKind::kCommits) return start({});
+  auto from = WriterCommitsFrom(self, project);
+  if (!from) return;
+  // A branch GitHub does not name has no comparison: its writers' lists are read from the
+  // branch, by `since` alone.
+  if (!from->empty() || project.default_branch.empty()) start(*from);
   // `commits?author=&since=` filters on the commit date, so what a writer pushed late with
-  // old dates is read by comparison, as for a whole list (commits_compare.hpp).
-  if (!StartCompare(self, project, false)) {
-    StartHeadRead(self, project);
-  }
+  // old dates is read by comparison, as for a whole list (commits_compare.hpp). With no
+  // commit to read from, a whole read after a rewrite stores all of the branch (the lists
+  // are not needed this cycle) or the repository is empty.
+  if (StartCompare(self, project, false)) return;
+  if (!from->empty() || project.default_branch.empty()) return StartHeadRead(self, project);
+  // No base yet: the lists start from the head this read names, not from the branch, where
+  // a commit pushed as a list is asked would be stored past the base and, amended, stay
+  // counted.
+  StartHeadRead(self, project, [self, project, start] {
+    auto named = WriterCommitsFrom(self, project);
+    if (named && !named->empty()) start(*named);
+  });
 }
 
 // The planner's judgement (ReadPerWriter) on a list of `pages` pages of which the project's
@@ -621,11 +627,7 @@ bool DecidePerWriter(const Cycle& self, ListKind kind, const Project& project, s
         !s.ok()) {
       return s;
     }
-    if (kind != ListKind::kCommits) return Status::Ok();
-    if (head_sha.empty()) {  // no commit named: the writers' lists take the base when read
-      return ingest.SetWatermark(kWriterCommitsFromEndpoint, RepoScope(project.full_name),
-                                 std::nullopt, std::nullopt);
-    }
+    if (kind != ListKind::kCommits || head_sha.empty()) return Status::Ok();
     // That first commit is the comparison's base, in the plan's transaction: every writer's
     // list is read from its start (a watermark left from an earlier plan is dropped), so
     // they hold everything of theirs pushed before it.

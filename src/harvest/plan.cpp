@@ -314,12 +314,13 @@ constexpr std::string_view kDue = " due";
 constexpr std::string_view kReading = " reading";
 constexpr std::string_view kEmptyRepository = "empty";
 
+}  // namespace
+
 bool IsSha(std::string_view s) {
   return (s.size() == 40 || s.size() == 64) && std::all_of(s.begin(), s.end(), [](unsigned char c) {
            return std::isdigit(c) || (c >= 'a' && c <= 'f');
          });
 }
-}  // namespace
 
 std::string CompareCursor(const CompareBase& base) {
   const std::string name = base.empty_repository() ? std::string(kEmptyRepository) : base.sha;

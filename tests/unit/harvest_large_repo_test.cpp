@@ -9,8 +9,11 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -810,5 +813,46 @@ TEST_CASE("a writer's list answered after a rewrite read buried its history stor
   REQUIRE(between.runs() == 1);
   CHECK(from_row() != from_before->first);
   CheckExact(h, rewritten, "after the force-push, the late answer not stored");
+  CheckExact(h, h.SyncRepository(kLarge), "again");
+}
+
+TEST_CASE("with no base yet, the writers' commits lists are read from the head read names") {
+  HarvestHarnessOptions o = LargeWorld();
+  // Every writer's commits list of the large repository, as asked.
+  auto asked = std::make_shared<std::vector<std::string>>();
+  auto mu = std::make_shared<std::mutex>();
+  const std::string list = "/repos/" + kLarge + "/commits";
+  o.respond = [asked, mu, list](
+                  const gh::testing::HttpRequest& r) -> std::optional<gh::testing::HttpResponse> {
+    if (r.path == list && !r.query_param("author").empty()) {
+      std::lock_guard lock(*mu);
+      asked->push_back(r.query_param("sha"));
+    }
+    return std::nullopt;
+  };
+  HarvestHarness h(o);
+  h.config().harvest.per_writer_above_pages = 3;
+  CheckExact(h, h.Sync(), "first sync");
+  REQUIRE(PlanOf(h, "commits"));
+  // As in a database from before the comparison: no base, no commit the lists start at.
+  gh::store::Ingest ingest(h.db());
+  REQUIRE_OK(ingest.SetWatermark("commits_base", kLarge, std::nullopt, std::nullopt));
+  REQUIRE_OK(ingest.SetWatermark("commits_writers_from", kLarge, std::nullopt, std::nullopt));
+  const auto own = h.world().OwnItems(kLarge);
+  REQUIRE_FALSE(own.empty());
+  REQUIRE(h.world().PushCommits(kLarge, own.begin()->first, 2));
+  const std::string head = h.world().Read(
+      [](const gh::testing::WorldModel& m) { return m.Repo(kLarge)->commits.back().sha; });
+  asked->clear();
+  CheckExact(h, h.SyncRepository(kLarge), "no base: the head read first, then the lists");
+  {
+    std::lock_guard lock(*mu);
+    REQUIRE_FALSE(asked->empty());
+    for (const auto& sha : *asked) CHECK(sha == head);  // never from the branch
+  }
+  auto from = ingest.GetWatermark("commits_writers_from", kLarge);
+  REQUIRE_OK(from);
+  REQUIRE(*from);
+  CHECK((*from)->cursor == head);
   CheckExact(h, h.SyncRepository(kLarge), "again");
 }

@@ -300,7 +300,8 @@ TEST_CASE("a comparison's path and its base in the cursor") {
   CHECK_FALSE(plain->due);
   CHECK_FALSE(plain->reading);
   for (const auto& b :
-       {hv::CompareBase{sha}, hv::CompareBase{sha, true}, hv::CompareBase{sha, true, true}}) {
+       {hv::CompareBase{sha, false, false, {}}, hv::CompareBase{sha, true, false, {}},
+        hv::CompareBase{sha, true, true, {}}}) {
     auto back = hv::CompareBaseOf(hv::CompareCursor(b));
     REQUIRE(back);
     CHECK(back->sha == b.sha);
@@ -327,9 +328,9 @@ TEST_CASE("a comparison's path and its base in the cursor") {
         "/repos/o/r/compare/" + sha + "..." + head + "?per_page=100");
   CHECK(hv::PinnedComparePath("o/r", sha, head, 3) ==
         "/repos/o/r/compare/" + sha + "..." + head + "?per_page=100&page=3");
-  CHECK(hv::CompareCursor({sha, true}) == sha + " due");
-  CHECK(hv::CompareCursor({sha, false, true}) == sha + " reading");  // reading is due too
-  CHECK(hv::CompareBaseOf(hv::CompareCursor({sha, false, true}))->due);
+  CHECK(hv::CompareCursor({sha, true, false, {}}) == sha + " due");
+  CHECK(hv::CompareCursor({sha, false, true, {}}) == sha + " reading");  // reading is due too
+  CHECK(hv::CompareBaseOf(hv::CompareCursor({sha, false, true, {}}))->due);
   CHECK(hv::CompareBaseOf(std::string(64, 'b')));  // a SHA-256 repository's
   // Not a base: nothing, a probe's cursor, a short or upper-case sha, a flag alone.
   CHECK_FALSE(hv::CompareBaseOf(std::nullopt));
@@ -341,8 +342,8 @@ TEST_CASE("a comparison's path and its base in the cursor") {
 
   // A repository whose commits answered 409: "empty", due once its GET answered 200.
   CHECK(hv::CompareCursor(hv::CompareBase{}) == "empty");
-  CHECK(hv::CompareCursor({"", true}) == "empty due");
-  CHECK(hv::CompareCursor({"", false, true}) == "empty due");  // nothing is read page by page
+  CHECK(hv::CompareCursor({"", true, false, {}}) == "empty due");
+  CHECK(hv::CompareCursor({"", false, true, {}}) == "empty due");  // nothing is read page by page
   auto empty = hv::CompareBaseOf(std::string("empty"));
   REQUIRE(empty);
   CHECK(empty->empty_repository());

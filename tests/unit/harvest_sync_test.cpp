@@ -1415,3 +1415,33 @@ TEST_CASE("a comparison cut short is finished to the head it was made to, then c
   CHECK(CompareCursorOf(h, repo) == tip());
   CHECK(h.SyncRepository(repo).server.primary_points() == 0);
 }
+
+TEST_CASE("a branch reset and pushed back to its old head is read again, not taken for unchanged") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  HarvestHarness h(o);
+  const RewrittenRepo r(h);
+  INFO(r.repo << " watched by " << r.login);
+  REQUIRE_OK(h.Sync().status);
+  const std::string base = r.Tip();
+  // A comparison of two pages from `base` to the writer's 150: both pages have validators.
+  PushCommits(h, r.repo, r.login, 150);
+  const std::string pushed = r.Tip();
+  auto read = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(read.status.ok(), read.status.ToString());
+  CheckCounts(h, "after 150 pushed");
+  // Reset to `base`: the 150 are buried and `base` is the base again.
+  REQUIRE(h.world().ResetBranch(r.repo, base));
+  auto reset = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(reset.status.ok(), reset.status.ToString());
+  CheckCounts(h, "after the reset");
+  CHECK(reset.stats.items_deleted == 150);
+  // The 150 pushed back: the comparison from `base` is the one read before, page for page.
+  // Its validators must not answer 304 for what the reset buried.
+  REQUIRE(h.world().ResetBranch(r.repo, pushed));
+  auto back = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(back.status.ok(), back.status.ToString());
+  CheckCounts(h, "after the old head was pushed back");
+  CHECK(CompareCursorOf(h, r.repo) == pushed);
+  CHECK(h.SyncRepository(r.repo).server.primary_points() == 0);
+}

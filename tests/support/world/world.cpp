@@ -1076,6 +1076,35 @@ bool World::ForcePush(const std::string& full_name, std::size_t keep, const std:
   return PushCommits(full_name, login, n);
 }
 
+bool World::ResetBranch(const std::string& full_name, const std::string& sha) {
+  std::unique_lock lock(mu_);
+  const WorldRepo* found = model_.Repo(full_name);
+  if (!found) return false;
+  auto& repo = model_.repos[static_cast<std::size_t>(found - model_.repos.data())];
+  auto line = repo.History(sha);
+  if (!line) return false;
+  std::vector<WorldCommit> branch;
+  for (auto it = line->rbegin(); it != line->rend(); ++it) branch.push_back(**it);
+  std::set<std::string> kept;
+  for (const auto& c : branch) kept.insert(c.sha);
+  // What the branch held beyond the new history is taken off, each keeping its parent.
+  for (std::size_t k = 0; k < repo.commits.size(); ++k) {
+    if (kept.count(repo.commits[k].sha)) continue;
+    repo.orphans.push_back(repo.commits[k]);
+    repo.orphan_parent.push_back(k > 0 ? repo.commits[k - 1].sha : std::string());
+  }
+  // What is back on the branch is no orphan any more.
+  for (std::size_t k = repo.orphans.size(); k-- > 0;) {
+    if (!kept.count(repo.orphans[k].sha)) continue;
+    repo.orphans.erase(repo.orphans.begin() + static_cast<std::ptrdiff_t>(k));
+    repo.orphan_parent.erase(repo.orphan_parent.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+  repo.commits = std::move(branch);
+  model_.now += 60;
+  repo.pushed = std::max(repo.pushed, model_.now);
+  return true;
+}
+
 std::int64_t World::RepoItems(const std::string& full_name) const {
   std::shared_lock lock(mu_);
   const WorldRepo* r = model_.Repo(full_name);

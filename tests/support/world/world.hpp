@@ -255,6 +255,10 @@ class World {
   // (those after become orphans), then `login` pushes `n` new ones as PushCommits does.
   // False when the repository or the user is unknown, or `keep` is past the branch's length.
   bool ForcePush(const std::string& full_name, std::size_t keep, const std::string& login, int n);
+  // A force-push of a commit GitHub still holds (on the branch or taken off it) to
+  // `full_name`'s default branch: the branch becomes that commit's history; what it held
+  // beyond is taken off. False when the repository or the commit is unknown.
+  bool ResetBranch(const std::string& full_name, const std::string& sha);
 
   // The truth for the watched logins (any case); rows sorted by writer then project,
   // case-insensitively; only rows with any non-zero count.
