@@ -223,6 +223,16 @@ std::vector<CountsRow> HarvestHarness::Truth() const {
 }
 
 RequestFloor HarvestHarness::Floor() const { return world_->Floor(EveryWriterEveryCrawled()); }
+std::string HarvestHarness::UnwatchedLogin() const {
+  const std::string login = world_->Read([](const WorldModel& m) {
+    for (const auto& u : m.users)
+      if (!u.writer && u.type == "User") return u.login;
+    return std::string();
+  });
+  if (login.empty()) throw std::runtime_error("the world has no unwatched user");
+  return login;
+}
+
 RequestFloor HarvestHarness::RepositoryFloor() const {
   return world_->RepositoryFloor(EveryWriterEveryCrawled());
 }

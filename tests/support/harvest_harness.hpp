@@ -129,6 +129,8 @@ class HarvestHarness {
   std::string WriteConfigFile(const std::string& token_env) const;
 
   World& world() { return *world_; }
+  // A user of the world nobody watches (what they push counts for nobody); throws if none.
+  std::string UnwatchedLogin() const;
   GitHubHandler& handler() { return *handler_; }
   store::Database& db() { return *db_; }
   // What Sync harvests with; a test may change it between syncs (another api_url, a cap).

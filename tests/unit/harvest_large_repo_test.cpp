@@ -73,17 +73,6 @@ std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list,
   return (*row)->cursor;
 }
 
-// A user of the world nobody watches: what they push counts for nobody.
-std::string Unwatched(HarvestHarness& h) {
-  const std::string login = h.world().Read([](const gh::testing::WorldModel& m) {
-    for (const auto& u : m.users)
-      if (!u.writer && u.type == "User") return u.login;
-    return std::string();
-  });
-  REQUIRE_FALSE(login.empty());
-  return login;
-}
-
 // A watched writer of the large repository pushes 150 commits dated halfway through its
 // history: its own list there then takes more than a page, so its `since` watermark moves
 // past the repository's first days after the first read, and a commit dated then lands past
@@ -107,7 +96,7 @@ LatePusher WriterWithManyCommits(HarvestHarness& h) {
   REQUIRE(h.world().PushCommits(kLarge, out.login, 150, midway));
   // Then others push on top (GitHub lists a branch from its head back, whatever the dates):
   // the list's first page is theirs, so the writers' share of it stays small.
-  const std::string other = Unwatched(h);
+  const std::string other = h.UnwatchedLogin();
   REQUIRE(h.world().PushCommits(kLarge, other, 100));
   return out;
 }
@@ -197,7 +186,7 @@ TEST_CASE("commits pushed late with old dates in a large repository read per wri
 
   // Others push a lot (a busy repository): the comparison pages through it once, then its
   // base moves to the head, and the writers' late commits are still seen.
-  const std::string other = Unwatched(h);
+  const std::string other = h.UnwatchedLogin();
   REQUIRE(h.world().PushCommits(kLarge, other, 230));
   REQUIRE(h.world().PushCommits(kLarge, login, 3, long_ago));
   auto busy = h.SyncRepository(kLarge);
@@ -651,7 +640,7 @@ TEST_CASE("under 30 % injected faults a large repository read per writer ends ex
   sync_until_ok("after a week of activity under faults");
   // Commits pushed late with old dates in the large repository, by a watched writer and in
   // a comparison of several pages (others pushing): read by comparison, under faults too.
-  const std::string other = Unwatched(h);
+  const std::string other = h.UnwatchedLogin();
   REQUIRE(h.world().PushCommits(kLarge, other, 180));
   REQUIRE(h.world().PushCommits(kLarge, login, 7, long_ago));
   sync_until_ok("after late pushes under faults");
@@ -785,7 +774,7 @@ TEST_CASE("a writer's list answered after a rewrite read buried its history stor
   // The 3 go, someone else's 2 take their place. The writer's list has lost its validators
   // (a body this time) and is answered only once the branch's whole read has buried them:
   // what it lists then, from the commit before the rewrite, must not bring them back.
-  REQUIRE(h.world().ForcePush(kLarge, n - 3, Unwatched(h), 2));
+  REQUIRE(h.world().ForcePush(kLarge, n - 3, h.UnwatchedLogin(), 2));
   REQUIRE_OK(h.db().Exec("DELETE FROM http_cache WHERE url LIKE '%author=%'"));
   const std::string db_path = h.config().storage.database;
   between.Arm([db_path, from_before] {

@@ -1312,12 +1312,7 @@ struct RewrittenRepo {
   std::string repo, login, other;
   explicit RewrittenRepo(HarvestHarness& harness) : h(harness) {
     std::tie(repo, login) = ManyCommitsRepo(h);
-    other = h.world().Read([](const gh::testing::WorldModel& m) {
-      for (const auto& u : m.users)
-        if (u.type == "User" && !u.writer) return u.login;
-      return std::string();
-    });
-    REQUIRE_FALSE(other.empty());
+    other = h.UnwatchedLogin();
   }
   std::size_t Length() const {
     return h.world().Read(
