@@ -73,6 +73,15 @@ std::optional<std::string> PlanOf(HarvestHarness& h, const std::string& list,
   return (*row)->cursor;
 }
 
+// Has the large repository's lists read per writer (above 3 pages); returns a watched writer
+// active there.
+std::string ReadPerWriter(HarvestHarness& h) {
+  h.config().harvest.per_writer_above_pages = 3;
+  const auto own = h.world().OwnItems(kLarge);
+  REQUIRE_FALSE(own.empty());
+  return own.begin()->first;
+}
+
 // A watched writer of the large repository pushes 150 commits dated halfway through its
 // history: its own list there then takes more than a page, so its `since` watermark moves
 // past the repository's first days after the first read, and a commit dated then lands past
@@ -720,10 +729,7 @@ TEST_CASE("a commit pushed while a writer's list is read, then amended, is count
       });
   o.respond = between.respond();
   HarvestHarness h(o);
-  h.config().harvest.per_writer_above_pages = 3;
-  const auto own = h.world().OwnItems(kLarge);
-  REQUIRE_FALSE(own.empty());
-  const std::string login = own.begin()->first;
+  const std::string login = ReadPerWriter(h);
   CheckExact(h, h.Sync(), "first sync");
   REQUIRE(PlanOf(h, "commits"));
   CheckExact(h, h.SyncRepository(kLarge), "idle");
@@ -752,10 +758,7 @@ TEST_CASE("a writer's list answered after a rewrite read buried its history stor
       });
   o.respond = between.respond();
   HarvestHarness h(o);
-  h.config().harvest.per_writer_above_pages = 3;
-  const auto own = h.world().OwnItems(kLarge);
-  REQUIRE_FALSE(own.empty());
-  const std::string login = own.begin()->first;
+  const std::string login = ReadPerWriter(h);
   // The writer's newest commits at the branch's head, where a force-push will take them off.
   REQUIRE(h.world().PushCommits(kLarge, login, 3));
   CheckExact(h, h.Sync(), "first sync");
