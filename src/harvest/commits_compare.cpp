@@ -100,6 +100,13 @@ void EndCompare(const Cycle& self, const Walk& w) {
     next.sha = w->head;
   }
   next.due = w->resumed;
+  // A base compared from before (the branch reset, then pushed back past it): that
+  // comparison's validators would answer 304 for commits a rewrite read has since buried.
+  // A new base's comparison has none, so this costs nothing otherwise.
+  if (next.sha != w->base.sha) {
+    (void)self->h_.client_.Forget(
+        ComparePath(w->project.full_name, next.sha, w->project.default_branch));
+  }
   // The repository's commits watermark follows the dates when the list is read whole.
   bool move_watermark = false;
   std::optional<std::string> watermark;
@@ -263,22 +270,26 @@ void NothingPushed(const Cycle& self, const Walk& w) {
   });
 }
 
+// Asks for a page of a comparison with a body. A page a comparison reads after its first is a
+// new URL but when a history is back that a rewrite read buried (a reset, then the old head
+// pushed back): its validators, from before, would answer 304 for commits no longer stored.
+// Without a pinned head, a 304 on validators of a read cut short would leave its commits and
+// the head unread.
+void FetchComparePageWithBody(const Cycle& self, const Walk& w, const std::string& url) {
+  self->PostForget(url);
+  self->Later([self, w, url] { FetchComparePage(self, w, url); }, w->scope);
+}
+
 // The page after one: to the pinned head when the first page named one. Otherwise (no head
-// named, or links of an unknown shape) as GitHub linked it. Asked for with a body, but when
-// finishing a read cut short (whose pages' validators came with the commits they stored):
-// validators of one asked before, in a history since buried by a rewrite read and now pushed
-// back, would answer 304 for commits no longer stored; without a pinned head, a 304 on
-// validators of a read cut short would leave its commits and the head unread.
+// named, or links of an unknown shape) as GitHub linked it.
 void FetchNextComparePage(const Cycle& self, const Walk& w, const std::string& next_url) {
   std::string url = next_url;
   if (!w->pinned.empty()) {
     if (auto page = PageNumberOf(next_url)) {
       url = PinnedComparePath(w->project.full_name, w->base.sha, w->pinned, *page);
-      if (w->resumed) return FetchComparePage(self, w, url);
     }
   }
-  self->PostForget(url);
-  self->Later([self, w, url] { FetchComparePage(self, w, url); }, w->scope);
+  FetchComparePageWithBody(self, w, url);
 }
 
 void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) {
@@ -294,8 +305,8 @@ void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url) 
             return EndCompare(self, w);
           case Outcome::kUnchanged:
             // The first page to the branch unchanged: nothing was pushed to it (its body names
-            // the head and the count). A page to a pinned head (a read cut short finished):
-            // its commits are stored as they were (validators are kept only once stored).
+            // the head and the count). A later page (asked with a body, so only from a
+            // server that ignores that): its commits as they were stored.
             if (w->pages == 0 && w->pinned.empty()) return NothingPushed(self, w);
             ++w->pages;
             if (r->next_url) return FetchNextComparePage(self, w, *r->next_url);
@@ -344,7 +355,8 @@ bool StartCompare(const std::shared_ptr<CycleCore>& self, const Project& project
     // A comparison of several pages was cut short: it is finished to the head it was made to.
     w->pinned = base->head;
     w->resumed = true;
-    FetchComparePage(self, w, PinnedComparePath(project.full_name, base->sha, base->head, 1));
+    FetchComparePageWithBody(self, w,
+                             PinnedComparePath(project.full_name, base->sha, base->head, 1));
     return true;
   }
   const std::string url = ComparePath(project.full_name, base->sha, project.default_branch);
@@ -381,6 +393,13 @@ Status RecordCompareBase(CycleCore& self, const Project& project, const std::str
     if ((*row)->cursor == kRewrittenCursor) return Status::Ok();
     auto stored = CompareBaseOf((*row)->cursor);
     if (stored && !stored->empty_repository()) return Status::Ok();
+  }
+  // Validators of a comparison from this commit asked before (it was a base once, in a
+  // history since rewritten) would answer 304 for commits no longer stored. In the caller's
+  // transaction, as the cache is the store's.
+  if (auto s = self.h_.client_.Forget(ComparePath(project.full_name, sha, project.default_branch));
+      !s.ok()) {
+    return s;
   }
   return ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, sha);
 }

@@ -1440,3 +1440,69 @@ TEST_CASE("a branch reset and pushed back to its old head is read again, not tak
   CHECK(CompareCursorOf(h, r.repo) == pushed);
   CHECK(h.SyncRepository(r.repo).server.primary_points() == 0);
 }
+
+TEST_CASE("a history pushed back and cut short is finished without the buried pages' validators") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  o.fail_if = IsComparePage2;
+  HarvestHarness h(o);
+  const RewrittenRepo r(h);
+  INFO(r.repo << " watched by " << r.login);
+  REQUIRE_OK(h.Sync().status);
+  const std::string base = r.Tip();
+  // A comparison of three pages: all three have validators.
+  PushCommits(h, r.repo, r.login, 250);
+  const std::string pushed = r.Tip();
+  auto read = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(read.status.ok(), read.status.ToString());
+  CheckCounts(h, "after 250 pushed");
+  REQUIRE(h.world().ResetBranch(r.repo, base));
+  auto reset = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(reset.status.ok(), reset.status.ToString());
+  CheckCounts(h, "after the reset");
+  CHECK(reset.stats.items_deleted == 250);
+  // Pushed back; the comparison's page 2 fails once (a 5xx past the retries).
+  REQUIRE(h.world().ResetBranch(r.repo, pushed));
+  *o.failing = true;
+  CHECK_FALSE(h.SyncRepository(r.repo).status.ok());
+  *o.failing = false;
+  // Finished to its head: page 3 had validators from the history the reset buried (50 of
+  // its commits stayed buried when they were sent).
+  auto back = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(back.status.ok(), back.status.ToString());
+  CheckCounts(h, "after the old head was pushed back, read over two cycles");
+  CHECK(CompareCursorOf(h, r.repo) == pushed);
+}
+
+TEST_CASE("a base reached again after a reset is compared from without its old validators") {
+  HarvestHarnessOptions o;
+  o.spec = BigWorld();
+  HarvestHarness h(o);
+  const RewrittenRepo r(h);
+  INFO(r.repo << " watched by " << r.login);
+  REQUIRE_OK(h.Sync().status);
+  const std::string a = r.Tip();
+  PushCommits(h, r.repo, r.login, 3);
+  const std::string x = r.Tip();
+  REQUIRE_OK(h.SyncRepository(r.repo).status);
+  CHECK(CompareCursorOf(h, r.repo) == x);
+  PushCommits(h, r.repo, r.login, 5);  // compare/X...main now has validators for X..Y
+  const std::string y = r.Tip();
+  REQUIRE_OK(h.SyncRepository(r.repo).status);
+  CheckCounts(h, "at Y");
+  REQUIRE(h.world().ResetBranch(r.repo, a));
+  auto reset = h.SyncRepository(r.repo);
+  REQUIRE_OK(reset.status);
+  CHECK(reset.stats.items_deleted == 8);
+  CheckCounts(h, "reset to A");
+  REQUIRE(h.world().ResetBranch(r.repo, x));  // X pushed back: the base is X again
+  REQUIRE_OK(h.SyncRepository(r.repo).status);
+  CheckCounts(h, "back at X");
+  CHECK(CompareCursorOf(h, r.repo) == x);
+  // Y pushed back: compare/X...main answers as before (5 commits stayed buried on a 304).
+  REQUIRE(h.world().ResetBranch(r.repo, y));
+  auto back = h.SyncRepository(r.repo);
+  REQUIRE_OK(back.status);
+  CheckCounts(h, "back at Y");
+  CHECK(CompareCursorOf(h, r.repo) == y);
+}
