@@ -1411,6 +1411,31 @@ TEST_CASE("a comparison cut short is finished to the head it was made to, then c
   CHECK(h.SyncRepository(repo).server.primary_points() == 0);
 }
 
+namespace {
+
+// `n` of the writer's commits pushed (a comparison of ceil(n / 100) pages, each then with
+// validators) and read, the branch reset to where it was (the comparison's base again: the
+// `n` are buried), then pushed back to their head, which it returns. The comparison from the
+// base is then the one read before, page for page: its validators must not answer 304 for
+// what the reset buried.
+std::string PushResetPushBack(HarvestHarness& h, const RewrittenRepo& r, int n) {
+  const std::string base = r.Tip();
+  PushCommits(h, r.repo, r.login, n);
+  const std::string pushed = r.Tip();
+  auto read = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(read.status.ok(), read.status.ToString());
+  CheckCounts(h, "after the commits were pushed");
+  REQUIRE(h.world().ResetBranch(r.repo, base));
+  auto reset = h.SyncRepository(r.repo);
+  REQUIRE_MESSAGE(reset.status.ok(), reset.status.ToString());
+  CheckCounts(h, "after the reset");
+  CHECK(reset.stats.items_deleted == n);
+  REQUIRE(h.world().ResetBranch(r.repo, pushed));
+  return pushed;
+}
+
+}  // namespace
+
 TEST_CASE("a branch reset and pushed back to its old head is read again, not taken for unchanged") {
   HarvestHarnessOptions o;
   o.spec = BigWorld();
@@ -1418,25 +1443,10 @@ TEST_CASE("a branch reset and pushed back to its old head is read again, not tak
   const RewrittenRepo r(h);
   INFO(r.repo << " watched by " << r.login);
   REQUIRE_OK(h.Sync().status);
-  const std::string base = r.Tip();
-  // A comparison of two pages from `base` to the writer's 150: both pages have validators.
-  PushCommits(h, r.repo, r.login, 150);
-  const std::string pushed = r.Tip();
-  auto read = h.SyncRepository(r.repo);
-  REQUIRE_MESSAGE(read.status.ok(), read.status.ToString());
-  CheckCounts(h, "after 150 pushed");
-  // Reset to `base`: the 150 are buried and `base` is the base again.
-  REQUIRE(h.world().ResetBranch(r.repo, base));
-  auto reset = h.SyncRepository(r.repo);
-  REQUIRE_MESSAGE(reset.status.ok(), reset.status.ToString());
-  CheckCounts(h, "after the reset");
-  CHECK(reset.stats.items_deleted == 150);
-  // The 150 pushed back: the comparison from `base` is the one read before, page for page.
-  // Its validators must not answer 304 for what the reset buried.
-  REQUIRE(h.world().ResetBranch(r.repo, pushed));
+  const std::string pushed = PushResetPushBack(h, r, 150);
   auto back = h.SyncRepository(r.repo);
   REQUIRE_MESSAGE(back.status.ok(), back.status.ToString());
-  CheckCounts(h, "after the old head was pushed back");
+  CheckCounts(h, "after the old head was pushed back");  // 150 stayed buried on old 304s
   CHECK(CompareCursorOf(h, r.repo) == pushed);
   CHECK(h.SyncRepository(r.repo).server.primary_points() == 0);
 }
@@ -1449,20 +1459,8 @@ TEST_CASE("a history pushed back and cut short is finished without the buried pa
   const RewrittenRepo r(h);
   INFO(r.repo << " watched by " << r.login);
   REQUIRE_OK(h.Sync().status);
-  const std::string base = r.Tip();
-  // A comparison of three pages: all three have validators.
-  PushCommits(h, r.repo, r.login, 250);
-  const std::string pushed = r.Tip();
-  auto read = h.SyncRepository(r.repo);
-  REQUIRE_MESSAGE(read.status.ok(), read.status.ToString());
-  CheckCounts(h, "after 250 pushed");
-  REQUIRE(h.world().ResetBranch(r.repo, base));
-  auto reset = h.SyncRepository(r.repo);
-  REQUIRE_MESSAGE(reset.status.ok(), reset.status.ToString());
-  CheckCounts(h, "after the reset");
-  CHECK(reset.stats.items_deleted == 250);
-  // Pushed back; the comparison's page 2 fails once (a 5xx past the retries).
-  REQUIRE(h.world().ResetBranch(r.repo, pushed));
+  const std::string pushed = PushResetPushBack(h, r, 250);
+  // The comparison's page 2 fails (a 5xx past the retries): the read is cut short.
   *o.failing = true;
   CHECK_FALSE(h.SyncRepository(r.repo).status.ok());
   *o.failing = false;
