@@ -1217,6 +1217,47 @@ TEST_CASE("a commit a force-push took off the branch can still be compared to an
   CHECK(std::string_view(Parsed(dated.body).doc.at_pointer("/0/sha")) == head);
 }
 
+TEST_CASE("a branch reset to an older commit and pushed back to its old head") {
+  auto world = std::make_shared<World>(Small());
+  GitHubHandler h(world, [] { return kBase; });
+  std::string repo, old_head, base;
+  std::size_t before = 0;
+  world->Read([&](const WorldModel& m) {
+    const auto& r = m.repos.front();
+    repo = r.full_name();
+    before = r.commits.size();
+    old_head = r.commits.back().sha;
+    base = r.commits[before - 4].sha;
+  });
+  REQUIRE(before >= 4);
+  CHECK_FALSE(world->ResetBranch(repo, std::string(40, 'e')));
+  CHECK_FALSE(world->ResetBranch("nobody/nothing", base));
+  // Reset: the 3 after `base` are taken off; compared from the old head, the branch is behind.
+  REQUIRE(world->ResetBranch(repo, base));
+  world->Read([&](const WorldModel& m) {
+    const auto& r = m.repos.front();
+    CHECK(r.commits.size() == before - 3);
+    CHECK(r.commits.back().sha == base);
+    CHECK(r.orphans.size() == 3);
+  });
+  auto behind = h(Get("/repos/" + repo + "/compare/" + old_head + "...main?per_page=100"));
+  REQUIRE(behind.status == 200);
+  CHECK(std::string_view(Parsed(behind.body).doc["status"]) == "behind");
+  // Pushed back: the same history as before, nothing left off it.
+  REQUIRE(world->ResetBranch(repo, old_head));
+  world->Read([&](const WorldModel& m) {
+    const auto& r = m.repos.front();
+    CHECK(r.commits.size() == before);
+    CHECK(r.commits.back().sha == old_head);
+    CHECK(r.orphans.empty());
+  });
+  auto ahead = h(Get("/repos/" + repo + "/compare/" + base + "...main?per_page=100"));
+  REQUIRE(ahead.status == 200);
+  Parsed p(ahead.body);
+  CHECK(std::string_view(p.doc["status"]) == "ahead");
+  CHECK(int64_t(p.doc["ahead_by"]) == 3);
+}
+
 TEST_CASE("a repository nothing was pushed to answers its commits with 409, compare with 404") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });
