@@ -1,10 +1,10 @@
 // The REST response parsers of parse.hpp: one document per body, read in one pass.
-#include <algorithm>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "ghharvest/github/parse.hpp"
+#include "ghharvest/util/names.hpp"
 #include "github/parse_internal.hpp"
 
 namespace ghharvest::github {
@@ -114,10 +114,7 @@ std::string HeadOfPermalink(std::string_view url) {
   if (const auto colon = head.rfind(':'); colon != std::string_view::npos) {
     head.remove_prefix(colon + 1);
   }
-  const bool hex = std::all_of(head.begin(), head.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
-  return hex && (head.size() == 40 || head.size() == 64) ? std::string(head) : std::string();
+  return IsCommitSha(head) ? std::string(head) : std::string();
 }
 
 }  // namespace

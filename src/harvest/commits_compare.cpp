@@ -43,6 +43,14 @@ struct CompareWalk {
 };
 using Walk = std::shared_ptr<CompareWalk>;
 
+// The base moves to `sha`. It may have been a base before, in a history since rewritten (a
+// reset, then the old head pushed back): validators of the comparison from it would answer
+// 304 for commits no longer stored. A new base's comparison has none, so this costs nothing
+// otherwise. Inside a transaction it is part of it (the cache is the store's).
+Status ForgetComparisonFrom(CycleCore& self, const Project& project, const std::string& sha) {
+  return self.h_.client_.Forget(ComparePath(project.full_name, sha, project.default_branch));
+}
+
 void FetchComparePage(const Cycle& self, const Walk& w, const std::string& url);
 
 // One page: its commits upserted and, on the first page of a comparison of several, the base
@@ -100,13 +108,7 @@ void EndCompare(const Cycle& self, const Walk& w) {
     next.sha = w->head;
   }
   next.due = w->resumed;
-  // A base compared from before (the branch reset, then pushed back past it): that
-  // comparison's validators would answer 304 for commits a rewrite read has since buried.
-  // A new base's comparison has none, so this costs nothing otherwise.
-  if (next.sha != w->base.sha) {
-    (void)self->h_.client_.Forget(
-        ComparePath(w->project.full_name, next.sha, w->project.default_branch));
-  }
+  if (next.sha != w->base.sha) (void)ForgetComparisonFrom(*self, w->project, next.sha);
   // The repository's commits watermark follows the dates when the list is read whole.
   bool move_watermark = false;
   std::optional<std::string> watermark;
@@ -153,12 +155,7 @@ void FetchRewritePage(const Cycle& self, const std::shared_ptr<RewriteRead>& rw,
                       const std::string& url);
 
 void EndRewriteRead(const Cycle& self, const std::shared_ptr<RewriteRead>& rw) {
-  // The branch may be back at a base compared from before (a reset, then the old history
-  // pushed back): that comparison's validators would answer 304 for commits buried here.
-  if (!rw->head.empty()) {
-    (void)self->h_.client_.Forget(
-        ComparePath(rw->project.full_name, rw->head, rw->project.default_branch));
-  }
+  if (!rw->head.empty()) (void)ForgetComparisonFrom(*self, rw->project, rw->head);
   std::int64_t buried = 0;
   if (!self->InTransaction([&]() -> Status {
         auto n = self->h_.pages_.BuryCommitsNotListed(rw->project.id, rw->shas, self->NowIso());
@@ -394,13 +391,7 @@ Status RecordCompareBase(CycleCore& self, const Project& project, const std::str
     auto stored = CompareBaseOf((*row)->cursor);
     if (stored && !stored->empty_repository()) return Status::Ok();
   }
-  // Validators of a comparison from this commit asked before (it was a base once, in a
-  // history since rewritten) would answer 304 for commits no longer stored. In the caller's
-  // transaction, as the cache is the store's.
-  if (auto s = self.h_.client_.Forget(ComparePath(project.full_name, sha, project.default_branch));
-      !s.ok()) {
-    return s;
-  }
+  if (auto s = ForgetComparisonFrom(self, project, sha); !s.ok()) return s;
   return ingest.SetWatermark(kCompareEndpoint, scope, std::nullopt, sha);
 }
 

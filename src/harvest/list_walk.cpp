@@ -563,7 +563,7 @@ std::optional<std::string> WriterCommitsFrom(const Cycle& self, const Project& p
     self->Abort(kept.status());
     return std::nullopt;
   }
-  if (*kept && (*kept)->cursor && IsSha(*(*kept)->cursor)) return *(*kept)->cursor;
+  if (*kept && (*kept)->cursor && IsCommitSha(*(*kept)->cursor)) return *(*kept)->cursor;
   auto row = ingest.GetWatermark(kCompareEndpoint, scope);
   if (!row.ok()) {
     self->Abort(row.status());
@@ -589,13 +589,14 @@ void StartWriterWalks(const Cycle& self, ListKind kind, const Project& project) 
   if (!from) return;
   // A branch GitHub does not name has no comparison: its writers' lists are read from the
   // branch, by `since` alone.
-  if (!from->empty() || project.default_branch.empty()) start(*from);
+  const bool read_now = !from->empty() || project.default_branch.empty();
+  if (read_now) start(*from);
   // `commits?author=&since=` filters on the commit date, so what a writer pushed late with
   // old dates is read by comparison, as for a whole list (commits_compare.hpp). With no
   // commit to read from, a whole read after a rewrite stores all of the branch (the lists
   // are not needed this cycle) or the repository is empty.
   if (StartCompare(self, project, false)) return;
-  if (!from->empty() || project.default_branch.empty()) return StartHeadRead(self, project);
+  if (read_now) return StartHeadRead(self, project);
   // No base yet: the lists start from the head this read names, not from the branch, where
   // a commit pushed as a list is asked would be stored past the base and, amended, stay
   // counted.

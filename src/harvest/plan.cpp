@@ -313,20 +313,14 @@ namespace {
 constexpr std::string_view kDue = " due";
 constexpr std::string_view kReading = " reading";
 constexpr std::string_view kEmptyRepository = "empty";
-
 }  // namespace
-
-bool IsSha(std::string_view s) {
-  return (s.size() == 40 || s.size() == 64) && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-           return std::isdigit(c) || (c >= 'a' && c <= 'f');
-         });
-}
 
 std::string CompareCursor(const CompareBase& base) {
   const std::string name = base.empty_repository() ? std::string(kEmptyRepository) : base.sha;
   // Nothing of an empty repository's is ever read page by page: no " reading" state.
   if (base.reading && !base.empty_repository()) {
-    return name + std::string(kReading) + (IsSha(base.head) ? " " + base.head : std::string());
+    return name + std::string(kReading) +
+           (IsCommitSha(base.head) ? " " + base.head : std::string());
   }
   return base.due || base.reading ? name + std::string(kDue) : name;
 }
@@ -343,7 +337,7 @@ std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& curso
   // " reading HEAD": the head is the last word, after " reading".
   if (const auto space = c.rfind(' '); space != std::string_view::npos) {
     const std::string_view rest = c.substr(0, space), head = c.substr(space + 1);
-    if (IsSha(head) && rest.size() > kReading.size() &&
+    if (IsCommitSha(head) && rest.size() > kReading.size() &&
         rest.substr(rest.size() - kReading.size()) == kReading) {
       base.head = std::string(head);
       c = rest;
@@ -355,7 +349,7 @@ std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& curso
     base.due = true;
   }
   if (c == kEmptyRepository && !base.reading) return base;
-  if (!IsSha(c)) return std::nullopt;
+  if (!IsCommitSha(c)) return std::nullopt;
   base.sha = std::string(c);
   return base;
 }

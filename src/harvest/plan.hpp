@@ -194,8 +194,6 @@ struct CompareBase {
   bool empty_repository() const { return sha.empty(); }
 };
 std::string CompareCursor(const CompareBase& base);
-// A commit's sha as GitHub writes it: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits.
-bool IsSha(std::string_view s);
 // nullopt when the cursor names no base (neither a sha of 40 or 64 lower-case hex digits
 // nor "empty").
 std::optional<CompareBase> CompareBaseOf(const std::optional<std::string>& cursor);

@@ -44,6 +44,14 @@ bool IsValidRepoPart(std::string_view repo) {
   return true;
 }
 
+bool IsCommitSha(std::string_view s) {
+  if (s.size() != 40 && s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 bool IsValidRepoName(std::string_view full_name) {
   auto slash = full_name.find('/');
   if (slash == std::string_view::npos) return false;

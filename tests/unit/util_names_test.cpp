@@ -49,3 +49,14 @@ TEST_CASE("full names are owner/repo with a login-like owner") {
     CHECK_FALSE(IsValidRepoName(bad));
   }
 }
+
+TEST_CASE("a commit sha is 40 or 64 lower-case hex digits") {
+  CHECK(ghharvest::IsCommitSha("0328041d1152db8ae77652d1618a02e57f745f17"));
+  CHECK(ghharvest::IsCommitSha(std::string(64, 'a')));
+  CHECK_FALSE(ghharvest::IsCommitSha(""));
+  CHECK_FALSE(ghharvest::IsCommitSha(std::string(39, 'a')));
+  CHECK_FALSE(ghharvest::IsCommitSha(std::string(41, 'a')));
+  CHECK_FALSE(ghharvest::IsCommitSha(std::string(40, 'A')));           // GitHub writes lower case
+  CHECK_FALSE(ghharvest::IsCommitSha(std::string(40, 'g')));           // not hex
+  CHECK_FALSE(ghharvest::IsCommitSha("main" + std::string(36, '0')));  // a branch-like name
+}

@@ -18,6 +18,9 @@ bool IsValidRepoPart(std::string_view repo);
 // "owner/repo": the owner follows the login rules (without "[bot]"), the repo IsValidRepoPart.
 bool IsValidRepoName(std::string_view full_name);
 
+// A commit's sha as GitHub writes it: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits.
+bool IsCommitSha(std::string_view s);
+
 // `s` with A-Z turned to a-z and every other byte kept: how GitHub and SQLite's NOCASE
 // compare logins and repository names.
 std::string AsciiLower(std::string_view s);
