@@ -1305,20 +1305,37 @@ TEST_CASE("a force-push that takes commits off the default branch takes them out
 
 namespace {
 
-// A repository with more than a page of commits, the writer watching it, someone nobody
-// watches (who pushes in a force-push's place), and the branch's length and head.
+// BigWorld synced once (its counts checked), a repository there with more than a page of
+// commits, the writer watching it, someone nobody watches (who pushes in a force-push's
+// place), and the branch's length and head. `fail_if` and `respond` are the harness's
+// (HarvestHarnessOptions); `o.failing` switches `fail_if` on.
+using RequestMatch = std::function<bool(const gh::testing::HttpRequest&)>;
+using Responder =
+    std::function<std::optional<gh::testing::HttpResponse>(const gh::testing::HttpRequest&)>;
 struct RewrittenRepo {
-  HarvestHarness& h;
+  HarvestHarnessOptions o;
+  HarvestHarness h;
   std::string repo, login, other;
-  explicit RewrittenRepo(HarvestHarness& harness) : h(harness) {
+  explicit RewrittenRepo(RequestMatch fail_if = {}, Responder respond = {})
+      : o(Options(std::move(fail_if), std::move(respond))), h(o) {
     std::tie(repo, login) = ManyCommitsRepo(h);
     other = h.UnwatchedLogin();
+    INFO(repo << " watched by " << login);
+    REQUIRE_OK(h.Sync().status);
+    CheckCounts(h, "first sync");
   }
-  std::size_t Length() const {
+  static HarvestHarnessOptions Options(RequestMatch fail_if, Responder respond) {
+    HarvestHarnessOptions options;
+    options.spec = BigWorld();
+    options.fail_if = std::move(fail_if);
+    options.respond = std::move(respond);
+    return options;
+  }
+  std::size_t Length() {
     return h.world().Read(
         [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.size(); });
   }
-  std::string Tip() const {
+  std::string Tip() {
     return h.world().Read(
         [&](const gh::testing::WorldModel& m) { return m.Repo(repo)->commits.back().sha; });
   }
@@ -1340,15 +1357,10 @@ bool IsComparePage2(const gh::testing::HttpRequest& r) {
 
 TEST_CASE("a force-push between two pages of a comparison is seen, as every page names one head") {
   gh::testing::ChangeBetweenRequests between(IsComparePage2);
-  HarvestHarnessOptions o;
-  o.spec = BigWorld();
-  o.respond = between.respond();
-  HarvestHarness h(o);
-  const RewrittenRepo r(h);
+  RewrittenRepo r({}, between.respond());
+  HarvestHarness& h = r.h;
   const std::string &repo = r.repo, &login = r.login, &other = r.other;
   INFO(repo << " watched by " << login);
-  REQUIRE_OK(h.Sync().status);
-  CheckCounts(h, "first sync");
   const std::size_t base = r.Length();
   // 150 by the writer: a comparison of two pages. Once its first page (100 of them) is
   // stored, the last 100 are replaced by 100 of someone else's: the base stays on the
@@ -1368,15 +1380,12 @@ TEST_CASE("a force-push between two pages of a comparison is seen, as every page
 }
 
 TEST_CASE("a comparison cut short is finished to the head it was made to, then compared on") {
-  HarvestHarnessOptions o;
-  o.spec = BigWorld();
-  o.fail_if = IsComparePage2;
-  HarvestHarness h(o);
-  const RewrittenRepo r(h);
+  RewrittenRepo r(IsComparePage2);
+  HarvestHarness& h = r.h;
+  HarvestHarnessOptions& o = r.o;
   const std::string &repo = r.repo, &login = r.login, &other = r.other;
   INFO(repo << " watched by " << login);
   auto tip = [&] { return r.Tip(); };
-  REQUIRE_OK(h.Sync().status);
   const std::size_t base = r.Length();
   PushCommits(h, repo, login, 150);
   const std::string head = tip();
@@ -1418,7 +1427,8 @@ namespace {
 // `n` are buried), then pushed back to their head, which it returns. The comparison from the
 // base is then the one read before, page for page: its validators must not answer 304 for
 // what the reset buried.
-std::string PushResetPushBack(HarvestHarness& h, const RewrittenRepo& r, int n) {
+std::string PushResetPushBack(RewrittenRepo& r, int n) {
+  HarvestHarness& h = r.h;
   const std::string base = r.Tip();
   PushCommits(h, r.repo, r.login, n);
   const std::string pushed = r.Tip();
@@ -1437,13 +1447,9 @@ std::string PushResetPushBack(HarvestHarness& h, const RewrittenRepo& r, int n) 
 }  // namespace
 
 TEST_CASE("a branch reset and pushed back to its old head is read again, not taken for unchanged") {
-  HarvestHarnessOptions o;
-  o.spec = BigWorld();
-  HarvestHarness h(o);
-  const RewrittenRepo r(h);
-  INFO(r.repo << " watched by " << r.login);
-  REQUIRE_OK(h.Sync().status);
-  const std::string pushed = PushResetPushBack(h, r, 150);
+  RewrittenRepo r;
+  HarvestHarness& h = r.h;
+  const std::string pushed = PushResetPushBack(r, 150);
   auto back = h.SyncRepository(r.repo);
   REQUIRE_MESSAGE(back.status.ok(), back.status.ToString());
   CheckCounts(h, "after the old head was pushed back");  // 150 stayed buried on old 304s
@@ -1452,18 +1458,13 @@ TEST_CASE("a branch reset and pushed back to its old head is read again, not tak
 }
 
 TEST_CASE("a history pushed back and cut short is finished without the buried pages' validators") {
-  HarvestHarnessOptions o;
-  o.spec = BigWorld();
-  o.fail_if = IsComparePage2;
-  HarvestHarness h(o);
-  const RewrittenRepo r(h);
-  INFO(r.repo << " watched by " << r.login);
-  REQUIRE_OK(h.Sync().status);
-  const std::string pushed = PushResetPushBack(h, r, 250);
+  RewrittenRepo r(IsComparePage2);
+  HarvestHarness& h = r.h;
+  const std::string pushed = PushResetPushBack(r, 250);
   // The comparison's page 2 fails (a 5xx past the retries): the read is cut short.
-  *o.failing = true;
+  *r.o.failing = true;
   CHECK_FALSE(h.SyncRepository(r.repo).status.ok());
-  *o.failing = false;
+  *r.o.failing = false;
   // Finished to its head: page 3 had validators from the history the reset buried (50 of
   // its commits stayed buried when they were sent).
   auto back = h.SyncRepository(r.repo);
@@ -1473,12 +1474,8 @@ TEST_CASE("a history pushed back and cut short is finished without the buried pa
 }
 
 TEST_CASE("a base reached again after a reset is compared from without its old validators") {
-  HarvestHarnessOptions o;
-  o.spec = BigWorld();
-  HarvestHarness h(o);
-  const RewrittenRepo r(h);
-  INFO(r.repo << " watched by " << r.login);
-  REQUIRE_OK(h.Sync().status);
+  RewrittenRepo r;
+  HarvestHarness& h = r.h;
   const std::string a = r.Tip();
   PushCommits(h, r.repo, r.login, 3);
   const std::string x = r.Tip();

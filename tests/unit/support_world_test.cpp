@@ -1112,21 +1112,39 @@ TEST_CASE("compare lists what was pushed after the base in push order, paged, fi
   CHECK(h(Get("/repos/" + repo + "/compare/" + std::string(40, 'e') + "...main")).status == 404);
 }
 
+namespace {
+
+// What the force-push tests need of the small world's first repository: its names, its
+// branch's length and head, the commit 3 before the head, and a watched writer.
+struct FirstRepo {
+  std::string repo, owner, login, head, fourth_last;
+  std::size_t length = 0;
+};
+FirstRepo FirstRepoOf(World& world) {
+  FirstRepo out;
+  world.Read([&](const WorldModel& m) {
+    const auto& r = m.repos.front();
+    out.repo = r.full_name();
+    out.owner = r.owner;
+    out.length = r.commits.size();
+    out.head = r.commits.back().sha;
+    if (out.length >= 4) out.fourth_last = r.commits[out.length - 4].sha;
+    for (const auto& u : m.users)
+      if (u.writer) out.login = u.login;
+  });
+  REQUIRE(out.length >= 4);
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("after a force-push a comparison from a commit taken off the branch is diverged") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });
-  std::string repo, login, old_head, fork;
-  std::size_t before = 0;
-  world->Read([&](const WorldModel& m) {
-    const auto& r = m.repos.front();
-    repo = r.full_name();
-    before = r.commits.size();
-    old_head = r.commits.back().sha;
-    fork = r.commits[before - 4].sha;
-    for (const auto& u : m.users)
-      if (u.writer) login = u.login;
-  });
-  REQUIRE(before >= 4);
+  const FirstRepo first = FirstRepoOf(*world);
+  const std::string &repo = first.repo, &login = first.login, &old_head = first.head,
+                    &fork = first.fourth_last;
+  const std::size_t before = first.length;
   // The last 3 commits rewritten as 2 new ones.
   REQUIRE(world->ForcePush(repo, before - 3, login, 2));
   CHECK_FALSE(world->ForcePush(repo, before + 10, login, 1));
@@ -1168,19 +1186,10 @@ TEST_CASE("after a force-push a comparison from a commit taken off the branch is
 TEST_CASE("a commit a force-push took off the branch can still be compared to and listed from") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });
-  std::string repo, owner, login, old_head, base;
-  std::size_t before = 0;
-  world->Read([&](const WorldModel& m) {
-    const auto& r = m.repos.front();
-    repo = r.full_name();
-    owner = r.owner;
-    before = r.commits.size();
-    old_head = r.commits.back().sha;
-    base = r.commits[before - 4].sha;
-    for (const auto& u : m.users)
-      if (u.writer) login = u.login;
-  });
-  REQUIRE(before >= 4);
+  const FirstRepo first = FirstRepoOf(*world);
+  const std::string &repo = first.repo, &owner = first.owner, &login = first.login,
+                    &old_head = first.head, &base = first.fourth_last;
+  const std::size_t before = first.length;
   REQUIRE(world->ForcePush(repo, before - 3, login, 2));
   // From a commit still on the branch to the old head: the 3 taken off, oldest first.
   auto to_orphan =
@@ -1220,16 +1229,9 @@ TEST_CASE("a commit a force-push took off the branch can still be compared to an
 TEST_CASE("a branch reset to an older commit and pushed back to its old head") {
   auto world = std::make_shared<World>(Small());
   GitHubHandler h(world, [] { return kBase; });
-  std::string repo, old_head, base;
-  std::size_t before = 0;
-  world->Read([&](const WorldModel& m) {
-    const auto& r = m.repos.front();
-    repo = r.full_name();
-    before = r.commits.size();
-    old_head = r.commits.back().sha;
-    base = r.commits[before - 4].sha;
-  });
-  REQUIRE(before >= 4);
+  const FirstRepo first = FirstRepoOf(*world);
+  const std::string &repo = first.repo, &old_head = first.head, &base = first.fourth_last;
+  const std::size_t before = first.length;
   CHECK_FALSE(world->ResetBranch(repo, std::string(40, 'e')));
   CHECK_FALSE(world->ResetBranch("nobody/nothing", base));
   // Reset: the 3 after `base` are taken off; compared from the old head, the branch is behind.
